@@ -1,0 +1,36 @@
+# Everything a fresh machine needs (Python 3.11 + pip) is installed by these targets.
+PYTHON ?= python3
+UV_VERSION ?= 0.13.8
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
+export UV_PYTHON_DOWNLOADS := never
+export PREFECT_SERVER_ANALYTICS_ENABLED := false
+
+.PHONY: install demo test bench clean help
+
+help:  ## list targets
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/ —/'
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet "uv==$(UV_VERSION)"
+
+$(VENV)/.synced: $(UV) uv.lock pyproject.toml
+	$(UV) sync --frozen --python $(PYTHON)
+	@touch $@
+
+install: $(VENV)/.synced  ## create .venv from uv.lock (no manual step)
+
+demo: install  ## generate the demo workbook and run the nightly flow on it
+	$(VENV)/bin/synergia demo
+
+test: install  ## run the whole test suite (starts its own PostgreSQL, SMTP and Sheets emulator)
+	$(VENV)/bin/python -m pytest
+
+bench: install  ## run all benchmarks, printing ratios against their yardsticks
+	$(VENV)/bin/python -m benchmarks
+
+clean:  ## remove generated data and environments
+	rm -rf var .venv .tools

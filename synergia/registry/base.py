@@ -1,0 +1,29 @@
+"""Declarative base shared by every registry table module.
+
+Each concern keeps its tables in its own module (``tables.py`` for the core
+registry, ``tables_dedupe.py``, ``tables_certificates.py``, ...) on this one
+metadata. The schema itself is only ever created by Alembic migrations
+(``synergia/registry/migrations``), never by ``create_all`` in production paths.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import MetaData
+from sqlalchemy.orm import DeclarativeBase
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)

@@ -1,0 +1,61 @@
+"""Raw rows with their source reference: what every source yields.
+
+A ``RawRow`` is one data row of a form-responses or attendance tab, keyed by the
+sheet's own header text. It carries personal data, so it is never logged,
+never returned from a Prefect task that persists results, and never put into
+an exception message: refer to it by ``ref`` only.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, order=True)
+class SourceRef:
+    source_id: str      # id of the source in the project YAML
+    spreadsheet: str    # workbook path or Google spreadsheet key
+    worksheet: str      # tab title
+    row_number: int     # 1-based row number in the sheet (header is row 1)
+
+    def label(self) -> str:
+        """Human reference staff can find: 'rekrutacja-1 / Odpowiedzi, wiersz 17'."""
+        return f"{self.source_id} / {self.worksheet}, wiersz {self.row_number}"
+
+
+@dataclass(frozen=True)
+class RawRow:
+    ref: SourceRef
+    values: dict[str, str]
+
+    def is_empty(self) -> bool:
+        return not any(v.strip() for v in self.values.values())
+
+    def content_hash(self) -> str:
+        """Stable hash of the row's content (header -> value), independent of column order."""
+        payload = json.dumps(sorted((k.strip(), v) for k, v in self.values.items()), ensure_ascii=False)
+        return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def rows_from_table(source_id: str, spreadsheet: str, worksheet: str, table: list[list[str]]) -> list[RawRow]:
+    """Turn a tab's values (row 1 = header) into RawRows keyed by header text.
+
+    Short rows (Google omits trailing empty cells) are padded; cells under an
+    empty header are ignored; columns with the same header keep the first
+    non-empty value.
+    """
+    if not table:
+        return []
+    header = [str(h).strip() for h in table[0]]
+    out: list[RawRow] = []
+    for offset, row in enumerate(table[1:], start=2):
+        values: dict[str, str] = {}
+        for i, name in enumerate(header):
+            if not name:
+                continue
+            cell = str(row[i]) if i < len(row) and row[i] is not None else ""
+            if name not in values or (not values[name].strip() and cell.strip()):
+                values[name] = cell
+        out.append(RawRow(SourceRef(source_id, spreadsheet, worksheet, offset), values))
+    return out
