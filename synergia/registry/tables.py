@@ -1,0 +1,134 @@
+"""Core registry tables: what the nightly sync writes.
+
+Every source row ends in exactly one place: an *application* (accepted), a
+*quarantine* entry (rejected, with reasons), or the empty-row count of its
+sync run. Corrected rows update the application and keep the previous
+content in ``application_versions``.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from synergia.registry.base import Base, utcnow
+
+
+class SyncRun(Base):
+    __tablename__ = "sync_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project: Mapped[str] = mapped_column(String(64), index=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+    status: Mapped[str] = mapped_column(String(16), default="running")  # running | ok | failed
+    counts: Mapped[dict] = mapped_column(JSON, default=dict)  # numbers only, never personal data
+
+
+class Person(Base):
+    """One human. Until deduplication merges them, one per application."""
+
+    __tablename__ = "persons"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project: Mapped[str] = mapped_column(String(64), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    applications: Mapped[list["Application"]] = relationship(back_populates="person")
+
+
+class Application(Base):
+    """One accepted source row (form response or attendance-list row), current version."""
+
+    __tablename__ = "applications"
+    __table_args__ = (
+        UniqueConstraint("project", "source_id", "spreadsheet", "worksheet", "row_number", name="uq_applications_source_row"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project: Mapped[str] = mapped_column(String(64), index=True)
+    source_id: Mapped[str] = mapped_column(String(64))
+    spreadsheet: Mapped[str] = mapped_column(String(512))
+    worksheet: Mapped[str] = mapped_column(String(256))
+    row_number: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16))  # recruitment | attendance | advisory
+    content_hash: Mapped[str] = mapped_column(String(64))
+    data: Mapped[dict] = mapped_column(JSON)  # canonical fields + consents (personal data: never log)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)  # False once the row is gone, emptied or now invalid
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"), index=True)
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime)
+    first_seen_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    person: Mapped[Person | None] = relationship(back_populates="applications")
+
+
+class ApplicationVersion(Base):
+    """Previous contents of an application, kept when staff correct a row."""
+
+    __tablename__ = "application_versions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    data: Mapped[dict] = mapped_column(JSON)
+    valid_from: Mapped[datetime] = mapped_column(DateTime)
+    valid_to: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Quarantine(Base):
+    """A rejected source row: where it is and why, never its content."""
+
+    __tablename__ = "quarantine"
+    __table_args__ = (
+        UniqueConstraint("project", "source_id", "spreadsheet", "worksheet", "row_number", name="uq_quarantine_source_row"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project: Mapped[str] = mapped_column(String(64), index=True)
+    source_id: Mapped[str] = mapped_column(String(64))
+    spreadsheet: Mapped[str] = mapped_column(String(512))
+    worksheet: Mapped[str] = mapped_column(String(256))
+    row_number: Mapped[int] = mapped_column(Integer)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    reason_codes: Mapped[list] = mapped_column(JSON)
+    message: Mapped[str] = mapped_column(Text)  # Polish, names the source row, no personal data
+    first_seen_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime)  # set when the row became valid or empty
+
+
+class Event(Base):
+    """Events mirrored from the project YAML so SQL can join attendance to them."""
+
+    __tablename__ = "events"
+
+    project: Mapped[str] = mapped_column(String(64), primary_key=True)
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    type: Mapped[str] = mapped_column(String(32))
+    title: Mapped[str] = mapped_column(String(512))
+    gmina: Mapped[str | None] = mapped_column(String(128))
+    first_date: Mapped[date] = mapped_column(Date)
+    last_date: Mapped[date] = mapped_column(Date)
+    sessions: Mapped[int] = mapped_column(Integer, default=1)
+    hours: Mapped[float] = mapped_column(Float, default=0)
+    cycle: Mapped[str | None] = mapped_column(String(64))
+
+
+class Attendance(Base):
+    """Presence of an application's person at one session of an event (or advisory hours)."""
+
+    __tablename__ = "attendance"
+    __table_args__ = (UniqueConstraint("application_id", "event_id", "session_no", name="uq_attendance_app_event_session"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project: Mapped[str] = mapped_column(String(64), index=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True)
+    event_id: Mapped[str] = mapped_column(String(64), index=True)
+    session_no: Mapped[int] = mapped_column(Integer, default=1)
+    hours: Mapped[float | None] = mapped_column(Float)
+    attended_on: Mapped[date | None] = mapped_column(Date)
