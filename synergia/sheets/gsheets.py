@@ -1,0 +1,183 @@
+"""Google Sheets behind the spreadsheet seam.
+
+Reading a spreadsheet costs two requests whatever the number of tabs and rows:
+one metadata GET (titles, grid sizes, locale) and one ``values:batchGet`` with
+FORMATTED_VALUE, so PESELs, phones and postcodes arrive as the digits staff see.
+Writing an owned tab costs one ``values:batchUpdate`` with ``RAW`` input (a
+value starting with ``=``, ``+``, ``-`` or ``@`` stays text) anchored at A1,
+padded with empty strings over the previous content so no stale row survives;
+creating a missing owned tab adds one ``addSheet`` batchUpdate the first time.
+"""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+from synergia.emulator.a1 import index_to_col
+from synergia.sheets.base import SheetData, SpreadsheetError, WorksheetNotFound, ensure_owned
+
+META_FIELDS = ("spreadsheetId,properties(title,locale,timeZone),"
+               "sheets.properties(sheetId,title,index,gridProperties(rowCount,columnCount))")
+
+
+def a1_tab(title: str) -> str:
+    """A whole-tab range; always quoted so titles like 'A1' or 'Wskaźniki' are never misread."""
+    return "'" + title.replace("'", "''") + "'"
+
+
+@dataclass
+class _TabInfo:
+    sheet_id: int
+    rows: int
+    cols: int
+    extent: tuple[int, int] | None = None   # (rows, cols) of content last seen; None = unknown
+
+
+@dataclass
+class _SheetMeta:
+    locale: str | None
+    time_zone: str | None
+    tabs: dict[str, _TabInfo] = field(default_factory=dict)
+
+
+#: Metadata shared by backend instances of one process, keyed by (API base, spreadsheet id):
+#: Prefect tasks build their own backend, and the write after a read must not cost another read.
+#: Holds titles, ids and sizes only, never cell values.
+_META_CACHE: dict[tuple[str, str], _SheetMeta] = {}
+_META_LOCK = threading.Lock()
+
+
+def clear_metadata_cache() -> None:
+    with _META_LOCK:
+        _META_CACHE.clear()
+
+
+class GoogleSheetsBackend:
+    name = "gsheets"
+
+    def __init__(self, client: Any, *, cache_key: str = "google"):
+        """``client`` is a gspread ``Client`` (built by ``synergia.google``)."""
+        self.client = client
+        self.http = client.http_client
+        self.cache_key = cache_key
+
+    @classmethod
+    def from_settings(cls, settings=None) -> "GoogleSheetsBackend":
+        from config.settings import get_settings
+
+        settings = settings or get_settings()
+        return cls(_cached_gspread(settings), cache_key=settings.google_api_url or "google")
+
+    # ------------------------------------------------------------------ reads
+    def _fetch_meta(self, spreadsheet: str) -> _SheetMeta:
+        raw = self._call("odczyt metadanych", spreadsheet, self.http.fetch_sheet_metadata, spreadsheet,
+                         params={"includeGridData": "false", "fields": META_FIELDS})
+        props = raw.get("properties", {})
+        meta = _SheetMeta(props.get("locale"), props.get("timeZone"))
+        for sh in raw.get("sheets", []):
+            p = sh.get("properties", {})
+            grid = p.get("gridProperties", {})
+            meta.tabs[p.get("title", "")] = _TabInfo(p.get("sheetId", 0), grid.get("rowCount", 0), grid.get("columnCount", 0))
+        with _META_LOCK:
+            _META_CACHE[(self.cache_key, spreadsheet)] = meta
+        return meta
+
+    def _meta(self, spreadsheet: str) -> _SheetMeta:
+        with _META_LOCK:
+            meta = _META_CACHE.get((self.cache_key, spreadsheet))
+        return meta if meta is not None else self._fetch_meta(spreadsheet)
+
+    def read_tabs(self, spreadsheet: str, tabs: Sequence[str]) -> SheetData:
+        meta = self._fetch_meta(spreadsheet)
+        wanted = list(dict.fromkeys(tabs))
+        present = [t for t in wanted if t in meta.tabs]
+        missing = tuple(t for t in wanted if t not in meta.tabs)
+        values: dict[str, list[list[str]]] = {}
+        if present:
+            raw = self._call("odczyt wartości", spreadsheet, self.http.values_batch_get, spreadsheet,
+                             [a1_tab(t) for t in present],
+                             params={"valueRenderOption": "FORMATTED_VALUE", "majorDimension": "ROWS",
+                                     "dateTimeRenderOption": "FORMATTED_STRING"})
+            ranges = raw.get("valueRanges", [])
+            if len(ranges) != len(present):
+                raise SpreadsheetError(f"Arkusz {spreadsheet}: odpowiedź batchGet ma {len(ranges)} zakresów "
+                                       f"zamiast {len(present)} (unexpected batchGet reply).")
+            for title, vr in zip(present, ranges):
+                rows = [["" if c is None else str(c) for c in row] for row in vr.get("values", [])]
+                values[title] = rows
+                meta.tabs[title].extent = (len(rows), max((len(r) for r in rows), default=0))
+        return SheetData(spreadsheet=spreadsheet, tabs=values, locale=meta.locale, missing=missing)
+
+    # ------------------------------------------------------------------ writes
+    def write_tab(self, spreadsheet: str, tab: str, rows: Sequence[Sequence[str]]) -> None:
+        ensure_owned(tab)
+        data = [["" if c is None else str(c) for c in row] for row in rows]
+        width = max((len(r) for r in data), default=0)
+        meta = self._meta(spreadsheet)
+        info = meta.tabs.get(tab)
+        if info is None:
+            info = self._add_tab(spreadsheet, meta, tab, len(data), width)
+        old_rows, old_cols = info.extent if info.extent is not None else (info.rows, info.cols)
+        n_rows, n_cols = max(len(data), old_rows), max(width, old_cols)
+        if n_rows == 0 or n_cols == 0:
+            return
+        padded = [r + [""] * (n_cols - len(r)) for r in data] + [[""] * n_cols for _ in range(n_rows - len(data))]
+        body = {"valueInputOption": "RAW", "includeValuesInResponse": False,
+                "data": [{"range": f"{a1_tab(tab)}!A1:{index_to_col(n_cols - 1)}{n_rows}",
+                          "majorDimension": "ROWS", "values": padded}]}
+        self._call("zapis zakładki", spreadsheet, self.http.values_batch_update, spreadsheet, body)
+        info.extent = (len(data), width)
+        info.rows, info.cols = max(info.rows, n_rows), max(info.cols, n_cols)
+
+    def _add_tab(self, spreadsheet: str, meta: _SheetMeta, tab: str, n_rows: int, n_cols: int) -> _TabInfo:
+        grid = {"rowCount": max(1000, n_rows), "columnCount": max(26, n_cols)}
+        body = {"requests": [{"addSheet": {"properties": {"title": tab, "gridProperties": grid}}}]}
+        try:
+            reply = self._call("dodanie zakładki", spreadsheet, self.http.batch_update, spreadsheet, body)
+        except SpreadsheetError:
+            # Someone may have created the tab since our metadata read: look again once.
+            meta = self._fetch_meta(spreadsheet)
+            if tab in meta.tabs:
+                return meta.tabs[tab]
+            raise
+        props = reply["replies"][0]["addSheet"]["properties"]
+        g = props.get("gridProperties", grid)
+        info = _TabInfo(props["sheetId"], g.get("rowCount", grid["rowCount"]), g.get("columnCount", grid["columnCount"]),
+                        extent=(0, 0))
+        meta.tabs[tab] = info
+        return info
+
+    # ------------------------------------------------------------------ errors
+    def _call(self, what: str, spreadsheet: str, fn, *args, **kwargs):
+        """Run a gspread call; turn failures into ``SpreadsheetError`` without cell values in the text."""
+        import gspread
+        import requests
+
+        try:
+            result = fn(*args, **kwargs)
+        except gspread.exceptions.APIError as exc:
+            status = exc.error.get("status", "") if isinstance(exc.error, dict) else ""
+            if exc.code == 404:
+                raise WorksheetNotFound(f"Arkusz {spreadsheet}: {what} — nie znaleziono (404 {status}; "
+                                        f"spreadsheet not found or not shared with the service account).") from None
+            raise SpreadsheetError(f"Arkusz {spreadsheet}: {what} nie powiódł się "
+                                   f"(Google API {exc.code} {status}).") from None
+        except requests.RequestException as exc:
+            raise SpreadsheetError(f"Arkusz {spreadsheet}: {what} — błąd połączenia ({type(exc).__name__}).") from None
+        return result
+
+
+_CLIENTS: dict[tuple, Any] = {}
+_CLIENTS_LOCK = threading.Lock()
+
+
+def _cached_gspread(settings) -> Any:
+    """One gspread client (and access token) per credentials/endpoint in a process."""
+    from synergia.google import clients_from_settings
+
+    key = (settings.google_credentials, settings.google_api_url, settings.google_timeout)
+    with _CLIENTS_LOCK:
+        if key not in _CLIENTS:
+            _CLIENTS[key] = clients_from_settings(settings).gspread()
+        return _CLIENTS[key]

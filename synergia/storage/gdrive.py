@@ -1,0 +1,54 @@
+"""Google Drive folder behind the storage seam: ``put(name, content, mime) -> 'gdrive://<file id>'``.
+
+One multipart upload per file (metadata + bytes in a single request) through
+google-api-python-client on the shared Google session, so the endpoint
+override, timeouts and bounded retry apply to uploads too.
+"""
+from __future__ import annotations
+
+import io
+from typing import Any
+
+URI_PREFIX = "gdrive://"
+
+
+class StorageError(Exception):
+    """An upload failed. Carries the file name (a certificate number), never personal data."""
+
+
+class GoogleDriveStorage:
+    name = "gdrive"
+
+    def __init__(self, drive_service: Any, folder_id: str):
+        self.drive = drive_service
+        self.folder_id = folder_id
+
+    @classmethod
+    def from_settings(cls, settings=None) -> "GoogleDriveStorage":
+        from config.settings import get_settings
+        from synergia.google import clients_from_settings
+
+        settings = settings or get_settings()
+        if not settings.gdrive_folder_id:
+            raise StorageError("Brak SYNERGIA_GDRIVE_FOLDER_ID (no Google Drive folder configured).")
+        return cls(clients_from_settings(settings).drive(), settings.gdrive_folder_id)
+
+    def put(self, name: str, content: bytes, mime: str) -> str:
+        from googleapiclient.errors import HttpError
+        from googleapiclient.http import MediaIoBaseUpload
+
+        media = MediaIoBaseUpload(io.BytesIO(content), mimetype=mime, resumable=False)
+        try:
+            created = self.drive.files().create(
+                body={"name": name, "parents": [self.folder_id]}, media_body=media,
+                fields="id", supportsAllDrives=True,
+            ).execute()
+        except HttpError as exc:
+            raise StorageError(f"Nie udało się wysłać pliku {name} na Dysk Google "
+                               f"(Drive API {exc.resp.status}).") from None
+        return URI_PREFIX + created["id"]
+
+    def get(self, uri: str) -> bytes:
+        """Download a stored file (for checks and re-sending)."""
+        file_id = uri[len(URI_PREFIX):] if uri.startswith(URI_PREFIX) else uri
+        return self.drive.files().get_media(fileId=file_id, supportsAllDrives=True).execute()
