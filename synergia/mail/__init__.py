@@ -1,0 +1,1 @@
+"""Outgoing mail: message types, the outbox/SMTP seam and the exactly-once delivery register."""

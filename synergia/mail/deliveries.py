@@ -1,0 +1,448 @@
+"""Exactly-once delivery register: enqueue messages, send what is due, record the outcome.
+
+Life of a delivery (one row per ``(project, kind, key)``)::
+
+    pending ──► sending ──► sent
+       ▲           │  └───► failed      (5xx for this recipient, or too many attempts)
+       └─ deferred ◄┘                   (4xx / connection loss after in-run retries)
+
+* ``enqueue`` stores the whole message and assigns its ``Message-ID`` in the
+  caller's transaction, so the ID is committed long before the message leaves.
+* ``send_pending`` commits ``sending`` *before* handing a message to the
+  transport and ``sent`` right after the server accepted it. A rerun never
+  picks a ``sent`` row, so a sent certificate is never sent again.
+* Only one sender runs per project at a time (a PostgreSQL advisory lock, or
+  an ``flock`` next to the SQLite file; both vanish with a killed process).
+  A row the lock holder finds in ``sending`` was therefore left by a run that
+  died between "sending" and "sent": the server may or may not have accepted
+  it. It is sent once more, with the same Message-ID.
+
+Trade-off: this is *at-most-once-more*, not at-most-once. The alternative -
+never resending a row stuck in ``sending`` - would silently lose the
+certificate when the crash came before the server accepted it, and nobody
+would notice. A duplicate is the lesser harm, is bounded to the messages in
+flight when a process died (one per crash with a single sender) and carries
+the same Message-ID, so mail systems that deduplicate by Message-ID
+(Gmail does) show it once. The same holds for a connection lost after the
+final ``.`` of DATA but before the server's reply: the message is retried.
+An answer from the server (250, 421, 4xx, 5xx) is never ambiguous and never
+causes a duplicate.
+
+Daily cap: messages accepted since local midnight (project time zone) count
+against ``daily_cap``; what does not fit stays pending for the next run.
+Only counts, codes and internal ids are ever logged or returned.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Callable, Iterator
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, or_, select, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from synergia.mail.messages import Attachment, InlineImage, OutgoingMessage
+from synergia.mail.mime import build_mime, new_message_id
+from synergia.mail.transports import PermanentFailure, TemporaryFailure, Transport, TransportError
+from synergia.registry.tables_mail import MailDelivery, MailDeliveryPart
+
+try:  # POSIX only; elsewhere SQLite runs without the cross-process guard
+    import fcntl
+except ImportError:  # pragma: no cover
+    fcntl = None  # type: ignore[assignment]
+
+log = logging.getLogger(__name__)
+
+DEFAULT_TIMEZONE = "Europe/Warsaw"
+
+
+# --------------------------------------------------------------------------- enqueue
+
+def enqueue(session: Session, *, project: str, kind: str, key: str, message: OutgoingMessage, sender: str | None = None) -> int:
+    """Register ``message`` for delivery once; the same (project, kind, key) returns the existing id.
+
+    Runs in the caller's transaction (commit with the certificate that caused
+    it). ``sender`` only picks the Message-ID domain (default: SYNERGIA_MAIL_FROM).
+    """
+    if not (0 < len(kind) <= 32 and 0 < len(key) <= 128 and 0 < len(project) <= 64):
+        raise ValueError("project/kind/key empty or too long")
+    if not isinstance(message, OutgoingMessage):
+        raise TypeError("message must be an OutgoingMessage")
+    existing = _find(session, project, kind, key)
+    if existing is not None:
+        return existing
+    if sender is None:
+        from config.settings import get_settings
+
+        sender = get_settings().mail_from
+    row = MailDelivery(
+        project=project, kind=kind, key=key, message_id=new_message_id(sender), recipient=message.to,
+        subject=message.subject, body_text=message.text, body_html=message.html, status="pending",
+        attempts=0, recoveries=0,
+    )
+    position = 0
+    for att in message.attachments:
+        row.parts.append(MailDeliveryPart(position=position, role="attachment", name=att.filename, mime=att.mime, content=att.content))
+        position += 1
+    for img in message.inline_images:
+        row.parts.append(MailDeliveryPart(position=position, role="inline", name=img.cid, mime=img.mime, content=img.content))
+        position += 1
+    try:
+        with session.begin_nested():  # a concurrent enqueue of the same key wins without breaking our transaction
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        existing = _find(session, project, kind, key)
+        if existing is None:
+            raise
+        return existing
+    return row.id
+
+
+def _find(session: Session, project: str, kind: str, key: str) -> int | None:
+    return session.scalar(
+        select(MailDelivery.id).where(MailDelivery.project == project, MailDelivery.kind == kind, MailDelivery.key == key)
+    )
+
+
+def stored_message(row: MailDelivery) -> OutgoingMessage:
+    """The message exactly as enqueued (for sending and for inspection)."""
+    if row.recipient is None:
+        raise ValueError("delivery content was purged")
+    return OutgoingMessage(
+        to=row.recipient, subject=row.subject or "", text=row.body_text or "", html=row.body_html or "",
+        attachments=tuple(Attachment(p.name, p.content, p.mime) for p in row.parts if p.role == "attachment"),
+        inline_images=tuple(InlineImage(p.name, p.content, p.mime) for p in row.parts if p.role == "inline"),
+    )
+
+
+# --------------------------------------------------------------------------- reports
+
+@dataclass
+class DeliveryReport:
+    """Counts of one ``send_pending`` run (no personal data)."""
+
+    picked: int = 0
+    sent: int = 0
+    failed: int = 0
+    deferred: int = 0
+    recovered: int = 0  # rows found stuck in "sending" and sent once more
+    retries: int = 0  # in-run retries after temporary failures
+    connections: int = 0
+    still_pending: int = 0  # due but left for a later run (cap, server down)
+    cap_remaining: int = 0
+    locked: bool = False  # another sender of this project was running; nothing done
+    stopped: str | None = None  # failure code that ended the run early
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class DeliveryFailure:
+    """A permanently failed delivery, for the coordinators' monthly list."""
+
+    delivery_id: int
+    kind: str
+    key: str
+    code: str
+    failed_at: datetime
+
+
+def list_failures(session: Session, *, project: str, since: datetime | None = None, until: datetime | None = None) -> list[DeliveryFailure]:
+    """Failed deliveries (naive UTC bounds, ``since`` inclusive, ``until`` exclusive), oldest first."""
+    q = select(MailDelivery).where(MailDelivery.project == project, MailDelivery.status == "failed")
+    if since is not None:
+        q = q.where(MailDelivery.failed_at >= _naive_utc(since))
+    if until is not None:
+        q = q.where(MailDelivery.failed_at < _naive_utc(until))
+    rows = session.scalars(q.order_by(MailDelivery.failed_at, MailDelivery.id))
+    return [DeliveryFailure(r.id, r.kind, r.key, r.last_error or "unknown", r.failed_at) for r in rows]
+
+
+def status_counts(session: Session, *, project: str) -> dict[str, int]:
+    rows = session.execute(
+        select(MailDelivery.status, func.count()).where(MailDelivery.project == project).group_by(MailDelivery.status)
+    )
+    return {status: n for status, n in rows}
+
+
+def purge_content(session: Session, *, project: str, sent_before: datetime) -> int:
+    """Drop recipient, texts and files of deliveries sent before ``sent_before`` (data minimisation).
+
+    The row, its key, Message-ID and dates stay, so a rerun still knows it was sent.
+    """
+    rows = session.scalars(
+        select(MailDelivery).where(
+            MailDelivery.project == project, MailDelivery.status == "sent",
+            MailDelivery.sent_at < _naive_utc(sent_before), MailDelivery.purged_at.is_(None),
+        ).options(selectinload(MailDelivery.parts))
+    ).all()
+    for row in rows:
+        row.recipient = row.subject = row.body_text = row.body_html = None
+        row.parts.clear()
+        row.purged_at = _utcnow()
+    return len(rows)
+
+
+# --------------------------------------------------------------------------- sending
+
+def _utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def _naive_utc(value: datetime) -> datetime:
+    return value.astimezone(timezone.utc).replace(tzinfo=None) if value.tzinfo else value
+
+
+def day_start_utc(now_utc: datetime, tz: str) -> datetime:
+    """Naive UTC instant of local midnight (project time zone) of the day containing ``now_utc``."""
+    local = now_utc.replace(tzinfo=timezone.utc).astimezone(ZoneInfo(tz))
+    midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    return midnight.astimezone(timezone.utc).replace(tzinfo=None)
+
+
+@contextmanager
+def sender_lock(registry, project: str) -> Iterator[bool]:  # noqa: ANN001 - synergia.registry.db.Registry
+    """Hold the per-project sender lock; yields False if another live process holds it."""
+    url = registry.engine.url
+    if url.get_backend_name() == "postgresql":
+        lock_key = int.from_bytes(hashlib.sha256(f"synergia-mail:{project}".encode()).digest()[:8], "big", signed=True)
+        with registry.engine.connect() as conn:
+            got = bool(conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": lock_key}).scalar())
+            conn.commit()
+            try:
+                yield got
+            finally:
+                if got:
+                    conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": lock_key})
+                    conn.commit()
+        return
+    database = url.database if url.get_backend_name() == "sqlite" else None
+    if not database or database == ":memory:" or fcntl is None:
+        yield True
+        return
+    safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in project)
+    path = Path(f"{database}.mail-{safe}.lock")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+b") as fh:
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
+@dataclass
+class _Run:
+    registry: object
+    transport: Transport
+    project: str
+    cfg: object  # config.mail.MailConfig
+    sender: str
+    clock: Callable[[], datetime]
+    sleep: Callable[[float], None]
+    report: DeliveryReport = field(default_factory=DeliveryReport)
+    conn: object | None = None
+    in_batch: int = 0
+    last_handoff: float | None = None
+
+    # -- connection
+    def close(self) -> None:
+        if self.conn is not None:
+            try:
+                self.conn.close()
+            finally:
+                self.conn = None
+                self.in_batch = 0
+
+    def connection(self):  # noqa: ANN201
+        if self.conn is None:
+            self.conn = self.transport.connect()
+            self.report.connections += 1
+            self.in_batch = 0
+        return self.conn
+
+    def pace(self) -> None:
+        gap = float(self.cfg.min_interval_seconds)
+        if gap > 0 and self.last_handoff is not None:
+            wait = gap - (time.monotonic() - self.last_handoff)
+            if wait > 0:
+                self.sleep(wait)
+
+    # -- state changes, each its own committed transaction
+    def mark(self, delivery_id: int, **changes) -> MailDelivery:
+        with self.registry.session() as s:
+            row = s.get(MailDelivery, delivery_id)
+            for k, v in changes.items():
+                setattr(row, k, v)
+            row.updated_at = self.clock()
+            return row
+
+    def defer_delay(self, attempts: int) -> timedelta:
+        per_run = int(self.cfg.retry_attempts) + 1
+        return timedelta(minutes=float(self.cfg.defer_minutes) * 2 ** min(max(attempts // per_run - 1, 0), 6))
+
+    # -- one delivery
+    def deliver(self, delivery_id: int) -> bool:
+        """Send one delivery; returns False when the run must stop (server unreachable)."""
+        with self.registry.session() as s:
+            row = s.scalars(
+                select(MailDelivery).where(MailDelivery.id == delivery_id).options(selectinload(MailDelivery.parts))
+            ).one()
+            status, attempts = row.status, row.attempts
+            if status in ("sent", "failed"):  # settled meanwhile
+                return True
+            try:
+                message = stored_message(row)
+            except ValueError:
+                message = None
+            message_id = row.message_id
+        if message is None:
+            self.mark(delivery_id, status="failed", last_error="invalid-message", failed_at=self.clock())
+            self.report.failed += 1
+            return True
+        if status == "sending":
+            self.report.recovered += 1
+            log.warning("delivery %s was left in 'sending' by a crashed run; sending it once more (same Message-ID)", delivery_id)
+        mime = build_mime(message, message_id=message_id, sender=self.sender,
+                          sender_name=self.cfg.sender_name, reply_to=self.cfg.reply_to, date=self.clock().replace(tzinfo=timezone.utc))
+        tries = 0
+        while True:
+            try:
+                conn = self.connection()
+            except TransportError as exc:
+                err: TransportError = exc
+                connect_failed = True
+            else:
+                connect_failed = False
+                self.pace()
+                attempts += 1
+                self.mark(delivery_id, status="sending", sending_at=self.clock(), attempts=attempts,
+                          recoveries=MailDelivery.recoveries + (1 if status == "sending" and tries == 0 else 0))
+                self.last_handoff = time.monotonic()
+                try:
+                    conn.send(mime)
+                except TransportError as exc:
+                    err = exc
+                else:
+                    self.mark(delivery_id, status="sent", sent_at=self.clock(), last_error=None, next_attempt_at=None)
+                    self.report.sent += 1
+                    self.in_batch += 1
+                    if self.in_batch >= int(self.cfg.batch_size):
+                        self.close()
+                    return True
+            # a failure
+            if isinstance(err, PermanentFailure) and not connect_failed:
+                self.mark(delivery_id, status="failed", last_error=err.code, failed_at=self.clock())
+                self.report.failed += 1
+                log.info("delivery %s failed permanently: %s", delivery_id, err.code)
+                return True
+            if err.connection_lost or connect_failed:
+                self.close()
+            tries += 1
+            if tries <= int(self.cfg.retry_attempts):
+                self.report.retries += 1
+                self.sleep(float(self.cfg.retry_backoff_seconds) * 2 ** (tries - 1))
+                continue
+            give_up = attempts >= int(self.cfg.max_attempts)
+            if give_up:
+                self.mark(delivery_id, status="failed", last_error=err.code, failed_at=self.clock())
+                self.report.failed += 1
+            else:
+                self.mark(delivery_id, status="deferred", last_error=err.code,
+                          next_attempt_at=self.clock() + self.defer_delay(attempts))
+                self.report.deferred += 1
+            log.info("delivery %s %s after %d tries: %s", delivery_id, "failed" if give_up else "deferred", tries, err.code)
+            if connect_failed or err.connection_lost:
+                self.report.stopped = err.code
+                return False
+            return True
+
+
+def send_pending(
+    registry,  # noqa: ANN001 - synergia.registry.db.Registry
+    transport: Transport,
+    *,
+    project: str,
+    mail_cfg,  # noqa: ANN001 - config.mail.MailConfig
+    now: datetime | None = None,
+    sender: str | None = None,
+    timezone_name: str = DEFAULT_TIMEZONE,
+    sleep: Callable[[float], None] = time.sleep,
+) -> DeliveryReport:
+    """Send what is due for ``project`` within today's cap; see the module docstring for guarantees.
+
+    ``now`` (default: the clock) is the run's reference time; tests move it to
+    "tomorrow". Returns counts only.
+    """
+    if sender is None:
+        from config.settings import get_settings
+
+        sender = get_settings().mail_from
+    start_wall = _naive_utc(now) if now is not None else _utcnow()
+    start_mono = time.monotonic()
+
+    def clock() -> datetime:
+        return start_wall + timedelta(seconds=time.monotonic() - start_mono)
+
+    run = _Run(registry, transport, project, mail_cfg, sender, clock, sleep)
+    report = run.report
+    with sender_lock(registry, project) as got:
+        if not got:
+            report.locked = True
+            log.warning("another mail sender of this project is running; nothing sent")
+            return report
+        with registry.session() as s:
+            sent_today = s.scalar(
+                select(func.count()).select_from(MailDelivery).where(
+                    MailDelivery.project == project, MailDelivery.status == "sent",
+                    MailDelivery.sent_at >= day_start_utc(start_wall, timezone_name),
+                )
+            ) or 0
+            budget = max(int(mail_cfg.daily_cap) - sent_today, 0)
+            due = _due(project, start_wall)
+            ids = list(s.scalars(select(MailDelivery.id).where(*due).order_by(
+                (MailDelivery.status != "sending"), MailDelivery.id).limit(budget))) if budget else []
+        report.picked = len(ids)
+        try:
+            for index, delivery_id in enumerate(ids):
+                if not run.deliver(delivery_id):
+                    rest = ids[index + 1:]
+                    if rest:  # the server is unreachable: let the untried ones wait as well
+                        with registry.session() as s:
+                            for row in s.scalars(select(MailDelivery).where(MailDelivery.id.in_(rest))):
+                                if row.status in ("pending", "deferred"):
+                                    row.status = "deferred"
+                                    row.last_error = report.stopped
+                                    row.next_attempt_at = clock() + run.defer_delay(row.attempts)
+                                    report.deferred += 1
+                    break
+        finally:
+            run.close()
+        with registry.session() as s:
+            report.still_pending = s.scalar(select(func.count()).select_from(MailDelivery).where(*_due(project, clock()))) or 0
+        report.cap_remaining = max(budget - report.sent, 0)
+    log.info("mail run: %s", report.as_dict())
+    return report
+
+
+def _due(project: str, at: datetime) -> tuple:
+    return (
+        MailDelivery.project == project,
+        or_(
+            MailDelivery.status.in_(("pending", "sending")),
+            (MailDelivery.status == "deferred") & (MailDelivery.next_attempt_at <= at),
+        ),
+    )
