@@ -1,0 +1,128 @@
+"""Plain facts the indicators are computed from, and the results.
+
+Facts are loaded once from the registry (``facts.load_facts``) and may carry
+organisation names and gender, but never names, e-mails or PESELs; results
+carry only numbers, indicator ids and names. A piece of evidence that could
+not be loaded is ``None`` (not an empty tuple), so an indicator depending on
+it shows "brak danych" instead of a silent zero.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+GENDERS = ("K", "M", None)
+GENDER_LABELS = {"K": "K", "M": "M", None: "nie podano"}
+
+
+@dataclass(frozen=True)
+class Participation:
+    event_id: str
+    on: date
+    hours: float | None = None
+
+
+@dataclass(frozen=True)
+class PersonFact:
+    """One deduplicated person with the characteristics of their first participation (entry)."""
+
+    person_id: int
+    entry_date: date
+    gender: str | None = None
+    category: str | None = None
+    organisation: str | None = None
+    organisation_type: str | None = None
+    gmina: str | None = None
+    participations: tuple[Participation, ...] = ()
+    completions: tuple[tuple[str, date], ...] = ()  # (cycle id, date the completion rule was met)
+
+
+@dataclass(frozen=True)
+class EventFact:
+    id: str
+    type: str
+    first_date: date
+    last_date: date
+    gmina: str | None = None
+    cycle: str | None = None
+    hours: float = 0.0
+
+
+@dataclass(frozen=True)
+class HoursEntry:
+    """Hours from an advisory log or an attendance row that states hours."""
+
+    event_id: str
+    on: date
+    hours: float
+
+
+@dataclass(frozen=True)
+class ManualValue:
+    indicator: str
+    on: date
+    value: float
+
+
+@dataclass(frozen=True)
+class CertificateFact:
+    issued_on: date
+    cycle: str | None = None
+
+
+@dataclass(frozen=True)
+class Facts:
+    persons: tuple[PersonFact, ...]
+    events: tuple[EventFact, ...]
+    hours: tuple[HoursEntry, ...]
+    manual: tuple[ManualValue, ...] | None = None  # None: the manual tab could not be read
+    certificates: tuple[CertificateFact, ...] | None = None  # None: no certificate register
+    problems: tuple[str, ...] = ()  # Polish, row references only
+
+
+@dataclass(frozen=True)
+class MonthPoint:
+    month: str
+    cumulative: float
+
+
+@dataclass(frozen=True)
+class IndicatorResult:
+    id: str
+    name: str
+    kind: str
+    unit: str
+    target: float
+    start: date
+    deadline: date
+    month: str
+    month_value: float | None
+    cumulative: float | None
+    percent: float | None  # cumulative / target * 100
+    expected: float  # linear expectation at month end
+    projected: float | None  # linear projection to the deadline
+    status: str  # osiągnięty | na dobrej drodze | zagrożony | brak danych
+    gender_month: dict[str, int] | None = None  # "K"/"M"/"nie podano" -> persons
+    gender_cumulative: dict[str, int] | None = None
+    series: tuple[MonthPoint, ...] = field(default=())
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class MonthSummary:
+    """Everything the monthly report shows: numbers only, no personal data."""
+
+    project: str
+    project_name: str
+    month: str
+    period_start: date
+    period_end: date
+    results: tuple[IndicatorResult, ...]
+    quarantine_new: int | None = None
+    quarantine_open: int | None = None
+    delivery_failures: int | None = None
+    problems: tuple[str, ...] = ()
+
+    @property
+    def at_risk(self) -> tuple[IndicatorResult, ...]:
+        return tuple(r for r in self.results if r.status == "zagrożony")
