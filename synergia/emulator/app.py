@@ -443,16 +443,18 @@ class SheetsEmulator:
 def _values_batch_update(ss: Spreadsheet, body: dict) -> dict:
     opt = body.get("valueInputOption", "")
     responses = []
+    touched: set[tuple[str, int, int]] = set()
     for i, vr in enumerate(body.get("data") or []):
         responses.append(ss.values_update(vr.get("range", ""), vr.get("values"), major=vr.get("majorDimension"),
                                           input_option=opt, include_values=bool(body.get("includeValuesInResponse")),
-                                          field_name=f"data[{i}].values"))
+                                          field_name=f"data[{i}].values", touched=touched))
     out: dict[str, Any] = {"spreadsheetId": ss.spreadsheet_id}
     if responses:
-        out["totalUpdatedRows"] = sum(r.get("updatedRows", 0) for r in responses)
-        out["totalUpdatedColumns"] = sum(r.get("updatedColumns", 0) for r in responses)
+        # Totals count distinct rows/columns/cells written, as Google documents them.
+        out["totalUpdatedRows"] = len({(t, r) for t, r, _ in touched})
+        out["totalUpdatedColumns"] = len({(t, c) for t, _, c in touched})
         out["totalUpdatedCells"] = sum(r.get("updatedCells", 0) for r in responses)
-        out["totalUpdatedSheets"] = len({r["updatedRange"].rsplit("!", 1)[0] for r in responses if "updatedRows" in r})
+        out["totalUpdatedSheets"] = len({t for t, _, _ in touched})
         out["responses"] = responses
     return out
 

@@ -26,7 +26,7 @@ def parse(mask: str) -> Tree:
             start = pos
             while pos < len(mask) and mask[pos] not in ",()":
                 pos += 1
-            path = [p for p in mask[start:pos].strip().split(".") if p]
+            path = [p for p in mask[start:pos].strip().replace("/", ".").split(".") if p]
             sub: Tree = {}
             if pos < len(mask) and mask[pos] == "(":
                 pos += 1

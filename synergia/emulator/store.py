@@ -216,12 +216,12 @@ class Spreadsheet:
             title, cells = split_sheet(text)
         except RangeError:
             raise bad_request(f"Unable to parse range: {text}") from None
+        for nr in self.named_ranges:
+            if nr["name"] == cells:
+                g = nr["range"]
+                return self.by_id(g.get("sheetId", 0)), Bounds(g.get("startRowIndex"), g.get("startColumnIndex"),
+                                                               g.get("endRowIndex"), g.get("endColumnIndex"))
         if title is None:
-            for nr in self.named_ranges:
-                if nr["name"] == cells:
-                    g = nr["range"]
-                    return self.by_id(g.get("sheetId", 0)), Bounds(g.get("startRowIndex"), g.get("startColumnIndex"),
-                                                                   g.get("endRowIndex"), g.get("endColumnIndex"))
             sheet = self.by_title(cells)
             if sheet is not None:
                 return sheet, Bounds(None, None, None, None)
@@ -234,6 +234,12 @@ class Spreadsheet:
             return sheet, parse_cells(cells)
         except RangeError:
             raise bad_request(f"Unable to parse range: {text}") from None
+
+    def has_formula(self, text: str) -> bool:
+        """Whether a range holds formulas (their values would need evaluation)."""
+        sheet, b = self.resolve(text)
+        r1, c1, r2, c2 = b.resolve(sheet.rows, sheet.cols)
+        return any(cell.formula is not None for (r, c), cell in sheet.cells.items() if r1 <= r < r2 and c1 <= c < c2)
 
     def grid_bounds(self, sheet: Sheet, b: Bounds, *, text: str) -> tuple[int, int, int, int]:
         r1, c1, r2, c2 = b.resolve(sheet.rows, sheet.cols)
@@ -257,7 +263,7 @@ class Spreadsheet:
 
     def values_update(self, text: str, values: Any, *, major: str | None, input_option: str,
                       include_values: bool = False, render_option: str = "FORMATTED_VALUE",
-                      field_name: str = "data.values") -> dict:
+                      field_name: str = "data.values", touched: set | None = None) -> dict:
         if input_option not in ("RAW", "USER_ENTERED"):
             raise bad_request("Invalid valueInputOption: INPUT_VALUE_OPTION_UNSPECIFIED" if not input_option
                               else f"Invalid value at 'value_input_option' ({input_option})")
@@ -283,20 +289,26 @@ class Spreadsheet:
         parse = parse_raw if input_option == "RAW" else parse_user_entered
         sheet.grow(r1 + n_rows, c1 + n_cols)
         cells = 0
+        rows_hit: set[int] = set()
+        cols_hit: set[int] = set()
         for i, row in enumerate(rows):
             for j, raw in enumerate(row):
                 if raw is None:
                     continue
                 cells += 1
+                rows_hit.add(i)
+                cols_hit.add(j)
                 cell = parse(raw)
                 if cell is None:
                     sheet.cells.pop((r1 + i, c1 + j), None)
                 else:
                     sheet.cells[(r1 + i, c1 + j)] = cell
+                if touched is not None:
+                    touched.add((sheet.title, r1 + i, c1 + j))
         out: dict[str, Any] = {"spreadsheetId": self.spreadsheet_id}
         if n_rows and n_cols:
             rng = format_range(sheet.title, r1, c1, r1 + n_rows, c1 + n_cols)
-            out.update(updatedRange=rng, updatedRows=n_rows, updatedColumns=n_cols, updatedCells=cells)
+            out.update(updatedRange=rng, updatedRows=len(rows_hit), updatedColumns=len(cols_hit), updatedCells=cells)
             if include_values:
                 out["updatedData"] = self.values_get(rng, major=major or "ROWS", render_option=render_option)
         else:
@@ -317,18 +329,15 @@ class Spreadsheet:
         """Append after the table found in ``text`` (the block of filled rows the range touches)."""
         sheet, b = self.resolve(text)
         r1, c1, r2, c2 = b.resolve(sheet.rows, sheet.cols)
-        used = [k for k in sheet.cells if r1 <= k[0] < r2 and c1 <= k[1] < c2]
+        single = b.r2 is not None and b.c2 is not None and b.r2 - r1 == 1 and b.c2 - c1 == 1
+        if single:
+            r2, c2 = sheet.rows, sheet.cols
+        filled = {k for k, cell in sheet.cells.items()
+                  if r1 <= k[0] < r2 and c1 <= k[1] < c2 and render(cell, "FORMATTED_VALUE") != ""}
+        table = _table(filled, (r1, c1) if single else None)
         out: dict[str, Any] = {"spreadsheetId": self.spreadsheet_id}
-        if used:
-            top = min(k[0] for k in used)
-            # The table is the contiguous run of non-empty rows starting at the first filled row.
-            filled_rows = {k[0] for k in used}
-            bottom = top
-            while bottom + 1 in filled_rows:
-                bottom += 1
-            in_table = [k for k in used if top <= k[0] <= bottom]
-            left = min(k[1] for k in in_table)
-            right = max(k[1] for k in in_table)
+        if table:
+            top, left, bottom, right = table
             out["tableRange"] = format_range(sheet.title, top, left, bottom + 1, right + 1)
             start_row, start_col = bottom + 1, left
         else:
@@ -366,9 +375,47 @@ class Spreadsheet:
         out: dict[str, Any] = {"spreadsheetId": self.spreadsheet_id, "properties": copy.deepcopy(self.properties),
                                "sheets": sheets}
         if self.named_ranges:
-            out["namedRanges"] = copy.deepcopy(self.named_ranges)
+            out["namedRanges"] = [_named_range_reply(n) for n in self.named_ranges]
         out["spreadsheetUrl"] = f"https://docs.google.com/spreadsheets/d/{self.spreadsheet_id}/edit"
         return out
+
+
+def _named_range_reply(nr: dict) -> dict:
+    """Google omits ``sheetId`` 0 (a proto default) from GridRanges in replies."""
+    out = copy.deepcopy(nr)
+    if out.get("range", {}).get("sheetId") == 0:
+        del out["range"]["sheetId"]
+    return out
+
+
+def _table(filled: set[tuple[int, int]], anchor: tuple[int, int] | None) -> tuple[int, int, int, int] | None:
+    """Google's append target: the block of touching filled cells at ``anchor`` (a single-cell
+    range), else the last block of the range. Returns (top, left, bottom, right) inclusive."""
+    seen: set[tuple[int, int]] = set()
+    blocks = []
+    for start in sorted(filled):
+        if start in seen:
+            continue
+        stack, block = [start], []
+        seen.add(start)
+        while stack:
+            r, c = stack.pop()
+            block.append((r, c))
+            for n in ((r + 1, c), (r - 1, c), (r, c + 1), (r, c - 1)):
+                if n in filled and n not in seen:
+                    seen.add(n)
+                    stack.append(n)
+        blocks.append(block)
+    if not blocks:
+        return None
+    if anchor is not None:
+        chosen = next((b for b in blocks if anchor in b), None)
+        if chosen is None:
+            return None
+    else:
+        chosen = max(blocks, key=lambda b: (max(r for r, _ in b), max(c for _, c in b)))
+    return (min(r for r, _ in chosen), min(c for _, c in chosen),
+            max(r for r, _ in chosen), max(c for _, c in chosen))
 
 
 def _transpose(values: list[list[Any]]) -> list[list[Any]]:
@@ -377,12 +424,13 @@ def _transpose(values: list[list[Any]]) -> list[list[Any]]:
 
 
 def _shift(sheet: Sheet, axis: int, start: int, delta: int) -> None:
+    """Insert (delta > 0) or delete (delta < 0) ``abs(delta)`` rows/columns at ``start``."""
     moved: dict[tuple[int, int], Cell] = {}
     for (r, c), cell in sheet.cells.items():
         pos = [r, c]
+        if delta < 0 and start <= pos[axis] < start - delta:
+            continue
         if pos[axis] >= start:
-            if delta < 0 and pos[axis] < start - delta:
-                continue
             pos[axis] += delta
         moved[(pos[0], pos[1])] = cell
     sheet.cells = moved
@@ -440,6 +488,7 @@ class IdSource:
     def __init__(self, seed: int | None = None):
         self.rng = random.Random(seed)
         self.hints: deque[int] = deque()
+        self.named_hints: deque[str] = deque()
 
     def next(self) -> int:
         return self.hints.popleft() if self.hints else self.rng.randrange(1, 2**31 - 1)
@@ -580,7 +629,7 @@ def _apply_one(ss: Spreadsheet, kind: str, body: dict, ids: IdSource) -> dict:
             _shift(sheet, axis, start, n)
             sheet.properties["gridProperties"][key] += n
         else:
-            _shift(sheet, axis, start + n, -n)
+            _shift(sheet, axis, start, -n)
             sheet.properties["gridProperties"][key] -= n
         return {}
     if kind == "appendDimension":
@@ -639,10 +688,11 @@ def _apply_one(ss: Spreadsheet, kind: str, body: dict, ids: IdSource) -> dict:
         return {}
     if kind == "addNamedRange":
         nr = copy.deepcopy(body.get("namedRange", {}))
-        nr.setdefault("namedRangeId", f"{ids.next():x}")
+        if "namedRangeId" not in nr:
+            nr["namedRangeId"] = ids.named_hints.popleft() if ids.named_hints else f"{ids.rng.randrange(2**40):x}"
         ordered = {"namedRangeId": nr["namedRangeId"], "name": nr.get("name"), "range": nr.get("range", {})}
         ss.named_ranges.append(ordered)
-        return {"addNamedRange": {"namedRange": copy.deepcopy(ordered)}}
+        return {"addNamedRange": {"namedRange": _named_range_reply(ordered)}}
     if kind == "deleteNamedRange":
         before = len(ss.named_ranges)
         ss.named_ranges = [n for n in ss.named_ranges if n["namedRangeId"] != body.get("namedRangeId")]
