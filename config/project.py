@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from config.certificates import CertificatesConfig
 from config.dedupe import DedupeConfig
-from config.indicators import IndicatorConfig
+from config.indicators import IndicatorConfig, check_indicator_references
 from config.mail import MailConfig
 from config.yaml_lines import line_for, load_with_lines
 
@@ -141,6 +141,13 @@ class Schedules(Strict):
     timezone: str = "Europe/Warsaw"
 
 
+class DemoSettings(Strict):
+    """How much fictional data ``synergia demo`` generates for this project."""
+
+    people: int = Field(default=300, ge=10, le=200_000)
+    seed: int = 2026
+
+
 class ProjectConfig(Strict):
     slug: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     name: str
@@ -157,6 +164,7 @@ class ProjectConfig(Strict):
     certificates: CertificatesConfig | None = None
     mail: MailConfig = Field(default_factory=MailConfig)
     indicators: list[IndicatorConfig] = Field(default_factory=list)
+    demo: DemoSettings | None = None
 
     @field_validator("timezone")
     @classmethod
@@ -180,6 +188,8 @@ class ProjectConfig(Strict):
         for s in self.sources:
             if s.event and s.event not in event_ids:
                 raise ValueError(f"źródło '{s.id}' wskazuje nieistniejące wydarzenie '{s.event}' (unknown event)")
+        cycles = {e.cycle for e in self.events if e.cycle} | {c.id for c in (self.certificates.cycles if self.certificates else [])}
+        check_indicator_references(self.indicators, set(event_ids), cycles)
         return self
 
     def source(self, source_id: str) -> Source:

@@ -68,3 +68,19 @@ def ensure_owned(tab: str) -> None:
             f"Synergia zapisuje tylko własne zakładki {OWNED_TABS}; odmowa zapisu do '{tab}'. "
             f"(Synergia only writes its own tabs; refusing to write '{tab}'.)"
         )
+
+
+def same_table(current: Sequence[Sequence[str]] | None, desired: Sequence[Sequence[str]]) -> bool:
+    """Compare two tab contents as a sheet shows them (trailing empty cells/rows ignored),
+    so write-back can skip a write when nothing changed."""
+
+    def norm(rows: Sequence[Sequence[str]] | None) -> list[list[str]]:
+        out = [["" if c is None else str(c) for c in r] for r in (rows or [])]
+        for r in out:
+            while r and r[-1] == "":
+                r.pop()
+        while out and not out[-1]:
+            out.pop()
+        return out
+
+    return norm(current) == norm(desired)

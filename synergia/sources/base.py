@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True, order=True)
@@ -27,7 +27,7 @@ class SourceRef:
 @dataclass(frozen=True)
 class RawRow:
     ref: SourceRef
-    values: dict[str, str]
+    values: dict[str, str] = field(repr=False)  # personal data: never in a repr
 
     def is_empty(self) -> bool:
         return not any(v.strip() for v in self.values.values())

@@ -1,0 +1,21 @@
+"""Root Typer app. Each concern registers its commands from its own module."""
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(
+    name="synergia",
+    help=(
+        "Synergia — rejestr uczestników, deduplikacja, zaświadczenia i wskaźniki projektów NGO/JST.\n\n"
+        "Synergia — participant registry, deduplication, certificates and indicators for NGO/JST projects.\n\n"
+        "Zacznij od / start with:  synergia demo"
+    ),
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+    pretty_exceptions_show_locals=False,  # locals may hold personal data
+)
+
+# Each module below defines ``register(app)``; keep one line per concern.
+from synergia.cli import commands_core  # noqa: E402
+
+commands_core.register(app)

@@ -1,0 +1,174 @@
+"""Core commands: ``run nightly``, ``check-config``, ``demo``."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from config.project import ConfigError, ProjectConfig, load_project
+from config.settings import PROJECTS_DIR, get_settings
+
+console = Console()
+err_console = Console(stderr=True)
+
+run_app = typer.Typer(help="Uruchom przepływ (run a flow) — nightly / monthly.", no_args_is_help=True)
+
+ProjectOpt = Annotated[
+    str,
+    typer.Option("--project", "-p", help="Plik projektu YAML albo jego slug z config/projects/ (project file or slug), np. demo."),
+]
+
+
+def prefect_defaults() -> None:
+    """Sensible Prefect defaults for a local run (never override what the user set)."""
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("PREFECT_LOGGING_LOG_PRINTS", "false")
+    # the ephemeral API server needs longer than the 20 s default on a busy 2-core machine
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+
+
+def resolve_project_path(value: str) -> Path:
+    """Accept a path or a slug of a project in config/projects/."""
+    p = Path(value)
+    if p.suffix in (".yaml", ".yml") or p.exists():
+        return p.resolve()
+    candidate = PROJECTS_DIR / f"{value}.yaml"
+    if candidate.exists():
+        return candidate
+    known = ", ".join(sorted(x.stem for x in PROJECTS_DIR.glob("*.yaml")))
+    err_console.print(f"[red]Nie znaleziono projektu '{value}'[/red] (project not found). Dostępne / available: {known}")
+    raise typer.Exit(2)
+
+
+def load_or_exit(path: Path) -> ProjectConfig:
+    try:
+        return load_project(path)
+    except ConfigError as exc:
+        err_console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+
+
+@run_app.command("nightly")
+def run_nightly(project: ProjectOpt) -> None:
+    """Nocna synchronizacja: formularze i listy obecności → rejestr (sync → dedupe → certify → mail).
+
+    Example:  synergia run nightly --project config/projects/demo.yaml
+    """
+    path = resolve_project_path(project)
+    cfg = load_or_exit(path)
+    counts = _run_nightly(path)
+    print_sync_report(cfg, counts)
+
+
+def _run_nightly(path: Path) -> dict:
+    prefect_defaults()
+    from flows.nightly import nightly
+
+    return nightly(project_path=str(path))
+
+
+def check_config(path: Annotated[Path, typer.Argument(help="Plik projektu YAML (project file).")]) -> None:
+    """Sprawdź plik projektu i wskaż linie do poprawienia (validate a project file; errors name the line).
+
+    Example:  synergia check-config config/projects/demo.yaml
+    """
+    cfg = load_or_exit(path)
+    table = Table(title=f"Projekt {cfg.slug}: {cfg.name}", show_header=False)
+    table.add_row("Okres / period", f"{cfg.period.start} – {cfg.period.end}")
+    table.add_row("Źródła / sources", str(len(cfg.sources)))
+    table.add_row("Wydarzenia / events", str(len(cfg.events)))
+    table.add_row("Wskaźniki / indicators", str(len(cfg.indicators)))
+    console.print(table)
+    console.print("[green]Plik poprawny (config OK).[/green]")
+
+
+def demo(
+    project: Annotated[str, typer.Option("--project", "-p", help="Slug albo plik projektu (default: demo).")] = "demo",
+    regenerate: Annotated[bool, typer.Option(help="Wygeneruj skoroszyt od nowa (overwrite the demo workbook).")] = False,
+    monthly: Annotated[bool, typer.Option(help="Po nocnym przebiegu uruchom też miesięczne podsumowanie (also run monthly).")] = True,
+) -> None:
+    """Demo offline: generuje skoroszyt z fikcyjnymi zgłoszeniami i uruchamia przepływy.
+
+    Generates a workbook of fictional applications for the project (once; kept
+    between runs so your edits survive), runs the nightly flow on it and prints
+    where everything landed. Run it twice: the second run changes nothing.
+
+    Example:  synergia demo            (the embedded demo project)
+              synergia demo -p kuznia-pruszkow
+    """
+    from synergia.demo.generator import generate_workbook
+
+    path = resolve_project_path(project)
+    cfg = load_or_exit(path)
+    settings = get_settings()
+    if (cfg.spreadsheet.backend or settings.sheets_backend) != "workbook":
+        err_console.print("[red]Demo działa na lokalnym skoroszycie[/red] (demo needs the workbook backend; unset SYNERGIA_SHEETS_BACKEND).")
+        raise typer.Exit(2)
+    workbook = settings.resolved_data_dir / cfg.spreadsheet.id
+    if regenerate or not workbook.exists():
+        with console.status(f"Generuję dane demonstracyjne (generating demo data) → {workbook}"):
+            seed = cfg.demo.seed if cfg.demo else 2026
+            stats = generate_workbook(cfg, workbook, seed=seed)
+        console.print(f"Skoroszyt demo: {sum(stats.values())} wierszy w {len(stats)} zakładkach → {workbook}")
+    else:
+        console.print(f"Skoroszyt demo istnieje, używam go (workbook exists, reusing): {workbook}")
+    counts = _run_nightly(path)
+    print_sync_report(cfg, counts)
+    extra = _run_monthly_if_available(path) if monthly else None
+    print_paths(cfg, workbook, extra)
+
+
+def _run_monthly_if_available(path: Path) -> dict | None:
+    try:
+        from flows.monthly import monthly as monthly_flow
+    except ImportError:
+        return None
+    return monthly_flow(project_path=str(path))
+
+
+def print_sync_report(cfg: ProjectConfig, counts: dict) -> None:
+    table = Table(title=f"Synchronizacja — {cfg.name}")
+    table.add_column("Miara / measure")
+    table.add_column("Liczba", justify="right")
+    rows = [
+        ("Wiersze w źródłach (rows read)", "rows"), ("przyjęte (accepted)", "accepted"),
+        ("w kwarantannie (quarantined)", "quarantined"), ("puste (empty)", "empty"),
+        ("nowe (new)", "new"), ("zmienione (changed)", "changed"), ("bez zmian (unchanged)", "unchanged"),
+        ("wycofane (deactivated)", "deactivated"),
+    ]
+    for label, key in rows:
+        table.add_row(label, str(counts.get(key, 0)))
+    for key, value in counts.items():
+        if key not in dict((k, 1) for _, k in rows) and isinstance(value, (int, float)):
+            table.add_row(key, str(value))
+    console.print(table)
+    balanced = counts.get("accepted", 0) + counts.get("quarantined", 0) + counts.get("empty", 0) == counts.get("rows", -1)
+    mark = "[green]✓[/green]" if balanced else "[red]✗[/red]"
+    console.print(f"{mark} przyjęte + kwarantanna + puste = wiersze ({counts.get('accepted', 0)} + {counts.get('quarantined', 0)} + "
+                  f"{counts.get('empty', 0)} = {counts.get('rows', 0)})")
+    if counts.get("reasons"):
+        console.print("Przyczyny odrzuceń (reason codes): " + ", ".join(f"{k}: {v}" for k, v in counts["reasons"].items()))
+
+
+def print_paths(cfg: ProjectConfig, workbook: Path, extra: dict | None) -> None:
+    s = get_settings()
+    table = Table(title="Gdzie szukać wyników (where to look)", show_header=False)
+    table.add_row("Skoroszyt (zakładki Odrzucone, Do sprawdzenia, Wskaźniki)", str(workbook))
+    table.add_row("Rejestr (registry database)", s.resolved_database_url)
+    table.add_row("Zaświadczenia PDF (certificates)", str(s.certificates_dir / cfg.slug))
+    table.add_row("Skrzynka nadawcza .eml (outbox)", str(s.outbox_dir))
+    if extra:
+        for k, v in extra.items():
+            if isinstance(v, (str, int, float)):
+                table.add_row(str(k), str(v))
+    console.print(table)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(run_app, name="run")
+    app.command("check-config")(check_config)
+    app.command("demo")(demo)

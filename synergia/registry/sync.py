@@ -1,0 +1,181 @@
+"""Write validated rows into the registry, idempotently, keeping history.
+
+Rules:
+- a new valid row -> application + a person of its own (deduplication merges later);
+- the same row unchanged -> nothing is written at all (a rerun leaves the tables identical);
+- a corrected row -> the application is updated, the previous content kept in
+  ``application_versions``;
+- a rejected row -> a quarantine entry (reasons, no data); if the row used to be
+  valid, its application is deactivated (kept, not deleted);
+- a row that became empty or disappeared -> its application is deactivated.
+
+Everything for one run happens in one transaction, so a failure leaves no partial write.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from config.project import ProjectConfig
+from synergia.registry.base import utcnow
+from synergia.registry.tables import Application, ApplicationVersion, Attendance, Event, Person, Quarantine
+from synergia.validation.row import Accepted, Empty, Outcome, Rejected
+
+Key = tuple[str, str, str, int]
+
+
+@dataclass
+class SyncCounts:
+    """Numbers only: safe to log and to put in Prefect artifacts."""
+
+    rows: int = 0
+    accepted: int = 0
+    quarantined: int = 0
+    empty: int = 0
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    newly_quarantined: int = 0
+    deactivated: int = 0
+    per_source: dict[str, dict[str, int]] = field(default_factory=dict)
+    reasons: dict[str, int] = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+
+
+def _key(obj) -> Key:  # noqa: ANN001
+    return (obj.source_id, obj.spreadsheet, obj.worksheet, obj.row_number)
+
+
+def mirror_events(session: Session, project: ProjectConfig) -> None:
+    """Keep the events table equal to the YAML (only rows that differ are written)."""
+    existing = {e.id: e for e in session.scalars(select(Event).where(Event.project == project.slug))}
+    for ev in project.events:
+        values = dict(type=ev.type, title=ev.title, gmina=ev.gmina, first_date=min(ev.dates), last_date=max(ev.dates),
+                      sessions=ev.sessions, hours=ev.hours, cycle=ev.cycle)
+        row = existing.pop(ev.id, None)
+        if row is None:
+            session.add(Event(project=project.slug, id=ev.id, **values))
+        elif any(getattr(row, k) != v for k, v in values.items()):
+            for k, v in values.items():
+                setattr(row, k, v)
+    for gone in existing.values():
+        session.delete(gone)
+
+
+def apply_outcomes(session: Session, project: ProjectConfig, outcomes: list[Outcome],
+                   read_worksheets: set[tuple[str, str, str]], now: datetime | None = None) -> SyncCounts:
+    """Apply one run's outcomes. ``read_worksheets`` = (source_id, spreadsheet, worksheet) read
+    completely this run: rows of those worksheets that are no longer there are deactivated."""
+    now = now or utcnow()
+    slug = project.slug
+    counts = SyncCounts(rows=len(outcomes))
+    apps = {_key(a): a for a in session.scalars(select(Application).where(Application.project == slug))}
+    quarantined = {_key(q): q for q in session.scalars(select(Quarantine).where(Quarantine.project == slug))}
+    seen: set[Key] = set()
+    per_source: dict[str, Counter] = {}
+    reasons: Counter = Counter()
+
+    for outcome in outcomes:
+        ref = outcome.ref
+        key: Key = (ref.source_id, ref.spreadsheet, ref.worksheet, ref.row_number)
+        seen.add(key)
+        tally = per_source.setdefault(ref.source_id, Counter())
+        app = apps.get(key)
+        q = quarantined.get(key)
+        if isinstance(outcome, Empty):
+            counts.empty += 1
+            tally["empty"] += 1
+            counts.deactivated += _deactivate(app, now)
+            _resolve(q, now)
+            continue
+        if isinstance(outcome, Rejected):
+            counts.quarantined += 1
+            tally["quarantined"] += 1
+            reasons.update(outcome.reasons)
+            counts.deactivated += _deactivate(app, now)
+            if q is None:
+                session.add(Quarantine(project=slug, source_id=ref.source_id, spreadsheet=ref.spreadsheet,
+                                       worksheet=ref.worksheet, row_number=ref.row_number,
+                                       content_hash=outcome.content_hash, reason_codes=list(outcome.reasons),
+                                       message=outcome.message, first_seen_at=now, last_seen_at=now))
+                counts.newly_quarantined += 1
+            elif q.content_hash != outcome.content_hash or q.resolved_at is not None:
+                q.content_hash, q.reason_codes, q.message = outcome.content_hash, list(outcome.reasons), outcome.message
+                q.last_seen_at, q.resolved_at = now, None
+                counts.newly_quarantined += 1
+            continue
+        assert isinstance(outcome, Accepted)
+        counts.accepted += 1
+        tally["accepted"] += 1
+        _resolve(q, now)
+        submitted = datetime.fromisoformat(outcome.data["submitted_at"]) if outcome.data.get("submitted_at") else None
+        if app is None:
+            person = Person(project=slug, created_at=now)
+            app = Application(project=slug, source_id=ref.source_id, spreadsheet=ref.spreadsheet, worksheet=ref.worksheet,
+                              row_number=ref.row_number, kind=outcome.kind, content_hash=outcome.content_hash,
+                              data=outcome.data, version=1, active=True, person=person, submitted_at=submitted,
+                              first_seen_at=now, last_seen_at=now, updated_at=now)
+            session.add(app)
+            session.flush()
+            _write_attendance(session, slug, app, outcome)
+            counts.new += 1
+            tally["new"] += 1
+        elif app.content_hash == outcome.content_hash and app.active and app.data == outcome.data:
+            counts.unchanged += 1
+            tally["unchanged"] += 1
+        else:
+            session.add(ApplicationVersion(application_id=app.id, version=app.version, content_hash=app.content_hash,
+                                           data=app.data, valid_from=app.updated_at, valid_to=now))
+            app.content_hash, app.data, app.kind = outcome.content_hash, outcome.data, outcome.kind
+            app.version += 1
+            app.active, app.submitted_at, app.updated_at, app.last_seen_at = True, submitted, now, now
+            if app.person_id is None:
+                app.person = Person(project=slug, created_at=now)
+            session.execute(delete(Attendance).where(Attendance.application_id == app.id))
+            _write_attendance(session, slug, app, outcome)
+            counts.changed += 1
+            tally["changed"] += 1
+
+    for key, app in apps.items():
+        if key not in seen and key[:3] in read_worksheets:
+            counts.deactivated += _deactivate(app, now)
+    for key, q in quarantined.items():
+        if key not in seen and key[:3] in read_worksheets:
+            _resolve(q, now)
+
+    counts.per_source = {k: dict(v) for k, v in sorted(per_source.items())}
+    counts.reasons = dict(reasons.most_common())
+    return counts
+
+
+def _deactivate(app: Application | None, now: datetime) -> int:
+    if app is None or not app.active:
+        return 0
+    app.active, app.updated_at = False, now
+    return 1
+
+
+def _resolve(q: Quarantine | None, now: datetime) -> None:
+    if q is not None and q.resolved_at is None:
+        q.resolved_at = now
+
+
+def _write_attendance(session: Session, slug: str, app: Application, outcome: Accepted) -> None:
+    data = outcome.data
+    event_id = data.get("event")
+    if not event_id or outcome.kind == "recruitment":
+        return
+    day = date.fromisoformat(data["date"]) if data.get("date") else None
+    if outcome.kind == "advisory":
+        session.add(Attendance(project=slug, application_id=app.id, event_id=event_id, session_no=1,
+                               hours=data.get("hours"), attended_on=day))
+        return
+    for number in data.get("sessions", []):
+        session.add(Attendance(project=slug, application_id=app.id, event_id=event_id, session_no=number,
+                               hours=None, attended_on=day))

@@ -1,0 +1,256 @@
+"""Validate one raw form/attendance row against its source's column mapping.
+
+The result is one of three things, so every source row is accounted for:
+``Accepted`` (normalised canonical fields), ``Rejected`` (reason codes and a
+Polish message naming the source row, never the person's data) or ``Empty``.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Callable
+
+from config.project import CONSENT_PREFIX, ORGANISATION_TYPES, ProjectConfig, Source
+from synergia.sources.base import RawRow, SourceRef
+from synergia.validation.contact import clean_email, clean_phone, clean_postal_code
+from synergia.validation.dates import parse_date, parse_timestamp
+from synergia.validation.errors import Invalid
+from synergia.validation.identity import clean_gender, clean_name, clean_pesel, pesel_birth_date, pesel_gender
+
+DEFAULT_REQUIRED = {
+    "recruitment": ("first_name", "last_name"),
+    "attendance": ("first_name", "last_name"),
+    "advisory": ("first_name", "last_name", "hours"),
+}
+NEGATIVE_ANSWERS = {"nie", "no", "false", "0", "brak", "nie wyrażam zgody", "nie wyrazam zgody", "n"}
+PRESENT_MARKS = {"x", "✓", "✔", "v", "tak", "t", "1", "obecny", "obecna", "ob.", "+", "true", "yes"}
+
+_ORG_TYPE_HINTS: tuple[tuple[str, str], ...] = (
+    (r"grup\w* nieformaln|grupa inicjatywn", "grupa nieformalna"),
+    (r"\brad[aęy]\b|seniorów|młodzieżow|pożytku", "rada"),
+    (r"samorz|jst\b|urząd|urzad|gmin|starostw|powiat|ośrodek pomocy|ops\b|szkoł|jednostk", "JST"),
+    (r"pozarz|ngo|stowarzysz|fundacj|klub|koło gospodyń|kgw|ochotnicz|osp\b", "NGO"),
+)
+
+
+@dataclass(frozen=True)
+class Accepted:
+    ref: SourceRef
+    kind: str
+    content_hash: str
+    data: dict = field(repr=False)  # personal data: never in a repr
+
+
+@dataclass(frozen=True)
+class Rejected:
+    ref: SourceRef
+    content_hash: str
+    reasons: tuple[str, ...]
+    message: str
+
+
+@dataclass(frozen=True)
+class Empty:
+    ref: SourceRef
+
+
+Outcome = Accepted | Rejected | Empty
+
+
+@dataclass
+class _Collector:
+    errors: list[tuple[str, str]] = field(default_factory=list)
+    failed: set[str] = field(default_factory=set)
+
+    def run(self, name: str, fn: Callable[[], object]) -> object | None:
+        """Run one validator; on failure record its reason and remember the field failed."""
+        try:
+            return fn()
+        except Invalid as exc:
+            self.errors.append((exc.code, exc.message_pl))
+            self.failed.add(name)
+            return None
+
+
+def normalise_organisation_type(raw: str) -> str:
+    value = " ".join((raw or "").lower().split())
+    if not value:
+        return ""
+    for canonical in ORGANISATION_TYPES:
+        if value == canonical.lower():
+            return canonical
+    for pattern, canonical in _ORG_TYPE_HINTS:
+        if re.search(pattern, value):
+            return canonical
+    return "inna"
+
+
+def _mapped_values(raw: RawRow, source: Source) -> tuple[dict[str, str], dict[str, str]]:
+    """Canonical field -> text, consent key -> text (headers matched ignoring case and spaces)."""
+    by_norm = {" ".join(h.lower().split()): v for h, v in raw.values.items()}
+    fields: dict[str, str] = {}
+    consents: dict[str, str] = {}
+    for header, target in source.columns.items():
+        text = by_norm.get(" ".join(header.lower().split()), "")
+        text = (text or "").strip()
+        if target.startswith(CONSENT_PREFIX):
+            consents[target[len(CONSENT_PREFIX):]] = text
+        elif text or target not in fields:
+            fields[target] = text
+    return fields, consents
+
+
+def _sessions(raw: RawRow, source: Source) -> list[int]:
+    by_norm = {" ".join(h.lower().split()): v for h, v in raw.values.items()}
+    present = []
+    for header, number in source.sessions.items():
+        mark = " ".join((by_norm.get(" ".join(header.lower().split()), "") or "").lower().split())
+        if mark in PRESENT_MARKS:
+            present.append(number)
+    return sorted(set(present))
+
+
+def validate_row(raw: RawRow, source: Source, project: ProjectConfig, *, locale: str | None = None) -> Outcome:
+    """Normalise and check one row. Never raises for bad data: returns ``Rejected``."""
+    content_hash = raw.content_hash()
+    if raw.is_empty():
+        return Empty(raw.ref)
+    fields, consent_text = _mapped_values(raw, source)
+    sessions = _sessions(raw, source)
+    if not any(fields.values()) and not any(consent_text.values()) and not sessions:
+        return Empty(raw.ref)
+
+    c = _Collector()
+    data: dict = {}
+    for name in ("first_name", "last_name"):
+        if fields.get(name):
+            data[name] = clean_name(fields[name])
+    for name in ("street", "city", "gmina", "organisation", "notes"):
+        if fields.get(name):
+            data[name] = " ".join(fields[name].split())
+    if fields.get("email"):
+        data["email"] = c.run("email", lambda: clean_email(fields["email"]))
+    if fields.get("phone"):
+        data["phone"] = c.run("phone", lambda: clean_phone(fields["phone"]))
+    if fields.get("postal_code"):
+        data["postal_code"] = c.run("postal_code", lambda: clean_postal_code(fields["postal_code"]))
+    if fields.get("gender"):
+        data["gender"] = c.run("gender", lambda: clean_gender(fields["gender"]))
+
+    submitted = None
+    if fields.get("submitted_at"):
+        submitted = c.run("submitted_at", lambda: parse_timestamp(fields["submitted_at"], locale=locale))
+        if submitted:
+            data["submitted_at"] = submitted.isoformat()
+
+    birth = None
+    if fields.get("birth_date"):
+        birth = c.run("birth_date", lambda: parse_date(fields["birth_date"], locale=locale, field="birth_date"))
+        if birth:
+            _check_plausible_birth(c, birth, submitted)
+            data["birth_date"] = birth.isoformat()
+
+    if fields.get("pesel"):
+        pesel = c.run("pesel", lambda: clean_pesel(fields["pesel"]))
+        if pesel:
+            data["pesel"] = pesel
+            from_pesel = pesel_birth_date(pesel)
+            if birth and birth != from_pesel:
+                c.errors.append(("pesel_birth_date_mismatch", "data urodzenia nie zgadza się z numerem PESEL"))
+            elif not birth:
+                _check_plausible_birth(c, from_pesel, submitted, code="pesel_birth_date_future")
+                data["birth_date"] = from_pesel.isoformat()
+            sex = pesel_gender(pesel)
+            if data.get("gender") and data["gender"] != sex:
+                c.errors.append(("pesel_gender_mismatch", "płeć nie zgadza się z numerem PESEL"))
+            elif not data.get("gender"):
+                data["gender"] = sex
+        else:
+            data["no_pesel"] = True
+
+    org_type_text = fields.get("organisation_type") or source.organisation_type or ""
+    mapped = source.value_maps.get("organisation_type", {}).get(org_type_text.strip())
+    org_type = mapped or normalise_organisation_type(org_type_text)
+    if org_type:
+        data["organisation_type"] = org_type
+    category = fields.get("category") or source.category
+    if category:
+        data["category"] = source.value_maps.get("category", {}).get(category.strip(), category.strip())
+    for fname, mapping in source.value_maps.items():
+        if fname not in ("organisation_type", "category") and fields.get(fname) and fields[fname] in mapping:
+            data[fname] = mapping[fields[fname]]
+
+    if source.kind in ("attendance", "advisory"):
+        _attendance_fields(c, data, fields, sessions, source, project, locale)
+
+    consents = {}
+    for key, text in consent_text.items():
+        given = bool(text) and " ".join(text.lower().split()) not in NEGATIVE_ANSWERS
+        consents[key] = {"given": given, "version": source.consent_version}
+    for key in source.required_consents:
+        if not consents.get(key, {}).get("given"):
+            c.errors.append((f"consent_missing:{key}", f"brak wymaganej zgody '{key}'"))
+    if consents:
+        data["consents"] = consents
+
+    for name in set(DEFAULT_REQUIRED[source.kind]) | set(source.require):
+        if name in ("hours",) and source.kind != "advisory":
+            continue
+        if data.get(name) in (None, "") and name not in c.failed:
+            c.errors.append((f"missing:{name}", f"brak wymaganego pola '{name}'"))
+
+    data = {k: v for k, v in data.items() if v not in (None, "")}
+    if c.errors:
+        codes = tuple(dict.fromkeys(code for code, _ in c.errors))
+        text = "; ".join(dict.fromkeys(msg for _, msg in c.errors))
+        return Rejected(raw.ref, content_hash, codes, f"Źródło '{raw.ref.source_id}', arkusz '{raw.ref.worksheet}', wiersz {raw.ref.row_number}: {text}.")
+    return Accepted(raw.ref, source.kind, content_hash, data)
+
+
+def _check_plausible_birth(c: _Collector, birth: date, submitted: datetime | None, code: str = "birth_date_implausible") -> None:
+    ref_day = (submitted.date() if submitted else date.today())
+    age = (ref_day - birth).days / 365.25
+    if birth > ref_day or age > 120:
+        c.errors.append((code, "data urodzenia jest niemożliwa (w przyszłości lub ponad 120 lat temu)"))
+
+
+def _attendance_fields(c: _Collector, data: dict, fields: dict[str, str], sessions: list[int],
+                       source: Source, project: ProjectConfig, locale: str | None) -> None:
+    event_id = source.event
+    if not event_id and fields.get("event"):
+        wanted = " ".join(fields["event"].lower().split())
+        match = [e.id for e in project.events if wanted in (e.id.lower(), " ".join(e.title.lower().split()))]
+        if match:
+            event_id = match[0]
+        else:
+            c.errors.append(("event_unknown", "nieznane wydarzenie w kolumnie wydarzenia"))
+    if event_id:
+        data["event"] = event_id
+    if fields.get("session"):
+        try:
+            sessions = sorted(set(sessions) | {int(float(fields["session"]))})
+        except ValueError:
+            c.errors.append(("session_invalid", "numer sesji musi być liczbą"))
+    if fields.get("date"):
+        day = c.run("date", lambda: parse_date(fields["date"], locale=locale, field="date"))
+        if day:
+            data["date"] = day.isoformat()
+    if fields.get("hours"):
+        try:
+            hours = float(fields["hours"].replace(",", "."))
+            if not 0 < hours <= 24:
+                raise ValueError
+            data["hours"] = hours
+        except ValueError:
+            c.errors.append(("hours_invalid", "liczba godzin musi być liczbą od 0 do 24"))
+            c.failed.add("hours")
+    if source.kind == "attendance":
+        if not sessions and not source.sessions:
+            sessions = [1]  # a single-session list: being on it is being present
+        if not sessions:
+            c.errors.append(("attendance_empty", "wiersz listy obecności bez zaznaczonej obecności"))
+        event = next((e for e in project.events if e.id == event_id), None)
+        if event and any(s > event.sessions or s < 1 for s in sessions):
+            c.errors.append(("session_unknown", "numer sesji spoza zakresu wydarzenia"))
+        data["sessions"] = sessions

@@ -1,0 +1,25 @@
+"""The ``Odrzucone`` tab: quarantined rows shown back to staff, with reasons and no personal data."""
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from synergia.registry.tables import Quarantine
+
+TAB = "Odrzucone"
+HEADER = ["Źródło", "Arkusz", "Wiersz", "Kody przyczyn", "Opis", "Pierwszy raz", "Ostatnio"]
+
+
+def quarantine_rows(session: Session, project: str) -> list[list[str]]:
+    """Open quarantine entries, ordered as staff will look for them (source, sheet, row)."""
+    entries = session.scalars(
+        select(Quarantine)
+        .where(Quarantine.project == project, Quarantine.resolved_at.is_(None))
+        .order_by(Quarantine.source_id, Quarantine.worksheet, Quarantine.row_number)
+    )
+    rows = [HEADER]
+    for q in entries:
+        rows.append([q.source_id, q.worksheet, str(q.row_number), ", ".join(q.reason_codes), q.message,
+                     q.first_seen_at.strftime("%Y-%m-%d %H:%M"), q.last_seen_at.strftime("%Y-%m-%d %H:%M")])
+    return rows
+
