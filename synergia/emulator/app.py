@@ -42,7 +42,7 @@ class RecordedRequest:
     method: str
     path: str
     query: dict[str, list[str]]
-    kind: str          # 'read', 'write', 'token', 'drive', 'control'
+    kind: str          # 'read', 'write', 'token', 'drive', 'iam', 'control'
     status: int = 0
     spreadsheet: str | None = None
 
@@ -175,6 +175,9 @@ class SheetsEmulator:
                     reply = self._control(method, path, raw)
                 elif kind == "token":
                     reply = self._token(path, headers, raw)
+                elif kind == "iam":
+                    # No regional access boundary for emulated accounts; never faulted or counted as API use.
+                    raise ApiError(404, NOT_FOUND)
                 else:
                     fault = self._take_fault(method, path)
                     if fault is not None:
@@ -464,6 +467,8 @@ def _classify(method: str, path: str) -> str:
         return "control"
     if path.endswith("/token") or path.endswith("/oauth2/v4/token"):
         return "token"
+    if path.endswith("/allowedLocations"):
+        return "iam"
     if path.startswith("/v4/spreadsheets"):
         return "read" if method == "GET" else "write"
     return "drive"

@@ -12,7 +12,9 @@ from requests.structures import CaseInsensitiveDict
 
 from .app import SheetsEmulator
 
-GOOGLE_HOSTS = ("https://sheets.googleapis.com", "https://www.googleapis.com", "https://oauth2.googleapis.com")
+GOOGLE_HOSTS = ("https://sheets.googleapis.com", "https://www.googleapis.com", "https://oauth2.googleapis.com",
+                # google-auth looks up a "regional access boundary" here after each token refresh.
+                "https://iamcredentials.googleapis.com")
 
 
 class EmulatorAdapter(BaseAdapter):
@@ -37,6 +39,10 @@ class EmulatorAdapter(BaseAdapter):
 
     def close(self) -> None:
         pass
+
+    def __deepcopy__(self, memo) -> "EmulatorAdapter":
+        # google-auth deep-copies the token session for a background lookup; share the emulator.
+        return self
 
     def mount_on(self, session: requests.Session, prefixes: tuple[str, ...] = GOOGLE_HOSTS) -> requests.Session:
         for prefix in prefixes:

@@ -32,7 +32,10 @@ log = logging.getLogger(__name__)
 
 SCOPES = ("https://www.googleapis.com/auth/spreadsheets", "https://www.googleapis.com/auth/drive")
 #: Hosts whose requests the endpoint override redirects (the token host is not among them).
-API_HOSTS = frozenset({"sheets.googleapis.com", "www.googleapis.com", "drive.googleapis.com"})
+API_HOSTS = frozenset({"sheets.googleapis.com", "www.googleapis.com", "drive.googleapis.com",
+                       # google-auth's background "regional access boundary" lookup after a token
+                       # refresh: with an override, keep it local too (a 404 there is harmless).
+                       "iamcredentials.googleapis.com"})
 
 
 class GoogleConfigError(Exception):

@@ -69,6 +69,11 @@ class GoogleSheetsBackend:
         settings = settings or get_settings()
         return cls(_cached_gspread(settings), cache_key=settings.google_api_url or "google")
 
+    @property
+    def request_count(self) -> int:
+        """HTTP attempts made through this backend's session (retries included)."""
+        return getattr(self.http.session, "request_count", 0)
+
     # ------------------------------------------------------------------ reads
     def _fetch_meta(self, spreadsheet: str) -> _SheetMeta:
         raw = self._call("odczyt metadanych", spreadsheet, self.http.fetch_sheet_metadata, spreadsheet,
@@ -151,6 +156,7 @@ class GoogleSheetsBackend:
     # ------------------------------------------------------------------ errors
     def _call(self, what: str, spreadsheet: str, fn, *args, **kwargs):
         """Run a gspread call; turn failures into ``SpreadsheetError`` without cell values in the text."""
+        import google.auth.exceptions
         import gspread
         import requests
 
@@ -163,6 +169,9 @@ class GoogleSheetsBackend:
                                         f"spreadsheet not found or not shared with the service account).") from None
             raise SpreadsheetError(f"Arkusz {spreadsheet}: {what} nie powiódł się "
                                    f"(Google API {exc.code} {status}).") from None
+        except google.auth.exceptions.GoogleAuthError as exc:
+            raise SpreadsheetError(f"Arkusz {spreadsheet}: {what} — uwierzytelnienie konta usługi nie powiodło się "
+                                   f"({type(exc).__name__}; check the key and its token_uri).") from None
         except requests.RequestException as exc:
             raise SpreadsheetError(f"Arkusz {spreadsheet}: {what} — błąd połączenia ({type(exc).__name__}).") from None
         return result
