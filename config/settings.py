@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     google_credentials: str | None = Field(default=None, description="Path to a service-account JSON key, or 'block:<name>' of a Prefect Secret block.")
     google_api_url: str | None = Field(default=None, description="Base URL override for Sheets/Drive (a local emulator).")
     google_timeout: float = 30.0
+    google_retry_attempts: int = Field(default=5, ge=1, description="Attempts per Google request (429/408/5xx).")
+    google_retry_max_total: float = Field(default=60.0, gt=0, description="Seconds after which no retry starts.")
 
     storage_backend: Literal["local", "gdrive"] = "local"
     gdrive_folder_id: str | None = None

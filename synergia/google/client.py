@@ -169,4 +169,6 @@ def clients_from_settings(settings=None) -> GoogleClients:
 
     settings = settings or get_settings()
     info = load_service_account_info(settings.google_credentials)
-    return make_clients(info, api_url=settings.google_api_url, timeout=settings.google_timeout)
+    policy = RetryPolicy(max_attempts=getattr(settings, "google_retry_attempts", 5),
+                         max_total=getattr(settings, "google_retry_max_total", 60.0))
+    return make_clients(info, api_url=settings.google_api_url, timeout=settings.google_timeout, policy=policy)

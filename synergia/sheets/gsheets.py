@@ -185,7 +185,8 @@ def _cached_gspread(settings) -> Any:
     """One gspread client (and access token) per credentials/endpoint in a process."""
     from synergia.google import clients_from_settings
 
-    key = (settings.google_credentials, settings.google_api_url, settings.google_timeout)
+    key = (settings.google_credentials, settings.google_api_url, settings.google_timeout,
+           getattr(settings, "google_retry_attempts", 5), getattr(settings, "google_retry_max_total", 60.0))
     with _CLIENTS_LOCK:
         if key not in _CLIENTS:
             _CLIENTS[key] = clients_from_settings(settings).gspread()
