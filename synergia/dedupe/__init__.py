@@ -1,0 +1,7 @@
+"""Participant deduplication: pure matching core (no Prefect, no database).
+
+``normalize`` folds fields, ``blocking`` proposes candidate pairs, ``compare``
+decides pairs (with vetoes), ``cluster`` builds veto-free clusters, and
+``engine`` runs it all on plain dict records. ``store`` and ``review_tab`` are
+the registry and spreadsheet sides.
+"""

@@ -1,0 +1,258 @@
+"""Constrained clustering: merge strongest evidence first, never through a veto.
+
+Plain connected components would chain a household together (A~B by e-mail,
+B~C by phone). Here a merge of two groups is refused when *any* two records
+across them veto each other or carry a staff "NIE", so every final cluster is
+veto-free. Edges are processed in a fixed order (score, then record ids), so
+the result does not depend on input order.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any, Hashable, Iterable, Mapping, Sequence
+
+from synergia.dedupe.blocking import candidate_pairs
+from synergia.dedupe.compare import (
+    CONTACT_REASONS,
+    R_AMBIGUOUS,
+    R_CHAIN_CONFLICT,
+    R_STAFF_YES,
+    Outcome,
+    Thresholds,
+    compare,
+    veto,
+)
+from synergia.dedupe.normalize import NormRecord
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A pair of records with the reason (merged, or waiting for staff)."""
+
+    a: Any
+    b: Any
+    score: float
+    reason: str
+
+
+@dataclass
+class ClusterResult:
+    clusters: list[list[Any]]                      # record ids, each cluster sorted, clusters sorted
+    merges: list[Link] = field(default_factory=list)   # accepted links (why records are together)
+    reviews: list[Link] = field(default_factory=list)  # uncertain pairs across different clusters
+    vetoed: int = 0
+    pairs_compared: int = 0
+
+    def cluster_of(self) -> dict[Any, int]:
+        return {rid: n for n, members in enumerate(self.clusters) for rid in members}
+
+    def reason_of(self) -> dict[Any, str]:
+        """Per record: the reason of the first link that attached it."""
+        out: dict[Any, str] = {}
+        for link in self.merges:
+            out.setdefault(link.a, link.reason)
+            out.setdefault(link.b, link.reason)
+        return out
+
+
+def _rid_key(rid: Any) -> tuple[int, Any]:
+    return (0, rid) if isinstance(rid, int) else (1, str(rid))
+
+
+def pair_key(a: Any, b: Any) -> tuple[Any, Any]:
+    """Order-free key of a record pair."""
+    return (a, b) if _rid_key(a) <= _rid_key(b) else (b, a)
+
+
+class _Groups:
+    """Union-find keeping member lists, for veto checks across groups."""
+
+    def __init__(self, records: Sequence[NormRecord], cannot: Mapping[int, set[int]]):
+        self.records = records
+        self.parent = list(range(len(records)))
+        self.members: dict[int, list[int]] = {i: [i] for i in range(len(records))}
+        self.cannot = cannot
+
+    def find(self, i: int) -> int:
+        p = self.parent
+        while p[i] != i:
+            p[i] = p[p[i]]
+            i = p[i]
+        return i
+
+    def conflict(self, ra: int, rb: int, check_veto: bool) -> bool:
+        ma, mb = self.members[ra], self.members[rb]
+        for x in ma:
+            for y in self.cannot.get(x, ()):
+                if self.find(y) == rb:
+                    return True
+        if check_veto:
+            recs = self.records
+            for x in ma:
+                for y in mb:
+                    if veto(recs[x], recs[y]):
+                        return True
+        return False
+
+    def union(self, i: int, j: int, check_veto: bool = True) -> bool:
+        ra, rb = self.find(i), self.find(j)
+        if ra == rb:
+            return True
+        if self.conflict(ra, rb, check_veto):
+            return False
+        if len(self.members[ra]) < len(self.members[rb]):
+            ra, rb = rb, ra
+        self.parent[rb] = ra
+        self.members[ra].extend(self.members.pop(rb))
+        return True
+
+
+def _accept(g: _Groups, records: Sequence[NormRecord], edge: tuple, merges: list[Link], review: list[Link]) -> None:
+    neg, _ka, _kb, i, j, reason = edge
+    if g.find(i) == g.find(j):
+        return
+    if g.union(i, j):
+        merges.append(Link(*pair_key(records[i].rid, records[j].rid), -neg, reason))
+    else:
+        review.append(Link(*pair_key(records[i].rid, records[j].rid), -neg, f"{R_CHAIN_CONFLICT} ({reason})"))
+
+
+def _fits_several(g: _Groups, x: int, ys: set[int]) -> bool:
+    """Does ``x`` link by contact to two groups that cannot be one person?"""
+    own = g.find(x)
+    roots = sorted({g.find(y) for y in ys} - {own})
+    if not roots:
+        return False
+    if len(roots) == 1:
+        return False
+    for k, ra in enumerate(roots):
+        for rb in roots[k + 1:]:
+            if g.conflict(ra, rb, check_veto=True):
+                return True
+    return False
+
+
+def _contacts(r: NormRecord) -> set[str]:
+    out = set()
+    if r.email:
+        out.add("e" + r.email)
+    if r.phone:
+        out.add("t" + r.phone)
+    return out
+
+
+def _namesake_household(g: _Groups, records: Sequence[NormRecord], by_name: Mapping[str, list[int]], i: int, j: int) -> bool:
+    """Does another person with this name use the very contact that links
+    ``i`` and ``j`` (a father and son sharing a phone)? Then it proves nothing."""
+    shared = _contacts(records[i]) & _contacts(records[j])
+    if not shared:
+        return False
+    ra, rb = g.find(i), g.find(j)
+    seen: set[int] = set()
+    for key in {records[i].name_key, records[j].name_key} - {""}:
+        for k in by_name.get(key, ()):
+            rk = g.find(k)
+            if rk in (ra, rb) or rk in seen or not (_contacts(records[k]) & shared):
+                continue
+            seen.add(rk)
+            if g.conflict(rk, ra, check_veto=True) or g.conflict(rk, rb, check_veto=True):
+                return True
+    return False
+
+
+def cluster_records(
+    records: Sequence[NormRecord],
+    thresholds: Thresholds = Thresholds(),
+    must_link: Iterable[tuple[Hashable, Hashable]] = (),
+    cannot_link: Iterable[tuple[Hashable, Hashable]] = (),
+    groups: Mapping[Hashable, Hashable] | None = None,
+    new: Iterable[Hashable] | None = None,
+) -> ClusterResult:
+    """Cluster ``records`` (each ``idx`` must equal its position).
+
+    ``groups`` maps record id -> existing person id: records of one existing
+    person start together. ``new`` limits comparisons to pairs touching a new
+    record (incremental nights). ``must_link``/``cannot_link`` are staff
+    decisions on record-id pairs; "NIE" wins over "TAK"."""
+    index = {r.rid: r.idx for r in records}
+    cannot: dict[int, set[int]] = defaultdict(set)
+    for a, b in cannot_link:
+        if a in index and b in index:
+            cannot[index[a]].add(index[b])
+            cannot[index[b]].add(index[a])
+    g = _Groups(records, cannot)
+    merges: list[Link] = []
+
+    if groups:
+        by_group: dict[Hashable, list[int]] = defaultdict(list)
+        for r in records:
+            pid = groups.get(r.rid)
+            if pid is not None:
+                by_group[pid].append(r.idx)
+        for members in by_group.values():
+            for x in members[1:]:
+                g.union(members[0], x, check_veto=False)
+    for a, b in sorted((pair_key(a, b) for a, b in must_link), key=lambda p: (_rid_key(p[0]), _rid_key(p[1]))):
+        if a in index and b in index and g.union(index[a], index[b], check_veto=False):
+            merges.append(Link(a, b, 1.0, R_STAFF_YES))
+
+    new_mask = None
+    if new is not None:
+        new_set = set(new)
+        new_mask = [r.rid in new_set for r in records]
+    pairs = candidate_pairs(records, new_mask)
+    same: list[tuple[float, tuple, tuple, int, int, str]] = []
+    review: list[Link] = []
+    vetoed = 0
+    for i, j in pairs:
+        d = compare(records[i], records[j], thresholds)
+        if d.outcome is Outcome.SAME:
+            ka, kb = sorted((_rid_key(records[i].rid), _rid_key(records[j].rid)))
+            same.append((-d.score, ka, kb, i, j, d.reason))
+        elif d.outcome is Outcome.REVIEW:
+            review.append(Link(*pair_key(records[i].rid, records[j].rid), d.score, d.reason))
+        elif d.veto:
+            vetoed += 1
+    same.sort()
+    # 1) strong evidence (PESEL, birth date, id number) first
+    contact: list[tuple[float, tuple, tuple, int, int, str]] = []
+    for edge in same:
+        if edge[5] in CONTACT_REASONS:
+            contact.append(edge)
+            continue
+        _accept(g, records, edge, merges, review)
+    # 2) shared-contact links, unless the record fits two people who veto each other
+    neighbours: dict[int, set[int]] = defaultdict(set)
+    for _n, _a, _b, i, j, _r in contact:
+        neighbours[i].add(j)
+        neighbours[j].add(i)
+    ambiguous = {x for x, ys in neighbours.items() if _fits_several(g, x, ys)}
+    by_name: dict[str, list[int]] = defaultdict(list)
+    for r in records:
+        if r.name_key:
+            by_name[r.name_key].append(r.idx)
+    for edge in contact:
+        i, j = edge[3], edge[4]
+        if i in ambiguous or j in ambiguous or _namesake_household(g, records, by_name, i, j):
+            if g.find(i) != g.find(j):
+                review.append(Link(*pair_key(records[i].rid, records[j].rid), -edge[0], R_AMBIGUOUS))
+            continue
+        _accept(g, records, edge, merges, review)
+
+    # final clusters, deterministic order
+    by_root: dict[int, list[Any]] = defaultdict(list)
+    for r in records:
+        by_root[g.find(r.idx)].append(r.rid)
+    clusters = sorted((sorted(m, key=_rid_key) for m in by_root.values()), key=lambda m: _rid_key(m[0]))
+
+    # one review pair per pair of clusters, strongest first, skipping decided pairs
+    decided = {pair_key(a, b) for a, b in cannot_link}
+    best: dict[tuple[int, int], Link] = {}
+    for link in sorted(review, key=lambda l: (-l.score, _rid_key(l.a), _rid_key(l.b))):
+        ra, rb = g.find(index[link.a]), g.find(index[link.b])
+        if ra == rb or (link.a, link.b) in decided:
+            continue
+        best.setdefault((min(ra, rb), max(ra, rb)), link)
+    reviews = sorted(best.values(), key=lambda l: (_rid_key(l.a), _rid_key(l.b)))
+    return ClusterResult(clusters, merges, reviews, vetoed, len(pairs))

@@ -1,0 +1,251 @@
+"""Pairwise evidence, vetoes and the three outcomes of a pair.
+
+Rules are explicit and explainable (every outcome carries a Polish reason that
+staff see in the review tab). Strong contradicting evidence is a *veto*: two
+different valid PESELs, different birth dates, different sexes, or first names
+that are different real names (Maria/Marta, Jan/Jana). Vetoed records never end
+up in one person, even through a chain of other records.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from rapidfuzz.distance import OSA, JaroWinkler
+from rapidfuzz.fuzz import token_sort_ratio
+
+from synergia.dedupe.normalize import NormRecord
+
+
+class Outcome(str, Enum):
+    SAME = "same"
+    REVIEW = "review"
+    DIFFERENT = "different"
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    """Score cut-offs (``config.dedupe.DedupeConfig``): same >= match, review >= review."""
+
+    match: float = 0.92
+    review: float = 0.70
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    outcome: Outcome
+    score: float
+    reason: str
+    veto: bool = False
+
+
+# reasons (Polish: staff read them in the review tab and in --explain)
+R_PESEL = "ten sam PESEL"
+R_PESEL_NAMES = "ten sam PESEL, ale różne imiona"
+R_NAME_DOB = "imię+nazwisko+data urodzenia"
+R_ID = "ten sam numer identyfikacyjny (nie PESEL) i imię lub nazwisko"
+R_ID_DOB_DIFF = "ten sam numer identyfikacyjny (nie PESEL), inna data urodzenia"
+R_ID_DOB = "ten sam numer identyfikacyjny (nie PESEL)+data urodzenia, inne dane osobowe"
+R_ID_NAMES = "ten sam numer identyfikacyjny, ale inne imię i nazwisko"
+R_NEAR_ID = "numer identyfikacyjny z literówką+data urodzenia+nazwisko lub imię"
+R_NEAR_ID_ADDRESS = "numer identyfikacyjny z literówką+imię+nazwisko+adres"
+R_NAME_EMAIL_PHONE = "imię+nazwisko+e-mail+telefon"
+R_NAME_EMAIL = "imię+nazwisko+e-mail"
+R_NAME_PHONE = "imię+nazwisko+telefon"
+R_NAME_ADDRESS = "imię+nazwisko+adres (może to rodzic i dziecko o tym samym imieniu)"
+R_NAME_PLACE = "imię+nazwisko+miejscowość/organizacja, brak innych danych"
+R_SURNAME_CHANGE = "imię+data urodzenia+kontakt, inne nazwisko (zmiana nazwiska?)"
+R_NO_FIRST_NAME = "nazwisko+kontakt, brak imienia"
+R_ONLY_NAME = "tylko imię i nazwisko"
+R_NOTHING = "brak wspólnych danych"
+V_PESEL = "różne numery PESEL"
+V_DOB = "różne daty urodzenia"
+V_GENDER = "różna płeć"
+V_NAMES = "różne imiona"
+R_STAFF_YES = "decyzja personelu: ta sama osoba"
+R_CHAIN_CONFLICT = "pasuje, ale koliduje z innym rekordem tej osoby"
+R_AMBIGUOUS = "wspólny kontakt z kilkoma różnymi osobami (np. rodzic i dziecko)"
+
+#: evidence that only a shared contact supports: a household shares contacts,
+#: so such a link is refused when the record fits two different people
+CONTACT_REASONS = frozenset({"imię+nazwisko+e-mail+telefon", "imię+nazwisko+e-mail", "imię+nazwisko+telefon"})
+
+# first-name relations
+SAME, SIMILAR, UNKNOWN, OTHER, CONFLICT = "same", "similar", "unknown", "other", "conflict"
+PART = "part"
+
+
+def _typo(a: str, b: str) -> bool:
+    """One edit (two for long strings), transpositions included."""
+    n = min(len(a), len(b))
+    if n < 4:
+        return False
+    limit = 2 if n >= 7 else 1
+    if OSA.distance(a, b, score_cutoff=limit) <= limit:
+        return True
+    return n >= 5 and JaroWinkler.similarity(a, b, score_cutoff=0.93) >= 0.93
+
+
+def first_name_relation(a: NormRecord, b: NormRecord) -> str:
+    if not a.fn or not b.fn:
+        return UNKNOWN
+    if a.fn_canon == b.fn_canon:
+        return SAME
+    if a.fn_gender and b.fn_gender and a.fn_gender != b.fn_gender:
+        return CONFLICT
+    if a.fn_known and b.fn_known:
+        return CONFLICT  # two real, different names: not a typo
+    if _typo(a.fn, b.fn) or _typo(a.fn_canon, b.fn_canon):
+        return SIMILAR
+    # initial only ("K.") or truncated
+    if (len(a.fn) == 1 or len(b.fn) == 1) and a.fn[0] == b.fn[0]:
+        return SIMILAR
+    return OTHER
+
+
+def surname_relation(a: NormRecord, b: NormRecord) -> str:
+    if not a.ln_root or not b.ln_root:
+        return UNKNOWN
+    if a.ln_root == b.ln_root:
+        return SAME
+    if _typo(a.ln_root, b.ln_root) or _typo(a.ln, b.ln):
+        return SIMILAR
+    if a.ln_parts & b.ln_parts:
+        return PART
+    return OTHER
+
+
+def _swapped(a: NormRecord, b: NormRecord) -> bool:
+    """First and last name entered in each other's field."""
+    if not (a.fn and b.fn and a.ln and b.ln):
+        return False
+    return (a.fn == b.ln or _typo(a.fn, b.ln)) and (a.ln == b.fn or _typo(a.ln, b.fn))
+
+
+def _crossed(a: NormRecord, b: NormRecord) -> bool:
+    """One name found in the other field (a half-swapped entry)."""
+    return bool(a.fn and b.ln and (a.fn == b.ln or _typo(a.fn, b.ln))) or bool(
+        a.ln and b.fn and (a.ln == b.fn or _typo(a.ln, b.fn))
+    )
+
+
+def _near_id(a: NormRecord, b: NormRecord) -> bool:
+    """Two non-PESEL id numbers one or two keystrokes apart."""
+    x, y = a.other_id, b.other_id
+    if not x or not y or x == y or min(len(x), len(y)) < 6:
+        return False
+    return OSA.distance(x, y, score_cutoff=2) <= 2
+
+
+def dates_typo_close(x: str, y: str) -> bool:
+    """Birth dates differing by one digit, a digit swap or day<->month."""
+    dx, dy = x.replace("-", ""), y.replace("-", "")
+    if len(dx) != len(dy):
+        return False
+    diff = [i for i in range(len(dx)) if dx[i] != dy[i]]
+    if len(diff) == 1:
+        return True
+    if len(diff) == 2 and diff[1] == diff[0] + 1 and dx[diff[0]] == dy[diff[1]] and dx[diff[1]] == dy[diff[0]]:
+        return True
+    return dx[:4] == dy[:4] and dx[4:6] == dy[6:8] and dx[6:8] == dy[4:6]
+
+
+def same_number(a: NormRecord, b: NormRecord) -> bool:
+    """The same identity number: a valid PESEL, or the same other id string."""
+    return bool((a.pesel and a.pesel == b.pesel) or (a.other_id and a.other_id == b.other_id))
+
+
+def veto(a: NormRecord, b: NormRecord, fr: str | None = None) -> str | None:
+    """Reason why ``a`` and ``b`` cannot be one person, or None.
+
+    One identity number on both sides outweighs a birth date or sex typed
+    differently (the number is the stronger identifier), never two numbers."""
+    if a.pesel and b.pesel and a.pesel != b.pesel:
+        return V_PESEL
+    number = same_number(a, b)
+    if a.dob and b.dob and a.dob != b.dob and not number:
+        return V_DOB
+    if a.gender and b.gender and a.gender != b.gender and not number:
+        return V_GENDER
+    if fr is None:
+        fr = first_name_relation(a, b)
+    if fr == CONFLICT and not number and not _swapped(a, b):
+        return V_NAMES
+    return None
+
+
+def _same_address(a: NormRecord, b: NormRecord) -> bool:
+    if not a.street or not b.street:
+        return False
+    if a.postal and b.postal and a.postal != b.postal:
+        return False
+    if not (a.postal and b.postal) and not (a.city and a.city == b.city):
+        return False
+    return a.street == b.street or token_sort_ratio(a.street, b.street, score_cutoff=85) >= 85
+
+
+def _same_place(a: NormRecord, b: NormRecord) -> bool:
+    if a.org and b.org and (a.org == b.org or token_sort_ratio(a.org, b.org, score_cutoff=85) >= 85):
+        return True
+    return bool(a.city and a.city == b.city) or bool(a.postal and a.postal == b.postal)
+
+
+def _score(score: float, reason: str, th: Thresholds) -> Decision:
+    if score >= th.match:
+        return Decision(Outcome.SAME, score, reason)
+    if score >= th.review:
+        return Decision(Outcome.REVIEW, score, reason)
+    return Decision(Outcome.DIFFERENT, score, reason)
+
+
+def compare(a: NormRecord, b: NormRecord, th: Thresholds = Thresholds()) -> Decision:
+    """Decide one pair. Vetoes first, then the strongest positive evidence."""
+    fr = first_name_relation(a, b)
+    v = veto(a, b, fr)
+    if v:
+        return Decision(Outcome.DIFFERENT, 0.0, v, veto=True)
+    sr = surname_relation(a, b)
+    if fr in (OTHER, CONFLICT, UNKNOWN) and sr != UNKNOWN and _swapped(a, b):
+        fr, sr = SAME, SAME
+    if a.pesel and a.pesel == b.pesel:
+        if fr == CONFLICT:
+            return _score(0.85, R_PESEL_NAMES, th)
+        return _score(1.0, R_PESEL, th)
+    if a.other_id and a.other_id == b.other_id:
+        names_agree = fr in (SAME, SIMILAR) or sr in (SAME, SIMILAR, PART) or _crossed(a, b)
+        if fr != CONFLICT and not names_agree and a.dob and a.dob == b.dob:
+            return _score(0.93, R_ID_DOB, th)
+        if fr == CONFLICT or not names_agree:
+            return _score(0.85, R_ID_NAMES, th)
+        dob_ok = not (a.dob and b.dob) or a.dob == b.dob
+        return _score(0.98 if dob_ok else 0.93, R_ID if dob_ok else R_ID_DOB_DIFF, th)
+    if fr in (OTHER, CONFLICT, UNKNOWN) and sr != UNKNOWN and _swapped(a, b):
+        fr, sr = SAME, SAME
+    same_dob = bool(a.dob and a.dob == b.dob)
+    if _near_id(a, b):
+        if same_dob and (fr in (SAME, SIMILAR) or sr in (SAME, SIMILAR, PART) or _crossed(a, b)):
+            return _score(0.94, R_NEAR_ID, th)
+        if fr in (SAME, SIMILAR) and sr in (SAME, SIMILAR, PART) and _same_address(a, b):
+            return _score(0.93, R_NEAR_ID_ADDRESS, th)
+    same_email = bool(a.email and a.email == b.email)
+    same_phone = bool(a.phone and a.phone == b.phone)
+    if fr in (SAME, SIMILAR) and sr in (SAME, SIMILAR, PART):
+        penalty = 0.02 * (fr == SIMILAR) + 0.02 * (sr == SIMILAR) + 0.03 * (sr == PART)
+        if same_dob:
+            return _score(0.99 - penalty, R_NAME_DOB, th)
+        if same_email and same_phone:
+            return _score(0.97 - penalty, R_NAME_EMAIL_PHONE, th)
+        if same_email:
+            return _score(0.95 - penalty, R_NAME_EMAIL, th)
+        if same_phone:
+            return _score(0.95 - penalty, R_NAME_PHONE, th)
+        if _same_address(a, b):
+            return _score(0.85 - penalty, R_NAME_ADDRESS, th)
+        if fr == SAME and sr == SAME and _same_place(a, b):
+            return _score(0.75, R_NAME_PLACE, th)
+        return Decision(Outcome.DIFFERENT, 0.5 - penalty, R_ONLY_NAME)
+    if fr in (SAME, SIMILAR) and same_dob and (same_email or same_phone):
+        return _score(0.85, R_SURNAME_CHANGE, th)
+    if fr == UNKNOWN and sr in (SAME, SIMILAR) and (same_email or same_phone) and (same_dob or _same_place(a, b)):
+        return _score(0.72, R_NO_FIRST_NAME, th)
+    return Decision(Outcome.DIFFERENT, 0.0, R_NOTHING)

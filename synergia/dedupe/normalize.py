@@ -1,0 +1,239 @@
+"""Normalisation of participant fields for matching.
+
+Everything is folded to lower-case ASCII (``ł`` has no Unicode decomposition,
+so it is mapped by hand), surnames are reduced to a gender-neutral root
+(Kowalski/Kowalska -> ``kowalsk``), diminutives map to the full first name,
+phones become E.164, dates ISO. A ``NormRecord`` keeps only what matching
+needs; it is never logged.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from typing import Any, Mapping
+
+import phonenumbers
+
+from synergia.dedupe.names import KNOWN, canonical_first_name, name_gender
+
+_EXTRA = str.maketrans({"ł": "l", "Ł": "l", "ø": "o", "đ": "d", "ß": "ss", "æ": "ae", "œ": "oe"})
+_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+_SURNAME_SUFFIXES = (("dzki", "dzk"), ("dzka", "dzk"), ("cki", "ck"), ("cka", "ck"), ("ski", "sk"), ("ska", "sk"))
+_STREET_PREFIX = re.compile(r"^(ul|ulica|al|aleja|aleje|os|osiedle|pl|plac|rondo)\b\.?\s*")
+
+
+@lru_cache(maxsize=200_000)
+def fold(text: str) -> str:
+    """Lower-case ASCII with single spaces: 'ŁÓDŹ  Bałuty' -> 'lodz baluty'."""
+    t = unicodedata.normalize("NFKD", text.translate(_EXTRA))
+    t = "".join(c for c in t if not unicodedata.combining(c)).lower()
+    return _NON_ALNUM.sub(" ", t).strip()
+
+
+def surname_root(part: str) -> str:
+    """Gender-neutral root of one folded surname part (-ski/-ska, -cki/-cka, -dzki/-dzka, -ny/-na, -y/-a)."""
+    for suffix, root in _SURNAME_SUFFIXES:
+        if part.endswith(suffix) and len(part) > len(suffix) + 1:
+            return part[: -len(suffix)] + root
+    if len(part) >= 5 and part[-1] in "ya":
+        return part[:-1]
+    return part
+
+
+def surname_gender(folded: str) -> str | None:
+    """Gender implied by an adjectival surname; weak (some women use the masculine form)."""
+    if folded.endswith(("ska", "cka", "dzka")):
+        return "K"
+    if folded.endswith(("ski", "cki", "dzki")):
+        return "M"
+    return None
+
+
+_DATE_PATTERNS = (
+    (re.compile(r"^(\d{4})[-./ ](\d{1,2})[-./ ](\d{1,2})"), (0, 1, 2)),
+    (re.compile(r"^(\d{1,2})[-./ ](\d{1,2})[-./ ](\d{4})"), (2, 1, 0)),
+    (re.compile(r"^(\d{4})(\d{2})(\d{2})$"), (0, 1, 2)),
+    (re.compile(r"^(\d{2})(\d{2})(\d{4})$"), (2, 1, 0)),
+)
+
+
+def parse_date(value: Any) -> str | None:
+    """ISO date from yyyy-mm-dd, dd.mm.yyyy, dd/mm/yyyy, yyyymmdd; None if not a real date."""
+    if value is None:
+        return None
+    if isinstance(value, date):
+        return value.isoformat()[:10]
+    s = str(value).strip()
+    for pattern, (yi, mi, di) in _DATE_PATTERNS:
+        m = pattern.match(s)
+        if m:
+            g = m.groups()
+            try:
+                return date(int(g[yi]), int(g[mi]), int(g[di])).isoformat()
+            except ValueError:
+                return None
+    return None
+
+
+@lru_cache(maxsize=200_000)
+def normalize_phone(value: str) -> str | None:
+    """E.164 (+48600100200) from any common format; None when not a phone number."""
+    s = value.strip()
+    if not s:
+        return None
+    digits = re.sub(r"\D", "", s)
+    if len(digits) < 7:
+        return None
+    # fast path: Polish numbers in any spelling (600100200, +48 600..., 0048600...)
+    if len(digits) == 9 and digits[0] != "0" and not s.startswith(("+", "00")):
+        return "+48" + digits
+    if len(digits) == 11 and digits.startswith("48") and s.lstrip("( ").startswith("+"):
+        return "+" + digits
+    if len(digits) == 13 and digits.startswith("0048"):
+        return "+" + digits[2:]
+    if s.startswith("00"):
+        s = "+" + s[2:]
+    try:
+        num = phonenumbers.parse(s, "PL")
+    except phonenumbers.NumberParseException:
+        return "+" + digits
+    if phonenumbers.is_possible_number(num):
+        return phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164)
+    return "+" + digits
+
+
+def normalize_email(value: str) -> str | None:
+    s = value.strip().lower()
+    if "@" not in s or len(s) < 5:
+        return None
+    local, _, domain = s.rpartition("@")
+    if domain in ("gmail.com", "googlemail.com"):
+        local = local.split("+", 1)[0].replace(".", "")
+        domain = "gmail.com"
+    return f"{local}@{domain}"
+
+
+_PESEL_WEIGHTS = (1, 3, 7, 9, 1, 3, 7, 9, 1, 3)
+_CENTURY = {0: 1900, 20: 2000, 40: 2100, 60: 2200, 80: 1800}
+
+
+@lru_cache(maxsize=200_000)
+def pesel_facts(value: str) -> tuple[str | None, str | None, str | None, str | None]:
+    """(valid pesel, birth date, gender, other id) from a PESEL-ish field.
+
+    Valid = 11 digits, correct check digit and a real birth date (the same
+    rules as ``stdnum.pl.pesel``, inlined because this runs per record).
+    A value that is not a valid PESEL is kept as ``other id``: equal values
+    are evidence, different ones are not a veto (could be a typo)."""
+    digits = "".join(c for c in value if c.isdigit())
+    if not digits:
+        return None, None, None, None
+    if len(digits) == 11:
+        check = (10 - sum(int(d) * w for d, w in zip(digits, _PESEL_WEIGHTS)) % 10) % 10
+        if check == int(digits[10]):
+            month = int(digits[2:4])
+            try:
+                born = date(_CENTURY[month // 20 * 20] + int(digits[:2]), month % 20, int(digits[4:6]))
+            except (KeyError, ValueError):
+                born = None
+            if born is not None:
+                return digits, born.isoformat(), ("K" if int(digits[9]) % 2 == 0 else "M"), None
+    return None, None, None, digits
+
+
+def normalize_gender(value: Any) -> str | None:
+    s = fold(str(value or ""))
+    if not s:
+        return None
+    if s[0] in "kfw":  # kobieta, female, woman
+        return "K"
+    if s[0] == "m":  # mężczyzna, male
+        return "M"
+    return None
+
+
+def _street(value: str) -> str:
+    s = fold(value)
+    s = _STREET_PREFIX.sub("", s)
+    return s
+
+
+@dataclass(slots=True)
+class NormRecord:
+    """Matching view of one record. ``idx`` is its position in the batch."""
+
+    rid: Any
+    idx: int
+    fn: str            # folded first given name
+    fn_canon: str      # diminutive -> full name
+    fn_known: bool
+    fn_gender: str | None
+    ln: str            # folded surname
+    ln_root: str       # gender-neutral root, parts sorted: 'kowalsk-nowak'
+    ln_parts: frozenset[str]
+    gender: str | None  # explicit or from PESEL (strong)
+    weak_gender: str | None  # from the first name / surname form
+    pesel: str | None
+    other_id: str | None
+    dob: str | None
+    email: str | None
+    phone: str | None
+    postal: str | None
+    street: str
+    city: str
+    org: str
+
+    @property
+    def name_key(self) -> str:
+        return f"{self.fn_canon}|{self.ln_root}" if self.fn_canon and self.ln_root else ""
+
+
+def _text(raw: Mapping[str, Any], key: str) -> str:
+    v = raw.get(key)
+    if v is None:
+        return ""
+    s = str(v).strip()
+    return "" if s.lower() in ("nan", "none", "null", "brak", "-") else s
+
+
+def normalize_record(raw: Mapping[str, Any], idx: int = 0, rid: Any = None) -> NormRecord:
+    """Build the matching view of a raw or canonical record (missing keys allowed)."""
+    first = fold(_text(raw, "first_name"))
+    fn = first.split(" ")[0] if first else ""
+    canon = canonical_first_name(fn) if fn else ""
+    last = fold(_text(raw, "last_name").replace("-", " - "))
+    parts = [p for p in re.split(r"[ -]+", last) if p]
+    roots = [surname_root(p) for p in parts]
+    pesel, pesel_dob, pesel_gender, other_id = pesel_facts(_text(raw, "pesel"))
+    dob = pesel_dob or parse_date(_text(raw, "birth_date") or None)
+    gender = pesel_gender or normalize_gender(raw.get("gender"))
+    fn_gender = name_gender(fn) if fn else None
+    weak = fn_gender or (surname_gender(parts[-1]) if parts else None)
+    postal_digits = re.sub(r"\D", "", _text(raw, "postal_code"))
+    email = _text(raw, "email")
+    phone = _text(raw, "phone")
+    return NormRecord(
+        rid=raw.get("id", raw.get("record_id")) if rid is None else rid,
+        idx=idx,
+        fn=fn,
+        fn_canon=canon,
+        fn_known=fn in KNOWN,
+        fn_gender=fn_gender,
+        ln=" ".join(parts),
+        ln_root="-".join(sorted(roots)),
+        ln_parts=frozenset(roots),
+        gender=gender,
+        weak_gender=weak,
+        pesel=pesel,
+        other_id=other_id,
+        dob=dob,
+        email=normalize_email(email) if email else None,
+        phone=normalize_phone(phone) if phone else None,
+        postal=postal_digits or None,
+        street=_street(_text(raw, "street")),
+        city=fold(_text(raw, "city")),
+        org=fold(_text(raw, "organisation")),
+    )
