@@ -9,11 +9,22 @@ import yaml
 Loc = tuple[Any, ...]
 
 
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that leaves dates as text: pydantic parses them and reports a bad
+    one (2026-02-30) with its line, instead of PyYAML crashing on it."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    key: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 def load_with_lines(path: Path) -> tuple[Any, dict[Loc, int]]:
     """Parse ``path``; return the data and a map from key path to 1-based line."""
     text = path.read_text(encoding="utf-8")
-    node = yaml.compose(text, Loader=yaml.SafeLoader)
-    data = yaml.safe_load(text)
+    node = yaml.compose(text, Loader=_Loader)
+    data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
     lines: dict[Loc, int] = {}
     if node is not None:
         _walk(node, (), lines)

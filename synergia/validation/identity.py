@@ -26,11 +26,14 @@ _GENDER_UNKNOWN = {"", "nie chcę podawać", "nie chce podawac", "wolę nie poda
 
 def clean_pesel(raw: str) -> str | None:
     """Return an 11-digit valid PESEL, ``None`` for a declared "no PESEL", or raise ``Invalid``."""
-    value = re.sub(r"[\s\-.]", "", raw or "")
-    if not value or value.lower() in NO_PESEL_ANSWERS or raw.strip().lower() in NO_PESEL_ANSWERS:
+    text = (raw or "").strip()
+    if text.lower() in NO_PESEL_ANSWERS:
         return None
-    if value.endswith(".0") and value[:-2].isdigit():  # a number cell exported as float
-        value = value[:-2]
+    if re.fullmatch(r"\d+\.0", text):  # a number cell exported as float
+        text = text[:-2]
+    value = re.sub(r"[\s\-.]", "", text)
+    if not value:
+        return None
     if not value.isdigit():
         raise Invalid("pesel_format", "PESEL musi składać się z 11 cyfr")
     if len(value) == 10:

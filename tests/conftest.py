@@ -1,0 +1,136 @@
+"""Session-wide real services for the tests.
+
+- ``pg_url``: a private PostgreSQL cluster made with initdb and started with
+  pg_ctl on a free loopback port (as the ``postgres`` user when run as root),
+  stopped at the end. Nothing is mocked.
+- ``prefect_harness``: Prefect's test harness (a temporary API server and
+  database) started once per session for the tests that run real flows.
+- ``synergia_env``: a fresh data dir and SQLite registry per test, with the
+  settings and runtime caches reset.
+"""
+from __future__ import annotations
+
+import glob
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared"
+
+# Tests never talk to Prefect Cloud or a user's server, and never report analytics.
+os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
+os.environ.pop("PREFECT_API_URL", None)
+os.environ.pop("PREFECT_API_KEY", None)
+for _name in [k for k in os.environ if k.startswith("SYNERGIA_")]:
+    os.environ.pop(_name)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _pg_binary(name: str) -> str | None:
+    found = shutil.which(name)
+    if found:
+        return found
+    candidates = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
+    return candidates[-1] if candidates else None
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> str:
+    """URL of a real PostgreSQL server private to this test session."""
+    if os.environ.get("SYNERGIA_TEST_PG_URL"):
+        yield os.environ["SYNERGIA_TEST_PG_URL"]
+        return
+    initdb, pg_ctl = _pg_binary("initdb"), _pg_binary("pg_ctl")
+    if not initdb or not pg_ctl:
+        pytest.fail("PostgreSQL binaries (initdb, pg_ctl) not found; `make test` installs them — run it, "
+                    "or set SYNERGIA_TEST_PG_URL to an existing server.")
+    base = Path(tempfile.mkdtemp(prefix="synergia-pg-"))
+    data, log = base / "data", base / "server.log"
+    as_root = os.geteuid() == 0
+    prefix: list[str] = []
+    if as_root:
+        user = pwd.getpwnam("postgres")
+        os.chown(base, user.pw_uid, user.pw_gid)
+        prefix = ["runuser", "-u", "postgres", "--"]
+    port = _free_port()
+    subprocess.run(prefix + [initdb, "-D", str(data), "-U", "synergia", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"],
+                   check=True, capture_output=True)
+    opts = f"-p {port} -c listen_addresses=127.0.0.1 -k {base} -F -c fsync=off -c synchronous_commit=off"
+    subprocess.run(prefix + [pg_ctl, "-D", str(data), "-o", opts, "-l", str(log), "-w", "-t", "60", "start"],
+                   check=True, capture_output=True)
+    try:
+        url = f"postgresql+psycopg://synergia@127.0.0.1:{port}/postgres"
+        import sqlalchemy
+
+        engine = sqlalchemy.create_engine(url)
+        for _ in range(50):
+            try:
+                with engine.connect() as conn:
+                    conn.execute(sqlalchemy.text("select 1"))
+                break
+            except sqlalchemy.exc.OperationalError:
+                time.sleep(0.2)
+        engine.dispose()
+        yield url
+    finally:
+        subprocess.run(prefix + [pg_ctl, "-D", str(data), "-m", "immediate", "-w", "stop"], capture_output=True)
+        shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture
+def pg_database(pg_url: str) -> str:
+    """A fresh, empty database on the session's PostgreSQL server."""
+    import uuid
+
+    import sqlalchemy
+
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    admin = sqlalchemy.create_engine(pg_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sqlalchemy.text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    yield pg_url.rsplit("/", 1)[0] + f"/{name}"
+    admin = sqlalchemy.create_engine(pg_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sqlalchemy.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def prefect_harness():
+    """A temporary Prefect API server + database for real flow runs (once per session)."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=180):
+        yield
+
+
+@pytest.fixture
+def synergia_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Isolated SYNERGIA_DATA_DIR with its own SQLite registry; caches reset before and after."""
+    from config.settings import reset_settings_cache
+    from synergia import runtime
+
+    data = tmp_path / "data"
+    data.mkdir()
+    monkeypatch.setenv("SYNERGIA_DATA_DIR", str(data))
+    monkeypatch.setenv("SYNERGIA_DATABASE_URL", f"sqlite:///{data / 'synergia.db'}")
+    reset_settings_cache()
+    runtime.reset()
+    yield data
+    reset_settings_cache()
+    runtime.reset()
