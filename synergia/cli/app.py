@@ -19,3 +19,9 @@ app = typer.Typer(
 from synergia.cli import commands_core  # noqa: E402
 
 commands_core.register(app)
+from synergia.cli import commands_report  # noqa: E402
+
+commands_report.register(app)
+from synergia.cli import commands_certificates  # noqa: E402
+
+commands_certificates.register(app)

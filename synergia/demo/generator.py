@@ -299,6 +299,7 @@ def generate_workbook(project: ProjectConfig, path: Path, *, seed: int = 2026, p
             for cell in ws[ws.max_row]:
                 cell.data_type = "s"
         stats[source.worksheet] = ws.max_row - 1
+    stats.update(_manual_values_tab(wb, project, end, seed))
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
     return stats
@@ -312,3 +313,11 @@ def _timestamp_key(row: list[str], source: Source) -> str:
             dd, mm, yy = d.split(".")
             return f"{yy}{mm}{dd}{t}"
     return ""
+
+
+def _manual_values_tab(wb: Workbook, project: ProjectConfig, end: date, seed: int) -> dict[str, int]:
+    """Staff-kept manual indicator values (indicators concern, synergia.indicators.demo)."""
+    from synergia.indicators.demo import MANUAL_TAB, add_manual_tab
+
+    count = add_manual_tab(wb, project, end, seed)
+    return {MANUAL_TAB: count} if count else {}
