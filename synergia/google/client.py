@@ -32,10 +32,15 @@ log = logging.getLogger(__name__)
 
 SCOPES = ("https://www.googleapis.com/auth/spreadsheets", "https://www.googleapis.com/auth/drive")
 #: Hosts whose requests the endpoint override redirects (the token host is not among them).
-API_HOSTS = frozenset({"sheets.googleapis.com", "www.googleapis.com", "drive.googleapis.com",
-                       # google-auth's background "regional access boundary" lookup after a token
-                       # refresh: with an override, keep it local too (a 404 there is harmless).
-                       "iamcredentials.googleapis.com"})
+API_HOSTS = frozenset({"sheets.googleapis.com", "www.googleapis.com", "drive.googleapis.com"})
+
+
+class _OverrideCredentials(service_account.Credentials):
+    """With an endpoint override nothing may leave for Google: skip google-auth's background
+    "regional access boundary" lookup (a GET to iamcredentials.googleapis.com after each refresh)."""
+
+    def _is_regional_access_boundary_lookup_required(self) -> bool:
+        return False
 
 
 class GoogleConfigError(Exception):
@@ -151,7 +156,8 @@ def make_clients(info: Mapping[str, Any], *, api_url: str | None = None, timeout
     in-process emulator) to both the API and the token session."""
     policy = policy or RetryPolicy()
     try:
-        creds = service_account.Credentials.from_service_account_info(dict(info), scopes=list(SCOPES))
+        cls = _OverrideCredentials if api_url else service_account.Credentials
+        creds = cls.from_service_account_info(dict(info), scopes=list(SCOPES))
     except (ValueError, KeyError) as exc:
         raise GoogleConfigError(f"Niepoprawny klucz konta usługi ({type(exc).__name__}).") from None
     auth_session = RetryingSession(policy, timeout)
