@@ -11,6 +11,7 @@ import copy
 import email.parser
 import email.policy
 import json
+import re
 import secrets
 import threading
 import time
@@ -288,7 +289,7 @@ class SheetsEmulator:
         if path.startswith("/v4/spreadsheets"):
             return self._sheets(method, path[len("/v4/spreadsheets"):], query, q1, raw)
         if path.startswith("/upload/drive/v3/files"):
-            return self._drive_upload(method, q1, headers, raw)
+            return self._drive_upload(method, path[len("/upload/drive/v3/files"):].strip("/"), q1, headers, raw)
         if path.startswith("/drive/v3/files"):
             return self._drive(method, path[len("/drive/v3/files"):], q1, raw)
         raise ApiError(404, NOT_FOUND)
@@ -423,22 +424,20 @@ class SheetsEmulator:
         self.files[f.id] = f
         return f
 
-    def _drive_upload(self, method: str, q1: dict[str, str], headers: dict[str, str], raw: bytes) -> Reply:
-        if method != "POST":
-            raise ApiError(404, NOT_FOUND)
-        ctype = headers.get("content-type", "")
-        if q1.get("uploadType") == "multipart" or ctype.startswith("multipart/"):
-            msg = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
-                b"Content-Type: " + ctype.encode() + b"\r\n\r\n" + raw)
-            parts = list(msg.iter_parts()) if msg.is_multipart() else []
-            if len(parts) != 2:
-                raise ApiError(400, "Multipart upload needs a metadata part and a media part.")
-            meta = json.loads(parts[0].get_payload(decode=True) or b"{}")
-            media = parts[1].get_payload(decode=True) or b""
-            meta.setdefault("mimeType", parts[1].get_content_type())
-        else:
-            meta, media = {"mimeType": ctype or "application/octet-stream"}, raw
-        return _json(200, self._mask_file(self._create_file(meta, media), q1.get("fields")))
+    def _drive_upload(self, method: str, file_id: str, q1: dict[str, str], headers: dict[str, str],
+                      raw: bytes) -> Reply:
+        meta, media = _upload_parts(q1, headers.get("content-type", ""), raw)
+        if method == "POST" and not file_id:
+            return _json(200, self._mask_file(self._create_file(meta, media), q1.get("fields")))
+        if method == "PATCH" and file_id:
+            f = self.files.get(unquote(file_id))
+            if f is None:
+                raise ApiError(404, f"File not found: {unquote(file_id)}.")
+            f.content = media
+            f.name = meta.get("name", f.name)
+            f.mime_type = meta.get("mimeType", f.mime_type)
+            return _json(200, self._mask_file(f, q1.get("fields")))
+        raise ApiError(404, NOT_FOUND)
 
 
 # ---------------------------------------------------------------------- helpers
@@ -506,19 +505,35 @@ def _now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())
 
 
+def _upload_parts(q1: dict[str, str], ctype: str, raw: bytes) -> tuple[dict, bytes]:
+    """(metadata, media) of a multipart/related upload, or of a plain media upload."""
+    if q1.get("uploadType") == "multipart" or ctype.startswith("multipart/"):
+        msg = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+            b"Content-Type: " + ctype.encode() + b"\r\n\r\n" + raw)
+        parts = list(msg.iter_parts()) if msg.is_multipart() else []
+        if len(parts) != 2:
+            raise ApiError(400, "Multipart upload needs a metadata part and a media part.")
+        meta = json.loads(parts[0].get_payload(decode=True) or b"{}")
+        meta.setdefault("mimeType", parts[1].get_content_type())
+        return meta, parts[1].get_payload(decode=True) or b""
+    return {"mimeType": ctype or "application/octet-stream"}, raw
+
+
+_Q_STRING = r"'((?:[^'\\]|\\.)*)'"
+_Q_CLAUSES = re.compile(rf"(?P<field>name|mimeType)\s*=\s*{_Q_STRING}|{_Q_STRING}\s+in\s+parents|trashed\s*=\s*(?P<trashed>true|false)")
+
+
+def _unescape(text: str) -> str:
+    return re.sub(r"\\(.)", r"\1", text)
+
+
 def _matches(f: DriveFile, q: str) -> bool:
-    """Tiny subset of Drive's query language: mimeType=, name=, 'id' in parents, trashed=false, joined by 'and'."""
-    for clause in [c.strip() for c in q.split(" and ") if c.strip()]:
-        if clause.replace(" ", "") == "trashed=false":
-            continue
-        if " in parents" in clause:
-            if clause.split(" in parents")[0].strip().strip("'") not in f.parents:
-                return False
-            continue
-        key, _, val = clause.partition("=")
-        key, val = key.strip(), val.strip().strip("'").replace("\\'", "'")
-        if key == "mimeType" and f.mime_type != val:
+    """Subset of Drive's query language: name=, mimeType=, 'id' in parents, trashed=, joined by 'and'."""
+    for m in _Q_CLAUSES.finditer(q):
+        if m.group("field") == "name" and f.name != _unescape(m.group(2)):
             return False
-        if key == "name" and f.name != val:
+        if m.group("field") == "mimeType" and f.mime_type != _unescape(m.group(2)):
+            return False
+        if m.group(3) is not None and _unescape(m.group(3)) not in f.parents:
             return False
     return True

@@ -146,10 +146,11 @@ class GoogleSheetsBackend:
             if tab in meta.tabs:
                 return meta.tabs[tab]
             raise
-        props = reply["replies"][0]["addSheet"]["properties"]
+        replies = reply.get("replies") or [{}]
+        props = (replies[0] or {}).get("addSheet", {}).get("properties", {})
         g = props.get("gridProperties", grid)
-        info = _TabInfo(props["sheetId"], g.get("rowCount", grid["rowCount"]), g.get("columnCount", grid["columnCount"]),
-                        extent=(0, 0))
+        info = _TabInfo(props.get("sheetId", -1), g.get("rowCount", grid["rowCount"]),
+                        g.get("columnCount", grid["columnCount"]), extent=(0, 0))
         meta.tabs[tab] = info
         return info
 

@@ -34,19 +34,34 @@ class GoogleDriveStorage:
         return cls(clients_from_settings(settings).drive(), settings.gdrive_folder_id)
 
     def put(self, name: str, content: bytes, mime: str) -> str:
+        """Upload into the folder; a file of the same name there is replaced (same id), as the seam promises.
+
+        ``name`` is used as the Drive file name as is (``a/b.pdf`` stays one name: Drive
+        folders are not paths)."""
         from googleapiclient.errors import HttpError
         from googleapiclient.http import MediaIoBaseUpload
 
         media = MediaIoBaseUpload(io.BytesIO(content), mimetype=mime, resumable=False)
         try:
-            created = self.drive.files().create(
-                body={"name": name, "parents": [self.folder_id]}, media_body=media,
-                fields="id", supportsAllDrives=True,
-            ).execute()
+            existing = self._find(name)
+            if existing is not None:
+                done = self.drive.files().update(fileId=existing, body={"mimeType": mime}, media_body=media,
+                                                 fields="id", supportsAllDrives=True).execute()
+            else:
+                done = self.drive.files().create(body={"name": name, "parents": [self.folder_id]}, media_body=media,
+                                                 fields="id", supportsAllDrives=True).execute()
         except HttpError as exc:
             raise StorageError(f"Nie udało się wysłać pliku {name} na Dysk Google "
                                f"(Drive API {exc.resp.status}).") from None
-        return URI_PREFIX + created["id"]
+        return URI_PREFIX + done["id"]
+
+    def _find(self, name: str) -> str | None:
+        quoted = name.replace("\\", "\\\\").replace("'", "\\'")
+        q = f"name = '{quoted}' and '{self.folder_id}' in parents and trashed = false"
+        found = self.drive.files().list(q=q, fields="files(id)", pageSize=1, supportsAllDrives=True,
+                                        includeItemsFromAllDrives=True).execute()
+        files = found.get("files", [])
+        return files[0]["id"] if files else None
 
     def get(self, uri: str) -> bytes:
         """Download a stored file (for checks and re-sending)."""

@@ -132,3 +132,19 @@ def test_429_burst_in_the_nightly_is_absorbed(prefect_harness, gsheets_project):
     assert counts["accepted"] > 0
     statuses = [r.status for r in emu.log if r.kind == "read"]
     assert statuses.count(429) == 2 and statuses[-1] == 200
+
+
+def test_key_from_a_prefect_secret_block(prefect_harness, socket_emulator, socket_key, monkeypatch):
+    """SYNERGIA_GOOGLE_CREDENTIALS=block:<name> reads the key JSON from a Prefect Secret block."""
+    from prefect.blocks.system import Secret
+
+    from config.settings import Settings
+    from synergia.sheets.gsheets import GoogleSheetsBackend
+
+    emu, url = socket_emulator
+    sid = emu.create_spreadsheet("S", tabs={"Odpowiedzi": [["PESEL"], ["02270803628"]]})
+    Secret(value=socket_key.read_text()).save("synergia-test-google-key", overwrite=True)
+    settings = Settings(google_credentials="block:synergia-test-google-key", google_api_url=url)
+    data = GoogleSheetsBackend.from_settings(settings).read_tabs(sid, ["Odpowiedzi"])
+    assert data.tabs == {"Odpowiedzi": [["PESEL"], ["02270803628"]]}
+    assert emu.counts()["token"] == 1

@@ -139,10 +139,18 @@ def test_drive_upload_multipart_over_socket(socket_emulator, socket_key):
     assert uri.startswith("gdrive://")
     stored = emu.files[uri[len("gdrive://"):]]
     assert stored.content == pdf and stored.parents == [folder] and stored.mime_type == "application/pdf"
-    uploads = [r for r in emu.log if r.kind == "drive"]
-    assert len(uploads) == 1 and uploads[0].path == "/upload/drive/v3/files"
-    assert uploads[0].query["uploadType"] == ["multipart"]
+    drive = [(r.method, r.path) for r in emu.log if r.kind == "drive"]
+    assert drive == [("GET", "/drive/v3/files"), ("POST", "/upload/drive/v3/files")]
+    assert [r for r in emu.log if r.kind == "drive"][1].query["uploadType"] == ["multipart"]
     assert storage.get(uri) == pdf
+    # Same name again (a re-issued certificate): replaced in place, same id, still one file.
+    emu.clear_log()
+    assert storage.put("ZS-2026-0001.pdf", b"%PDF-new", "application/pdf") == uri
+    assert storage.get(uri) == b"%PDF-new"
+    assert [f.name for f in emu.files.values()].count("ZS-2026-0001.pdf") == 1
+    assert [(r.method, r.path) for r in emu.log if r.kind == "drive"][:2] == [
+        ("GET", "/drive/v3/files"), ("PATCH", f"/upload/drive/v3/files/{uri[len('gdrive://'):]}")]
+    assert storage.put("O'Brien.pdf", b"%PDF-2", "application/pdf") != uri
 
 
 def test_drive_upload_to_missing_folder_is_a_clean_error(socket_emulator, socket_key):
