@@ -96,7 +96,9 @@ class RetryingSession(_RetryMixin, requests.Session):
         self.policy, self.default_timeout = policy, timeout
 
     def request(self, method, url, *args, **kwargs):  # type: ignore[override]
-        if kwargs.get("timeout") is None:
+        given = kwargs.get("timeout")
+        # google-auth asks for 120 s on token calls; never wait longer than our own timeout.
+        if given is None or (isinstance(given, (int, float)) and given > self.default_timeout):
             kwargs["timeout"] = self.default_timeout
         return self._with_retry(lambda: requests.Session.request(self, method, url, *args, **kwargs), method, url)
 

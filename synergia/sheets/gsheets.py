@@ -21,6 +21,14 @@ META_FIELDS = ("spreadsheetId,properties(title,locale,timeZone),"
                "sheets.properties(sheetId,title,index,gridProperties(rowCount,columnCount))")
 
 
+class GoogleApiError(SpreadsheetError):
+    """Google answered with an error status (after retries, for the retryable ones)."""
+
+    def __init__(self, code: int, message: str):
+        super().__init__(message)
+        self.code = code
+
+
 def a1_tab(title: str) -> str:
     """A whole-tab range; always quoted so titles like 'A1' or 'Wskaźniki' are never misread."""
     return "'" + title.replace("'", "''") + "'"
@@ -118,8 +126,16 @@ class GoogleSheetsBackend:
     def write_tab(self, spreadsheet: str, tab: str, rows: Sequence[Sequence[str]]) -> None:
         ensure_owned(tab)
         data = [["" if c is None else str(c) for c in row] for row in rows]
+        try:
+            self._write(spreadsheet, tab, data, self._meta(spreadsheet))
+        except GoogleApiError as exc:
+            if exc.code not in (400, 404):
+                raise
+            # The cached metadata may be stale (staff renamed or deleted the tab): look again, once.
+            self._write(spreadsheet, tab, data, self._fetch_meta(spreadsheet))
+
+    def _write(self, spreadsheet: str, tab: str, data: list[list[str]], meta: _SheetMeta) -> None:
         width = max((len(r) for r in data), default=0)
-        meta = self._meta(spreadsheet)
         info = meta.tabs.get(tab)
         if info is None:
             info = self._add_tab(spreadsheet, meta, tab, len(data), width)
@@ -140,7 +156,9 @@ class GoogleSheetsBackend:
         body = {"requests": [{"addSheet": {"properties": {"title": tab, "gridProperties": grid}}}]}
         try:
             reply = self._call("dodanie zakładki", spreadsheet, self.http.batch_update, spreadsheet, body)
-        except SpreadsheetError:
+        except GoogleApiError as exc:
+            if exc.code != 400:
+                raise
             # Someone may have created the tab since our metadata read: look again once.
             meta = self._fetch_meta(spreadsheet)
             if tab in meta.tabs:
@@ -168,8 +186,8 @@ class GoogleSheetsBackend:
             if exc.code == 404:
                 raise WorksheetNotFound(f"Arkusz {spreadsheet}: {what} — nie znaleziono (404 {status}; "
                                         f"spreadsheet not found or not shared with the service account).") from None
-            raise SpreadsheetError(f"Arkusz {spreadsheet}: {what} nie powiódł się "
-                                   f"(Google API {exc.code} {status}).") from None
+            raise GoogleApiError(exc.code, f"Arkusz {spreadsheet}: {what} nie powiódł się "
+                                           f"(Google API {exc.code} {status}).") from None
         except google.auth.exceptions.GoogleAuthError as exc:
             raise SpreadsheetError(f"Arkusz {spreadsheet}: {what} — uwierzytelnienie konta usługi nie powiodło się "
                                    f"({type(exc).__name__}; check the key and its token_uri).") from None

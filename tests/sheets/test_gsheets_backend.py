@@ -155,3 +155,23 @@ def test_unknown_spreadsheet_is_reported_not_retried(emulator, backend, sleeps):
     with pytest.raises(WorksheetNotFound):
         backend.read_tabs("no-such-spreadsheet", ["Odpowiedzi"])
     assert sleeps == []
+
+
+def test_owned_tab_deleted_between_read_and_write_is_recreated(emulator, backend):
+    sid = emulator.create_spreadsheet("S", tabs={"Odpowiedzi": [["a"]], "Odrzucone": [["stare"]]})
+    backend.read_tabs(sid, ["Odpowiedzi", "Odrzucone"])
+    ss = emulator.spreadsheets[sid]
+    ss.sheets.remove(ss.by_title("Odrzucone"))  # staff deleted the tab meanwhile
+    backend.write_tab(sid, "Odrzucone", [["Źródło"], ["r1"]])
+    assert emulator.tab_values(sid, "Odrzucone") == [["Źródło"], ["r1"]]
+
+
+def test_write_failing_with_5xx_is_not_repeated_beyond_the_retry_cap(emulator, backend, sleeps):
+    sid = emulator.create_spreadsheet("S", tabs={"Odpowiedzi": [["a"]], "Odrzucone": [["x"]]})
+    backend.read_tabs(sid, ["Odpowiedzi", "Odrzucone"])
+    emulator.clear_log()
+    emulator.inject(503, count=100)
+    with pytest.raises(SpreadsheetError, match="503"):
+        backend.write_tab(sid, "Odrzucone", [["y"]])
+    assert emulator.counts(sid) == {"write": 5}
+    assert emulator.tab_values(sid, "Odrzucone") == [["x"]]
