@@ -26,7 +26,8 @@ install: $(VENV)/.synced  ## create .venv from uv.lock (no manual step)
 demo: install  ## generate the demo workbook and run the nightly flow on it
 	$(VENV)/bin/synergia demo
 
-test: install  ## run the whole test suite (starts its own PostgreSQL, SMTP and Sheets emulator)
+test: install  ## run the whole test suite (starts its own PostgreSQL, SMTP server and Sheets emulator)
+	bash scripts/ensure-system-deps.sh
 	$(VENV)/bin/python -m pytest
 
 bench: install  ## run all benchmarks, printing ratios against their yardsticks
