@@ -25,3 +25,6 @@ commands_report.register(app)
 from synergia.cli import commands_certificates  # noqa: E402
 
 commands_certificates.register(app)
+from synergia.cli import commands_dedupe  # noqa: E402
+
+commands_dedupe.register(app)

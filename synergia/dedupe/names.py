@@ -218,5 +218,8 @@ def name_gender(folded: str) -> str | None:
     if folded in _FEMALE_OTHER:
         return "K"
     if canon is None:
+        # Jana, Daniela, Juliana: the female form of a known male name
+        if folded.endswith("a") and name_gender(folded[:-1]) == "M":
+            return "K"
         return None  # unknown (foreign) name: no guess
     return "K" if base.endswith("a") else "M"

@@ -1,0 +1,174 @@
+"""Pair outcomes, every veto, and clustering without chaining."""
+from __future__ import annotations
+
+import random
+from datetime import date
+
+import pytest
+
+from synergia.dedupe.cluster import cluster_records
+from synergia.dedupe.compare import (
+    R_NAME_DOB,
+    R_NAME_EMAIL,
+    R_PESEL,
+    V_DOB,
+    V_GENDER,
+    V_NAMES,
+    V_PESEL,
+    Outcome,
+    compare,
+    veto,
+)
+from synergia.dedupe.engine import cluster_ids, deduplicate
+from synergia.dedupe.normalize import normalize_record
+from synergia.dedupe.synthetic import make_pesel
+
+RNG = random.Random(7)
+
+
+def rec(**fields):
+    return normalize_record(fields, 0, fields.get("id"))
+
+
+def pesel(born: date, female: bool) -> str:
+    return make_pesel(born, female, RNG)
+
+
+def groups(rows):
+    ids = cluster_ids(deduplicate(rows, id_field="id"))
+    out = {}
+    for rid, cid in ids.items():
+        out.setdefault(cid, set()).add(rid)
+    return sorted(sorted(g) for g in out.values())
+
+
+# --- vetoes -------------------------------------------------------------------
+
+def test_two_different_valid_pesels_veto_even_with_everything_else_equal() -> None:
+    born = date(1990, 5, 1)
+    a = rec(first_name="Anna", last_name="Nowak", pesel=pesel(born, True), email="a@x.pl")
+    b = rec(first_name="Anna", last_name="Nowak", pesel=pesel(born, True), email="a@x.pl")
+    assert a.pesel != b.pesel
+    assert veto(a, b) == V_PESEL
+    assert compare(a, b).outcome is Outcome.DIFFERENT and compare(a, b).veto
+
+
+def test_different_birth_dates_veto_a_father_and_son_with_one_name_and_phone() -> None:
+    a = rec(first_name="Jan", last_name="Kowalski", birth_date="1961-04-02", phone="600100200", street="Polna 1", postal_code="00-001")
+    b = rec(first_name="Jan", last_name="Kowalski", birth_date="1989-04-02", phone="+48 600 100 200", street="Polna 1", postal_code="00001")
+    assert veto(a, b) == V_DOB
+    assert compare(a, b).outcome is Outcome.DIFFERENT
+
+
+def test_different_sex_vetoes() -> None:
+    a = rec(first_name="Alex", last_name="Nowak", gender="K", email="x@y.pl")
+    b = rec(first_name="Alex", last_name="Nowak", gender="M", email="x@y.pl")
+    assert veto(a, b) == V_GENDER
+
+
+@pytest.mark.parametrize(("x", "y"), [("Maria", "Marta"), ("Jan", "Jana"), ("Anna", "Hanna"), ("Daniel", "Dawid"), ("Katarzyna", "Kamila")])
+def test_different_real_first_names_veto_even_one_letter_apart(x: str, y: str) -> None:
+    a = rec(first_name=x, last_name="Wiśniewska", birth_date="2001-01-01", street="Lipowa 3", postal_code="30-001")
+    b = rec(first_name=y, last_name="Wiśniewska", birth_date="2001-01-01", street="Lipowa 3", postal_code="30-001")
+    assert veto(a, b) == V_NAMES
+
+
+def test_a_typo_in_a_first_name_is_not_a_veto() -> None:
+    a = rec(first_name="Katarzyna", last_name="Kowalska", birth_date="1990-01-01")
+    b = rec(first_name="Katarzna", last_name="Kowalska", birth_date="1990-01-01")
+    assert veto(a, b) is None
+    assert compare(a, b).outcome is Outcome.SAME
+
+
+# --- positive evidence ----------------------------------------------------------
+
+def test_same_pesel_merges_despite_diacritics_case_and_diminutive() -> None:
+    p = pesel(date(1985, 7, 9), True)
+    a = rec(first_name="Małgorzata", last_name="Wójcik", pesel=p)
+    b = rec(first_name="GOSIA", last_name="wojcik", pesel=p)
+    d = compare(a, b)
+    assert (d.outcome, d.reason) == (Outcome.SAME, R_PESEL)
+
+
+def test_name_and_birth_date_merge_across_gendered_surname_forms() -> None:
+    a = rec(first_name="Kasia", last_name="Kowalski", birth_date="07.03.1990")
+    b = rec(first_name="Katarzyna", last_name="Kowalska", birth_date="1990-03-07")
+    d = compare(a, b)
+    assert (d.outcome, d.reason) == (Outcome.SAME, R_NAME_DOB)
+
+
+def test_name_and_email_merge_an_attendance_row() -> None:
+    a = rec(first_name="Zofia", last_name="Lis", email="Zofia.Lis@wp.pl", organisation="OSP")
+    b = rec(first_name="Zosia", last_name="LIS", email="zofia.lis@wp.pl", birth_date="1970-01-01", phone="600200300")
+    d = compare(a, b)
+    assert (d.outcome, d.reason) == (Outcome.SAME, R_NAME_EMAIL)
+
+
+def test_name_and_address_only_goes_to_review() -> None:
+    a = rec(first_name="Jan", last_name="Kowalski", street="ul. Polna 1", postal_code="00-001", city="Warszawa")
+    b = rec(first_name="Jan", last_name="Kowalski", street="Polna 1", postal_code="00001", city="Warszawa", birth_date="1960-01-01")
+    assert compare(a, b).outcome is Outcome.REVIEW
+
+
+def test_name_alone_is_not_enough() -> None:
+    a = rec(first_name="Anna", last_name="Nowak", email="a1@x.pl")
+    b = rec(first_name="Anna", last_name="Nowak", email="a2@y.pl")
+    assert compare(a, b).outcome is Outcome.DIFFERENT
+
+
+# --- clustering -------------------------------------------------------------------
+
+def test_household_sharing_an_email_is_not_merged_through_it() -> None:
+    rows = [
+        {"id": 1, "first_name": "Jan", "last_name": "Nowak", "email": "dom@x.pl", "birth_date": "1970-01-01"},
+        {"id": 2, "first_name": "Anna", "last_name": "Nowak", "email": "dom@x.pl", "birth_date": "1972-02-02"},
+        {"id": 3, "first_name": "Janek", "last_name": "NOWAK", "email": "dom@x.pl"},
+        {"id": 4, "first_name": "Ania", "last_name": "Nowak", "phone": "600100100", "email": "dom@x.pl"},
+        {"id": 5, "first_name": "Piotr", "last_name": "Nowak", "email": "dom@x.pl", "phone": "600100100"},
+    ]
+    assert groups(rows) == [[1, 3], [2, 4], [5]]
+
+
+def test_twins_stay_apart() -> None:
+    base = {"last_name": "Zielińska", "birth_date": "2004-06-01", "street": "Leśna 4", "postal_code": "80-100",
+            "city": "Gdańsk", "email": "zielinscy@x.pl", "phone": "600300300"}
+    rows = [{"id": 1, "first_name": "Maria", **base}, {"id": 2, "first_name": "Marta", **base},
+            {"id": 3, "first_name": "Marysia", **base}]
+    assert groups(rows) == [[1, 3], [2]]
+
+
+def test_no_chaining_through_a_record_that_fits_two_people() -> None:
+    # 2 fits father 1 (phone) and son 3 (phone): all three share a phone, 1 and 3 veto each other
+    rows = [
+        {"id": 1, "first_name": "Jan", "last_name": "Kowalski", "phone": "600100200", "birth_date": "1960-01-01"},
+        {"id": 2, "first_name": "Jan", "last_name": "Kowalski", "phone": "600100200"},
+        {"id": 3, "first_name": "Jan", "last_name": "Kowalski", "phone": "600100200", "birth_date": "1990-01-01"},
+    ]
+    result = deduplicate(rows, id_field="id")
+    assert sorted(map(sorted, result.clusters)) == [[1], [2], [3]]
+    assert {(l.a, l.b) for l in result.reviews} & {(1, 2), (2, 3)}
+
+
+def test_a_cluster_never_holds_two_records_that_veto_each_other() -> None:
+    # 1~2 by PESEL, 2~3 by name+email; but 1 and 3 have different birth dates
+    p = pesel(date(1980, 1, 1), False)
+    rows = [
+        {"id": 1, "first_name": "Adam", "last_name": "Lis", "pesel": p},
+        {"id": 2, "first_name": "Adam", "last_name": "Lis", "pesel": p, "email": "lis@x.pl"},
+        {"id": 3, "first_name": "Adam", "last_name": "Lis", "email": "lis@x.pl", "birth_date": "2005-05-05"},
+    ]
+    assert groups(rows) == [[1, 2], [3]]
+
+
+def test_staff_decisions_override_the_matcher() -> None:
+    rows = [
+        {"id": 1, "first_name": "Ewa", "last_name": "Sowa", "email": "e@x.pl"},
+        {"id": 2, "first_name": "Ewa", "last_name": "Sowa", "email": "e@x.pl"},
+        {"id": 3, "first_name": "Ewa", "last_name": "Sowa-Kania", "city": "Opole"},
+    ]
+    recs = [normalize_record(r, i, r["id"]) for i, r in enumerate(rows)]
+    assert sorted(map(sorted, cluster_records(recs, cannot_link=[(1, 2)]).clusters)) == [[1], [2], [3]]
+    assert sorted(map(sorted, cluster_records(recs, must_link=[(1, 3)]).clusters)) == [[1, 2, 3]]
+    # NIE wins over TAK on the same groups
+    both = cluster_records(recs, must_link=[(1, 3)], cannot_link=[(2, 3)])
+    assert [2, 3] not in [sorted(c) for c in both.clusters] and not any({2, 3} <= set(c) for c in both.clusters)
