@@ -99,6 +99,7 @@ class SheetsEmulator:
         self.static_tokens: set[str] = set()
         self.trusted_keys: dict[str, Any] = {}   # client_email -> public key; verified when present
         self.faults: deque[Fault] = deque()
+        self.file_id_hints: deque[str] = deque()  # ids for new Drive files (the conformance replay's recorded ids)
         self.log: list[RecordedRequest] = []
         self._window: dict[str, deque[float]] = {"read": deque(), "write": deque()}
         self._lock = threading.RLock()
@@ -399,6 +400,18 @@ class SheetsEmulator:
             if q1.get("alt") == "media":
                 return Reply(200, {"Content-Type": f.mime_type}, f.content)
             return _json(200, self._mask_file(f, fields))
+        if sub == "copy" and method == "POST":
+            meta = _json_body(raw)
+            new_id = self.file_id_hints.popleft() if self.file_id_hints else _new_id()
+            name = meta.get("name") or f"Copy of {f.name}"
+            parents = list(meta.get("parents") or f.parents)
+            if f.id in self.spreadsheets:
+                clone = copy.deepcopy(self.spreadsheets[f.id])
+                clone.spreadsheet_id = new_id
+                clone.properties["title"] = name
+                self.spreadsheets[new_id] = clone
+            self.files[new_id] = DriveFile(new_id, name, f.mime_type, parents, f.content, created=_now())
+            return _json(200, self._mask_file(self.files[new_id], fields))
         if sub == "" and method == "DELETE":
             del self.files[f.id]
             self.spreadsheets.pop(f.id, None)

@@ -451,6 +451,7 @@ MODELLED_REQUESTS = frozenset({
     "addSheet", "deleteSheet", "updateSheetProperties", "updateSpreadsheetProperties",
     "insertDimension", "deleteDimension", "appendDimension", "updateCells", "mergeCells",
     "unmergeCells", "addNamedRange", "deleteNamedRange", "updateNamedRange", "sortRange",
+    "copyPaste", "cutPaste",
 })
 #: Kinds accepted and answered with an empty reply because they change only presentation.
 PRESENTATION_REQUESTS = frozenset({
@@ -722,6 +723,32 @@ def _apply_one(ss: Spreadsheet, kind: str, body: dict, ids: IdSource) -> dict:
             for c, cell in row.items():
                 if cell is not None:
                     sheet.cells[(r1 + i, c)] = cell
+        return {}
+    if kind in ("copyPaste", "cutPaste"):
+        src, a1, b1, a2, b2 = _grid(ss, body.get("source", {}))
+        block = {(r - a1, c - b1): cell for (r, c), cell in src.cells.items() if a1 <= r < a2 and b1 <= c < b2}
+        paste = body.get("pasteType", "PASTE_NORMAL")
+        if kind == "cutPaste":
+            d = body.get("destination", {})
+            dst, r0, c0 = ss.by_id(d.get("sheetId", 0)), d.get("rowIndex", 0), d.get("columnIndex", 0)
+            targets = [(r0, c0)]
+            for key in [k for k in src.cells if a1 <= k[0] < a2 and b1 <= k[1] < b2]:
+                del src.cells[key]
+        else:
+            dst, r0, c0, r3, c3 = _grid(ss, body.get("destination", {}))
+            h, w = a2 - a1, b2 - b1
+            # A destination larger than the source is tiled with whole copies, as in the UI.
+            targets = [(r, c) for r in range(r0, max(r3, r0 + 1), h) for c in range(c0, max(c3, c0 + 1), w)
+                       if r + h <= max(r3, r0 + h) and c + w <= max(c3, c0 + w)]
+        if paste in ("PASTE_NORMAL", "PASTE_VALUES", "PASTE_NO_BORDERS"):
+            for r0, c0 in targets:
+                for i in range(a2 - a1):
+                    for j in range(b2 - b1):
+                        cell = block.get((i, j))
+                        if cell is None:
+                            dst.cells.pop((r0 + i, c0 + j), None)
+                        else:
+                            dst.cells[(r0 + i, c0 + j)] = copy.copy(cell)
         return {}
     if kind in PRESENTATION_REQUESTS:
         return {}

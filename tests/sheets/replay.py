@@ -209,8 +209,9 @@ def _drive_setup(emu: SheetsEmulator, method: str, path: str, req: dict, recorde
         emu.create_spreadsheet(body.get("name", ""), spreadsheet_id=recorded["id"])
         report.drive["spreadsheet created (setup)"] += 1
     elif method == "POST" and path.endswith("/copy") and status == 200 and recorded:
-        tainted[recorded["id"]] = "Drive copy not modelled"
-        report.drive["copy (taints the copy)"] += 1
+        emu.file_id_hints.append(recorded["id"])
+        emu.handle(method, req["uri"], {"Content-Type": "application/json"}, req.get("body"))
+        report.drive["spreadsheet copied (setup)"] += 1
     elif path.startswith("/upload/drive/v2/files/") and method == "PUT":
         tainted[path.rsplit("/", 1)[1]] = "Drive CSV import not modelled"
         report.drive["CSV import (taints)"] += 1
