@@ -188,3 +188,18 @@ def test_emulator_cli_serves_a_seeded_workbook(tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_control_api_for_out_of_process_runs(socket_emulator):
+    """A separately started emulator is steered over HTTP: seed, inject faults, read the request log."""
+    emu, url = socket_emulator
+    emu.require_auth = False
+    sid = requests.post(f"{url}/_emulator/spreadsheets", json={"title": "S", "tabs": {"Odpowiedzi": [["a", ""]]}},
+                        timeout=5).json()["spreadsheetId"]
+    assert requests.post(f"{url}/_emulator/faults", json={"kind": 503, "count": 1}, timeout=5).status_code == 200
+    first = requests.get(f"{url}/v4/spreadsheets/{sid}/values/Odpowiedzi", timeout=5)
+    second = requests.get(f"{url}/v4/spreadsheets/{sid}/values/Odpowiedzi", timeout=5)
+    assert first.status_code == 503 and first.json()["error"]["status"] == "UNAVAILABLE"
+    assert second.json() == {"range": "Odpowiedzi!A1:Z1000", "majorDimension": "ROWS", "values": [["a"]]}
+    log = requests.get(f"{url}/_emulator/requests", timeout=5).json()["requests"]
+    assert [(r["kind"], r["status"]) for r in log] == [("read", 503), ("read", 200)]
