@@ -1,0 +1,70 @@
+"""`synergia dedupe` on CSV files: one output row per input row, reasons, errors in Polish."""
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from synergia.cli.app import app
+from synergia.dedupe.metrics import pairwise_scores
+from synergia.dedupe.synthetic import FIELDS, generate_records
+
+runner = CliRunner()
+
+
+def read(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def test_clusters_a_csv_with_some_columns_missing_and_extra_ones_ignored(tmp_path: Path) -> None:
+    src = tmp_path / "in.csv"
+    src.write_text(
+        "record_id;first_name;last_name;email;notatka\n"
+        "a1;Katarzyna;Kowalska;kasia@wp.pl;x\n"
+        "a2;Kasia;KOWALSKA;KASIA@wp.pl;y\n"
+        "a3;Jan;Kowalski;kasia@wp.pl;z\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out.csv"
+    res = runner.invoke(app, ["dedupe", str(src), "--output", str(out), "--explain"])
+    assert res.exit_code == 0, res.output
+    rows = read(out)
+    assert [r["record_id"] for r in rows] == ["a1", "a2", "a3"]
+    assert list(rows[0]) == ["record_id", "cluster_id", "match_reason"]
+    assert rows[0]["cluster_id"] == rows[1]["cluster_id"] == "a1" and rows[2]["cluster_id"] == "a3"
+    assert rows[0]["match_reason"] == "imię+nazwisko+e-mail" and rows[2]["match_reason"] == ""
+
+
+def test_synthetic_file_round_trip_quality(tmp_path: Path) -> None:
+    records, truth = generate_records(2000, seed=21)
+    src, out = tmp_path / "in.csv", tmp_path / "out.csv"
+    with src.open("w", newline="", encoding="utf-8") as f:
+        w = csv.DictWriter(f, fieldnames=FIELDS)
+        w.writeheader()
+        w.writerows(records)
+    res = runner.invoke(app, ["dedupe", str(src), "-o", str(out), "--review", str(tmp_path / "rev.csv")])
+    assert res.exit_code == 0, res.output
+    rows = read(out)
+    assert len(rows) == len(records) and list(rows[0]) == ["record_id", "cluster_id"]
+    scores = pairwise_scores({r["record_id"]: r["cluster_id"] for r in rows}, truth)
+    assert scores["precision"] >= 0.98 and scores["recall"] >= 0.9, scores
+    assert read(tmp_path / "rev.csv")[0].keys() == {"record_id_a", "record_id_b", "score", "reason"}
+
+
+def test_duplicate_or_missing_record_id_is_refused(tmp_path: Path) -> None:
+    src = tmp_path / "in.csv"
+    src.write_text("record_id,first_name\n1,Jan\n1,Anna\n", encoding="utf-8")
+    res = runner.invoke(app, ["dedupe", str(src), "-o", str(tmp_path / "o.csv")])
+    assert res.exit_code == 2 and "Powtórzony record_id" in res.output
+    src.write_text("id,first_name\n1,Jan\n", encoding="utf-8")
+    res = runner.invoke(app, ["dedupe", str(src), "-o", str(tmp_path / "o.csv")])
+    assert res.exit_code == 2 and "Brak kolumny record_id" in res.output
+    assert not (tmp_path / "o.csv").exists()
+
+
+def test_help_teaches_with_an_example() -> None:
+    res = runner.invoke(app, ["dedupe", "--help"])
+    assert res.exit_code == 0
+    assert "synergia dedupe zgloszenia.csv --output osoby.csv --explain" in res.output

@@ -1,0 +1,183 @@
+"""Registry side, on SQLite and PostgreSQL: stable ids, nightly increments, staff loop, unmerge."""
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+from datetime import date
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+from sqlalchemy import func, select
+
+from synergia.dedupe.review_tab import HEADER, TAB, build_rows, parse_decisions
+from synergia.dedupe.store import UnmergeError, person_of, review_items, run_dedupe, unmerge
+from synergia.dedupe.synthetic import make_pesel
+from synergia.registry.db import Registry
+from synergia.registry.tables import Application, Person
+from synergia.registry.tables_dedupe import DedupeAssignment, DedupeDecision, DedupeMerge
+from synergia.sheets.workbook import WorkbookBackend
+
+P = "proj"
+RNG = random.Random(11)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def reg(request: pytest.FixtureRequest, tmp_path: Path) -> Registry:
+    url = f"sqlite:///{tmp_path / 'r.db'}" if request.param == "sqlite" else request.getfixturevalue("pg_database")
+    r = Registry(url)
+    yield r
+    r.dispose()
+
+
+def add(session, data: dict, row: int) -> int:
+    """What the nightly upsert does for a new row: an application with a person of its own."""
+    person = Person(project=P)
+    h = hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
+    app = Application(project=P, source_id="rekrutacja", spreadsheet="wb.xlsx", worksheet="Odpowiedzi", row_number=row,
+                      kind="recruitment", content_hash=h, data=data, person=person)
+    session.add(app)
+    session.flush()
+    return app.id
+
+
+def persons(session) -> dict[int, int]:
+    return dict(session.execute(select(Application.id, Application.person_id).where(Application.project == P)).all())
+
+
+KASIA = {"first_name": "Katarzyna", "last_name": "Kowalska", "email": "kasia.k@wp.pl", "birth_date": "1990-03-07"}
+KASIA2 = {"first_name": "Kasia", "last_name": "KOWALSKA", "email": "kasia.k@wp.pl", "phone": "600100200"}
+KASIA3 = {"first_name": "Kasia", "last_name": "Kowalski", "phone": "+48 600 100 200", "organisation": "OSP"}
+JAN = {"first_name": "Jan", "last_name": "Kowalski", "email": "kasia.k@wp.pl", "birth_date": "1961-01-01"}
+NAMESAKE = {"first_name": "Katarzyna", "last_name": "Kowalska", "city": "Opole", "organisation": "OSP", "email": "kk@o2.pl"}
+
+
+def test_merges_keep_the_oldest_id_and_record_the_reason(reg: Registry) -> None:
+    with reg.session() as s:
+        ids = [add(s, KASIA, 2), add(s, KASIA2, 3), add(s, JAN, 4)]
+        before = persons(s)
+        counts = run_dedupe(s, P)
+    with reg.session() as s:
+        after = persons(s)
+        assert after[ids[0]] == after[ids[1]] == min(before[ids[0]], before[ids[1]])
+        assert after[ids[2]] == before[ids[2]]  # household e-mail did not pull Jan in
+        merges = s.scalars(select(DedupeMerge)).all()
+        assert [(m.survivor_person_id, m.merged_person_id, m.reason) for m in merges] == [
+            (before[ids[0]], before[ids[1]], "imię+nazwisko+e-mail")]
+        assert counts.persons_merged == 1 and counts.applications_moved == 1
+
+
+def test_nightly_increments_attach_new_rows_and_never_reshuffle_ids(reg: Registry) -> None:
+    with reg.session() as s:
+        a, b = add(s, KASIA, 2), add(s, KASIA2, 3)
+        run_dedupe(s, P)
+    with reg.session() as s:
+        first = persons(s)
+        c = add(s, KASIA3, 4)  # new night: a third row of the same woman, phone only
+        d = add(s, NAMESAKE, 5)
+        counts = run_dedupe(s, P)
+        assert counts.new_or_changed == 2
+    with reg.session() as s:
+        second = persons(s)
+        assert second[a] == first[a] and second[b] == first[b]
+        assert second[c] == first[a]
+        assert second[d] != first[a]
+        assert run_dedupe(s, P).new_or_changed == 0  # nothing new: nothing recompared
+    with reg.session() as s:
+        assert persons(s) == second
+
+
+def test_staff_decisions_from_the_review_tab_survive_reruns(reg: Registry, tmp_path: Path) -> None:
+    backend = WorkbookBackend(tmp_path)
+    wb = Workbook()
+    wb.active.title = "Odpowiedzi"
+    wb.save(tmp_path / "wb.xlsx")
+    same_a = {"first_name": "Jan", "last_name": "Kowalski", "street": "ul. Polna 1", "postal_code": "00-001", "city": "Warszawa"}
+    same_b = {"first_name": "Jan", "last_name": "Kowalski", "street": "Polna 1", "postal_code": "00001", "city": "Warszawa",
+              "birth_date": "1960-01-01"}
+    other_a = {"first_name": "Anna", "last_name": "Nowak", "city": "Opole", "organisation": "OSP"}
+    other_b = {"first_name": "Anna", "last_name": "Nowak", "city": "Opole", "email": "an@x.pl"}
+
+    def night(tab_values):
+        parsed = parse_decisions(tab_values)
+        with reg.session() as s:
+            run_dedupe(s, P, decisions=parsed.decisions)
+            rows = build_rows(review_items(s, P, parsed.pending_text))
+        backend.write_tab("wb.xlsx", TAB, rows)
+        return backend.read_tabs("wb.xlsx", [TAB]).tabs[TAB]
+
+    with reg.session() as s:
+        ids = [add(s, same_a, 2), add(s, same_b, 3), add(s, other_a, 4), add(s, other_b, 5)]
+    tab = night(None)
+    assert tab[0] == HEADER and len(tab) == 3
+    keys = {row[0]: row for row in tab[1:]}
+    key_jan, key_anna = f"{ids[0]}-{ids[1]}", f"{ids[2]}-{ids[3]}"
+    assert set(keys) == {key_jan, key_anna}
+    row = keys[key_jan]
+    assert row[HEADER.index("Imię A")] == "Jan" and row[HEADER.index("Data urodzenia B")] == "1960-01-01"
+    # staff answer: Jan is one person, the two Annas are not; a third answer is unreadable and kept
+    for r in tab[1:]:
+        r[1] = "TAK" if r[0] == key_jan else "nie"
+    tab = night(tab)
+    assert len(tab) == 1  # both pairs decided: tab is empty again
+    with reg.session() as s:
+        p = persons(s)
+        assert p[ids[0]] == p[ids[1]] and p[ids[2]] != p[ids[3]]
+        assert s.scalar(select(func.count()).select_from(DedupeDecision)) == 2
+    # later nights: decisions stay in force even with an empty tab and new rows arriving
+    with reg.session() as s:
+        add(s, {"first_name": "Anna", "last_name": "Nowak", "email": "an@x.pl", "phone": "700700700"}, 6)
+    tab = night(tab)
+    with reg.session() as s:
+        p = persons(s)
+        assert p[ids[0]] == p[ids[1]] and p[ids[2]] != p[ids[3]]
+
+
+def test_unreadable_answers_stay_in_the_tab(reg: Registry) -> None:
+    with reg.session() as s:
+        a = add(s, {"first_name": "Jan", "last_name": "Lis", "street": "Polna 1", "postal_code": "00-001"}, 2)
+        b = add(s, {"first_name": "Jan", "last_name": "Lis", "street": "Polna 1", "postal_code": "00-001", "birth_date": "1950-01-01"}, 3)
+        run_dedupe(s, P)
+        rows = build_rows(review_items(s, P))
+    rows[1][1] = "chyba tak?"
+    parsed = parse_decisions(rows)
+    assert parsed.decisions == [] and parsed.unreadable == 1
+    with reg.session() as s:
+        run_dedupe(s, P, decisions=parsed.decisions)
+        again = build_rows(review_items(s, P, parsed.pending_text))
+    assert again[1][0] == f"{a}-{b}" and again[1][1] == "chyba tak?"
+
+
+def test_unmerge_keeps_every_application_and_the_history(reg: Registry) -> None:
+    p = make_pesel(date(1980, 2, 3), True, RNG)
+    with reg.session() as s:
+        a = add(s, {"first_name": "Ewa", "last_name": "Lis", "pesel": p}, 2)
+        b = add(s, {"first_name": "Ewa", "last_name": "Lis", "pesel": p, "email": "ewa@x.pl"}, 3)
+        c = add(s, {"first_name": "Ewa", "last_name": "Lis", "email": "ewa@x.pl"}, 4)
+        original = persons(s)
+        run_dedupe(s, P)
+    with reg.session() as s:
+        merged = persons(s)
+        survivor = merged[a]
+        assert merged[b] == merged[c] == survivor
+        with pytest.raises(UnmergeError):
+            unmerge(s, P, survivor, [a, b, c])
+        target = unmerge(s, P, survivor, [c])
+    with reg.session() as s:
+        after = persons(s)
+        assert set(after) == {a, b, c}  # nothing lost
+        assert after[c] == target == original[c]  # its own old id came back
+        assert after[a] == after[b] == survivor
+        moves = s.scalars(select(DedupeAssignment).where(DedupeAssignment.application_id == c).order_by(DedupeAssignment.id)).all()
+        assert [(m.action, m.old_person_id, m.new_person_id) for m in moves] == [
+            ("merge", original[c], survivor), ("unmerge", survivor, original[c])]
+        assert person_of(s, original[b]) == survivor and person_of(s, original[c]) == original[c]
+        run_dedupe(s, P)  # the next night does not undo the split
+    with reg.session() as s:
+        assert persons(s) == after
+        add(s, {"first_name": "Ewa", "last_name": "Lis", "email": "ewa@x.pl", "phone": "600000001"}, 5)
+        run_dedupe(s, P)
+    with reg.session() as s:
+        final = persons(s)
+        assert final[a] != final[c]
