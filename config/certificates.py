@@ -33,6 +33,29 @@ class CertificatesConfig(BaseModel):
     number_format: str = Field(default="{prefix}/{year}/{seq:04d}")
     prefix: str = "SYN"
     verification_url: str = Field(default="https://weryfikacja.example.org/z/{code}")
-    template: str = Field(default="certificate.html.j2", description="Template file under config/templates/.")
+    template: str = Field(default="certificate.yaml", description="Layout file under config/templates/ (YAML blocks with Jinja2 texts).")
     place_of_issue: str | None = None
-    signatory: str | None = None
+    signatory: str | None = Field(default=None, description="Name printed under the signature line.")
+    signatory_role: str | None = None
+    revoke_when_ineligible: bool = Field(
+        default=True,
+        description="Revoke a certificate whose person no longer meets the rule (corrected attendance); "
+        "it is reinstated under the same number, as a new revision, if they meet it again.",
+    )
+
+    @model_validator(mode="after")
+    def _formats(self) -> "CertificatesConfig":
+        try:
+            self.number_format.format(prefix=self.prefix, year=2026, seq=1)
+        except (KeyError, IndexError, ValueError) as exc:
+            raise ValueError(
+                f"number_format może używać tylko {{prefix}}, {{year}}, {{seq}} (number_format may use only these): {exc}"
+            ) from None
+        if "{seq" not in self.number_format:
+            raise ValueError("number_format musi zawierać {seq} (number_format needs {seq})")
+        if "{code}" not in self.verification_url:
+            raise ValueError("verification_url musi zawierać {code} (verification_url needs {code})")
+        ids = [c.id for c in self.cycles]
+        if len(ids) != len(set(ids)):
+            raise ValueError("powtórzone id cyklu szkoleń (duplicate cycle id)")
+        return self

@@ -1,0 +1,1 @@
+"""Certificates of completion: who qualifies, the register, the PDF."""

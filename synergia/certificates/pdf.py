@@ -1,0 +1,413 @@
+"""Certificate PDFs from a staff-editable layout (``config/templates/certificate.yaml``).
+
+The layout is a list of blocks (text, list, QR, logos, signature line) whose
+texts are Jinja2 templates, so wording, positions and sizes change without
+Python. Text uses Lato (OFL, from the ``font-lato`` package), embedded and
+subset by fpdf2; the QR code of the verification URL is drawn as vector
+rectangles from segno's matrix (sharp at any zoom, no image codec on the hot
+path).
+
+Speed: fpdf2 subsets and compiles each embedded font when a document is
+written, which costs tens of milliseconds. A batch is therefore laid out as
+one multi-page document and split into one single-page PDF per certificate
+with pypdf, so the font work is paid once per batch, not once per person.
+Every split file carries only its own page and the shared font and logos.
+"""
+from __future__ import annotations
+
+import io
+import warnings
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal, Sequence
+
+import font_lato
+import segno
+import yaml
+from babel.dates import format_date
+from fpdf import FPDF
+from jinja2 import StrictUndefined, TemplateError
+from jinja2.sandbox import SandboxedEnvironment
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pypdf import PdfReader, PdfWriter
+
+from config.settings import TEMPLATES_DIR
+
+#: Characters every certificate font must have (checked when a layout is loaded).
+POLISH_LETTERS = "ąćęłńóśźżĄĆĘŁŃÓŚŹŻ"
+_PT_TO_MM = 25.4 / 72
+
+
+class LayoutError(Exception):
+    """The certificate layout file is invalid; the message says where, in Polish and English."""
+
+
+class PageSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    format: Literal["A4", "A5", "Letter"] = "A4"
+    orientation: Literal["P", "L"] = "P"
+    margin: float = Field(default=18, ge=0, le=60)
+
+
+class FontSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    regular: str = "Lato"
+    bold: str = "LatoBold"
+    italic: str = "LatoItalic"
+
+
+class Block(BaseModel):
+    """One element of the page. ``y`` < 0 counts from the bottom edge; no ``y`` = below the previous block."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: Literal["text", "list", "qr", "logos", "line", "spacer"] = "text"
+    text: str = ""
+    items: str | None = Field(default=None, description="list: name of a list in the data, e.g. programme")
+    when: str | None = Field(default=None, description="Jinja2 expression; the block is skipped when it is false/empty")
+    x: float | None = None
+    y: float | None = None
+    w: float | None = None
+    h: float | None = None
+    size: float = Field(default=12, gt=0, le=96)
+    style: Literal["", "B", "I"] = ""
+    align: Literal["L", "C", "R", "J"] = "C"
+    color: str = Field(default="#000000", pattern=r"^#[0-9a-fA-F]{6}$")
+    line_height: float = Field(default=1.35, gt=0.5, le=4)
+    space_after: float = Field(default=2, ge=0)
+
+
+class Layout(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    page: PageSpec = Field(default_factory=PageSpec)
+    fonts: FontSpec = Field(default_factory=FontSpec)
+    blocks: list[Block] = Field(min_length=1)
+
+
+@dataclass(frozen=True)
+class CertificateContent:
+    """Everything printed on one certificate (personal data: never log it)."""
+
+    number: str
+    revision: int
+    verification_code: str
+    verification_url: str
+    issue_date: date
+    name: str
+    title: str
+    dates: tuple[date, ...]
+    hours: float
+    programme: tuple[str, ...] = ()
+    places: tuple[str, ...] = ()
+    gender: str | None = None  # "K" / "M" / None: lets the template choose ukończyła / ukończył / ukończył(a)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+# --- Polish formatting filters --------------------------------------------------------------
+
+def pl_date(d: date) -> str:
+    return f"{format_date(d, 'd MMMM y', locale='pl')} r."
+
+
+def pl_dates(dates: Sequence[date]) -> str:
+    """``12, 19 i 26 marca 2026 r.; 2 kwietnia 2026 r.`` — days grouped by month."""
+    days = sorted(set(dates))
+    if not days:
+        return ""
+    groups: list[list[date]] = []
+    for d in days:
+        if groups and (groups[-1][0].year, groups[-1][0].month) == (d.year, d.month):
+            groups[-1].append(d)
+        else:
+            groups.append([d])
+    parts = []
+    for g in groups:
+        # the genitive month name ("marca") only comes with a day: format a full date and drop the day
+        month = format_date(g[0], "d MMMM y", locale="pl").split(" ", 1)[1]
+        nums = [str(d.day) for d in g]
+        head = ", ".join(nums[:-1]) + " i " + nums[-1] if len(nums) > 1 else nums[0]
+        parts.append(f"{head} {month} r.")
+    return "; ".join(parts)
+
+
+def pl_number(value: float) -> str:
+    """16 → ``16``, 7.5 → ``7,5`` (Polish decimal comma)."""
+    v = round(float(value), 2)
+    return str(int(v)) if v == int(v) else f"{v:.2f}".rstrip("0").replace(".", ",")
+
+
+def _env() -> SandboxedEnvironment:
+    env = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, trim_blocks=True, lstrip_blocks=True)
+    env.filters.update(pl_date=pl_date, pl_dates=pl_dates, pl_number=pl_number)
+    return env
+
+
+def _font_file(face: str) -> str:
+    try:
+        return font_lato.font_files[face]
+    except KeyError:
+        raise LayoutError(
+            f"nieznany krój '{face}'; dostępne: {', '.join(sorted(font_lato.font_files))} (unknown font face)"
+        ) from None
+
+
+def check_polish_glyphs(face: str) -> list[str]:
+    """Polish letters missing from a font face (empty = fine)."""
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(_font_file(face), lazy=True)
+    cmap = font.getBestCmap()
+    return [c for c in POLISH_LETTERS if ord(c) not in cmap]
+
+
+def load_layout(path: Path) -> Layout:
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise LayoutError(f"{path}: brak pliku szablonu zaświadczenia (certificate template not found)") from None
+    except yaml.YAMLError as exc:
+        raise LayoutError(f"{path}: błąd składni YAML (YAML syntax error): {exc}") from None
+    try:
+        return Layout.model_validate(raw)
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            loc = ".".join(str(p) for p in err["loc"])
+            lines.append(f"{path}: {loc}: {err['msg']}")
+        raise LayoutError("Błędny szablon zaświadczenia (invalid certificate template):\n  " + "\n  ".join(lines)) from None
+
+
+@dataclass(frozen=True)
+class _Logo:
+    path: Path
+    aspect: float  # width / height
+
+
+def _logo(templates_dir: Path, rel: str | None) -> _Logo | None:
+    if not rel:
+        return None
+    from PIL import Image
+
+    path = (templates_dir / rel).resolve()
+    if not path.is_file():
+        raise LayoutError(f"brak pliku logo '{rel}' w {templates_dir} (logo file not found)")
+    with Image.open(path) as img:
+        w, h = img.size
+    return _Logo(path, w / h)
+
+
+class CertificateRenderer:
+    """Renders certificates of one project; build once, reuse for every batch."""
+
+    def __init__(self, project, templates_dir: Path = TEMPLATES_DIR, layout_path: Path | None = None):  # noqa: ANN001
+        self.project = project
+        certs = project.certificates
+        self.templates_dir = Path(templates_dir)
+        layout_path = layout_path or self.templates_dir / (certs.template if certs else "certificate.yaml")
+        self.layout = load_layout(layout_path)
+        fonts = self.layout.fonts
+        self._faces = {"": fonts.regular, "B": fonts.bold, "I": fonts.italic}
+        for face in set(self._faces.values()):
+            missing = check_polish_glyphs(face)
+            if missing:
+                raise LayoutError(f"krój '{face}' nie ma znaków {''.join(missing)} (font lacks Polish letters)")
+        env = _env()
+        try:
+            self._texts = [env.from_string(b.text) for b in self.layout.blocks]
+            self._whens = [env.compile_expression(b.when) if b.when else None for b in self.layout.blocks]
+        except TemplateError as exc:
+            raise LayoutError(f"{layout_path}: błąd w tekście Jinja2 (Jinja2 template error): {exc}") from None
+        self._lines: dict[tuple, list[str]] = {}
+        self._organiser_logo = _logo(self.templates_dir, project.organiser.logo)
+        self._funder_logo = _logo(self.templates_dir, project.funder.logo)
+        self._static = {
+            "organiser": project.organiser.model_dump(),
+            "funder": project.funder.model_dump(),
+            "project_name": project.name,
+            "place_of_issue": (certs.place_of_issue if certs else None) or "",
+            "signatory": (certs.signatory if certs else None) or "",
+            "signatory_role": (certs.signatory_role if certs else None) or "",
+        }
+
+    # -- public API ---------------------------------------------------------------------------
+
+    def render(self, content: CertificateContent) -> bytes:
+        return self.render_batch([content])[0]
+
+    def render_batch(self, contents: Sequence[CertificateContent]) -> list[bytes]:
+        """One single-page PDF per content, in order."""
+        if not contents:
+            return []
+        pdf = self._document()
+        for content in contents:
+            self._page(pdf, content)
+        whole = PdfReader(io.BytesIO(bytes(pdf.output())))
+        out = []
+        for content, page in zip(contents, whole.pages, strict=True):
+            writer = PdfWriter()
+            writer.add_page(page)
+            writer.add_metadata({"/Title": f"Zaświadczenie {content.number}", "/Producer": "Synergia (fpdf2, pypdf)"})
+            buf = io.BytesIO()
+            writer.write(buf)
+            out.append(buf.getvalue())
+        return out
+
+    def context(self, c: CertificateContent) -> dict[str, Any]:
+        return {
+            **self._static,
+            "number": c.number,
+            "revision": c.revision,
+            "verification_code": c.verification_code,
+            "verification_url": c.verification_url,
+            "issue_date": c.issue_date,
+            "name": c.name,
+            "gender": c.gender or "",
+            "title": c.title,
+            "dates": list(c.dates),
+            "hours": c.hours,
+            "programme": list(c.programme),
+            "places": list(c.places),
+            **c.extra,
+        }
+
+    # -- drawing ------------------------------------------------------------------------------
+
+    def _document(self) -> "_CertificatePDF":
+        page = self.layout.page
+        with warnings.catch_warnings():  # "Dimensions for page format A5 were fixed in 2.8.5": informational
+            warnings.simplefilter("ignore", UserWarning)
+            pdf = _CertificatePDF(orientation=page.orientation, format=page.format)
+        pdf.set_margins(page.margin, page.margin, page.margin)
+        pdf.set_auto_page_break(False)
+        pdf.set_creator("Synergia")
+        for style, face in self._faces.items():
+            pdf.add_font("cert", style, _font_file(face))
+        return pdf
+
+    def _page(self, pdf: FPDF, c: CertificateContent) -> None:
+        pdf.add_page()
+        ctx = self.context(c)
+        margin = self.layout.page.margin
+        cursor = margin
+        for block, text_tpl, when in zip(self.layout.blocks, self._texts, self._whens, strict=True):
+            if when is not None and not when(**ctx):
+                continue
+            if block.y is not None:
+                cursor = block.y if block.y >= 0 else pdf.h + block.y
+            x = margin if block.x is None else block.x
+            w = block.w if block.w is not None else pdf.w - x - margin
+            pdf.set_text_color(*(int(block.color[i:i + 2], 16) for i in (1, 3, 5)))
+            pdf.set_font("cert", block.style, block.size)
+            line_h = block.size * _PT_TO_MM * block.line_height
+            if block.type == "spacer":
+                cursor += block.h or line_h
+                continue
+            if block.type == "text":
+                text = text_tpl.render(ctx).strip()
+                if not text:
+                    continue
+                cursor = self._text(pdf, x, cursor, w, line_h, text, block) + block.space_after
+            elif block.type == "list":
+                items = [str(i) for i in (ctx.get(block.items or "", None) or [])]
+                heading = text_tpl.render(ctx).strip()
+                if not items:
+                    continue
+                if heading:
+                    cursor = self._text(pdf, x, cursor, w, line_h, heading, block)
+                for item in items:
+                    cursor = self._text(pdf, x, cursor, w, line_h, f"•  {item}", block, align="L" if block.align == "J" else None)
+                cursor += block.space_after
+            elif block.type == "qr":
+                size = block.h or block.w or 30
+                qx = block.x if block.x is not None else pdf.w - margin - size
+                self._qr(pdf, text_tpl.render(ctx).strip() or c.verification_url, qx, cursor, size)
+                cursor += size + block.space_after
+            elif block.type == "logos":
+                h = block.h or 18
+                self._logos(pdf, x, cursor, w, h)
+                cursor += h + block.space_after
+            elif block.type == "line":
+                pdf.set_draw_color(*(int(block.color[i:i + 2], 16) for i in (1, 3, 5)))
+                pdf.set_line_width(0.3)
+                pdf.line(x, cursor, x + w, cursor)
+                cursor += block.space_after
+
+    def _text(self, pdf: FPDF, x: float, y: float, w: float, line_h: float, text: str, block: Block,
+              align: str | None = None) -> float:
+        """Write wrapped text at (x, y) and return the y below it.
+
+        fpdf2's word wrapping re-measures the line for every character, which
+        dominated rendering; most texts (funding line, programme, headings) are
+        the same on every certificate, so their wrapped lines are cached.
+        """
+        align = align or block.align
+        if align == "J":
+            pdf.set_xy(x, y)
+            pdf.multi_cell(w, line_h, text, align="J")
+            return pdf.get_y()
+        key = (text, w, block.style, block.size, block.line_height, align)
+        lines = self._lines.get(key)
+        if lines is None:
+            if "\n" not in text and pdf.get_string_width(text) <= w - 2 * pdf.c_margin:
+                lines = [text]  # fits on one line: skip the word-wrapping pass
+            else:
+                lines = pdf.multi_cell(w, line_h, text, align=align, dry_run=True, output="LINES")
+            if len(self._lines) < 4096:
+                self._lines[key] = lines
+        for line in lines:
+            pdf.set_xy(x, y)
+            pdf.cell(w, line_h, line, align=align)
+            y += line_h
+        return y
+
+    @staticmethod
+    def _qr(pdf: "_CertificatePDF", url: str, x: float, y: float, size: float) -> None:
+        """Dark runs of each row as filled rectangles (quiet zone of 2 modules included in ``size``)."""
+        matrix = segno.make(url, error="m", micro=False).matrix
+        n = len(matrix)
+        border = 2
+        module = size / (n + 2 * border)
+        rects = []
+        for r, row in enumerate(matrix):
+            col = 0
+            while col < n:
+                if row[col]:
+                    start = col
+                    while col < n and row[col]:
+                        col += 1
+                    rects.append((x + (start + border) * module, y + (r + border) * module, (col - start) * module, module))
+                else:
+                    col += 1
+        pdf.filled_rects(rects)
+
+    def _logos(self, pdf: FPDF, x: float, y: float, w: float, h: float) -> None:
+        """Organiser logo on the left, funder logo on the right (or alone in the centre)."""
+        logos = [lg for lg in (self._organiser_logo, self._funder_logo) if lg]
+        if len(logos) == 1:
+            lw = h * logos[0].aspect
+            pdf.image(str(logos[0].path), x=x + (w - lw) / 2, y=y, h=h)
+            return
+        if self._organiser_logo:
+            pdf.image(str(self._organiser_logo.path), x=x, y=y, h=h)
+        if self._funder_logo:
+            lw = h * self._funder_logo.aspect
+            pdf.image(str(self._funder_logo.path), x=x + w - lw, y=y, h=h)
+
+
+class _CertificatePDF(FPDF):
+    def filled_rects(self, rects: list[tuple[float, float, float, float]]) -> None:
+        """Fill many black rectangles as one path.
+
+        ``FPDF.rect`` costs ~20 µs per call and a QR code needs ~300 of them;
+        one ``re`` operator each plus a single fill, wrapped in q/Q so fpdf2's
+        colour state is untouched, draws the same thing in a fraction.
+        """
+        if not rects:
+            return
+        k, h = self.k, self.h
+        ops = " ".join(f"{x * k:.2f} {(h - y) * k:.2f} {w * k:.2f} {-rh * k:.2f} re" for x, y, w, rh in rects)
+        self._out(f"q 0 g {ops} f Q")

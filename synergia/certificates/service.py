@@ -1,0 +1,327 @@
+"""Certify a project: attendance → eligibility → register → PDFs in storage → mails queued.
+
+Two phases, each crash-safe on its own:
+
+1. *Register* (one transaction, counter locked): decide eligibility per
+   cycle, issue new numbers, add revisions for changed data, revoke
+   certificates whose person no longer qualifies.
+2. *Render* (one transaction per batch): every current revision without a
+   stored PDF is rendered, put into storage, and its mail enqueued in the same
+   transaction that records the storage URI. A crash between the storage put
+   and the commit only means the PDF is rendered and overwritten again on the
+   next run; the mail register's idempotent key keeps it to one e-mail.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from typing import Callable, Iterable, Sequence
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from synergia.certificates.eligibility import AttendanceFact, CycleEvent, CycleSpec, Rule, Verdict, evaluate
+from synergia.certificates.pdf import CertificateContent, CertificateRenderer
+from synergia.certificates.register import CertificateRegister
+from synergia.registry.tables import Application, Attendance
+from synergia.registry.tables_certificates import Certificate, CertificateRevision
+from synergia.storage.base import Storage
+
+BATCH_SIZE = 100
+MAIL_KIND = "certificate"
+
+
+class CertificatesConfigError(Exception):
+    """The project's certificate settings cannot be used (message in Polish and English)."""
+
+
+@dataclass
+class IssueCounts:
+    """Numbers only: safe for logs, Prefect results and the run's counts."""
+
+    eligible: int = 0
+    not_eligible: int = 0
+    missing_name: int = 0
+    issued_new: int = 0
+    reissued: int = 0
+    reinstated: int = 0
+    unchanged: int = 0
+    revoked: int = 0
+    kept_revoked: int = 0
+    pdfs_stored: int = 0
+    mails_queued: int = 0
+    no_email: int = 0
+    per_cycle: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+# --- configuration → pure specs ----------------------------------------------------------------
+
+def cycle_specs(project) -> list[tuple[CycleSpec, object, list]]:  # noqa: ANN001 - ProjectConfig
+    """(spec, TrainingCycle, [Event]) per cycle; events listed in the cycle or naming it as their ``cycle``."""
+    certs = project.certificates
+    if certs is None:
+        raise CertificatesConfigError(
+            f"projekt '{project.slug}' nie ma sekcji 'certificates' (project has no certificates section)"
+        )
+    events = {e.id: e for e in project.events}
+    out = []
+    for cycle in certs.cycles:
+        ids = list(dict.fromkeys([*cycle.events, *(e.id for e in project.events if e.cycle == cycle.id)]))
+        unknown = [i for i in ids if i not in events]
+        if unknown:
+            raise CertificatesConfigError(
+                f"cykl '{cycle.id}' wskazuje nieistniejące wydarzenia {unknown} (cycle names unknown events)"
+            )
+        evs = [events[i] for i in ids]
+        spec = CycleSpec(
+            id=cycle.id,
+            events=tuple(CycleEvent(e.id, e.sessions, e.hours) for e in evs),
+            rule=Rule(cycle.rule.min_attendance_ratio, cycle.rule.min_hours),
+        )
+        out.append((spec, cycle, evs))
+    return out
+
+
+def training_content(cycle, events: Sequence) -> dict:  # noqa: ANN001
+    """The training part of a certificate (same for everyone in the cycle)."""
+    dates = sorted({d for e in events for d in e.dates})
+    programme = list(dict.fromkeys(p for e in events for p in e.programme))
+    places = list(dict.fromkeys(e.place for e in events if e.place))
+    return {
+        "cycle": cycle.id,
+        "title": cycle.title,
+        "dates": [d.isoformat() for d in dates],
+        "hours": round(sum(e.hours for e in events), 2),
+        "programme": programme,
+        "places": places,
+    }
+
+
+# --- people --------------------------------------------------------------------------------------
+
+def _nice(part: str) -> str:
+    """``JAN`` / ``jan`` → ``Jan`` (hyphens kept); mixed case is left as typed (McDonald, de Vries)."""
+    part = " ".join(part.split())
+    if part and (part.isupper() or part.islower()):
+        return "-".join(w[:1].upper() + w[1:].lower() for w in part.split("-"))
+    return part
+
+
+def full_name(data: dict) -> str:
+    first = " ".join(_nice(w) for w in str(data.get("first_name") or "").split())
+    last = " ".join(_nice(w) for w in str(data.get("last_name") or "").split())
+    return " ".join(p for p in (first, last) if p)
+
+
+def _newest_first(app: Application) -> tuple:
+    return (app.kind == "recruitment", app.submitted_at or datetime.min, app.updated_at or datetime.min, app.id)
+
+
+def person_details(session: Session, person_ids: Iterable[int]) -> dict[int, dict]:
+    """name / gender / email per person: newest recruitment application wins, attendance rows are the fallback.
+
+    Fields are taken one by one, so a recruitment form without a gender
+    still gets it from an attendance row.
+    """
+    ids = sorted(set(person_ids))
+    apps: dict[int, list[Application]] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        for app in session.scalars(
+            select(Application).where(Application.person_id.in_(chunk), Application.active.is_(True))
+        ):
+            apps.setdefault(app.person_id, []).append(app)
+    out = {}
+    for pid in ids:
+        ranked = sorted(apps.get(pid, []), key=_newest_first, reverse=True)
+        name = next((n for n in (full_name(a.data or {}) for a in ranked) if n), "")
+        gender = next((a.data.get("gender") for a in ranked if (a.data or {}).get("gender") in ("K", "M")), None)
+        email = next((str(a.data["email"]).strip() for a in ranked if (a.data or {}).get("email")), None)
+        out[pid] = {"name": name, "gender": gender, "email": email}
+    return out
+
+
+def attendance_facts(session: Session, project: str, event_ids: Sequence[str]) -> list[AttendanceFact]:
+    rows = session.execute(
+        select(Application.person_id, Attendance.event_id, Attendance.session_no, Attendance.hours)
+        .join(Application, Application.id == Attendance.application_id)
+        .where(
+            Attendance.project == project,
+            Attendance.event_id.in_(list(event_ids)),
+            Application.active.is_(True),
+            Application.person_id.is_not(None),
+        )
+    )
+    return [AttendanceFact(pid, ev, sess, hours) for pid, ev, sess, hours in rows]
+
+
+def evaluate_project(session: Session, project) -> dict[str, list[Verdict]]:  # noqa: ANN001
+    """Verdicts per cycle id, straight from the registry (used by the service and for reports)."""
+    out = {}
+    for spec, _cycle, _events in cycle_specs(project):
+        out[spec.id] = evaluate(spec, attendance_facts(session, project.slug, [e.id for e in spec.events]))
+    return out
+
+
+# --- the run -------------------------------------------------------------------------------------
+
+def attachment_name(number: str, revision: int) -> str:
+    """ASCII file name: ``zaswiadczenie-SYN-2026-0001.pdf`` (``-r2`` for later revisions)."""
+    safe = re.sub(r"[^A-Za-z0-9]+", "-", number).strip("-")
+    return f"zaswiadczenie-{safe}{'' if revision == 1 else f'-r{revision}'}.pdf"
+
+
+def storage_name(project: str, cycle: str, number: str, revision: int) -> str:
+    """Storage path from ids only (no names in file names)."""
+    return f"{project}/{cycle}/{attachment_name(number, revision)}"
+
+
+def today_in(tz: str) -> date:
+    return datetime.now(ZoneInfo(tz)).date()
+
+
+def register_phase(session: Session, project, *, issue_date: date, counts: IssueCounts) -> None:  # noqa: ANN001
+    certs = project.certificates
+    specs = cycle_specs(project)
+    register = CertificateRegister(
+        session, project=project.slug, number_format=certs.number_format, prefix=certs.prefix, issue_date=issue_date
+    )
+    for spec, cycle, events in specs:
+        verdicts = evaluate(spec, attendance_facts(session, project.slug, [e.id for e in spec.events]))
+        eligible = [v.person_id for v in verdicts if v.eligible]
+        details = person_details(session, eligible)
+        training = training_content(cycle, events)
+        cycle_counts: Counter[str] = Counter()
+        cycle_counts["eligible"] = len(eligible)
+        cycle_counts["not_eligible"] = len(verdicts) - len(eligible)
+        unnamed: set[int] = set()
+        for pid in eligible:
+            person = details[pid]
+            if not person["name"]:
+                unnamed.add(pid)
+                cycle_counts["missing_name"] += 1
+                continue
+            content = {**training, "name": person["name"], "gender": person["gender"]}
+            issued = register.issue(pid, spec.id, content, {"email": person["email"]})
+            key = {"new": "issued_new", "reissued": "reissued", "reinstated": "reinstated",
+                   "unchanged": "unchanged", "kept_revoked": "kept_revoked"}[issued.outcome]
+            cycle_counts[key] += 1
+        if certs.revoke_when_ineligible:
+            cycle_counts["revoked"] += len(register.revoke_ineligible(spec.id, set(eligible), keep=unnamed))
+        counts.per_cycle[spec.id] = dict(cycle_counts)
+        for k, v in cycle_counts.items():
+            setattr(counts, k, getattr(counts, k) + v)
+
+
+def _pending_revisions(session: Session, project: str) -> list[int]:
+    return list(session.scalars(
+        select(CertificateRevision.id)
+        .join(Certificate, Certificate.id == CertificateRevision.certificate_id)
+        .where(
+            Certificate.project == project,
+            Certificate.status == "valid",
+            CertificateRevision.revision == Certificate.revision,
+            CertificateRevision.storage_uri.is_(None),
+        )
+        .order_by(CertificateRevision.id)
+    ))
+
+
+def content_for(project, cert: Certificate, rev: CertificateRevision) -> CertificateContent:  # noqa: ANN001
+    c = rev.data["content"]
+    return CertificateContent(
+        number=cert.number,
+        revision=rev.revision,
+        verification_code=rev.verification_code,
+        verification_url=project.certificates.verification_url.format(code=rev.verification_code),
+        issue_date=rev.issued_on,
+        name=c["name"],
+        gender=c.get("gender"),
+        title=c["title"],
+        dates=tuple(date.fromisoformat(d) for d in c["dates"]),
+        hours=c["hours"],
+        programme=tuple(c.get("programme", ())),
+        places=tuple(c.get("places", ())),
+    )
+
+
+def certificate_message(project, content: CertificateContent, email: str, pdf: bytes):  # noqa: ANN001, ANN201
+    """The e-mail for one certificate, from the Polish templates in ``config/templates/mail/``."""
+    from synergia.mail.messages import Attachment, OutgoingMessage
+    from synergia.mail.templating import render_mail
+
+    ctx = {
+        "name": content.name, "gender": content.gender or "", "number": content.number, "revision": content.revision,
+        "title": content.title, "dates": list(content.dates), "hours": content.hours,
+        "verification_url": content.verification_url, "issue_date": content.issue_date,
+        "organiser": project.organiser.model_dump(), "funder": project.funder.model_dump(), "project_name": project.name,
+    }
+    subject, text, html = render_mail("certificate", ctx)
+    return OutgoingMessage(
+        to=email, subject=subject, text=text, html=html,
+        attachments=(Attachment(attachment_name(content.number, content.revision), pdf, "application/pdf"),),
+    )
+
+
+Enqueue = Callable[..., int]
+
+
+def render_phase(
+    sessions: Callable, project, renderer: CertificateRenderer, storage: Storage, *,  # noqa: ANN001
+    counts: IssueCounts, enqueue: Enqueue | None = None, batch_size: int = BATCH_SIZE,
+) -> None:
+    """Render, store and queue every current revision that has no stored PDF yet, batch by batch."""
+    if enqueue is None:
+        from synergia.mail.deliveries import enqueue
+    with sessions() as session:
+        pending = _pending_revisions(session, project.slug)
+    for start in range(0, len(pending), batch_size):
+        ids = pending[start:start + batch_size]
+        with sessions() as session:
+            revs = session.scalars(select(CertificateRevision).where(CertificateRevision.id.in_(ids))
+                                   .order_by(CertificateRevision.id)).all()
+            contents = [content_for(project, r.certificate, r) for r in revs]
+        pdfs = renderer.render_batch(contents)
+        uris = [storage.put(storage_name(project.slug, r.certificate.cycle, c.number, c.revision), pdf, "application/pdf")
+                for r, c, pdf in zip(revs, contents, pdfs, strict=True)]
+        with sessions() as session:
+            for rev_id, content, pdf, uri in zip(ids, contents, pdfs, uris, strict=True):
+                rev = session.get(CertificateRevision, rev_id, with_for_update=True)
+                if rev is None or rev.storage_uri is not None:
+                    continue  # a concurrent run finished it
+                rev.storage_uri = uri
+                counts.pdfs_stored += 1
+                email = rev.data.get("email")
+                if not email:
+                    counts.no_email += 1
+                    continue
+                try:
+                    message = certificate_message(project, content, email, pdf)
+                except ValueError:  # address the mail layer refuses; never echo it
+                    counts.no_email += 1
+                    continue
+                enqueue(session, project=project.slug, kind=MAIL_KIND,
+                        key=f"{content.number}#r{content.revision}", message=message)
+                counts.mails_queued += 1
+
+
+def issue_certificates(
+    registry, project, storage: Storage, *, renderer: CertificateRenderer | None = None,  # noqa: ANN001
+    issue_date: date | None = None, enqueue: Enqueue | None = None, batch_size: int = BATCH_SIZE,
+) -> IssueCounts:
+    """Whole certification run for one project; returns counts only."""
+    counts = IssueCounts()
+    if project.certificates is None:
+        return counts
+    renderer = renderer or CertificateRenderer(project)
+    issue_date = issue_date or today_in(project.timezone)
+    with registry.session() as session:
+        register_phase(session, project, issue_date=issue_date, counts=counts)
+    render_phase(registry.session, project, renderer, storage, counts=counts, enqueue=enqueue, batch_size=batch_size)
+    return counts

@@ -1,0 +1,33 @@
+"""Prefect task: certify a project (eligibility → register → PDFs → mails queued); counts only."""
+from __future__ import annotations
+
+from prefect import get_run_logger
+
+from config.settings import get_settings
+from synergia import runtime
+from synergia.certificates.service import issue_certificates as run_certification
+from synergia.storage.base import get_storage
+from tasks._prefect import synergia_task
+
+
+# A retry is safe: numbers are handed out in one transaction, PDFs are
+# re-rendered only where none was stored, and mails are keyed by number+revision.
+@synergia_task(retries=1, retry_delay_seconds=30)
+def issue_certificates(project_path: str) -> dict:
+    """Issue/re-issue/revoke certificates of every training cycle and queue their e-mails."""
+    project = runtime.project(project_path)
+    logger = get_run_logger()
+    if project.certificates is None:
+        logger.info("Projekt nie wydaje zaświadczeń (no certificates section) — pomijam.")
+        return {}
+    settings = get_settings()
+    counts = run_certification(runtime.registry(settings), project, get_storage(settings))
+    logger.info(
+        "Zaświadczenia: uprawnionych %d, poniżej progu %d, nowych %d, poprawionych %d, przywróconych %d, "
+        "bez zmian %d, unieważnionych %d, bez imienia i nazwiska %d; zapisano PDF %d, e-maili w kolejce %d, bez adresu %d.",
+        counts.eligible, counts.not_eligible, counts.issued_new, counts.reissued, counts.reinstated, counts.unchanged,
+        counts.revoked, counts.missing_name, counts.pdfs_stored, counts.mails_queued, counts.no_email,
+    )
+    if settings.storage_backend == "local":
+        logger.info("Pliki PDF zaświadczeń są w folderze %s", settings.certificates_dir)
+    return counts.as_dict()

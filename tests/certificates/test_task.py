@@ -1,0 +1,36 @@
+"""The Prefect task in a real flow run: counts only in the result, PDFs in the data dir, mails queued."""
+from __future__ import annotations
+
+import pytest
+
+from synergia.certificates.service import today_in
+from tests.certificates.conftest import PROJECT_YAML, Seeder
+
+pytestmark = [pytest.mark.prefect]
+
+
+def test_task_in_a_flow_returns_counts_only(prefect_harness, synergia_env):
+    from prefect import flow
+
+    from synergia import runtime
+    from tasks.certificates import issue_certificates
+
+    registry = runtime.registry(migrate=True)
+    seed = Seeder(registry)
+    anna = seed.person("Anna", "Wiśniewska", "anna@example.org", "K")
+    seed.attend(anna, "rada", [1])
+    piotr = seed.person("Piotr", "Zając", "piotr@example.org", "M")
+    seed.attend(piotr, "dt-1", [1])
+
+    @flow(persist_result=False)
+    def certify(path: str) -> dict:
+        return issue_certificates(path)
+
+    result = certify(str(PROJECT_YAML))
+    assert (result["eligible"], result["not_eligible"], result["issued_new"], result["mails_queued"]) == (1, 1, 1, 1)
+    flat = repr(result)
+    assert "Anna" not in flat and "example.org" not in flat  # RODO: numbers only
+    pdfs = list((synergia_env / "certificates").rglob("*.pdf"))
+    assert [p.name for p in pdfs] == [f"zaswiadczenie-SYN-{today_in('Europe/Warsaw').year}-0001.pdf"]
+    again = certify(str(PROJECT_YAML))
+    assert (again["issued_new"], again["unchanged"], again["mails_queued"]) == (0, 1, 0)
