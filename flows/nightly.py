@@ -1,8 +1,11 @@
-"""Nightly run: sync forms and attendance lists into the registry, then the later steps."""
+"""Nightly run: sync → dedupe → certify → mail, then a counts-only report."""
 from __future__ import annotations
 
 from prefect import flow
 
+from tasks.certificates import issue_certificates
+from tasks.dedupe import cluster_participants
+from tasks.mail import send_mail
 from tasks.registry import prepare_registry, upsert_registry
 from tasks.report import publish_sync_report
 from tasks.sources import read_sources
@@ -12,11 +15,17 @@ from tasks.writeback import write_quarantine_tab
 
 @flow(name="synergia-nightly", persist_result=False, log_prints=False)
 def nightly(project_path: str) -> dict:
-    """sync (read → validate → upsert) → quarantine tab → report."""
+    """Read forms and lists, validate, upsert the registry, refresh ``Odrzucone``; merge persons
+    and refresh ``Do sprawdzenia``; issue certificates; send their e-mails. Returns counts only."""
     prepare_registry(project_path)
     snapshot = read_sources(project_path)
     batch = validate_rows(project_path, snapshot)
     counts = upsert_registry(project_path, batch)
     write_quarantine_tab(project_path, batch.owned_tabs.get("Odrzucone"))
-    publish_sync_report(project_path, counts)
-    return counts
+    dedupe = cluster_participants(project_path, batch.owned_tabs.get("Do sprawdzenia"))
+    certificates = issue_certificates(project_path)
+    mail = send_mail(project_path)
+    steps = {"dedupe": dedupe, "certificates": certificates, "mail": mail}
+    publish_sync_report(project_path, counts, steps)
+    return {**counts, **{f"{step}.{k}": v for step, result in steps.items() for k, v in result.items()
+                         if isinstance(v, (int, float)) and not isinstance(v, bool)}}
