@@ -206,6 +206,9 @@ class SmtpTransport:
         if user is not None and password is None:
             # yagmail would fall back to keyring or an interactive prompt.
             raise ValueError("SYNERGIA_SMTP_PASSWORD is required when SYNERGIA_SMTP_USER is set")
+        if password is not None and not password.isascii():
+            # smtplib encodes AUTH PLAIN/LOGIN as ASCII and would fail mid-run.
+            raise ValueError("hasło SMTP może zawierać tylko znaki ASCII (SMTP password must be ASCII: use an app password)")
         self.host, self.port, self.sender = host, port, sender
         self.user, self._password = user, password
         self.security, self.timeout = security, timeout

@@ -3,8 +3,6 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from fpdf import FPDF
-
 from config.mail import MailConfig
 from synergia.mail.deliveries import enqueue
 from synergia.mail.messages import Attachment, OutgoingMessage
@@ -16,6 +14,8 @@ SUBJECT = "Zaświadczenie o ukończeniu szkolenia – Gmina Żółkiewka"
 
 @lru_cache(maxsize=None)
 def tiny_pdf(label: str) -> bytes:
+    from fpdf import FPDF  # lazy: the crash subprocess must start fast
+
     pdf = FPDF()
     pdf.add_page()
     pdf.set_font("helvetica", size=14)

@@ -1,0 +1,126 @@
+"""SMTP security modes against aiosmtpd with a throwaway certificate: STARTTLS + AUTH, implicit TLS."""
+from __future__ import annotations
+
+import datetime as dt
+import ipaddress
+import logging
+import ssl
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+from aiosmtpd.smtp import AuthResult, LoginPassword
+
+from config.settings import Settings
+from synergia.mail.deliveries import send_pending
+from synergia.mail.transports import OutboxTransport, SmtpTransport, make_transport
+from tests.mail.helpers import PROJECT, SENDER, cfg, enqueue_many
+from tests.mail.smtpd import Handler, start_server
+
+USER, PASSWORD = "synergia-relay", "tajne-Haslo-123"
+
+
+@pytest.fixture(scope="module")
+def cert(tmp_path_factory):
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(dt.timezone.utc)
+    certificate = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+        .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    d = tmp_path_factory.mktemp("tls")
+    (d / "cert.pem").write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    (d / "key.pem").write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                                  serialization.NoEncryption()))
+    server_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_ctx.load_cert_chain(d / "cert.pem", d / "key.pem")
+    client_ctx = ssl.create_default_context(cafile=str(d / "cert.pem"))
+    return server_ctx, client_ctx
+
+
+class Auth:
+    def __init__(self):
+        self.logins: list[tuple[str, bool]] = []
+
+    def __call__(self, server, session, envelope, mechanism, auth_data):  # noqa: ANN001
+        ok = isinstance(auth_data, LoginPassword) and auth_data.login.decode() == USER and auth_data.password.decode() == PASSWORD
+        self.logins.append((auth_data.login.decode(), ok))
+        return AuthResult(success=ok, handled=False)  # let aiosmtpd answer 235 / 535
+
+
+def test_starttls_with_login_once_per_batch(registry, cert, caplog):
+    server_ctx, client_ctx = cert
+    auth = Auth()
+    ctl = start_server(Handler(), tls_context=server_ctx, require_starttls=True, authenticator=auth, auth_required=True)
+    caplog.set_level(logging.DEBUG, logger="synergia")
+    caplog.set_level(logging.DEBUG, logger="yagmail")
+    try:
+        enqueue_many(registry, 3)
+        transport = SmtpTransport(host="127.0.0.1", port=ctl.port, sender=SENDER, user=USER, password=PASSWORD,
+                                  security="starttls", timeout=5, ssl_context=client_ctx)
+        report = send_pending(registry, transport, project=PROJECT, mail_cfg=cfg(), sender=SENDER)
+    finally:
+        ctl.stop()
+    assert report.sent == 3 and len(ctl.handler.received) == 3
+    assert auth.logins == [(USER, True)] and ctl.connections == 1  # one login for the whole batch
+    ours = "\n".join(r.getMessage() for r in caplog.records if r.name.startswith(("synergia", "yagmail", "tasks")))
+    assert "sent" in ours or "mail run" in ours
+    assert PASSWORD not in repr(transport) and PASSWORD not in ours
+    assert "uczestnik" not in ours  # no recipient addresses in our logs
+
+
+def test_wrong_password_defers_and_says_why(registry, cert):
+    server_ctx, client_ctx = cert
+    ctl = start_server(Handler(), tls_context=server_ctx, require_starttls=True, authenticator=Auth(), auth_required=True)
+    try:
+        enqueue_many(registry, 2)
+        transport = SmtpTransport(host="127.0.0.1", port=ctl.port, sender=SENDER, user=USER, password="zle",
+                                  security="starttls", timeout=5, ssl_context=client_ctx)
+        report = send_pending(registry, transport, project=PROJECT, mail_cfg=cfg(retry_attempts=0), sender=SENDER)
+    finally:
+        ctl.stop()
+    assert report.sent == 0 and report.deferred == 2 and report.stopped == "smtp-auth-535"
+    assert ctl.handler.received == []
+
+
+def test_implicit_tls(registry, cert):
+    server_ctx, client_ctx = cert
+    ctl = start_server(Handler(), ssl_context=server_ctx)
+    try:
+        enqueue_many(registry, 2)
+        transport = SmtpTransport(host="127.0.0.1", port=ctl.port, sender=SENDER, security="ssl", timeout=5,
+                                  ssl_context=client_ctx)
+        report = send_pending(registry, transport, project=PROJECT, mail_cfg=cfg(), sender=SENDER)
+    finally:
+        ctl.stop()
+    assert report.sent == 2 and len(ctl.handler.received) == 2 and ctl.connections == 1
+
+
+def test_untrusted_certificate_is_refused(registry, cert):
+    server_ctx, _ = cert
+    ctl = start_server(Handler(), tls_context=server_ctx, require_starttls=True)
+    try:
+        enqueue_many(registry, 1)
+        transport = SmtpTransport(host="127.0.0.1", port=ctl.port, sender=SENDER, security="starttls", timeout=5)
+        report = send_pending(registry, transport, project=PROJECT, mail_cfg=cfg(retry_attempts=0), sender=SENDER)
+    finally:
+        ctl.stop()
+    assert report.sent == 0 and report.stopped == "tls" and ctl.handler.received == []
+
+
+def test_backend_choice_from_settings(tmp_path):
+    assert isinstance(make_transport(Settings(data_dir=tmp_path)), OutboxTransport)
+    smtp = make_transport(Settings(data_dir=tmp_path, mail_backend="smtp", smtp_host="127.0.0.1", smtp_port=2525,
+                                   smtp_security="none", smtp_user=USER, smtp_password=PASSWORD))
+    assert isinstance(smtp, SmtpTransport) and smtp.security == "none" and smtp.user == USER
+    with pytest.raises(ValueError):
+        make_transport(Settings(data_dir=tmp_path, mail_backend="smtp", smtp_user=USER))
+    with pytest.raises(ValueError, match="ASCII"):  # smtplib cannot send it; fail before the run starts
+        SmtpTransport(host="h", port=1, sender=SENDER, user=USER, password="zażółć")
