@@ -1,8 +1,8 @@
 """Candidate pairs from several blocking keys (never an all-pairs pass).
 
 Each key catches a different kind of duplicate: identifiers and contacts catch
-name changes and typos in names, birth date + one name part catches a new
-contact with a typo in the other name, the exact name and the address keys
+name changes and typos in names, the birth date catches a new
+contact with typos in the names, the exact name and the address keys
 feed the staff review (a name alone never merges, so no looser name keys). Oversized blocks (a placeholder e-mail
 used by hundreds of rows) are skipped: they carry no evidence.
 """
@@ -32,13 +32,8 @@ def blocking_keys(r: NormRecord) -> Iterable[str]:
         yield f"n{fn}|{ln}"
         if not r.fn_known and r.ln in KNOWN:  # first and last name swapped
             yield f"n{canonical_first_name(r.ln)}|{surname_root(r.fn)}"
-    if r.dob:
-        if fn:
-            yield f"d{r.dob}|{fn}"
-        if ln:
-            yield f"D{r.dob}|{ln}"
-        if r.postal:
-            yield f"P{r.dob}|{r.postal}"
+    if r.dob:  # a birth date alone is selective (a placeholder date makes an oversized block)
+        yield "b" + r.dob
     if r.postal and ln and r.street:
         yield f"a{r.postal}|{r.street[:4]}|{ln[:2]}"
 

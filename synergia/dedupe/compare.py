@@ -8,13 +8,17 @@ up in one person, even through a chain of other records.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import Enum
 
 from rapidfuzz.distance import OSA, JaroWinkler
-from rapidfuzz.fuzz import token_sort_ratio
+from rapidfuzz.fuzz import ratio, token_sort_ratio
 
 from synergia.dedupe.normalize import NormRecord
+
+
+_NUMBERS = re.compile(r"\d+")
 
 
 class Outcome(str, Enum):
@@ -55,6 +59,7 @@ R_NAME_PHONE = "imię+nazwisko+telefon"
 R_NAME_ADDRESS = "imię+nazwisko+adres (może to rodzic i dziecko o tym samym imieniu)"
 R_NAME_PLACE = "imię+nazwisko+miejscowość/organizacja, brak innych danych"
 R_SURNAME_CHANGE = "imię+data urodzenia+kontakt, inne nazwisko (zmiana nazwiska?)"
+R_SURNAME_CHANGE_ADDRESS = "imię+data urodzenia+adres, inne nazwisko (zmiana nazwiska)"
 R_NO_FIRST_NAME = "nazwisko+kontakt, brak imienia"
 R_ONLY_NAME = "tylko imię i nazwisko"
 R_NOTHING = "brak wspólnych danych"
@@ -95,7 +100,7 @@ def first_name_relation(a: NormRecord, b: NormRecord) -> str:
         return CONFLICT
     if a.fn_known and b.fn_known:
         return CONFLICT  # two real, different names: not a typo
-    if _typo(a.fn, b.fn) or _typo(a.fn_canon, b.fn_canon):
+    if _typo(a.fn, b.fn) or _typo(a.fn_canon, b.fn_canon) or _typo(a.fn_full, b.fn_full):
         return SIMILAR
     # initial only ("K.") or truncated
     if (len(a.fn) == 1 or len(b.fn) == 1) and a.fn[0] == b.fn[0]:
@@ -181,7 +186,14 @@ def _same_address(a: NormRecord, b: NormRecord) -> bool:
         return False
     if not (a.postal and b.postal) and not (a.city and a.city == b.city):
         return False
-    return a.street == b.street or token_sort_ratio(a.street, b.street, score_cutoff=85) >= 85
+    if a.street == b.street:
+        return True
+    na, nb = _NUMBERS.findall(a.street), _NUMBERS.findall(b.street)
+    if na and nb and na != nb:
+        return False  # the neighbours' house
+    ta, tb = _NUMBERS.sub("", a.street), _NUMBERS.sub("", b.street)
+    return (token_sort_ratio(ta, tb, score_cutoff=85) >= 85
+            or ratio(ta.replace(" ", ""), tb.replace(" ", ""), score_cutoff=85) >= 85)
 
 
 def _same_place(a: NormRecord, b: NormRecord) -> bool:
@@ -246,6 +258,8 @@ def compare(a: NormRecord, b: NormRecord, th: Thresholds = Thresholds()) -> Deci
         return Decision(Outcome.DIFFERENT, 0.5 - penalty, R_ONLY_NAME)
     if fr in (SAME, SIMILAR) and same_dob and (same_email or same_phone):
         return _score(0.85, R_SURNAME_CHANGE, th)
+    if fr == SAME and same_dob and _same_address(a, b):
+        return _score(0.93, R_SURNAME_CHANGE_ADDRESS, th)
     if fr == UNKNOWN and sr in (SAME, SIMILAR) and (same_email or same_phone) and (same_dob or _same_place(a, b)):
         return _score(0.72, R_NO_FIRST_NAME, th)
     return Decision(Outcome.DIFFERENT, 0.0, R_NOTHING)

@@ -168,6 +168,7 @@ class NormRecord:
     rid: Any
     idx: int
     fn: str            # folded first given name
+    fn_full: str       # all given names, no spaces ('soph ie' -> 'sophie')
     fn_canon: str      # diminutive -> full name
     fn_known: bool
     fn_gender: str | None
@@ -219,6 +220,7 @@ def normalize_record(raw: Mapping[str, Any], idx: int = 0, rid: Any = None) -> N
         rid=raw.get("id", raw.get("record_id")) if rid is None else rid,
         idx=idx,
         fn=fn,
+        fn_full=first.replace(" ", ""),
         fn_canon=canon,
         fn_known=fn in KNOWN,
         fn_gender=fn_gender,

