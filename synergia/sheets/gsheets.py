@@ -11,11 +11,15 @@ creating a missing owned tab adds one ``addSheet`` batchUpdate the first time.
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 from synergia.emulator.a1 import index_to_col
-from synergia.sheets.base import SheetData, SpreadsheetError, WorksheetNotFound, ensure_owned
+from synergia.sheets.base import OWNED_TABS, SheetData, SpreadsheetError, WorksheetNotFound, ensure_owned
+
+#: How long metadata fetched by this process is reused by later reads (one nightly run).
+META_MAX_AGE = 900.0
 
 META_FIELDS = ("spreadsheetId,properties(title,locale,timeZone),"
                "sheets.properties(sheetId,title,index,gridProperties(rowCount,columnCount))")
@@ -47,6 +51,7 @@ class _SheetMeta:
     locale: str | None
     time_zone: str | None
     tabs: dict[str, _TabInfo] = field(default_factory=dict)
+    fetched_at: float = field(default_factory=time.monotonic)
 
 
 #: Metadata shared by backend instances of one process, keyed by (API base, spreadsheet id):
@@ -102,7 +107,29 @@ class GoogleSheetsBackend:
         return meta if meta is not None else self._fetch_meta(spreadsheet)
 
     def read_tabs(self, spreadsheet: str, tabs: Sequence[str]) -> SheetData:
-        meta = self._fetch_meta(spreadsheet)
+        """One metadata GET + one batchGet. When only the pipeline's own tabs are asked for (a later
+        step of the run), metadata this process fetched less than ``META_MAX_AGE`` ago is reused:
+        those tabs change only through us, and the bound is two reads per spreadsheet per night."""
+        if tabs and all(t in OWNED_TABS for t in tabs):
+            meta, fresh = self._recent_meta(spreadsheet)
+        else:
+            meta, fresh = self._fetch_meta(spreadsheet), True
+        try:
+            return self._read(spreadsheet, tabs, meta)
+        except GoogleApiError as exc:
+            if fresh or exc.code != 400:
+                raise
+            # A tab in the reused metadata is gone (renamed or deleted meanwhile): look again, once.
+            return self._read(spreadsheet, tabs, self._fetch_meta(spreadsheet))
+
+    def _recent_meta(self, spreadsheet: str) -> tuple[_SheetMeta, bool]:
+        with _META_LOCK:
+            meta = _META_CACHE.get((self.cache_key, spreadsheet))
+        if meta is not None and time.monotonic() - meta.fetched_at < META_MAX_AGE:
+            return meta, False
+        return self._fetch_meta(spreadsheet), True
+
+    def _read(self, spreadsheet: str, tabs: Sequence[str], meta: _SheetMeta) -> SheetData:
         wanted = list(dict.fromkeys(tabs))
         present = [t for t in wanted if t in meta.tabs]
         missing = tuple(t for t in wanted if t not in meta.tabs)

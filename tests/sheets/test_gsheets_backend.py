@@ -175,3 +175,24 @@ def test_write_failing_with_5xx_is_not_repeated_beyond_the_retry_cap(emulator, b
         backend.write_tab(sid, "Odrzucone", [["y"]])
     assert emulator.counts(sid) == {"write": 5}
     assert emulator.tab_values(sid, "Odrzucone") == [["x"]]
+
+
+def test_later_read_of_a_missing_owned_tab_in_the_same_run_costs_nothing(emulator, clients):
+    """Night one: 'Do sprawdzenia' does not exist yet; the dedupe step asks for it again."""
+    sid = emulator.create_spreadsheet("S", tabs={"Odpowiedzi": form_rows(3)})
+    GoogleSheetsBackend(clients.gspread(), cache_key="k").read_tabs(sid, ["Odpowiedzi", "Do sprawdzenia", "Odrzucone"])
+    again = GoogleSheetsBackend(clients.gspread(), cache_key="k").read_tabs(sid, ["Do sprawdzenia"])
+    assert again.missing == ("Do sprawdzenia",)
+    assert reads_writes(emulator, sid) == (2, 0)
+    # Source tabs always get fresh metadata (staff may add a tab at any time).
+    GoogleSheetsBackend(clients.gspread(), cache_key="k").read_tabs(sid, ["Odpowiedzi"])
+    assert reads_writes(emulator, sid) == (4, 0)
+
+
+def test_reused_metadata_naming_a_deleted_owned_tab_is_refreshed(emulator, clients):
+    sid = emulator.create_spreadsheet("S", tabs={"Odpowiedzi": [["a"]], "Do sprawdzenia": [["x"]]})
+    GoogleSheetsBackend(clients.gspread(), cache_key="k").read_tabs(sid, ["Odpowiedzi", "Do sprawdzenia"])
+    ss = emulator.spreadsheets[sid]
+    ss.sheets.remove(ss.by_title("Do sprawdzenia"))
+    data = GoogleSheetsBackend(clients.gspread(), cache_key="k").read_tabs(sid, ["Do sprawdzenia"])
+    assert data.missing == ("Do sprawdzenia",) and data.tabs == {}

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from synergia.emulator.__main__ import load_workbook_tabs
+from synergia.sheets.base import OWNED_TABS
 
 REPO = Path(__file__).resolve().parents[2]
 SHEET_KEY = "1SynergiaDemoKeyAbCdEfGhIjKlMnOpQrStUvWxYz0"
@@ -31,7 +32,8 @@ def gsheets_project(tmp_path, synergia_env, socket_emulator, socket_key, monkeyp
     workbook = tmp_path / "seed.xlsx"
     generate_workbook(project, workbook, seed=7)
     tabs = load_workbook_tabs(workbook)
-    tabs["Odrzucone"] = []  # the staff template already has the tab
+    for tab in OWNED_TABS:
+        tabs[tab] = []  # the staff template already has the pipeline's tabs
     emu.create_spreadsheet("Współpraca się opłaca", spreadsheet_id=SHEET_KEY, tabs=tabs)
     monkeypatch.setenv("SYNERGIA_SHEETS_BACKEND", "gsheets")
     monkeypatch.setenv("SYNERGIA_GOOGLE_CREDENTIALS", str(socket_key))
@@ -63,15 +65,20 @@ def test_nightly_reads_twice_writes_once_then_nothing(prefect_harness, gsheets_p
     assert counts["accepted"] > 0 and counts["quarantined"] > 0
     assert _applications() > 0
     reads, writes = _sheets_counts(emu)
-    assert reads <= 2 and writes == 1
+    owned_after_1 = _owned(emu)
+    assert reads <= 2
+    # One values write per owned tab whose content changed (all were empty), nothing else.
+    assert writes == sum(1 for rows in owned_after_1.values() if rows) >= 1
+    assert all(r.path.endswith("/values:batchUpdate") for r in emu.log if r.kind == "write")
     odrzucone = emu.tab_values(SHEET_KEY, "Odrzucone")
     assert odrzucone[0][:3] == ["Źródło", "Arkusz", "Wiersz"]
     assert len(odrzucone) - 1 == counts["quarantined"]
     # No personal data in the tab written back: no PESEL/e-mail from the form appears in it.
-    form_cells = {c for t, rows in tabs.items() if t != "Odrzucone" for r in rows[1:] for c in r if "@" in c or c.isdigit() and len(c) == 11}
+    form_cells = {c for t, rows in tabs.items() if t not in OWNED_TABS for r in rows[1:] for c in r
+                  if "@" in c or c.isdigit() and len(c) == 11}
     assert not form_cells & {c for r in odrzucone for c in r}
     # Tabs the pipeline does not own are exactly as staff left them.
-    assert all(emu.tab_values(SHEET_KEY, t) == _trimmed(rows) for t, rows in tabs.items() if t != "Odrzucone")
+    assert all(emu.tab_values(SHEET_KEY, t) == _trimmed(rows) for t, rows in tabs.items() if t not in OWNED_TABS)
 
     emu.clear_log()
     again = nightly(project_path=project_path)
@@ -88,7 +95,13 @@ def test_nightly_reads_twice_writes_once_then_nothing(prefect_harness, gsheets_p
                      major="ROWS", input_option="RAW")
     third = nightly(project_path=project_path)
     assert third["quarantined"] == counts["quarantined"] + 1
-    assert _sheets_counts(emu) == (2, 1)
+    changed = [t for t, rows in _owned(emu).items() if rows != owned_after_1[t]]
+    assert "Odrzucone" in changed
+    assert _sheets_counts(emu) == (2, len(changed))
+
+
+def _owned(emu) -> dict[str, list[list[str]]]:
+    return {t: emu.tab_values(SHEET_KEY, t) for t in OWNED_TABS}
 
 
 def sheet_last_row(emu) -> int:
