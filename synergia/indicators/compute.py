@@ -33,9 +33,11 @@ and ``projected = cumulative / f``. Status:
 """
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
+from itertools import accumulate
 from typing import Iterable
 
 from config.indicators import IndicatorConfig
@@ -217,15 +219,20 @@ def compute_indicator(
             expected=ind.target * share, projected=None, status=STATUS_NO_DATA,
             note="brak źródła danych dla tego wskaźnika",
         )
-    in_month = [o for o in occ if month.contains(o.on)]
-    upto = [o for o in occ if o.on <= month.last_day]
-    cumulative = sum(o.weight for o in upto)
-    month_value = sum(o.weight for o in in_month)
+    occ = sorted(occ, key=lambda o: o.on)
+    days = [o.on for o in occ]
+    running = list(accumulate((o.weight for o in occ), initial=0.0))  # running[i] = weight of occ[:i]
+
+    def total_upto(day: date) -> float:
+        return running[bisect_right(days, day)]
+
+    in_month = occ[bisect_left(days, month.first_day):bisect_right(days, month.last_day)]
+    upto = occ[:bisect_right(days, month.last_day)]
+    cumulative = total_upto(month.last_day)
+    month_value = cumulative - total_upto(month.first_day - timedelta(days=1))
     expected, projected, status = pace_status(cumulative, ind.target, share, month.last_day >= deadline)
     first_month = min(Month.of(start), month)
-    series = tuple(
-        MonthPoint(str(m), sum(o.weight for o in occ if o.on <= m.last_day)) for m in months_between(first_month, month)
-    )
+    series = tuple(MonthPoint(str(m), total_upto(m.last_day)) for m in months_between(first_month, month))
     return IndicatorResult(
         id=ind.id, name=ind.name, kind=ind.kind, unit=ind.unit, target=ind.target, start=start, deadline=deadline,
         month=str(month), month_value=month_value, cumulative=cumulative,

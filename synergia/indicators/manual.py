@@ -2,7 +2,8 @@
 
 Columns: ``Wskaźnik`` (indicator id), ``Data`` (dd.mm.yyyy), ``Wartość``,
 ``Opis``. The pipeline only reads it. A bad row is reported by row number and
-reason and skipped; it never stops the monthly report.
+reason and skipped; it never stops the monthly report. Messages never repeat
+the cell text (staff may type anything there, and reports go by e-mail).
 """
 from __future__ import annotations
 
@@ -71,13 +72,13 @@ def parse_manual_tab(
         if not ind:
             problems.append(f"{where}: brak identyfikatora wskaźnika")
         elif ind not in manual_ids:
-            problems.append(f"{where}: nieznany wskaźnik ręczny '{ind}' (dozwolone: {', '.join(sorted(manual_ids)) or 'brak'})")
+            problems.append(f"{where}: nieznany wskaźnik ręczny (dozwolone: {', '.join(sorted(manual_ids)) or 'brak'})")
         elif (day := parse_date(day_text)) is None:
-            problems.append(f"{where}: zła data '{day_text}', użyj DD.MM.RRRR")
+            problems.append(f"{where}: zła data, użyj DD.MM.RRRR")
         elif (value := parse_number(value_text)) is None:
-            problems.append(f"{where}: wartość '{value_text}' nie jest liczbą")
+            problems.append(f"{where}: wartość nie jest liczbą")
         elif value < 0:
-            problems.append(f"{where}: wartość ujemna {value_text}")
+            problems.append(f"{where}: wartość ujemna")
         else:
             values.append(ManualValue(ind, day, value))
     return tuple(values), tuple(problems)

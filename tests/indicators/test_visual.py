@@ -54,7 +54,7 @@ def summary() -> MonthSummary:
     ]
     results = compute_all(inds, facts, Month(2021, 10), start, end)
     return MonthSummary("demo", "Współpraca się opłaca", "2021-10", start, end, results, 3, 5, 1,
-                        ("Wartości ręczne, wiersz 7: zła data '31.09.2021', użyj DD.MM.RRRR",))
+                        ("Wartości ręczne, wiersz 7: zła data, użyj DD.MM.RRRR",))
 
 
 def _has_colour(pixels: np.ndarray, hex_colour: str, tolerance: int = 12) -> bool:
