@@ -52,6 +52,7 @@ R_ID_DOB_DIFF = "ten sam numer identyfikacyjny (nie PESEL), inna data urodzenia"
 R_ID_DOB = "ten sam numer identyfikacyjny (nie PESEL)+data urodzenia, inne dane osobowe"
 R_ID_NAMES = "ten sam numer identyfikacyjny, ale inne imię i nazwisko"
 R_NEAR_ID = "numer identyfikacyjny z literówką+data urodzenia+nazwisko lub imię"
+R_NEAR_ID_DOB_TYPO = "imię+nazwisko+numer identyfikacyjny z literówką, inna data urodzenia"
 R_NEAR_ID_ADDRESS = "numer identyfikacyjny z literówką+imię+nazwisko+adres"
 R_NAME_EMAIL_PHONE = "imię+nazwisko+e-mail+telefon"
 R_NAME_EMAIL = "imię+nazwisko+e-mail"
@@ -169,7 +170,8 @@ def veto(a: NormRecord, b: NormRecord, fr: str | None = None) -> str | None:
         return V_PESEL
     number = same_number(a, b)
     if a.dob and b.dob and a.dob != b.dob and not number:
-        return V_DOB
+        if not _near_id(a, b):  # an id number one typo apart outweighs a birth date
+            return V_DOB
     if a.gender and b.gender and a.gender != b.gender and not number:
         return V_GENDER
     if fr is None:
@@ -237,6 +239,8 @@ def compare(a: NormRecord, b: NormRecord, th: Thresholds = Thresholds()) -> Deci
     if _near_id(a, b):
         if same_dob and (fr in (SAME, SIMILAR) or sr in (SAME, SIMILAR, PART) or _crossed(a, b)):
             return _score(0.94, R_NEAR_ID, th)
+        if a.dob and b.dob and fr in (SAME, SIMILAR) and sr in (SAME, SIMILAR, PART):
+            return _score(0.93, R_NEAR_ID_DOB_TYPO, th)
         if fr in (SAME, SIMILAR) and sr in (SAME, SIMILAR, PART) and _same_address(a, b):
             return _score(0.93, R_NEAR_ID_ADDRESS, th)
     same_email = bool(a.email and a.email == b.email)
