@@ -9,13 +9,18 @@ Yardsticks:
 Measured:
 - ``render``: CertificateRenderer.render_batch (batched layout + split, vector QR);
 - ``full run``: issue_certificates on a fresh SQLite registry — eligibility, register,
-  PDFs into local storage, one queued mail per certificate.
+  PDFs into local storage (fsync'd), one queued mail per certificate.
+
+Rates are given by wall clock and by the process's CPU time: on a shared machine the
+wall-clock rate drops with the load while the CPU rate is what one free core does.
+Each measurement runs ``--rounds`` times, interleaved, and keeps its best round.
 
 Usage: python -m benchmarks.certificates [--n 400] [--rounds 3]; target >= 50 certificates/s.
 """
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import tempfile
 import time
@@ -25,6 +30,17 @@ from pathlib import Path
 TARGET = 50.0
 ROOT = Path(__file__).resolve().parent.parent
 PROJECT_YAML = ROOT / "tests" / "certificates" / "project.yaml"
+
+
+class Clock:
+    """Wall and CPU seconds of one timed section."""
+
+    def __enter__(self) -> "Clock":
+        self.wall, self.cpu = time.perf_counter(), time.process_time()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.wall, self.cpu = time.perf_counter() - self.wall, time.process_time() - self.cpu
 
 
 def _contents(n: int):
@@ -42,44 +58,44 @@ def _contents(n: int):
     ]
 
 
-def naive(contents) -> float:
+def naive(contents) -> Clock:
     import font_lato
     from fpdf import FPDF
 
-    t = time.perf_counter()
-    for c in contents:
-        pdf = FPDF()
-        pdf.add_font("Lato", "", font_lato.font_files["Lato"])
-        pdf.add_font("Lato", "B", font_lato.font_files["LatoBold"])
-        pdf.add_page()
-        pdf.set_font("Lato", "B", 28)
-        pdf.cell(0, 20, "ZAŚWIADCZENIE", align="C", new_x="LMARGIN", new_y="NEXT")
-        pdf.set_font("Lato", "", 13)
-        pdf.multi_cell(0, 8, f"Zaświadcza się, że {c.name} ukończył(a) szkolenie „{c.title}” nr {c.number}.", align="C")
-        pdf.output()
-    return len(contents) / (time.perf_counter() - t)
+    with Clock() as clock:
+        for c in contents:
+            pdf = FPDF()
+            pdf.add_font("Lato", "", font_lato.font_files["Lato"])
+            pdf.add_font("Lato", "B", font_lato.font_files["LatoBold"])
+            pdf.add_page()
+            pdf.set_font("Lato", "B", 28)
+            pdf.cell(0, 20, "ZAŚWIADCZENIE", align="C", new_x="LMARGIN", new_y="NEXT")
+            pdf.set_font("Lato", "", 13)
+            pdf.multi_cell(0, 8, f"Zaświadcza się, że {c.name} ukończył(a) szkolenie „{c.title}” nr {c.number}.", align="C")
+            pdf.output()
+    return clock
 
 
-def qr_only(contents) -> float:
+def qr_only(contents) -> Clock:
     import segno
 
-    t = time.perf_counter()
-    for c in contents:
-        segno.make(c.verification_url, error="m", micro=False).matrix  # noqa: B018
-    return len(contents) / (time.perf_counter() - t)
+    with Clock() as clock:
+        for c in contents:
+            segno.make(c.verification_url, error="m", micro=False).matrix  # noqa: B018
+    return clock
 
 
-def render(project, contents) -> float:
+def render(project, contents) -> Clock:
     from synergia.certificates.pdf import CertificateRenderer
 
     renderer = CertificateRenderer(project)
-    t = time.perf_counter()
-    for start in range(0, len(contents), 100):
-        renderer.render_batch(contents[start:start + 100])
-    return len(contents) / (time.perf_counter() - t)
+    with Clock() as clock:
+        for start in range(0, len(contents), 100):
+            renderer.render_batch(contents[start:start + 100])
+    return clock
 
 
-def full_run(project, n: int) -> float:
+def full_run(project, n: int) -> Clock:
     from synergia.certificates.service import issue_certificates
     from synergia.registry.db import Registry
     from synergia.storage.local import LocalStorage
@@ -92,12 +108,11 @@ def full_run(project, n: int) -> float:
         for i in range(n):
             pid = seed.person(f"Osoba{i}", "Żółkiewska", f"o{i}@example.org", "K")
             seed.attend(pid, "rada", [1])
-        t = time.perf_counter()
-        counts = issue_certificates(registry, project, LocalStorage(tmp / "certs"))
-        elapsed = time.perf_counter() - t
+        with Clock() as clock:
+            counts = issue_certificates(registry, project, LocalStorage(tmp / "certs"))
         assert counts.issued_new == n and counts.mails_queued == n, counts
         registry.dispose()
-        return n / elapsed
+        return clock
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -111,21 +126,27 @@ def main(argv: list[str] | None = None) -> int:
 
     project = load_project(PROJECT_YAML)
     contents = _contents(args.n)
-    # Other work shares the machine: alternate the measurements and keep each one's best round.
-    rates: dict[str, float] = {}
+    small = contents[: max(args.n // 4, 20)]
+    wall: dict[str, float] = {}
+    cpu: dict[str, float] = {}
     for _ in range(args.rounds):
-        for name, fn in (("naive", lambda: naive(contents[: max(args.n // 4, 20)])), ("qr", lambda: qr_only(contents)),
-                         ("render", lambda: render(project, contents)), ("full", lambda: full_run(project, args.n))):
-            rates[name] = max(rates.get(name, 0.0), fn())
-    naive_rate, qr_rate, render_rate, full_rate = rates["naive"], rates["qr"], rates["render"], rates["full"]
-    print(f"certificates: n={args.n}, best of {args.rounds} rounds")
-    print(f"  yardstick naive fpdf2 (one document each, no QR): {naive_rate:8.1f} /s")
-    print(f"  yardstick segno QR matrices only:                  {qr_rate:8.1f} /s")
-    print(f"  render with QR (batched + split):                  {render_rate:8.1f} /s  "
-          f"= {render_rate / naive_rate:.1f}x naive, {render_rate / qr_rate:.2f}x QR-only")
-    print(f"  full run (register + PDF + storage + mail queue):  {full_rate:8.1f} /s  = {full_rate / naive_rate:.1f}x naive")
-    ok = min(render_rate, full_rate) >= TARGET
-    print(f"  target >= {TARGET:.0f} certificates/s: {'OK' if ok else 'MISSED'}")
+        for name, count, fn in (("naive", len(small), lambda: naive(small)), ("qr", args.n, lambda: qr_only(contents)),
+                                ("render", args.n, lambda: render(project, contents)),
+                                ("full", args.n, lambda: full_run(project, args.n))):
+            clock = fn()
+            wall[name] = max(wall.get(name, 0.0), count / clock.wall)
+            cpu[name] = max(cpu.get(name, 0.0), count / max(clock.cpu, 1e-9))
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"certificates: n={args.n}, best of {args.rounds} rounds, load average {load:.1f} on {os.cpu_count()} CPUs")
+    print(f"  {'':50} {'wall /s':>9} {'CPU /s':>9}")
+    rows = (("yardstick naive fpdf2 (one document each, no QR)", "naive"), ("yardstick segno QR matrices only", "qr"),
+            ("render with QR (batched + split)", "render"), ("full run (register + PDF + storage + mail queue)", "full"))
+    for label, key in rows:
+        ratio = "" if key in ("naive", "qr") else f"  = {wall[key] / wall['naive']:.1f}x naive (wall)"
+        print(f"  {label:50} {wall[key]:9.1f} {cpu[key]:9.1f}{ratio}")
+    ok = min(wall["render"], wall["full"]) >= TARGET
+    cpu_ok = min(cpu["render"], cpu["full"]) >= TARGET
+    print(f"  target >= {TARGET:.0f} certificates/s: wall {'OK' if ok else 'MISSED'}, CPU {'OK' if cpu_ok else 'MISSED'}")
     return 0 if ok else 1
 
 

@@ -64,7 +64,7 @@ class Block(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    type: Literal["text", "list", "qr", "logos", "line", "spacer"] = "text"
+    type: Literal["text", "list", "qr", "logos", "line", "spacer", "page_break"] = "text"
     text: str = ""
     items: str | None = Field(default=None, description="list: name of a list in the data, e.g. programme")
     when: str | None = Field(default=None, description="Jinja2 expression; the block is skipped when it is false/empty")
@@ -239,17 +239,21 @@ class CertificateRenderer:
         return self.render_batch([content])[0]
 
     def render_batch(self, contents: Sequence[CertificateContent]) -> list[bytes]:
-        """One single-page PDF per content, in order."""
+        """One PDF per content, in order (one page unless the layout has a ``page_break``)."""
         if not contents:
             return []
         pdf = self._document()
+        starts = []
         for content in contents:
+            starts.append(pdf.page)  # pages so far; this certificate starts on the next one
             self._page(pdf, content)
         whole = PdfReader(io.BytesIO(bytes(pdf.output())))
+        ends = [*starts[1:], len(whole.pages)]
         out = []
-        for content, page in zip(contents, whole.pages, strict=True):
+        for content, start, end in zip(contents, starts, ends, strict=True):
             writer = PdfWriter()
-            writer.add_page(page)
+            for page in whole.pages[start:end]:
+                writer.add_page(page)
             writer.add_metadata({"/Title": f"Zaświadczenie {content.number}", "/Producer": "Synergia (fpdf2, pypdf)"})
             buf = io.BytesIO()
             writer.write(buf)
@@ -305,6 +309,10 @@ class CertificateRenderer:
             line_h = block.size * _PT_TO_MM * block.line_height
             if block.type == "spacer":
                 cursor += block.h or line_h
+                continue
+            if block.type == "page_break":  # e.g. the programme overleaf
+                pdf.add_page()
+                cursor = margin
                 continue
             if block.type == "text":
                 text = text_tpl.render(ctx).strip()

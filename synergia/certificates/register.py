@@ -85,19 +85,20 @@ class CertificateRegister:
         self.counter = lock_counter(session, project, issue_date.year)
         rows = session.scalars(select(Certificate).where(Certificate.project == project)).all()
         self.by_key: dict[tuple[int, str], Certificate] = {(c.person_id, c.cycle): c for c in rows}
-
-    def current_revision(self, cert: Certificate) -> CertificateRevision:
-        return self.session.scalars(
-            select(CertificateRevision).where(
-                CertificateRevision.certificate_id == cert.id, CertificateRevision.revision == cert.revision
-            )
-        ).one()
+        # content hash of each certificate's current revision, in one query (reruns compare every person)
+        self.current_hash: dict[int, str] = dict(session.execute(
+            select(CertificateRevision.certificate_id, CertificateRevision.content_hash)
+            .join(Certificate, Certificate.id == CertificateRevision.certificate_id)
+            .where(Certificate.project == project, CertificateRevision.revision == Certificate.revision)
+        ).all())
 
     def _add_revision(self, cert: Certificate, revision: int, content: dict, extra: dict) -> None:
+        digest = content_hash(content)
         self.session.add(CertificateRevision(
             certificate_id=cert.id, revision=revision, verification_code=new_verification_code(),
-            content_hash=content_hash(content), data={"content": content, **extra}, issued_on=self.issue_date,
+            content_hash=digest, data={"content": content, **extra}, issued_on=self.issue_date,
         ))
+        self.current_hash[cert.id] = digest
 
     def issue(self, person_id: int, cycle: str, content: dict, extra: dict | None = None) -> Issued:
         """Issue, re-issue (changed content) or reinstate (auto-revoked, eligible again); else leave alone.
@@ -123,7 +124,7 @@ class CertificateRegister:
             return Issued(cert.id, cert.number, 1, "new")
         if cert.status == "revoked" and cert.revoked_by != "auto":
             return Issued(cert.id, cert.number, cert.revision, "kept_revoked")
-        if cert.status == "valid" and self.current_revision(cert).content_hash == content_hash(content):
+        if cert.status == "valid" and self.current_hash.get(cert.id) == content_hash(content):
             return Issued(cert.id, cert.number, cert.revision, "unchanged")
         outcome = "reinstated" if cert.status == "revoked" else "reissued"
         cert.revision += 1

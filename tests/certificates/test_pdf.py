@@ -148,3 +148,16 @@ def test_missing_logo_file_is_reported(project, tmp_path):
     proj = project.model_copy(update={"organiser": project.organiser.model_copy(update={"logo": "nie-ma.png"})})
     with pytest.raises(LayoutError, match="nie-ma.png"):
         CertificateRenderer(proj, templates_dir=tmp_path)
+
+
+def test_long_programme_goes_overleaf_and_pages_stay_with_their_person(renderer):
+    long = tuple(f"Moduł {i}: współpraca międzysektorowa" for i in range(1, 10))
+    pdfs = renderer.render_batch([content(programme=long, name="Anna Długa", number="SYN/2026/0001"),
+                                  content(name="Piotr Krótki", number="SYN/2026/0002")])
+    first = PdfReader(io.BytesIO(pdfs[0]))
+    assert len(first.pages) == 2
+    front, back = (" ".join(p.extract_text().split()) for p in first.pages)
+    assert "Anna Długa" in front and "Moduł 1" not in front
+    assert "Moduł 1: współpraca międzysektorowa" in back and "Moduł 9" in back and "SYN/2026/0001" in back
+    assert "Piotr Krótki" not in front + back
+    assert "Piotr Krótki" in text_of(pdfs[1]) and "Empatia" in text_of(pdfs[1])  # short programme on the front
