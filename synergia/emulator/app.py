@@ -99,6 +99,7 @@ class SheetsEmulator:
         self.static_tokens: set[str] = set()
         self.trusted_keys: dict[str, Any] = {}   # client_email -> public key; verified when present
         self.faults: deque[Fault] = deque()
+        self.disabled_requests: set[str] = set()  # batchUpdate kinds to refuse (a less complete server)
         self.file_id_hints: deque[str] = deque()  # ids for new Drive files (the conformance replay's recorded ids)
         self.log: list[RecordedRequest] = []
         self._window: dict[str, deque[float]] = {"read": deque(), "write": deque()}
@@ -366,7 +367,7 @@ class SheetsEmulator:
 
     def _batch_update(self, ss: Spreadsheet, body: dict) -> Reply:
         def run(work: Spreadsheet) -> dict:
-            replies = batch_update(work, body.get("requests") or [], self.ids)
+            replies = batch_update(work, body.get("requests") or [], self.ids, self.disabled_requests)
             out: dict[str, Any] = {"spreadsheetId": work.spreadsheet_id, "replies": replies}
             if body.get("includeSpreadsheetInResponse"):
                 out["updatedSpreadsheet"] = work.metadata()

@@ -495,12 +495,17 @@ class IdSource:
         return self.hints.popleft() if self.hints else self.rng.randrange(1, 2**31 - 1)
 
 
-def batch_update(ss: Spreadsheet, requests: list[dict], ids: IdSource) -> list[dict]:
+def batch_update(ss: Spreadsheet, requests: list[dict], ids: IdSource,
+                 disabled: frozenset[str] | set[str] = frozenset()) -> list[dict]:
+    """Apply requests in order (the caller commits only if all succeed). ``disabled`` kinds are
+    refused, to play a server that implements less of the API."""
     replies: list[dict] = []
     for i, req in enumerate(requests):
         if not isinstance(req, dict) or len(req) != 1:
             raise bad_request(f"Invalid requests[{i}]: exactly one kind of request expected")
         kind, body = next(iter(req.items()))
+        if kind in disabled:
+            raise bad_request(f"Invalid requests[{i}]: request kind '{kind}' is not supported by this server")
         try:
             replies.append(_apply_one(ss, kind, body or {}, ids))
         except ApiError as exc:

@@ -5,11 +5,14 @@ one metadata GET (titles, grid sizes, locale) and one ``values:batchGet`` with
 FORMATTED_VALUE, so PESELs, phones and postcodes arrive as the digits staff see.
 Writing an owned tab costs one ``values:batchUpdate`` with ``RAW`` input (a
 value starting with ``=``, ``+``, ``-`` or ``@`` stays text) anchored at A1,
-padded with empty strings over the previous content so no stale row survives;
-creating a missing owned tab adds one ``addSheet`` batchUpdate the first time.
+padded with empty strings over the previous content so no stale row survives.
+A missing owned tab is created and filled in one ``batchUpdate`` (addSheet +
+updateCells with string values); a server that refuses that gets addSheet and
+the values write as two requests.
 """
 from __future__ import annotations
 
+import random
 import threading
 import time
 from dataclasses import dataclass, field
@@ -165,6 +168,8 @@ class GoogleSheetsBackend:
         width = max((len(r) for r in data), default=0)
         info = meta.tabs.get(tab)
         if info is None:
+            if self._create_filled_tab(spreadsheet, meta, tab, data, width):
+                return
             info = self._add_tab(spreadsheet, meta, tab, len(data), width)
         old_rows, old_cols = info.extent if info.extent is not None else (info.rows, info.cols)
         n_rows, n_cols = max(len(data), old_rows), max(width, old_cols)
@@ -177,6 +182,30 @@ class GoogleSheetsBackend:
         self._call("zapis zakładki", spreadsheet, self.http.values_batch_update, spreadsheet, body)
         info.extent = (len(data), width)
         info.rows, info.cols = max(info.rows, n_rows), max(info.cols, n_cols)
+
+    def _create_filled_tab(self, spreadsheet: str, meta: _SheetMeta, tab: str, data: list[list[str]],
+                           width: int) -> bool:
+        """A missing tab is created and filled in ONE atomic batchUpdate (addSheet + updateCells with
+        ``stringValue`` cells: literal text, never formulas), so a first night also costs one write.
+        Returns False if the server refuses (a partial Sheets implementation): the caller then adds
+        the tab and writes values separately."""
+        taken = {t.sheet_id for t in meta.tabs.values()}
+        sheet_id = next(i for i in iter(lambda: random.randrange(1, 2**31 - 1), None) if i not in taken)
+        grid = {"rowCount": max(1000, len(data)), "columnCount": max(26, width)}
+        rows = [{"values": [{"userEnteredValue": {"stringValue": c}} if c != "" else {} for c in row]} for row in data]
+        body = {"requests": [
+            {"addSheet": {"properties": {"sheetId": sheet_id, "title": tab, "gridProperties": grid}}},
+            {"updateCells": {"start": {"sheetId": sheet_id, "rowIndex": 0, "columnIndex": 0},
+                             "rows": rows, "fields": "userEnteredValue"}},
+        ]}
+        try:
+            self._call("utworzenie zakładki", spreadsheet, self.http.batch_update, spreadsheet, body)
+        except GoogleApiError as exc:
+            if exc.code != 400:
+                raise
+            return False
+        meta.tabs[tab] = _TabInfo(sheet_id, grid["rowCount"], grid["columnCount"], extent=(len(data), width))
+        return True
 
     def _add_tab(self, spreadsheet: str, meta: _SheetMeta, tab: str, n_rows: int, n_cols: int) -> _TabInfo:
         grid = {"rowCount": max(1000, n_rows), "columnCount": max(26, n_cols)}

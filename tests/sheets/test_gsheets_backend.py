@@ -87,20 +87,30 @@ def test_write_in_a_fresh_backend_after_read_costs_no_extra_read(emulator, clien
     sid = emulator.create_spreadsheet("S", tabs={"Odpowiedzi": form_rows(5)})
     GoogleSheetsBackend(clients.gspread(), cache_key="k").read_tabs(sid, ["Odpowiedzi", "Odrzucone"])
     GoogleSheetsBackend(clients.gspread(), cache_key="k").write_tab(sid, "Odrzucone", [["Źródło"], ["x"]])
-    reads, writes = reads_writes(emulator, sid)
-    assert reads == 2
-    assert writes == 2  # addSheet (first night only) + the values write
+    assert reads_writes(emulator, sid) == (2, 1)  # the tab is created and filled in one request
     emulator.clear_log()
     GoogleSheetsBackend(clients.gspread(), cache_key="k").write_tab(sid, "Odrzucone", [["Źródło"]])
     assert reads_writes(emulator, sid) == (0, 1)
     assert emulator.tab_values(sid, "Odrzucone") == [["Źródło"]]
 
 
-def test_missing_owned_tab_is_created_then_written(emulator, backend):
+@pytest.mark.parametrize("partial_server", [False, True], ids=["one-request", "server-without-updateCells"])
+def test_missing_owned_tab_is_created_and_filled(emulator, backend, partial_server):
     sid = emulator.create_spreadsheet("S", tabs={"Odpowiedzi": [["a"]]})
-    backend.write_tab(sid, "Odrzucone", [["Źródło", "Opis"], ["rekrutacja", "Brak zgody"]])
+    if partial_server:
+        emulator.disabled_requests.add("updateCells")
+    rows = [["Źródło", "Opis", ""], ["rekrutacja", "=HYPERLINK(\"x\")", "@x"], ["", "", "+48"]]
+    emulator.clear_log()
+    backend.write_tab(sid, "Odrzucone", rows)
     assert [s.title for s in emulator.spreadsheets[sid].sheets] == ["Odpowiedzi", "Odrzucone"]
-    assert emulator.tab_values(sid, "Odrzucone") == [["Źródło", "Opis"], ["rekrutacja", "Brak zgody"]]
+    assert emulator.tab_values(sid, "Odrzucone") == [["Źródło", "Opis"], ["rekrutacja", "=HYPERLINK(\"x\")", "@x"],
+                                                     ["", "", "+48"]]
+    cells = emulator.spreadsheets[sid].by_title("Odrzucone").cells
+    assert all(c.formula is None for c in cells.values())
+    # One atomic request; a server refusing updateCells costs: refused try, addSheet, values write.
+    assert [r.status for r in emulator.log if r.kind == "write"] == ([400, 200, 200] if partial_server else [200])
+    backend.write_tab(sid, "Odrzucone", [["Źródło"]])
+    assert emulator.tab_values(sid, "Odrzucone") == [["Źródło"]]
 
 
 @pytest.mark.parametrize("value", ["=HYPERLINK(\"http://x\",\"y\")", "=1+1", "+48600100200", "-5", "@SUM(A1)", "'quoted"])

@@ -17,7 +17,7 @@ pytestmark = [pytest.mark.prefect]
 
 
 @pytest.fixture
-def gsheets_project(tmp_path, synergia_env, socket_emulator, socket_key, monkeypatch):
+def gsheets_project(request, tmp_path, synergia_env, socket_emulator, socket_key, monkeypatch):
     """Demo project pointed at a Google key; its seeded Polish form lives in the emulator."""
     from config.project import load_project
     from config.settings import reset_settings_cache
@@ -32,8 +32,9 @@ def gsheets_project(tmp_path, synergia_env, socket_emulator, socket_key, monkeyp
     workbook = tmp_path / "seed.xlsx"
     generate_workbook(project, workbook, seed=7)
     tabs = load_workbook_tabs(workbook)
-    for tab in OWNED_TABS:
-        tabs[tab] = []  # the staff template already has the pipeline's tabs
+    if getattr(request, "param", "template") == "template":
+        for tab in OWNED_TABS:
+            tabs[tab] = []  # the staff template already has the pipeline's tabs
     emu.create_spreadsheet("Współpraca się opłaca", spreadsheet_id=SHEET_KEY, tabs=tabs)
     monkeypatch.setenv("SYNERGIA_SHEETS_BACKEND", "gsheets")
     monkeypatch.setenv("SYNERGIA_GOOGLE_CREDENTIALS", str(socket_key))
@@ -98,6 +99,18 @@ def test_nightly_reads_twice_writes_once_then_nothing(prefect_harness, gsheets_p
     changed = [t for t, rows in _owned(emu).items() if rows != owned_after_1[t]]
     assert "Odrzucone" in changed
     assert _sheets_counts(emu) == (2, len(changed))
+
+
+@pytest.mark.parametrize("gsheets_project", ["bare form"], indirect=True)
+def test_first_night_on_a_bare_form_creates_each_owned_tab_in_one_write(prefect_harness, gsheets_project):
+    from flows.nightly import nightly
+
+    emu, project_path, _ = gsheets_project
+    nightly(project_path=project_path)
+    created = [t for t in OWNED_TABS if emu.spreadsheets[SHEET_KEY].by_title(t) is not None]
+    assert "Odrzucone" in created
+    assert _sheets_counts(emu) == (2, len(created))
+    assert emu.tab_values(SHEET_KEY, "Odrzucone")[0][:3] == ["Źródło", "Arkusz", "Wiersz"]
 
 
 def _owned(emu) -> dict[str, list[list[str]]]:
