@@ -2,18 +2,18 @@
 
 Each key catches a different kind of duplicate: identifiers and contacts catch
 name changes and typos in names, the birth date catches a new
-contact with typos in the names, the exact name and the address keys
-feed the staff review (a name alone never merges, so no looser name keys). Oversized blocks (a placeholder e-mail
+contact with typos in the names, the name with a place (postcode, town,
+organisation) and the address keys feed the staff review (a name alone never
+merges, so no looser name keys). Oversized blocks (a placeholder e-mail
 used by hundreds of rows) are skipped: they carry no evidence.
 """
 from __future__ import annotations
 
-from collections import defaultdict
-from itertools import combinations
 from typing import Iterable, Sequence
 
-from synergia.dedupe.names import KNOWN, canonical_first_name
-from synergia.dedupe.normalize import NormRecord, surname_root
+import numpy as np
+
+from synergia.dedupe.normalize import NormRecord
 
 MAX_BLOCK = 300
 
@@ -28,10 +28,14 @@ def blocking_keys(r: NormRecord) -> Iterable[str]:
     if r.phone:
         yield "t" + r.phone
     fn, ln = r.fn_canon, r.ln_root
-    if fn and ln:
-        yield f"n{fn}|{ln}"
-        if not r.fn_known and r.ln in KNOWN:  # first and last name swapped
-            yield f"n{canonical_first_name(r.ln)}|{surname_root(r.fn)}"
+    if fn and ln:  # a name alone never merges; with a place it can go to review
+        name = f"n{fn}|{ln}|"
+        if r.postal:
+            yield name + r.postal
+        if r.city:
+            yield name + r.city
+        if r.org:
+            yield name + r.org
     if r.dob:  # a birth date alone is selective (a placeholder date makes an oversized block)
         yield "b" + r.dob
     if r.postal and ln and r.street:
@@ -41,28 +45,44 @@ def blocking_keys(r: NormRecord) -> Iterable[str]:
 def candidate_pairs(
     records: Sequence[NormRecord], new: Sequence[bool] | None = None, max_block: int = MAX_BLOCK
 ) -> list[tuple[int, int]]:
-    """Distinct index pairs (i < j) sharing at least one key.
+    """Distinct index pairs (i < j) sharing at least one key, sorted.
 
     With ``new`` given, only pairs with at least one new record are returned
-    (old pairs were decided in earlier runs)."""
-    blocks: dict[str, list[int]] = defaultdict(list)
+    (old pairs were decided in earlier runs). Pairs are produced per block
+    size with numpy, so 100k records take a fraction of a second."""
+    key_ids: dict[str, int] = {}
+    ks: list[int] = []
+    vs: list[int] = []
+    setdefault = key_ids.setdefault
     for r in records:
         for k in blocking_keys(r):
-            blocks[k].append(r.idx)
+            ks.append(setdefault(k, len(key_ids)))
+            vs.append(r.idx)
     n = len(records)
-    seen: set[int] = set()
-    for members in blocks.values():
-        m = len(members)
+    if not ks:
+        return []
+    k_arr = np.asarray(ks, dtype=np.int64)
+    v_arr = np.asarray(vs, dtype=np.int64)
+    order = np.lexsort((v_arr, k_arr))
+    k_arr, v_arr = k_arr[order], v_arr[order]
+    starts = np.flatnonzero(np.r_[True, k_arr[1:] != k_arr[:-1]])
+    sizes = np.diff(np.r_[starts, len(k_arr)])
+    codes = []
+    for m in np.unique(sizes):
         if m < 2 or m > max_block:
             continue
-        if m == 2:
-            i, j = members
-            seen.add(i * n + j if i < j else j * n + i)
-            continue
-        for i, j in combinations(sorted(set(members)), 2):
-            seen.add(i * n + j)
-    pairs = [divmod(code, n) for code in seen]
+        block_starts = starts[sizes == m]
+        members = v_arr[block_starts[:, None] + np.arange(m)[None, :]]  # (blocks, m), sorted within a row
+        a, b = np.triu_indices(m, 1)
+        i, j = members[:, a].ravel(), members[:, b].ravel()
+        keep = i != j
+        codes.append(i[keep] * n + j[keep])
+    if not codes:
+        return []
+    uniq = np.unique(np.concatenate(codes))
+    i, j = np.divmod(uniq, n)
     if new is not None:
-        pairs = [(i, j) for i, j in pairs if new[i] or new[j]]
-    pairs.sort()
-    return pairs
+        mask = np.asarray(new, dtype=bool)
+        sel = mask[i] | mask[j]
+        i, j = i[sel], j[sel]
+    return list(zip(i.tolist(), j.tolist()))

@@ -142,18 +142,28 @@ def _contacts(r: NormRecord) -> set[str]:
     return out
 
 
-def _namesake_household(g: _Groups, records: Sequence[NormRecord], by_name: Mapping[str, list[int]], i: int, j: int) -> bool:
+def _namesake_household(g: _Groups, records: Sequence[NormRecord], by_name: Mapping[str, list[int]],
+                        contacts: dict[int, set[str]], i: int, j: int) -> bool:
     """Does another person with this name use the very contact that links
     ``i`` and ``j`` (a father and son sharing a phone)? Then it proves nothing."""
-    shared = _contacts(records[i]) & _contacts(records[j])
+
+    def of(k: int) -> set[str]:
+        c = contacts.get(k)
+        if c is None:
+            c = contacts[k] = _contacts(records[k])
+        return c
+
+    shared = of(i) & of(j)
     if not shared:
         return False
     ra, rb = g.find(i), g.find(j)
     seen: set[int] = set()
     for key in {records[i].name_key, records[j].name_key} - {""}:
         for k in by_name.get(key, ()):
+            if k == i or k == j or not (of(k) & shared):
+                continue
             rk = g.find(k)
-            if rk in (ra, rb) or rk in seen or not (_contacts(records[k]) & shared):
+            if rk in (ra, rb) or rk in seen:
                 continue
             seen.add(rk)
             if g.conflict(rk, ra, check_veto=True) or g.conflict(rk, rb, check_veto=True):
@@ -205,11 +215,13 @@ def cluster_records(
     same: list[tuple[float, tuple, tuple, int, int, str]] = []
     review: list[Link] = []
     vetoed = 0
+    keys = [_rid_key(r.rid) for r in records]
+    SAME_ = Outcome.SAME
     for i, j in pairs:
         d = compare(records[i], records[j], thresholds)
-        if d.outcome is Outcome.SAME:
-            ka, kb = sorted((_rid_key(records[i].rid), _rid_key(records[j].rid)))
-            same.append((-d.score, ka, kb, i, j, d.reason))
+        if d.outcome is SAME_:
+            ka, kb = keys[i], keys[j]
+            same.append((-d.score, ka, kb, i, j, d.reason) if ka <= kb else (-d.score, kb, ka, i, j, d.reason))
         elif d.outcome is Outcome.REVIEW:
             review.append(Link(*pair_key(records[i].rid, records[j].rid), d.score, d.reason))
         elif d.veto:
@@ -229,12 +241,13 @@ def cluster_records(
         neighbours[j].add(i)
     ambiguous = {x for x, ys in neighbours.items() if _fits_several(g, x, ys)}
     by_name: dict[str, list[int]] = defaultdict(list)
+    contacts: dict[int, set[str]] = {}
     for r in records:
-        if r.name_key:
+        if r.name_key and (r.email or r.phone):
             by_name[r.name_key].append(r.idx)
     for edge in contact:
         i, j = edge[3], edge[4]
-        if i in ambiguous or j in ambiguous or _namesake_household(g, records, by_name, i, j):
+        if i in ambiguous or j in ambiguous or _namesake_household(g, records, by_name, contacts, i, j):
             if g.find(i) != g.find(j):
                 review.append(Link(*pair_key(records[i].rid, records[j].rid), -edge[0], R_AMBIGUOUS))
             continue

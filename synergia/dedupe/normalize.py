@@ -66,7 +66,11 @@ def parse_date(value: Any) -> str | None:
         return None
     if isinstance(value, date):
         return value.isoformat()[:10]
-    s = str(value).strip()
+    return _parse_date_text(str(value).strip())
+
+
+@lru_cache(maxsize=100_000)
+def _parse_date_text(s: str) -> str | None:
     for pattern, (yi, mi, di) in _DATE_PATTERNS:
         m = pattern.match(s)
         if m:
@@ -145,7 +149,9 @@ def pesel_facts(value: str) -> tuple[str | None, str | None, str | None, str | N
 
 
 def normalize_gender(value: Any) -> str | None:
-    s = fold(str(value or ""))
+    if not value:
+        return None
+    s = fold(str(value))
     if not s:
         return None
     if s[0] in "kfw":  # kobieta, female, woman
@@ -155,6 +161,7 @@ def normalize_gender(value: Any) -> str | None:
     return None
 
 
+@lru_cache(maxsize=100_000)
 def _street(value: str) -> str:
     s = fold(value)
     s = _STREET_PREFIX.sub("", s)
@@ -192,41 +199,51 @@ class NormRecord:
         return f"{self.fn_canon}|{self.ln_root}" if self.fn_canon and self.ln_root else ""
 
 
+_PLACEHOLDERS = frozenset(("nan", "none", "null", "brak", "-"))
+
+
 def _text(raw: Mapping[str, Any], key: str) -> str:
     v = raw.get(key)
-    if v is None:
+    if not v:
         return ""
     s = str(v).strip()
-    return "" if s.lower() in ("nan", "none", "null", "brak", "-") else s
+    return "" if len(s) <= 4 and s.lower() in _PLACEHOLDERS else s
+
+
+@lru_cache(maxsize=100_000)
+def _names(first_raw: str, last_raw: str) -> tuple:
+    """Everything derived from the two name fields (names repeat: cached)."""
+    first = fold(first_raw)
+    fn = first.split(" ")[0] if first else ""
+    canon = canonical_first_name(fn) if fn else ""
+    parts = [p for p in fold(last_raw.replace("-", " - ")).split(" ") if p and p != "-"] if last_raw else []
+    roots = [surname_root(p) for p in parts]
+    fn_gender = name_gender(fn) if fn else None
+    weak = fn_gender or (surname_gender(parts[-1]) if parts else None)
+    return (fn, first.replace(" ", ""), canon, fn in KNOWN, fn_gender, " ".join(parts), "-".join(sorted(roots)),
+            frozenset(roots), weak)
 
 
 def normalize_record(raw: Mapping[str, Any], idx: int = 0, rid: Any = None) -> NormRecord:
     """Build the matching view of a raw or canonical record (missing keys allowed)."""
-    first = fold(_text(raw, "first_name"))
-    fn = first.split(" ")[0] if first else ""
-    canon = canonical_first_name(fn) if fn else ""
-    last = fold(_text(raw, "last_name").replace("-", " - "))
-    parts = [p for p in re.split(r"[ -]+", last) if p]
-    roots = [surname_root(p) for p in parts]
+    fn, fn_full, canon, known, fn_gender, ln, ln_root, ln_parts, weak = _names(_text(raw, "first_name"), _text(raw, "last_name"))
     pesel, pesel_dob, pesel_gender, other_id = pesel_facts(_text(raw, "pesel"))
     dob = pesel_dob or parse_date(_text(raw, "birth_date") or None)
     gender = pesel_gender or normalize_gender(raw.get("gender"))
-    fn_gender = name_gender(fn) if fn else None
-    weak = fn_gender or (surname_gender(parts[-1]) if parts else None)
-    postal_digits = re.sub(r"\D", "", _text(raw, "postal_code"))
+    postal = _text(raw, "postal_code")
     email = _text(raw, "email")
     phone = _text(raw, "phone")
     return NormRecord(
         rid=raw.get("id", raw.get("record_id")) if rid is None else rid,
         idx=idx,
         fn=fn,
-        fn_full=first.replace(" ", ""),
+        fn_full=fn_full,
         fn_canon=canon,
-        fn_known=fn in KNOWN,
+        fn_known=known,
         fn_gender=fn_gender,
-        ln=" ".join(parts),
-        ln_root="-".join(sorted(roots)),
-        ln_parts=frozenset(roots),
+        ln=ln,
+        ln_root=ln_root,
+        ln_parts=ln_parts,
         gender=gender,
         weak_gender=weak,
         pesel=pesel,
@@ -234,7 +251,7 @@ def normalize_record(raw: Mapping[str, Any], idx: int = 0, rid: Any = None) -> N
         dob=dob,
         email=normalize_email(email) if email else None,
         phone=normalize_phone(phone) if phone else None,
-        postal=postal_digits or None,
+        postal=("".join(c for c in postal if c.isdigit()) or None) if postal else None,
         street=_street(_text(raw, "street")),
         city=fold(_text(raw, "city")),
         org=fold(_text(raw, "organisation")),
