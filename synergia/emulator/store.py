@@ -178,6 +178,10 @@ class Sheet:
             grid["columnCount"] = cols
         self.cells = {k: v for k, v in self.cells.items() if k[0] < self.rows and k[1] < self.cols}
 
+    def insert_rows(self, at: int, n: int) -> None:
+        _shift(self, 0, at, n)
+        self.properties["gridProperties"]["rowCount"] += n
+
     def matrix(self, r1: int, c1: int, r2: int, c2: int, option: str) -> list[list[Any]]:
         return [[render(self.cells.get((r, c)), option) for c in range(c1, c2)] for r in range(r1, r2)]
 
@@ -434,14 +438,6 @@ def _shift(sheet: Sheet, axis: int, start: int, delta: int) -> None:
             pos[axis] += delta
         moved[(pos[0], pos[1])] = cell
     sheet.cells = moved
-
-
-def _insert_rows(self: Sheet, at: int, n: int) -> None:
-    _shift(self, 0, at, n)
-    self.properties["gridProperties"]["rowCount"] += n
-
-
-Sheet.insert_rows = _insert_rows  # type: ignore[attr-defined]
 
 
 # --------------------------------------------------------------------------- batchUpdate

@@ -104,11 +104,6 @@ class GoogleSheetsBackend:
             _META_CACHE[(self.cache_key, spreadsheet)] = meta
         return meta
 
-    def _meta(self, spreadsheet: str) -> _SheetMeta:
-        with _META_LOCK:
-            meta = _META_CACHE.get((self.cache_key, spreadsheet))
-        return meta if meta is not None else self._fetch_meta(spreadsheet)
-
     def read_tabs(self, spreadsheet: str, tabs: Sequence[str]) -> SheetData:
         """One metadata GET + one batchGet. When only the pipeline's own tabs are asked for (a later
         step of the run), metadata this process fetched less than ``META_MAX_AGE`` ago is reused:
@@ -157,7 +152,7 @@ class GoogleSheetsBackend:
         ensure_owned(tab)
         data = [["" if c is None else str(c) for c in row] for row in rows]
         try:
-            self._write(spreadsheet, tab, data, self._meta(spreadsheet))
+            self._write(spreadsheet, tab, data, self._recent_meta(spreadsheet)[0])
         except GoogleApiError as exc:
             if exc.code not in (400, 404):
                 raise
