@@ -82,12 +82,13 @@ def chart_png(summary: MonthSummary) -> bytes:
     ax = fig.add_subplot(1, 1, 1)
     p_start, p_end = summary.period_start, summary.period_end
     last = Month.parse(summary.month).last_day
-    for r in summary.results:
-        if not r.series or not r.target:
-            continue
+    drawn = [r for r in summary.results if r.series and r.target]
+    palette = matplotlib.colormaps["tab10" if len(drawn) <= 10 else "tab20"]
+    for i, r in enumerate(drawn):
         xs = [Month.parse(p.month).last_day for p in r.series]
         ys = [min(CHART_CAP, p.cumulative / r.target * 100) for p in r.series]
-        ax.plot(xs, ys, marker="o", markersize=3, linewidth=1.6, label=_short(r.name))
+        ax.plot(xs, ys, marker="osD^v"[i // 10 % 5], markersize=3.5, linewidth=1.6, color=palette(i % palette.N),
+                linestyle="-" if i < 10 else "-.", label=_short(r.name))
     ax.plot([p_start, p_end], [0, 100], linestyle="--", color="#888888", linewidth=1.2, label="harmonogram liniowy (oczekiwany postęp)")
     ax.axhline(100, color="#1b7f3b", linewidth=0.8, alpha=0.6)
     ax.axvline(last, color="#b42318", linewidth=0.8, alpha=0.5)

@@ -1,4 +1,4 @@
-"""Registry -> facts -> indicators on a small hand-made registry (real SQLite, real migrations)."""
+"""Registry -> facts -> indicators on a small hand-made registry (real SQLite and PostgreSQL, real migrations)."""
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -37,12 +37,13 @@ indicators:
 """
 
 
-@pytest.fixture
-def world(tmp_path: Path):
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def world(request, tmp_path: Path):
     path = tmp_path / "mini.yaml"
     path.write_text(PROJECT, encoding="utf-8")
     cfg = load_project(path)
-    reg = Registry(f"sqlite:///{tmp_path / 'r.db'}")
+    url = f"sqlite:///{tmp_path / 'r.db'}" if request.param == "sqlite" else request.getfixturevalue("pg_database")
+    reg = Registry(url)
     row = iter(range(1, 1000))
 
     def app(session, person, kind, data, *, submitted=None, active=True, seen=datetime(2026, 5, 1, 10)):

@@ -9,6 +9,7 @@ that is the registry's decision, not the indicators'.
 from __future__ import annotations
 
 import email
+import io
 import re
 from collections import defaultdict
 from datetime import date, datetime
@@ -101,7 +102,7 @@ def recount(cfg, workbook: Path, registry_rows: dict, month_end: date, month_sta
             if first_part[p] <= month_end:
                 genders[entry[p].get("gender", "nie podano")] += 1
         out[ind] = split([first_part[p] for p in people]) + ((genders["K"], genders["M"], genders["nie podano"]),)
-    for t, field, ind in (("NGO", "org", "ngo-organizacje"), ("JST", "gmina", "jst-samorzady")):
+    for t, field, ind in (("NGO", "org", "ngo-organizacje"), ("JST", "org", "jst-samorzady")):
         first_of: dict[str, date] = {}
         for p in first_part:
             if entry[p].get("type") == t and entry[p].get(field):
@@ -208,6 +209,11 @@ def test_monthly_matches_independent_recount_and_is_idempotent(prefect_harness, 
     assert parts["image/png"].get_payload(decode=True)[:8] == b"\x89PNG\r\n\x1a\n"
     xlsx = parts["application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"]
     assert xlsx.get_filename() == "wskazniki-wspolpraca-sie-oplaca-2021-11.xlsx"
+    attached = load_workbook(io.BytesIO(xlsx.get_payload(decode=True)), read_only=True)
+    sheet = {r[0]: r for r in attached["Wskaźniki"].iter_rows(min_row=2, values_only=True)}
+    assert {k: _pl(v[7]) for k, v in sheet.items() if v[7] is not None} == {
+        k: row["Narastająco"] for k, row in body.items() if row["Narastająco"] != "—"}
+    assert attached.sheetnames == ["Wskaźniki", "Przebieg", "Informacje"]
 
     # rerun: same numbers, tab not rewritten, no second e-mail
     again = monthly(project_path=str(SEED), month="2021-11")
