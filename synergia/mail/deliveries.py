@@ -37,6 +37,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -44,13 +45,13 @@ from pathlib import Path
 from typing import Callable, Iterator
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, or_, select, text
+from sqlalchemy import func, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from synergia.mail.messages import Attachment, InlineImage, OutgoingMessage
 from synergia.mail.mime import build_mime, new_message_id
-from synergia.mail.transports import PermanentFailure, TemporaryFailure, Transport, TransportError
+from synergia.mail.transports import Envelope, PermanentFailure, TemporaryFailure, Transport, TransportError
 from synergia.registry.tables_mail import MailDelivery, MailDeliveryPart
 
 try:  # POSIX only; elsewhere SQLite runs without the cross-process guard
@@ -245,6 +246,16 @@ def sender_lock(registry, project: str) -> Iterator[bool]:  # noqa: ANN001 - syn
 
 
 @dataclass
+class _Pending:
+    """What one delivery needs to be sent, loaded ahead in chunks."""
+
+    status: str
+    attempts: int
+    message_id: str
+    message: OutgoingMessage | None
+
+
+@dataclass
 class _Run:
     registry: object
     transport: Transport
@@ -257,6 +268,11 @@ class _Run:
     conn: object | None = None
     in_batch: int = 0
     last_handoff: float | None = None
+    # Accepted by the server, "sent" not yet committed. It is committed together with the
+    # next row's "sending" (one commit per message instead of two), or on its own before
+    # anything that can take time (pacing sleep, reconnect, end of run). At any moment at
+    # most one row is between "sending" committed and "sent" committed, as before.
+    accepted: tuple[int, datetime] | None = None
 
     # -- connection
     def close(self) -> None:
@@ -269,6 +285,7 @@ class _Run:
 
     def connection(self):  # noqa: ANN201
         if self.conn is None:
+            self.flush()
             self.conn = self.transport.connect()
             self.report.connections += 1
             self.in_batch = 0
@@ -279,45 +296,65 @@ class _Run:
         if gap > 0 and self.last_handoff is not None:
             wait = gap - (time.monotonic() - self.last_handoff)
             if wait > 0:
+                self.flush()
                 self.sleep(wait)
 
-    # -- state changes, each its own committed transaction
-    def mark(self, delivery_id: int, **changes) -> MailDelivery:
+    # -- state changes, committed before the next step
+    def _record_accepted(self, s: Session) -> None:
+        if self.accepted is not None:
+            delivery_id, at = self.accepted
+            s.execute(update(MailDelivery).where(MailDelivery.id == delivery_id).values(
+                status="sent", sent_at=at, last_error=None, next_attempt_at=None, updated_at=at))
+            self.accepted = None
+
+    def flush(self) -> None:
+        if self.accepted is not None:
+            with self.registry.session() as s:
+                self._record_accepted(s)
+
+    def mark(self, delivery_id: int, **changes) -> None:
+        """Commit a state change (plain UPDATEs: one round trip each, no ORM load)."""
         with self.registry.session() as s:
-            row = s.get(MailDelivery, delivery_id)
-            for k, v in changes.items():
-                setattr(row, k, v)
-            row.updated_at = self.clock()
-            return row
+            self._record_accepted(s)
+            s.execute(update(MailDelivery).where(MailDelivery.id == delivery_id).values(updated_at=self.clock(), **changes))
 
     def defer_delay(self, attempts: int) -> timedelta:
         per_run = int(self.cfg.retry_attempts) + 1
         return timedelta(minutes=float(self.cfg.defer_minutes) * 2 ** min(max(attempts // per_run - 1, 0), 6))
 
-    # -- one delivery
-    def deliver(self, delivery_id: int) -> bool:
-        """Send one delivery; returns False when the run must stop (server unreachable)."""
+    def load(self, ids: list[int]) -> dict[int, _Pending]:
         with self.registry.session() as s:
-            row = s.scalars(
-                select(MailDelivery).where(MailDelivery.id == delivery_id).options(selectinload(MailDelivery.parts))
-            ).one()
-            status, attempts = row.status, row.attempts
-            if status in ("sent", "failed"):  # settled meanwhile
-                return True
-            try:
-                message = stored_message(row)
-            except ValueError:
-                message = None
-            message_id = row.message_id
-        if message is None:
+            rows = s.scalars(select(MailDelivery).where(MailDelivery.id.in_(ids)).options(selectinload(MailDelivery.parts)))
+            out = {}
+            for row in rows:
+                try:
+                    message = stored_message(row)
+                except ValueError:
+                    message = None
+                out[row.id] = _Pending(row.status, row.attempts, row.message_id, message)
+            return out
+
+    # -- one delivery
+    def prepare(self, item: _Pending) -> Envelope | None:
+        """MIME bytes of a delivery (run ahead in a helper thread: it overlaps commits and SMTP waits)."""
+        if item.message is None:
+            return None
+        return Envelope.of(build_mime(item.message, message_id=item.message_id, sender=self.sender,
+                                      sender_name=self.cfg.sender_name, reply_to=self.cfg.reply_to,
+                                      date=self.clock().replace(tzinfo=timezone.utc)))
+
+    def deliver(self, delivery_id: int, item: _Pending, envelope: Envelope | None) -> bool:
+        """Send one delivery; returns False when the run must stop (server unreachable)."""
+        status, attempts = item.status, item.attempts
+        if status in ("sent", "failed"):  # settled meanwhile
+            return True
+        if envelope is None:
             self.mark(delivery_id, status="failed", last_error="invalid-message", failed_at=self.clock())
             self.report.failed += 1
             return True
         if status == "sending":
             self.report.recovered += 1
             log.warning("delivery %s was left in 'sending' by a crashed run; sending it once more (same Message-ID)", delivery_id)
-        mime = build_mime(message, message_id=message_id, sender=self.sender,
-                          sender_name=self.cfg.sender_name, reply_to=self.cfg.reply_to, date=self.clock().replace(tzinfo=timezone.utc))
         tries = 0
         while True:
             try:
@@ -333,14 +370,15 @@ class _Run:
                           recoveries=MailDelivery.recoveries + (1 if status == "sending" and tries == 0 else 0))
                 self.last_handoff = time.monotonic()
                 try:
-                    conn.send(mime)
+                    conn.send(envelope)
                 except TransportError as exc:
                     err = exc
                 else:
-                    self.mark(delivery_id, status="sent", sent_at=self.clock(), last_error=None, next_attempt_at=None)
+                    self.accepted = (delivery_id, self.clock())
                     self.report.sent += 1
                     self.in_batch += 1
                     if self.in_batch >= int(self.cfg.batch_size):
+                        self.flush()
                         self.close()
                     return True
             # a failure
@@ -369,6 +407,10 @@ class _Run:
                 self.report.stopped = err.code
                 return False
             return True
+
+
+LOAD_CHUNK = 50
+PREPARE_AHEAD = 4
 
 
 def send_pending(
@@ -416,9 +458,18 @@ def send_pending(
             ids = list(s.scalars(select(MailDelivery.id).where(*due).order_by(
                 (MailDelivery.status != "sending"), MailDelivery.id).limit(budget))) if budget else []
         report.picked = len(ids)
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mail-mime")
         try:
+            loaded: dict[int, _Pending] = {}
+            ahead: dict[int, Future] = {}
             for index, delivery_id in enumerate(ids):
-                if not run.deliver(delivery_id):
+                if delivery_id not in loaded:
+                    loaded = run.load(ids[index:index + LOAD_CHUNK])
+                for next_id in ids[index:index + PREPARE_AHEAD]:
+                    if next_id in loaded and next_id not in ahead:
+                        ahead[next_id] = pool.submit(run.prepare, loaded[next_id])
+                envelope = ahead.pop(delivery_id).result()
+                if not run.deliver(delivery_id, loaded[delivery_id], envelope):
                     rest = ids[index + 1:]
                     if rest:  # the server is unreachable: let the untried ones wait as well
                         with registry.session() as s:
@@ -429,7 +480,9 @@ def send_pending(
                                     row.next_attempt_at = clock() + run.defer_delay(row.attempts)
                                     report.deferred += 1
                     break
+            run.flush()
         finally:
+            pool.shutdown(wait=True, cancel_futures=True)
             run.close()
         with registry.session() as s:
             report.still_pending = s.scalar(select(func.count()).select_from(MailDelivery).where(*_due(project, clock()))) or 0

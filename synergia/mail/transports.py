@@ -23,6 +23,7 @@ import smtplib
 import socket
 import ssl
 import tempfile
+from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Protocol
@@ -48,8 +49,21 @@ class PermanentFailure(TransportError):
     """The server refused this message for good (5xx); retrying will not help."""
 
 
+@dataclass(frozen=True)
+class Envelope:
+    """A message ready for the wire: SMTP envelope recipient and the RFC 5322 bytes."""
+
+    recipient: str
+    message_id: str
+    data: bytes
+
+    @classmethod
+    def of(cls, message: EmailMessage) -> "Envelope":
+        return cls(_addr(message, "To"), str(message["Message-ID"]), message.as_bytes())
+
+
 class Connection(Protocol):
-    def send(self, message: EmailMessage) -> None: ...
+    def send(self, envelope: Envelope) -> None: ...
 
     def close(self) -> None: ...
 
@@ -81,12 +95,12 @@ class _OutboxConnection:
     def __init__(self, directory: Path):
         self.directory = directory
 
-    def send(self, message: EmailMessage) -> None:
-        target = self.directory / outbox_filename(str(message["Message-ID"]))
+    def send(self, envelope: Envelope) -> None:
+        target = self.directory / outbox_filename(envelope.message_id)
         fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".eml", dir=self.directory)
         try:
             with os.fdopen(fd, "wb") as fh:
-                fh.write(message.as_bytes())
+                fh.write(envelope.data)
                 fh.flush()
                 os.fsync(fh.fileno())
             os.replace(tmp, target)  # atomic: a reader never sees half a message; a resend overwrites
@@ -155,11 +169,9 @@ class _SmtpConnection:
         self.client = client
         self.envelope_from = envelope_from
 
-    def send(self, message: EmailMessage) -> None:
-        rcpt = _addr(message, "To")
-        data = message.as_bytes()
+    def send(self, envelope: Envelope) -> None:
         try:
-            refused = self.client.smtp.sendmail(self.envelope_from, [rcpt], data)
+            refused = self.client.smtp.sendmail(self.envelope_from, [envelope.recipient], envelope.data)
         except Exception as exc:  # noqa: BLE001 - classified below, never echoed
             raise _classify(exc, stage="send") from None
         if refused:  # only possible with several recipients; kept for safety
