@@ -28,6 +28,8 @@ def issue_certificates(project_path: str) -> dict:
         counts.eligible, counts.not_eligible, counts.issued_new, counts.reissued, counts.reinstated, counts.unchanged,
         counts.revoked, counts.missing_name, counts.pdfs_stored, counts.mails_queued, counts.no_email,
     )
+    for problem in counts.layout_problems:
+        logger.warning("Szablon zaświadczenia: %s — sprawdź `synergia certificates preview`.", problem)
     if settings.storage_backend == "local":
         logger.info("Pliki PDF zaświadczeń są w folderze %s", settings.certificates_dir)
     return counts.as_dict()

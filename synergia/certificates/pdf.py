@@ -222,6 +222,8 @@ class CertificateRenderer:
         except TemplateError as exc:
             raise LayoutError(f"{layout_path}: błąd w tekście Jinja2 (Jinja2 template error): {exc}") from None
         self._lines: dict[tuple, list[str]] = {}
+        #: Overlapping / off-page blocks seen while rendering (numbered as in the layout file, from 1).
+        self.layout_problems: set[str] = set()
         self._organiser_logo = _logo(self.templates_dir, project.organiser.logo)
         self._funder_logo = _logo(self.templates_dir, project.funder.logo)
         self._static = {
@@ -297,8 +299,15 @@ class CertificateRenderer:
         ctx = self.context(c)
         margin = self.layout.page.margin
         cursor = margin
-        for block, text_tpl, when in zip(self.layout.blocks, self._texts, self._whens, strict=True):
+        boxes: list[tuple[int, float, float, float, float]] = []  # block no., x0, y0, x1, y1 on this page
+        for no, (block, text_tpl, when) in enumerate(zip(self.layout.blocks, self._texts, self._whens, strict=True), 1):
             if when is not None and not when(**ctx):
+                continue
+            if block.type == "page_break":  # e.g. the programme overleaf
+                self._check_boxes(boxes, pdf.h)
+                boxes = []
+                pdf.add_page()
+                cursor = margin
                 continue
             if block.y is not None:
                 cursor = block.y if block.y >= 0 else pdf.h + block.y
@@ -310,10 +319,7 @@ class CertificateRenderer:
             if block.type == "spacer":
                 cursor += block.h or line_h
                 continue
-            if block.type == "page_break":  # e.g. the programme overleaf
-                pdf.add_page()
-                cursor = margin
-                continue
+            top, left, right = cursor, x, x + w
             if block.type == "text":
                 text = text_tpl.render(ctx).strip()
                 if not text:
@@ -333,6 +339,7 @@ class CertificateRenderer:
                 size = block.h or block.w or 30
                 qx = block.x if block.x is not None else pdf.w - margin - size
                 self._qr(pdf, text_tpl.render(ctx).strip() or c.verification_url, qx, cursor, size)
+                left, right = qx, qx + size
                 cursor += size + block.space_after
             elif block.type == "logos":
                 h = block.h or 18
@@ -343,6 +350,17 @@ class CertificateRenderer:
                 pdf.set_line_width(0.3)
                 pdf.line(x, cursor, x + w, cursor)
                 cursor += block.space_after
+            boxes.append((no, left, top, right, cursor - block.space_after))
+        self._check_boxes(boxes, pdf.h)
+
+    def _check_boxes(self, boxes: list[tuple[int, float, float, float, float]], page_h: float) -> None:
+        """Remember blocks that overlap or run off the page (shown by the preview; rendering goes on)."""
+        for i, (a, ax0, ay0, ax1, ay1) in enumerate(boxes):
+            if ay1 > page_h:
+                self.layout_problems.add(f"blok {a} wychodzi poza stronę (block {a} runs off the page)")
+            for b, bx0, by0, bx1, by1 in boxes[i + 1:]:
+                if min(ax1, bx1) - max(ax0, bx0) > 0.5 and min(ay1, by1) - max(ay0, by0) > 0.5:
+                    self.layout_problems.add(f"bloki {a} i {b} nachodzą na siebie (blocks {a} and {b} overlap)")
 
     def _text(self, pdf: FPDF, x: float, y: float, w: float, line_h: float, text: str, block: Block,
               align: str | None = None) -> float:

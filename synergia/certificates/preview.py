@@ -39,8 +39,10 @@ def sample_content(project, *, issue_date: date | None = None, cycle_id: str | N
     )
 
 
-def render_preview(project, output: Path, *, templates_dir: Path = TEMPLATES_DIR, cycle_id: str | None = None) -> Path:  # noqa: ANN001
+def render_preview(project, output: Path, *, templates_dir: Path = TEMPLATES_DIR,  # noqa: ANN001
+                   cycle_id: str | None = None) -> tuple[Path, list[str]]:
+    """Write the sample PDF; return its path and the layout problems seen (overlapping blocks)."""
     renderer = CertificateRenderer(project, templates_dir=templates_dir)
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_bytes(renderer.render(sample_content(project, cycle_id=cycle_id)))
-    return output
+    return output, sorted(renderer.layout_problems)

@@ -55,6 +55,7 @@ class IssueCounts:
     mails_queued: int = 0
     no_email: int = 0
     per_cycle: dict[str, dict[str, int]] = field(default_factory=dict)
+    layout_problems: list[str] = field(default_factory=list)  # overlapping blocks seen while rendering (no personal data)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -63,7 +64,12 @@ class IssueCounts:
 # --- configuration → pure specs ----------------------------------------------------------------
 
 def cycle_specs(project) -> list[tuple[CycleSpec, object, list]]:  # noqa: ANN001 - ProjectConfig
-    """(spec, TrainingCycle, [Event]) per cycle; events listed in the cycle or naming it as their ``cycle``."""
+    """(spec, TrainingCycle, [Event]) per cycle, from the cycle's ``events`` list.
+
+    An event's own ``cycle`` field must agree with that list: the indicators
+    count completions from the same lists, and a silent disagreement would make
+    "people who completed" differ from "certificates issued".
+    """
     certs = project.certificates
     if certs is None:
         raise CertificatesConfigError(
@@ -71,12 +77,25 @@ def cycle_specs(project) -> list[tuple[CycleSpec, object, list]]:  # noqa: ANN00
         )
     events = {e.id: e for e in project.events}
     out = []
+    cycle_ids = {c.id for c in certs.cycles}
+    for e in project.events:
+        if e.cycle and e.cycle not in cycle_ids:
+            raise CertificatesConfigError(
+                f"wydarzenie '{e.id}' należy do cyklu '{e.cycle}', którego nie ma w certificates.cycles (unknown cycle)"
+            )
     for cycle in certs.cycles:
-        ids = list(dict.fromkeys([*cycle.events, *(e.id for e in project.events if e.cycle == cycle.id)]))
+        ids = list(dict.fromkeys(cycle.events))
         unknown = [i for i in ids if i not in events]
         if unknown:
             raise CertificatesConfigError(
                 f"cykl '{cycle.id}' wskazuje nieistniejące wydarzenia {unknown} (cycle names unknown events)"
+            )
+        stray = [e.id for e in project.events if e.cycle == cycle.id and e.id not in ids]
+        other = [i for i in ids if events[i].cycle not in (None, cycle.id)]
+        if stray or other:
+            raise CertificatesConfigError(
+                f"cykl '{cycle.id}': lista events i pole 'cycle' wydarzeń się nie zgadzają {sorted(stray + other)} "
+                f"(cycle event list and the events' cycle field disagree)"
             )
         evs = [events[i] for i in ids]
         spec = CycleSpec(
@@ -324,4 +343,5 @@ def issue_certificates(
     with registry.session() as session:
         register_phase(session, project, issue_date=issue_date, counts=counts)
     render_phase(registry.session, project, renderer, storage, counts=counts, enqueue=enqueue, batch_size=batch_size)
+    counts.layout_problems = sorted(renderer.layout_problems)
     return counts

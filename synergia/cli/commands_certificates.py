@@ -42,11 +42,13 @@ def preview(
 
     cfg = _project(project)
     try:
-        path = render_preview(cfg, output, cycle_id=cycle)
+        path, problems = render_preview(cfg, output, cycle_id=cycle)
     except (LayoutError, CertificatesConfigError) as exc:
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from None
     console.print(f"Zapisano podgląd zaświadczenia: [bold]{path.resolve()}[/bold]")
+    for problem in problems:
+        console.print(f"[yellow]Uwaga: {problem} — popraw położenie (y) w szablonie.[/yellow]")
 
 
 def list_(project: Path = ProjectOpt) -> None:

@@ -161,3 +161,26 @@ def test_long_programme_goes_overleaf_and_pages_stay_with_their_person(renderer)
     assert "Moduł 1: współpraca międzysektorowa" in back and "Moduł 9" in back and "SYN/2026/0001" in back
     assert "Piotr Krótki" not in front + back
     assert "Piotr Krótki" in text_of(pdfs[1]) and "Empatia" in text_of(pdfs[1])  # short programme on the front
+
+
+def test_overlapping_blocks_are_reported_but_the_default_layout_has_none(project, tmp_path):
+    from synergia.certificates.preview import render_preview
+
+    _, problems = render_preview(project, tmp_path / "ok.pdf")
+    assert problems == []
+    long = tuple(f"Temat numer {i} o współpracy" for i in range(1, 6))  # five items stay on the front page
+    renderer = CertificateRenderer(project)
+    renderer.render(content(programme=long, title="Bardzo długi tytuł szkolenia " * 4))
+    assert renderer.layout_problems == set()
+
+    (tmp_path / "certificate.yaml").write_text(
+        "blocks:\n"
+        "  - {type: text, y: 100, text: 'Pierwszy blok'}\n"
+        "  - {type: text, y: 101, text: 'Drugi blok na pierwszym'}\n"
+        "  - {type: qr, x: 150, y: 280, h: 40}\n",
+        encoding="utf-8",
+    )
+    bad = CertificateRenderer(project, templates_dir=tmp_path)
+    bad.render(content())
+    assert bad.layout_problems == {"bloki 1 i 2 nachodzą na siebie (blocks 1 and 2 overlap)",
+                                   "blok 3 wychodzi poza stronę (block 3 runs off the page)"}

@@ -192,3 +192,18 @@ def test_batches_and_missing_names(registry, project, store, renderer, seed):
 def test_project_without_certificates_does_nothing(registry, project, store, renderer, people):
     counts = issue_certificates(registry, project.model_copy(update={"certificates": None}), store, renderer=renderer)
     assert counts.as_dict()["issued_new"] == 0 and deliveries(registry) == []
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda p: {"events": [e.model_copy(update={"cycle": "nie-ma"}) if e.id == "rada" else e for e in p.events]}, "nie-ma"),
+    (lambda p: {"events": [e.model_copy(update={"cycle": "dt"}) if e.id == "rada" else e for e in p.events]}, "rada"),
+    (lambda p: {"certificates": p.certificates.model_copy(update={"cycles": [
+        c.model_copy(update={"events": ["dt-1", "dt-9"]}) if c.id == "dt" else c for c in p.certificates.cycles]})}, "dt-9"),
+])
+def test_inconsistent_cycles_are_refused_before_anything_is_issued(registry, project, store, renderer, people, change, message):
+    from synergia.certificates.service import CertificatesConfigError
+
+    with pytest.raises(CertificatesConfigError, match=message):
+        run(registry, project.model_copy(update=change(project)), store, renderer)
+    with registry.session() as s:
+        assert s.scalar(select(func.count()).select_from(Certificate)) == 0
