@@ -121,6 +121,7 @@ class MonthSummary:
     quarantine_new: int | None = None
     quarantine_open: int | None = None
     delivery_failures: int | None = None
+    delivery_failure_kinds: tuple[tuple[str, str, int], ...] = ()  # (mail kind, failure code, count), no addresses
     problems: tuple[str, ...] = ()
 
     @property

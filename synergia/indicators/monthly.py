@@ -9,6 +9,7 @@ address>``: a rerun for the same month finds the key and queues nothing, a
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from dataclasses import replace
 
 from sqlalchemy import func, select
@@ -57,7 +58,7 @@ def build_summary(cfg: ProjectConfig, registry: Registry, backend: SpreadsheetBa
     with registry.session() as session:
         facts = load_facts(session, cfg, manual, manual_problems)
         q_new, q_open = quarantine_counts(session, cfg, month)
-        failures = len(list_failures(session, project=cfg.slug, since=start, until=end))
+        failures = list_failures(session, project=cfg.slug, since=start, until=end)
     results = compute_all(cfg.indicators, facts, month, cfg.period.start, cfg.period.end)
     problems = list(facts.problems)
     if not cfg.indicators:
@@ -65,7 +66,9 @@ def build_summary(cfg: ProjectConfig, registry: Registry, backend: SpreadsheetBa
     return MonthSummary(
         project=cfg.slug, project_name=cfg.name, month=str(month), period_start=cfg.period.start,
         period_end=cfg.period.end, results=results, quarantine_new=q_new, quarantine_open=q_open,
-        delivery_failures=failures, problems=tuple(problems),
+        delivery_failures=len(failures),
+        delivery_failure_kinds=tuple(sorted((k, c, n) for (k, c), n in Counter((f.kind, f.code) for f in failures).items())),
+        problems=tuple(problems),
     )
 
 

@@ -119,7 +119,7 @@ def summary_html(summary: MonthSummary, chart_src: str = f"cid:{CHART_CID}") -> 
     """The e-mail body. ``chart_src`` is ``cid:...`` in mail, a data: URI or file path for previews."""
     return _env().get_template(SUMMARY_TEMPLATE).render(
         s=summary, month_label=Month.parse(summary.month).label_pl(), chart_src=chart_src, colours=STATUS_COLOURS,
-        at_risk=summary.at_risk,
+        at_risk=summary.at_risk, failures=failure_lines(summary),
     )
 
 
@@ -141,11 +141,20 @@ def summary_text(summary: MonthSummary) -> str:
     return "\n".join(lines)
 
 
+MAIL_KINDS_PL = {"certificate": "zaświadczenia", "summary": "podsumowania"}
+
+
+def failure_lines(summary: MonthSummary) -> list[str]:
+    """'zaświadczenia: 2 × smtp-550' — kinds and server codes only, never addresses."""
+    return [f"{MAIL_KINDS_PL.get(kind, kind)}: {n} × {code}" for kind, code, n in summary.delivery_failure_kinds]
+
+
 def _ops_lines(summary: MonthSummary) -> list[str]:
     return [
         f"Nowe wiersze w kwarantannie w miesiącu: {num(summary.quarantine_new) if summary.quarantine_new is not None else 'brak danych'}",
         f"Wiersze w kwarantannie na koniec miesiąca: {num(summary.quarantine_open) if summary.quarantine_open is not None else 'brak danych'}",
-        f"Nieudane doręczenia e-maili w miesiącu: {num(summary.delivery_failures) if summary.delivery_failures is not None else 'brak danych'}",
+        f"Nieudane doręczenia e-maili w miesiącu: {num(summary.delivery_failures) if summary.delivery_failures is not None else 'brak danych'}"
+        + (f" ({'; '.join(failure_lines(summary))})" if summary.delivery_failure_kinds else ""),
     ]
 
 

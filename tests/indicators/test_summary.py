@@ -1,0 +1,117 @@
+"""build_summary / enqueue_summary without Prefect: manual tab, delivery failures, e-mail keys."""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+from sqlalchemy import select
+
+from config.project import load_project
+from synergia.indicators import report
+from synergia.indicators.monthly import address_key, build_summary, default_month, enqueue_summary
+from synergia.indicators.months import Month
+from synergia.registry.db import Registry
+from synergia.registry.tables_mail import MailDelivery
+from synergia.sheets.workbook import WorkbookBackend
+
+PROJECT = """\
+slug: mini
+name: Mini
+organiser: {name: Org}
+funder: {name: NIW}
+period: {start: 2026-01-01, end: 2026-06-30}
+spreadsheet: {id: mini.xlsx}
+sources:
+  - {id: rek, kind: recruitment, worksheet: Formularz, columns: {"Imię": first_name}}
+indicators:
+  - {id: inicjatywy, name: Inicjatywy, kind: manual, target: 5, unit: inicjatywy}
+  - {id: rady, name: Nowe rady, kind: manual, target: 1, unit: rady}
+recipients:
+  coordinators:
+    - {name: A, email: koordynatorka@example.org}
+    - {name: B, email: Zastepca@Example.org}
+"""
+
+
+@pytest.fixture
+def env(tmp_path: Path):
+    (tmp_path / "p.yaml").write_text(PROJECT, encoding="utf-8")
+    cfg = load_project(tmp_path / "p.yaml")
+    wb = Workbook()
+    wb.active.title = "Formularz"
+    ws = wb.create_sheet("Wartości ręczne")
+    for row in (["Wskaźnik", "Data", "Wartość", "Opis"], ["inicjatywy", "31.03.2026", "2", ""], ["inicjatywy", "01.04.2026", "1,5", ""],
+                ["rady", "32.04.2026", "1", "literówka"], ["inicjatywy", "15.01.2026", "1", ""]):
+        ws.append(row)
+    wb.save(tmp_path / "mini.xlsx")
+    reg = Registry(f"sqlite:///{tmp_path / 'r.db'}")
+    yield cfg, reg, WorkbookBackend(tmp_path), tmp_path
+    reg.dispose()
+
+
+def _failed(session, key: str, kind: str, code: str, at: datetime) -> None:
+    session.add(MailDelivery(project="mini", kind=kind, key=key, message_id=f"<{key}@x>", recipient="x@example.org",
+                             status="failed", last_error=code, failed_at=at))
+
+
+def test_summary_counts_manual_values_and_failures_in_warsaw_month(env):
+    cfg, reg, backend, _ = env
+    with reg.session() as s:
+        _failed(s, "a", "certificate", "smtp-550", datetime(2026, 3, 31, 21, 30))  # 23:30 on 31 March in Warsaw
+        _failed(s, "b", "certificate", "smtp-550", datetime(2026, 3, 1, 9, 0))
+        _failed(s, "c", "summary", "smtp-553", datetime(2026, 3, 10, 9, 0))
+        _failed(s, "d", "certificate", "smtp-550", datetime(2026, 3, 31, 22, 30))  # already 1 April in Warsaw
+    march = build_summary(cfg, reg, backend, Month(2026, 3))
+    assert march.delivery_failures == 3
+    assert march.delivery_failure_kinds == (("certificate", "smtp-550", 2), ("summary", "smtp-553", 1))
+    assert "zaświadczenia: 2 × smtp-550" in report.summary_html(march)
+    ini = {r.id: r for r in march.results}["inicjatywy"]
+    assert (ini.month_value, ini.cumulative) == (2, 3)
+    assert march.problems == ("Wartości ręczne, wiersz 4: zła data, użyj DD.MM.RRRR",)
+    april = build_summary(cfg, reg, backend, Month(2026, 4))
+    assert (april.delivery_failures, {r.id: r.cumulative for r in april.results}) == (1, {"inicjatywy": 4.5, "rady": 0})
+    assert "@" not in report.summary_html(april) + report.summary_markdown(april) + report.summary_text(april)
+
+
+def test_missing_manual_tab_means_no_data_not_zero(env, tmp_path):
+    cfg, reg, _, base = env
+    wb = Workbook()
+    wb.active.title = "Formularz"
+    wb.save(base / "other.xlsx")
+    cfg = cfg.model_copy(update={"spreadsheet": cfg.spreadsheet.model_copy(update={"id": "other.xlsx"})})
+    s = build_summary(cfg, reg, WorkbookBackend(base), Month(2026, 3))
+    assert {r.status for r in s.results} == {"brak danych"} and {r.cumulative for r in s.results} == {None}
+    assert "Brak zakładki „Wartości ręczne”" in s.problems[0]
+
+
+def test_one_mail_per_coordinator_per_month_and_numbered_resends(env):
+    cfg, reg, backend, _ = env
+    summary = build_summary(cfg, reg, backend, Month(2026, 3))
+    assert enqueue_summary(cfg, reg, summary) == {"queued": 2, "already": 0, "recipients": 2}
+    assert enqueue_summary(cfg, reg, summary) == {"queued": 0, "already": 2, "recipients": 2}
+    assert enqueue_summary(cfg, reg, summary, resend=True)["queued"] == 2
+    assert enqueue_summary(cfg, reg, summary, resend=True)["queued"] == 2
+    with reg.session() as s:
+        keys = sorted(s.scalars(select(MailDelivery.key).where(MailDelivery.kind == "summary")))
+    a, b = address_key("koordynatorka@example.org"), address_key("zastepca@example.org")
+    assert keys == sorted(f"2026-03:{h}{suffix}" for h in (a, b) for suffix in ("", ":r1", ":r2"))
+    assert address_key(" Zastepca@Example.org") == b and not any("@" in k or "example" in k for k in keys)
+    # another month is another e-mail
+    assert enqueue_summary(cfg, reg, build_summary(cfg, reg, backend, Month(2026, 4)))["queued"] == 2
+
+
+@pytest.mark.parametrize(
+    "now,expected",
+    [
+        (datetime(2026, 4, 1, 4, 0, tzinfo=timezone.utc), "2026-03"),   # the 1st of the month: report the previous one
+        (datetime(2026, 3, 31, 22, 30, tzinfo=timezone.utc), "2026-03"),  # 00:30 on 1 April in Warsaw
+        (datetime(2026, 3, 31, 21, 30, tzinfo=timezone.utc), "2026-02"),  # still 31 March in Warsaw
+        (datetime(2027, 5, 1, 4, 0, tzinfo=timezone.utc), "2026-06"),   # finished project: its last month
+        (datetime(2025, 11, 1, 4, 0, tzinfo=timezone.utc), "2026-01"),  # not started yet: its first month
+    ],
+)
+def test_default_month(env, now, expected):
+    cfg = env[0]
+    assert str(default_month(cfg, now)) == expected
