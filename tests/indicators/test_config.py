@@ -6,26 +6,16 @@ from pathlib import Path
 import pytest
 
 from config.project import ConfigError, load_project
+from tests.indicators.helpers import mini_yaml
 
-HEAD = """\
-slug: test
-name: Test
-organiser: {name: Org}
-funder: {name: NIW}
-period: {start: 2021-07-01, end: 2021-12-31}
-spreadsheet: {id: test.xlsx}
-sources:
-  - id: rek
-    kind: recruitment
-    worksheet: Formularz
-    columns: {"Imię": first_name}
+HEAD = mini_yaml("""\
 events:
   - id: wc-1
     type: warsztat_world_cafe
     title: World Cafe
     dates: [2021-09-20]
 indicators:
-"""
+""", start="2021-07-01", end="2021-12-31")
 
 
 def write(tmp_path: Path, body: str) -> Path:
@@ -63,12 +53,12 @@ def test_valid_definitions_load(tmp_path):
 @pytest.mark.parametrize(
     "body,line,fragment",
     [
-        ("  - id: a\n    name: A\n    kind: persons\n    target: 1\n    filters: {organisation_type: NGOs}\n", 22, "nieznany typ organizacji"),
-        ("  - id: a\n    name: A\n    kind: persns\n    target: 1\n", 20, "niedozwolona wartość"),
-        ("  - id: a\n    name: A\n    kind: distinct\n    target: 1\n", 18, "distinct_of"),
-        ("  - id: a\n    name: A\n    kind: hours\n    target: 1\n    filters: {organisation_type: NGO}\n", 18, "nie obsługuje filtrów"),
-        ("  - id: a\n    name: A\n    kind: events\n    target: -3\n", 21, "greater than or equal"),
-        ("  - id: a\n    name: A\n    kind: events\n    target: 3\n    filters: {evnt_type: warsztat}\n", 22, "nieznane pole"),
+        ("  - id: a\n    name: A\n    kind: persons\n    target: 1\n    filters: {organisation_type: NGOs}\n", 19, "nieznany typ organizacji"),
+        ("  - id: a\n    name: A\n    kind: persns\n    target: 1\n", 17, "niedozwolona wartość"),
+        ("  - id: a\n    name: A\n    kind: distinct\n    target: 1\n", 15, "distinct_of"),
+        ("  - id: a\n    name: A\n    kind: hours\n    target: 1\n    filters: {organisation_type: NGO}\n", 15, "nie obsługuje filtrów"),
+        ("  - id: a\n    name: A\n    kind: events\n    target: -3\n", 18, "greater than or equal"),
+        ("  - id: a\n    name: A\n    kind: events\n    target: 3\n    filters: {evnt_type: warsztat}\n", 19, "nieznane pole"),
     ],
 )
 def test_errors_point_at_the_line(tmp_path, body, line, fragment):

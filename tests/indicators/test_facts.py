@@ -6,22 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from config.project import load_project
 from synergia.indicators.compute import compute_all
 from synergia.indicators.facts import load_facts, quarantine_counts
 from synergia.indicators.months import Month
 from synergia.registry.db import Registry
 from synergia.registry.tables import Application, Attendance, Event, Person, Quarantine
+from tests.indicators.helpers import mini_project
 
 PROJECT = """\
-slug: mini
-name: Mini
-organiser: {name: Org}
-funder: {name: NIW}
-period: {start: 2026-01-01, end: 2026-06-30}
-spreadsheet: {id: mini.xlsx}
-sources:
-  - {id: rek, kind: recruitment, worksheet: F, columns: {"Imię": first_name}}
 events:
   - {id: szk, type: szkolenie, title: S, dates: [2026-03-30, 2026-03-31, 2026-04-01], sessions: 3, hours: 18, cycle: akad, gmina: Tychy}
   - {id: wc, type: warsztat_world_cafe, title: W, dates: [2026-04-20], gmina: Bieruń}
@@ -39,9 +31,7 @@ indicators:
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def world(request, tmp_path: Path):
-    path = tmp_path / "mini.yaml"
-    path.write_text(PROJECT, encoding="utf-8")
-    cfg = load_project(path)
+    cfg = mini_project(tmp_path, PROJECT)
     url = f"sqlite:///{tmp_path / 'r.db'}" if request.param == "sqlite" else request.getfixturevalue("pg_database")
     reg = Registry(url)
     row = iter(range(1, 1000))

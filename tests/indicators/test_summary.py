@@ -8,23 +8,15 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import select
 
-from config.project import load_project
 from synergia.indicators import report
 from synergia.indicators.monthly import address_key, build_summary, default_month, enqueue_summary
 from synergia.indicators.months import Month
 from synergia.registry.db import Registry
 from synergia.registry.tables_mail import MailDelivery
 from synergia.sheets.workbook import WorkbookBackend
+from tests.indicators.helpers import mini_project
 
 PROJECT = """\
-slug: mini
-name: Mini
-organiser: {name: Org}
-funder: {name: NIW}
-period: {start: 2026-01-01, end: 2026-06-30}
-spreadsheet: {id: mini.xlsx}
-sources:
-  - {id: rek, kind: recruitment, worksheet: Formularz, columns: {"Imię": first_name}}
 indicators:
   - {id: inicjatywy, name: Inicjatywy, kind: manual, target: 5, unit: inicjatywy}
   - {id: rady, name: Nowe rady, kind: manual, target: 1, unit: rady}
@@ -37,8 +29,7 @@ recipients:
 
 @pytest.fixture
 def env(tmp_path: Path):
-    (tmp_path / "p.yaml").write_text(PROJECT, encoding="utf-8")
-    cfg = load_project(tmp_path / "p.yaml")
+    cfg = mini_project(tmp_path, PROJECT)
     wb = Workbook()
     wb.active.title = "Formularz"
     ws = wb.create_sheet("Wartości ręczne")

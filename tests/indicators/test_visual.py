@@ -53,8 +53,9 @@ def summary() -> MonthSummary:
         IndicatorConfig(id="cert", name="Zaświadczenia", kind="certificates", target=12, unit="zaświadczenia"),
     ]
     results = compute_all(inds, facts, Month(2021, 10), start, end)
-    return MonthSummary("demo", "Współpraca się opłaca", "2021-10", start, end, results, 3, 5, 1,
-                        ("Wartości ręczne, wiersz 7: zła data, użyj DD.MM.RRRR",))
+    return MonthSummary("demo", "Współpraca się opłaca", "2021-10", start, end, results, quarantine_new=3, quarantine_open=5,
+                        delivery_failures=2, delivery_failure_kinds=(("certificate", "smtp-550", 2),),
+                        problems=("Wartości ręczne, wiersz 7: zła data, użyj DD.MM.RRRR",))
 
 
 def _has_colour(pixels: np.ndarray, hex_colour: str, tolerance: int = 12) -> bool:
