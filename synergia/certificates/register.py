@@ -31,7 +31,11 @@ class RegisterError(Exception):
 
 
 def new_verification_code() -> str:
-    return secrets.token_urlsafe(CODE_BYTES)
+    """16 URL-safe characters (96 random bits); never starting with '-', which a command line would read as an option."""
+    while True:
+        code = secrets.token_urlsafe(CODE_BYTES)
+        if not code.startswith("-"):
+            return code
 
 
 def content_hash(content: dict) -> str:

@@ -56,6 +56,13 @@ def test_pdf_text_has_the_name_with_diacritics_number_and_training(renderer):
     assert "Narodowego Instytutu Wolności" in text  # funding line from the project config
 
 
+def test_project_logos_are_embedded_once_per_file(renderer):
+    pdfs = renderer.render_batch([content(), content(name="Ktoś Inny")])
+    for pdf in pdfs:
+        page = PdfReader(io.BytesIO(pdf)).pages[0]
+        assert len(page.images) == 2  # organiser + funder from config/templates/logos/
+
+
 def test_font_is_embedded_lato_subset(renderer):
     reader = PdfReader(io.BytesIO(renderer.render(content())))
     fonts = reader.pages[0]["/Resources"]["/Font"]
@@ -180,7 +187,9 @@ def test_overlapping_blocks_are_reported_but_the_default_layout_has_none(project
         "  - {type: qr, x: 150, y: 280, h: 40}\n",
         encoding="utf-8",
     )
-    bad = CertificateRenderer(project, templates_dir=tmp_path)
+    no_logos = project.model_copy(update={"organiser": project.organiser.model_copy(update={"logo": None}),
+                                          "funder": project.funder.model_copy(update={"logo": None})})
+    bad = CertificateRenderer(no_logos, templates_dir=tmp_path)
     bad.render(content())
     assert bad.layout_problems == {"bloki 1 i 2 nachodzą na siebie (blocks 1 and 2 overlap)",
                                    "blok 3 wychodzi poza stronę (block 3 runs off the page)"}
