@@ -41,6 +41,7 @@ from itertools import accumulate
 from typing import Iterable
 
 from config.indicators import IndicatorConfig
+from synergia.dedupe.normalize import fold
 from synergia.indicators.model import (
     GENDER_LABELS,
     EventFact,
@@ -68,11 +69,11 @@ class Occurrence:
 
 
 def norm(value: str | None) -> str | None:
-    """Comparison key for free text typed by people (case, spaces)."""
+    """Comparison key for free text typed by people: case, spaces, quotes and punctuation,
+    and dropped diacritics ('Fundacja „Łąka”' == 'fundacja laka') do not make a new value."""
     if value is None:
         return None
-    key = " ".join(str(value).split()).casefold()
-    return key or None
+    return fold(str(value)) or None
 
 
 def _matches(value: str | None, allowed: list[str]) -> bool:

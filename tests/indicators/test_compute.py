@@ -96,6 +96,14 @@ def test_distinct_organisations_normalised():
     assert r.gender_cumulative is None
 
 
+def test_distinct_ignores_typing_variants():
+    from synergia.indicators.compute import norm
+
+    assert norm("Fundacja „Łąka”") == norm("fundacja  LAKA") == norm('Fundacja "Łąka".')
+    assert norm("Urząd Gminy Bojszowy") != norm("Urząd Gminy Bieruń")
+    assert norm("  ") is None and norm(None) is None
+
+
 def test_distinct_event_gminas():
     r = run(ind(kind="distinct", distinct_of="event_gmina", filters={"event_type": "warsztat_world_cafe"}), OCT)
     # Tychy (Sep), Bieruń (Oct), " tychy " is Tychy again; Lędziny has no attendance yet
