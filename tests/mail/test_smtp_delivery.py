@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import io
-import ssl
 from collections import Counter
 from datetime import datetime, timedelta, timezone
 from email.header import decode_header, make_header
