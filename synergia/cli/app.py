@@ -28,3 +28,6 @@ commands_certificates.register(app)
 from synergia.cli import commands_dedupe  # noqa: E402
 
 commands_dedupe.register(app)
+from synergia.cli import commands_mail  # noqa: E402
+
+commands_mail.register(app)
