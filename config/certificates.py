@@ -40,7 +40,12 @@ class CertificatesConfig(BaseModel):
     revoke_when_ineligible: bool = Field(
         default=True,
         description="Revoke a certificate whose person no longer meets the rule (corrected attendance); "
-        "it is reinstated under the same number, as a new revision, if they meet it again.",
+        "it is reinstated under the same number if they meet it again.",
+    )
+    auto_revoke_limit: float = Field(
+        default=0.2, gt=0, le=1,
+        description="Largest share of a cycle's valid certificates revoked automatically in one run; "
+        "above it nothing is revoked (an emptied attendance sheet is not a correction).",
     )
 
     @model_validator(mode="after")

@@ -28,6 +28,10 @@ def issue_certificates(project_path: str) -> dict:
         counts.eligible, counts.not_eligible, counts.issued_new, counts.reissued, counts.reinstated, counts.unchanged,
         counts.revoked, counts.missing_name, counts.pdfs_stored, counts.mails_queued, counts.no_email,
     )
+    if counts.revocations_held:
+        logger.warning(
+            "Wstrzymano unieważnienie %d zaświadczeń: zbyt wiele naraz (pusta lub błędna lista obecności?). "
+            "Sprawdź listy; unieważniaj ręcznie: synergia certificates revoke.", counts.revocations_held)
     for problem in counts.layout_problems:
         logger.warning("Szablon zaświadczenia: %s — sprawdź `synergia certificates preview`.", problem)
     if settings.storage_backend == "local":

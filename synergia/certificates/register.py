@@ -128,8 +128,13 @@ class CertificateRegister:
             return Issued(cert.id, cert.number, 1, "new")
         if cert.status == "revoked" and cert.revoked_by != "auto":
             return Issued(cert.id, cert.number, cert.revision, "kept_revoked")
-        if cert.status == "valid" and self.current_hash.get(cert.id) == content_hash(content):
+        same = self.current_hash.get(cert.id) == content_hash(content)
+        if cert.status == "valid" and same:
             return Issued(cert.id, cert.number, cert.revision, "unchanged")
+        if same:  # auto-revoked, eligible again, same content: the PDF they hold is valid again (no new mail)
+            cert.status, cert.revoked_at, cert.revoke_reason, cert.revoked_by = "valid", None, None, None
+            cert.updated_at = now
+            return Issued(cert.id, cert.number, cert.revision, "reinstated")
         outcome = "reinstated" if cert.status == "revoked" else "reissued"
         cert.revision += 1
         cert.status, cert.revoked_at, cert.revoke_reason, cert.revoked_by = "valid", None, None, None
@@ -138,15 +143,23 @@ class CertificateRegister:
         self.session.flush()
         return Issued(cert.id, cert.number, cert.revision, outcome)
 
-    def revoke_ineligible(self, cycle: str, still_eligible: set[int], keep: set[int]) -> list[str]:
-        """Auto-revoke valid certificates of ``cycle`` whose person is neither eligible nor in ``keep``."""
-        revoked = []
-        for (person_id, c), cert in sorted(self.by_key.items()):
-            if c != cycle or cert.status != "valid" or person_id in still_eligible or person_id in keep:
-                continue
+    def revoke_ineligible(self, cycle: str, still_eligible: set[int], keep: set[int],
+                          limit_share: float = 1.0) -> tuple[list[str], int]:
+        """Auto-revoke valid certificates of ``cycle`` whose person is neither eligible nor in ``keep``.
+
+        If more than ``limit_share`` of the cycle's valid certificates would go
+        at once, nothing is revoked: that looks like a broken or emptied
+        attendance sheet, not corrections. Returns (revoked numbers, held back count).
+        """
+        valid = [(pid, cert) for (pid, c), cert in sorted(self.by_key.items()) if c == cycle and cert.status == "valid"]
+        doomed = [cert for pid, cert in valid if pid not in still_eligible and pid not in keep]
+        if not doomed:
+            return [], 0
+        if len(doomed) > max(1, limit_share * len(valid)):
+            return [], len(doomed)
+        for cert in doomed:
             revoke(cert, reason="nie spełnia już reguły ukończenia (korekta danych)", by="auto")
-            revoked.append(cert.number)
-        return revoked
+        return [cert.number for cert in doomed], 0
 
 
 def revoke(cert: Certificate, *, reason: str, by: str = "staff") -> None:

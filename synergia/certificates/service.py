@@ -50,6 +50,7 @@ class IssueCounts:
     reinstated: int = 0
     unchanged: int = 0
     revoked: int = 0
+    revocations_held: int = 0  # too many at once (emptied sheet?): nothing revoked, coordinators should look
     kept_revoked: int = 0
     pdfs_stored: int = 0
     mails_queued: int = 0
@@ -232,7 +233,10 @@ def register_phase(session: Session, project, *, issue_date: date, counts: Issue
                    "unchanged": "unchanged", "kept_revoked": "kept_revoked"}[issued.outcome]
             cycle_counts[key] += 1
         if certs.revoke_when_ineligible:
-            cycle_counts["revoked"] += len(register.revoke_ineligible(spec.id, set(eligible), keep=unnamed))
+            revoked, held = register.revoke_ineligible(spec.id, set(eligible), keep=unnamed,
+                                                       limit_share=certs.auto_revoke_limit)
+            cycle_counts["revoked"] += len(revoked)
+            cycle_counts["revocations_held"] += held
         counts.per_cycle[spec.id] = dict(cycle_counts)
         for k, v in cycle_counts.items():
             setattr(counts, k, getattr(counts, k) + v)

@@ -7,7 +7,7 @@ import uuid
 from datetime import date
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from synergia.certificates.register import CertificateRegister, RegisterError, revoke_number, verify
 from synergia.registry.db import Registry
@@ -92,18 +92,38 @@ def test_verification_codes_are_random_and_long_enough(registry):
 
 
 def test_auto_revoked_certificate_is_reinstated_under_its_number_but_staff_revocation_sticks(registry):
-    a, b = persons(registry, 2)
-    issue(registry, [a, b])
+    a, b, c = persons(registry, 3)
+    issue(registry, [a, b, c])
     with registry.session() as s:
         reg = CertificateRegister(s, project="cert-test", number_format=FMT, prefix="SYN", issue_date=date(2026, 3, 2))
-        assert reg.revoke_ineligible("dt", still_eligible={b}, keep=set()) == ["SYN/2026/0001"]
+        assert reg.revoke_ineligible("dt", still_eligible={b, c}, keep=set()) == (["SYN/2026/0001"], 0)
         revoke_number(s, project="cert-test", number="SYN/2026/0002", reason="rezygnacja")
     with registry.session() as s:
-        code_r1 = s.scalars(select(CertificateRevision.verification_code).where(CertificateRevision.revision == 1)).first()
-        assert verify(s, code_r1).status == "revoked"
-    back = issue(registry, [a, b])
+        code_a = s.scalars(select(CertificateRevision.verification_code).join(Certificate)
+                           .where(Certificate.person_id == a)).one()
+        assert verify(s, code_a).status == "revoked"
+    back = issue(registry, [a, b])  # same content: the printout they hold is valid again, no new revision
     assert [(i.number, i.revision, i.outcome) for i in back] == [
-        ("SYN/2026/0001", 2, "reinstated"), ("SYN/2026/0002", 1, "kept_revoked")]
+        ("SYN/2026/0001", 1, "reinstated"), ("SYN/2026/0002", 1, "kept_revoked")]
+    with registry.session() as s:
+        assert verify(s, code_a).status == "valid"
+        reg = CertificateRegister(s, project="cert-test", number_format=FMT, prefix="SYN", issue_date=date(2026, 3, 3))
+        reg.revoke_ineligible("dt", still_eligible={b, c}, keep=set())
+    changed = issue(registry, [a], content={"name": "Osoba poprawiona"})[0]
+    assert (changed.number, changed.revision, changed.outcome) == ("SYN/2026/0001", 2, "reinstated")
+
+
+def test_mass_auto_revocation_is_held_back(registry):
+    ids = persons(registry, 10)
+    issue(registry, ids)
+    with registry.session() as s:
+        reg = CertificateRegister(s, project="cert-test", number_format=FMT, prefix="SYN", issue_date=date(2026, 3, 2))
+        assert reg.revoke_ineligible("dt", still_eligible=set(ids[3:]), keep=set(), limit_share=0.2) == ([], 3)
+        assert reg.revoke_ineligible("dt", still_eligible=set(ids[2:]), keep={ids[0]}, limit_share=0.2) == (
+            [reg.by_key[(ids[1], "dt")].number], 0)
+        assert reg.revoke_ineligible("other-cycle", still_eligible=set(), keep=set()) == ([], 0)
+    with registry.session() as s:
+        assert s.scalar(select(func.count()).where(Certificate.status == "revoked")) == 1
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

@@ -128,11 +128,25 @@ def test_person_who_no_longer_qualifies_is_revoked_and_reinstated_when_they_do_a
         assert (cert.status, cert.revoked_by) == ("revoked", "auto")
     seed.attend(people["ewa"], "rada", [1])
     counts = run(registry, project, store, renderer)
-    assert counts.reinstated == 1
+    assert (counts.reinstated, counts.pdfs_stored, counts.mails_queued) == (1, 0, 0)  # same certificate, valid again
     with registry.session() as s:
         cert = s.scalars(select(Certificate).where(Certificate.person_id == people["ewa"])).one()
-        assert (cert.status, cert.revision, cert.number) == ("valid", 2, "SYN/2026/0003")
+        assert (cert.status, cert.revision, cert.number) == ("valid", 1, "SYN/2026/0003")
         assert s.scalar(select(func.max(Certificate.seq))) == 3  # no number spent on the reinstatement
+
+
+def test_emptied_attendance_list_does_not_revoke_everyone(registry, project, store, renderer, people, seed):
+    from synergia.registry.tables import Application
+
+    run(registry, project, store, renderer)
+    with registry.session() as s:  # the whole dt-1 list vanished from the sheet
+        for app in s.scalars(select(Application).where(Application.kind == "attendance", Application.source_id == "obecnosc")):
+            if app.person_id != people["ewa"]:
+                app.active = False
+    counts = run(registry, project, store, renderer)
+    assert (counts.revoked, counts.revocations_held) == (0, 2)
+    with registry.session() as s:
+        assert s.scalar(select(func.count()).where(Certificate.status == "revoked")) == 0
 
 
 class Boom(Exception):
