@@ -1,7 +1,7 @@
 """Candidate pairs from several blocking keys (never an all-pairs pass).
 
 Each key catches a different kind of duplicate: identifiers and contacts catch
-name changes and typos in names, the birth date catches a new
+name changes and typos in names, the birth date with an initial catches a new
 contact with typos in the names, the name with a place (postcode, town,
 organisation) and the address keys feed the staff review (a name alone never
 merges, so no looser name keys). Oversized blocks (a placeholder e-mail
@@ -36,8 +36,15 @@ def blocking_keys(r: NormRecord) -> Iterable[str]:
             yield name + r.city
         if r.org:
             yield name + r.org
-    if r.dob:  # a birth date alone is selective (a placeholder date makes an oversized block)
-        yield "b" + r.dob
+    if r.dob:  # birth date + an initial: survives a typo in either name
+        if r.fn:
+            yield f"b{r.dob}|{r.fn[0]}"
+        if r.ln:
+            yield f"B{r.dob}|{r.ln[0]}"
+        if r.postal:
+            yield f"P{r.dob}|{r.postal}"
+        if r.other_id:
+            yield f"O{r.dob}|{r.other_id[:3]}"
     if r.postal and ln and r.street:
         yield f"a{r.postal}|{r.street[:4]}|{ln[:2]}"
 

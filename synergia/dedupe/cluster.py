@@ -71,7 +71,7 @@ class _Groups:
     def __init__(self, records: Sequence[NormRecord], cannot: Mapping[int, set[int]]):
         self.records = records
         self.parent = list(range(len(records)))
-        self.members: dict[int, list[int]] = {i: [i] for i in range(len(records))}
+        self.members: dict[int, list[int]] = {}
         self.cannot = cannot
 
     def find(self, i: int) -> int:
@@ -81,8 +81,11 @@ class _Groups:
             i = p[i]
         return i
 
+    def group(self, root: int) -> list[int]:
+        return self.members.get(root) or [root]
+
     def conflict(self, ra: int, rb: int, check_veto: bool) -> bool:
-        ma, mb = self.members[ra], self.members[rb]
+        ma, mb = self.group(ra), self.group(rb)
         for x in ma:
             for y in self.cannot.get(x, ()):
                 if self.find(y) == rb:
@@ -101,10 +104,12 @@ class _Groups:
             return True
         if self.conflict(ra, rb, check_veto):
             return False
-        if len(self.members[ra]) < len(self.members[rb]):
-            ra, rb = rb, ra
+        ma, mb = self.group(ra), self.group(rb)
+        if len(ma) < len(mb):
+            ra, rb, ma, mb = rb, ra, mb, ma
         self.parent[rb] = ra
-        self.members[ra].extend(self.members.pop(rb))
+        self.members.pop(rb, None)
+        self.members[ra] = ma + mb
         return True
 
 
@@ -121,10 +126,8 @@ def _accept(g: _Groups, records: Sequence[NormRecord], edge: tuple, merges: list
 def _fits_several(g: _Groups, x: int, ys: set[int]) -> bool:
     """Does ``x`` link by contact to two groups that cannot be one person?"""
     own = g.find(x)
-    roots = sorted({g.find(y) for y in ys} - {own})
-    if not roots:
-        return False
-    if len(roots) == 1:
+    roots = list({g.find(y) for y in ys} - {own})
+    if len(roots) < 2:
         return False
     for k, ra in enumerate(roots):
         for rb in roots[k + 1:]:
@@ -142,25 +145,20 @@ def _contacts(r: NormRecord) -> set[str]:
     return out
 
 
-def _namesake_household(g: _Groups, records: Sequence[NormRecord], by_name: Mapping[str, list[int]],
-                        contacts: dict[int, set[str]], i: int, j: int) -> bool:
+def _namesake_household(g: _Groups, records: Sequence[NormRecord], by_contact: Mapping[str, list[int]],
+                        i: int, j: int) -> bool:
     """Does another person with this name use the very contact that links
     ``i`` and ``j`` (a father and son sharing a phone)? Then it proves nothing."""
-
-    def of(k: int) -> set[str]:
-        c = contacts.get(k)
-        if c is None:
-            c = contacts[k] = _contacts(records[k])
-        return c
-
-    shared = of(i) & of(j)
+    ri, rj = records[i], records[j]
+    shared = _contacts(ri) & _contacts(rj)
     if not shared:
         return False
+    names = {ri.name_key, rj.name_key} - {""}
     ra, rb = g.find(i), g.find(j)
     seen: set[int] = set()
-    for key in {records[i].name_key, records[j].name_key} - {""}:
-        for k in by_name.get(key, ()):
-            if k == i or k == j or not (of(k) & shared):
+    for contact in shared:
+        for k in by_contact.get(contact, ()):
+            if k == i or k == j or records[k].name_key not in names:
                 continue
             rk = g.find(k)
             if rk in (ra, rb) or rk in seen:
@@ -240,14 +238,14 @@ def cluster_records(
         neighbours[i].add(j)
         neighbours[j].add(i)
     ambiguous = {x for x, ys in neighbours.items() if _fits_several(g, x, ys)}
-    by_name: dict[str, list[int]] = defaultdict(list)
-    contacts: dict[int, set[str]] = {}
+    by_contact: dict[str, list[int]] = defaultdict(list)
     for r in records:
         if r.name_key and (r.email or r.phone):
-            by_name[r.name_key].append(r.idx)
+            for c in _contacts(r):
+                by_contact[c].append(r.idx)
     for edge in contact:
         i, j = edge[3], edge[4]
-        if i in ambiguous or j in ambiguous or _namesake_household(g, records, by_name, contacts, i, j):
+        if i in ambiguous or j in ambiguous or _namesake_household(g, records, by_contact, i, j):
             if g.find(i) != g.find(j):
                 review.append(Link(*pair_key(records[i].rid, records[j].rid), -edge[0], R_AMBIGUOUS))
             continue

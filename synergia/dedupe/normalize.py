@@ -21,6 +21,7 @@ from synergia.dedupe.names import KNOWN, canonical_first_name, name_gender
 
 _EXTRA = str.maketrans({"ł": "l", "Ł": "l", "ø": "o", "đ": "d", "ß": "ss", "æ": "ae", "œ": "oe"})
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
+_NON_DIGIT = re.compile(r"\D+")
 _SURNAME_SUFFIXES = (("dzki", "dzk"), ("dzka", "dzk"), ("cki", "ck"), ("cka", "ck"), ("ski", "sk"), ("ska", "sk"))
 _STREET_PREFIX = re.compile(r"^(ul|ulica|al|aleja|aleje|os|osiedle|pl|plac|rondo)\b\.?\s*")
 
@@ -132,7 +133,7 @@ def pesel_facts(value: str) -> tuple[str | None, str | None, str | None, str | N
     rules as ``stdnum.pl.pesel``, inlined because this runs per record).
     A value that is not a valid PESEL is kept as ``other id``: equal values
     are evidence, different ones are not a veto (could be a typo)."""
-    digits = "".join(c for c in value if c.isdigit())
+    digits = _NON_DIGIT.sub("", value)
     if not digits:
         return None, None, None, None
     if len(digits) == 11:
@@ -206,7 +207,7 @@ def _text(raw: Mapping[str, Any], key: str) -> str:
     v = raw.get(key)
     if not v:
         return ""
-    s = str(v).strip()
+    s = v.strip() if type(v) is str else str(v).strip()
     return "" if len(s) <= 4 and s.lower() in _PLACEHOLDERS else s
 
 
@@ -251,7 +252,7 @@ def normalize_record(raw: Mapping[str, Any], idx: int = 0, rid: Any = None) -> N
         dob=dob,
         email=normalize_email(email) if email else None,
         phone=normalize_phone(phone) if phone else None,
-        postal=("".join(c for c in postal if c.isdigit()) or None) if postal else None,
+        postal=(_NON_DIGIT.sub("", postal) or None) if postal else None,
         street=_street(_text(raw, "street")),
         city=fold(_text(raw, "city")),
         org=fold(_text(raw, "organisation")),
