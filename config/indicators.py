@@ -51,7 +51,7 @@ _EVENT_FILTERS = ("event_type", "event", "cycle")
 #: Filters each kind understands (anything else is a configuration mistake).
 _ALLOWED_FILTERS: dict[str, tuple[str, ...]] = {
     "persons": _PERSON_FILTERS + _EVENT_FILTERS,
-    "distinct": _PERSON_FILTERS + _EVENT_FILTERS + ("min_participants",),
+    "distinct": _PERSON_FILTERS + _EVENT_FILTERS,  # distinct_of: event_gmina -> as "events"
     "events": _EVENT_FILTERS + ("gmina", "min_participants"),
     "hours": _EVENT_FILTERS,
     "manual": (),
@@ -127,7 +127,7 @@ class IndicatorConfig(BaseModel):
             )
         if self.kind != "distinct" and self.distinct_of is not None:
             raise ValueError(f"distinct_of ma sens tylko dla kind: distinct (wskaźnik '{self.id}') (distinct_of only for distinct)")
-        allowed = _ALLOWED_FILTERS[self.kind]
+        allowed = _ALLOWED_FILTERS["events" if self.distinct_of == "event_gmina" else self.kind]
         bad = [f for f in self.filters.used() if f not in allowed]
         if bad:
             raise ValueError(

@@ -58,6 +58,8 @@ def test_valid_definitions_load(tmp_path):
         ("  - id: a\n    name: A\n    kind: distinct\n    target: 1\n", 15, "distinct_of"),
         ("  - id: a\n    name: A\n    kind: hours\n    target: 1\n    filters: {organisation_type: NGO}\n", 15, "nie obsługuje filtrów"),
         ("  - id: a\n    name: A\n    kind: events\n    target: -3\n", 18, "greater than or equal"),
+        ("  - id: a\n    name: A\n    kind: distinct\n    distinct_of: event_gmina\n    target: 3\n"
+         "    filters: {organisation_type: NGO}\n", 15, "nie obsługuje filtrów"),
         ("  - id: a\n    name: A\n    kind: events\n    target: 3\n    filters: {evnt_type: warsztat}\n", 19, "nieznane pole"),
     ],
 )
