@@ -400,10 +400,8 @@ class _Run:
             self.mark(delivery_id, status="failed", last_error="invalid-message", failed_at=self.clock())
             self.report.failed += 1
             return True
-        if status == "sending":
-            self.report.recovered += 1
-            log.warning("delivery %s was left in 'sending' by a crashed run; sending it once more (same Message-ID)", delivery_id)
         tries = 0
+        handed_over = False
         while True:
             try:
                 conn = self.connection()
@@ -414,8 +412,14 @@ class _Run:
                 connect_failed = False
                 self.pace()
                 attempts += 1
+                recovering = status == "sending" and not handed_over
+                handed_over = True
+                if recovering:
+                    self.report.recovered += 1
+                    log.warning("delivery %s was left in 'sending' by a crashed run; sending it once more (same Message-ID)",
+                                delivery_id)
                 self.mark(delivery_id, status="sending", sending_at=self.clock(), attempts=attempts,
-                          recoveries=MailDelivery.recoveries + (1 if status == "sending" and tries == 0 else 0))
+                          recoveries=MailDelivery.recoveries + (1 if recovering else 0))
                 self.last_handoff = time.monotonic()
                 try:
                     conn.send(envelope)
