@@ -295,6 +295,12 @@ class CertificateRenderer:
         return pdf
 
     def _page(self, pdf: FPDF, c: CertificateContent) -> None:
+        try:
+            self._draw(pdf, c)
+        except TemplateError as exc:  # e.g. a misspelt variable: names the variable, never a value
+            raise LayoutError(f"Szablon zaświadczenia: błąd w tekście bloku (template text error): {exc}") from None
+
+    def _draw(self, pdf: FPDF, c: CertificateContent) -> None:
         pdf.add_page()
         ctx = self.context(c)
         margin = self.layout.page.margin

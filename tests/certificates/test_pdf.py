@@ -150,6 +150,15 @@ def test_broken_layout_is_reported_in_polish(project, tmp_path, yaml_text, messa
         CertificateRenderer(project, templates_dir=tmp_path)
 
 
+def test_unknown_variable_in_a_block_is_a_layout_error(project, tmp_path):
+    (tmp_path / "certificate.yaml").write_text("blocks:\n  - {text: 'Dla {{ imie_nazwisko }}'}\n", encoding="utf-8")
+    no_logos = project.model_copy(update={"organiser": project.organiser.model_copy(update={"logo": None}),
+                                          "funder": project.funder.model_copy(update={"logo": None})})
+    with pytest.raises(LayoutError, match="imie_nazwisko") as info:
+        CertificateRenderer(no_logos, templates_dir=tmp_path).render(content())
+    assert "Łucja" not in str(info.value)
+
+
 def test_missing_logo_file_is_reported(project, tmp_path):
     (tmp_path / "certificate.yaml").write_text("blocks:\n  - {text: x}\n", encoding="utf-8")
     proj = project.model_copy(update={"organiser": project.organiser.model_copy(update={"logo": "nie-ma.png"})})
