@@ -7,6 +7,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from synergia.cli.app import app
+app_cli = app
 from synergia.dedupe.metrics import pairwise_scores
 from synergia.dedupe.synthetic import FIELDS, generate_records
 
@@ -68,3 +69,41 @@ def test_help_teaches_with_an_example() -> None:
     res = runner.invoke(app, ["dedupe", "--help"])
     assert res.exit_code == 0
     assert "synergia dedupe zgloszenia.csv --output osoby.csv --explain" in res.output
+
+
+def test_unmerge_command_splits_a_person_in_the_registry(synergia_env: Path) -> None:
+    import random
+    from datetime import date
+
+    from sqlalchemy import select
+
+    from config.settings import PROJECTS_DIR
+    from synergia import runtime
+    from synergia.dedupe.store import run_dedupe
+    from synergia.dedupe.synthetic import make_pesel
+    from synergia.registry.tables import Application, Person
+
+    slug = "demo"
+    p = make_pesel(date(1975, 5, 5), True, random.Random(3))
+    with runtime.registry(migrate=True).session() as s:
+        ids = []
+        for row, data in enumerate([{"first_name": "Ewa", "last_name": "Lis", "pesel": p},
+                                    {"first_name": "Ewka", "last_name": "Lis", "pesel": p}], start=2):
+            app = Application(project=slug, source_id="r", spreadsheet="wb.xlsx", worksheet="F", row_number=row,
+                              kind="recruitment", content_hash=str(row), data=data, person=Person(project=slug))
+            s.add(app)
+            s.flush()
+            ids.append(app.id)
+        run_dedupe(s, slug)
+    with runtime.registry().session() as s:
+        survivor = s.scalar(select(Application.person_id).where(Application.id == ids[0]))
+        assert s.scalar(select(Application.person_id).where(Application.id == ids[1])) == survivor
+    res = runner.invoke(app_cli, ["unmerge", "--project", str(PROJECTS_DIR / "demo.yaml"), "--person", str(survivor),
+                                  "--applications", str(ids[1])])
+    assert res.exit_code == 0, res.output
+    with runtime.registry().session() as s:
+        moved = s.scalar(select(Application.person_id).where(Application.id == ids[1]))
+    assert moved != survivor and f"osoby [bold]{moved}" not in res.output and str(moved) in res.output
+    bad = runner.invoke(app_cli, ["unmerge", "--project", str(PROJECTS_DIR / "demo.yaml"), "--person", str(survivor),
+                                  "--applications", "999999"])
+    assert bad.exit_code == 1 and "nie należą do osoby" in bad.output
