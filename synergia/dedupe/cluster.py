@@ -252,10 +252,11 @@ def cluster_records(
         _accept(g, records, edge, merges, review)
 
     # final clusters, deterministic order
-    by_root: dict[int, list[Any]] = defaultdict(list)
-    for r in records:
-        by_root[g.find(r.idx)].append(r.rid)
-    clusters = sorted((sorted(m, key=_rid_key) for m in by_root.values()), key=lambda m: _rid_key(m[0]))
+    by_root: dict[int, list[int]] = defaultdict(list)
+    find = g.find
+    for i in sorted(range(len(records)), key=keys.__getitem__):  # members come out sorted by record id
+        by_root[find(i)].append(i)
+    clusters = [[records[i].rid for i in m] for m in sorted(by_root.values(), key=lambda m: keys[m[0]])]
 
     # one review pair per pair of clusters, strongest first, skipping decided pairs
     decided = {pair_key(a, b) for a, b in cannot_link}
