@@ -24,9 +24,10 @@ def issue_certificates(project_path: str) -> dict:
     counts = run_certification(runtime.registry(settings), project, get_storage(settings))
     logger.info(
         "Zaświadczenia: uprawnionych %d, poniżej progu %d, nowych %d, poprawionych %d, przywróconych %d, "
-        "bez zmian %d, unieważnionych %d, bez imienia i nazwiska %d; zapisano PDF %d, e-maili w kolejce %d, bez adresu %d.",
+        "bez zmian %d, unieważnionych %d, bez imienia i nazwiska %d; zapisano PDF %d, e-maili w kolejce %d "
+        "(w tym z opóźnieniem %d), czeka na adres e-mail %d.",
         counts.eligible, counts.not_eligible, counts.issued_new, counts.reissued, counts.reinstated, counts.unchanged,
-        counts.revoked, counts.missing_name, counts.pdfs_stored, counts.mails_queued, counts.no_email,
+        counts.revoked, counts.missing_name, counts.pdfs_stored, counts.mails_queued, counts.mails_late, counts.no_email,
     )
     if counts.revocations_held:
         logger.warning(

@@ -10,6 +10,8 @@ Two phases, each crash-safe on its own:
    transaction that records the storage URI. A crash between the storage put
    and the commit only means the PDF is rendered and overwritten again on the
    next run; the mail register's idempotent key keeps it to one e-mail.
+3. *Late mail*: a stored certificate whose person had no usable address is
+   queued (from the stored PDF) as soon as the registry has one.
 """
 from __future__ import annotations
 
@@ -54,7 +56,8 @@ class IssueCounts:
     kept_revoked: int = 0
     pdfs_stored: int = 0
     mails_queued: int = 0
-    no_email: int = 0
+    no_email: int = 0  # current certificates still waiting for a usable e-mail address
+    mails_late: int = 0  # of mails_queued: certificates stored earlier whose person now has an address
     per_cycle: dict[str, dict[str, int]] = field(default_factory=dict)
     layout_problems: list[str] = field(default_factory=list)  # overlapping blocks seen while rendering (no personal data)
 
@@ -320,18 +323,53 @@ def render_phase(
                     continue  # a concurrent run finished it
                 rev.storage_uri = uri
                 counts.pdfs_stored += 1
-                email = rev.data.get("email")
-                if not email:
-                    counts.no_email += 1
-                    continue
-                try:
-                    message = certificate_message(project, content, email, pdf)
-                except ValueError:  # address the mail layer refuses; never echo it
-                    counts.no_email += 1
-                    continue
-                enqueue(session, project=project.slug, kind=MAIL_KIND,
-                        key=f"{content.number}#r{content.revision}", message=message)
-                counts.mails_queued += 1
+                _mail(session, project, rev, content, rev.data.get("email"), pdf, counts, enqueue)
+
+
+def _mail(session: Session, project, rev: CertificateRevision, content: CertificateContent,  # noqa: ANN001
+          email: str | None, pdf: bytes, counts: IssueCounts, enqueue: Enqueue) -> None:
+    """Queue the certificate's e-mail, or mark the revision as waiting for an address."""
+    message = None
+    if email:
+        try:
+            message = certificate_message(project, content, email, pdf)
+        except ValueError:  # an address the mail layer refuses; never echo it
+            message = None
+    if message is None:
+        rev.data = {**rev.data, "mail": "no_address"}
+        counts.no_email += 1
+        return
+    enqueue(session, project=project.slug, kind=MAIL_KIND, key=f"{content.number}#r{content.revision}", message=message)
+    rev.data = {**rev.data, "mail": "queued", "email": email}
+    counts.mails_queued += 1
+
+
+def late_mail_phase(sessions: Callable, project, storage: Storage, *, counts: IssueCounts,  # noqa: ANN001
+                    enqueue: Enqueue | None = None) -> None:
+    """Certificates stored while their person had no usable e-mail: queue them once an address appears."""
+    if enqueue is None:
+        from synergia.mail.deliveries import enqueue
+    with sessions() as session:
+        rows = session.execute(
+            select(CertificateRevision, Certificate.person_id)
+            .join(Certificate, Certificate.id == CertificateRevision.certificate_id)
+            .where(Certificate.project == project.slug, Certificate.status == "valid",
+                   CertificateRevision.revision == Certificate.revision, CertificateRevision.storage_uri.is_not(None))
+        ).all()
+        waiting = [(rev.id, pid) for rev, pid in rows if rev.data.get("mail") == "no_address"]
+        if not waiting:
+            return
+        details = person_details(session, [pid for _, pid in waiting])
+        for rev_id, pid in waiting:
+            email = details.get(pid, {}).get("email")
+            rev = session.get(CertificateRevision, rev_id)
+            if not email:
+                counts.no_email += 1
+                continue
+            content = content_for(project, rev.certificate, rev)
+            before = counts.mails_queued
+            _mail(session, project, rev, content, email, storage.get(rev.storage_uri), counts, enqueue)
+            counts.mails_late += counts.mails_queued - before
 
 
 def issue_certificates(
@@ -346,6 +384,7 @@ def issue_certificates(
     issue_date = issue_date or today_in(project.timezone)
     with registry.session() as session:
         register_phase(session, project, issue_date=issue_date, counts=counts)
+    late_mail_phase(registry.session, project, storage, counts=counts, enqueue=enqueue)  # before: sees earlier runs only
     render_phase(registry.session, project, renderer, storage, counts=counts, enqueue=enqueue, batch_size=batch_size)
     counts.layout_problems = sorted(renderer.layout_problems)
     return counts

@@ -221,3 +221,23 @@ def test_inconsistent_cycles_are_refused_before_anything_is_issued(registry, pro
         run(registry, project.model_copy(update=change(project)), store, renderer)
     with registry.session() as s:
         assert s.scalar(select(func.count()).select_from(Certificate)) == 0
+
+
+def test_certificate_waits_for_an_address_and_is_mailed_once_one_appears(registry, project, store, renderer, people):
+    from synergia.registry.tables import Application
+
+    first = run(registry, project, store, renderer)
+    assert first.no_email == 1  # Ewa has no e-mail
+    assert run(registry, project, store, renderer).no_email == 1  # still waiting, nothing queued
+    assert len(deliveries(registry)) == 2
+    with registry.session() as s:  # staff add her address in the form sheet
+        app = s.scalars(select(Application).where(Application.person_id == people["ewa"],
+                                                  Application.kind == "recruitment")).one()
+        app.data = {**app.data, "email": "ewa.nowak@example.org"}
+    late = run(registry, project, store, renderer)
+    assert (late.pdfs_stored, late.mails_queued, late.mails_late, late.no_email) == (0, 1, 1, 0)
+    mail = deliveries(registry)[-1]
+    assert mail.recipient == "ewa.nowak@example.org" and mail.key == "SYN/2026/0003#r1"
+    assert "Ewa Nowak" in pdf_text(mail.parts[0].content)
+    again = run(registry, project, store, renderer)
+    assert (again.mails_queued, again.no_email) == (0, 0) and len(deliveries(registry)) == 3
