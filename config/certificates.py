@@ -56,8 +56,9 @@ class CertificatesConfig(BaseModel):
             raise ValueError(
                 f"number_format może używać tylko {{prefix}}, {{year}}, {{seq}} (number_format may use only these): {exc}"
             ) from None
-        if "{seq" not in self.number_format:
-            raise ValueError("number_format musi zawierać {seq} (number_format needs {seq})")
+        if "{seq" not in self.number_format or "{year" not in self.number_format:
+            # numbering restarts every year: without {year} the 2027 numbers would repeat the 2026 ones
+            raise ValueError("number_format musi zawierać {year} i {seq} (number_format needs {year} and {seq})")
         if "{code}" not in self.verification_url:
             raise ValueError("verification_url musi zawierać {code} (verification_url needs {code})")
         ids = [c.id for c in self.cycles]
