@@ -32,8 +32,8 @@ causes a duplicate.
 Cost: one commit per message - a row's "sent" is committed together with the
 next row's "sending" (still before that next hand-over), or on its own before
 any wait (pacing, reconnect, end of run). On SQLite that commit does not
-fsync (see ``_run_database``). MIME bytes are prepared a few messages ahead
-in a helper thread.
+fsync (see ``_run_database``). SMTP sockets run with TCP_NODELAY (see
+``transports._no_delay``).
 
 Daily cap: messages accepted since local midnight (project time zone) count
 against ``daily_cap``; what does not fit stays pending for the next run.
@@ -44,7 +44,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -384,7 +383,7 @@ class _Run:
 
     # -- one delivery
     def prepare(self, item: _Pending) -> Envelope | None:
-        """MIME bytes of a delivery (run ahead in a helper thread: it overlaps commits and SMTP waits)."""
+        """MIME bytes of a delivery, built before its "sending" commit so nothing slow sits in between."""
         if item.message is None:
             return None
         return Envelope.of(build_mime(item.message, message_id=item.message_id, sender=self.sender,
@@ -462,7 +461,6 @@ class _Run:
 
 
 LOAD_CHUNK = 50
-PREPARE_AHEAD = 4
 
 
 def send_pending(
@@ -510,17 +508,12 @@ def send_pending(
             ids = list(s.scalars(select(MailDelivery.id).where(*due).order_by(
                 (MailDelivery.status != "sending"), MailDelivery.id).limit(budget))) if budget else []
         report.picked = len(ids)
-        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mail-mime")
         try:
             loaded: dict[int, _Pending] = {}
-            ahead: dict[int, Future] = {}
             for index, delivery_id in enumerate(ids):
                 if delivery_id not in loaded:
                     loaded = run.load(ids[index:index + LOAD_CHUNK])
-                for next_id in ids[index:index + PREPARE_AHEAD]:
-                    if next_id in loaded and next_id not in ahead:
-                        ahead[next_id] = pool.submit(run.prepare, loaded[next_id])
-                envelope = ahead.pop(delivery_id).result()
+                envelope = run.prepare(loaded[delivery_id])
                 if not run.deliver(delivery_id, loaded[delivery_id], envelope):
                     rest = ids[index + 1:]
                     if rest:  # the server is unreachable: let the untried ones wait as well
@@ -534,7 +527,6 @@ def send_pending(
                     break
             run.flush()
         finally:
-            pool.shutdown(wait=True, cancel_futures=True)
             run.close()
         with db.session() as s:
             report.still_pending = s.scalar(select(func.count()).select_from(MailDelivery).where(*_due(project, clock()))) or 0

@@ -259,7 +259,24 @@ class SmtpTransport:
             err = _classify(exc, stage="connect")
             _SmtpConnection(client, self.sender).close()
             raise err from None
+        _no_delay(client.smtp)
         return _SmtpConnection(client, self.sender)
+
+
+def _no_delay(smtp: smtplib.SMTP) -> None:
+    """Disable Nagle on a connection that carries many messages.
+
+    SMTP is request/response: the last small segment of a message (the final
+    ``.``) otherwise waits for the ACK the server delays by ~40 ms, so a TLS
+    connection kept for a batch would manage ~20 messages/s (measured against
+    aiosmtpd: 44 ms per message instead of 2-3 ms).
+    """
+    sock = getattr(smtp, "sock", None)
+    if sock is not None:
+        try:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except OSError:
+            pass
 
 
 def make_transport(settings) -> Transport:  # noqa: ANN001 - config.settings.Settings

@@ -1,58 +1,28 @@
 """SMTP security modes against aiosmtpd with a throwaway certificate: STARTTLS + AUTH, implicit TLS."""
 from __future__ import annotations
 
-import datetime as dt
-import ipaddress
 import logging
 import ssl
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
-from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from config.settings import Settings
 from synergia.mail.deliveries import send_pending
 from synergia.mail.transports import OutboxTransport, SmtpTransport, make_transport
 from tests.mail.helpers import PROJECT, SENDER, cfg, enqueue_many
-from tests.mail.smtpd import Handler, start_server
+from tests.mail.smtpd import Handler, PasswordAuth, make_certificate, server_tls_context, start_server
 
 USER, PASSWORD = "synergia-relay", "tajne-Haslo-123"
 
 
 @pytest.fixture(scope="module")
 def cert(tmp_path_factory):
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = dt.datetime.now(dt.timezone.utc)
-    certificate = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-        .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + dt.timedelta(days=1))
-        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    d = tmp_path_factory.mktemp("tls")
-    (d / "cert.pem").write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    (d / "key.pem").write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                                  serialization.NoEncryption()))
-    server_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    server_ctx.load_cert_chain(d / "cert.pem", d / "key.pem")
-    client_ctx = ssl.create_default_context(cafile=str(d / "cert.pem"))
-    return server_ctx, client_ctx
+    cert_path, key_path = make_certificate(tmp_path_factory.mktemp("tls"))
+    return server_tls_context(cert_path, key_path), ssl.create_default_context(cafile=str(cert_path))
 
 
-class Auth:
-    def __init__(self):
-        self.logins: list[tuple[str, bool]] = []
-
-    def __call__(self, server, session, envelope, mechanism, auth_data):  # noqa: ANN001
-        ok = isinstance(auth_data, LoginPassword) and auth_data.login.decode() == USER and auth_data.password.decode() == PASSWORD
-        self.logins.append((auth_data.login.decode(), ok))
-        return AuthResult(success=ok, handled=False)  # let aiosmtpd answer 235 / 535
+def Auth() -> PasswordAuth:  # noqa: N802
+    return PasswordAuth(USER, PASSWORD)
 
 
 def test_starttls_with_login_once_per_batch(registry, cert, caplog):
