@@ -97,7 +97,8 @@ def run_dedupe(session: Session, project: str, thresholds: Thresholds = Threshol
     if not apps:
         return counts
     by_id = {a.id: a for a in apps}
-    seen = {s.application_id: s for s in session.scalars(select(DedupeSeen).where(DedupeSeen.application_id.in_(list(by_id))))}
+    seen = {s.application_id: s for s in session.scalars(
+        select(DedupeSeen).join(Application, Application.id == DedupeSeen.application_id).where(Application.project == project))}
     new_ids = [a.id for a in apps if a.id not in seen or seen[a.id].content_hash != a.content_hash]
     counts.new_or_changed = len(new_ids)
 
@@ -208,8 +209,11 @@ def review_items(session: Session, project: str, pending_text: dict[tuple[int, i
     """Open review pairs with both applications' data, for the staff tab."""
     pending_text = pending_text or {}
     rows = list(session.scalars(select(DedupeReview).where(DedupeReview.project == project, DedupeReview.status == "open")))
-    ids = {r.application_a for r in rows} | {r.application_b for r in rows}
-    apps = {a.id: a for a in session.scalars(select(Application).where(Application.id.in_(list(ids))))} if ids else {}
+    ids = sorted({r.application_a for r in rows} | {r.application_b for r in rows})
+    apps: dict[int, Application] = {}
+    for start in range(0, len(ids), 5000):  # bounded IN lists (SQLite variable limit)
+        chunk = ids[start:start + 5000]
+        apps.update({a.id: a for a in session.scalars(select(Application).where(Application.id.in_(chunk)))})
     items = []
     for r in rows:
         a, b = apps.get(r.application_a), apps.get(r.application_b)
