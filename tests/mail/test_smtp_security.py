@@ -94,3 +94,20 @@ def test_backend_choice_from_settings(tmp_path):
         make_transport(Settings(data_dir=tmp_path, mail_backend="smtp", smtp_user=USER))
     with pytest.raises(ValueError, match="ASCII"):  # smtplib cannot send it; fail before the run starts
         SmtpTransport(host="h", port=1, sender=SENDER, user=USER, password="zażółć")
+
+
+def test_batch_connection_disables_nagle(cert):
+    # Without TCP_NODELAY a kept TLS connection waits ~40 ms per message for a delayed ACK.
+    import socket
+
+    server_ctx, client_ctx = cert
+    ctl = start_server(Handler(), tls_context=server_ctx, require_starttls=True)
+    try:
+        conn = SmtpTransport(host="127.0.0.1", port=ctl.port, sender=SENDER, security="starttls", timeout=5,
+                             ssl_context=client_ctx).connect()
+        try:
+            assert conn.client.smtp.sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+        finally:
+            conn.close()
+    finally:
+        ctl.stop()
