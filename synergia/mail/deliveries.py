@@ -56,7 +56,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from synergia.mail.messages import Attachment, InlineImage, OutgoingMessage
-from synergia.mail.mime import build_mime, new_message_id
+from synergia.mail.mime import AddressError, build_mime, new_message_id
 from synergia.mail.transports import Envelope, PermanentFailure, Transport, TransportError
 from synergia.registry.tables_mail import MailDelivery, MailDeliveryPart
 
@@ -382,21 +382,30 @@ class _Run:
             return out
 
     # -- one delivery
-    def prepare(self, item: _Pending) -> Envelope | None:
-        """MIME bytes of a delivery, built before its "sending" commit so nothing slow sits in between."""
-        if item.message is None:
-            return None
-        return Envelope.of(build_mime(item.message, message_id=item.message_id, sender=self.sender,
-                                      sender_name=self.cfg.sender_name, reply_to=self.cfg.reply_to,
-                                      date=self.clock().replace(tzinfo=timezone.utc)))
+    def prepare(self, item: _Pending) -> Envelope | str:
+        """MIME bytes of a delivery, or the code of why it can never be sent.
 
-    def deliver(self, delivery_id: int, item: _Pending, envelope: Envelope | None) -> bool:
+        Built before the "sending" commit so nothing slow sits in between. A
+        message that cannot be built fails alone instead of stopping every run.
+        """
+        if item.message is None:
+            return "invalid-message"
+        try:
+            return Envelope.of(build_mime(item.message, message_id=item.message_id, sender=self.sender,
+                                          sender_name=self.cfg.sender_name, reply_to=self.cfg.reply_to,
+                                          date=self.clock().replace(tzinfo=timezone.utc)))
+        except AddressError:
+            return "invalid-address"
+        except (ValueError, TypeError, UnicodeError, LookupError):
+            return "invalid-message"
+
+    def deliver(self, delivery_id: int, item: _Pending, envelope: Envelope | str) -> bool:
         """Send one delivery; returns False when the run must stop (server unreachable)."""
         status, attempts = item.status, item.attempts
         if status in ("sent", "failed"):  # settled meanwhile
             return True
-        if envelope is None:
-            self.mark(delivery_id, status="failed", last_error="invalid-message", failed_at=self.clock())
+        if isinstance(envelope, str):
+            self.mark(delivery_id, status="failed", last_error=envelope, failed_at=self.clock())
             self.report.failed += 1
             return True
         tries = 0

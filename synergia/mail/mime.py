@@ -28,6 +28,27 @@ def new_message_id(sender: str) -> str:
     return make_msgid(domain=msgid_domain(sender))
 
 
+class AddressError(ValueError):
+    """The recipient cannot be written on the wire (non-ASCII local part, bad domain)."""
+
+
+def wire_address(address: str) -> str:
+    """ASCII form for SMTP and the To header: the domain as IDNA (żółw.pl → xn--w-uga1v8h.pl).
+
+    A non-ASCII local part needs SMTPUTF8, which many relays lack; such an
+    address fails permanently instead of being mangled.
+    """
+    local, _, domain = address.rpartition("@")
+    if not local.isascii():
+        raise AddressError("non-ASCII local part")
+    if not domain.isascii():
+        try:
+            domain = domain.encode("idna").decode("ascii")
+        except UnicodeError:
+            raise AddressError("invalid international domain") from None
+    return f"{local}@{domain}"
+
+
 def build_mime(
     message: OutgoingMessage,
     *,
@@ -39,7 +60,7 @@ def build_mime(
 ) -> EmailMessage:
     msg = EmailMessage(policy=SMTP)
     msg["From"] = formataddr((sender_name, sender)) if sender_name else sender
-    msg["To"] = message.to
+    msg["To"] = wire_address(message.to)
     if reply_to:
         msg["Reply-To"] = reply_to
     msg["Subject"] = message.subject

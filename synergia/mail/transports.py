@@ -161,6 +161,8 @@ def _classify(exc: BaseException, *, stage: str) -> TransportError:
         return TemporaryFailure("connection", connection_lost=True, maybe_delivered=stage == "send")
     if isinstance(exc, smtplib.SMTPException):
         return TemporaryFailure("smtp-error", connection_lost=True)
+    if isinstance(exc, UnicodeError) and stage == "send":
+        return PermanentFailure("invalid-address")  # smtplib cannot put it on the wire
     raise exc
 
 

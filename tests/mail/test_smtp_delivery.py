@@ -193,3 +193,14 @@ def test_second_sender_of_the_same_project_does_nothing(registry, smtp_server):
     assert report.locked and report.sent == 0
     assert smtp_server.handler.received == []
     assert send_pending(registry, smtp(smtp_server), project=PROJECT, mail_cfg=cfg(), sender=SENDER).sent == 2
+
+
+def test_international_addresses_idna_domain_sent_utf8_local_part_failed(registry, smtp_server):
+    ids = enqueue_many(registry, 3, to={1: "jozef@żółw.pl", 2: "józef@poczta.pl"})
+    report = send_pending(registry, smtp(smtp_server), project=PROJECT, mail_cfg=cfg(), sender=SENDER)
+    assert (report.sent, report.failed) == (2, 1)
+    by_id = {r.id: r for r in rows(registry)}
+    assert by_id[ids[1]].status == "failed" and by_id[ids[1]].last_error == "invalid-address"
+    (idn,) = [r for r in smtp_server.handler.received if r.rcpt_tos[0].startswith("jozef@")]
+    assert idn.rcpt_tos == ["jozef@" + "żółw.pl".encode("idna").decode()]
+    assert idn.message["To"] == idn.rcpt_tos[0]
