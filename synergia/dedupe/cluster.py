@@ -136,13 +136,12 @@ def _fits_several(g: _Groups, x: int, ys: set[int]) -> bool:
     return False
 
 
-def _contacts(r: NormRecord) -> set[str]:
-    out = set()
+def _contacts(r: NormRecord) -> frozenset[str]:
+    if r.email and r.phone:
+        return frozenset(("e" + r.email, "t" + r.phone))
     if r.email:
-        out.add("e" + r.email)
-    if r.phone:
-        out.add("t" + r.phone)
-    return out
+        return frozenset(("e" + r.email,))
+    return frozenset(("t" + r.phone,)) if r.phone else frozenset()
 
 
 def _namesake_household(g: _Groups, records: Sequence[NormRecord], by_contact: Mapping[str, list[int]],

@@ -194,10 +194,7 @@ class NormRecord:
     street: str
     city: str
     org: str
-
-    @property
-    def name_key(self) -> str:
-        return f"{self.fn_canon}|{self.ln_root}" if self.fn_canon and self.ln_root else ""
+    name_key: str = ""  # 'katarzyna|kowalsk' when both names are known, else ''
 
 
 _PLACEHOLDERS = frozenset(("nan", "none", "null", "brak", "-"))
@@ -256,4 +253,5 @@ def normalize_record(raw: Mapping[str, Any], idx: int = 0, rid: Any = None) -> N
         street=_street(_text(raw, "street")),
         city=fold(_text(raw, "city")),
         org=fold(_text(raw, "organisation")),
+        name_key=f"{canon}|{ln_root}" if canon and ln_root else "",
     )

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from synergia.dedupe.cluster import cluster_records
 from synergia.dedupe.compare import Thresholds
+from synergia.dedupe.engine import no_gc
 from synergia.dedupe.normalize import normalize_record
 from synergia.dedupe.review_tab import ReviewItem, StaffDecision
 from synergia.registry.base import utcnow
@@ -108,9 +109,10 @@ def run_dedupe(session: Session, project: str, thresholds: Thresholds = Threshol
     counts.conflicting_decisions = sum(1 for a, b in cannot if a in by_id and b in by_id
                                        and by_id[a].person_id is not None and by_id[a].person_id == by_id[b].person_id)
 
-    records = [normalize_record(a.data or {}, i, a.id) for i, a in enumerate(apps)]
-    groups = {a.id: a.person_id for a in apps if a.person_id is not None}
-    result = cluster_records(records, thresholds, must_link=must, cannot_link=cannot, groups=groups, new=new_ids)
+    with no_gc():
+        records = [normalize_record(a.data or {}, i, a.id) for i, a in enumerate(apps)]
+        groups = {a.id: a.person_id for a in apps if a.person_id is not None}
+        result = cluster_records(records, thresholds, must_link=must, cannot_link=cannot, groups=groups, new=new_ids)
     counts.compared_pairs, counts.vetoed_pairs = result.pairs_compared, result.vetoed
 
     old_pid = {a.id: a.person_id for a in apps}
