@@ -28,6 +28,8 @@ from sqlalchemy.orm import Session
 from synergia.certificates.eligibility import AttendanceFact, CycleEvent, CycleSpec, Rule, Verdict, evaluate
 from synergia.certificates.pdf import CertificateContent, CertificateRenderer
 from synergia.certificates.register import CertificateRegister
+from synergia.dedupe.names import canonical_first_name
+from synergia.dedupe.normalize import fold
 from synergia.registry.tables import Application, Attendance
 from synergia.registry.tables_certificates import Certificate, CertificateRevision
 from synergia.storage.base import Storage
@@ -142,12 +144,38 @@ def full_name(data: dict) -> str:
     return " ".join(p for p in (first, last) if p)
 
 
+def _formal(values: list[str]) -> str:
+    """The newest spelling, upgraded to the formal form the same person typed elsewhere:
+    diacritics restored (``Krol`` → ``Król``) and a diminutive replaced by the full name
+    (``Kasia`` → ``Katarzyna``). A certificate carries the name as in an ID card."""
+    values = [v for v in values if v]
+    if not values:
+        return ""
+    chosen = values[0]
+    want = canonical_first_name(fold(chosen))
+    for candidate in values[1:]:
+        folded = fold(candidate)
+        if folded == fold(chosen) and sum(map(str.isascii, candidate)) < sum(map(str.isascii, chosen)):
+            chosen = candidate  # same letters, more Polish diacritics
+        elif folded != fold(chosen) and folded == want:
+            chosen = candidate  # the full name behind a diminutive
+    return chosen
+
+
+def best_name(datas: list[dict]) -> str:
+    """Full name from a person's applications, newest first."""
+    first = _formal([full_name({"first_name": d.get("first_name")}) for d in datas])
+    last = _formal([full_name({"last_name": d.get("last_name")}) for d in datas])
+    return " ".join(p for p in (first, last) if p)
+
+
 def _newest_first(app: Application) -> tuple:
     return (app.kind == "recruitment", app.submitted_at or datetime.min, app.updated_at or datetime.min, app.id)
 
 
 def person_details(session: Session, person_ids: Iterable[int]) -> dict[int, dict]:
-    """name / gender / email per person: newest recruitment application wins, attendance rows are the fallback.
+    """name / gender / email per person: newest recruitment application wins, attendance rows are the fallback;
+    the name in its formal spelling (see ``_formal``).
 
     Fields are taken one by one, so a recruitment form without a gender
     still gets it from an attendance row.
@@ -163,7 +191,7 @@ def person_details(session: Session, person_ids: Iterable[int]) -> dict[int, dic
     out = {}
     for pid in ids:
         ranked = sorted(apps.get(pid, []), key=_newest_first, reverse=True)
-        name = next((n for n in (full_name(a.data or {}) for a in ranked) if n), "")
+        name = best_name([a.data or {} for a in ranked])
         gender = next((a.data.get("gender") for a in ranked if (a.data or {}).get("gender") in ("K", "M")), None)
         email = next((str(a.data["email"]).strip() for a in ranked if (a.data or {}).get("email")), None)
         out[pid] = {"name": name, "gender": gender, "email": email}

@@ -10,17 +10,13 @@ from rich.table import Table
 console = Console()
 err = Console(stderr=True)
 
-ProjectOpt = typer.Option(..., "--project", "-p", help="Plik projektu YAML (project file), np. config/projects/synergia.yaml")
+ProjectOpt = typer.Option(..., "--project", "-p", help="Plik projektu YAML albo slug (project file or slug), np. demo")
 
 
-def _project(path: Path):  # noqa: ANN202
-    from config.project import ConfigError, load_project
+def _project(value: str):  # noqa: ANN202
+    from synergia.cli.commands_core import load_or_exit, resolve_project_path
 
-    try:
-        return load_project(path)
-    except ConfigError as exc:
-        err.print(f"[red]{exc}[/red]")
-        raise typer.Exit(2) from None
+    return load_or_exit(resolve_project_path(value))
 
 
 def _registry():  # noqa: ANN202
@@ -31,7 +27,7 @@ def _registry():  # noqa: ANN202
 
 
 def preview(
-    project: Path = ProjectOpt,
+    project: str = ProjectOpt,
     output: Path = typer.Option(Path("zaswiadczenie-podglad.pdf"), "--output", "-o", help="Plik PDF do zapisania (output file)"),
     cycle: str | None = typer.Option(None, "--cycle", help="Id cyklu szkoleń (default: the first one)"),
 ) -> None:
@@ -51,7 +47,7 @@ def preview(
         console.print(f"[yellow]Uwaga: {problem} — popraw położenie (y) w szablonie.[/yellow]")
 
 
-def list_(project: Path = ProjectOpt) -> None:
+def list_(project: str = ProjectOpt) -> None:
     """Rejestr wydanych zaświadczeń (register of issued certificates; ids only, no personal data)."""
     from sqlalchemy import select
 
@@ -74,7 +70,7 @@ def list_(project: Path = ProjectOpt) -> None:
 
 def revoke(
     number: str = typer.Argument(..., help="Numer zaświadczenia, np. SYN/2026/0001"),
-    project: Path = ProjectOpt,
+    project: str = ProjectOpt,
     reason: str = typer.Option(..., "--reason", help="Powód unieważnienia (reason)"),
 ) -> None:
     """Unieważnij zaświadczenie (revoke; the number is never reused and never reinstated automatically)."""

@@ -241,3 +241,16 @@ def test_certificate_waits_for_an_address_and_is_mailed_once_one_appears(registr
     assert "Ewa Nowak" in pdf_text(mail.parts[0].content)
     again = run(registry, project, store, renderer)
     assert (again.mails_queued, again.no_email) == (0, 0) and len(deliveries(registry)) == 3
+
+
+def test_certificate_name_uses_the_formal_spelling_the_person_typed_somewhere() -> None:
+    from synergia.certificates.service import best_name
+
+    newest_first = [
+        {"first_name": "Kasia", "last_name": "KROL"},              # newest: diminutive, no diacritics, caps
+        {"first_name": "Katarzyna", "last_name": "Król"},          # older recruitment form
+        {"first_name": "Katarzyna", "last_name": "Krol"},
+    ]
+    assert best_name(newest_first) == "Katarzyna Król"
+    assert best_name([{"first_name": "Jerzy", "last_name": "Krol"}]) == "Jerzy Krol"   # nothing better typed: kept
+    assert best_name([{"first_name": "Ola", "last_name": "Nowak"}, {"first_name": "Olga", "last_name": "Nowak"}]) == "Ola Nowak"
