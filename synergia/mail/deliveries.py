@@ -23,17 +23,15 @@ certificate when the crash came before the server accepted it, and nobody
 would notice. A duplicate is the lesser harm, is bounded to the messages in
 flight when a process died (one per crash with a single sender) and carries
 the same Message-ID, so mail systems that deduplicate by Message-ID
-(Gmail does) show it once. (After a power failure on SQLite, see
-``_run_database``, the last few rows may be sent once more each.) The same holds for a connection lost after the
+(Gmail does) show it once. The same holds for a connection lost after the
 final ``.`` of DATA but before the server's reply: the message is retried.
 An answer from the server (250, 421, 4xx, 5xx) is never ambiguous and never
 causes a duplicate.
 
 Cost: one commit per message - a row's "sent" is committed together with the
 next row's "sending" (still before that next hand-over), or on its own before
-any wait (pacing, reconnect, end of run). On SQLite that commit does not
-fsync (see ``_run_database``). SMTP sockets run with TCP_NODELAY (see
-``transports._no_delay``).
+any wait (pacing, reconnect, end of run). SMTP sockets run with TCP_NODELAY
+(see ``transports._no_delay``).
 
 Daily cap: messages accepted since local midnight (project time zone) count
 against ``daily_cap``; what does not fit stays pending for the next run.
@@ -51,9 +49,9 @@ from pathlib import Path
 from typing import Callable, Iterator
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import event, func, or_, select, text, update
+from sqlalchemy import func, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload, sessionmaker
+from sqlalchemy.orm import Session, selectinload
 
 from synergia.mail.messages import Attachment, InlineImage, OutgoingMessage
 from synergia.mail.mime import AddressError, build_mime, new_message_id
@@ -249,47 +247,6 @@ def sender_lock(registry, project: str) -> Iterator[bool]:  # noqa: ANN001 - syn
             yield True
         finally:
             fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
-
-
-@contextmanager
-def _run_database(registry) -> Iterator[object]:  # noqa: ANN001
-    """Sessions for the state changes of one run.
-
-    On SQLite the run uses its own engine with ``synchronous=NORMAL`` (WAL): a
-    commit then survives a killed process - the crash the guarantee is about -
-    without an fsync per message, which costs as much as the SMTP exchange
-    itself. A power failure may forget the last few state changes; those rows
-    are then found in "pending"/"sending" and sent once more with the same
-    Message-ID, which is the documented at-most-once-more. PostgreSQL keeps its
-    own durability settings and the registry's engine.
-    """
-    url = registry.engine.url
-    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
-        yield registry
-        return
-    from synergia.registry.db import make_engine
-
-    engine = make_engine(url.render_as_string(hide_password=False))
-
-    @event.listens_for(engine, "connect")
-    def _normal_sync(dbapi_conn, _record):  # noqa: ANN001
-        cur = dbapi_conn.cursor()
-        cur.execute("PRAGMA synchronous=NORMAL")
-        cur.close()
-
-    factory = sessionmaker(engine, expire_on_commit=False)
-
-    class _Db:
-        @contextmanager
-        def session(self) -> Iterator[Session]:
-            with factory() as session:
-                with session.begin():
-                    yield session
-
-    try:
-        yield _Db()
-    finally:
-        engine.dispose()
 
 
 @dataclass
@@ -498,14 +455,14 @@ def send_pending(
     def clock() -> datetime:
         return start_wall + timedelta(seconds=time.monotonic() - start_mono)
 
-    with sender_lock(registry, project) as got, _run_database(registry) as db:
-        run = _Run(db, transport, project, mail_cfg, sender, clock, sleep)
+    with sender_lock(registry, project) as got:
+        run = _Run(registry, transport, project, mail_cfg, sender, clock, sleep)
         report = run.report
         if not got:
             report.locked = True
             log.warning("another mail sender of this project is running; nothing sent")
             return report
-        with db.session() as s:
+        with registry.session() as s:
             sent_today = s.scalar(
                 select(func.count()).select_from(MailDelivery).where(
                     MailDelivery.project == project, MailDelivery.status == "sent",
@@ -526,7 +483,7 @@ def send_pending(
                 if not run.deliver(delivery_id, loaded[delivery_id], envelope):
                     rest = ids[index + 1:]
                     if rest:  # the server is unreachable: let the untried ones wait as well
-                        with db.session() as s:
+                        with registry.session() as s:
                             for row in s.scalars(select(MailDelivery).where(MailDelivery.id.in_(rest))):
                                 if row.status in ("pending", "deferred"):
                                     row.status = "deferred"
@@ -537,7 +494,7 @@ def send_pending(
             run.flush()
         finally:
             run.close()
-        with db.session() as s:
+        with registry.session() as s:
             report.still_pending = s.scalar(select(func.count()).select_from(MailDelivery).where(*_due(project, clock()))) or 0
         report.cap_remaining = max(budget - report.sent, 0)
     log.info("mail run: %s", report.as_dict())
