@@ -132,6 +132,8 @@ def _classify(exc: BaseException, *, stage: str) -> TransportError:
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         codes = [c for c, _msg in exc.recipients.values()]
         code = codes[0] if codes else 550
+        if code == 421:  # the server is closing the connection, not judging this recipient
+            return TemporaryFailure("smtp-421", connection_lost=True)
         cls = TemporaryFailure if 400 <= code < 500 else PermanentFailure
         return cls(f"smtp-{code}")
     if isinstance(exc, smtplib.SMTPServerDisconnected):

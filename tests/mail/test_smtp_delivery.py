@@ -205,3 +205,22 @@ def test_international_addresses_idna_domain_sent_utf8_local_part_failed(registr
     (idn,) = [r for r in smtp_server.handler.received if r.rcpt_tos[0].startswith("jozef@")]
     assert idn.rcpt_tos == ["jozef@" + "żółw.pl".encode("idna").decode()]
     assert idn.message["To"] == idn.rcpt_tos[0]
+
+
+def test_persistent_421_stops_the_run_and_defers_the_rest(registry):
+    handler = Handler(refuse={"uczestnik2@example.org": "421 4.7.0 Too many messages, closing"})
+    ctl = start_server(handler)
+    try:
+        enqueue_many(registry, 3)
+        t0 = datetime.now(timezone.utc)
+        report = send_pending(registry, smtp(ctl), project=PROJECT, mail_cfg=cfg(retry_attempts=1), sender=SENDER, now=t0)
+        # 421 = the server closes (typically rate limiting): one reconnect and retry, then the run
+        # stops and everything left waits for a later run instead of hammering the server.
+        assert (report.sent, report.deferred, report.retries, report.stopped) == (1, 2, 1, "smtp-421")
+        assert ctl.connections == 2
+        handler.refuse.clear()
+        later = send_pending(registry, smtp(ctl), project=PROJECT, mail_cfg=cfg(), sender=SENDER, now=t0 + timedelta(hours=1))
+    finally:
+        ctl.stop()
+    assert later.sent == 2
+    assert sorted(handler.message_ids()) == sorted(r.message_id for r in rows(registry))
