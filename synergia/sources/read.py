@@ -42,7 +42,8 @@ def read_project_sources(project: ProjectConfig, backend: SpreadsheetBackend) ->
         extra = set(OWNED_TABS) if spreadsheet == main else set()
         data = backend.read_tabs(spreadsheet, sorted({s.worksheet for s in sources} | extra))
         if spreadsheet == main:
-            snap.owned_tabs = {t: data.tabs[t] for t in OWNED_TABS if t in data.tabs}
+            # a missing owned tab reads as empty: later steps must not read it again
+            snap.owned_tabs = {t: data.tabs.get(t, []) for t in OWNED_TABS}
         for source in sources:
             snap.locales[source.id] = data.locale
             if source.worksheet not in data.tabs:
