@@ -38,13 +38,8 @@ class Person(Base):
     applications: Mapped[list["Application"]] = relationship(back_populates="person")
 
 
-class Application(Base):
-    """One accepted source row (form response or attendance-list row), current version."""
-
-    __tablename__ = "applications"
-    __table_args__ = (
-        UniqueConstraint("project", "source_id", "spreadsheet", "worksheet", "row_number", name="uq_applications_source_row"),
-    )
+class SourceRowMixin:
+    """Where a row lives in the staff's spreadsheet: its identity across nights."""
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     project: Mapped[str] = mapped_column(String(64), index=True)
@@ -52,6 +47,16 @@ class Application(Base):
     spreadsheet: Mapped[str] = mapped_column(String(512))
     worksheet: Mapped[str] = mapped_column(String(256))
     row_number: Mapped[int] = mapped_column(Integer)
+
+
+class Application(SourceRowMixin, Base):
+    """One accepted source row (form response or attendance-list row), current version."""
+
+    __tablename__ = "applications"
+    __table_args__ = (
+        UniqueConstraint("project", "source_id", "spreadsheet", "worksheet", "row_number", name="uq_applications_source_row"),
+    )
+
     kind: Mapped[str] = mapped_column(String(16))  # recruitment | attendance | advisory
     content_hash: Mapped[str] = mapped_column(String(64))
     data: Mapped[dict] = mapped_column(JSON)  # canonical fields + consents (personal data: never log)
@@ -80,7 +85,7 @@ class ApplicationVersion(Base):
     valid_to: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
-class Quarantine(Base):
+class Quarantine(SourceRowMixin, Base):
     """A rejected source row: where it is and why, never its content."""
 
     __tablename__ = "quarantine"
@@ -88,12 +93,6 @@ class Quarantine(Base):
         UniqueConstraint("project", "source_id", "spreadsheet", "worksheet", "row_number", name="uq_quarantine_source_row"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    project: Mapped[str] = mapped_column(String(64), index=True)
-    source_id: Mapped[str] = mapped_column(String(64))
-    spreadsheet: Mapped[str] = mapped_column(String(512))
-    worksheet: Mapped[str] = mapped_column(String(256))
-    row_number: Mapped[int] = mapped_column(Integer)
     content_hash: Mapped[str] = mapped_column(String(64))
     reason_codes: Mapped[list] = mapped_column(JSON)
     message: Mapped[str] = mapped_column(Text)  # Polish, names the source row, no personal data
