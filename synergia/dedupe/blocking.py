@@ -39,12 +39,14 @@ def blocking_keys(r: NormRecord) -> Iterable[str]:
     if r.dob:  # birth date + an initial: survives a typo in either name
         if r.fn:
             yield f"b{r.dob}|{r.fn[0]}"
-        if r.ln:
-            yield f"B{r.dob}|{r.ln[0]}"
+        if r.ln:  # same prefix as the first initial: names typed in swapped fields meet
+            yield f"b{r.dob}|{r.ln[0]}"
         if r.postal:
             yield f"P{r.dob}|{r.postal}"
         if r.other_id:
             yield f"O{r.dob}|{r.other_id[:3]}"
+    if r.postal and ln and r.fn:  # a typo in the first name and another house number
+        yield f"l{ln}|{r.postal}|{r.fn[0]}"
     if r.postal and ln and r.street:
         yield f"a{r.postal}|{r.street[:4]}|{ln[:2]}"
 

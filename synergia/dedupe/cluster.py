@@ -14,7 +14,7 @@ from typing import Any, Hashable, Iterable, Mapping, Sequence
 
 from synergia.dedupe.blocking import candidate_pairs
 from synergia.dedupe.compare import (
-    CONTACT_REASONS,
+    WEAK_REASONS,
     R_AMBIGUOUS,
     R_CHAIN_CONFLICT,
     R_STAFF_YES,
@@ -227,7 +227,7 @@ def cluster_records(
     # 1) strong evidence (PESEL, birth date, id number) first
     contact: list[tuple[float, tuple, tuple, int, int, str]] = []
     for edge in same:
-        if edge[5] in CONTACT_REASONS:
+        if edge[5] in WEAK_REASONS:
             contact.append(edge)
             continue
         _accept(g, records, edge, merges, review)

@@ -54,6 +54,9 @@ R_ID_NAMES = "ten sam numer identyfikacyjny, ale inne imię i nazwisko"
 R_NEAR_ID = "numer identyfikacyjny z literówką+data urodzenia+nazwisko lub imię"
 R_NEAR_ID_DOB_TYPO = "imię+nazwisko+numer identyfikacyjny z literówką, inna data urodzenia"
 R_NEAR_ID_ADDRESS = "numer identyfikacyjny z literówką+imię+nazwisko+adres"
+R_NAME_ADDRESS_DOB_TYPO = "imię+nazwisko+pełny adres, data urodzenia z literówką"
+R_NO_FIRST_NAME_DOB = "nazwisko+data urodzenia+adres, brak imienia"
+R_ID_ADDRESS = "ten sam numer identyfikacyjny (nie PESEL)+adres+data urodzenia (z literówką), inne nazwisko"
 R_NAME_EMAIL_PHONE = "imię+nazwisko+e-mail+telefon"
 R_NAME_EMAIL = "imię+nazwisko+e-mail"
 R_NAME_PHONE = "imię+nazwisko+telefon"
@@ -75,6 +78,9 @@ R_AMBIGUOUS = "wspólny kontakt z kilkoma różnymi osobami (np. rodzic i dzieck
 #: evidence that only a shared contact supports: a household shares contacts,
 #: so such a link is refused when the record fits two different people
 CONTACT_REASONS = frozenset({"imię+nazwisko+e-mail+telefon", "imię+nazwisko+e-mail", "imię+nazwisko+telefon"})
+#: links a record could make with two different people (a household, twins):
+#: merged after the strong ones, and refused when the record fits two people
+WEAK_REASONS = CONTACT_REASONS | {R_NO_FIRST_NAME_DOB, R_SURNAME_CHANGE_ADDRESS}
 
 # first-name relations
 SAME, SIMILAR, UNKNOWN, OTHER, CONFLICT = "same", "similar", "unknown", "other", "conflict"
@@ -96,15 +102,16 @@ def first_name_relation(a: NormRecord, b: NormRecord) -> str:
     if not a.fn or not b.fn:
         return UNKNOWN
     if a.fn_canon == b.fn_canon:
-        return SAME
+        return SIMILAR if a.fn_fixed or b.fn_fixed else SAME
     if a.fn_gender and b.fn_gender and a.fn_gender != b.fn_gender:
         return CONFLICT
     if a.fn_known and b.fn_known:
         return CONFLICT  # two real, different names: not a typo
     if _typo(a.fn, b.fn) or _typo(a.fn_canon, b.fn_canon) or _typo(a.fn_full, b.fn_full):
         return SIMILAR
-    # initial only ("K.") or truncated
-    if (len(a.fn) == 1 or len(b.fn) == 1) and a.fn[0] == b.fn[0]:
+    # initial only ("K.") or truncated ("Ky" for "Kyo"; two known names were decided above)
+    short, long_ = (a.fn, b.fn) if len(a.fn) <= len(b.fn) else (b.fn, a.fn)
+    if long_.startswith(short) and (len(short) == 1 or len(long_) - len(short) <= 2):
         return SIMILAR
     return OTHER
 
@@ -156,6 +163,27 @@ def dates_typo_close(x: str, y: str) -> bool:
     return dx[:4] == dy[:4] and dx[4:6] == dy[6:8] and dx[6:8] == dy[4:6]
 
 
+def dates_soft(x: str, y: str) -> bool:
+    """Same year, day/month differing by one digit, a digit swap or day<->month:
+    a keystroke, not another person (a father and son differ in the year)."""
+    return x[:4] == y[:4] and dates_typo_close(x, y)
+
+
+def _house_number(street: str) -> list[str]:
+    return _NUMBERS.findall(street)
+
+
+def _typed_dob(a: NormRecord, b: NormRecord, fr: str) -> bool:
+    """A birth date mistyped rather than a different person: same year, one
+    keystroke in day/month, and the names *and* the full address (with the
+    house number) agree."""
+    if not dates_soft(a.dob, b.dob) or fr not in (SAME, SIMILAR):
+        return False
+    if not (_house_number(a.street) and _same_address(a, b)):
+        return False
+    return surname_relation(a, b) in (SAME, SIMILAR)
+
+
 def same_number(a: NormRecord, b: NormRecord) -> bool:
     """The same identity number: a valid PESEL, or the same other id string."""
     return bool((a.pesel and a.pesel == b.pesel) or (a.other_id and a.other_id == b.other_id))
@@ -169,13 +197,14 @@ def veto(a: NormRecord, b: NormRecord, fr: str | None = None) -> str | None:
     if a.pesel and b.pesel and a.pesel != b.pesel:
         return V_PESEL
     number = same_number(a, b)
+    if fr is None:
+        fr = first_name_relation(a, b)
     if a.dob and b.dob and a.dob != b.dob and not number:
-        if not _near_id(a, b):  # an id number one typo apart outweighs a birth date
+        # an id number one typo apart, or a one-keystroke date with names and address agreeing
+        if not _near_id(a, b) and not _typed_dob(a, b, fr):
             return V_DOB
     if a.gender and b.gender and a.gender != b.gender and not number:
         return V_GENDER
-    if fr is None:
-        fr = first_name_relation(a, b)
     if fr == CONFLICT and not number and not _swapped(a, b):
         return V_NAMES
     return None
@@ -230,6 +259,8 @@ def compare(a: NormRecord, b: NormRecord, th: Thresholds = Thresholds()) -> Deci
         if fr != CONFLICT and not names_agree and a.dob and a.dob == b.dob:
             return _score(0.93, R_ID_DOB, th)
         if fr == CONFLICT or not names_agree:
+            if fr != CONFLICT and a.dob and b.dob and dates_typo_close(a.dob, b.dob) and _same_address(a, b):
+                return _score(0.93, R_ID_ADDRESS, th)  # three independent fields agree
             return _score(0.85, R_ID_NAMES, th)
         dob_ok = not (a.dob and b.dob) or a.dob == b.dob
         return _score(0.98 if dob_ok else 0.93, R_ID if dob_ok else R_ID_DOB_DIFF, th)
@@ -255,6 +286,8 @@ def compare(a: NormRecord, b: NormRecord, th: Thresholds = Thresholds()) -> Deci
             return _score(0.95 - penalty, R_NAME_EMAIL, th)
         if same_phone:
             return _score(0.95 - penalty, R_NAME_PHONE, th)
+        if a.dob and b.dob and a.dob != b.dob and _same_address(a, b):  # not vetoed: a typed date
+            return _score(0.93, R_NAME_ADDRESS_DOB_TYPO, th)
         if _same_address(a, b):
             return _score(0.85 - penalty, R_NAME_ADDRESS, th)
         if fr == SAME and sr == SAME and _same_place(a, b):
@@ -262,8 +295,10 @@ def compare(a: NormRecord, b: NormRecord, th: Thresholds = Thresholds()) -> Deci
         return Decision(Outcome.DIFFERENT, 0.5 - penalty, R_ONLY_NAME)
     if fr in (SAME, SIMILAR) and same_dob and (same_email or same_phone):
         return _score(0.85, R_SURNAME_CHANGE, th)
-    if fr == SAME and same_dob and _same_address(a, b):
-        return _score(0.93, R_SURNAME_CHANGE_ADDRESS, th)
+    if fr in (SAME, SIMILAR) and same_dob and _same_address(a, b):
+        return _score(0.93 if fr == SAME else 0.92, R_SURNAME_CHANGE_ADDRESS, th)
+    if fr == UNKNOWN and sr in (SAME, SIMILAR) and same_dob and _same_address(a, b):
+        return _score(0.92, R_NO_FIRST_NAME_DOB, th)
     if fr == UNKNOWN and sr in (SAME, SIMILAR) and (same_email or same_phone) and (same_dob or _same_place(a, b)):
         return _score(0.72, R_NO_FIRST_NAME, th)
     return Decision(Outcome.DIFFERENT, 0.0, R_NOTHING)

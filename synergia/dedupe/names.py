@@ -14,7 +14,7 @@ _DIMINUTIVES: dict[str, tuple[str, ...]] = {
     "katarzyna": ("kasia", "kasienka", "kaska", "kacha", "kasiula"),
     "malgorzata": ("gosia", "malgosia", "goska", "malgoska", "gosienka"),
     "joanna": ("asia", "joasia", "aska", "joaska"),
-    "aleksandra": ("ola", "olka""olenka"),
+    "aleksandra": ("ola", "olka", "olenka"),
     "zofia": ("zosia", "zoska", "zosienka"),
     "anna": ("ania", "anka", "anusia", "aneczka", "anula"),
     "barbara": ("basia", "baska", "basienka"),
@@ -196,10 +196,53 @@ for _n in _OTHER_KNOWN:
     KNOWN.add(_n)
     CANONICAL.setdefault(_n, _n)
 
+#: canonical name -> all its known spellings
+_VARIANTS: dict[str, list[str]] = {}
+for _n, _c in CANONICAL.items():
+    _VARIANTS.setdefault(_c, []).append(_n)
+
 #: male names ending in -a (the -a rule would call them female)
 _MALE_A = {"kuba", "barnaba", "bonawentura", "kosma", "zyga", "seba", "jarema", "dyzma"}
 #: female names not ending in -a
 _FEMALE_OTHER = {"noemi", "beti", "pati", "emi", "gabi", "domi", "miriam", "ruth", "karmen", "nel", "abigail"}
+
+
+def _deletions(s: str) -> set[str]:
+    return {s[:i] + s[i + 1:] for i in range(len(s))}
+
+
+#: every known name and its one-letter deletions -> the canonical names they come from
+_NEAR: dict[str, set[str]] = {}
+for _n in KNOWN:
+    for _k in _deletions(_n) | {_n}:
+        _NEAR.setdefault(_k, set()).add(CANONICAL[_n])
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """Levenshtein distance 1, or one swap of neighbouring letters."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1
+                                   and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]])
+    if len(a) > len(b):
+        a, b = b, a
+    return any(b[:i] + b[i + 1:] == a for i in range(len(b)))
+
+
+def corrected_first_name(folded: str) -> str | None:
+    """Canonical name of the one known name a single keystroke away from an
+    unknown ``folded`` ('krysa' -> 'krystyna', 'janke' -> 'jan'); None when
+    the name is known, too short, or near two different names ('marya')."""
+    if len(folded) < 4 or folded in CANONICAL:
+        return None
+    hits: set[str] = set()
+    for key in _deletions(folded) | {folded}:
+        for canon in _NEAR.get(key, ()):
+            if canon not in hits and any(_one_edit(folded, n) for n in _VARIANTS[canon]):
+                hits.add(canon)
+    return hits.pop() if len(hits) == 1 else None
 
 
 def canonical_first_name(folded: str) -> str:

@@ -17,7 +17,7 @@ from typing import Any, Mapping
 
 import phonenumbers
 
-from synergia.dedupe.names import KNOWN, canonical_first_name, name_gender
+from synergia.dedupe.names import KNOWN, canonical_first_name, corrected_first_name, name_gender
 
 _EXTRA = str.maketrans({"ł": "l", "Ł": "l", "ø": "o", "đ": "d", "ß": "ss", "æ": "ae", "œ": "oe"})
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
@@ -195,6 +195,7 @@ class NormRecord:
     city: str
     org: str
     name_key: str = ""  # 'katarzyna|kowalsk' when both names are known, else ''
+    fn_fixed: bool = False  # fn_canon comes from a one-keystroke correction ('krysa' -> 'krystyna')
 
 
 _PLACEHOLDERS = frozenset(("nan", "none", "null", "brak", "-"))
@@ -214,17 +215,20 @@ def _names(first_raw: str, last_raw: str) -> tuple:
     first = fold(first_raw)
     fn = first.split(" ")[0] if first else ""
     canon = canonical_first_name(fn) if fn else ""
+    fixed = corrected_first_name(fn) if fn and fn not in KNOWN else None
+    if fixed:
+        canon = fixed
     parts = [p for p in fold(last_raw.replace("-", " - ")).split(" ") if p and p != "-"] if last_raw else []
     roots = [surname_root(p) for p in parts]
     fn_gender = name_gender(fn) if fn else None
     weak = fn_gender or (surname_gender(parts[-1]) if parts else None)
     return (fn, first.replace(" ", ""), canon, fn in KNOWN, fn_gender, " ".join(parts), "-".join(sorted(roots)),
-            frozenset(roots), weak)
+            frozenset(roots), weak, fixed is not None)
 
 
 def normalize_record(raw: Mapping[str, Any], idx: int = 0, rid: Any = None) -> NormRecord:
     """Build the matching view of a raw or canonical record (missing keys allowed)."""
-    fn, fn_full, canon, known, fn_gender, ln, ln_root, ln_parts, weak = _names(_text(raw, "first_name"), _text(raw, "last_name"))
+    fn, fn_full, canon, known, fn_gender, ln, ln_root, ln_parts, weak, fixed = _names(_text(raw, "first_name"), _text(raw, "last_name"))
     pesel, pesel_dob, pesel_gender, other_id = pesel_facts(_text(raw, "pesel"))
     dob = pesel_dob or parse_date(_text(raw, "birth_date") or None)
     gender = pesel_gender or normalize_gender(raw.get("gender"))
@@ -254,4 +258,5 @@ def normalize_record(raw: Mapping[str, Any], idx: int = 0, rid: Any = None) -> N
         city=fold(_text(raw, "city")),
         org=fold(_text(raw, "organisation")),
         name_key=f"{canon}|{ln_root}" if canon and ln_root else "",
+        fn_fixed=fixed,
     )
