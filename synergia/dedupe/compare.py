@@ -50,6 +50,7 @@ R_NAME_DOB = "imię+nazwisko+data urodzenia"
 R_ID = "ten sam numer identyfikacyjny (nie PESEL) i imię lub nazwisko"
 R_ID_DOB_DIFF = "ten sam numer identyfikacyjny (nie PESEL), inna data urodzenia"
 R_ID_DOB = "ten sam numer identyfikacyjny (nie PESEL)+data urodzenia, inne dane osobowe"
+R_ID_SURNAME_DOB = "ten sam numer identyfikacyjny (nie PESEL)+nazwisko+data urodzenia, inne imię"
 R_ID_NAMES = "ten sam numer identyfikacyjny, ale inne imię i nazwisko"
 R_NEAR_ID = "numer identyfikacyjny z literówką+data urodzenia+nazwisko lub imię"
 R_NEAR_ID_DOB_TYPO = "imię+nazwisko+numer identyfikacyjny z literówką, inna data urodzenia"
@@ -105,8 +106,8 @@ def first_name_relation(a: NormRecord, b: NormRecord) -> str:
         return SIMILAR if a.fn_fixed or b.fn_fixed else SAME
     if a.fn_gender and b.fn_gender and a.fn_gender != b.fn_gender:
         return CONFLICT
-    if a.fn_known and b.fn_known:
-        return CONFLICT  # two real, different names: not a typo
+    if (a.fn_known and b.fn_known) or (a.fn_known and b.fn_fixed) or (a.fn_fixed and b.fn_known):
+        return CONFLICT  # two real, different names (or a typo of another real name: 'Kaiml' is Kamil, not Kamila)
     if _typo(a.fn, b.fn) or _typo(a.fn_canon, b.fn_canon) or _typo(a.fn_full, b.fn_full):
         return SIMILAR
     # initial only ("K.") or truncated ("Ky" for "Kyo"; two known names were decided above)
@@ -258,6 +259,8 @@ def compare(a: NormRecord, b: NormRecord, th: Thresholds = Thresholds()) -> Deci
         names_agree = fr in (SAME, SIMILAR) or sr in (SAME, SIMILAR, PART) or _crossed(a, b)
         if fr != CONFLICT and not names_agree and a.dob and a.dob == b.dob:
             return _score(0.93, R_ID_DOB, th)
+        if fr == CONFLICT and sr == SAME and a.dob and a.dob == b.dob:
+            return _score(0.93, R_ID_SURNAME_DOB, th)  # the number, surname and birth date: a first name mistyped
         if fr == CONFLICT or not names_agree:
             if fr != CONFLICT and a.dob and b.dob and dates_typo_close(a.dob, b.dob) and _same_address(a, b):
                 return _score(0.93, R_ID_ADDRESS, th)  # three independent fields agree
