@@ -1,0 +1,127 @@
+"""The softer rules (typed birth dates, corrected first names, missing first
+name, id+address), each with a look-alike that must stay apart."""
+from __future__ import annotations
+
+from synergia.dedupe.blocking import blocking_keys
+from synergia.dedupe.compare import (
+    R_ID_ADDRESS,
+    R_ID_SURNAME_DOB,
+    R_NAME_ADDRESS_DOB_TYPO,
+    R_NO_FIRST_NAME_DOB,
+    V_DOB,
+    V_NAMES,
+    Outcome,
+    compare,
+    first_name_relation,
+    veto,
+)
+from synergia.dedupe.engine import deduplicate
+from synergia.dedupe.names import corrected_first_name
+from synergia.dedupe.normalize import normalize_record
+
+HOME = {"last_name": "Kowalski", "street": "ul. Polna 12", "postal_code": "00-001", "city": "Warszawa"}
+
+
+def rec(**fields):
+    return normalize_record(fields, 0, fields.get("id"))
+
+
+def clusters(rows):
+    return sorted(sorted(c) for c in deduplicate(rows, id_field="id").clusters)
+
+
+# --- a birth date typed with one keystroke --------------------------------------
+
+def test_typed_birth_date_with_names_and_full_address_merges() -> None:
+    for other in ("1990-03-17", "1990-03-21", "1990-12-03"):  # one digit, digit swap, day<->month
+        a = rec(first_name="Jan", birth_date="1990-03-12", **HOME)
+        b = rec(first_name="Janek", birth_date=other, **HOME)
+        assert veto(a, b) is None, other
+        d = compare(a, b)
+        assert (d.outcome, d.reason) == (Outcome.SAME, R_NAME_ADDRESS_DOB_TYPO), other
+
+
+def test_father_and_son_differing_in_the_year_stay_apart() -> None:
+    a = rec(first_name="Jan", birth_date="1960-03-12", **HOME)
+    b = rec(first_name="Jan", birth_date="1990-03-12", **HOME)  # one digit, but the year
+    assert veto(a, b) == V_DOB
+
+
+def test_typed_birth_date_without_the_house_number_is_still_a_veto() -> None:
+    a = rec(first_name="Jan", birth_date="1990-03-12", **{**HOME, "street": "ul. Polna"})
+    b = rec(first_name="Jan", birth_date="1990-03-17", **{**HOME, "street": "ul. Polna"})
+    assert veto(a, b) == V_DOB
+    c = rec(first_name="Jan", birth_date="1990-03-17", **{**HOME, "street": "ul. Polna 14"})  # the neighbours
+    assert veto(rec(first_name="Jan", birth_date="1990-03-12", **HOME), c) == V_DOB
+
+
+def test_typed_birth_date_never_joins_siblings_with_other_names() -> None:
+    a = rec(first_name="Piotr", birth_date="1990-03-12", **HOME)
+    b = rec(first_name="Paweł", birth_date="1990-03-13", **HOME)
+    assert veto(a, b) is not None and compare(a, b).outcome is Outcome.DIFFERENT
+
+
+# --- first names one keystroke off ---------------------------------------------
+
+def test_a_misspelt_diminutive_is_corrected() -> None:
+    assert corrected_first_name("krysa") == "krystyna"
+    assert corrected_first_name("janke") == "jan"
+    assert corrected_first_name("marya") is None  # Maria or Marta: no guess
+    assert corrected_first_name("maria") is None  # known already
+    a = rec(first_name="KRYSA", last_name="Domańska", email="kd@x.pl")
+    b = rec(first_name="Krystyna", last_name="Domańska", email="kd@x.pl")
+    assert compare(a, b).outcome is Outcome.SAME
+
+
+def test_a_typo_of_the_twins_other_name_is_that_twin() -> None:
+    kamila = rec(first_name="Kamila", last_name="Zalewska", birth_date="1972-03-31", **{k: v for k, v in HOME.items() if k != "last_name"})
+    kaiml = rec(first_name="Kaiml", last_name="Zalewski", birth_date="1972-03-31", **{k: v for k, v in HOME.items() if k != "last_name"})
+    assert veto(kamila, kaiml) == V_NAMES
+    assert veto(rec(first_name="Kamil", last_name="Zalewski"), kaiml) is None
+
+
+def test_a_truncated_first_name_is_similar_but_two_real_names_are_not() -> None:
+    assert first_name_relation(rec(first_name="Ky"), rec(first_name="Kyo")) == "similar"
+    assert first_name_relation(rec(first_name="Jan"), rec(first_name="Jana")) == "conflict"
+
+
+# --- no first name, or other names around an id -------------------------------
+
+def test_no_first_name_with_surname_birth_date_and_address_merges() -> None:
+    rows = [{"id": 1, "first_name": "", "birth_date": "1961-05-20", **HOME},
+            {"id": 2, "first_name": "Rafał", "birth_date": "1961-05-20", **HOME}]
+    d = compare(rec(**rows[0]), rec(**rows[1]))
+    assert (d.outcome, d.reason) == (Outcome.SAME, R_NO_FIRST_NAME_DOB)
+    assert clusters(rows) == [[1, 2]]
+
+
+def test_no_first_name_fitting_both_twins_goes_to_review() -> None:
+    base = {"last_name": "Zielińska", "birth_date": "2004-06-01", "street": "Leśna 4", "postal_code": "80-100", "city": "Gdańsk"}
+    rows = [{"id": 1, "first_name": "Maria", **base}, {"id": 2, "first_name": "Marta", **base},
+            {"id": 3, "first_name": "", **base}]
+    result = deduplicate(rows, id_field="id")
+    assert sorted(map(sorted, result.clusters)) == [[1], [2], [3]]
+    assert {(l.a, l.b) for l in result.reviews} & {(1, 3), (2, 3)}
+
+
+def test_same_other_id_with_address_and_typed_date_merges_a_changed_surname() -> None:
+    a = rec(last_name="Hefford", pesel="9162672", birth_date="1944-08-05", **{k: v for k, v in HOME.items() if k != "last_name"})
+    b = rec(last_name="Cogzell", pesel="9162672", birth_date="1944-09-05", **{k: v for k, v in HOME.items() if k != "last_name"})
+    assert compare(a, b).reason == R_ID_ADDRESS and compare(a, b).outcome is Outcome.SAME
+    c = rec(last_name="Cogzell", pesel="9162672", birth_date="1944-09-05", street="Lipowa 3", postal_code="30-001")
+    assert compare(a, c).outcome is not Outcome.SAME  # the number alone, with other names and address
+
+
+def test_same_other_id_surname_and_birth_date_outweigh_a_replaced_first_name() -> None:
+    a = rec(first_name="Daniel", last_name="Hanna", pesel="8994110", birth_date="1924-12-16")
+    b = rec(first_name="Dawid", last_name="Hanna", pesel="8994110", birth_date="1924-12-16")
+    assert (compare(a, b).outcome, compare(a, b).reason) == (Outcome.SAME, R_ID_SURNAME_DOB)
+    c = rec(first_name="Dawid", last_name="Hanna", pesel="8994110", birth_date="1950-01-01")
+    assert compare(a, c).outcome is not Outcome.SAME
+
+
+def test_names_typed_in_swapped_fields_share_a_birth_date_block() -> None:
+    a = rec(first_name="Campbell", last_name="Ryan", birth_date="1946-05-29", postal_code="3059")
+    b = rec(first_name="Ryan", last_name="Campbell", birth_date="1946-05-29", postal_code="3095")
+    assert set(blocking_keys(a)) & set(blocking_keys(b))
+    assert compare(a, b).outcome is Outcome.SAME
