@@ -123,17 +123,43 @@ def _accept(g: _Groups, records: Sequence[NormRecord], edge: tuple, merges: list
         review.append(Link(*pair_key(records[i].rid, records[j].rid), -neg, f"{R_CHAIN_CONFLICT} ({reason})"))
 
 
-def _fits_several(g: _Groups, x: int, ys: set[int]) -> bool:
-    """Does ``x`` link by contact to two groups that cannot be one person?"""
+def _fits_several(g: _Groups, records: Sequence[NormRecord], x: int, ys: set[int]) -> int | None:
+    """Does ``x`` link by contact to two groups that cannot be one person?
+
+    Returns -1 when it does and nothing tells them apart; a member of the one
+    group whose contacts with ``x`` strictly include those of every rival (the
+    father's own e-mail beside the family phone) when one does; None when
+    there is no rivalry. Links to the other groups then go to staff."""
     own = g.find(x)
-    roots = list({g.find(y) for y in ys} - {own})
+    by_root: dict[int, int] = {}
+    for y in ys:
+        by_root.setdefault(g.find(y), y)
+    by_root.pop(own, None)
+    roots = sorted(by_root)
     if len(roots) < 2:
-        return False
+        return None
+    rivals: dict[int, list[int]] = {}
     for k, ra in enumerate(roots):
         for rb in roots[k + 1:]:
             if g.conflict(ra, rb, check_veto=True):
-                return True
-    return False
+                rivals.setdefault(ra, []).append(rb)
+                rivals.setdefault(rb, []).append(ra)
+    if not rivals:
+        return None
+    mine = _contacts(records[x])
+    shared = {r: mine & _group_contacts(g, records, r) for r in rivals}
+    best = [r for r in rivals if all(shared[r] > shared[o] for o in rivals[r])]
+    if len(best) == 1 and all(o in rivals[best[0]] for o in rivals if o != best[0]):
+        return by_root[best[0]]
+    return -1
+
+
+def _not_this_one(g: _Groups, only: Mapping[int, int], x: int, y: int) -> bool:
+    """Is ``x`` restricted to another group than ``y``'s (or to none)?"""
+    choice = only.get(x)
+    if choice is None:
+        return False
+    return choice < 0 or g.find(choice) != g.find(y)
 
 
 def _contacts(r: NormRecord) -> frozenset[str]:
@@ -146,8 +172,10 @@ def _contacts(r: NormRecord) -> frozenset[str]:
 
 def _namesake_household(g: _Groups, records: Sequence[NormRecord], by_contact: Mapping[str, list[int]],
                         i: int, j: int) -> bool:
-    """Does another person with this name use the very contact that links
-    ``i`` and ``j`` (a father and son sharing a phone)? Then it proves nothing."""
+    """Does another person with this name use the very contacts that link
+    ``i`` and ``j`` (a father and son sharing a phone)? Then they prove nothing.
+    A contact of the pair that this namesake never used (the father's own
+    e-mail beside the family phone) still tells them apart."""
     ri, rj = records[i], records[j]
     shared = _contacts(ri) & _contacts(rj)
     if not shared:
@@ -163,9 +191,18 @@ def _namesake_household(g: _Groups, records: Sequence[NormRecord], by_contact: M
             if rk in (ra, rb) or rk in seen:
                 continue
             seen.add(rk)
+            if not shared <= _group_contacts(g, records, rk):
+                continue  # i and j share a contact this namesake never used: it cannot explain the link
             if g.conflict(rk, ra, check_veto=True) or g.conflict(rk, rb, check_veto=True):
                 return True
     return False
+
+
+def _group_contacts(g: _Groups, records: Sequence[NormRecord], root: int) -> frozenset[str]:
+    out: frozenset[str] = frozenset()
+    for m in g.group(root):
+        out |= _contacts(records[m])
+    return out
 
 
 def cluster_records(
@@ -236,7 +273,11 @@ def cluster_records(
     for _n, _a, _b, i, j, _r in contact:
         neighbours[i].add(j)
         neighbours[j].add(i)
-    ambiguous = {x for x, ys in neighbours.items() if _fits_several(g, x, ys)}
+    only: dict[int, int] = {}  # record -> a member of the one group it may join by contact (-1: none)
+    for x, ys in neighbours.items():
+        choice = _fits_several(g, records, x, ys)
+        if choice is not None:
+            only[x] = choice
     by_contact: dict[str, list[int]] = defaultdict(list)
     for r in records:
         if r.name_key and (r.email or r.phone):
@@ -244,7 +285,7 @@ def cluster_records(
                 by_contact[c].append(r.idx)
     for edge in contact:
         i, j = edge[3], edge[4]
-        if i in ambiguous or j in ambiguous or _namesake_household(g, records, by_contact, i, j):
+        if _not_this_one(g, only, i, j) or _not_this_one(g, only, j, i) or _namesake_household(g, records, by_contact, i, j):
             if g.find(i) != g.find(j):
                 review.append(Link(*pair_key(records[i].rid, records[j].rid), -edge[0], R_AMBIGUOUS))
             continue

@@ -125,3 +125,28 @@ def test_names_typed_in_swapped_fields_share_a_birth_date_block() -> None:
     b = rec(first_name="Ryan", last_name="Campbell", birth_date="1946-05-29", postal_code="3095")
     assert set(blocking_keys(a)) & set(blocking_keys(b))
     assert compare(a, b).outcome is Outcome.SAME
+
+
+# --- a record sharing the family phone, but the father's own e-mail -------------
+
+FATHER = {"first_name": "Dominik", "last_name": "Kopeć", "phone": "742219938"}
+
+
+def test_a_contact_only_the_father_used_tells_father_and_son_apart() -> None:
+    rows = [{"id": 1, **FATHER, "email": "ojciec@x.pl", "birth_date": "1971-08-16"},
+            {"id": 2, **FATHER, "email": "syn@x.pl", "birth_date": "2004-08-16"},
+            {"id": 3, **FATHER, "email": "ojciec@x.pl"}]
+    assert clusters(rows) == [[1, 3], [2]]
+
+
+def test_only_the_shared_family_contacts_keep_the_record_apart() -> None:
+    phone_only = [{"id": 1, **FATHER, "email": "ojciec@x.pl", "birth_date": "1971-08-16"},
+                  {"id": 2, **FATHER, "email": "syn@x.pl", "birth_date": "2004-08-16"},
+                  {"id": 3, **FATHER}]
+    assert clusters(phone_only) == [[1], [2], [3]]
+    both_use_it = [{"id": 1, **FATHER, "email": "dom@x.pl", "birth_date": "1971-08-16"},
+                   {"id": 2, **FATHER, "email": "dom@x.pl", "birth_date": "2004-08-16"},
+                   {"id": 3, **FATHER, "email": "dom@x.pl"}]
+    result = deduplicate(both_use_it, id_field="id")
+    assert sorted(map(sorted, result.clusters)) == [[1], [2], [3]]
+    assert result.reviews
