@@ -60,6 +60,8 @@ R_NO_FIRST_NAME_DOB = "nazwisko+data urodzenia+adres, brak imienia"
 R_ID_ADDRESS = "ten sam numer identyfikacyjny (nie PESEL)+adres+data urodzenia (z literówką), inne nazwisko"
 R_NAME_EMAIL_PHONE = "imię+nazwisko+e-mail+telefon"
 R_NAME_EMAIL = "imię+nazwisko+e-mail"
+R_NAME_EMAIL_OTHER_PHONE = "imię+nazwisko+e-mail, ale różne telefony (wspólna skrzynka rodziny?)"
+R_NAME_DOB_OTHER_CONTACTS = "imię+nazwisko (z literówką)+data urodzenia, ale inne e-mail i telefon"
 R_NAME_PHONE = "imię+nazwisko+telefon"
 R_NAME_ADDRESS = "imię+nazwisko+adres (może to rodzic i dziecko o tym samym imieniu)"
 R_NAME_PLACE = "imię+nazwisko+miejscowość/organizacja, brak innych danych"
@@ -228,6 +230,11 @@ def _same_address(a: NormRecord, b: NormRecord) -> bool:
             or ratio(ta.replace(" ", ""), tb.replace(" ", ""), score_cutoff=85) >= 85)
 
 
+def _contacts_differ(a: NormRecord, b: NormRecord) -> bool:
+    """Both e-mails and both phones given, and neither the same."""
+    return bool(a.email and b.email and a.email != b.email and a.phone and b.phone and a.phone != b.phone)
+
+
 def _same_place(a: NormRecord, b: NormRecord) -> bool:
     if a.org and b.org and (a.org == b.org or token_sort_ratio(a.org, b.org, score_cutoff=85) >= 85):
         return True
@@ -281,10 +288,14 @@ def compare(a: NormRecord, b: NormRecord, th: Thresholds = Thresholds()) -> Deci
     same_phone = bool(a.phone and a.phone == b.phone)
     if fr in (SAME, SIMILAR) and sr in (SAME, SIMILAR, PART):
         penalty = 0.02 * (fr == SIMILAR) + 0.02 * (sr == SIMILAR) + 0.03 * (sr == PART)
+        if same_dob and penalty and _contacts_differ(a, b):
+            return _score(0.85, R_NAME_DOB_OTHER_CONTACTS, th)  # Majewska/Gajewska born the same day
         if same_dob:
             return _score(0.99 - penalty, R_NAME_DOB, th)
         if same_email and same_phone:
             return _score(0.97 - penalty, R_NAME_EMAIL_PHONE, th)
+        if same_email and a.phone and b.phone:  # two phones, one e-mail: a family mailbox
+            return _score(0.85 - penalty, R_NAME_EMAIL_OTHER_PHONE, th)
         if same_email:
             return _score(0.95 - penalty, R_NAME_EMAIL, th)
         if same_phone:

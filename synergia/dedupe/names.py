@@ -231,17 +231,23 @@ def _one_edit(a: str, b: str) -> bool:
     return any(b[:i] + b[i + 1:] == a for i in range(len(b)))
 
 
-def corrected_first_name(folded: str) -> str | None:
-    """Canonical name of the one known name a single keystroke away from an
-    unknown ``folded`` ('krysa' -> 'krystyna', 'janke' -> 'jan'); None when
-    the name is known, too short, or near two different names ('marya')."""
-    if len(folded) < 4 or folded in CANONICAL:
-        return None
+def _near_names(folded: str) -> set[str]:
+    """Canonical names with a spelling one keystroke from an unknown ``folded``."""
+    if len(folded) < 3 or folded in CANONICAL:
+        return set()
     hits: set[str] = set()
     for key in _deletions(folded) | {folded}:
         for canon in _NEAR.get(key, ()):
             if canon not in hits and any(_one_edit(folded, n) for n in _VARIANTS[canon]):
                 hits.add(canon)
+    return hits
+
+
+def corrected_first_name(folded: str) -> str | None:
+    """Canonical name of the one known name a single keystroke away from an
+    unknown ``folded`` ('krysa' -> 'krystyna', 'janke' -> 'jan'); None when
+    the name is known, too short, or near two different names ('marya')."""
+    hits = _near_names(folded) if len(folded) >= 4 else set()
     return hits.pop() if len(hits) == 1 else None
 
 

@@ -150,3 +150,23 @@ def test_only_the_shared_family_contacts_keep_the_record_apart() -> None:
     result = deduplicate(both_use_it, id_field="id")
     assert sorted(map(sorted, result.clusters)) == [[1], [2], [3]]
     assert result.reviews
+
+
+# --- contradicting contacts turn a weak match into a question -------------------
+
+def test_one_email_but_two_different_phones_goes_to_review() -> None:
+    a = rec(first_name="Jerzy", last_name="Sobczak", email="rodzina@x.pl", phone="600100200")
+    b = rec(first_name="Jerzy", last_name="Sobczak", email="rodzina@x.pl", phone="700100200")
+    assert compare(a, b).outcome is Outcome.REVIEW
+    c = rec(first_name="Jerzy", last_name="Sobczak", email="rodzina@x.pl")  # no phone to contradict
+    assert compare(a, c).outcome is Outcome.SAME
+
+
+def test_similar_surname_and_birth_date_with_other_contacts_goes_to_review() -> None:
+    a = rec(first_name="Helena", last_name="Majewska", birth_date="1974-08-07", email="h.m@wp.pl", phone="600100200")
+    b = rec(first_name="Helena", last_name="Gajewska", birth_date="1974-08-07", email="h.g@op.pl", phone="700100200")
+    assert compare(a, b).outcome is Outcome.REVIEW
+    c = rec(first_name="Helena", last_name="Gajewska", birth_date="1974-08-07", email="h.g@op.pl")  # a typo, one contact
+    assert compare(a, c).outcome is Outcome.SAME
+    d = rec(first_name="Helena", last_name="Majewska", birth_date="1974-08-07", email="h.g@op.pl", phone="700100200")
+    assert compare(a, d).outcome is Outcome.SAME  # exact names and birth date outweigh a new e-mail and phone
