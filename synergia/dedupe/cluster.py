@@ -16,6 +16,8 @@ from synergia.dedupe.blocking import candidate_pairs
 from synergia.dedupe.compare import (
     WEAK_REASONS,
     R_AMBIGUOUS,
+    R_NAME_ADDRESS,
+    R_NAME_ADDRESS_CLEAN,
     R_CHAIN_CONFLICT,
     R_STAFF_YES,
     Outcome,
@@ -154,6 +156,39 @@ def _fits_several(g: _Groups, records: Sequence[NormRecord], x: int, ys: set[int
     return -1
 
 
+def _contacts_contradict(g: _Groups, records: Sequence[NormRecord], ra: int, rb: int) -> bool:
+    """Both groups gave e-mails (or phones) and none is shared."""
+    ea: set[str] = set()
+    pa: set[str] = set()
+    eb: set[str] = set()
+    pb: set[str] = set()
+    for m in g.group(ra):
+        r = records[m]
+        if r.email:
+            ea.add(r.email)
+        if r.phone:
+            pa.add(r.phone)
+    for m in g.group(rb):
+        r = records[m]
+        if r.email:
+            eb.add(r.email)
+        if r.phone:
+            pb.add(r.phone)
+    return bool(ea and eb and ea.isdisjoint(eb)) or bool(pa and pb and pa.isdisjoint(pb))
+
+
+def _namesake_at_home(g: _Groups, records: Sequence[NormRecord], by_home: Mapping[tuple[str, str], list[int]],
+                      i: int, j: int) -> bool:
+    """Does a third person with this name, who cannot be either group, live at this address?"""
+    ra, rb = g.find(i), g.find(j)
+    for r in (records[i], records[j]):
+        for k in by_home.get((r.name_key, r.street), ()):
+            rk = g.find(k)
+            if rk not in (ra, rb) and (g.conflict(rk, ra, check_veto=True) or g.conflict(rk, rb, check_veto=True)):
+                return True
+    return False
+
+
 def _not_this_one(g: _Groups, only: Mapping[int, int], x: int, y: int) -> bool:
     """Is ``x`` restricted to another group than ``y``'s (or to none)?"""
     choice = only.get(x)
@@ -290,6 +325,22 @@ def cluster_records(
                 review.append(Link(*pair_key(records[i].rid, records[j].rid), -edge[0], R_AMBIGUOUS))
             continue
         _accept(g, records, edge, merges, review)
+
+    # 3) name+address (a parent and child can share both) once the groups are known:
+    #    only when neither group has an e-mail or phone the other lacks and no
+    #    namesake who conflicts with them lives at that address
+    by_home: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for r in records:
+        if r.name_key and r.street:
+            by_home[(r.name_key, r.street)].append(r.idx)
+    for link in sorted((l for l in review if l.reason == R_NAME_ADDRESS),
+                       key=lambda l: (-l.score, _rid_key(l.a), _rid_key(l.b))):
+        i, j = index[link.a], index[link.b]
+        ra, rb = g.find(i), g.find(j)
+        if ra == rb or _contacts_contradict(g, records, ra, rb) or _namesake_at_home(g, records, by_home, i, j):
+            continue
+        if g.union(i, j):
+            merges.append(Link(link.a, link.b, link.score, R_NAME_ADDRESS_CLEAN))
 
     # final clusters, deterministic order
     by_root: dict[int, list[int]] = defaultdict(list)

@@ -64,6 +64,7 @@ R_NAME_EMAIL_OTHER_PHONE = "imię+nazwisko+e-mail, ale różne telefony (wspóln
 R_NAME_DOB_OTHER_CONTACTS = "imię+nazwisko (z literówką)+data urodzenia, ale inne e-mail i telefon"
 R_NAME_PHONE = "imię+nazwisko+telefon"
 R_NAME_ADDRESS = "imię+nazwisko+adres (może to rodzic i dziecko o tym samym imieniu)"
+R_NAME_ADDRESS_CLEAN = "imię+nazwisko+adres, bez sprzecznych kontaktów i bez imiennika pod tym adresem"
 R_NAME_PLACE = "imię+nazwisko+miejscowość/organizacja, brak innych danych"
 R_SURNAME_CHANGE = "imię+data urodzenia+kontakt, inne nazwisko (zmiana nazwiska?)"
 R_SURNAME_CHANGE_ADDRESS = "imię+data urodzenia+adres, inne nazwisko (zmiana nazwiska)"

@@ -170,3 +170,24 @@ def test_similar_surname_and_birth_date_with_other_contacts_goes_to_review() -> 
     assert compare(a, c).outcome is Outcome.SAME
     d = rec(first_name="Helena", last_name="Majewska", birth_date="1974-08-07", email="h.g@op.pl", phone="700100200")
     assert compare(a, d).outcome is Outcome.SAME  # exact names and birth date outweigh a new e-mail and phone
+
+
+# --- name+address once the groups are known --------------------------------------
+
+def test_name_and_address_merge_when_nothing_contradicts() -> None:
+    rows = [{"id": 1, "first_name": "Zofia", **HOME, "last_name": "Borkowska", "birth_date": "1950-02-02"},
+            {"id": 2, "first_name": "Zosia", **HOME, "last_name": "Borkowska", "email": "zb@x.pl"}]
+    result = deduplicate(rows, id_field="id")
+    assert sorted(map(sorted, result.clusters)) == [[1, 2]]
+
+
+def test_name_and_address_with_other_contacts_or_a_namesake_at_home_stay_apart() -> None:
+    other_phones = [{"id": 1, "first_name": "Jan", **HOME, "phone": "600100200", "birth_date": "1960-01-01"},
+                    {"id": 2, "first_name": "Jan", **HOME, "phone": "700100200"}]
+    assert clusters(other_phones) == [[1], [2]]
+    father_and_son = [{"id": 1, "first_name": "Jan", **HOME, "birth_date": "1960-01-01"},
+                      {"id": 2, "first_name": "Jan", **HOME, "birth_date": "1990-01-01"},
+                      {"id": 3, "first_name": "Jan", **HOME}]
+    result = deduplicate(father_and_son, id_field="id")
+    assert sorted(map(sorted, result.clusters)) == [[1], [2], [3]]
+    assert result.reviews

@@ -93,9 +93,11 @@ def test_staff_decisions_from_the_review_tab_survive_reruns(reg: Registry, tmp_p
     wb = Workbook()
     wb.active.title = "Odpowiedzi"
     wb.save(tmp_path / "wb.xlsx")
-    same_a = {"first_name": "Jan", "last_name": "Kowalski", "street": "ul. Polna 1", "postal_code": "00-001", "city": "Warszawa"}
+    # name+address with two different phones: a question for staff (a parent and child?)
+    same_a = {"first_name": "Jan", "last_name": "Kowalski", "street": "ul. Polna 1", "postal_code": "00-001", "city": "Warszawa",
+              "phone": "600100200"}
     same_b = {"first_name": "Jan", "last_name": "Kowalski", "street": "Polna 1", "postal_code": "00001", "city": "Warszawa",
-              "birth_date": "1960-01-01"}
+              "birth_date": "1960-01-01", "phone": "700100200"}
     other_a = {"first_name": "Anna", "last_name": "Nowak", "city": "Opole", "organisation": "OSP"}
     other_b = {"first_name": "Anna", "last_name": "Nowak", "city": "Opole", "email": "an@x.pl"}
 
@@ -136,8 +138,9 @@ def test_staff_decisions_from_the_review_tab_survive_reruns(reg: Registry, tmp_p
 
 def test_unreadable_answers_stay_in_the_tab(reg: Registry) -> None:
     with reg.session() as s:
-        a = add(s, {"first_name": "Jan", "last_name": "Lis", "street": "Polna 1", "postal_code": "00-001"}, 2)
-        b = add(s, {"first_name": "Jan", "last_name": "Lis", "street": "Polna 1", "postal_code": "00-001", "birth_date": "1950-01-01"}, 3)
+        a = add(s, {"first_name": "Jan", "last_name": "Lis", "street": "Polna 1", "postal_code": "00-001", "email": "jl@x.pl"}, 2)
+        b = add(s, {"first_name": "Jan", "last_name": "Lis", "street": "Polna 1", "postal_code": "00-001", "birth_date": "1950-01-01",
+                    "email": "lis@y.pl"}, 3)
         run_dedupe(s, P)
         rows = build_rows(review_items(s, P))
     rows[1][1] = "chyba tak?"
