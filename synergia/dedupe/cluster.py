@@ -156,24 +156,14 @@ def _fits_several(g: _Groups, records: Sequence[NormRecord], x: int, ys: set[int
     return -1
 
 
+def _emails_phones(g: _Groups, records: Sequence[NormRecord], root: int) -> tuple[set[str], set[str]]:
+    members = [records[m] for m in g.group(root)]
+    return {r.email for r in members if r.email}, {r.phone for r in members if r.phone}
+
+
 def _contacts_contradict(g: _Groups, records: Sequence[NormRecord], ra: int, rb: int) -> bool:
     """Both groups gave e-mails (or phones) and none is shared."""
-    ea: set[str] = set()
-    pa: set[str] = set()
-    eb: set[str] = set()
-    pb: set[str] = set()
-    for m in g.group(ra):
-        r = records[m]
-        if r.email:
-            ea.add(r.email)
-        if r.phone:
-            pa.add(r.phone)
-    for m in g.group(rb):
-        r = records[m]
-        if r.email:
-            eb.add(r.email)
-        if r.phone:
-            pb.add(r.phone)
+    (ea, pa), (eb, pb) = _emails_phones(g, records, ra), _emails_phones(g, records, rb)
     return bool(ea and eb and ea.isdisjoint(eb)) or bool(pa and pb and pa.isdisjoint(pb))
 
 
