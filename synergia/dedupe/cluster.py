@@ -18,6 +18,8 @@ from synergia.dedupe.compare import (
     R_AMBIGUOUS,
     R_NAME_ADDRESS,
     R_NAME_ADDRESS_CLEAN,
+    R_NAME_EMAIL,
+    R_NAME_EMAIL_OTHER_PHONE,
     R_CHAIN_CONFLICT,
     R_STAFF_YES,
     Outcome,
@@ -167,6 +169,12 @@ def _contacts_contradict(g: _Groups, records: Sequence[NormRecord], ra: int, rb:
     return bool(ea and eb and ea.isdisjoint(eb)) or bool(pa and pb and pa.isdisjoint(pb))
 
 
+def _phones_differ(g: _Groups, records: Sequence[NormRecord], ra: int, rb: int) -> bool:
+    """Both groups gave phones and none is shared (one family mailbox, two people)."""
+    pa, pb = _emails_phones(g, records, ra)[1], _emails_phones(g, records, rb)[1]
+    return bool(pa and pb and pa.isdisjoint(pb))
+
+
 def _namesake_at_home(g: _Groups, records: Sequence[NormRecord], by_home: Mapping[tuple[str, str], list[int]],
                       i: int, j: int) -> bool:
     """Does a third person with this name, who cannot be either group, live at this address?"""
@@ -313,6 +321,9 @@ def cluster_records(
         if _not_this_one(g, only, i, j) or _not_this_one(g, only, j, i) or _namesake_household(g, records, by_contact, i, j):
             if g.find(i) != g.find(j):
                 review.append(Link(*pair_key(records[i].rid, records[j].rid), -edge[0], R_AMBIGUOUS))
+            continue
+        if edge[5] == R_NAME_EMAIL and _phones_differ(g, records, g.find(i), g.find(j)):
+            review.append(Link(*pair_key(records[i].rid, records[j].rid), -edge[0], R_NAME_EMAIL_OTHER_PHONE))
             continue
         _accept(g, records, edge, merges, review)
 

@@ -191,3 +191,19 @@ def test_name_and_address_with_other_contacts_or_a_namesake_at_home_stay_apart()
     result = deduplicate(father_and_son, id_field="id")
     assert sorted(map(sorted, result.clusters)) == [[1], [2], [3]]
     assert result.reviews
+
+
+def test_a_family_mailbox_does_not_join_people_whose_phones_differ() -> None:
+    import random
+    from datetime import date
+
+    from synergia.dedupe.synthetic import make_pesel
+
+    p = make_pesel(date(1990, 1, 1), False, random.Random(3))
+    base = {"first_name": "Jan", "last_name": "Nowak"}
+    rows = [{"id": 1, **base, "email": "dom@x.pl", "phone": "600100200"},
+            {"id": 2, **base, "email": "dom@x.pl", "pesel": p},
+            {"id": 3, **base, "pesel": p, "phone": "700100200"}]  # 2's person has another phone
+    assert clusters(rows) == [[1], [2, 3]]
+    rows[2].pop("phone")  # nothing tells them apart: the mailbox links them
+    assert clusters(rows) == [[1, 2, 3]]
