@@ -34,7 +34,7 @@ def prefect_defaults() -> None:
 def resolve_project_path(value: str) -> Path:
     """Accept a path or a slug of a project in config/projects/."""
     p = Path(value)
-    if p.suffix in (".yaml", ".yml") or p.exists():
+    if p.is_file() or p.suffix in (".yaml", ".yml"):
         return p.resolve()
     candidate = PROJECTS_DIR / f"{value}.yaml"
     if candidate.exists():
@@ -64,11 +64,23 @@ def run_nightly(project: ProjectOpt) -> None:
     print_sync_report(cfg, counts)
 
 
-def _run_nightly(path: Path) -> dict:
+def run_flow(flow_fn, **parameters) -> dict:  # noqa: ANN001
+    """Run a flow; on failure print its error in one line (our messages never carry
+    personal data) and exit 1 — the full traceback stays in the Prefect logs above."""
     prefect_defaults()
+    state = flow_fn(**parameters, return_state=True)
+    if state.is_completed():
+        return state.result()
+    error = state.result(raise_on_failure=False)
+    detail = str(error) if isinstance(error, BaseException) else str(state.message)
+    err_console.print(f"[red]Przebieg nie powiódł się (run failed):[/red] {type(error).__name__ if isinstance(error, BaseException) else state.type.value}: {detail}")
+    raise typer.Exit(1)
+
+
+def _run_nightly(path: Path) -> dict:
     from flows.nightly import nightly
 
-    return nightly(project_path=str(path))
+    return run_flow(nightly, project_path=str(path))
 
 
 def check_config(path: Annotated[Path, typer.Argument(help="Plik projektu YAML (project file).")]) -> None:
@@ -118,16 +130,14 @@ def demo(
         console.print(f"Skoroszyt demo istnieje, używam go (workbook exists, reusing): {workbook}")
     counts = _run_nightly(path)
     print_sync_report(cfg, counts)
-    extra = _run_monthly_if_available(path) if monthly else None
+    extra = _run_monthly(path) if monthly else None
     print_paths(cfg, workbook, extra)
 
 
-def _run_monthly_if_available(path: Path) -> dict | None:
-    try:
-        from flows.monthly import monthly as monthly_flow
-    except ImportError:
-        return None
-    return monthly_flow(project_path=str(path))
+def _run_monthly(path: Path) -> dict:
+    from flows.monthly import monthly as monthly_flow
+
+    return run_flow(monthly_flow, project_path=str(path))
 
 
 def print_sync_report(cfg: ProjectConfig, counts: dict) -> None:

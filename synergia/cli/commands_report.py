@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
-from synergia.cli.commands_core import ProjectOpt, console, err_console, load_or_exit, prefect_defaults, resolve_project_path, run_app
+from synergia.cli.commands_core import ProjectOpt, console, err_console, load_or_exit, resolve_project_path, run_app, run_flow
 
 MonthOpt = Annotated[
     Optional[str],
@@ -41,10 +41,9 @@ def run_monthly(
     _check_month(month)
     path = resolve_project_path(project)
     cfg = load_or_exit(path)
-    prefect_defaults()
     from flows.monthly import monthly
 
-    result = monthly(project_path=str(path), month=month, resend=resend)
+    result = run_flow(monthly, project_path=str(path), month=month, resend=resend)
     table = Table(title=f"Wskaźniki {result['month']} — {cfg.name}", show_header=False)
     table.add_row("Wskaźniki / indicators", str(result["indicators"]))
     table.add_row("Zagrożone / at risk", str(result["at_risk"]))
