@@ -29,6 +29,7 @@ def upsert_registry(project_path: str, batch: ValidatedBatch) -> dict:
     started = utcnow()
     with reg.session() as session:
         counts = apply_outcomes(session, project, batch.outcomes, batch.read_worksheets, now=started)
+        counts.missing_sources = [f"{source_id}: '{worksheet}'" for source_id, worksheet in batch.missing]
         session.add(SyncRun(project=project.slug, started_at=started, finished_at=utcnow(), status="ok",
                             counts=counts.as_dict()))
     get_run_logger().info(

@@ -160,6 +160,8 @@ def print_sync_report(cfg: ProjectConfig, counts: dict) -> None:
     mark = "[green]✓[/green]" if balanced else "[red]✗[/red]"
     console.print(f"{mark} przyjęte + kwarantanna + puste = wiersze ({counts.get('accepted', 0)} + {counts.get('quarantined', 0)} + "
                   f"{counts.get('empty', 0)} = {counts.get('rows', 0)})")
+    for missing in counts.get("missing_sources", []):
+        console.print(f"[yellow]Brak arkusza dla źródła {missing}[/yellow] — sprawdź nazwę w pliku projektu (worksheet not found).")
     if counts.get("reasons"):
         console.print("Przyczyny odrzuceń (reason codes): " + ", ".join(f"{k}: {v}" for k, v in counts["reasons"].items()))
 

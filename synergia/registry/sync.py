@@ -43,6 +43,7 @@ class SyncCounts:
     deactivated: int = 0
     per_source: dict[str, dict[str, int]] = field(default_factory=dict)
     reasons: dict[str, int] = field(default_factory=dict)
+    missing_sources: list[str] = field(default_factory=list)  # "source id: 'worksheet'" not found this run
 
     def as_dict(self) -> dict:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}

@@ -14,6 +14,7 @@ class ValidatedBatch:
     outcomes: list[Outcome] = field(default_factory=list)
     read_worksheets: set[tuple[str, str, str]] = field(default_factory=set)
     owned_tabs: dict[str, list[list[str]]] = field(default_factory=dict)
+    missing: list[tuple[str, str]] = field(default_factory=list)  # (source id, worksheet) not found
 
     def summary(self) -> dict[str, int]:
         c = Counter(type(o).__name__ for o in self.outcomes)
@@ -24,7 +25,8 @@ class ValidatedBatch:
 
 
 def validate_snapshot(project: ProjectConfig, snapshot: SourceSnapshot) -> ValidatedBatch:
-    batch = ValidatedBatch(read_worksheets=set(snapshot.read_worksheets), owned_tabs=dict(snapshot.owned_tabs))
+    batch = ValidatedBatch(read_worksheets=set(snapshot.read_worksheets), owned_tabs=dict(snapshot.owned_tabs),
+                           missing=list(snapshot.missing))
     for source in project.sources:
         locale = snapshot.locales.get(source.id)
         for raw in snapshot.rows.get(source.id, []):

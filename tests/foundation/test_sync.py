@@ -143,3 +143,16 @@ def test_quarantine_holds_no_personal_data(registry: Registry, workbook: Path) -
     with registry.session() as s:
         text_blob = " ".join(f"{q.message} {q.reason_codes}" for q in s.scalars(select(Quarantine)))
     assert personal and not [p for p in personal if p in text_blob]
+
+
+def test_missing_worksheet_is_reported_not_fatal(tmp_path: Path) -> None:
+    path = tmp_path / PROJECT.spreadsheet.id
+    path.parent.mkdir(parents=True)
+    generate_workbook(PROJECT, path, seed=2, people=30)
+    wb = load_workbook(path)
+    del wb["Formularz JST"]
+    wb.save(path)
+    snap = read_project_sources(PROJECT, WorkbookBackend(tmp_path))
+    batch = validate_snapshot(PROJECT, snap)
+    assert batch.missing == [("rekrutacja-jst", "Formularz JST")]
+    assert batch.summary()["accepted"] > 0
