@@ -41,10 +41,6 @@ def blocking_keys(r: NormRecord) -> Iterable[str]:
             yield f"b{r.dob}|{r.fn[0]}"
         if r.ln:  # same prefix as the first initial: names typed in swapped fields meet
             yield f"b{r.dob}|{r.ln[0]}"
-        if r.postal:
-            yield f"P{r.dob}|{r.postal}"
-        if r.other_id:
-            yield f"O{r.dob}|{r.other_id[:3]}"
     if r.postal and ln and r.fn:  # a typo in the first name and another house number
         yield f"l{ln}|{r.postal}|{r.fn[0]}"
     if r.postal and ln and r.street:
@@ -59,14 +55,13 @@ def candidate_pairs(
     With ``new`` given, only pairs with at least one new record are returned
     (old pairs were decided in earlier runs). Pairs are produced per block
     size with numpy, so 100k records take a fraction of a second."""
-    key_ids: dict[str, int] = {}
+    # keys by their 64-bit hash: a collision only adds a pair that compare() rejects
     ks: list[int] = []
     vs: list[int] = []
-    setdefault = key_ids.setdefault
     for r in records:
-        for k in blocking_keys(r):
-            ks.append(setdefault(k, len(key_ids)))
-            vs.append(r.idx)
+        hs = [hash(k) for k in blocking_keys(r)]
+        ks += hs
+        vs += [r.idx] * len(hs)
     n = len(records)
     if not ks:
         return []

@@ -64,6 +64,16 @@ def _rid_key(rid: Any) -> tuple[int, Any]:
     return (0, rid) if isinstance(rid, int) else (1, str(rid))
 
 
+def _sort_keys(records: Sequence[NormRecord]) -> list:
+    """Per record a key ordering like ``_rid_key``; the ids themselves when all
+    are ``str`` or all ``int`` (comparing plain values is much faster)."""
+    rids = [r.rid for r in records]
+    types = set(map(type, rids))
+    if types == {str} or types == {int}:
+        return rids
+    return [_rid_key(rid) for rid in rids]
+
+
 def pair_key(a: Any, b: Any) -> tuple[Any, Any]:
     """Order-free key of a record pair."""
     return (a, b) if _rid_key(a) <= _rid_key(b) else (b, a)
@@ -282,7 +292,7 @@ def cluster_records(
     same: list[tuple[float, tuple, tuple, int, int, str]] = []
     review: list[Link] = []
     vetoed = 0
-    keys = [_rid_key(r.rid) for r in records]
+    keys = _sort_keys(records)
     SAME_ = Outcome.SAME
     for i, j in pairs:
         d = compare(records[i], records[j], thresholds)

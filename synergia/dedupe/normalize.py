@@ -110,6 +110,7 @@ def normalize_phone(value: str) -> str | None:
     return "+" + digits
 
 
+@lru_cache(maxsize=200_000)
 def normalize_email(value: str) -> str | None:
     s = value.strip().lower()
     if "@" not in s or len(s) < 5:
@@ -198,6 +199,7 @@ class NormRecord:
     fn_fixed: bool = False  # fn_canon comes from a one-keystroke correction ('krysa' -> 'krystyna')
 
 
+_NO_PESEL: tuple[None, None, None, None] = (None, None, None, None)
 _PLACEHOLDERS = frozenset(("nan", "none", "null", "brak", "-"))
 
 
@@ -207,6 +209,11 @@ def _text(raw: Mapping[str, Any], key: str) -> str:
         return ""
     s = v.strip() if type(v) is str else str(v).strip()
     return "" if len(s) <= 4 and s.lower() in _PLACEHOLDERS else s
+
+
+@lru_cache(maxsize=100_000)
+def _postal(value: str) -> str | None:
+    return _NON_DIGIT.sub("", value) or None
 
 
 @lru_cache(maxsize=100_000)
@@ -228,35 +235,29 @@ def _names(first_raw: str, last_raw: str) -> tuple:
 
 def normalize_record(raw: Mapping[str, Any], idx: int = 0, rid: Any = None) -> NormRecord:
     """Build the matching view of a raw or canonical record (missing keys allowed)."""
-    fn, fn_full, canon, known, fn_gender, ln, ln_root, ln_parts, weak, fixed = _names(_text(raw, "first_name"), _text(raw, "last_name"))
-    pesel, pesel_dob, pesel_gender, other_id = pesel_facts(_text(raw, "pesel"))
-    dob = pesel_dob or parse_date(_text(raw, "birth_date") or None)
-    gender = pesel_gender or normalize_gender(raw.get("gender"))
-    postal = _text(raw, "postal_code")
-    email = _text(raw, "email")
-    phone = _text(raw, "phone")
+    get = raw.get
+    fn, fn_full, canon, known, fn_gender, ln, ln_root, ln_parts, weak, fixed = _names(
+        _text(raw, "first_name"), _text(raw, "last_name"))
+    pesel, pesel_dob, pesel_gender, other_id = pesel_facts(_text(raw, "pesel")) if get("pesel") else _NO_PESEL
+    dob = pesel_dob or (parse_date(_text(raw, "birth_date") or None) if get("birth_date") else None)
+    gender = pesel_gender or (normalize_gender(get("gender")) if get("gender") else None)
+    postal = _text(raw, "postal_code") if get("postal_code") else ""
+    email = _text(raw, "email") if get("email") else ""
+    phone = _text(raw, "phone") if get("phone") else ""
+    street = _text(raw, "street") if get("street") else ""
+    city = _text(raw, "city") if get("city") else ""
+    org = _text(raw, "organisation") if get("organisation") else ""
+    # positional: ~25 % faster than keywords for a 25-field slots class (runs per record)
     return NormRecord(
-        rid=raw.get("id", raw.get("record_id")) if rid is None else rid,
-        idx=idx,
-        fn=fn,
-        fn_full=fn_full,
-        fn_canon=canon,
-        fn_known=known,
-        fn_gender=fn_gender,
-        ln=ln,
-        ln_root=ln_root,
-        ln_parts=ln_parts,
-        gender=gender,
-        weak_gender=weak,
-        pesel=pesel,
-        other_id=other_id,
-        dob=dob,
-        email=normalize_email(email) if email else None,
-        phone=normalize_phone(phone) if phone else None,
-        postal=(_NON_DIGIT.sub("", postal) or None) if postal else None,
-        street=_street(_text(raw, "street")),
-        city=fold(_text(raw, "city")),
-        org=fold(_text(raw, "organisation")),
-        name_key=f"{canon}|{ln_root}" if canon and ln_root else "",
-        fn_fixed=fixed,
+        get("id", get("record_id")) if rid is None else rid, idx,
+        fn, fn_full, canon, known, fn_gender, ln, ln_root, ln_parts,
+        gender, weak, pesel, other_id, dob,
+        normalize_email(email) if email else None,
+        normalize_phone(phone) if phone else None,
+        _postal(postal) if postal else None,
+        _street(street) if street else "",
+        fold(city) if city else "",
+        fold(org) if org else "",
+        f"{canon}|{ln_root}" if canon and ln_root else "",
+        fixed,
     )
