@@ -56,6 +56,7 @@ R_NEAR_ID = "numer identyfikacyjny z literówką+data urodzenia+nazwisko lub imi
 R_NEAR_ID_DOB_TYPO = "imię+nazwisko+numer identyfikacyjny z literówką, inna data urodzenia"
 R_NEAR_ID_ADDRESS = "numer identyfikacyjny z literówką+imię+nazwisko+adres"
 R_NAME_ADDRESS_DOB_TYPO = "imię+nazwisko+pełny adres, data urodzenia z literówką"
+R_CROSSED_DOB_ADDRESS = "imię wpisane jako nazwisko (lub odwrotnie)+data urodzenia+pełny adres"
 R_NO_FIRST_NAME_DOB = "nazwisko+data urodzenia+adres, brak imienia"
 R_ID_ADDRESS = "ten sam numer identyfikacyjny (nie PESEL)+adres+data urodzenia (z literówką), inne nazwisko"
 R_NAME_EMAIL_PHONE = "imię+nazwisko+e-mail+telefon"
@@ -84,7 +85,7 @@ R_AMBIGUOUS = "wspólny kontakt z kilkoma różnymi osobami (np. rodzic i dzieck
 CONTACT_REASONS = frozenset({"imię+nazwisko+e-mail+telefon", "imię+nazwisko+e-mail", "imię+nazwisko+telefon"})
 #: links a record could make with two different people (a household, twins):
 #: merged after the strong ones, and refused when the record fits two people
-WEAK_REASONS = CONTACT_REASONS | {R_NO_FIRST_NAME_DOB, R_SURNAME_CHANGE_ADDRESS}
+WEAK_REASONS = CONTACT_REASONS | {R_NO_FIRST_NAME_DOB, R_SURNAME_CHANGE_ADDRESS, R_CROSSED_DOB_ADDRESS}
 
 # first-name relations
 SAME, SIMILAR, UNKNOWN, OTHER, CONFLICT = "same", "similar", "unknown", "other", "conflict"
@@ -181,11 +182,13 @@ def _typed_dob(a: NormRecord, b: NormRecord, fr: str) -> bool:
     """A birth date mistyped rather than a different person: same year, one
     keystroke in day/month, and the names *and* the full address (with the
     house number) agree."""
-    if not dates_soft(a.dob, b.dob) or fr not in (SAME, SIMILAR):
+    if not dates_soft(a.dob, b.dob):
         return False
     if not (_house_number(a.street) and _same_address(a, b)):
         return False
-    return surname_relation(a, b) in (SAME, SIMILAR)
+    if fr in (SAME, SIMILAR) and surname_relation(a, b) in (SAME, SIMILAR):
+        return True
+    return _swapped(a, b)
 
 
 def same_number(a: NormRecord, b: NormRecord) -> bool:
@@ -312,6 +315,8 @@ def compare(a: NormRecord, b: NormRecord, th: Thresholds = Thresholds()) -> Deci
         return _score(0.85, R_SURNAME_CHANGE, th)
     if fr in (SAME, SIMILAR) and same_dob and _same_address(a, b):
         return _score(0.93 if fr == SAME else 0.92, R_SURNAME_CHANGE_ADDRESS, th)
+    if same_dob and _crossed(a, b) and _house_number(a.street) and _same_address(a, b):
+        return _score(0.92, R_CROSSED_DOB_ADDRESS, th)
     if fr == UNKNOWN and sr in (SAME, SIMILAR) and same_dob and _same_address(a, b):
         return _score(0.92, R_NO_FIRST_NAME_DOB, th)
     if fr == UNKNOWN and sr in (SAME, SIMILAR) and (same_email or same_phone) and (same_dob or _same_place(a, b)):

@@ -207,3 +207,25 @@ def test_a_family_mailbox_does_not_join_people_whose_phones_differ() -> None:
     assert clusters(rows) == [[1], [2, 3]]
     rows[2].pop("phone")  # nothing tells them apart: the mailbox links them
     assert clusters(rows) == [[1, 2, 3]]
+
+
+# --- names typed in the wrong field ---------------------------------------------
+
+def test_a_name_in_the_wrong_field_with_birth_date_and_full_address_merges() -> None:
+    home = {k: v for k, v in HOME.items() if k != "last_name"}
+    a = rec(first_name="Ryan", last_name="Emalcene", birth_date="1972-06-15", **home)
+    b = rec(first_name="Joel", last_name="Ryan", birth_date="1972-06-15", **home)
+    assert compare(a, b).outcome is Outcome.SAME
+    elsewhere = rec(first_name="Joel", last_name="Ryan", birth_date="1972-06-15", street="Lipowa 3", postal_code="30-001")
+    assert compare(a, elsewhere).outcome is not Outcome.SAME
+    other_day = rec(first_name="Joel", last_name="Ryan", birth_date="1972-07-16", **home)
+    assert compare(a, other_day).outcome is Outcome.DIFFERENT
+
+
+def test_swapped_names_with_a_typed_day_merge() -> None:
+    home = {k: v for k, v in HOME.items() if k != "last_name"}
+    a = rec(first_name="Jett", last_name="Colegate", birth_date="1902-12-19", **home)
+    b = rec(first_name="Colegate", last_name="Jett", birth_date="1902-11-19", **home)
+    assert veto(a, b) is None and compare(a, b).outcome is Outcome.SAME
+    c = rec(first_name="Colegate", last_name="Jett", birth_date="1932-12-19", **home)  # another year
+    assert veto(a, c) == V_DOB
