@@ -289,10 +289,14 @@ def cluster_records(
         new_set = set(new)
         new_mask = [r.rid in new_set for r in records]
     pairs = candidate_pairs(records, new_mask)
-    same: list[tuple[float, tuple, tuple, int, int, str]] = []
+    same: list[tuple[float, int, int, int, int, str]] = []
     review: list[Link] = []
     vetoed = 0
-    keys = _sort_keys(records)
+    # rank of each record in record-id order: edges sort on ints, clusters come out sorted
+    order = sorted(range(len(records)), key=_sort_keys(records).__getitem__)
+    keys = [0] * len(records)
+    for pos, i in enumerate(order):
+        keys[i] = pos
     SAME_ = Outcome.SAME
     for i, j in pairs:
         d = compare(records[i], records[j], thresholds)
@@ -305,7 +309,7 @@ def cluster_records(
             vetoed += 1
     same.sort()
     # 1) strong evidence (PESEL, birth date, id number) first
-    contact: list[tuple[float, tuple, tuple, int, int, str]] = []
+    contact: list[tuple[float, int, int, int, int, str]] = []
     for edge in same:
         if edge[5] in WEAK_REASONS:
             contact.append(edge)
@@ -328,6 +332,8 @@ def cluster_records(
                 by_contact[c].append(r.idx)
     for edge in contact:
         i, j = edge[3], edge[4]
+        if g.find(i) == g.find(j):
+            continue  # already one person
         if _not_this_one(g, only, i, j) or _not_this_one(g, only, j, i) or _namesake_household(g, records, by_contact, i, j):
             if g.find(i) != g.find(j):
                 review.append(Link(*pair_key(records[i].rid, records[j].rid), -edge[0], R_AMBIGUOUS))
@@ -356,7 +362,7 @@ def cluster_records(
     # final clusters, deterministic order
     by_root: dict[int, list[int]] = defaultdict(list)
     find = g.find
-    for i in sorted(range(len(records)), key=keys.__getitem__):  # members come out sorted by record id
+    for i in order:  # members come out sorted by record id
         by_root[find(i)].append(i)
     clusters = [[records[i].rid for i in m] for m in sorted(by_root.values(), key=lambda m: keys[m[0]])]
 

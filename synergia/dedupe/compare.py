@@ -3,8 +3,14 @@
 Rules are explicit and explainable (every outcome carries a Polish reason that
 staff see in the review tab). Strong contradicting evidence is a *veto*: two
 different valid PESELs, different birth dates, different sexes, or first names
-that are different real names (Maria/Marta, Jan/Jana). Vetoed records never end
-up in one person, even through a chain of other records.
+that are different real names (Maria/Marta, Jan/Jana, or a typo of another real
+name: Kaiml is Kamil, not Kamila). Vetoed records never end up in one person,
+even through a chain of other records.
+
+A birth date is not a veto when it is one keystroke off (same year; one digit,
+a digit swap or day<->month in day/month) *and* the names and the full address
+with the house number agree: a father and son differ in the year, twins have
+other names. The PESEL veto has no exception.
 """
 from __future__ import annotations
 
