@@ -140,22 +140,47 @@ def _run_monthly(path: Path) -> dict:
     return run_flow(monthly_flow, project_path=str(path))
 
 
-def print_sync_report(cfg: ProjectConfig, counts: dict) -> None:
-    table = Table(title=f"Synchronizacja — {cfg.name}")
+SYNC_ROWS = [
+    ("Wiersze w źródłach (rows read)", "rows"), ("przyjęte (accepted)", "accepted"),
+    ("w kwarantannie (quarantined)", "quarantined"), ("puste (empty)", "empty"),
+    ("nowe (new)", "new"), ("zmienione (changed)", "changed"), ("bez zmian (unchanged)", "unchanged"),
+    ("wycofane (deactivated)", "deactivated"),
+]
+STEP_ROWS = [
+    ("Deduplikacja: osoby połączone (persons merged)", "dedupe.persons_merged"),
+    ("Deduplikacja: pary do sprawdzenia (pairs for staff review)", "dedupe.reviews_open"),
+    ("Deduplikacja: decyzje personelu (staff decisions read)", "dedupe.decisions_recorded"),
+    ("Zaświadczenia: spełniają regułę (eligible)", "certificates.eligible"),
+    ("Zaświadczenia: poniżej progu (below the rule)", "certificates.not_eligible"),
+    ("Zaświadczenia: nowe (issued)", "certificates.issued_new"),
+    ("Zaświadczenia: poprawione (re-issued)", "certificates.reissued"),
+    ("Zaświadczenia: unieważnione (revoked)", "certificates.revoked"),
+    ("Poczta: wysłane (sent)", "mail.sent"),
+    ("Poczta: błędy stałe (failed)", "mail.failed"),
+    ("Poczta: odłożone (deferred)", "mail.deferred"),
+    ("Poczta: czeka na jutro (pending)", "mail.still_pending"),
+]
+MONTHLY_ROWS = [
+    ("Miesiąc (month)", "month"), ("Wskaźniki (indicators)", "indicators"), ("zagrożone (at risk)", "at_risk"),
+    ("Zakładka „Wskaźniki” zapisana (tab written)", "tab_written"), ("E-maile w kolejce (queued)", "queued"),
+    ("Wysłane (sent)", "sent"),
+]
+
+
+def _table(title: str, rows: list[tuple[str, str]], values: dict) -> Table:
+    table = Table(title=title)
     table.add_column("Miara / measure")
     table.add_column("Liczba", justify="right")
-    rows = [
-        ("Wiersze w źródłach (rows read)", "rows"), ("przyjęte (accepted)", "accepted"),
-        ("w kwarantannie (quarantined)", "quarantined"), ("puste (empty)", "empty"),
-        ("nowe (new)", "new"), ("zmienione (changed)", "changed"), ("bez zmian (unchanged)", "unchanged"),
-        ("wycofane (deactivated)", "deactivated"),
-    ]
     for label, key in rows:
-        table.add_row(label, str(counts.get(key, 0)))
-    for key, value in counts.items():
-        if key not in dict((k, 1) for _, k in rows) and isinstance(value, (int, float)):
-            table.add_row(key, str(value))
-    console.print(table)
+        if key in values:
+            value = values[key]
+            table.add_row(label, ("tak" if value else "nie") if isinstance(value, bool) else str(value))
+    return table
+
+
+def print_sync_report(cfg: ProjectConfig, counts: dict) -> None:
+    """Numbers only; every number is also in the run's Prefect artifact."""
+    console.print(_table(f"Synchronizacja — {cfg.name}", SYNC_ROWS, {k: counts.get(k, 0) for _, k in SYNC_ROWS}))
     balanced = counts.get("accepted", 0) + counts.get("quarantined", 0) + counts.get("empty", 0) == counts.get("rows", -1)
     mark = "[green]✓[/green]" if balanced else "[red]✗[/red]"
     console.print(f"{mark} przyjęte + kwarantanna + puste = wiersze ({counts.get('accepted', 0)} + {counts.get('quarantined', 0)} + "
@@ -164,19 +189,19 @@ def print_sync_report(cfg: ProjectConfig, counts: dict) -> None:
         console.print(f"[yellow]Brak arkusza dla źródła {missing}[/yellow] — sprawdź nazwę w pliku projektu (worksheet not found).")
     if counts.get("reasons"):
         console.print("Przyczyny odrzuceń (reason codes): " + ", ".join(f"{k}: {v}" for k, v in counts["reasons"].items()))
+    if any(key in counts for _, key in STEP_ROWS):
+        console.print(_table("Deduplikacja, zaświadczenia, poczta", STEP_ROWS, counts))
 
 
-def print_paths(cfg: ProjectConfig, workbook: Path, extra: dict | None) -> None:
+def print_paths(cfg: ProjectConfig, workbook: Path, monthly: dict | None) -> None:
+    if monthly:
+        console.print(_table(f"Podsumowanie miesięczne — {cfg.name}", MONTHLY_ROWS, monthly))
     s = get_settings()
     table = Table(title="Gdzie szukać wyników (where to look)", show_header=False)
     table.add_row("Skoroszyt (zakładki Odrzucone, Do sprawdzenia, Wskaźniki)", str(workbook))
     table.add_row("Rejestr (registry database)", s.resolved_database_url)
     table.add_row("Zaświadczenia PDF (certificates)", str(s.certificates_dir / cfg.slug))
     table.add_row("Skrzynka nadawcza .eml (outbox)", str(s.outbox_dir))
-    if extra:
-        for k, v in extra.items():
-            if isinstance(v, (str, int, float)):
-                table.add_row(str(k), str(v))
     console.print(table)
 
 
