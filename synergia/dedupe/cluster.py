@@ -127,14 +127,14 @@ class _Groups:
         return True
 
 
-def _accept(g: _Groups, records: Sequence[NormRecord], edge: tuple, merges: list[Link], review: list[Link]) -> None:
+def _accept(g: _Groups, records: Sequence[NormRecord], edge: tuple, merges: list[Link], review: list[tuple]) -> None:
     neg, _ka, _kb, i, j, reason = edge
     if g.find(i) == g.find(j):
         return
     if g.union(i, j):
         merges.append(Link(*pair_key(records[i].rid, records[j].rid), -neg, reason))
     else:
-        review.append(Link(*pair_key(records[i].rid, records[j].rid), -neg, f"{R_CHAIN_CONFLICT} ({reason})"))
+        review.append((neg, _ka, _kb, i, j, f"{R_CHAIN_CONFLICT} ({reason})"))
 
 
 def _fits_several(g: _Groups, records: Sequence[NormRecord], x: int, ys: set[int]) -> int | None:
@@ -290,7 +290,8 @@ def cluster_records(
         new_mask = [r.rid in new_set for r in records]
     pairs = candidate_pairs(records, new_mask)
     same: list[tuple[float, int, int, int, int, str]] = []
-    review: list[Link] = []
+    # uncertain pairs as edges (-score, rank, rank, i, j, reason); Links only for the final ones
+    review: list[tuple[float, int, int, int, int, str]] = []
     vetoed = 0
     # rank of each record in record-id order: edges sort on ints, clusters come out sorted
     order = sorted(range(len(records)), key=_sort_keys(records).__getitem__)
@@ -304,7 +305,8 @@ def cluster_records(
             ka, kb = keys[i], keys[j]
             same.append((-d.score, ka, kb, i, j, d.reason) if ka <= kb else (-d.score, kb, ka, i, j, d.reason))
         elif d.outcome is Outcome.REVIEW:
-            review.append(Link(*pair_key(records[i].rid, records[j].rid), d.score, d.reason))
+            ka, kb = keys[i], keys[j]
+            review.append((-d.score, ka, kb, i, j, d.reason) if ka <= kb else (-d.score, kb, ka, i, j, d.reason))
         elif d.veto:
             vetoed += 1
     same.sort()
@@ -336,10 +338,10 @@ def cluster_records(
             continue  # already one person
         if _not_this_one(g, only, i, j) or _not_this_one(g, only, j, i) or _namesake_household(g, records, by_contact, i, j):
             if g.find(i) != g.find(j):
-                review.append(Link(*pair_key(records[i].rid, records[j].rid), -edge[0], R_AMBIGUOUS))
+                review.append((*edge[:5], R_AMBIGUOUS))
             continue
         if edge[5] == R_NAME_EMAIL and _phones_differ(g, records, g.find(i), g.find(j)):
-            review.append(Link(*pair_key(records[i].rid, records[j].rid), -edge[0], R_NAME_EMAIL_OTHER_PHONE))
+            review.append((*edge[:5], R_NAME_EMAIL_OTHER_PHONE))
             continue
         _accept(g, records, edge, merges, review)
 
@@ -350,14 +352,15 @@ def cluster_records(
     for r in records:
         if r.name_key and r.street:
             by_home[(r.name_key, r.street)].append(r.idx)
-    for link in sorted((l for l in review if l.reason == R_NAME_ADDRESS),
-                       key=lambda l: (-l.score, _rid_key(l.a), _rid_key(l.b))):
-        i, j = index[link.a], index[link.b]
+    review.sort()
+    for neg, _ka, _kb, i, j, reason in review:
+        if reason != R_NAME_ADDRESS:
+            continue
         ra, rb = g.find(i), g.find(j)
         if ra == rb or _contacts_contradict(g, records, ra, rb) or _namesake_at_home(g, records, by_home, i, j):
             continue
         if g.union(i, j):
-            merges.append(Link(link.a, link.b, link.score, R_NAME_ADDRESS_CLEAN))
+            merges.append(Link(*pair_key(records[i].rid, records[j].rid), -neg, R_NAME_ADDRESS_CLEAN))
 
     # final clusters, deterministic order
     by_root: dict[int, list[int]] = defaultdict(list)
@@ -367,12 +370,13 @@ def cluster_records(
     clusters = [[records[i].rid for i in m] for m in sorted(by_root.values(), key=lambda m: keys[m[0]])]
 
     # one review pair per pair of clusters, strongest first, skipping decided pairs
-    decided = {pair_key(a, b) for a, b in cannot_link}
-    best: dict[tuple[int, int], Link] = {}
-    for link in sorted(review, key=lambda l: (-l.score, _rid_key(l.a), _rid_key(l.b))):
-        ra, rb = g.find(index[link.a]), g.find(index[link.b])
-        if ra == rb or (link.a, link.b) in decided:
+    decided = {tuple(sorted((keys[index[a]], keys[index[b]]))) for a, b in cannot_link if a in index and b in index}
+    best: dict[tuple[int, int], tuple] = {}
+    for edge in review:  # sorted above: strongest first, then record-id order
+        ra, rb = g.find(edge[3]), g.find(edge[4])
+        if ra == rb or (edge[1], edge[2]) in decided:
             continue
-        best.setdefault((min(ra, rb), max(ra, rb)), link)
-    reviews = sorted(best.values(), key=lambda l: (_rid_key(l.a), _rid_key(l.b)))
+        best.setdefault((min(ra, rb), max(ra, rb)), edge)
+    reviews = [Link(*pair_key(records[i].rid, records[j].rid), -neg, reason)
+               for neg, _ka, _kb, i, j, reason in sorted(best.values(), key=lambda e: (e[1], e[2]))]
     return ClusterResult(clusters, merges, reviews, vetoed, len(pairs))

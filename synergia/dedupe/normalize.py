@@ -245,20 +245,20 @@ def _names(first_raw: str, last_raw: str) -> tuple:
 
 def normalize_record(raw: Mapping[str, Any], idx: int = 0, rid: Any = None) -> NormRecord:
     """Build the matching view of a raw or canonical record (missing keys allowed)."""
-    get = raw.get
+    get = raw.get  # `_clean(v) if (v := get(...)) else ""`: no call for the many empty fields
     fn, fn_full, canon, known, fn_gender, ln, ln_root, ln_parts, weak, fixed = _names(
-        _clean(get("first_name")), _clean(get("last_name")))
-    pesel_raw = _clean(get("pesel"))
+        (_clean(v) if (v := get("first_name")) else ""), (_clean(v) if (v := get("last_name")) else ""))
+    pesel_raw = (_clean(v) if (v := get("pesel")) else "")
     pesel, pesel_dob, pesel_gender, other_id = pesel_facts(pesel_raw) if pesel_raw else _NO_PESEL
-    born = _clean(get("birth_date"))
+    born = (_clean(v) if (v := get("birth_date")) else "")
     dob = pesel_dob or (parse_date(born) if born else None)
     gender = pesel_gender or normalize_gender(get("gender"))
-    postal = _clean(get("postal_code"))
-    email = _clean(get("email"))
-    phone = _clean(get("phone"))
-    street = _clean(get("street"))
-    city = _clean(get("city"))
-    org = _clean(get("organisation"))
+    postal = (_clean(v) if (v := get("postal_code")) else "")
+    email = (_clean(v) if (v := get("email")) else "")
+    phone = (_clean(v) if (v := get("phone")) else "")
+    street = (_clean(v) if (v := get("street")) else "")
+    city = (_clean(v) if (v := get("city")) else "")
+    org = (_clean(v) if (v := get("organisation")) else "")
     # positional: ~25 % faster than keywords for a 25-field slots class (runs per record)
     return NormRecord(
         get("id", get("record_id")) if rid is None else rid, idx,
