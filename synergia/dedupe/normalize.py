@@ -89,7 +89,7 @@ def normalize_phone(value: str) -> str | None:
     s = value.strip()
     if not s:
         return None
-    digits = re.sub(r"\D", "", s)
+    digits = _NON_DIGIT.sub("", s)
     if len(digits) < 7:
         return None
     # fast path: Polish numbers in any spelling (600100200, +48 600..., 0048600...)
