@@ -298,15 +298,16 @@ def cluster_records(
     keys = [0] * len(records)
     for pos, i in enumerate(order):
         keys[i] = pos
-    SAME_ = Outcome.SAME
+    SAME_, REVIEW_ = Outcome.SAME, Outcome.REVIEW
+    recs, decide, add_same, add_review = records, compare, same.append, review.append  # hot loop: local names
     for i, j in pairs:
-        d = compare(records[i], records[j], thresholds)
+        d = decide(recs[i], recs[j], thresholds)
         if d.outcome is SAME_:
             ka, kb = keys[i], keys[j]
-            same.append((-d.score, ka, kb, i, j, d.reason) if ka <= kb else (-d.score, kb, ka, i, j, d.reason))
-        elif d.outcome is Outcome.REVIEW:
+            add_same((-d.score, ka, kb, i, j, d.reason) if ka <= kb else (-d.score, kb, ka, i, j, d.reason))
+        elif d.outcome is REVIEW_:
             ka, kb = keys[i], keys[j]
-            review.append((-d.score, ka, kb, i, j, d.reason) if ka <= kb else (-d.score, kb, ka, i, j, d.reason))
+            add_review((-d.score, ka, kb, i, j, d.reason) if ka <= kb else (-d.score, kb, ka, i, j, d.reason))
         elif d.veto:
             vetoed += 1
     same.sort()
