@@ -7,7 +7,7 @@ from prefect.artifacts import create_markdown_artifact
 from synergia import runtime
 from synergia.indicators import report
 from synergia.indicators.model import MonthSummary
-from synergia.indicators.monthly import build_summary, enqueue_summary
+from synergia.indicators.monthly import build_summary, default_month, enqueue_summary
 from synergia.indicators.months import Month
 from synergia.sheets import backend_for
 from tasks._prefect import synergia_task
@@ -15,10 +15,13 @@ from tasks.writeback import write_if_changed
 
 
 @synergia_task(retries=2, retry_delay_seconds=[5, 30])
-def compute_indicators(project_path: str, month: str) -> MonthSummary:
-    """Indicator results of ``month`` (numbers only — safe to hand to the next task)."""
+def compute_indicators(project_path: str, month: str | None = None) -> MonthSummary:
+    """Indicator results of ``month`` (YYYY-MM; default: the previous month in the project's
+    time zone, within its period). Numbers only — safe to hand to the next task."""
     project = runtime.project(project_path)
-    summary = build_summary(project, runtime.registry(), backend_for(project), Month.parse(month))
+    chosen = Month.parse(month) if month else default_month(project)
+    month = str(chosen)
+    summary = build_summary(project, runtime.registry(), backend_for(project), chosen)
     logger = get_run_logger()
     logger.info("Wskaźniki %s za %s: %d wskaźników, zagrożone %d.", project.slug, month, len(summary.results), len(summary.at_risk))
     for problem in summary.problems:
