@@ -12,6 +12,22 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 
+def retry_unless(*permanent: type[BaseException]) -> Callable:
+    """A ``retry_condition_fn``: retry transient failures, never these (a missing
+    spreadsheet stays missing however often we ask)."""
+
+    def condition(task, task_run, state) -> bool:  # noqa: ANN001
+        try:
+            state.result()
+        except permanent:
+            return False
+        except BaseException:  # noqa: BLE001 - any other failure may be transient
+            return True
+        return True
+
+    return condition
+
+
 def synergia_task(fn: Callable | None = None, **options: Any):
     options.setdefault("persist_result", False)
     options.setdefault("cache_policy", NO_CACHE)

@@ -6,10 +6,11 @@ from prefect import get_run_logger
 from synergia import runtime
 from synergia.sheets import backend_for
 from synergia.sources.read import SourceSnapshot, read_project_sources
-from tasks._prefect import synergia_task
+from synergia.sheets.base import NotAnOwnedTab, WorksheetNotFound
+from tasks._prefect import retry_unless, synergia_task
 
 
-@synergia_task(retries=2, retry_delay_seconds=[5, 30])
+@synergia_task(retries=2, retry_delay_seconds=[5, 30], retry_condition_fn=retry_unless(WorksheetNotFound, NotAnOwnedTab))
 def read_sources(project_path: str) -> SourceSnapshot:
     project = runtime.project(project_path)
     snap = read_project_sources(project, backend_for(project))

@@ -73,7 +73,8 @@ def run_flow(flow_fn, **parameters) -> dict:  # noqa: ANN001
         return state.result()
     error = state.result(raise_on_failure=False)
     detail = str(error) if isinstance(error, BaseException) else str(state.message)
-    err_console.print(f"[red]Przebieg nie powiódł się (run failed):[/red] {type(error).__name__ if isinstance(error, BaseException) else state.type.value}: {detail}")
+    kind = type(error).__name__ if isinstance(error, BaseException) else state.type.value
+    err_console.print(f"[red]Przebieg nie powiódł się (run failed):[/red] {kind}: {detail}", soft_wrap=True)
     raise typer.Exit(1)
 
 

@@ -20,7 +20,8 @@ class SpreadsheetError(Exception):
 
 
 class WorksheetNotFound(SpreadsheetError):
-    """A configured worksheet (tab) does not exist in the spreadsheet."""
+    """The spreadsheet (or a tab of it) does not exist or is not shared with us:
+    retrying will not help, the configuration or the sharing must change."""
 
 
 class NotAnOwnedTab(SpreadsheetError):

@@ -18,7 +18,7 @@ from typing import Sequence
 
 from openpyxl import Workbook, load_workbook
 
-from synergia.sheets.base import SheetData, SpreadsheetError, ensure_owned
+from synergia.sheets.base import SheetData, SpreadsheetError, WorksheetNotFound, ensure_owned
 
 
 def format_cell(value: object) -> str:
@@ -52,7 +52,7 @@ class WorkbookBackend:
     def read_tabs(self, spreadsheet: str, tabs: Sequence[str]) -> SheetData:
         path = self.path_of(spreadsheet)
         if not path.exists():
-            raise SpreadsheetError(f"Nie znaleziono skoroszytu '{path}' (workbook not found).")
+            raise WorksheetNotFound(f"Nie znaleziono skoroszytu '{path}' (workbook not found).")
         self.reads += 1
         found: dict[str, list[list[str]]] = {}
         if path.is_dir():

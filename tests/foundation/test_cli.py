@@ -27,7 +27,8 @@ def test_unknown_project_lists_the_known_ones() -> None:
 def test_failed_run_exits_1_with_a_one_line_reason(prefect_harness, synergia_env: Path) -> None:
     result = CliRunner().invoke(app, ["run", "nightly", "--project", "demo"])   # no workbook generated
     assert result.exit_code == 1
-    assert "Przebieg nie powiódł się" in result.output and "Nie znaleziono skoroszytu" in result.output
+    text = " ".join(result.output.split())
+    assert "Przebieg nie powiódł się" in text and "Nie znaleziono skoroszytu" in text
 
 
 def test_help_teaches_with_examples() -> None:
