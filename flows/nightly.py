@@ -25,7 +25,4 @@ def nightly(project_path: str) -> dict:
     dedupe = cluster_participants(project_path, batch.owned_tabs.get("Do sprawdzenia"))
     certificates = issue_certificates(project_path)
     mail = send_mail(project_path)
-    steps = {"dedupe": dedupe, "certificates": certificates, "mail": mail}
-    publish_sync_report(project_path, counts, steps)
-    return {**counts, **{f"{step}.{k}": v for step, result in steps.items() for k, v in result.items()
-                         if isinstance(v, (int, float)) and not isinstance(v, bool)}}
+    return publish_sync_report(project_path, counts, {"dedupe": dedupe, "certificates": certificates, "mail": mail})

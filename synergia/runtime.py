@@ -32,9 +32,7 @@ def registry(settings: Settings | None = None, *, migrate: bool = False) -> Regi
     if migrate:
         from synergia.registry.db import migrate as run_migrations
 
-        if url.startswith("sqlite"):
-            Path(url.split("///", 1)[-1]).parent.mkdir(parents=True, exist_ok=True)
-        run_migrations(url)
+        run_migrations(url)  # the engine creates a SQLite file's folder itself
     return _registry(url)
 
 

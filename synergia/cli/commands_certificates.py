@@ -20,10 +20,9 @@ def _project(value: str):  # noqa: ANN202
 
 
 def _registry():  # noqa: ANN202
-    from config.settings import get_settings
-    from synergia.registry.db import Registry
+    from synergia import runtime
 
-    return Registry(get_settings().resolved_database_url)
+    return runtime.registry(migrate=True)
 
 
 def preview(
