@@ -28,6 +28,7 @@ from synergia.dedupe.compare import (
     veto,
 )
 from synergia.dedupe.normalize import NormRecord
+from synergia.dedupe.parallel import split_run, worth_forking
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,6 +249,28 @@ def _group_contacts(g: _Groups, records: Sequence[NormRecord], root: int) -> fro
     return out
 
 
+def _score_pairs(records: Sequence[NormRecord], pairs: Sequence[tuple[int, int]], lo: int, hi: int,
+                 thresholds: Thresholds, keys: Sequence[int]) -> tuple[list[tuple], list[tuple], int]:
+    """Score ``pairs[lo:hi]`` -> (merge edges, review edges, vetoed count); edges are
+    (-score, rank, rank, i, j, reason) in pair order, plain tuples (cheap to send back)."""
+    same: list[tuple] = []
+    review: list[tuple] = []
+    vetoed = 0
+    SAME_, REVIEW_ = Outcome.SAME, Outcome.REVIEW
+    recs, decide, add_same, add_review = records, compare, same.append, review.append  # hot loop: local names
+    for i, j in pairs[lo:hi]:
+        d = decide(recs[i], recs[j], thresholds)
+        if d.outcome is SAME_:
+            ka, kb = keys[i], keys[j]
+            add_same((-d.score, ka, kb, i, j, d.reason) if ka <= kb else (-d.score, kb, ka, i, j, d.reason))
+        elif d.outcome is REVIEW_:
+            ka, kb = keys[i], keys[j]
+            add_review((-d.score, ka, kb, i, j, d.reason) if ka <= kb else (-d.score, kb, ka, i, j, d.reason))
+        elif d.veto:
+            vetoed += 1
+    return same, review, vetoed
+
+
 def cluster_records(
     records: Sequence[NormRecord],
     thresholds: Thresholds = Thresholds(),
@@ -255,13 +278,15 @@ def cluster_records(
     cannot_link: Iterable[tuple[Hashable, Hashable]] = (),
     groups: Mapping[Hashable, Hashable] | None = None,
     new: Iterable[Hashable] | None = None,
+    processes: int | None = None,
 ) -> ClusterResult:
     """Cluster ``records`` (each ``idx`` must equal its position).
 
     ``groups`` maps record id -> existing person id: records of one existing
     person start together. ``new`` limits comparisons to pairs touching a new
     record (incremental nights). ``must_link``/``cannot_link`` are staff
-    decisions on record-id pairs; "NIE" wins over "TAK"."""
+    decisions on record-id pairs; "NIE" wins over "TAK". ``processes``: None =
+    score the pairs of a large batch in two processes, 1 = in this one."""
     index = {r.rid: r.idx for r in records}
     cannot: dict[int, set[int]] = defaultdict(set)
     for a, b in cannot_link:
@@ -289,27 +314,24 @@ def cluster_records(
         new_set = set(new)
         new_mask = [r.rid in new_set for r in records]
     pairs = candidate_pairs(records, new_mask)
-    same: list[tuple[float, int, int, int, int, str]] = []
-    # uncertain pairs as edges (-score, rank, rank, i, j, reason); Links only for the final ones
-    review: list[tuple[float, int, int, int, int, str]] = []
-    vetoed = 0
     # rank of each record in record-id order: edges sort on ints, clusters come out sorted
     order = sorted(range(len(records)), key=_sort_keys(records).__getitem__)
     keys = [0] * len(records)
     for pos, i in enumerate(order):
         keys[i] = pos
-    SAME_, REVIEW_ = Outcome.SAME, Outcome.REVIEW
-    recs, decide, add_same, add_review = records, compare, same.append, review.append  # hot loop: local names
-    for i, j in pairs:
-        d = decide(recs[i], recs[j], thresholds)
-        if d.outcome is SAME_:
-            ka, kb = keys[i], keys[j]
-            add_same((-d.score, ka, kb, i, j, d.reason) if ka <= kb else (-d.score, kb, ka, i, j, d.reason))
-        elif d.outcome is REVIEW_:
-            ka, kb = keys[i], keys[j]
-            add_review((-d.score, ka, kb, i, j, d.reason) if ka <= kb else (-d.score, kb, ka, i, j, d.reason))
-        elif d.veto:
-            vetoed += 1
+
+    def score(lo: int, hi: int) -> tuple[list[tuple], list[tuple], int]:
+        return _score_pairs(records, pairs, lo, hi, thresholds, keys)
+
+    # merge edges and uncertain pairs as (-score, rank, rank, i, j, reason); Links only for the final ones
+    if worth_forking(len(records), processes):
+        (same, review, vetoed), (same2, review2, vetoed2) = split_run(score, score, len(pairs))
+        same += same2
+        review += review2
+        vetoed += vetoed2
+        del same2, review2
+    else:
+        same, review, vetoed = score(0, len(pairs))
     same.sort()
     # 1) strong evidence (PESEL, birth date, id number) first
     contact: list[tuple[float, int, int, int, int, str]] = []

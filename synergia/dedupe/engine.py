@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import gc
 from contextlib import contextmanager
+from itertools import starmap
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
 from synergia.dedupe.cluster import ClusterResult, cluster_records
 from synergia.dedupe.compare import Thresholds
-from synergia.dedupe.normalize import normalize_record
+from synergia.dedupe.normalize import NormRecord, as_tuple, normalize_record
+from synergia.dedupe.parallel import split_run, worth_forking
 
 INPUT_FIELDS = ("first_name", "last_name", "email", "phone", "pesel", "birth_date", "gender",
                 "street", "postal_code", "city", "organisation")
@@ -31,9 +33,24 @@ def deduplicate(
     id_field: str = "record_id",
     thresholds: Thresholds = Thresholds(),
     on_progress: Callable[[int], None] | None = None,
+    processes: int | None = None,
 ) -> ClusterResult:
-    """Cluster ``rows`` (each with a unique ``id_field``) into persons."""
+    """Cluster ``rows`` (each with a unique ``id_field``) into persons.
+
+    ``processes``: None = two processes for large batches (same result as
+    one), 1 = always in this process."""
     with no_gc():
+        if on_progress is None and worth_forking(len(rows), processes):
+            def normalize_slice(lo: int, hi: int) -> list[NormRecord]:
+                return [normalize_record(rows[i], i, rows[i][id_field]) for i in range(lo, hi)]
+
+            def normalize_plain(lo: int, hi: int) -> list[tuple]:
+                return list(map(as_tuple, normalize_slice(lo, hi)))
+
+            records, theirs = split_run(normalize_slice, normalize_plain, len(rows), parent_share=0.55)
+            records += starmap(NormRecord, theirs)
+            del theirs
+            return cluster_records(records, thresholds, processes=processes)
         records = []
         for i, row in enumerate(rows):
             records.append(normalize_record(row, i, row[id_field]))
@@ -41,7 +58,7 @@ def deduplicate(
                 on_progress(1000)
         if on_progress is not None:
             on_progress(len(rows) % 1000)
-        return cluster_records(records, thresholds)
+        return cluster_records(records, thresholds, processes=processes)
 
 
 def cluster_ids(result: ClusterResult) -> dict[Any, Any]:

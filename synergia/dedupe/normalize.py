@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date
 from functools import lru_cache
+from operator import attrgetter
 from typing import Any, Mapping
 
 import phonenumbers
@@ -197,6 +198,10 @@ class NormRecord:
     org: str
     name_key: str = ""  # 'katarzyna|kowalsk' when both names are known, else ''
     fn_fixed: bool = False  # fn_canon comes from a one-keystroke correction ('krysa' -> 'krystyna')
+
+
+NORM_FIELDS = tuple(f.name for f in fields(NormRecord))
+as_tuple = attrgetter(*NORM_FIELDS)  # NormRecord -> plain tuple (cheap to pickle); NormRecord(*t) back
 
 
 _NO_PESEL: tuple[None, None, None, None] = (None, None, None, None)
