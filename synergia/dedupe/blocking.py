@@ -47,21 +47,30 @@ def blocking_keys(r: NormRecord) -> Iterable[str]:
         yield f"a{r.postal}|{r.street[:4]}|{ln[:2]}"
 
 
-def candidate_pairs(
-    records: Sequence[NormRecord], new: Sequence[bool] | None = None, max_block: int = MAX_BLOCK
-) -> list[tuple[int, int]]:
-    """Distinct index pairs (i < j) sharing at least one key, sorted.
-
-    With ``new`` given, only pairs with at least one new record are returned
-    (old pairs were decided in earlier runs). Pairs are produced per block
-    size with numpy, so 100k records take a fraction of a second."""
-    # keys by their 64-bit hash: a collision only adds a pair that compare() rejects
+def key_hashes(records: Iterable[NormRecord]) -> tuple[list[int], list[int]]:
+    """(key hashes, record idx of each): keys by their 64-bit hash, a collision
+    only adds a pair that compare() rejects. A forked worker computes the same
+    hashes (it inherits the hash seed), so it can hash the records it normalised."""
     ks: list[int] = []
     vs: list[int] = []
     for r in records:
         hs = [hash(k) for k in blocking_keys(r)]
         ks += hs
         vs += [r.idx] * len(hs)
+    return ks, vs
+
+
+def candidate_pairs(
+    records: Sequence[NormRecord], new: Sequence[bool] | None = None, max_block: int = MAX_BLOCK,
+    hashed: tuple[list[int], list[int]] | None = None,
+) -> list[tuple[int, int]]:
+    """Distinct index pairs (i < j) sharing at least one key, sorted.
+
+    With ``new`` given, only pairs with at least one new record are returned
+    (old pairs were decided in earlier runs). Pairs are produced per block
+    size with numpy, so 100k records take a fraction of a second. ``hashed``:
+    ``key_hashes(records)`` when already computed (in the order of any split)."""
+    ks, vs = hashed if hashed is not None else key_hashes(records)
     n = len(records)
     if not ks:
         return []

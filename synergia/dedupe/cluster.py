@@ -279,6 +279,7 @@ def cluster_records(
     groups: Mapping[Hashable, Hashable] | None = None,
     new: Iterable[Hashable] | None = None,
     processes: int | None = None,
+    hashed: tuple[list[int], list[int]] | None = None,
 ) -> ClusterResult:
     """Cluster ``records`` (each ``idx`` must equal its position).
 
@@ -286,7 +287,8 @@ def cluster_records(
     person start together. ``new`` limits comparisons to pairs touching a new
     record (incremental nights). ``must_link``/``cannot_link`` are staff
     decisions on record-id pairs; "NIE" wins over "TAK". ``processes``: None =
-    score the pairs of a large batch in two processes, 1 = in this one."""
+    score the pairs of a large batch in two processes, 1 = in this one;
+    ``hashed``: the records' blocking key hashes if already computed."""
     index = {r.rid: r.idx for r in records}
     cannot: dict[int, set[int]] = defaultdict(set)
     for a, b in cannot_link:
@@ -313,7 +315,7 @@ def cluster_records(
     if new is not None:
         new_set = set(new)
         new_mask = [r.rid in new_set for r in records]
-    pairs = candidate_pairs(records, new_mask)
+    pairs = candidate_pairs(records, new_mask, hashed=hashed)
     # rank of each record in record-id order: edges sort on ints, clusters come out sorted
     order = sorted(range(len(records)), key=_sort_keys(records).__getitem__)
     keys = [0] * len(records)
