@@ -111,8 +111,9 @@ def run_splink(frame) -> dict:
     m("address differs") to exactly 0, which splink 5 refuses (``m_probability
     … below the minimum``) instead of clamping; a Levenshtein level on street
     (u 0.03: 'dluga 5' vs 'dluga 7') is never seen among matches either. So
-    street, postcode and town form one address comparison with fixed m
-    (people do move: 5 %), counted once instead of three times; birth dates
+    street and postcode form one address comparison with fixed m (people do
+    move: 5 %), counted once instead of three times (the town adds nothing to
+    the postcode); birth dates
     get exact / one typo / else; e-mail and phone get term-frequency
     adjustments (family and placeholder contacts)."""
     import logging
