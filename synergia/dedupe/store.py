@@ -112,7 +112,9 @@ def run_dedupe(session: Session, project: str, thresholds: Thresholds = Threshol
     with no_gc():
         records = [normalize_record(a.data or {}, i, a.id) for i, a in enumerate(apps)]
         groups = {a.id: a.person_id for a in apps if a.person_id is not None}
-        result = cluster_records(records, thresholds, must_link=must, cannot_link=cannot, groups=groups, new=new_ids)
+        # processes=1: this runs inside a (threaded) Prefect task, where forking is not safe
+        result = cluster_records(records, thresholds, must_link=must, cannot_link=cannot, groups=groups, new=new_ids,
+                                 processes=1)
     counts.compared_pairs, counts.vetoed_pairs = result.pairs_compared, result.vetoed
 
     old_pid = {a.id: a.person_id for a in apps}
