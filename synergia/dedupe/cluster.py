@@ -12,7 +12,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Hashable, Iterable, Mapping, Sequence
 
-from synergia.dedupe.blocking import candidate_pairs
+import numpy as np
+
+from synergia.dedupe.blocking import candidate_pair_arrays, components
 from synergia.dedupe.compare import (
     WEAK_REASONS,
     R_AMBIGUOUS,
@@ -28,7 +30,7 @@ from synergia.dedupe.compare import (
     veto,
 )
 from synergia.dedupe.normalize import NormRecord
-from synergia.dedupe.parallel import split_run, worth_forking
+from synergia.dedupe.parallel import fork_pair, worth_forking
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,25 +101,32 @@ class _Groups:
     def group(self, root: int) -> list[int]:
         return self.members.get(root) or [root]
 
-    def conflict(self, ra: int, rb: int, check_veto: bool) -> bool:
+    def conflict(self, ra: int, rb: int, check_veto: bool, checked: tuple[int, int] | None = None) -> bool:
+        """Do groups ``ra`` and ``rb`` hold a staff "NIE" or (``check_veto``) a
+        vetoed pair? ``checked``: the edge being merged, already compared and
+        not vetoed (two single records need no second look)."""
         ma, mb = self.group(ra), self.group(rb)
-        for x in ma:
-            for y in self.cannot.get(x, ()):
-                if self.find(y) == rb:
-                    return True
-        if check_veto:
+        if self.cannot:
+            for x in ma:
+                for y in self.cannot.get(x, ()):
+                    if self.find(y) == rb:
+                        return True
+        if check_veto and not (checked is not None and len(ma) == 1 and len(mb) == 1):
             recs = self.records
             for x in ma:
+                rx = recs[x]
                 for y in mb:
-                    if veto(recs[x], recs[y]):
+                    if veto(rx, recs[y]):
                         return True
         return False
 
-    def union(self, i: int, j: int, check_veto: bool = True) -> bool:
+    def union(self, i: int, j: int, check_veto: bool = True, scored: bool = False) -> bool:
+        """Merge the groups of ``i`` and ``j`` unless they conflict; ``scored``:
+        the pair (i, j) itself was compared and not vetoed."""
         ra, rb = self.find(i), self.find(j)
         if ra == rb:
             return True
-        if self.conflict(ra, rb, check_veto):
+        if self.conflict(ra, rb, check_veto, (i, j) if scored else None):
             return False
         ma, mb = self.group(ra), self.group(rb)
         if len(ma) < len(mb):
@@ -128,14 +137,14 @@ class _Groups:
         return True
 
 
-def _accept(g: _Groups, records: Sequence[NormRecord], edge: tuple, merges: list[Link], review: list[tuple]) -> None:
-    neg, _ka, _kb, i, j, reason = edge
+def _accept(g: _Groups, edge: tuple, merged: list[tuple], review: list[tuple], phase: int) -> None:
+    neg, ka, kb, i, j, reason = edge
     if g.find(i) == g.find(j):
         return
-    if g.union(i, j):
-        merges.append(Link(*pair_key(records[i].rid, records[j].rid), -neg, reason))
+    if g.union(i, j, scored=True):
+        merged.append((phase, neg, ka, kb, i, j, -neg, reason))
     else:
-        review.append((neg, _ka, _kb, i, j, f"{R_CHAIN_CONFLICT} ({reason})"))
+        review.append((neg, ka, kb, i, j, f"{R_CHAIN_CONFLICT} ({reason})"))
 
 
 def _fits_several(g: _Groups, records: Sequence[NormRecord], x: int, ys: set[int]) -> int | None:
@@ -145,6 +154,8 @@ def _fits_several(g: _Groups, records: Sequence[NormRecord], x: int, ys: set[int
     group whose contacts with ``x`` strictly include those of every rival (the
     father's own e-mail beside the family phone) when one does; None when
     there is no rivalry. Links to the other groups then go to staff."""
+    if len(ys) < 2:
+        return None
     own = g.find(x)
     by_root: dict[int, int] = {}
     for y in ys:
@@ -207,38 +218,42 @@ def _not_this_one(g: _Groups, only: Mapping[int, int], x: int, y: int) -> bool:
 
 
 def _contacts(r: NormRecord) -> frozenset[str]:
+    """A record's e-mail and phone (an e-mail has an '@', a phone never has)."""
     if r.email and r.phone:
-        return frozenset(("e" + r.email, "t" + r.phone))
+        return frozenset((r.email, r.phone))
     if r.email:
-        return frozenset(("e" + r.email,))
-    return frozenset(("t" + r.phone,)) if r.phone else frozenset()
+        return frozenset((r.email,))
+    return frozenset((r.phone,)) if r.phone else frozenset()
 
 
-def _namesake_household(g: _Groups, records: Sequence[NormRecord], by_contact: Mapping[str, list[int]],
-                        i: int, j: int) -> bool:
+def _namesake_household(g: _Groups, records: Sequence[NormRecord],
+                        by_contact: Mapping[tuple[str, str], list[int]], i: int, j: int) -> bool:
     """Does another person with this name use the very contacts that link
     ``i`` and ``j`` (a father and son sharing a phone)? Then they prove nothing.
     A contact of the pair that this namesake never used (the father's own
-    e-mail beside the family phone) still tells them apart."""
+    e-mail beside the family phone) still tells them apart.
+
+    ``by_contact``: (contact, name key) -> records, so only namesakes are looked at."""
     ri, rj = records[i], records[j]
-    shared = _contacts(ri) & _contacts(rj)
-    if not shared:
-        return False
+    shared = [c for c in (ri.email, ri.phone) if c and (c == rj.email or c == rj.phone)]
     names = {ri.name_key, rj.name_key} - {""}
-    ra, rb = g.find(i), g.find(j)
+    ra = rb = -1
     seen: set[int] = set()
     for contact in shared:
-        for k in by_contact.get(contact, ()):
-            if k == i or k == j or records[k].name_key not in names:
-                continue
-            rk = g.find(k)
-            if rk in (ra, rb) or rk in seen:
-                continue
-            seen.add(rk)
-            if not shared <= _group_contacts(g, records, rk):
-                continue  # i and j share a contact this namesake never used: it cannot explain the link
-            if g.conflict(rk, ra, check_veto=True) or g.conflict(rk, rb, check_veto=True):
-                return True
+        for name in names:
+            for k in by_contact.get((contact, name), ()):
+                if k == i or k == j:
+                    continue
+                if ra < 0:
+                    ra, rb = g.find(i), g.find(j)
+                rk = g.find(k)
+                if rk == ra or rk == rb or rk in seen:
+                    continue
+                seen.add(rk)
+                if not frozenset(shared) <= _group_contacts(g, records, rk):
+                    continue  # i and j share a contact this namesake never used: it cannot explain the link
+                if g.conflict(rk, ra, check_veto=True) or g.conflict(rk, rb, check_veto=True):
+                    return True
     return False
 
 
@@ -271,6 +286,128 @@ def _score_pairs(records: Sequence[NormRecord], pairs: Sequence[tuple[int, int]]
     return same, review, vetoed
 
 
+def _namesake_indexes(records: Sequence[NormRecord], members: Iterable[int]) -> tuple[dict, dict]:
+    """(contact, name) -> records and (name, street) -> records, over ``members``:
+    where a namesake who shares a contact or a home is looked for."""
+    by_contact: dict[tuple[str, str], list[int]] = defaultdict(list)
+    by_home: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for i in members:
+        r = records[i]
+        if r.name_key:
+            if r.email:
+                by_contact[(r.email, r.name_key)].append(i)
+            if r.phone:
+                by_contact[(r.phone, r.name_key)].append(i)
+            if r.street:
+                by_home[(r.name_key, r.street)].append(i)
+    return by_contact, by_home
+
+
+def namesake_tie_hashes(records: Iterable[NormRecord]) -> tuple[list[int], list[int]]:
+    """(hashes, record idx) of the keys ``_namesake_indexes`` files records under; a
+    forked worker computes the same hashes for the records it normalised."""
+    hs: list[int] = []
+    idx: list[int] = []
+    for r in records:
+        if r.name_key:
+            if r.email:
+                hs.append(hash((r.email, r.name_key)))
+                idx.append(r.idx)
+            if r.phone:
+                hs.append(hash((r.phone, r.name_key)))
+                idx.append(r.idx)
+            if r.street:
+                hs.append(hash((r.name_key, r.street, 0)))
+                idx.append(r.idx)
+    return hs, idx
+
+
+def _namesake_ties(ties: tuple[list[int], list[int]]) -> tuple[np.ndarray, np.ndarray]:
+    """Edges between records filed under one namesake key (by hash: a collision only
+    ties two more records into one part)."""
+    h, v = np.asarray(ties[0], dtype=np.int64), np.asarray(ties[1], dtype=np.int64)
+    order = np.argsort(h, kind="stable")
+    h, v = h[order], v[order]
+    same = np.flatnonzero(h[1:] == h[:-1])
+    return v[same], v[same + 1]
+
+
+def _worker_side(g: _Groups, n: int, pi: np.ndarray, pj: np.ndarray, ties: tuple[list[int], list[int]]) -> np.ndarray:
+    """Records for the worker process: whole connected parts (a candidate pair, a
+    shared contact or home of namesakes, or a group formed before scoring ties
+    records into one part), about half of the pairs."""
+    edges = [(pi, pj), _namesake_ties(ties)]
+    grouped = [(i, r) for i in range(n) if (r := g.find(i)) != i] if g.members else []
+    if grouped:
+        edges.append(tuple(map(np.asarray, zip(*grouped))))
+    labels = components(n, edges)
+    weight = np.bincount(labels[pi], minlength=n) + np.bincount(labels, minlength=n)
+    loads = [0, 0]
+    worker_part = np.zeros(n, dtype=bool)
+    for label in np.argsort(-weight, kind="stable").tolist():
+        w = int(weight[label])
+        if w == 0:
+            break
+        side = loads[1] < loads[0]
+        loads[side] += w
+        worker_part[label] = side
+    return worker_part[labels]
+
+
+def _merge_part(g: _Groups, records: Sequence[NormRecord], members: Iterable[int], pairs: Sequence[tuple[int, int]],
+                thresholds: Thresholds, keys: Sequence[int]) -> tuple[list[tuple], list[tuple], int]:
+    """Score ``pairs`` and merge in three phases -> (merges as (phase, -score, rank, rank,
+    i, j, score, reason) in the order made, review edges, vetoed count). Parts that share
+    no pair, contact or home give the same merges apart as together."""
+    by_contact, by_home = _namesake_indexes(records, members)
+    same, review, vetoed = _score_pairs(records, pairs, 0, len(pairs), thresholds, keys)
+    merged: list[tuple] = []
+    same.sort()
+    # 1) strong evidence (PESEL, birth date, id number) first
+    contact: list[tuple[float, int, int, int, int, str]] = []
+    for edge in same:
+        if edge[5] in WEAK_REASONS:
+            contact.append(edge)
+            continue
+        _accept(g, edge, merged, review, 1)
+    # 2) shared-contact links, unless the record fits two people who veto each other
+    neighbours: dict[int, set[int]] = defaultdict(set)
+    for _n, _a, _b, i, j, _r in contact:
+        neighbours[i].add(j)
+        neighbours[j].add(i)
+    only: dict[int, int] = {}  # record -> a member of the one group it may join by contact (-1: none)
+    for x, ys in neighbours.items():
+        choice = _fits_several(g, records, x, ys)
+        if choice is not None:
+            only[x] = choice
+    for edge in contact:
+        i, j = edge[3], edge[4]
+        if g.find(i) == g.find(j):
+            continue  # already one person
+        if _not_this_one(g, only, i, j) or _not_this_one(g, only, j, i) or _namesake_household(g, records, by_contact, i, j):
+            if g.find(i) != g.find(j):
+                review.append((*edge[:5], R_AMBIGUOUS))
+            continue
+        if edge[5] == R_NAME_EMAIL and _phones_differ(g, records, g.find(i), g.find(j)):
+            review.append((*edge[:5], R_NAME_EMAIL_OTHER_PHONE))
+            continue
+        _accept(g, edge, merged, review, 2)
+
+    # 3) name+address (a parent and child can share both) once the groups are known:
+    #    only when neither group has an e-mail or phone the other lacks and no
+    #    namesake who conflicts with them lives at that address
+    review.sort()
+    for neg, ka, kb, i, j, reason in review:
+        if reason != R_NAME_ADDRESS:
+            continue
+        ra, rb = g.find(i), g.find(j)
+        if ra == rb or _contacts_contradict(g, records, ra, rb) or _namesake_at_home(g, records, by_home, i, j):
+            continue
+        if g.union(i, j):
+            merged.append((3, neg, ka, kb, i, j, -neg, R_NAME_ADDRESS_CLEAN))
+    return merged, review, vetoed
+
+
 def cluster_records(
     records: Sequence[NormRecord],
     thresholds: Thresholds = Thresholds(),
@@ -280,6 +417,7 @@ def cluster_records(
     new: Iterable[Hashable] | None = None,
     processes: int | None = None,
     hashed: tuple[list[int], list[int]] | None = None,
+    ties: tuple[list[int], list[int]] | None = None,
 ) -> ClusterResult:
     """Cluster ``records`` (each ``idx`` must equal its position).
 
@@ -287,8 +425,10 @@ def cluster_records(
     person start together. ``new`` limits comparisons to pairs touching a new
     record (incremental nights). ``must_link``/``cannot_link`` are staff
     decisions on record-id pairs; "NIE" wins over "TAK". ``processes``: None =
-    score the pairs of a large batch in two processes, 1 = in this one;
-    ``hashed``: the records' blocking key hashes if already computed."""
+    score and merge a large batch in two processes (in parts that share no
+    pair, contact or home: the result is the same), 1 = in this one;
+    ``hashed``, ``ties``: the records' ``key_hashes`` and ``namesake_tie_hashes``
+    if already computed (by the processes that normalised them)."""
     index = {r.rid: r.idx for r in records}
     cannot: dict[int, set[int]] = defaultdict(set)
     for a, b in cannot_link:
@@ -315,77 +455,44 @@ def cluster_records(
     if new is not None:
         new_set = set(new)
         new_mask = [r.rid in new_set for r in records]
-    pairs = candidate_pairs(records, new_mask, hashed=hashed)
+    pi, pj = candidate_pair_arrays(records, new_mask, hashed=hashed)
     # rank of each record in record-id order: edges sort on ints, clusters come out sorted
     order = sorted(range(len(records)), key=_sort_keys(records).__getitem__)
     keys = [0] * len(records)
     for pos, i in enumerate(order):
         keys[i] = pos
 
-    def score(lo: int, hi: int) -> tuple[list[tuple], list[tuple], int]:
-        return _score_pairs(records, pairs, lo, hi, thresholds, keys)
+    def part(side: np.ndarray | None) -> tuple[list[tuple], list[tuple], int]:
+        if side is None:
+            return _merge_part(g, records, range(len(records)), list(zip(pi.tolist(), pj.tolist())), thresholds, keys)
+        sel = side[pi]
+        pairs = list(zip(pi[sel].tolist(), pj[sel].tolist()))
+        return _merge_part(g, records, np.flatnonzero(side).tolist(), pairs, thresholds, keys)
 
-    # merge edges and uncertain pairs as (-score, rank, rank, i, j, reason); Links only for the final ones
     if worth_forking(len(records), processes):
-        (same, review, vetoed), (same2, review2, vetoed2) = split_run(score, score, len(pairs))
-        same += same2
-        review += review2
-        vetoed += vetoed2
-        del same2, review2
-    else:
-        same, review, vetoed = score(0, len(pairs))
-    same.sort()
-    # 1) strong evidence (PESEL, birth date, id number) first
-    contact: list[tuple[float, int, int, int, int, str]] = []
-    for edge in same:
-        if edge[5] in WEAK_REASONS:
-            contact.append(edge)
-            continue
-        _accept(g, records, edge, merges, review)
-    # 2) shared-contact links, unless the record fits two people who veto each other
-    neighbours: dict[int, set[int]] = defaultdict(set)
-    for _n, _a, _b, i, j, _r in contact:
-        neighbours[i].add(j)
-        neighbours[j].add(i)
-    only: dict[int, int] = {}  # record -> a member of the one group it may join by contact (-1: none)
-    for x, ys in neighbours.items():
-        choice = _fits_several(g, records, x, ys)
-        if choice is not None:
-            only[x] = choice
-    by_contact: dict[str, list[int]] = defaultdict(list)
-    for r in records:
-        if r.name_key and (r.email or r.phone):
-            for c in _contacts(r):
-                by_contact[c].append(r.idx)
-    for edge in contact:
-        i, j = edge[3], edge[4]
-        if g.find(i) == g.find(j):
-            continue  # already one person
-        if _not_this_one(g, only, i, j) or _not_this_one(g, only, j, i) or _namesake_household(g, records, by_contact, i, j):
-            if g.find(i) != g.find(j):
-                review.append((*edge[:5], R_AMBIGUOUS))
-            continue
-        if edge[5] == R_NAME_EMAIL and _phones_differ(g, records, g.find(i), g.find(j)):
-            review.append((*edge[:5], R_NAME_EMAIL_OTHER_PHONE))
-            continue
-        _accept(g, records, edge, merges, review)
+        # independent parts (no pair, shared contact or home, staff group across them),
+        # one per process; the worker sends back its merges and the groups it formed
+        theirs = _worker_side(g, len(records), pi, pj, ties if ties is not None else namesake_tie_hashes(records))
 
-    # 3) name+address (a parent and child can share both) once the groups are known:
-    #    only when neither group has an e-mail or phone the other lacks and no
-    #    namesake who conflicts with them lives at that address
-    by_home: dict[tuple[str, str], list[int]] = defaultdict(list)
-    for r in records:
-        if r.name_key and r.street:
-            by_home[(r.name_key, r.street)].append(r.idx)
-    review.sort()
-    for neg, _ka, _kb, i, j, reason in review:
-        if reason != R_NAME_ADDRESS:
-            continue
-        ra, rb = g.find(i), g.find(j)
-        if ra == rb or _contacts_contradict(g, records, ra, rb) or _namesake_at_home(g, records, by_home, i, j):
-            continue
-        if g.union(i, j):
-            merges.append(Link(*pair_key(records[i].rid, records[j].rid), -neg, R_NAME_ADDRESS_CLEAN))
+        def worker() -> tuple[list[tuple], list[tuple], int, list[tuple[int, int]]]:
+            merged, review, vetoed = part(theirs)
+            find = g.find
+            roots = [(i, r) for i in np.flatnonzero(theirs).tolist() if (r := find(i)) != i]
+            return merged, review, vetoed, roots
+
+        (merged, review, vetoed), (merged2, review2, vetoed2, roots) = fork_pair(lambda: part(~theirs), worker)
+        for i, r in roots:
+            g.parent[i] = r
+        merged += merged2
+        merged.sort()
+        review += review2
+        review.sort()
+        vetoed += vetoed2
+        del merged2, review2, roots
+    else:
+        merged, review, vetoed = part(None)
+    rid_at = [records[i].rid for i in order]  # rank -> record id: a merge's (ka, kb) is already pair_key order
+    merges += [Link(rid_at[ka], rid_at[kb], score, reason) for _phase, _neg, ka, kb, _i, _j, score, reason in merged]
 
     # final clusters, deterministic order
     by_root: dict[int, list[int]] = defaultdict(list)
@@ -404,4 +511,4 @@ def cluster_records(
         best.setdefault((min(ra, rb), max(ra, rb)), edge)
     reviews = [Link(*pair_key(records[i].rid, records[j].rid), -neg, reason)
                for neg, _ka, _kb, i, j, reason in sorted(best.values(), key=lambda e: (e[1], e[2]))]
-    return ClusterResult(clusters, merges, reviews, vetoed, len(pairs))
+    return ClusterResult(clusters, merges, reviews, vetoed, len(pi))

@@ -7,7 +7,7 @@ from itertools import starmap
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
 from synergia.dedupe.blocking import key_hashes
-from synergia.dedupe.cluster import ClusterResult, cluster_records
+from synergia.dedupe.cluster import ClusterResult, cluster_records, namesake_tie_hashes
 from synergia.dedupe.compare import Thresholds
 from synergia.dedupe.normalize import NormRecord, as_tuple, normalize_record
 from synergia.dedupe.parallel import split_run, worth_forking
@@ -42,21 +42,23 @@ def deduplicate(
     one), 1 = always in this process."""
     with no_gc():
         if on_progress is None and worth_forking(len(rows), processes):
-            def normalize_slice(lo: int, hi: int) -> tuple[list[NormRecord], tuple[list[int], list[int]]]:
+            def normalize_slice(lo: int, hi: int) -> tuple[list[NormRecord], tuple[list[int], ...]]:
                 recs = [normalize_record(rows[i], i, rows[i][id_field]) for i in range(lo, hi)]
-                return recs, key_hashes(recs)
+                return recs, (*key_hashes(recs), *namesake_tie_hashes(recs))
 
-            def normalize_plain(lo: int, hi: int) -> tuple[list[tuple], tuple[list[int], list[int]]]:
+            def normalize_plain(lo: int, hi: int) -> tuple[list[tuple], tuple[list[int], ...]]:
                 recs, hashed = normalize_slice(lo, hi)
                 return list(map(as_tuple, recs)), hashed
 
-            (records, (ks, vs)), (theirs, (ks2, vs2)) = split_run(
+            (records, (ks, vs, ts, tv)), (theirs, (ks2, vs2, ts2, tv2)) = split_run(
                 normalize_slice, normalize_plain, len(rows), parent_share=0.55)
             records += starmap(NormRecord, theirs)
             ks += ks2
             vs += vs2
-            del theirs, ks2, vs2
-            return cluster_records(records, thresholds, processes=processes, hashed=(ks, vs))
+            ts += ts2
+            tv += tv2
+            del theirs, ks2, vs2, ts2, tv2
+            return cluster_records(records, thresholds, processes=processes, hashed=(ks, vs), ties=(ts, tv))
         records = []
         for i, row in enumerate(rows):
             records.append(normalize_record(row, i, row[id_field]))

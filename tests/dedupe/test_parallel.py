@@ -37,3 +37,64 @@ def test_small_batches_stay_single_process():
     assert not worth_forking(PARALLEL_MIN - 1, None)
     assert not worth_forking(10**6, 1)
     assert worth_forking(10, 2)
+
+
+def test_worker_part_is_real_and_keeps_namesakes_together():
+    """The forked run is only a test of the split if both processes get work, and
+    records that share a contact or home under one name must land on one side."""
+    from synergia.dedupe.blocking import candidate_pair_arrays
+    from synergia.dedupe.cluster import _Groups, _namesake_indexes, _worker_side, namesake_tie_hashes
+
+    rows, _truth = generate_records(6000, seed=11)
+    records = [normalize_record(r, i, r["record_id"]) for i, r in enumerate(rows)]
+    pi, pj = candidate_pair_arrays(records)
+    g = _Groups(records, {})
+    side = _worker_side(g, len(records), pi, pj, namesake_tie_hashes(records))
+    worker_pairs = int(side[pi].sum())
+    assert 0.3 < worker_pairs / len(pi) < 0.7
+    assert (side[pi] == side[pj]).all()  # no candidate pair crosses the parts
+    by_contact, by_home = _namesake_indexes(records, range(len(records)))
+    for index in (by_contact, by_home):
+        for members in index.values():
+            assert len({bool(side[m]) for m in members}) == 1
+
+
+def test_components_match_a_plain_union_find():
+    import random
+
+    import numpy as np
+
+    from synergia.dedupe.blocking import components
+
+    rnd = random.Random(7)
+    for _ in range(100):
+        n = rnd.randint(1, 200)
+        m = rnd.randint(0, 300)
+        i = np.array([rnd.randrange(n) for _ in range(m)], dtype=np.int64)
+        j = np.array([rnd.randrange(n) for _ in range(m)], dtype=np.int64)
+        parent = list(range(n))
+
+        def find(x):
+            while parent[x] != x:
+                x = parent[x]
+            return x
+
+        for a, b in zip(i.tolist(), j.tolist()):
+            ra, rb = find(a), find(b)
+            if ra != rb:
+                parent[max(ra, rb)] = min(ra, rb)
+        assert components(n, [(i, j)] if m else []).tolist() == [find(x) for x in range(n)]
+
+
+def test_a_failing_worker_raises_in_the_parent():
+    import pytest
+
+    from synergia.dedupe.parallel import fork_pair
+
+    assert fork_pair(lambda: 1, lambda: (2, "dwa")) == (1, (2, "dwa"))
+
+    def boom():
+        raise ValueError("zepsute")
+
+    with pytest.raises(RuntimeError, match="ValueError: zepsute"):
+        fork_pair(lambda: 1, boom)
