@@ -1,7 +1,8 @@
 """Candidate pairs from several blocking keys (never an all-pairs pass).
 
 Each key catches a different kind of duplicate: identifiers and contacts catch
-name changes and typos in names, the birth date with an initial catches a new
+name changes and typos in names (an id number also with each digit left out in
+turn, so two numbers one typo apart meet), the birth date with an initial catches a new
 contact with typos in the names, the name with a place (postcode, town,
 organisation) and the address keys feed the staff review (a name alone never
 merges, so no looser name keys). Oversized blocks (a placeholder e-mail
@@ -23,6 +24,10 @@ def blocking_keys(r: NormRecord) -> Iterable[str]:
         yield "p" + r.pesel
     if r.other_id:
         yield "o" + r.other_id
+        if len(r.other_id) >= 6:  # one digit dropped in turn: ids one typo apart meet
+            oid = r.other_id
+            for k in range(len(oid)):
+                yield f"d{oid[:k]}|{oid[k + 1:]}"
     if r.email:
         yield "e" + r.email
     if r.phone:

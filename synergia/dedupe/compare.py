@@ -61,6 +61,7 @@ R_ID_NAMES = "ten sam numer identyfikacyjny, ale inne imię i nazwisko"
 R_NEAR_ID = "numer identyfikacyjny z literówką+data urodzenia+nazwisko lub imię"
 R_NEAR_ID_DOB_TYPO = "imię+nazwisko+numer identyfikacyjny z literówką, inna data urodzenia"
 R_NEAR_ID_ADDRESS = "numer identyfikacyjny z literówką+imię+nazwisko+adres"
+R_NEAR_ID_PLACE = "numer identyfikacyjny z literówką+imię+nazwisko+miejscowość, brak daty urodzenia"
 R_NAME_ADDRESS_DOB_TYPO = "imię+nazwisko+pełny adres, data urodzenia z literówką"
 R_CROSSED_DOB_ADDRESS = "imię wpisane jako nazwisko (lub odwrotnie)+data urodzenia+pełny adres"
 R_NO_FIRST_NAME_DOB = "nazwisko+data urodzenia+adres, brak imienia"
@@ -153,12 +154,22 @@ def _crossed(a: NormRecord, b: NormRecord) -> bool:
     )
 
 
-def _near_id(a: NormRecord, b: NormRecord) -> bool:
-    """Two non-PESEL id numbers one or two keystrokes apart."""
+def _near_id(a: NormRecord, b: NormRecord, limit: int = 2) -> bool:
+    """Two non-PESEL id numbers one or two (``limit``) keystrokes apart."""
     x, y = a.other_id, b.other_id
     if not x or not y or x == y or min(len(x), len(y)) < 6:
         return False
-    return OSA.distance(x, y, score_cutoff=2) <= 2
+    return OSA.distance(x, y, score_cutoff=limit) <= limit
+
+
+def one_keystroke(x: str, y: str) -> bool:
+    """Same length, one character different or two neighbours swapped."""
+    if len(x) != len(y):
+        return False
+    diff = [i for i in range(len(x)) if x[i] != y[i]]
+    if len(diff) == 1:
+        return True
+    return len(diff) == 2 and diff[1] == diff[0] + 1 and x[diff[0]] == y[diff[1]] and x[diff[1]] == y[diff[0]]
 
 
 def dates_typo_close(x: str, y: str) -> bool:
@@ -166,10 +177,7 @@ def dates_typo_close(x: str, y: str) -> bool:
     dx, dy = x.replace("-", ""), y.replace("-", "")
     if len(dx) != len(dy):
         return False
-    diff = [i for i in range(len(dx)) if dx[i] != dy[i]]
-    if len(diff) == 1:
-        return True
-    if len(diff) == 2 and diff[1] == diff[0] + 1 and dx[diff[0]] == dy[diff[1]] and dx[diff[1]] == dy[diff[0]]:
+    if one_keystroke(dx, dy):
         return True
     return dx[:4] == dy[:4] and dx[4:6] == dy[6:8] and dx[6:8] == dy[4:6]
 
@@ -223,11 +231,21 @@ def veto(a: NormRecord, b: NormRecord, fr: str | None = None) -> str | None:
     return None
 
 
+def _postcode_typo(a: NormRecord, b: NormRecord) -> bool:
+    """Postcodes one keystroke apart (a digit or a swap) with the very same street and
+    house number in the same town (or the town with a typo)."""
+    if a.street != b.street or not _house_number(a.street) or not a.city or not b.city:
+        return False
+    if not (a.city == b.city or _typo(a.city, b.city)):
+        return False
+    return one_keystroke(a.postal, b.postal)
+
+
 def _same_address(a: NormRecord, b: NormRecord) -> bool:
     if not a.street or not b.street:
         return False
     if a.postal and b.postal and a.postal != b.postal:
-        return False
+        return _postcode_typo(a, b)
     if not (a.postal and b.postal) and not (a.city and a.city == b.city):
         return False
     if a.street == b.street:
@@ -294,6 +312,8 @@ def compare(a: NormRecord, b: NormRecord, th: Thresholds = Thresholds()) -> Deci
             return _score(0.93, R_NEAR_ID_DOB_TYPO, th)
         if fr in (SAME, SIMILAR) and sr in (SAME, SIMILAR, PART) and _same_address(a, b):
             return _score(0.93, R_NEAR_ID_ADDRESS, th)
+        if fr == SAME and sr == SAME and not (a.dob and b.dob) and _same_place(a, b) and _near_id(a, b, 1):
+            return _score(0.92, R_NEAR_ID_PLACE, th)  # the birth date missing on one side
     same_email = bool(a.email and a.email == b.email)
     same_phone = bool(a.phone and a.phone == b.phone)
     if fr in (SAME, SIMILAR) and sr in (SAME, SIMILAR, PART):

@@ -116,6 +116,35 @@ def test_name_alone_is_not_enough() -> None:
     assert compare(a, b).outcome is Outcome.DIFFERENT
 
 
+def test_id_numbers_one_typo_apart_are_compared_and_match_with_the_same_name_and_town() -> None:
+    """A document number with one digit mistyped (no PESEL, no birth date on one form):
+    the pair must be blocked together and merge on the full name and the town."""
+    from synergia.dedupe.blocking import candidate_pairs
+    from synergia.dedupe.compare import R_NEAR_ID_PLACE
+
+    a = normalize_record({"first_name": "Tomasz", "last_name": "Alagić", "pesel": "ABC379088", "city": "Toruń"}, 0, 1)
+    b = normalize_record({"first_name": "Tomasz", "last_name": "Alagic", "pesel": "ABC379068", "city": "Torun",
+                          "birth_date": "1980-01-02"}, 1, 2)
+    c = normalize_record({"first_name": "Tomasz", "last_name": "Alagic", "pesel": "ABC379068", "city": "Gdańsk"}, 2, 3)
+    assert (0, 1) in candidate_pairs([a, b, c])
+    d = compare(a, b)
+    assert (d.outcome, d.reason) == (Outcome.SAME, R_NEAR_ID_PLACE)
+    assert compare(a, c).outcome is not Outcome.SAME  # another town: nothing but a name and a near number
+    e = normalize_record({"first_name": "Tomasz", "last_name": "Alagic", "pesel": "ABC379968", "city": "Torun"}, 3, 4)
+    assert compare(a, e).outcome is not Outcome.SAME  # two digits off: not without a birth date or address
+
+
+def test_a_postcode_typo_keeps_the_address_only_with_the_same_street_number_and_town() -> None:
+    from synergia.dedupe.compare import _same_address
+
+    a = rec(street="ul. Polna 16", postal_code="44-100", city="Gliwice")
+    assert _same_address(a, rec(street="Polna 16", postal_code="44-101", city="Gliwice"))
+    assert _same_address(a, rec(street="Polna 16", postal_code="41-100", city="Gliwcie"))  # a digit + a town typo
+    assert not _same_address(a, rec(street="Polna 18", postal_code="44-101", city="Gliwice"))
+    assert not _same_address(a, rec(street="Polna 16", postal_code="44-191", city="Gliwice"))
+    assert not _same_address(a, rec(street="Polna 16", postal_code="44-101", city="Zabrze"))
+
+
 # --- clustering -------------------------------------------------------------------
 
 def test_household_sharing_an_email_is_not_merged_through_it() -> None:
