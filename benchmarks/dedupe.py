@@ -4,6 +4,7 @@
     .venv/bin/python -m benchmarks.dedupe --quick    # FEBRL1 + Polish 2k
     .venv/bin/python -m benchmarks.dedupe --sizes 2000 50000 --no-splink
     .venv/bin/python -m benchmarks.dedupe --sizes 100000 --no-febrl --repeat 5
+    .venv/bin/python -m benchmarks.dedupe --sizes 10000 --no-febrl --no-splink --seeds 1 2 3 4 5 6
 
 Each engine runs on each dataset in its own child process (same machine, same
 run), so its peak memory is its own (``ru_maxrss`` of that child plus that of its
@@ -52,8 +53,8 @@ def load_dataset(name: str) -> tuple[list[dict], dict]:
         return rows, truth
     from synergia.dedupe.synthetic import generate_records
 
-    n = int(name.split("-")[1])
-    return generate_records(n, seed=2026)
+    _polish, n, *seed = name.split("-")  # polish-10000, or polish-10000-7 for another generator seed
+    return generate_records(int(n), seed=int(seed[0]) if seed else 2026)
 
 
 def ceiling(rows: list[dict], truth: dict) -> float:
@@ -218,6 +219,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="FEBRL1 and Polish 2k only")
     ap.add_argument("--sizes", type=int, nargs="*", default=None, help="Polish dataset sizes (default 2000 10000 100000)")
     ap.add_argument("--no-febrl", action="store_true")
+    ap.add_argument("--seeds", type=int, nargs="*", default=None,
+                    help="Polish generator seeds (default: 2026 only); other seeds show the spread on unseen data")
     ap.add_argument("--no-splink", action="store_true", help="our engine only")
     ap.add_argument("--timeout", type=float, default=1800)
     ap.add_argument("--repeat", type=int, default=3,
@@ -230,10 +233,11 @@ def main(argv: list[str] | None = None) -> int:
 
     febrl = [] if args.no_febrl else (["febrl1"] if args.quick else ["febrl1", "febrl2", "febrl3"])
     sizes = args.sizes if args.sizes is not None else ([2000] if args.quick else [2000, 10000, 100000])
-    datasets = febrl + [f"polish-{n}" for n in sizes]
+    seeds = args.seeds or [2026]
+    datasets = febrl + [f"polish-{n}" if seed == 2026 else f"polish-{n}-{seed}" for seed in seeds for n in sizes]
     engines = ["ours"] + ([] if args.no_splink else ["splink"])
 
-    header = (f"{'dataset':<14}{'engine':<8}{'records':>8}{'prec':>8}{'recall':>8}{'F1':>8}{'wall s':>9}{'cpu s':>8}"
+    header = (f"{'dataset':<16}{'engine':<8}{'records':>8}{'prec':>8}{'recall':>8}{'F1':>8}{'wall s':>9}{'cpu s':>8}"
               f"{'peak MB':>9}")
     print(header)
     print("-" * len(header))
@@ -251,19 +255,19 @@ def main(argv: list[str] | None = None) -> int:
             r = _median_run(runs[eng])
             results[(ds, eng)] = r
             if "error" in r:
-                print(f"{ds:<14}{eng:<8}  ERROR: {r['error']}")
+                print(f"{ds:<16}{eng:<8}  ERROR: {r['error']}")
                 continue
             each = "" if len(runs[eng]) == 1 else "   runs: " + ", ".join(f"{x['wall_s']:.2f}" for x in runs[eng])
-            print(f"{ds:<14}{eng:<8}{r['records']:>8}{r['precision']:>8.4f}{r['recall']:>8.4f}{r['f1']:>8.4f}"
+            print(f"{ds:<16}{eng:<8}{r['records']:>8}{r['precision']:>8.4f}{r['recall']:>8.4f}{r['f1']:>8.4f}"
                   f"{r['wall_s']:>9.2f}{r['cpu_s']:>8.2f}{r['peak_mb']:>9.0f}{each}", flush=True)
         ours, spl = results.get((ds, "ours"), {}), results.get((ds, "splink"), {})
         if "wall_s" in ours and "wall_s" in spl:
-            print(f"{'':<14}ratio   ours/splink wall time = {ours['wall_s'] / spl['wall_s']:.3f}, "
+            print(f"{'':<16}ratio   ours/splink wall time = {ours['wall_s'] / spl['wall_s']:.3f}, "
                   f"cpu time = {ours['cpu_s'] / spl['cpu_s']:.3f}"
                   f"   (ours peak {ours['peak_mb']:.0f} MB, splink peak {spl['peak_mb']:.0f} MB)")
         if ds.startswith("polish") and "precision" in ours:
             rows, truth = load_dataset(ds)
-            print(f"{'':<14}ceiling recall (shared identifier) = {ceiling(rows, truth):.4f}")
+            print(f"{'':<16}ceiling recall (shared identifier) = {ceiling(rows, truth):.4f}")
             verdicts.append(f"{ds}: precision {ours['precision']:.4f} (≥{TARGETS['polish_precision']}) "
                             f"{'OK' if ours['precision'] >= TARGETS['polish_precision'] else 'MISSED'}, "
                             f"recall {ours['recall']:.4f} (≥{TARGETS['polish_recall']}) "

@@ -20,6 +20,8 @@ from synergia.dedupe.compare import (
     R_AMBIGUOUS,
     R_NAME_ADDRESS,
     R_NAME_ADDRESS_CLEAN,
+    R_NAME_PLACE,
+    R_ONLY_NAMESAKE,
     R_NAME_EMAIL,
     R_NAME_EMAIL_OTHER_PHONE,
     R_CHAIN_CONFLICT,
@@ -286,11 +288,24 @@ def _score_pairs(records: Sequence[NormRecord], pairs: Sequence[tuple[int, int]]
     return same, review, vetoed
 
 
-def _namesake_indexes(records: Sequence[NormRecord], members: Iterable[int]) -> tuple[dict, dict]:
-    """(contact, name) -> records and (name, street) -> records, over ``members``:
-    where a namesake who shares a contact or a home is looked for."""
+def _place_keys(r: NormRecord) -> list[tuple[str, str]]:
+    """(name, town / organisation / postcode) keys of a named record."""
+    keys = []
+    if r.city:
+        keys.append((r.name_key, "c" + r.city))
+    if r.org:
+        keys.append((r.name_key, "o" + r.org))
+    if r.postal:
+        keys.append((r.name_key, "p" + r.postal))
+    return keys
+
+
+def _namesake_indexes(records: Sequence[NormRecord], members: Iterable[int]) -> tuple[dict, dict, dict]:
+    """(contact, name), (name, street) and (name, place) -> records, over ``members``:
+    where a namesake who shares a contact, a home or a town is looked for."""
     by_contact: dict[tuple[str, str], list[int]] = defaultdict(list)
     by_home: dict[tuple[str, str], list[int]] = defaultdict(list)
+    by_place: dict[tuple[str, str], list[int]] = defaultdict(list)
     for i in members:
         r = records[i]
         if r.name_key:
@@ -300,7 +315,21 @@ def _namesake_indexes(records: Sequence[NormRecord], members: Iterable[int]) -> 
                 by_contact[(r.phone, r.name_key)].append(i)
             if r.street:
                 by_home[(r.name_key, r.street)].append(i)
-    return by_contact, by_home
+            for key in _place_keys(r):
+                by_place[key].append(i)
+    return by_contact, by_home, by_place
+
+
+def _only_namesakes(g: _Groups, records: Sequence[NormRecord], by_place: Mapping[tuple[str, str], list[int]],
+                    ra: int, rb: int) -> bool:
+    """Is every record with this name in these towns / organisations one of the two groups?"""
+    for m in g.group(ra) + g.group(rb):
+        for key in _place_keys(records[m]):
+            for k in by_place.get(key, ()):
+                rk = g.find(k)
+                if rk != ra and rk != rb:
+                    return False
+    return True
 
 
 def namesake_tie_hashes(records: Iterable[NormRecord]) -> tuple[list[int], list[int]]:
@@ -318,6 +347,9 @@ def namesake_tie_hashes(records: Iterable[NormRecord]) -> tuple[list[int], list[
                 idx.append(r.idx)
             if r.street:
                 hs.append(hash((r.name_key, r.street, 0)))
+                idx.append(r.idx)
+            for key in _place_keys(r):
+                hs.append(hash(key))
                 idx.append(r.idx)
     return hs, idx
 
@@ -359,7 +391,7 @@ def _merge_part(g: _Groups, records: Sequence[NormRecord], members: Iterable[int
     """Score ``pairs`` and merge in three phases -> (merges as (phase, -score, rank, rank,
     i, j, score, reason) in the order made, review edges, vetoed count). Parts that share
     no pair, contact or home give the same merges apart as together."""
-    by_contact, by_home = _namesake_indexes(records, members)
+    by_contact, by_home, by_place = _namesake_indexes(records, members)
     same, review, vetoed = _score_pairs(records, pairs, 0, len(pairs), thresholds, keys)
     merged: list[tuple] = []
     same.sort()
@@ -405,6 +437,27 @@ def _merge_part(g: _Groups, records: Sequence[NormRecord], members: Iterable[int
             continue
         if g.union(i, j):
             merged.append((3, neg, ka, kb, i, j, -neg, R_NAME_ADDRESS_CLEAN))
+
+    # 4) the same full name in one town or organisation, nothing else shared: merged
+    #    only when each of the two people is the other's only namesake there (a
+    #    name-only attendance row and the one registration it can belong to)
+    namesakes: dict[int, set[int]] = defaultdict(set)
+    for _neg, _ka, _kb, i, j, reason in review:
+        if reason in (R_NAME_PLACE, R_NAME_ADDRESS):
+            ra, rb = g.find(i), g.find(j)
+            if ra != rb:
+                namesakes[ra].add(rb)
+                namesakes[rb].add(ra)
+    for neg, ka, kb, i, j, reason in review:
+        if reason != R_NAME_PLACE:
+            continue
+        ra, rb = g.find(i), g.find(j)
+        if ra == rb or namesakes[ra] != {rb} or namesakes[rb] != {ra} or _contacts_contradict(g, records, ra, rb):
+            continue
+        if not _only_namesakes(g, records, by_place, ra, rb):
+            continue  # another person of this name there, whether compared tonight or not
+        if g.union(i, j):
+            merged.append((4, neg, ka, kb, i, j, -neg, R_ONLY_NAMESAKE))
     return merged, review, vetoed
 
 

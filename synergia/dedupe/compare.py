@@ -71,9 +71,11 @@ R_NAME_EMAIL = "imię+nazwisko+e-mail"
 R_NAME_EMAIL_OTHER_PHONE = "imię+nazwisko+e-mail, ale różne telefony (wspólna skrzynka rodziny?)"
 R_NAME_DOB_OTHER_CONTACTS = "imię+nazwisko (z literówką)+data urodzenia, ale inne e-mail i telefon"
 R_NAME_PHONE = "imię+nazwisko+telefon"
+R_NAME_PHONE_OTHER_EMAIL = "imię+nazwisko+telefon, ale różne e-maile, w tym cudzy (telefon rodziny?)"
 R_NAME_ADDRESS = "imię+nazwisko+adres (może to rodzic i dziecko o tym samym imieniu)"
 R_NAME_ADDRESS_CLEAN = "imię+nazwisko+adres, bez sprzecznych kontaktów i bez imiennika pod tym adresem"
 R_NAME_PLACE = "imię+nazwisko+miejscowość/organizacja, brak innych danych"
+R_ONLY_NAMESAKE = "imię+nazwisko+miejscowość/organizacja, jedyna taka osoba w danych"
 R_SURNAME_CHANGE = "imię+data urodzenia+kontakt, inne nazwisko (zmiana nazwiska?)"
 R_SURNAME_CHANGE_ADDRESS = "imię+data urodzenia+adres, inne nazwisko (zmiana nazwiska)"
 R_NO_FIRST_NAME = "nazwisko+kontakt, brak imienia"
@@ -258,6 +260,21 @@ def _same_address(a: NormRecord, b: NormRecord) -> bool:
             or ratio(ta.replace(" ", ""), tb.replace(" ", ""), score_cutoff=85) >= 85)
 
 
+def _foreign_email(r: NormRecord) -> bool:
+    """The e-mail's name part names somebody of another name (``halina.mroz67`` on
+    Radosław Nowicki's form), not this person (``radoslaw.nowicki``, ``slawomir.w``
+    for Sławek) nor a relative with this surname (``iwona.ziolkowska`` for Maja)."""
+    local = r.email.partition("@")[0] if r.email else ""
+    if not local or not r.fn:
+        return False
+    for name in (r.fn_canon, r.fn):
+        if len(name) >= 3 and name in local:
+            return False
+    if r.ln_root and r.ln_root[:4] in local:
+        return False  # a relative's mailbox (same surname): people do use it for themselves
+    return True
+
+
 def _contacts_differ(a: NormRecord, b: NormRecord) -> bool:
     """Both e-mails and both phones given, and neither the same."""
     return bool(a.email and b.email and a.email != b.email and a.phone and b.phone and a.phone != b.phone)
@@ -328,6 +345,8 @@ def compare(a: NormRecord, b: NormRecord, th: Thresholds = Thresholds()) -> Deci
             return _score(0.85 - penalty, R_NAME_EMAIL_OTHER_PHONE, th)
         if same_email:
             return _score(0.95 - penalty, R_NAME_EMAIL, th)
+        if same_phone and a.email and b.email and (_foreign_email(a) or _foreign_email(b)):
+            return _score(0.85 - penalty, R_NAME_PHONE_OTHER_EMAIL, th)  # the family phone, someone else's mailbox
         if same_phone:
             return _score(0.95 - penalty, R_NAME_PHONE, th)
         if a.dob and b.dob and a.dob != b.dob and _same_address(a, b):  # not vetoed: a typed date

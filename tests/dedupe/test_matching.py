@@ -110,6 +110,22 @@ def test_name_and_address_only_goes_to_review() -> None:
     assert compare(a, b).outcome is Outcome.REVIEW
 
 
+def test_a_shared_phone_with_someone_elses_mailbox_goes_to_review() -> None:
+    """Father and son with one name share the family phone; the father typed the
+    mailbox of a person of another name. Nothing tells them apart: staff decide."""
+    from synergia.dedupe.compare import R_NAME_PHONE, R_NAME_PHONE_OTHER_EMAIL
+
+    son = rec(first_name="Radosław", last_name="Nowicki", email="radoslaw.nowicki@op.pl", phone="+48 894 072 420")
+    father = rec(first_name="Radosław", last_name="Nowicki", email="halina.mroz67@op.pl", phone="894072420")
+    d = compare(son, father)
+    assert (d.outcome, d.reason) == (Outcome.REVIEW, R_NAME_PHONE_OTHER_EMAIL)
+    # a relative's mailbox (same surname) or two mailboxes of one's own still merge on the phone
+    own = rec(first_name="Maja", last_name="Ziółkowska", email="maj.ziolkowska@op.pl", phone="888024897")
+    for other in ("iwona.ziolkowska@interia.pl", "maja.z@gmail.com"):
+        d = compare(own, rec(first_name="Maja", last_name="Ziolkowska", email=other, phone="888 024 897"))
+        assert (d.outcome, d.reason) == (Outcome.SAME, R_NAME_PHONE), other
+
+
 def test_name_alone_is_not_enough() -> None:
     a = rec(first_name="Anna", last_name="Nowak", email="a1@x.pl")
     b = rec(first_name="Anna", last_name="Nowak", email="a2@y.pl")
@@ -164,6 +180,26 @@ def test_twins_stay_apart() -> None:
     rows = [{"id": 1, "first_name": "Maria", **base}, {"id": 2, "first_name": "Marta", **base},
             {"id": 3, "first_name": "Marysia", **base}]
     assert groups(rows) == [[1, 3], [2]]
+
+
+def test_a_name_only_attendance_row_joins_the_only_namesake_in_town() -> None:
+    from synergia.dedupe.compare import R_ONLY_NAMESAKE
+
+    registered = {"id": 1, "first_name": "Jan", "last_name": "Kowalski", "birth_date": "1961-04-02",
+                  "email": "jan.kowalski@x.pl", "city": "Gliwice"}
+    attendance = {"id": 2, "first_name": "JAN", "last_name": "KOWALSKI", "city": "Gliwice"}
+    result = deduplicate([registered, attendance], id_field="id")
+    assert result.clusters == [[1, 2]]
+    assert [m.reason for m in result.merges] == [R_ONLY_NAMESAKE]
+    # a second Jan Kowalski in Gliwice (the son): the row fits both, staff decide
+    son = {"id": 3, "first_name": "Jan", "last_name": "Kowalski", "birth_date": "1989-04-02",
+           "email": "jkowalski89@x.pl", "city": "Gliwice"}
+    result = deduplicate([registered, attendance, son], id_field="id")
+    assert result.clusters == [[1], [2], [3]]
+    assert {(r.a, r.b) for r in result.reviews} >= {(1, 2)}
+    # two rows of other e-mails are two people, not one name in one town
+    other = {**attendance, "email": "inny@x.pl"}
+    assert deduplicate([registered, other], id_field="id").clusters == [[1], [2]]
 
 
 def test_no_chaining_through_a_record_that_fits_two_people() -> None:

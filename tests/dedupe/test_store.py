@@ -98,8 +98,9 @@ def test_staff_decisions_from_the_review_tab_survive_reruns(reg: Registry, tmp_p
               "phone": "600100200"}
     same_b = {"first_name": "Jan", "last_name": "Kowalski", "street": "Polna 1", "postal_code": "00001", "city": "Warszawa",
               "birth_date": "1960-01-01", "phone": "700100200"}
-    other_a = {"first_name": "Anna", "last_name": "Nowak", "city": "Opole", "organisation": "OSP"}
-    other_b = {"first_name": "Anna", "last_name": "Nowak", "city": "Opole", "email": "an@x.pl"}
+    # the family phone, and one of them wrote someone else's mailbox (a mother and daughter?)
+    other_a = {"first_name": "Anna", "last_name": "Nowak", "city": "Opole", "email": "anna.nowak@x.pl", "phone": "600300300"}
+    other_b = {"first_name": "Anna", "last_name": "Nowak", "city": "Opole", "email": "halina.mroz@x.pl", "phone": "600300300"}
 
     def night(tab_values):
         parsed = parse_decisions(tab_values)
@@ -129,7 +130,7 @@ def test_staff_decisions_from_the_review_tab_survive_reruns(reg: Registry, tmp_p
         assert s.scalar(select(func.count()).select_from(DedupeDecision)) == 2
     # later nights: decisions stay in force even with an empty tab and new rows arriving
     with reg.session() as s:
-        add(s, {"first_name": "Anna", "last_name": "Nowak", "email": "an@x.pl", "phone": "700700700"}, 6)
+        add(s, {"first_name": "Anna", "last_name": "Nowak", "email": "halina.mroz@x.pl", "phone": "600300300"}, 6)
     tab = night(tab)
     with reg.session() as s:
         p = persons(s)
