@@ -15,7 +15,7 @@ blocking rules, see ``run_splink``) + predict + clustering, on columns we alread
 (lower case ASCII names, E.164 phones, ISO dates — cleaning time not counted).
 CPU time (user+sys of all the child's threads and of its own workers) is printed too: on a shared,
 loaded machine wall time mostly measures waiting for a core. The largest Polish dataset (the
-speed target) runs ``--repeat`` times (default 3), engines alternating; the medians are compared.
+speed target) runs ``--repeat`` times (default 5), engines alternating; the medians are compared.
 Quality = pairwise precision / recall / F1 of the *final clusters* against the
 ground truth. The Polish generator (``synergia.dedupe.synthetic``) has
 households sharing e-mail/phone/address, twins, fathers and sons with one
@@ -223,8 +223,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="Polish generator seeds (default: 2026 only); other seeds show the spread on unseen data")
     ap.add_argument("--no-splink", action="store_true", help="our engine only")
     ap.add_argument("--timeout", type=float, default=1800)
-    ap.add_argument("--repeat", type=int, default=3,
-                    help="runs of each engine on the largest Polish dataset (median wall/cpu time, default 3)")
+    ap.add_argument("--repeat", type=int, default=5,
+                    help="runs of each engine on the largest Polish dataset (median wall/cpu time, default 5)")
     ap.add_argument("--worker", nargs=2, metavar=("ENGINE", "DATASET"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.worker:

@@ -10,46 +10,49 @@ used by hundreds of rows) are skipped: they carry no evidence.
 """
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+from typing import TYPE_CHECKING, Iterable, Sequence
 
-import numpy as np
 
 from synergia.dedupe.normalize import NormRecord
+
+if TYPE_CHECKING:  # numpy is imported where used: a forked worker starts normalising without it
+    import numpy as np
 
 MAX_BLOCK = 300
 
 
-def blocking_keys(r: NormRecord) -> Iterable[str]:
+def blocking_keys(r: NormRecord) -> Iterable[tuple[str, ...]]:
+    """The record's blocking keys, as tuples (kind, values...): cheaper to build and
+    hash than joined strings, and no separator can be confused with a value."""
     if r.pesel:
-        yield "p" + r.pesel
+        yield ("p", r.pesel)
     if r.other_id:
-        yield "o" + r.other_id
+        yield ("o", r.other_id)
         if len(r.other_id) >= 6:  # one digit dropped in turn: ids one typo apart meet
             oid = r.other_id
             for k in range(len(oid)):
-                yield f"d{oid[:k]}|{oid[k + 1:]}"
+                yield ("d", oid[:k], oid[k + 1:])
     if r.email:
-        yield "e" + r.email
+        yield ("e", r.email)
     if r.phone:
-        yield "t" + r.phone
+        yield ("t", r.phone)
     fn, ln = r.fn_canon, r.ln_root
     if fn and ln:  # a name alone never merges; with a place it can go to review
-        name = f"n{fn}|{ln}|"
         if r.postal:
-            yield name + r.postal
+            yield ("n", fn, ln, r.postal)
         if r.city:
-            yield name + r.city
+            yield ("n", fn, ln, r.city)
         if r.org:
-            yield name + r.org
+            yield ("n", fn, ln, r.org)
     if r.dob:  # birth date + an initial: survives a typo in either name
         if r.fn:
-            yield f"b{r.dob}|{r.fn[0]}"
+            yield ("b", r.dob, r.fn[0])
         if r.ln:  # same prefix as the first initial: names typed in swapped fields meet
-            yield f"b{r.dob}|{r.ln[0]}"
+            yield ("b", r.dob, r.ln[0])
     if r.postal and ln and r.fn:  # a typo in the first name and another house number
-        yield f"l{ln}|{r.postal}|{r.fn[0]}"
+        yield ("l", ln, r.postal, r.fn[0])
     if r.postal and ln and r.street:
-        yield f"a{r.postal}|{r.street[:4]}|{ln[:2]}"
+        yield ("a", r.postal, r.street[:4], ln[:2])
 
 
 def key_hashes(records: Iterable[NormRecord]) -> tuple[list[int], list[int]]:
@@ -59,9 +62,9 @@ def key_hashes(records: Iterable[NormRecord]) -> tuple[list[int], list[int]]:
     ks: list[int] = []
     vs: list[int] = []
     for r in records:
-        hs = [hash(k) for k in blocking_keys(r)]
-        ks += hs
-        vs += [r.idx] * len(hs)
+        n = len(ks)
+        ks += map(hash, blocking_keys(r))
+        vs += [r.idx] * (len(ks) - n)
     return ks, vs
 
 
@@ -84,6 +87,8 @@ def candidate_pair_arrays(
     hashed: tuple[list[int], list[int]] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """``candidate_pairs`` as two index arrays (first, second)."""
+    import numpy as np
+
     ks, vs = hashed if hashed is not None else key_hashes(records)
     n = len(records)
     none = np.zeros(0, dtype=np.int64)
@@ -122,6 +127,8 @@ def components(n: int, edges: Sequence[tuple[np.ndarray, np.ndarray]]) -> np.nda
     Roots hook onto the smaller root of each edge, then pointers jump until
     every node points at its root; a few rounds even for a component of
     30k records (numpy, no Python loop per edge)."""
+    import numpy as np
+
     labels = np.arange(n, dtype=np.int64)
     if not edges:
         return labels

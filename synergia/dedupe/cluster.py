@@ -9,10 +9,10 @@ the result does not depend on input order.
 from __future__ import annotations
 
 from collections import defaultdict
+from operator import itemgetter
 from dataclasses import dataclass, field
-from typing import Any, Hashable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Hashable, Iterable, Mapping, NamedTuple, Sequence
 
-import numpy as np
 
 from synergia.dedupe.blocking import candidate_pair_arrays, components
 from synergia.dedupe.compare import (
@@ -34,10 +34,13 @@ from synergia.dedupe.compare import (
 from synergia.dedupe.normalize import NormRecord
 from synergia.dedupe.parallel import fork_pair, worth_forking
 
+if TYPE_CHECKING:  # imported where used (see blocking.py)
+    import numpy as np
 
-@dataclass(frozen=True, slots=True)
-class Link:
-    """A pair of records with the reason (merged, or waiting for staff)."""
+
+class Link(NamedTuple):
+    """A pair of records with the reason (merged, or waiting for staff). A named
+    tuple: 100k records make ~50k links, and a frozen dataclass is 5x dearer to build."""
 
     a: Any
     b: Any
@@ -300,9 +303,9 @@ def _place_keys(r: NormRecord) -> list[tuple[str, str]]:
     return keys
 
 
-def _namesake_indexes(records: Sequence[NormRecord], members: Iterable[int]) -> tuple[dict, dict, dict]:
-    """(contact, name), (name, street) and (name, place) -> records, over ``members``:
-    where a namesake who shares a contact, a home or a town is looked for."""
+def _namesake_indexes(records: Sequence[NormRecord], members: Iterable[int], places: bool) -> tuple[dict, dict, dict]:
+    """(contact, name), (name, street) and, with ``places``, (name, place) -> records,
+    over ``members``: where a namesake who shares a contact, a home or a town is looked for."""
     by_contact: dict[tuple[str, str], list[int]] = defaultdict(list)
     by_home: dict[tuple[str, str], list[int]] = defaultdict(list)
     by_place: dict[tuple[str, str], list[int]] = defaultdict(list)
@@ -315,8 +318,9 @@ def _namesake_indexes(records: Sequence[NormRecord], members: Iterable[int]) -> 
                 by_contact[(r.phone, r.name_key)].append(i)
             if r.street:
                 by_home[(r.name_key, r.street)].append(i)
-            for key in _place_keys(r):
-                by_place[key].append(i)
+            if places:
+                for key in _place_keys(r):
+                    by_place[key].append(i)
     return by_contact, by_home, by_place
 
 
@@ -332,7 +336,7 @@ def _only_namesakes(g: _Groups, records: Sequence[NormRecord], by_place: Mapping
     return True
 
 
-def namesake_tie_hashes(records: Iterable[NormRecord]) -> tuple[list[int], list[int]]:
+def namesake_tie_hashes(records: Iterable[NormRecord], places: bool = False) -> tuple[list[int], list[int]]:
     """(hashes, record idx) of the keys ``_namesake_indexes`` files records under; a
     forked worker computes the same hashes for the records it normalised."""
     hs: list[int] = []
@@ -348,15 +352,18 @@ def namesake_tie_hashes(records: Iterable[NormRecord]) -> tuple[list[int], list[
             if r.street:
                 hs.append(hash((r.name_key, r.street, 0)))
                 idx.append(r.idx)
-            for key in _place_keys(r):
-                hs.append(hash(key))
-                idx.append(r.idx)
+            if places:
+                for key in _place_keys(r):
+                    hs.append(hash(key))
+                    idx.append(r.idx)
     return hs, idx
 
 
 def _namesake_ties(ties: tuple[list[int], list[int]]) -> tuple[np.ndarray, np.ndarray]:
     """Edges between records filed under one namesake key (by hash: a collision only
     ties two more records into one part)."""
+    import numpy as np
+
     h, v = np.asarray(ties[0], dtype=np.int64), np.asarray(ties[1], dtype=np.int64)
     order = np.argsort(h, kind="stable")
     h, v = h[order], v[order]
@@ -368,6 +375,8 @@ def _worker_side(g: _Groups, n: int, pi: np.ndarray, pj: np.ndarray, ties: tuple
     """Records for the worker process: whole connected parts (a candidate pair, a
     shared contact or home of namesakes, or a group formed before scoring ties
     records into one part), about half of the pairs."""
+    import numpy as np
+
     edges = [(pi, pj), _namesake_ties(ties)]
     grouped = [(i, r) for i in range(n) if (r := g.find(i)) != i] if g.members else []
     if grouped:
@@ -387,11 +396,12 @@ def _worker_side(g: _Groups, n: int, pi: np.ndarray, pj: np.ndarray, ties: tuple
 
 
 def _merge_part(g: _Groups, records: Sequence[NormRecord], members: Iterable[int], pairs: Sequence[tuple[int, int]],
-                thresholds: Thresholds, keys: Sequence[int]) -> tuple[list[tuple], list[tuple], int]:
+                thresholds: Thresholds, keys: Sequence[int], places: bool) -> tuple[list[tuple], list[tuple], int]:
     """Score ``pairs`` and merge in three phases -> (merges as (phase, -score, rank, rank,
     i, j, score, reason) in the order made, review edges, vetoed count). Parts that share
-    no pair, contact or home give the same merges apart as together."""
-    by_contact, by_home, by_place = _namesake_indexes(records, members)
+    no pair, contact or home give the same merges apart as together. ``places``: also
+    look up namesakes in the same town that were not compared (incremental nights)."""
+    by_contact, by_home, by_place = _namesake_indexes(records, members, places)
     same, review, vetoed = _score_pairs(records, pairs, 0, len(pairs), thresholds, keys)
     merged: list[tuple] = []
     same.sort()
@@ -454,8 +464,8 @@ def _merge_part(g: _Groups, records: Sequence[NormRecord], members: Iterable[int
         ra, rb = g.find(i), g.find(j)
         if ra == rb or namesakes[ra] != {rb} or namesakes[rb] != {ra} or _contacts_contradict(g, records, ra, rb):
             continue
-        if not _only_namesakes(g, records, by_place, ra, rb):
-            continue  # another person of this name there, whether compared tonight or not
+        if places and not _only_namesakes(g, records, by_place, ra, rb):
+            continue  # another person of this name there, compared on an earlier night
         if g.union(i, j):
             merged.append((4, neg, ka, kb, i, j, -neg, R_ONLY_NAMESAKE))
     return merged, review, vetoed
@@ -482,6 +492,8 @@ def cluster_records(
     pair, contact or home: the result is the same), 1 = in this one;
     ``hashed``, ``ties``: the records' ``key_hashes`` and ``namesake_tie_hashes``
     if already computed (by the processes that normalised them)."""
+    import numpy as np
+
     index = {r.rid: r.idx for r in records}
     cannot: dict[int, set[int]] = defaultdict(set)
     for a, b in cannot_link:
@@ -504,6 +516,8 @@ def cluster_records(
         if a in index and b in index and g.union(index[a], index[b], check_veto=False):
             merges.append(Link(a, b, 1.0, R_STAFF_YES))
 
+    # a night that compares only new records cannot see namesakes compared on earlier nights
+    places = new is not None
     new_mask = None
     if new is not None:
         new_set = set(new)
@@ -517,15 +531,18 @@ def cluster_records(
 
     def part(side: np.ndarray | None) -> tuple[list[tuple], list[tuple], int]:
         if side is None:
-            return _merge_part(g, records, range(len(records)), list(zip(pi.tolist(), pj.tolist())), thresholds, keys)
+            return _merge_part(g, records, range(len(records)), list(zip(pi.tolist(), pj.tolist())), thresholds, keys,
+                               places)
         sel = side[pi]
         pairs = list(zip(pi[sel].tolist(), pj[sel].tolist()))
-        return _merge_part(g, records, np.flatnonzero(side).tolist(), pairs, thresholds, keys)
+        return _merge_part(g, records, np.flatnonzero(side).tolist(), pairs, thresholds, keys, places)
 
     if worth_forking(len(records), processes):
         # independent parts (no pair, shared contact or home, staff group across them),
         # one per process; the worker sends back its merges and the groups it formed
-        theirs = _worker_side(g, len(records), pi, pj, ties if ties is not None else namesake_tie_hashes(records))
+        if ties is None or places:
+            ties = namesake_tie_hashes(records, places)
+        theirs = _worker_side(g, len(records), pi, pj, ties)
 
         def worker() -> tuple[list[tuple], list[tuple], int, list[tuple[int, int]]]:
             merged, review, vetoed = part(theirs)
@@ -547,12 +564,12 @@ def cluster_records(
     rid_at = [records[i].rid for i in order]  # rank -> record id: a merge's (ka, kb) is already pair_key order
     merges += [Link(rid_at[ka], rid_at[kb], score, reason) for _phase, _neg, ka, kb, _i, _j, score, reason in merged]
 
-    # final clusters, deterministic order
+    # final clusters, deterministic order: ranks, members and clusters sorted by record id
     by_root: dict[int, list[int]] = defaultdict(list)
     find = g.find
-    for i in order:  # members come out sorted by record id
-        by_root[find(i)].append(i)
-    clusters = [[records[i].rid for i in m] for m in sorted(by_root.values(), key=lambda m: keys[m[0]])]
+    for pos, i in enumerate(order):
+        by_root[find(i)].append(pos)
+    clusters = [[rid_at[pos] for pos in m] for m in sorted(by_root.values(), key=itemgetter(0))]
 
     # one review pair per pair of clusters, strongest first, skipping decided pairs
     decided = {tuple(sorted((keys[index[a]], keys[index[b]]))) for a, b in cannot_link if a in index and b in index}

@@ -50,8 +50,13 @@ def deduplicate(
                 recs, hashed = normalize_slice(lo, hi)
                 return list(map(as_tuple, recs)), hashed
 
+            def normalize_here(lo: int, hi: int) -> tuple[list[NormRecord], tuple[list[int], ...]]:
+                import numpy  # noqa: F401 - loaded here while the worker normalises, not before the fork
+
+                return normalize_slice(lo, hi)
+
             (records, (ks, vs, ts, tv)), (theirs, (ks2, vs2, ts2, tv2)) = split_run(
-                normalize_slice, normalize_plain, len(rows), parent_share=0.55)
+                normalize_here, normalize_plain, len(rows), parent_share=0.5)
             records += starmap(NormRecord, theirs)
             ks += ks2
             vs += vs2

@@ -16,8 +16,6 @@ from functools import lru_cache
 from operator import attrgetter
 from typing import Any, Mapping
 
-import phonenumbers
-
 from synergia.dedupe.names import KNOWN, canonical_first_name, corrected_first_name, name_gender
 
 _EXTRA = str.maketrans({"ł": "l", "Ł": "l", "ø": "o", "đ": "d", "ß": "ss", "æ": "ae", "œ": "oe"})
@@ -102,6 +100,8 @@ def normalize_phone(value: str) -> str | None:
         return "+" + digits[2:]
     if s.startswith("00"):
         s = "+" + s[2:]
+    import phonenumbers  # only for the rare other formats: 75 ms to import
+
     try:
         num = phonenumbers.parse(s, "PL")
     except phonenumbers.NumberParseException:

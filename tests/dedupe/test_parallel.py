@@ -49,11 +49,11 @@ def test_worker_part_is_real_and_keeps_namesakes_together():
     records = [normalize_record(r, i, r["record_id"]) for i, r in enumerate(rows)]
     pi, pj = candidate_pair_arrays(records)
     g = _Groups(records, {})
-    side = _worker_side(g, len(records), pi, pj, namesake_tie_hashes(records))
+    side = _worker_side(g, len(records), pi, pj, namesake_tie_hashes(records, places=True))
     worker_pairs = int(side[pi].sum())
     assert 0.3 < worker_pairs / len(pi) < 0.7
     assert (side[pi] == side[pj]).all()  # no candidate pair crosses the parts
-    for index in _namesake_indexes(records, range(len(records))):
+    for index in _namesake_indexes(records, range(len(records)), places=True):
         for members in index.values():
             assert len({bool(side[m]) for m in members}) == 1
 
