@@ -70,7 +70,7 @@ def key_hashes(records: Iterable[NormRecord]) -> tuple[list[int], list[int]]:
 
 def candidate_pairs(
     records: Sequence[NormRecord], new: Sequence[bool] | None = None, max_block: int = MAX_BLOCK,
-    hashed: tuple[list[int], list[int]] | None = None,
+    hashed: tuple[Sequence[int], Sequence[int]] | None = None,
 ) -> list[tuple[int, int]]:
     """Distinct index pairs (i < j) sharing at least one key, sorted.
 
@@ -84,7 +84,7 @@ def candidate_pairs(
 
 def candidate_pair_arrays(
     records: Sequence[NormRecord], new: Sequence[bool] | None = None, max_block: int = MAX_BLOCK,
-    hashed: tuple[list[int], list[int]] | None = None,
+    hashed: tuple[Sequence[int], Sequence[int]] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """``candidate_pairs`` as two index arrays (first, second)."""
     import numpy as np
@@ -92,7 +92,7 @@ def candidate_pair_arrays(
     ks, vs = hashed if hashed is not None else key_hashes(records)
     n = len(records)
     none = np.zeros(0, dtype=np.int64)
-    if not ks:
+    if len(ks) == 0:
         return none, none
     k_arr = np.asarray(ks, dtype=np.int64)
     v_arr = np.asarray(vs, dtype=np.int64)

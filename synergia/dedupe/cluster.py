@@ -359,7 +359,7 @@ def namesake_tie_hashes(records: Iterable[NormRecord], places: bool = False) -> 
     return hs, idx
 
 
-def _namesake_ties(ties: tuple[list[int], list[int]]) -> tuple[np.ndarray, np.ndarray]:
+def _namesake_ties(ties: tuple[Sequence[int], Sequence[int]]) -> tuple[np.ndarray, np.ndarray]:
     """Edges between records filed under one namesake key (by hash: a collision only
     ties two more records into one part)."""
     import numpy as np
@@ -371,7 +371,7 @@ def _namesake_ties(ties: tuple[list[int], list[int]]) -> tuple[np.ndarray, np.nd
     return v[same], v[same + 1]
 
 
-def _worker_side(g: _Groups, n: int, pi: np.ndarray, pj: np.ndarray, ties: tuple[list[int], list[int]]) -> np.ndarray:
+def _worker_side(g: _Groups, n: int, pi: np.ndarray, pj: np.ndarray, ties: tuple[Sequence[int], Sequence[int]]) -> np.ndarray:
     """Records for the worker process: whole connected parts (a candidate pair, a
     shared contact or home of namesakes, or a group formed before scoring ties
     records into one part), about half of the pairs."""
@@ -479,8 +479,8 @@ def cluster_records(
     groups: Mapping[Hashable, Hashable] | None = None,
     new: Iterable[Hashable] | None = None,
     processes: int | None = None,
-    hashed: tuple[list[int], list[int]] | None = None,
-    ties: tuple[list[int], list[int]] | None = None,
+    hashed: tuple[Sequence[int], Sequence[int]] | None = None,
+    ties: tuple[Sequence[int], Sequence[int]] | None = None,
 ) -> ClusterResult:
     """Cluster ``records`` (each ``idx`` must equal its position).
 

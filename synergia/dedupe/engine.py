@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import gc
+from array import array
 from contextlib import contextmanager
 from itertools import starmap
 from typing import Any, Callable, Iterator, Mapping, Sequence
@@ -46,23 +47,21 @@ def deduplicate(
                 recs = [normalize_record(rows[i], i, rows[i][id_field]) for i in range(lo, hi)]
                 return recs, (*key_hashes(recs), *namesake_tie_hashes(recs))
 
-            def normalize_plain(lo: int, hi: int) -> tuple[list[tuple], tuple[list[int], ...]]:
+            def normalize_plain(lo: int, hi: int) -> tuple[list[tuple], tuple[bytes, ...]]:
+                # the worker sends plain tuples and its hashes as raw int64 bytes
+                # (stdlib array: the worker never needs numpy)
                 recs, hashed = normalize_slice(lo, hi)
-                return list(map(as_tuple, recs)), hashed
+                return list(map(as_tuple, recs)), tuple(array("q", h).tobytes() for h in hashed)
 
             def normalize_here(lo: int, hi: int) -> tuple[list[NormRecord], tuple[list[int], ...]]:
                 import numpy  # noqa: F401 - loaded here while the worker normalises, not before the fork
 
                 return normalize_slice(lo, hi)
 
-            (records, (ks, vs, ts, tv)), (theirs, (ks2, vs2, ts2, tv2)) = split_run(
-                normalize_here, normalize_plain, len(rows), parent_share=0.5)
+            (records, mine), (theirs, raw) = split_run(normalize_here, normalize_plain, len(rows), parent_share=0.5)
             records += starmap(NormRecord, theirs)
-            ks += ks2
-            vs += vs2
-            ts += ts2
-            tv += tv2
-            del theirs, ks2, vs2, ts2, tv2
+            ks, vs, ts, tv = (_joined(own, other) for own, other in zip(mine, raw))
+            del theirs, raw, mine
             return cluster_records(records, thresholds, processes=processes, hashed=(ks, vs), ties=(ts, tv))
         records = []
         for i, row in enumerate(rows):
@@ -72,6 +71,13 @@ def deduplicate(
         if on_progress is not None:
             on_progress(len(rows) % 1000)
         return cluster_records(records, thresholds, processes=processes)
+
+
+def _joined(own: list[int], other: bytes) -> Any:
+    """This process's hash list followed by the worker's (raw int64 bytes), as one array."""
+    import numpy as np
+
+    return np.concatenate((np.asarray(own, dtype=np.int64), np.frombuffer(other, dtype=np.int64)))
 
 
 def cluster_ids(result: ClusterResult) -> dict[Any, Any]:
