@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import Enum
+from typing import NamedTuple
 
 from rapidfuzz.distance import OSA, JaroWinkler
 from rapidfuzz.fuzz import ratio, token_sort_ratio
@@ -41,8 +42,9 @@ class Thresholds:
     review: float = 0.70
 
 
-@dataclass(frozen=True, slots=True)
-class Decision:
+class Decision(NamedTuple):
+    """The outcome of one pair (a named tuple: one is built per candidate pair)."""
+
     outcome: Outcome
     score: float
     reason: str
@@ -319,8 +321,6 @@ def compare(a: NormRecord, b: NormRecord, th: Thresholds = Thresholds()) -> Deci
             return _score(0.85, R_ID_NAMES, th)
         dob_ok = not (a.dob and b.dob) or a.dob == b.dob
         return _score(0.98 if dob_ok else 0.93, R_ID if dob_ok else R_ID_DOB_DIFF, th)
-    if fr in (OTHER, CONFLICT, UNKNOWN) and sr != UNKNOWN and _swapped(a, b):
-        fr, sr = SAME, SAME
     same_dob = bool(a.dob and a.dob == b.dob)
     if _near_id(a, b):
         if same_dob and (fr in (SAME, SIMILAR) or sr in (SAME, SIMILAR, PART) or _crossed(a, b)):
