@@ -494,7 +494,9 @@ def cluster_records(
     if already computed (by the processes that normalised them)."""
     import numpy as np
 
-    index = {r.rid: r.idx for r in records}
+    must_link, cannot_link = list(must_link), list(cannot_link)
+    # record id -> position, for staff decisions only (none in a plain file run)
+    index = {r.rid: r.idx for r in records} if must_link or cannot_link else {}
     cannot: dict[int, set[int]] = defaultdict(set)
     for a, b in cannot_link:
         if a in index and b in index:
