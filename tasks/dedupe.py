@@ -38,8 +38,9 @@ def cluster_participants(project_path: str, review_current: list[list[str]] | No
     out.update(review_rows=len(rows) - 1, review_tab_written=int(written), unreadable_answers=parsed.unreadable)
     logger.info(
         "Deduplikacja: %d zgłoszeń (%d nowych/zmienionych), %d połączonych osób, %d decyzji personelu, "
-        "%d par do sprawdzenia%s.",
+        "%d par do sprawdzenia%s%s.",
         counts.applications, counts.new_or_changed, counts.persons_merged, counts.decisions_recorded,
         counts.reviews_open, f", {parsed.unreadable} nieczytelnych odpowiedzi" if parsed.unreadable else "",
+        f", {counts.applications_split} poprawionych zgłoszeń odłączonych od osoby" if counts.applications_split else "",
     )
     return out

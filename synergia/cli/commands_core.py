@@ -151,6 +151,7 @@ STEP_ROWS = [
     ("Deduplikacja: osoby połączone (persons merged)", "dedupe.persons_merged"),
     ("Deduplikacja: pary do sprawdzenia (pairs for staff review)", "dedupe.reviews_open"),
     ("Deduplikacja: decyzje personelu (staff decisions read)", "dedupe.decisions_recorded"),
+    ("Deduplikacja: poprawione zgłoszenia odłączone (corrected rows split off)", "dedupe.applications_split"),
     ("Zaświadczenia: spełniają regułę (eligible)", "certificates.eligible"),
     ("Zaświadczenia: poniżej progu (below the rule)", "certificates.not_eligible"),
     ("Zaświadczenia: nowe (issued)", "certificates.issued_new"),

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from synergia.dedupe.cluster import cluster_records
-from synergia.dedupe.compare import Thresholds
+from synergia.dedupe.compare import Thresholds, veto
 from synergia.dedupe.engine import no_gc
 from synergia.dedupe.normalize import normalize_record
 from synergia.dedupe.review_tab import ReviewItem, StaffDecision
@@ -46,6 +46,7 @@ class DedupeCounts:
     reviews_new: int = 0
     reviews_closed: int = 0
     conflicting_decisions: int = 0
+    applications_split: int = 0
     extra: dict = field(default_factory=dict)
 
     def as_dict(self) -> dict:
@@ -111,6 +112,7 @@ def run_dedupe(session: Session, project: str, thresholds: Thresholds = Threshol
 
     with no_gc():
         records = [normalize_record(a.data or {}, i, a.id) for i, a in enumerate(apps)]
+        counts.applications_split = _split_contradicted(session, project, apps, records, new_ids, seen, now)
         groups = {a.id: a.person_id for a in apps if a.person_id is not None}
         # processes=1: this runs inside a (threaded) Prefect task, where forking is not safe
         result = cluster_records(records, thresholds, must_link=must, cannot_link=cannot, groups=groups, new=new_ids,
@@ -167,6 +169,38 @@ def run_dedupe(session: Session, project: str, thresholds: Thresholds = Threshol
             s.content_hash, s.seen_at = by_id[a_id].content_hash, now
     session.flush()
     return counts
+
+
+def _split_contradicted(session: Session, project: str, apps: Sequence[Application], records: Sequence,
+                        new_ids: Sequence[int], seen: dict, now: datetime) -> int:
+    """A corrected application that now vetoes another application of its person
+    (another valid PESEL, another birth date, ...) leaves that person for a new one
+    before matching, so tonight's run places it afresh: the person keeps its id and
+    its other applications, the move is recorded (``split``), nothing is deleted."""
+    fresh = set(new_ids)
+    changed = [i for i, a in enumerate(apps) if a.id in fresh and a.id in seen and a.person_id is not None]
+    if not changed:
+        return 0
+    members: dict[int, list[int]] = defaultdict(list)
+    for i, a in enumerate(apps):
+        if a.person_id is not None:
+            members[a.person_id].append(i)
+    split = 0
+    for i in changed:
+        app = apps[i]
+        others = [j for j in members[app.person_id] if j != i]
+        if not any(veto(records[i], records[j]) for j in others):
+            continue
+        members[app.person_id].remove(i)
+        person = Person(project=project, created_at=now)
+        session.add(person)
+        session.flush()
+        session.add(DedupeAssignment(project=project, application_id=app.id, old_person_id=app.person_id,
+                                     new_person_id=person.id, merge_id=None, action="split", created_at=now))
+        app.person_id = person.id
+        members[person.id].append(i)
+        split += 1
+    return split
 
 
 def _evidence(merges, members, old_pid, folded):

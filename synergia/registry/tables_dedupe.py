@@ -34,7 +34,7 @@ class DedupeMerge(Base):
 
 
 class DedupeAssignment(Base):
-    """History of one application's person id (every merge and unmerge move)."""
+    """History of one application's person id (every merge, unmerge and split move)."""
 
     __tablename__ = "dedupe_assignments"
 
@@ -44,7 +44,7 @@ class DedupeAssignment(Base):
     old_person_id: Mapped[int | None] = mapped_column(Integer)
     new_person_id: Mapped[int] = mapped_column(Integer)
     merge_id: Mapped[int | None] = mapped_column(ForeignKey("dedupe_merges.id"))
-    action: Mapped[str] = mapped_column(String(16))  # merge | unmerge
+    action: Mapped[str] = mapped_column(String(16))  # merge | unmerge | split (a corrected application left its person)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 

@@ -88,6 +88,41 @@ def test_nightly_increments_attach_new_rows_and_never_reshuffle_ids(reg: Registr
         assert persons(s) == second
 
 
+def test_a_corrected_application_that_now_contradicts_its_person_leaves_it(reg: Registry) -> None:
+    """Staff fix the birth date of a row that was merged on name+e-mail: it is the
+    father's row, not the son's. The row leaves the person (recorded as a split),
+    the person keeps its id and its other rows, nothing is deleted; a correction that
+    still fits changes nothing."""
+    son = {"first_name": "Jan", "last_name": "Nowak", "email": "jan.nowak@wp.pl", "birth_date": "1990-05-01"}
+    row = {"first_name": "Jan", "last_name": "Nowak", "email": "jan.nowak@wp.pl", "phone": "600100200"}
+    with reg.session() as s:
+        a, b = add(s, son, 2), add(s, row, 3)
+        run_dedupe(s, P)
+    with reg.session() as s:
+        first = persons(s)
+        assert first[a] == first[b]
+        app = s.get(Application, b)  # a harmless correction (another phone format) first
+        app.data = {**row, "phone": "+48 600 100 200"}
+        app.content_hash = "changed-1"
+        assert run_dedupe(s, P).applications_split == 0
+    with reg.session() as s:
+        assert persons(s) == first
+        app = s.get(Application, b)  # now the birth date that makes it the father's row
+        app.data = {**row, "birth_date": "1961-02-03"}
+        app.content_hash = "changed-2"
+        counts = run_dedupe(s, P)
+        assert counts.applications_split == 1
+    with reg.session() as s:
+        after = persons(s)
+        assert after[a] == first[a] and after[b] != first[a]
+        moves = s.scalars(select(DedupeAssignment).where(DedupeAssignment.action == "split")).all()
+        assert [(m.application_id, m.old_person_id, m.new_person_id) for m in moves] == [(b, first[a], after[b])]
+        assert s.scalar(select(func.count()).select_from(Application)) == 2
+        assert run_dedupe(s, P).applications_split == 0  # a rerun changes nothing
+    with reg.session() as s:
+        assert persons(s) == after
+
+
 def test_staff_decisions_from_the_review_tab_survive_reruns(reg: Registry, tmp_path: Path) -> None:
     backend = WorkbookBackend(tmp_path)
     wb = Workbook()
