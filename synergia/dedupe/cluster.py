@@ -373,8 +373,8 @@ def _namesake_ties(ties: tuple[Sequence[int], Sequence[int]]) -> tuple[np.ndarra
 
 def _worker_side(g: _Groups, n: int, pi: np.ndarray, pj: np.ndarray, ties: tuple[Sequence[int], Sequence[int]]) -> np.ndarray:
     """Records for the worker process: whole connected parts (a candidate pair, a
-    shared contact or home of namesakes, or a group formed before scoring ties
-    records into one part), about half of the pairs."""
+    shared contact, home or (incremental nights) town of namesakes, or a group formed
+    before scoring ties records into one part), about half of the pairs."""
     import numpy as np
 
     edges = [(pi, pj), _namesake_ties(ties)]
@@ -397,9 +397,9 @@ def _worker_side(g: _Groups, n: int, pi: np.ndarray, pj: np.ndarray, ties: tuple
 
 def _merge_part(g: _Groups, records: Sequence[NormRecord], members: Iterable[int], pairs: Sequence[tuple[int, int]],
                 thresholds: Thresholds, keys: Sequence[int], places: bool) -> tuple[list[tuple], list[tuple], int]:
-    """Score ``pairs`` and merge in three phases -> (merges as (phase, -score, rank, rank,
+    """Score ``pairs`` and merge in four phases -> (merges as (phase, -score, rank, rank,
     i, j, score, reason) in the order made, review edges, vetoed count). Parts that share
-    no pair, contact or home give the same merges apart as together. ``places``: also
+    no pair, contact, home or town under one name give the same merges apart as together. ``places``: also
     look up namesakes in the same town that were not compared (incremental nights)."""
     by_contact, by_home, by_place = _namesake_indexes(records, members, places)
     same, review, vetoed = _score_pairs(records, pairs, 0, len(pairs), thresholds, keys)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import pickle
+import traceback
 from typing import Any, Callable
 
 PARALLEL_MIN = 20_000  # records; below this a second process does not pay off
@@ -41,7 +42,8 @@ def fork_pair(mine: Callable[[], Any], theirs: Callable[[], Any]) -> tuple[Any, 
 
     A bare ``os.fork`` and a pipe: a ``multiprocessing.Pool`` costs ~0.1 s to
     start and shut down, a tenth of the work it would save here. The child
-    pickles its result (or its error) into the pipe and leaves with ``_exit``."""
+    pickles its result (or its error's type and place, never its message) into
+    the pipe and leaves with ``_exit``."""
     read_fd, write_fd = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: never returns
@@ -51,7 +53,10 @@ def fork_pair(mine: Callable[[], Any], theirs: Callable[[], Any]) -> tuple[Any, 
             try:
                 payload = pickle.dumps((True, theirs()), protocol=pickle.HIGHEST_PROTOCOL)
             except BaseException as exc:  # noqa: BLE001 - sent to the parent, raised there
-                payload = pickle.dumps((False, f"{type(exc).__name__}: {exc}"))
+                # the type and where, never the message: it may quote a cell (RODO)
+                frame = traceback.extract_tb(exc.__traceback__)[-1:]
+                where = f" at {os.path.basename(frame[0].filename)}:{frame[0].lineno}" if frame else ""
+                payload = pickle.dumps((False, f"{type(exc).__name__}{where}"))
             with os.fdopen(write_fd, "wb") as pipe:
                 pipe.write(payload)
             status = 0
