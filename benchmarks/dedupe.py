@@ -92,7 +92,9 @@ def miss_report(rows: list[dict], truth: dict) -> list[tuple[int, str]]:
     keeps them apart (a veto between the parts, a twin pattern, or the best evidence)."""
     from collections import Counter, defaultdict
 
-    from synergia.dedupe.compare import SAME, SIMILAR, compare, first_name_relation, surname_relation, veto
+    from synergia.dedupe.compare import (
+        SAME, SIMILAR, compare, first_name_relation, same_number, surname_relation, veto,
+    )
     from synergia.dedupe.engine import cluster_ids, deduplicate
     from synergia.dedupe.normalize import normalize_record
 
@@ -102,9 +104,9 @@ def miss_report(rows: list[dict], truth: dict) -> list[tuple[int, str]]:
     for rid, person in truth.items():
         people[person].append(rid)
 
-    def twins(a, b) -> bool:  # same surname and birth date, another first name: what twins look like
+    def twins(a, b) -> bool:  # same surname and birth date, another first name and id: what twins look like
         return bool(a.dob and a.dob == b.dob and a.fn and b.fn and first_name_relation(a, b) not in (SAME, SIMILAR)
-                    and surname_relation(a, b) in (SAME, SIMILAR))
+                    and surname_relation(a, b) in (SAME, SIMILAR) and not same_number(a, b))
 
     kinds: Counter = Counter()
     for rids in people.values():
