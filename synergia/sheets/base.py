@@ -28,6 +28,15 @@ class NotAnOwnedTab(SpreadsheetError):
     """Refusal to write a tab the pipeline does not own."""
 
 
+class RequestRejected(SpreadsheetError):
+    """The spreadsheet service refused the request itself (400 bad request or grid limits, 501 not
+    implemented, 401/403): the same request will be refused again, so it is never retried."""
+
+
+#: Spreadsheet errors that no retry can fix (tasks pass these to ``retry_unless``).
+PERMANENT_ERRORS: tuple[type[SpreadsheetError], ...] = (WorksheetNotFound, NotAnOwnedTab, RequestRejected)
+
+
 @dataclass(frozen=True)
 class SheetData:
     """Values of the requested tabs of one spreadsheet.
@@ -58,7 +67,8 @@ class SpreadsheetBackend(Protocol):
 
     def write_tab(self, spreadsheet: str, tab: str, rows: Sequence[Sequence[str]]) -> None:
         """Replace the whole content of owned tab ``tab`` (created if absent)
-        with ``rows`` in one write. Values are literal text, never formulas.
+        with ``rows`` in one write. Values are literal text, never formulas; each goes through
+        ``synergia.sheets.cells.as_text_cell`` (formula-like values get a leading ``'``).
         Raises ``NotAnOwnedTab`` for a tab outside ``OWNED_TABS``."""
         ...
 
@@ -72,8 +82,12 @@ def ensure_owned(tab: str) -> None:
 
 
 def same_table(current: Sequence[Sequence[str]] | None, desired: Sequence[Sequence[str]]) -> bool:
-    """Compare two tab contents as a sheet shows them (trailing empty cells/rows ignored),
-    so write-back can skip a write when nothing changed."""
+    """Compare a tab as read back (``current``) with what we are about to write (``desired``), as a
+    sheet shows them (trailing empty cells/rows ignored), so write-back can skip a write when nothing
+    changed. A desired cell matches its escaped form (``cells.as_text_cell``), which is what a
+    backend stores for a formula-like value; an unescaped formula-like value read back does not
+    match, so a tab written before the escaping rule is rewritten once."""
+    from synergia.sheets.cells import matches_written
 
     def norm(rows: Sequence[Sequence[str]] | None) -> list[list[str]]:
         out = [["" if c is None else str(c) for c in r] for r in (rows or [])]
@@ -84,4 +98,6 @@ def same_table(current: Sequence[Sequence[str]] | None, desired: Sequence[Sequen
             out.pop()
         return out
 
-    return norm(current) == norm(desired)
+    cur, want = norm(current), norm(desired)
+    return len(cur) == len(want) and all(
+        len(a) == len(b) and all(matches_written(x, y) for x, y in zip(a, b)) for a, b in zip(cur, want))

@@ -5,20 +5,33 @@ absolute): an ``.xlsx`` file (tabs = sheets), a directory of ``<tab>.csv``
 files, or one ``.csv`` file (a single tab named after the file). Cells come
 back as text formatted the way a sheet shows them, so digits never change.
 Owned tabs are written back into the same workbook (or as CSV files beside
-it), always as literal text — never as formulas.
+it), always as literal text — never as formulas (``synergia.sheets.cells``).
+
+Write-back into an XLSX never loads and re-saves the workbook: openpyxl would
+drop the cached values of the staff's formulas, their styles' details and
+validation. Instead the owned tab's own part (``xl/worksheets/sheetN.xml``) is
+replaced inside the zip with inline-string cells, and every other zip member
+is copied byte for byte; a tab that does not exist yet is added as a new part
+(with its entries in ``workbook.xml``, its rels and ``[Content_Types].xml``,
+edited as text so nothing else in them changes). See ``xlsx_parts``.
 """
 from __future__ import annotations
 
 import csv
 import os
+import stat
 import tempfile
+import zipfile
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Sequence
 
-from openpyxl import Workbook, load_workbook
+from xml.etree import ElementTree
+
+from openpyxl import load_workbook
 
 from synergia.sheets.base import SheetData, SpreadsheetError, WorksheetNotFound, ensure_owned
+from synergia.sheets.cells import as_text_rows
 
 
 def format_cell(value: object) -> str:
@@ -82,28 +95,32 @@ class WorkbookBackend:
 
     # -- writing ---------------------------------------------------------
     def write_tab(self, spreadsheet: str, tab: str, rows: Sequence[Sequence[str]]) -> None:
+        """Replace owned tab ``tab``. CSV: the tab's own file, beside the staff's (their files are
+        never opened for writing). XLSX: only the tab's sheet part inside the staff's workbook (see
+        ``synergia.sheets.xlsx_parts``); every other member of the file keeps its bytes. Both are
+        atomic (temp file + ``os.replace``) and keep the file's mode and owner."""
         ensure_owned(tab)
         path = self.path_of(spreadsheet)
         self.writes += 1
         if path.is_dir() or path.suffix.lower() == ".csv":
             target = path / f"{tab}.csv" if path.is_dir() else path.with_name(f"{path.stem} - {tab}.csv")
-            _atomic_write(target, lambda fh: csv.writer(fh).writerows(rows), text=True)
+            data = as_text_rows(rows, "csv")
+            # UTF-8 with BOM: Excel then opens the Polish letters right; the reader accepts both.
+            _atomic_write(target, lambda fh: csv.writer(fh).writerows(data), text=True, encoding="utf-8-sig")
             return
-        wb = load_workbook(path) if path.exists() else Workbook()
+        from synergia.sheets.xlsx_parts import new_workbook_bytes, replace_sheet
+
+        data = as_text_rows(rows, "typed")
         if not path.exists():
-            wb.remove(wb.active)
-        if tab in wb.sheetnames:
-            index = wb.sheetnames.index(tab)
-            wb.remove(wb[tab])
-            ws = wb.create_sheet(tab, index)
-        else:
-            ws = wb.create_sheet(tab)
-        for r, row in enumerate(rows, start=1):
-            for col, value in enumerate(row, start=1):
-                cell = ws.cell(row=r, column=col)
-                cell.value = "" if value is None else str(value)
-                cell.data_type = "s"  # literal text: '=SUM(..)' must never become a formula
-        _atomic_write(path, wb.save, text=False)
+            _atomic_write(path, lambda fh: fh.write(new_workbook_bytes(tab, data)), text=False)
+            return
+        try:
+            source = path.read_bytes()
+            result = replace_sheet(source, tab, data)
+        except (OSError, ValueError, KeyError, zipfile.BadZipFile, ElementTree.ParseError) as exc:
+            raise SpreadsheetError(f"Nie można zapisać zakładki '{tab}' w skoroszycie '{path.name}': "
+                                   f"{type(exc).__name__} (cannot write the tab into the workbook).") from None
+        _atomic_write(path, lambda fh: fh.write(result), text=False)
 
 
 def _read_csv(path: Path) -> list[list[str]]:
@@ -120,16 +137,31 @@ def _trim(rows: list[list[str]]) -> None:
         rows.pop()
 
 
-def _atomic_write(target: Path, write, *, text: bool) -> None:
+def _atomic_write(target: Path, write, *, text: bool, encoding: str = "utf-8") -> None:
+    """Write ``target`` through a temp file in its directory and ``os.replace``. An existing file
+    keeps its permission bits and (when we may set it) its owner and group; a new file gets the
+    mode the umask gives (not mkstemp's 0600)."""
     target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        st: os.stat_result | None = os.stat(target)
+    except FileNotFoundError:
+        st = None
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
-        if text:
-            with os.fdopen(fd, "w", newline="", encoding="utf-8") as fh:
-                write(fh)
+        if st is not None:
+            os.fchmod(fd, stat.S_IMODE(st.st_mode))
+            try:
+                os.fchown(fd, st.st_uid, st.st_gid)
+            except OSError:  # not ours to give away (not root): owner stays the writer
+                pass
         else:
-            os.close(fd)
-            write(tmp)
+            umask = os.umask(0)
+            os.umask(umask)
+            os.fchmod(fd, 0o666 & ~umask)
+        with os.fdopen(fd, "w", newline="", encoding=encoding) if text else os.fdopen(fd, "wb") as fh:
+            write(fh)
+            fh.flush()
+            os.fsync(fh.fileno())
         os.replace(tmp, target)
     except BaseException:
         if os.path.exists(tmp):

@@ -60,10 +60,11 @@ def test_owned_tab_written_as_literal_text_and_replaced(tmp_path: Path) -> None:
     backend.write_tab("wb.xlsx", "Odrzucone", [["a", "b", "c", "d"], evil, ["x"]])
     backend.write_tab("wb.xlsx", "Odrzucone", [["a", "b", "c", "d"], evil])      # shorter: no stale row left
     ws = load_workbook(path)["Odrzucone"]
-    assert [c.value for c in ws[2]] == evil
+    stored = ["'=HYPERLINK(\"http://x\")", "'+48 600", "-1", "'@SUM(A1)"]  # synergia.sheets.cells
+    assert [c.value for c in ws[2]] == stored
     assert all(c.data_type == "s" for c in ws[2])
     assert ws.max_row == 2
-    assert backend.read_tabs("wb.xlsx", ["Odrzucone"]).tabs["Odrzucone"][1] == evil
+    assert backend.read_tabs("wb.xlsx", ["Odrzucone"]).tabs["Odrzucone"][1] == stored
     assert [[c.value for c in row] for row in load_workbook(path)["Odpowiedzi"].iter_rows()] == staff_before
 
 

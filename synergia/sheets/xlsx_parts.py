@@ -1,0 +1,219 @@
+"""Replace one worksheet inside an XLSX file without touching anything else in it.
+
+An XLSX is a zip of XML parts. Loading and re-saving it with openpyxl rewrites
+every part and loses what openpyxl does not model (cached values of formulas,
+extensions, some validation and styles). Here only the owned tab's part is
+written:
+
+* the tab exists: its ``xl/worksheets/sheetN.xml`` is replaced by a new part of
+  inline-string cells (``t="inlineStr"``: no shared-strings table to touch;
+  a string cell is never a formula). Its own ``_rels`` (comments, drawings
+  staff may have added to our tab) is dropped with it. Every other member is
+  copied with its bytes unchanged, in its original order and compression.
+  Only if staff typed formulas into our tab is ``xl/calcChain.xml`` removed
+  (with its relationship and content-type entry): it would point at cells that
+  are now text, which Excel reports as a corrupt file; Excel rebuilds it.
+* the tab is missing: a new part is added at the end, with its ``<sheet>`` in
+  ``xl/workbook.xml``, its relationship in ``xl/_rels/workbook.xml.rels`` and
+  its ``Override`` in ``[Content_Types].xml``. Those three are edited as text
+  (one element inserted before the closing tag), so nothing else in them
+  changes. ``docProps/app.xml`` (the list of titles shown in file properties)
+  is left as it is: Excel and LibreOffice do not require it to list every sheet.
+
+A tab name matches case-insensitively, as Excel compares sheet names.
+"""
+from __future__ import annotations
+
+import io
+import posixpath
+import re
+import time
+import zipfile
+from typing import Sequence
+from xml.etree import ElementTree as ET
+from xml.sax.saxutils import escape, quoteattr
+
+NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+NS_R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+NS_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
+REL_OFFICE_DOCUMENT = NS_R + "/officeDocument"
+REL_WORKSHEET = NS_R + "/worksheet"
+REL_CALC_CHAIN = NS_R + "/calcChain"
+CT_WORKSHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+#: Excel's limit of characters in one cell; a longer text makes the file unreadable for Excel.
+MAX_CELL_CHARS = 32767
+
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_FORMULA_ELEMENT = re.compile(rb"<(?:\w+:)?f[\s>/]")
+
+
+# --------------------------------------------------------------------------- the sheet part
+
+def column_letters(index: int) -> str:
+    """0 -> A, 25 -> Z, 26 -> AA."""
+    out = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        out = chr(65 + rem) + out
+    return out
+
+
+def _xml_text(value: str) -> str:
+    value = value[:MAX_CELL_CHARS]
+    # XML 1.0 cannot carry most control characters: OOXML writes them as _xHHHH_ (Excel reads them so).
+    value = _NOT_XML.sub(lambda m: f"_x{ord(m.group()):04X}_", value)
+    # A literal CR would be read back as LF (XML line-end normalisation); a character reference is not.
+    return escape(value).replace("\r", "&#13;")
+
+
+def sheet_xml(rows: Sequence[Sequence[str]]) -> bytes:
+    """A worksheet part holding ``rows`` as inline strings, header row frozen."""
+    width = max((len(r) for r in rows), default=0)
+    out = ['<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n',
+           f'<worksheet xmlns="{NS_MAIN}" xmlns:r="{NS_R}">',
+           f'<dimension ref="{"A1" if not rows or not width else f"A1:{column_letters(width - 1)}{len(rows)}"}"/>',
+           '<sheetViews><sheetView workbookViewId="0">']
+    if len(rows) > 1:
+        out.append('<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
+                   '<selection pane="bottomLeft" activeCell="A2" sqref="A2"/>')
+    out.append('</sheetView></sheetViews><sheetFormatPr defaultRowHeight="15"/><sheetData>')
+    for r, row in enumerate(rows, start=1):
+        cells = [f'<c r="{column_letters(c)}{r}" t="inlineStr"><is><t xml:space="preserve">{_xml_text(v)}</t></is></c>'
+                 for c, v in enumerate(row) if v != ""]
+        if cells:
+            out.append(f'<row r="{r}">' + "".join(cells) + "</row>")
+    out.append('</sheetData><pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
+               '</worksheet>')
+    return "".join(out).encode("utf-8")
+
+
+# --------------------------------------------------------------------------- the package
+
+def _rels_path(part: str) -> str:
+    folder, name = posixpath.split(part)
+    return posixpath.join(folder, "_rels", name + ".rels")
+
+
+def _resolve(base_part: str, target: str) -> str:
+    if target.startswith("/"):
+        return target.lstrip("/")
+    return posixpath.normpath(posixpath.join(posixpath.dirname(base_part), target))
+
+
+def _relationships(xml: bytes) -> list[dict[str, str]]:
+    root = ET.fromstring(xml)
+    return [dict(el.attrib) for el in root if el.tag == f"{{{NS_PKG_REL}}}Relationship"]
+
+
+def _insert_before_close(xml: bytes, local: str, fragment: str) -> bytes:
+    """Insert ``fragment`` before the last ``</prefix:local>`` of ``xml`` (text edit, nothing else moves)."""
+    matches = list(re.finditer(rb"</(\w+:)?" + local.encode() + rb"\s*>", xml))
+    if not matches:
+        raise ValueError(f"no </{local}> in part")
+    m = matches[-1]
+    prefix = (m.group(1) or b"").decode()
+    text = fragment.replace("<~", "<" + prefix)
+    return xml[:m.start()] + text.encode("utf-8") + xml[m.start():]
+
+
+def _remove_element(xml: bytes, pattern: bytes) -> bytes:
+    return re.sub(pattern, b"", xml, count=1)
+
+
+def replace_sheet(source: bytes, tab: str, rows: Sequence[Sequence[str]]) -> bytes:
+    """The XLSX ``source`` with worksheet ``tab`` holding ``rows`` (created if absent)."""
+    zin = zipfile.ZipFile(io.BytesIO(source))
+    names = zin.namelist()
+    root_rels = _relationships(zin.read("_rels/.rels"))
+    wb_part = next((_resolve("", r["Target"]) for r in root_rels if r.get("Type") == REL_OFFICE_DOCUMENT),
+                   "xl/workbook.xml")
+    wb_rels_part = _rels_path(wb_part)
+    wb_xml = zin.read(wb_part)
+    wb_rels_xml = zin.read(wb_rels_part)
+    rels = {r["Id"]: r for r in _relationships(wb_rels_xml)}
+    wb_root = ET.fromstring(wb_xml)
+    sheets_el = wb_root.find(f"{{{NS_MAIN}}}sheets")
+    sheets = list(sheets_el) if sheets_el is not None else []
+
+    replaced: dict[str, bytes] = {}
+    dropped: set[str] = set()
+    added: list[tuple[str, bytes]] = []
+    new_part = sheet_xml(rows)
+
+    existing = next((s for s in sheets if (s.get("name") or "").casefold() == tab.casefold()), None)
+    if existing is not None:
+        rel = rels.get(existing.get(f"{{{NS_R}}}id") or "")
+        if rel is None or rel.get("Type") != REL_WORKSHEET:
+            raise ValueError("owned tab is not a worksheet part")
+        part = _resolve(wb_part, rel["Target"])
+        old = zin.read(part)
+        replaced[part] = new_part
+        if _rels_path(part) in names:
+            dropped.add(_rels_path(part))
+        if _FORMULA_ELEMENT.search(old):
+            _drop_calc_chain(zin, names, wb_part, rels, replaced, dropped)
+    else:
+        k = 1
+        while f"xl/worksheets/sheet{k}.xml" in names:
+            k += 1
+        part = f"xl/worksheets/sheet{k}.xml"
+        n = 1
+        while f"rId{n}" in rels:
+            n += 1
+        rid = f"rId{n}"
+        sheet_id = max((int(s.get("sheetId") or 0) for s in sheets), default=0) + 1
+        # Declared on the element itself: a prefix bound elsewhere may be scoped to another element.
+        r_attr = f'xmlns:r="{NS_R}" r:id={quoteattr(rid)}'
+        replaced[wb_part] = _insert_before_close(
+            replaced.get(wb_part, wb_xml), "sheets",
+            f"<~sheet name={quoteattr(tab)} sheetId=\"{sheet_id}\" {r_attr}/>")
+        target = posixpath.relpath(part, posixpath.dirname(wb_part))
+        replaced[wb_rels_part] = _insert_before_close(
+            replaced.get(wb_rels_part, wb_rels_xml), "Relationships",
+            f"<~Relationship Id={quoteattr(rid)} Type=\"{REL_WORKSHEET}\" Target={quoteattr(target)}/>")
+        ct = replaced.get("[Content_Types].xml", zin.read("[Content_Types].xml"))
+        replaced["[Content_Types].xml"] = _insert_before_close(
+            ct, "Types", f"<~Override PartName={quoteattr('/' + part)} ContentType=\"{CT_WORKSHEET}\"/>")
+        added.append((part, new_part))
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as zout:
+        for info in zin.infolist():
+            if info.filename in dropped:
+                continue
+            data = replaced.get(info.filename)
+            zout.writestr(info, data if data is not None else zin.read(info.filename))
+        for name, data in added:
+            info = zipfile.ZipInfo(name, date_time=time.localtime()[:6])
+            info.compress_type = zipfile.ZIP_DEFLATED
+            zout.writestr(info, data)
+    return out.getvalue()
+
+
+def _drop_calc_chain(zin: zipfile.ZipFile, names: list[str], wb_part: str, rels: dict[str, dict[str, str]],
+                     replaced: dict[str, bytes], dropped: set[str]) -> None:
+    for rid, rel in rels.items():
+        if rel.get("Type") != REL_CALC_CHAIN:
+            continue
+        part = _resolve(wb_part, rel["Target"])
+        if part in names:
+            dropped.add(part)
+        rels_part = _rels_path(wb_part)
+        replaced[rels_part] = _remove_element(
+            replaced.get(rels_part, zin.read(rels_part)),
+            rb"<(?:\w+:)?Relationship\b[^>]*\bId=[\"']" + re.escape(rid.encode()) + rb"[\"'][^>]*/>")
+        ct = replaced.get("[Content_Types].xml", zin.read("[Content_Types].xml"))
+        replaced["[Content_Types].xml"] = _remove_element(
+            ct, rb"<(?:\w+:)?Override\b[^>]*\bPartName=[\"']/" + re.escape(part.encode()) + rb"[\"'][^>]*/>")
+
+
+def new_workbook_bytes(tab: str, rows: Sequence[Sequence[str]]) -> bytes:
+    """A new workbook with the one owned tab (nothing of the staff's to keep)."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.active.title = tab
+    buf = io.BytesIO()
+    wb.save(buf)
+    return replace_sheet(buf.getvalue(), tab, rows)
