@@ -13,11 +13,12 @@ from synergia.dedupe.compare import Thresholds
 from synergia.dedupe.review_tab import build_rows, parse_decisions
 from synergia.dedupe.store import review_items, run_dedupe
 from synergia.sheets import backend_for
-from tasks._prefect import synergia_task
+from synergia.sheets.base import PERMANENT_ERRORS
+from tasks._prefect import retry_unless, synergia_task
 from tasks.writeback import write_if_changed
 
 
-@synergia_task(retries=1, retry_delay_seconds=[10])
+@synergia_task(retries=1, retry_delay_seconds=[10], retry_condition_fn=retry_unless(*PERMANENT_ERRORS))
 def cluster_participants(project_path: str, review_current: list[list[str]] | None = None) -> dict:
     """Match active applications into persons; ``review_current`` = the tab as read this run (None: read it now)."""
     logger = get_run_logger()

@@ -10,7 +10,8 @@ from synergia.indicators.model import MonthSummary
 from synergia.indicators.monthly import build_summary, default_month, enqueue_summary
 from synergia.indicators.months import Month
 from synergia.sheets import backend_for
-from tasks._prefect import synergia_task
+from synergia.sheets.base import PERMANENT_ERRORS
+from tasks._prefect import retry_unless, synergia_task
 from tasks.writeback import write_if_changed
 
 
@@ -29,7 +30,7 @@ def compute_indicators(project_path: str, month: str | None = None) -> MonthSumm
     return summary
 
 
-@synergia_task(retries=2, retry_delay_seconds=[5, 30])
+@synergia_task(retries=2, retry_delay_seconds=[5, 30], retry_condition_fn=retry_unless(*PERMANENT_ERRORS))
 def write_indicator_tab(project_path: str, summary: MonthSummary) -> bool:
     """Replace the ``Wskaźniki`` tab in one write (skipped when it already shows the same)."""
     project = runtime.project(project_path)

@@ -7,7 +7,7 @@ from synergia import runtime
 from synergia.sheets import backend_for
 from synergia.sheets.base import same_table
 from synergia.writeback.quarantine_tab import TAB as QUARANTINE_TAB, quarantine_rows
-from synergia.sheets.base import NotAnOwnedTab, WorksheetNotFound
+from synergia.sheets.base import PERMANENT_ERRORS
 from tasks._prefect import retry_unless, synergia_task
 
 
@@ -20,7 +20,7 @@ def write_if_changed(project_path: str, tab: str, rows: list[list[str]], current
     return True
 
 
-@synergia_task(retries=2, retry_delay_seconds=[5, 30], retry_condition_fn=retry_unless(WorksheetNotFound, NotAnOwnedTab))
+@synergia_task(retries=2, retry_delay_seconds=[5, 30], retry_condition_fn=retry_unless(*PERMANENT_ERRORS))
 def write_quarantine_tab(project_path: str, current: list[list[str]] | None) -> int:
     """Refresh ``Odrzucone``; returns the number of rows listed (no data, only counts)."""
     project = runtime.project(project_path)

@@ -100,6 +100,7 @@ class SheetsEmulator:
         self.trusted_keys: dict[str, Any] = {}   # client_email -> public key; verified when present
         self.faults: deque[Fault] = deque()
         self.disabled_requests: set[str] = set()  # batchUpdate kinds to refuse (a less complete server)
+        self.disabled_status = 400                # ... with this status (400, or 501 Not Implemented)
         self.file_id_hints: deque[str] = deque()  # ids for new Drive files (the conformance replay's recorded ids)
         self.log: list[RecordedRequest] = []
         self._window: dict[str, deque[float]] = {"read": deque(), "write": deque()}
@@ -367,7 +368,8 @@ class SheetsEmulator:
 
     def _batch_update(self, ss: Spreadsheet, body: dict) -> Reply:
         def run(work: Spreadsheet) -> dict:
-            replies = batch_update(work, body.get("requests") or [], self.ids, self.disabled_requests)
+            replies = batch_update(work, body.get("requests") or [], self.ids, self.disabled_requests,
+                                   self.disabled_status)
             out: dict[str, Any] = {"spreadsheetId": work.spreadsheet_id, "replies": replies}
             if body.get("includeSpreadsheetInResponse"):
                 out["updatedSpreadsheet"] = work.metadata()

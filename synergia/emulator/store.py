@@ -23,7 +23,8 @@ class ApiError(Exception):
     """An error Google would answer with ``{"error": {"code", "message", "status"}}``."""
 
     STATUS = {400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED", 404: "NOT_FOUND",
-              408: "DEADLINE_EXCEEDED", 429: "RESOURCE_EXHAUSTED", 500: "INTERNAL", 503: "UNAVAILABLE"}
+              408: "DEADLINE_EXCEEDED", 429: "RESOURCE_EXHAUSTED", 500: "INTERNAL", 501: "UNIMPLEMENTED",
+              503: "UNAVAILABLE"}
 
     def __init__(self, code: int, message: str, details: list[dict] | None = None):
         super().__init__(message)
@@ -252,6 +253,19 @@ class Spreadsheet:
                               f"Max rows: {sheet.rows}, max columns: {sheet.cols}")
         return r1, c1, r2, c2
 
+    @staticmethod
+    def check_grid(sheet: Sheet, b: Bounds, r1: int, c1: int, n_rows: int, n_cols: int) -> None:
+        """Google's refusal of a write outside the grid: the requested range itself (an explicit
+        range ending past the grid, or an anchor outside it), else the cells the data reaches."""
+        limits = f"exceeds grid limits. Max rows: {sheet.rows}, max columns: {sheet.cols}"
+        if b.r2 is not None and b.c2 is not None and (b.r2 > sheet.rows or b.c2 > sheet.cols) or \
+                r1 >= sheet.rows or c1 >= sheet.cols:
+            r2 = b.r2 if b.r2 is not None else max(r1 + 1, r1 + n_rows)
+            c2 = b.c2 if b.c2 is not None else max(c1 + 1, c1 + n_cols)
+            raise bad_request(f"Range ({format_range(sheet.title, r1, c1, r2, c2)}) {limits}")
+        if r1 + n_rows > sheet.rows or c1 + n_cols > sheet.cols:
+            raise bad_request(f"Range ({format_range(sheet.title, r1, c1, r1 + n_rows, c1 + n_cols)}) {limits}")
+
     # ----------------------------------------------------------- values endpoints
     def values_get(self, text: str, *, major: str = "ROWS", render_option: str = "FORMATTED_VALUE") -> dict:
         sheet, b = self.resolve(text)
@@ -267,7 +281,10 @@ class Spreadsheet:
 
     def values_update(self, text: str, values: Any, *, major: str | None, input_option: str,
                       include_values: bool = False, render_option: str = "FORMATTED_VALUE",
-                      field_name: str = "data.values", touched: set | None = None) -> dict:
+                      field_name: str = "data.values", touched: set | None = None, grow: bool = False) -> dict:
+        """Write values like Google: a range that reaches past the tab's grid is refused (400
+        "exceeds grid limits"), nothing grows the grid but ``values:append`` (``grow``) and
+        batchUpdate's dimension/properties requests."""
         if input_option not in ("RAW", "USER_ENTERED"):
             raise bad_request("Invalid valueInputOption: INPUT_VALUE_OPTION_UNSPECIFIED" if not input_option
                               else f"Invalid value at 'value_input_option' ({input_option})")
@@ -290,6 +307,8 @@ class Spreadsheet:
                 raise bad_request(f"Requested writing within range [{req}], but tried writing to row [{r1 + n_rows}]")
             raise bad_request(f"Requested writing within range [{req}], but tried writing to column "
                               f"[{format_range(sheet.title, 0, c1 + n_cols - 1, 1, c1 + n_cols).split('!')[1][:-1]}]")
+        if not grow:
+            self.check_grid(sheet, b, r1, c1, n_rows, n_cols)
         parse = parse_raw if input_option == "RAW" else parse_user_entered
         sheet.grow(r1 + n_rows, c1 + n_cols)
         cells = 0
@@ -351,7 +370,7 @@ class Spreadsheet:
             sheet.insert_rows(start_row, n)
         target = format_range(sheet.title, start_row, start_col, start_row + 1, start_col + 1)
         upd = self.values_update(target, values, major=major, input_option=input_option,
-                                 include_values=include_values, render_option=render_option)
+                                 include_values=include_values, render_option=render_option, grow=True)
         out["updates"] = upd
         return out
 
@@ -492,16 +511,17 @@ class IdSource:
 
 
 def batch_update(ss: Spreadsheet, requests: list[dict], ids: IdSource,
-                 disabled: frozenset[str] | set[str] = frozenset()) -> list[dict]:
+                 disabled: frozenset[str] | set[str] = frozenset(), disabled_status: int = 400) -> list[dict]:
     """Apply requests in order (the caller commits only if all succeed). ``disabled`` kinds are
-    refused, to play a server that implements less of the API."""
+    refused with ``disabled_status`` (400, or 501 Not Implemented), to play a server that
+    implements less of the API."""
     replies: list[dict] = []
     for i, req in enumerate(requests):
         if not isinstance(req, dict) or len(req) != 1:
             raise bad_request(f"Invalid requests[{i}]: exactly one kind of request expected")
         kind, body = next(iter(req.items()))
         if kind in disabled:
-            raise bad_request(f"Invalid requests[{i}]: request kind '{kind}' is not supported by this server")
+            raise ApiError(disabled_status, f"Invalid requests[{i}]: request kind '{kind}' is not supported by this server")
         try:
             replies.append(_apply_one(ss, kind, body or {}, ids))
         except ApiError as exc:
@@ -650,6 +670,11 @@ def _apply_one(ss: Spreadsheet, kind: str, body: dict, ids: IdSource) -> dict:
         else:
             sheet, r0, c0, r2, c2 = _grid(ss, body.get("range", {}))
             area = (r0, c0, r2, c2)
+        n_rows = len(body.get("rows", []))
+        n_cols = max((len(row.get("values", [])) for row in body.get("rows", [])), default=0)
+        if r0 >= sheet.rows or c0 >= sheet.cols or r0 + n_rows > sheet.rows or c0 + n_cols > sheet.cols:
+            raise bad_request(f"Range ({format_range(sheet.title, r0, c0, r0 + max(n_rows, 1), c0 + max(n_cols, 1))}) "
+                              f"exceeds grid limits. Max rows: {sheet.rows}, max columns: {sheet.cols}")
         if not touches_values:
             return {}
         written = set()

@@ -3,12 +3,17 @@
 Reading a spreadsheet costs two requests whatever the number of tabs and rows:
 one metadata GET (titles, grid sizes, locale) and one ``values:batchGet`` with
 FORMATTED_VALUE, so PESELs, phones and postcodes arrive as the digits staff see.
-Writing an owned tab costs one ``values:batchUpdate`` with ``RAW`` input (a
-value starting with ``=``, ``+``, ``-`` or ``@`` stays text) anchored at A1,
-padded with empty strings over the previous content so no stale row survives.
-A missing owned tab is created and filled in one ``batchUpdate`` (addSheet +
-updateCells with string values); a server that refuses that gets addSheet and
-the values write as two requests.
+Writing an owned tab costs one atomic ``spreadsheets:batchUpdate``: an
+``updateSheetProperties`` growing the grid when the rows or columns do not fit
+(a new tab has Google's 1,000 x 26 grid, staff may have shrunk one; the grid is
+never shrunk), then ``updateCells`` over the whole tab with string cells (text,
+never a formula; formula-like values also get the ``'`` of
+``synergia.sheets.cells``) that clears every other value of the tab. A missing
+owned tab is created and filled in one ``batchUpdate`` (addSheet with a grid
+that holds the rows + updateCells); a server that refuses that (400 or 501)
+gets addSheet and a ``values:batchUpdate`` RAW as two requests. A refusal by
+Google (400 such as "exceeds grid limits", 401, 403, 501) raises
+``GoogleRequestRejected``, a ``RequestRejected``: permanent, never retried.
 """
 from __future__ import annotations
 
@@ -19,7 +24,9 @@ from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 from synergia.emulator.a1 import index_to_col
-from synergia.sheets.base import OWNED_TABS, SheetData, SpreadsheetError, WorksheetNotFound, ensure_owned
+from synergia.sheets.base import (OWNED_TABS, RequestRejected, SheetData, SpreadsheetError, WorksheetNotFound,
+                                  ensure_owned)
+from synergia.sheets.cells import as_text_rows
 
 #: How long metadata fetched by this process is reused by later reads (one nightly run).
 META_MAX_AGE = 900.0
@@ -34,6 +41,28 @@ class GoogleApiError(SpreadsheetError):
     def __init__(self, code: int, message: str):
         super().__init__(message)
         self.code = code
+
+
+class GoogleRequestRejected(GoogleApiError, RequestRejected):
+    """Google refused the request itself (400, 401, 403, 501, ...): permanent, never retried."""
+
+
+def is_permanent_status(code: int) -> bool:
+    """4xx except 408/429 (and 404, reported as ``WorksheetNotFound``), and 501 Not Implemented."""
+    return (400 <= code < 500 and code not in (408, 429)) or code == 501
+
+
+def _hint(code: int, error: object) -> str:
+    """A short English hint for the refusals we can name; never the message itself (it may quote a range)."""
+    message = error.get("message", "") if isinstance(error, dict) else ""
+    if code == 400 and "exceeds grid limits" in message:
+        return "; range exceeds grid limits"
+    return ""
+
+
+def _cell_rows(data: list[list[str]]) -> list[dict]:
+    """Rows of string cells for updateCells; an empty value clears its cell."""
+    return [{"values": [{"userEnteredValue": {"stringValue": c}} if c != "" else {} for c in row]} for row in data]
 
 
 def a1_tab(title: str) -> str:
@@ -150,24 +179,54 @@ class GoogleSheetsBackend:
     # ------------------------------------------------------------------ writes
     def write_tab(self, spreadsheet: str, tab: str, rows: Sequence[Sequence[str]]) -> None:
         ensure_owned(tab)
-        data = [["" if c is None else str(c) for c in row] for row in rows]
+        data = as_text_rows(rows, "typed")
         try:
             self._write(spreadsheet, tab, data, self._recent_meta(spreadsheet)[0])
         except GoogleApiError as exc:
             if exc.code not in (400, 404):
                 raise
-            # The cached metadata may be stale (staff renamed or deleted the tab): look again, once.
+            # The cached metadata may be stale (staff renamed, deleted or resized the tab): look again, once.
             self._write(spreadsheet, tab, data, self._fetch_meta(spreadsheet))
 
     def _write(self, spreadsheet: str, tab: str, data: list[list[str]], meta: _SheetMeta) -> None:
+        """Existing tab: ONE atomic batchUpdate — the grid grown first if the rows or columns do not
+        fit (never shrunk: a tab staff made smaller is grown back, one staff made larger stays so),
+        then updateCells over the whole tab (our rows as string cells, every other value cleared)."""
         width = max((len(r) for r in data), default=0)
         info = meta.tabs.get(tab)
         if info is None:
             if self._create_filled_tab(spreadsheet, meta, tab, data, width):
                 return
             info = self._add_tab(spreadsheet, meta, tab, len(data), width)
+            self._write_values(spreadsheet, tab, data, width, info)
+            return
+        fits = len(data) <= info.rows and width <= info.cols
+        grid = {"rowCount": max(info.rows, len(data)), "columnCount": max(info.cols, width)}
+        requests: list[dict] = []
+        if not fits:
+            requests.append({"updateSheetProperties": {
+                "properties": {"sheetId": info.sheet_id, "gridProperties": grid},
+                "fields": "gridProperties.rowCount,gridProperties.columnCount"}})
+        requests.append({"updateCells": {"range": {"sheetId": info.sheet_id}, "rows": _cell_rows(data),
+                                         "fields": "userEnteredValue"}})
+        try:
+            self._call("zapis zakładki", spreadsheet, self.http.batch_update, spreadsheet, {"requests": requests})
+        except GoogleApiError as exc:
+            if exc.code not in (400, 501) or not fits:
+                raise
+            # A server without updateCells (or stale metadata: then this fails too and the caller
+            # looks again): the values write, which fits the grid we know.
+            self._write_values(spreadsheet, tab, data, width, info)
+            return
+        info.rows, info.cols = grid["rowCount"], grid["columnCount"]
+        info.extent = (len(data), width)
+
+    def _write_values(self, spreadsheet: str, tab: str, data: list[list[str]], width: int, info: _TabInfo) -> None:
+        """One ``values:batchUpdate`` (RAW) anchored at A1, padded with empty strings over the
+        previous content so no stale row survives; only within the grid."""
         old_rows, old_cols = info.extent if info.extent is not None else (info.rows, info.cols)
         n_rows, n_cols = max(len(data), old_rows), max(width, old_cols)
+        n_rows, n_cols = min(n_rows, max(info.rows, len(data))), min(n_cols, max(info.cols, width))
         if n_rows == 0 or n_cols == 0:
             return
         padded = [r + [""] * (n_cols - len(r)) for r in data] + [[""] * n_cols for _ in range(n_rows - len(data))]
@@ -176,27 +235,25 @@ class GoogleSheetsBackend:
                           "majorDimension": "ROWS", "values": padded}]}
         self._call("zapis zakładki", spreadsheet, self.http.values_batch_update, spreadsheet, body)
         info.extent = (len(data), width)
-        info.rows, info.cols = max(info.rows, n_rows), max(info.cols, n_cols)
 
     def _create_filled_tab(self, spreadsheet: str, meta: _SheetMeta, tab: str, data: list[list[str]],
                            width: int) -> bool:
-        """A missing tab is created and filled in ONE atomic batchUpdate (addSheet + updateCells with
-        ``stringValue`` cells: literal text, never formulas), so a first night also costs one write.
-        Returns False if the server refuses (a partial Sheets implementation): the caller then adds
-        the tab and writes values separately."""
+        """A missing tab is created and filled in ONE atomic batchUpdate (addSheet with a grid that
+        holds the rows + updateCells with ``stringValue`` cells: literal text, never formulas), so a
+        first night also costs one write. Returns False if the server refuses (400, or 501 from a
+        partial Sheets implementation): the caller then adds the tab and writes values separately."""
         taken = {t.sheet_id for t in meta.tabs.values()}
         sheet_id = next(i for i in iter(lambda: random.randrange(1, 2**31 - 1), None) if i not in taken)
         grid = {"rowCount": max(1000, len(data)), "columnCount": max(26, width)}
-        rows = [{"values": [{"userEnteredValue": {"stringValue": c}} if c != "" else {} for c in row]} for row in data]
         body = {"requests": [
             {"addSheet": {"properties": {"sheetId": sheet_id, "title": tab, "gridProperties": grid}}},
             {"updateCells": {"start": {"sheetId": sheet_id, "rowIndex": 0, "columnIndex": 0},
-                             "rows": rows, "fields": "userEnteredValue"}},
+                             "rows": _cell_rows(data), "fields": "userEnteredValue"}},
         ]}
         try:
             self._call("utworzenie zakładki", spreadsheet, self.http.batch_update, spreadsheet, body)
         except GoogleApiError as exc:
-            if exc.code != 400:
+            if exc.code not in (400, 501):
                 raise
             return False
         meta.tabs[tab] = _TabInfo(sheet_id, grid["rowCount"], grid["columnCount"], extent=(len(data), width))
@@ -237,8 +294,9 @@ class GoogleSheetsBackend:
             if exc.code == 404:
                 raise WorksheetNotFound(f"Arkusz {spreadsheet}: {what} — nie znaleziono (404 {status}; "
                                         f"spreadsheet not found or not shared with the service account).") from None
-            raise GoogleApiError(exc.code, f"Arkusz {spreadsheet}: {what} nie powiódł się "
-                                           f"(Google API {exc.code} {status}).") from None
+            cls = GoogleRequestRejected if is_permanent_status(exc.code) else GoogleApiError
+            raise cls(exc.code, f"Arkusz {spreadsheet}: {what} nie powiódł się "
+                                f"(Google API {exc.code} {status}{_hint(exc.code, exc.error)}).") from None
         except google.auth.exceptions.GoogleAuthError as exc:
             raise SpreadsheetError(f"Arkusz {spreadsheet}: {what} — uwierzytelnienie konta usługi nie powiodło się "
                                    f"({type(exc).__name__}; check the key and its token_uri).") from None

@@ -45,7 +45,7 @@ def test_nightly_shape_over_socket_with_token_uri_from_key(socket_emulator, sock
     data = backend.read_tabs(sid, ["Odpowiedzi", "Odrzucone"])
     assert data.tabs == {"Odpowiedzi": [["PESEL"], ["02270803628"]]}
     backend.write_tab(sid, "Odrzucone", [["Źródło", "Opis"], ["r1", "=1+1"]])
-    assert emu.tab_values(sid, "Odrzucone") == [["Źródło", "Opis"], ["r1", "=1+1"]]
+    assert emu.tab_values(sid, "Odrzucone") == [["Źródło", "Opis"], ["r1", "'=1+1"]]
     kinds = [(r.kind, r.path) for r in emu.log]
     # The JWT grant went to the key's token_uri (a non-default path), then only Sheets paths.
     assert kinds[0] == ("token", "/oauth2/v4/token")
