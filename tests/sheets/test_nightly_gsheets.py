@@ -68,9 +68,9 @@ def test_nightly_reads_twice_writes_once_then_nothing(prefect_harness, gsheets_p
     reads, writes = _sheets_counts(emu)
     owned_after_1 = _owned(emu)
     assert reads <= 2
-    # One values write per owned tab whose content changed (all were empty), nothing else.
+    # One batchUpdate per owned tab whose content changed (all were empty), nothing else.
     assert writes == sum(1 for rows in owned_after_1.values() if rows) >= 1
-    assert all(r.path.endswith("/values:batchUpdate") for r in emu.log if r.kind == "write")
+    assert all(r.path.endswith(":batchUpdate") for r in emu.log if r.kind == "write")
     odrzucone = emu.tab_values(SHEET_KEY, "Odrzucone")
     assert odrzucone[0][:3] == ["Źródło", "Arkusz", "Wiersz"]
     assert len(odrzucone) - 1 == counts["quarantined"]
