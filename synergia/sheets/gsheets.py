@@ -91,11 +91,15 @@ class _SheetMeta:
 #: Holds titles, ids and sizes only, never cell values.
 _META_CACHE: dict[tuple[str, str], _SheetMeta] = {}
 _META_LOCK = threading.Lock()
+#: API endpoints (cache keys) seen refusing create-and-fill or updateCells (a partial Sheets server):
+#: their owned-tab writes use ``values:batchUpdate`` within the grid. Google is never among them.
+_PARTIAL_SERVERS: set[str] = set()
 
 
 def clear_metadata_cache() -> None:
     with _META_LOCK:
         _META_CACHE.clear()
+        _PARTIAL_SERVERS.clear()
 
 
 class GoogleSheetsBackend:
@@ -199,6 +203,9 @@ class GoogleSheetsBackend:
                 return
             info = self._add_tab(spreadsheet, meta, tab, len(data), width)
             self._write_values(spreadsheet, tab, data, width, info)
+            # addSheet and values were taken where addSheet + updateCells was not: a partial server,
+            # whose later writes of this process go the values way too.
+            _PARTIAL_SERVERS.add(self.cache_key)
             return
         fits = len(data) <= info.rows and width <= info.cols
         grid = {"rowCount": max(info.rows, len(data)), "columnCount": max(info.cols, width)}
@@ -209,13 +216,16 @@ class GoogleSheetsBackend:
                 "fields": "gridProperties.rowCount,gridProperties.columnCount"}})
         requests.append({"updateCells": {"range": {"sheetId": info.sheet_id}, "rows": _cell_rows(data),
                                          "fields": "userEnteredValue"}})
+        if fits and self.cache_key in _PARTIAL_SERVERS:
+            self._write_values(spreadsheet, tab, data, width, info)
+            return
         try:
             self._call("zapis zakładki", spreadsheet, self.http.batch_update, spreadsheet, {"requests": requests})
         except GoogleApiError as exc:
-            if exc.code not in (400, 501) or not fits:
+            if exc.code != 501 or not fits:
                 raise
-            # A server without updateCells (or stale metadata: then this fails too and the caller
-            # looks again): the values write, which fits the grid we know.
+            # A server without updateCells: the values write, which fits the grid we know.
+            _PARTIAL_SERVERS.add(self.cache_key)
             self._write_values(spreadsheet, tab, data, width, info)
             return
         info.rows, info.cols = grid["rowCount"], grid["columnCount"]
@@ -255,6 +265,8 @@ class GoogleSheetsBackend:
         except GoogleApiError as exc:
             if exc.code not in (400, 501):
                 raise
+            if exc.code == 501:
+                _PARTIAL_SERVERS.add(self.cache_key)
             return False
         meta.tabs[tab] = _TabInfo(sheet_id, grid["rowCount"], grid["columnCount"], extent=(len(data), width))
         return True
