@@ -339,8 +339,13 @@ class Spreadsheet:
         return out
 
     def values_clear(self, text: str) -> dict:
+        """Clear a range; one that starts past the grid is refused as Google does (a range that
+        starts inside and ends past it is clipped)."""
         sheet, b = self.resolve(text)
         r1, c1, r2, c2 = b.resolve(sheet.rows, sheet.cols)
+        if r1 >= sheet.rows or c1 >= sheet.cols:
+            raise bad_request(f"Range ({format_range(sheet.title, r1, c1, max(r2, r1 + 1), max(c2, c1 + 1))}) "
+                              f"exceeds grid limits. Max rows: {sheet.rows}, max columns: {sheet.cols}")
         r2, c2 = min(r2, sheet.rows), min(c2, sheet.cols)
         for key in [k for k in sheet.cells if r1 <= k[0] < r2 and c1 <= k[1] < c2]:
             del sheet.cells[key]

@@ -134,7 +134,9 @@ def replace_sheet(source: bytes, tab: str, rows: Sequence[Sequence[str]]) -> byt
     rels = {r["Id"]: r for r in _relationships(wb_rels_xml)}
     wb_root = ET.fromstring(wb_xml)
     sheets_el = wb_root.find(f"{{{NS_MAIN}}}sheets")
-    sheets = list(sheets_el) if sheets_el is not None else []
+    if sheets_el is None:  # e.g. "Strict Open XML" (other namespaces): refuse rather than guess
+        raise ValueError("no transitional <sheets> in workbook part")
+    sheets = list(sheets_el)
 
     replaced: dict[str, bytes] = {}
     dropped: set[str] = set()

@@ -6,11 +6,16 @@ Before the fix the write to an existing owned tab was a values write into its 1,
 """
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from synergia.sheets.base import RequestRejected
-from synergia.sheets.gsheets import GoogleSheetsBackend
 from tests.field.staff_workbook import HEADER, pesel
+
+# The Sheets emulator fixtures (own module import: tests/field has no conftest of its own).
+from tests.sheets.conftest import (_fresh_metadata_cache, backend, clients, emulator, key_material,  # noqa: F401
+                                   sleeps, socket_emulator, socket_key)
 
 SHEET_KEY = "1FieldGridTestKeyAbCdEfGhIjKlMnOpQrStUvWxYz0"
 QUARANTINE_HEADER = ["Źródło", "Arkusz", "Wiersz", "Kody przyczyn", "Opis", "Pierwszy raz", "Ostatnio"]
@@ -136,7 +141,7 @@ def grid_project(tmp_path, synergia_env, socket_emulator, socket_key, monkeypatc
     for i in range(1230):
         email = f"uczestnik.{i}@stowarzyszenie-{i % 7}.example" if i % 41 == 0 else ""
         form.append([f"{1 + i % 28:02d}.04.2026 {8 + i % 10:02d}:{i % 60:02d}:{i % 59:02d}", f"Imię{chr(97 + i % 26)}",
-                     f"Nazwisko{chr(97 + (i // 26) % 26)}", email, "", pesel(__import__("datetime").date(1970 + i % 30, 1 + i % 12, 1 + i % 28), i, i % 2 == 0),
+                     f"Nazwisko{chr(97 + (i // 26) % 26)}", email, "", pesel(date(1970 + i % 30, 1 + i % 12, 1 + i % 28), i, i % 2 == 0),
                      "", "", "43-100", "Tychy", "Tychy", "Koło Gospodyń", "NGO", "Tak"])
     tabs = {"Formularz NGO i rady": form}
     tabs.update({t: [] for t in OWNED_TABS})  # the staff template has the pipeline's tabs (1,000-row grids)

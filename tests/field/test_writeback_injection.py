@@ -16,6 +16,10 @@ from synergia.sheets.cells import as_text_cell
 from synergia.sheets.workbook import WorkbookBackend
 from tests.field.staff_workbook import sheet_part_of
 
+# The Sheets emulator fixtures (own module import: tests/field has no conftest of its own).
+from tests.sheets.conftest import (_fresh_metadata_cache, backend, clients, emulator, key_material,  # noqa: F401
+                                   sleeps, socket_emulator, socket_key)
+
 HOSTILE = ['=HYPERLINK("http://evil.example","Kliknij")', "+SUM(1)", "-2+3", "@cmd", "\tX", "\rX",
            "=cmd|' /C calc'!A0", "-", "+", "@"]
 HARMLESS = ["Anna", "'już z apostrofem", "12-34", "", "1 234,5 %", "Łódź"]
