@@ -126,3 +126,54 @@ def test_libreoffice_opens_the_result_with_staff_values_and_our_text(tmp_path: P
     assert [r[1] for r in ours[1:]] == ["'" + v for v in HOSTILE]  # text, nothing evaluated ("Kliknij", 1, ...)
     with files["biuro-Wskaźniki.csv"].open(encoding="utf-8", newline="") as fh:
         assert list(csv.reader(fh))[1] == ["ngo-osoby", "-3"]
+
+
+def test_formulas_comments_and_a_table_staff_put_into_our_tab_do_not_break_the_file(tmp_path: Path) -> None:
+    """Our tab is ours: what staff added there goes, and the calc chain pointing at its formulas too
+    (Excel reports a file whose calcChain names a non-formula cell as corrupt)."""
+    import io
+    import zipfile
+
+    from openpyxl import Workbook
+    from openpyxl.comments import Comment
+    from openpyxl.worksheet.table import Table
+
+    wb = Workbook()
+    wb.active.title = FORM_TAB
+    wb.active.append(["Imię", "Wiek"])
+    ours = wb.create_sheet("Odrzucone")
+    ours.append(["Źródło", "Suma"])
+    ours.append(["r", "=SUM(1,2)"])
+    ours["A1"].comment = Comment("uwaga biura", "biuro")
+    ours.add_table(Table(displayName="Tabela1", ref="A1:B2"))
+    buf = io.BytesIO()
+    wb.save(buf)
+    # openpyxl writes no calcChain; Excel does: add one naming the formula cell of our tab (sheet 2).
+    zin = zipfile.ZipFile(io.BytesIO(buf.getvalue()))
+    path = tmp_path / "biuro.xlsx"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            if info.filename == "xl/_rels/workbook.xml.rels":
+                data = data.replace(b"</Relationships>", b'<Relationship Id="rId99" Type="http://schemas.openxmlformats.org'
+                                    b'/officeDocument/2006/relationships/calcChain" Target="calcChain.xml"/></Relationships>')
+            if info.filename == "[Content_Types].xml":
+                data = data.replace(b"</Types>", b'<Override PartName="/xl/calcChain.xml" ContentType="application/'
+                                    b'vnd.openxmlformats-officedocument.spreadsheetml.calcChain+xml"/></Types>')
+            zout.writestr(info, data)
+        zout.writestr("xl/calcChain.xml", '<calcChain xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+                                          '<c r="B2" i="2"/></calcChain>')
+    before = members(path)
+    WorkbookBackend(tmp_path).write_tab("biuro.xlsx", "Odrzucone", [["Źródło"], ["=2"]])
+    after = members(path)
+    assert "xl/calcChain.xml" not in after
+    assert b"calcChain" not in after["xl/_rels/workbook.xml.rels"] + after["[Content_Types].xml"]
+    part = sheet_part_of(path, "Odrzucone")
+    assert {m for m in after if before.get(m) != after[m]} == {part, "xl/_rels/workbook.xml.rels", "[Content_Types].xml"}
+    assert load_workbook(path)["Odrzucone"]["A2"].value == "'=2"
+    if shutil.which("soffice"):
+        out = tmp_path / "lo"
+        subprocess.run(["soffice", f"-env:UserInstallation=file://{tmp_path / 'profile'}", "--headless", "--convert-to",
+                        "csv:Text - txt - csv (StarCalc):44,34,UTF8,1,,0,false,true,false,false,false,-1",
+                        "--outdir", str(out), str(path)], check=True, capture_output=True, timeout=240)
+        assert (out / "biuro-Odrzucone.csv").read_text(encoding="utf-8").splitlines() == ["Źródło", "'=2"]
