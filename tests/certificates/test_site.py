@@ -454,3 +454,15 @@ def test_cli_builds_into_the_default_folder_revoke_refreshes_and_serve_answers(t
             proc.kill()
             _, log = proc.communicate()
     assert code not in log  # the access log shows no codes
+
+
+def test_holder_name_option_is_validated():
+    from pydantic import ValidationError
+
+    from config.certificates import CertificatesConfig
+
+    cycle = {"id": "c", "title": "T", "events": ["e"], "rule": {"min_hours": 1}}
+    assert CertificatesConfig(cycles=[cycle]).holder_name == "initials"
+    assert CertificatesConfig(cycles=[cycle], holder_name="full").holder_name == "full"
+    with pytest.raises(ValidationError, match="holder_name"):
+        CertificatesConfig(cycles=[cycle], holder_name="nazwisko")
