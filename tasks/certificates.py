@@ -58,6 +58,10 @@ def publish_verification_site(project_path: str, certification: dict | None = No
     except SiteError as exc:  # a settings problem must not stop tonight's mail; the message names no person
         get_run_logger().warning("Strona weryfikacji nie została zbudowana: %s", exc)
         return {"error": "site_config"}
+    except OSError as exc:  # the folder is not writable / disk full: the paths would show codes, so the type only
+        get_run_logger().warning("Strona weryfikacji nie została zapisana w %s (%s) — sprawdź folder i miejsce na dysku.",
+                                 folder, type(exc).__name__)
+        return {"error": "site_write"}
     get_run_logger().info(
         "Strona weryfikacji: kodów %d, zapisano plików %d, bez zmian %d, usunięto %d → %s",
         counts.codes, counts.written, counts.unchanged, counts.removed, folder,

@@ -58,3 +58,21 @@ def test_site_task_after_certification_counts_only_and_rewrites_nothing_unchange
     assert len(pages) == 1 and "A. W.-G." in pages[0].read_text(encoding="utf-8")
     again = nightly_part(str(PROJECT_YAML))
     assert (again["written"], again["unchanged"]) == (0, 5)
+
+
+def test_site_task_failure_does_not_fail_the_night(prefect_harness, synergia_env):
+    from prefect import flow
+
+    from synergia import runtime
+    from tasks.certificates import publish_verification_site
+
+    registry = runtime.registry(migrate=True)
+    seed = Seeder(registry)
+    seed.attend(seed.person("Józef", "Ślęzak", "js@example.net", "M"), "rada", [1])
+    (synergia_env / "site").write_text("to nie jest folder", encoding="utf-8")  # the site folder cannot be made
+
+    @flow(persist_result=False)
+    def night(path: str) -> dict:
+        return {"site": publish_verification_site(path), "after": "mail"}
+
+    assert night(str(PROJECT_YAML)) == {"site": {"error": "site_write"}, "after": "mail"}
