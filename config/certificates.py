@@ -1,6 +1,8 @@
 """Certificate settings of a project: completion rule per training cycle, numbering, verification."""
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
@@ -32,7 +34,15 @@ class CertificatesConfig(BaseModel):
     cycles: list[TrainingCycle] = Field(min_length=1)
     number_format: str = Field(default="{prefix}/{year}/{seq:04d}")
     prefix: str = "SYN"
-    verification_url: str = Field(default="https://weryfikacja.example.org/z/{code}")
+    verification_url: str = Field(
+        default="https://weryfikacja.example.org/z/{code}",
+        description="Public address printed and in the QR code; {code} is the verification code. "
+        "The verification site (`synergia certificates site`) mirrors its path: /z/{code} -> z/<code>/index.html.",
+    )
+    holder_name: Literal["initials", "full"] = Field(
+        default="initials",
+        description="How the holder's name appears on the public verification page: initials (\"M. B.\") or full.",
+    )
     template: str = Field(default="certificate.yaml", description="Layout file under config/templates/ (YAML blocks with Jinja2 texts).")
     place_of_issue: str | None = None
     signatory: str | None = Field(default=None, description="Name printed under the signature line.")

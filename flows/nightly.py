@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from prefect import flow
 
-from tasks.certificates import issue_certificates
+from tasks.certificates import issue_certificates, publish_verification_site
 from tasks.dedupe import cluster_participants
 from tasks.mail import send_mail
 from tasks.registry import prepare_registry, upsert_registry
@@ -24,5 +24,6 @@ def nightly(project_path: str) -> dict:
     write_quarantine_tab(project_path, batch.owned_tabs.get("Odrzucone"))
     dedupe = cluster_participants(project_path, batch.owned_tabs.get("Do sprawdzenia"))
     certificates = issue_certificates(project_path)
+    publish_verification_site(project_path, certificates)
     mail = send_mail(project_path)
     return publish_sync_report(project_path, counts, {"dedupe": dedupe, "certificates": certificates, "mail": mail})

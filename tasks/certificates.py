@@ -38,3 +38,32 @@ def issue_certificates(project_path: str) -> dict:
     if settings.storage_backend == "local":
         logger.info("Pliki PDF zaświadczeń są w folderze %s", settings.certificates_dir)
     return counts.as_dict()
+
+
+@synergia_task(retries=1, retry_delay_seconds=10)
+def publish_verification_site(project_path: str, certification: dict | None = None) -> dict:  # noqa: ARG001
+    """Rewrite the verification pages that changed (issue, re-issue, revocation, erasure); counts only.
+
+    ``certification`` (the previous task's counts) only orders this after it in the flow.
+    A retry is safe: unchanged pages are left alone and every write is atomic."""
+    from synergia.certificates.site import SiteError, build_site_in, default_site_dir
+
+    project = runtime.project(project_path)
+    if project.certificates is None:
+        return {}
+    settings = get_settings()
+    folder = default_site_dir(settings, project.slug)
+    try:
+        counts = build_site_in(runtime.registry(settings), project, folder)
+    except SiteError as exc:  # a settings problem must not stop tonight's mail; the message names no person
+        get_run_logger().warning("Strona weryfikacji nie została zbudowana: %s", exc)
+        return {"error": "site_config"}
+    except OSError as exc:  # the folder is not writable / disk full: the paths would show codes, so the type only
+        get_run_logger().warning("Strona weryfikacji nie została zapisana w %s (%s) — sprawdź folder i miejsce na dysku.",
+                                 folder, type(exc).__name__)
+        return {"error": "site_write"}
+    get_run_logger().info(
+        "Strona weryfikacji: kodów %d, zapisano plików %d, bez zmian %d, usunięto %d → %s",
+        counts.codes, counts.written, counts.unchanged, counts.removed, folder,
+    )
+    return counts.as_dict()

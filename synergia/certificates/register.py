@@ -24,6 +24,9 @@ from synergia.registry.tables_certificates import Certificate, CertificateCounte
 
 #: Bytes of randomness in a verification code (96 bits > the required 64).
 CODE_BYTES = 12
+#: ``revoke_reason`` / ``revoked_by`` of a certificate withdrawn because its person was erased (RODO art. 17).
+ERASED_REASON = "erased"
+ERASED_BY = "erasure"
 
 
 class RegisterError(Exception):
@@ -172,6 +175,37 @@ def revoke(cert: Certificate, *, reason: str, by: str = "staff") -> None:
     cert.updated_at = cert.revoked_at
 
 
+def withdraw_for_erasure(session: Session, *, project: str, person_id: int) -> list[int]:
+    """The person erasure calls this: every certificate of the person becomes *withdrawn*.
+
+    The certificate stays revoked for good (``revoked_by='erasure'`` is never
+    reinstated), its number stays used, and every revision's stored data
+    (name, gender, e-mail, training details) is dropped, so the verification
+    page and its JSON can say nothing but "wycofane". The stored PDFs are the
+    eraser's to delete (their URIs are left in ``storage_uri``). Returns the
+    certificate ids (no personal data) so the caller can log counts and
+    rebuild the verification site (``synergia.certificates.site.build_site``).
+    """
+    certs = session.scalars(
+        select(Certificate).where(Certificate.project == project, Certificate.person_id == person_id)
+    ).all()
+    now = utcnow()
+    for cert in certs:
+        cert.status, cert.revoked_at, cert.updated_at = "revoked", cert.revoked_at or now, now
+        cert.revoke_reason, cert.revoked_by = ERASED_REASON, ERASED_BY
+        for rev in cert.revisions:
+            rev.data = {"erased": True}
+    session.flush()
+    return [c.id for c in certs]
+
+
+def public_status(cert: Certificate, rev: CertificateRevision) -> str:
+    """What a verification code says: valid | superseded | revoked | withdrawn (one home for the rule)."""
+    if cert.status == "revoked":
+        return "withdrawn" if cert.revoke_reason == ERASED_REASON else "revoked"
+    return "superseded" if rev.revision != cert.revision else "valid"
+
+
 def revoke_number(session: Session, *, project: str, number: str, reason: str) -> Certificate:
     """Staff revocation: sticky (never reinstated automatically)."""
     cert = session.scalars(select(Certificate).where(Certificate.project == project, Certificate.number == number)).first()
@@ -185,7 +219,7 @@ def revoke_number(session: Session, *, project: str, number: str, reason: str) -
 class Verification:
     """What a verification page may show: the status, never more personal data than the printout."""
 
-    status: str  # valid | superseded | revoked | unknown
+    status: str  # valid | superseded | revoked | withdrawn | unknown
     number: str | None = None
     revision: int | None = None
     current_revision: int | None = None
@@ -199,12 +233,9 @@ def verify(session: Session, code: str) -> Verification:
     if rev is None:
         return Verification("unknown")
     cert = rev.certificate
-    if cert.status == "revoked":
-        status = "revoked"
-    elif rev.revision != cert.revision:
-        status = "superseded"
-    else:
-        status = "valid"
+    status = public_status(cert, rev)
+    if status == "withdrawn":
+        return Verification(status)
     content = rev.data.get("content", {})
     return Verification(status, cert.number, rev.revision, cert.revision, rev.issued_on,
                         content.get("name"), content.get("title"))

@@ -1,4 +1,4 @@
-"""``synergia certificates …``: preview the template, list the register, revoke, verify a code."""
+"""``synergia certificates …``: preview the template, list the register, revoke, verify a code, build/serve the verification site."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -87,6 +87,21 @@ def revoke(
     finally:
         registry.dispose()
     console.print(f"Unieważniono zaświadczenie {shown}.")
+    _refresh_site(cfg)
+
+
+def _refresh_site(cfg) -> None:  # noqa: ANN001
+    """After a revocation: update the verification pages in the default site folder right away."""
+    from config.settings import get_settings
+    from synergia.certificates.site import SiteError, build_site_in, default_site_dir
+
+    folder = default_site_dir(get_settings(), cfg.slug)
+    try:
+        counts = build_site_in(_registry(), cfg, folder)
+    except SiteError as exc:
+        err.print(f"[yellow]Strona weryfikacji nie została odświeżona: {exc}[/yellow]")
+        return
+    console.print(f"Strona weryfikacji odświeżona (verification site updated): zmienione pliki {counts.written} → {folder}")
 
 
 def verify(code: str = typer.Argument(..., help="Kod weryfikacyjny z zaświadczenia (verification code)")) -> None:
@@ -98,12 +113,71 @@ def verify(code: str = typer.Argument(..., help="Kod weryfikacyjny z zaświadcze
         result = verify_code(session, code)
     registry.dispose()
     labels = {"valid": "ważne", "superseded": "nieaktualne — wydano nowsze wydanie", "revoked": "unieważnione",
-              "unknown": "nie znaleziono takiego kodu"}
+              "withdrawn": "wycofane", "unknown": "nie znaleziono takiego kodu"}
     console.print(f"Status: [bold]{labels[result.status]}[/bold]")
     if result.number:
         console.print(f"Numer: {result.number}, wydanie {result.revision} z {result.current_revision}, wydano {result.issued_on}")
     if result.status == "unknown":
         raise typer.Exit(1)
+
+
+def site(
+    project: str | None = typer.Option(None, "--project", "-p", help="Plik projektu YAML albo slug: zbuduj stronę z rejestru"),
+    out: Path | None = typer.Option(None, "--out", help="Folder strony (default: <data_dir>/site/<slug>/)"),
+    serve: bool = typer.Option(False, "--serve", help="Udostępnij folder lokalnie na 127.0.0.1 (serve it locally)"),
+    port: int = typer.Option(8000, "--port", help="Port dla --serve"),
+) -> None:
+    """Strona weryfikacji zaświadczeń: jedna strona na kod z QR (static verification site).
+
+    Builds one page (z/<kod>/index.html) and one JSON file (z/<kod>.json) per
+    verification code from the register; only changed files are rewritten.
+    Publish the folder at the address in verification_url (e.g. rclone/rsync).
+
+    Examples:  synergia certificates site -p demo
+               synergia certificates site -p demo --serve --port 8000
+               synergia certificates site --out var/site/demo --serve
+    """
+    from config.settings import get_settings
+    from synergia.certificates.site import SiteError, build_site_in, default_site_dir
+
+    if project is None and out is None:
+        err.print("[red]Podaj --project albo --out[/red] (give a project to build, or a folder to serve).")
+        raise typer.Exit(2)
+    cfg = _project(project) if project is not None else None
+    folder = out if out is not None else default_site_dir(get_settings(), cfg.slug)
+    if cfg is not None:
+        registry = _registry()
+        try:
+            counts = build_site_in(registry, cfg, folder)
+        except SiteError as exc:
+            err.print(f"[red]{exc}[/red]")
+            raise typer.Exit(2) from None
+        finally:
+            registry.dispose()
+        statuses = ", ".join(f"{k}: {v}" for k, v in sorted(counts.per_status.items())) or "brak"
+        console.print(f"Strona weryfikacji: kodów {counts.codes} ({statuses}); zapisano plików {counts.written}, "
+                      f"bez zmian {counts.unchanged}, usunięto {counts.removed} → [bold]{Path(folder).resolve()}[/bold]")
+    if serve:
+        _serve(Path(folder), port)
+
+
+def _serve(folder: Path, port: int) -> None:
+    from synergia.certificates.site_server import make_server
+
+    try:
+        server = make_server(folder, port)
+    except (FileNotFoundError, OSError) as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    host, bound = server.server_address[:2]
+    console.print(f"Serwuję {folder.resolve()} na http://{host}:{bound}/ — otwórz http://{host}:{bound}/z/<kod> "
+                  "(kod z adresu na zaświadczeniu / z QR). Ctrl+C kończy (stop).")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
 
 
 def register(app: typer.Typer) -> None:
@@ -112,4 +186,5 @@ def register(app: typer.Typer) -> None:
     sub.command("list")(list_)
     sub.command("revoke")(revoke)
     sub.command("verify")(verify)
+    sub.command("site")(site)
     app.add_typer(sub, name="certificates")

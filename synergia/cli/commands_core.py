@@ -203,6 +203,10 @@ def print_paths(cfg: ProjectConfig, workbook: Path, monthly: dict | None) -> Non
     table.add_row("Skoroszyt (zakładki Odrzucone, Do sprawdzenia, Wskaźniki)", str(workbook))
     table.add_row("Rejestr (registry database)", s.resolved_database_url)
     table.add_row("Zaświadczenia PDF (certificates)", str(s.certificates_dir / cfg.slug))
+    if cfg.certificates is not None:
+        from synergia.certificates.site import default_site_dir
+
+        table.add_row("Strona weryfikacji QR (verification site)", str(default_site_dir(s, cfg.slug)))
     table.add_row("Skrzynka nadawcza .eml (outbox)", str(s.outbox_dir))
     console.print(table)
 
