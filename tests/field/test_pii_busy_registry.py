@@ -12,6 +12,7 @@ terminal output are searched for every personal value of the workbook.
 """
 from __future__ import annotations
 
+import base64
 import json
 import os
 import re
@@ -93,10 +94,10 @@ def write_workbook(path: Path, *, corrected: bool = False) -> None:
 
 
 def personal_values() -> set[str]:
-    """Each person's PESEL, e-mail, phone and surname in the forms they may be written in (lower case)."""
+    """Each person's PESEL, e-mail, phone and surname in the forms they may be written in."""
     values: set[str] = set()
     for i, (_first, last, number, *contacts) in enumerate(PEOPLE):
-        values |= {number, TYPED_PESEL[i](number), last.lower()}
+        values |= {number, TYPED_PESEL[i](number), last}
         for email, phone in (contacts[:2], contacts[2:]):
             national = re.sub(r"\D", "", phone)[-9:]
             values |= {email.lower(), phone.lower(), national, "+48" + national, "48" + national,
@@ -104,10 +105,9 @@ def personal_values() -> set[str]:
     return values
 
 
-def needles(value: str) -> list[bytes]:
-    """A value as bytes: UTF-8 and JSON-escaped (Prefect stores JSON with \\u escapes)."""
-    forms = {value.encode(), json.dumps(value)[1:-1].encode()}
-    return sorted(forms)
+def needles(value: str) -> set[str]:
+    """A value as typed and JSON-escaped (Prefect stores JSON with \\u escapes), lower case."""
+    return {value.lower(), json.dumps(value)[1:-1].lower()}
 
 
 def dump_prefect_db(path: Path) -> str:
@@ -131,12 +131,26 @@ def dump_prefect_db(path: Path) -> str:
     return "\n".join(out)
 
 
+BASE64 = re.compile(rb"[A-Za-z0-9+/]{24,}={0,2}")
+
+
+def decoded(blob: bytes) -> bytes:
+    """The bytes plus every base64 run in them decoded (Prefect stores a failed flow's
+    exception as base64 of its cloudpickle inside a JSON result record)."""
+    parts = [blob]
+    for run in BASE64.findall(blob):
+        try:
+            parts.append(base64.b64decode(run + b"=" * (-len(run) % 4)))
+        except ValueError:
+            pass
+    return b"\n".join(parts)
+
+
 def leaks(haystack: str | bytes, values: set[str]) -> list[str]:
-    if isinstance(haystack, bytes):
-        low = haystack.lower()
-        return [v for v in values if any(n.lower() in low for n in needles(v))]
-    low = haystack.lower()
-    return [v for v in values if v in low]
+    """The values found in the text or bytes (case-insensitive, also inside base64 runs)."""
+    blob = haystack.encode() if isinstance(haystack, str) else haystack
+    low = decoded(blob).decode("utf-8", "replace").lower()
+    return sorted(v for v in values if any(n in low for n in needles(v)))
 
 
 def first_night(project_path: Path) -> int:
@@ -197,6 +211,11 @@ def test_locked_registry_fails_in_one_line_and_leaks_nothing(tmp_path: Path, syn
     for path in files:
         found = leaks(path.read_bytes(), values)
         assert not found, f"{len(found)} personal values in {path.relative_to(home)}"
+    stored = [json.loads(p.read_text()) for p in files if p.parent.name == "storage"]
+    assert stored, "Prefect stores a failed flow's exception in PREFECT_HOME/storage"
+    import cloudpickle
+
+    assert {type(cloudpickle.loads(base64.b64decode(r["result"]))).__name__ for r in stored} == {"RegistryBusy"}
 
     ours = [line for line in output.splitlines() if line.startswith("Przebieg nie powiódł się")]
     not_prefect = [line for line in output.splitlines() if line.strip() and not PREFECT_LOG_LINE.match(line)]
