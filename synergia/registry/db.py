@@ -35,7 +35,7 @@ def busy_timeout() -> float:
 def make_engine(url: str, *, busy_timeout_s: float | None = None, **kwargs) -> Engine:
     """The one way an engine of the registry is made (also for migrations)."""
     timeout = busy_timeout() if busy_timeout_s is None else busy_timeout_s
-    kwargs.setdefault("hide_parameters", True)
+    kwargs["hide_parameters"] = True   # parameters are names, PESELs, e-mails, phones
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
