@@ -21,6 +21,7 @@ from config.dedupe import DedupeConfig
 from config.indicators import IndicatorConfig, check_indicator_references
 from config.mail import MailConfig
 from config.yaml_lines import line_for, load_with_lines
+from synergia.errors import SafeMessage
 
 #: Canonical participant fields a form column can map to.
 CANONICAL_FIELDS: tuple[str, ...] = (
@@ -202,7 +203,7 @@ class ProjectConfig(Strict):
         return source.spreadsheet or self.spreadsheet.id
 
 
-class ConfigError(Exception):
+class ConfigError(SafeMessage, Exception):
     """A project file is invalid. ``problems`` are (line, field, message) tuples."""
 
     def __init__(self, path: Path, problems: list[tuple[int | None, str, str]]):

@@ -26,6 +26,10 @@ class Settings(BaseSettings):
 
     data_dir: Path = Field(default=Path("var"), description="Where the registry, outbox, certificates and demo data live.")
     database_url: str | None = Field(default=None, description="SQLAlchemy URL; default: SQLite file in the data dir.")
+    database_busy_timeout: float = Field(
+        default=30.0, gt=0, le=3600,
+        description="Seconds a registry statement waits for another writer's lock (SQLite busy timeout, "
+                    "PostgreSQL lock_timeout) before the step fails with 'registry busy'.")
 
     sheets_backend: Literal["workbook", "gsheets"] = "workbook"
     google_credentials: str | None = Field(default=None, description="Path to a service-account JSON key, or 'block:<name>' of a Prefect Secret block.")

@@ -1,37 +1,68 @@
-"""The one way tasks are declared here: no result persistence, no input hashing.
+"""The one way tasks are declared here: no result persistence, no input hashing, no data in errors.
 
 Persisted task results are plain cloudpickle files and cache keys hash inputs;
 our tasks move personal data in memory, so neither may happen. Tasks return
 counts or opaque in-memory objects, and take a project *path* as parameter.
+
+An exception leaving a task is logged by Prefect with its traceback, stored in
+the task's and the flow's state message and events, and the flow's exception
+is pickled into Prefect's result storage (``$PREFECT_HOME/storage``) even with
+``persist_result=False``. So every task re-raises a sanitized exception
+(``synergia.errors.sanitize``: our own message, ``RegistryBusy`` or a
+``StepFailed`` naming step, type and code line) with no chained original.
+A busy registry is never retried by Prefect: the busy timeout was the wait.
 """
 from __future__ import annotations
 
+import functools
 from typing import Any, Callable
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
+from synergia.errors import RegistryBusy, is_instance, sanitize
+
 
 def retry_unless(*permanent: type[BaseException]) -> Callable:
     """A ``retry_condition_fn``: retry transient failures, never these (a missing
-    spreadsheet stays missing however often we ask)."""
+    spreadsheet stays missing however often we ask) nor a busy registry."""
 
     def condition(task, task_run, state) -> bool:  # noqa: ANN001
         try:
             state.result()
-        except permanent:
-            return False
-        except BaseException:  # noqa: BLE001 - any other failure may be transient
-            return True
+        except BaseException as exc:  # noqa: BLE001 - any other failure may be transient
+            return not is_instance(exc, (RegistryBusy, *permanent))
         return True
 
     return condition
+
+
+def sanitized(fn: Callable, step: str | None = None) -> Callable:
+    """``fn`` re-raising any ``Exception`` as ``sanitize(exc)``, raised outside the ``except``
+    block so the original (whose message and locals may hold personal data) is not chained."""
+    name = step or fn.__name__
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except Exception as exc:  # noqa: BLE001 - BaseException (cancellation, exit) passes untouched
+            failure = sanitize(exc, name)
+        raise failure
+
+    return wrapper
 
 
 def synergia_task(fn: Callable | None = None, **options: Any):
     options.setdefault("persist_result", False)
     options.setdefault("cache_policy", NO_CACHE)
     options.setdefault("log_prints", False)
+    if options.get("retries") and "retry_condition_fn" not in options:
+        options["retry_condition_fn"] = retry_unless()
+
+    def declare(f: Callable):
+        return task(sanitized(f), **{"name": f.__name__, **options})
+
     if fn is None:
-        return lambda f: task(f, **options)
-    return task(fn, **options)
+        return declare
+    return declare(fn)

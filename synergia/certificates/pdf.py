@@ -33,13 +33,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pypdf import PdfReader, PdfWriter
 
 from config.settings import TEMPLATES_DIR
+from synergia.errors import SafeMessage
 
 #: Characters every certificate font must have (checked when a layout is loaded).
 POLISH_LETTERS = "ąćęłńóśźżĄĆĘŁŃÓŚŹŻ"
 _PT_TO_MM = 25.4 / 72
 
 
-class LayoutError(Exception):
+class LayoutError(SafeMessage, Exception):
     """The certificate layout file is invalid; the message says where, in Polish and English."""
 
 

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from synergia.registry.base import utcnow
 from synergia.registry.tables_certificates import Certificate, CertificateCounter, CertificateRevision
+from synergia.errors import SafeMessage
 
 #: Bytes of randomness in a verification code (96 bits > the required 64).
 CODE_BYTES = 12
@@ -29,7 +30,7 @@ ERASED_REASON = "erased"
 ERASED_BY = "erasure"
 
 
-class RegisterError(Exception):
+class RegisterError(SafeMessage, Exception):
     """A register operation that staff asked for cannot be done (unknown number, already revoked)."""
 
 

@@ -33,12 +33,13 @@ from synergia.dedupe.normalize import fold
 from synergia.registry.tables import Application, Attendance
 from synergia.registry.tables_certificates import Certificate, CertificateRevision
 from synergia.storage.base import Storage
+from synergia.errors import SafeMessage
 
 BATCH_SIZE = 100
 MAIL_KIND = "certificate"
 
 
-class CertificatesConfigError(Exception):
+class CertificatesConfigError(SafeMessage, Exception):
     """The project's certificate settings cannot be used (message in Polish and English)."""
 
 

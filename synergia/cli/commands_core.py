@@ -7,6 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from config.project import ConfigError, ProjectConfig, load_project
@@ -65,16 +66,21 @@ def run_nightly(project: ProjectOpt) -> None:
 
 
 def run_flow(flow_fn, **parameters) -> dict:  # noqa: ANN001
-    """Run a flow; on failure print its error in one line (our messages never carry
-    personal data) and exit 1 — the full traceback stays in the Prefect logs above."""
+    """Run a flow; on failure print its error in one line and exit 1 — the traceback stays
+    in the Prefect logs above. Tasks raise sanitized errors only (``synergia.errors``);
+    anything else is sanitized here too, so no message quoting data reaches the terminal."""
+    from synergia.errors import sanitize
+
     prefect_defaults()
     state = flow_fn(**parameters, return_state=True)
     if state.is_completed():
         return state.result()
     error = state.result(raise_on_failure=False)
-    detail = str(error) if isinstance(error, BaseException) else str(state.message)
-    kind = type(error).__name__ if isinstance(error, BaseException) else state.type.value
-    err_console.print(f"[red]Przebieg nie powiódł się (run failed):[/red] {kind}: {detail}", soft_wrap=True)
+    if isinstance(error, BaseException):
+        detail = str(sanitize(error, getattr(flow_fn, "name", "")))
+    else:
+        detail = f"{state.type.value}: {state.name}"
+    err_console.print(f"[red]Przebieg nie powiódł się (run failed):[/red] {escape(detail)}", soft_wrap=True)
     raise typer.Exit(1)
 
 

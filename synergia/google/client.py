@@ -27,6 +27,7 @@ from google.auth.transport.requests import AuthorizedSession, Request
 from google.oauth2 import service_account
 
 from synergia.google.retry import RetryPolicy, call_with_retry
+from synergia.errors import SafeMessage
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +44,7 @@ class _OverrideCredentials(service_account.Credentials):
         return False
 
 
-class GoogleConfigError(Exception):
+class GoogleConfigError(SafeMessage, Exception):
     """Credentials missing or unreadable. Never carries key material."""
 
 

@@ -1,6 +1,14 @@
-"""Engine, sessions and migrations of the registry (SQLite by default, PostgreSQL in production)."""
+"""Engine, sessions and migrations of the registry (SQLite by default, PostgreSQL in production).
+
+Every engine hides SQL parameters in its errors (``hide_parameters=True``): a
+failed statement's parameters are names, PESELs, e-mails and phones. A
+statement waits at most ``SYNERGIA_DATABASE_BUSY_TIMEOUT`` seconds for another
+writer's lock (SQLite busy timeout, PostgreSQL ``lock_timeout``); ``is_busy``
+recognises the error it then raises.
+"""
 from __future__ import annotations
 
+import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -13,13 +21,26 @@ from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
+_SQLITE_BUSY, _SQLITE_LOCKED = 5, 6
+_PG_LOCK_NOT_AVAILABLE = "55P03"   # raised when lock_timeout expires
 
-def make_engine(url: str, **kwargs) -> Engine:
+
+def busy_timeout() -> float:
+    """The configured wait for another writer's lock, in seconds."""
+    from config.settings import get_settings
+
+    return get_settings().database_busy_timeout
+
+
+def make_engine(url: str, *, busy_timeout_s: float | None = None, **kwargs) -> Engine:
+    """The one way an engine of the registry is made (also for migrations)."""
+    timeout = busy_timeout() if busy_timeout_s is None else busy_timeout_s
+    kwargs["hide_parameters"] = True   # parameters are names, PESELs, e-mails, phones
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
+        engine = create_engine(url, connect_args={"timeout": timeout}, **kwargs)
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_conn, _record):  # noqa: ANN001
@@ -29,7 +50,43 @@ def make_engine(url: str, **kwargs) -> Engine:
             cur.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    engine = create_engine(url, pool_pre_ping=True, **kwargs)
+    if engine.dialect.name == "postgresql":
+
+        @event.listens_for(engine, "connect")
+        def _lock_timeout(dbapi_conn, _record):  # noqa: ANN001
+            autocommit = dbapi_conn.autocommit
+            dbapi_conn.autocommit = True
+            cur = dbapi_conn.cursor()
+            cur.execute(f"SET lock_timeout = {max(1, int(timeout * 1000))}")
+            cur.close()
+            dbapi_conn.autocommit = autocommit
+
+    return engine
+
+
+def is_busy(exc: BaseException) -> bool:
+    """Is this (or what it wraps) the error of a registry held by another writer past our wait?"""
+    seen: set[int] = set()
+    todo: list[BaseException | None] = [exc]
+    while todo:
+        e = todo.pop()
+        if e is None or id(e) in seen or len(seen) > 20:
+            continue
+        seen.add(id(e))
+        orig = getattr(e, "orig", None)
+        for candidate in (e, orig):
+            if isinstance(candidate, sqlite3.OperationalError):
+                code = getattr(candidate, "sqlite_errorcode", None)
+                if code is not None and code & 0xFF in (_SQLITE_BUSY, _SQLITE_LOCKED):
+                    return True
+                if str(candidate).startswith(("database is locked", "database table is locked")):
+                    return True
+            sqlstate = getattr(candidate, "sqlstate", None) or getattr(candidate, "pgcode", None)
+            if sqlstate == _PG_LOCK_NOT_AVAILABLE:
+                return True
+        todo += [e.__cause__, e.__context__]
+    return False
 
 
 def alembic_config(url: str) -> Config:

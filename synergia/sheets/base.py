@@ -11,11 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol, Sequence, runtime_checkable
 
+from synergia.errors import SafeMessage
+
 #: Tabs the pipeline owns in the staff spreadsheet. Nothing else is ever written.
 OWNED_TABS: tuple[str, ...] = ("Odrzucone", "Do sprawdzenia", "Wskaźniki")
 
 
-class SpreadsheetError(Exception):
+class SpreadsheetError(SafeMessage, Exception):
     """A spreadsheet could not be read or written. Messages never carry cell values."""
 
 

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import io
 from typing import Any
+from synergia.errors import SafeMessage
 
 URI_PREFIX = "gdrive://"
 
 
-class StorageError(Exception):
+class StorageError(SafeMessage, Exception):
     """An upload failed. Carries the file name (a certificate number), never personal data."""
 
 
