@@ -13,6 +13,7 @@ from typing import Callable
 
 from config.project import CONSENT_PREFIX, ORGANISATION_TYPES, ProjectConfig, Source
 from synergia.sources.base import RawRow, SourceRef
+from synergia.validation.consent import read_consent
 from synergia.validation.contact import clean_email, clean_phone, clean_postal_code
 from synergia.validation.dates import parse_date, parse_timestamp
 from synergia.validation.errors import Invalid
@@ -23,7 +24,11 @@ DEFAULT_REQUIRED = {
     "attendance": ("first_name", "last_name"),
     "advisory": ("first_name", "last_name", "hours"),
 }
-NEGATIVE_ANSWERS = {"nie", "no", "false", "0", "brak", "nie wyrażam zgody", "nie wyrazam zgody", "n"}
+_CONSENT_MESSAGES = {
+    "missing": "brak wymaganej zgody '{key}'",
+    "refused": "odmowa wymaganej zgody '{key}' (consent refused)",
+    "unclear": "niejasna odpowiedź na pytanie o zgodę '{key}' — zgoda musi być jednoznaczna (consent unclear)",
+}
 PRESENT_MARKS = {"x", "✓", "✔", "v", "tak", "t", "1", "obecny", "obecna", "ob.", "+", "true", "yes"}
 
 _ORG_TYPE_HINTS: tuple[tuple[str, str], ...] = (
@@ -185,12 +190,14 @@ def validate_row(raw: RawRow, source: Source, project: ProjectConfig, *, locale:
         _attendance_fields(c, data, fields, sessions, source, project, locale)
 
     consents = {}
+    answers: dict[str, str] = {}
     for key, text in consent_text.items():
-        given = bool(text) and " ".join(text.lower().split()) not in NEGATIVE_ANSWERS
-        consents[key] = {"given": given, "version": source.consent_version}
+        answers[key] = read_consent(text, project.consent_accept(source, key))
+        consents[key] = {"given": answers[key] == "given", "version": source.consent_version}
     for key in source.required_consents:
-        if not consents.get(key, {}).get("given"):
-            c.errors.append((f"consent_missing:{key}", f"brak wymaganej zgody '{key}'"))
+        answer = answers.get(key, "missing")
+        if answer != "given":
+            c.errors.append((f"consent_{answer}:{key}", _CONSENT_MESSAGES[answer].format(key=key)))
     if consents:
         data["consents"] = consents
 
