@@ -35,7 +35,7 @@ class RawRow:
     def content_hash(self) -> str:
         """Stable hash of the row's content (header -> value), independent of column order."""
         payload = json.dumps(sorted((k.strip(), v) for k, v in self.values.items()), ensure_ascii=False)
-        return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+        return hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()  # a lone surrogate must not crash
 
 
 def rows_from_table(source_id: str, spreadsheet: str, worksheet: str, table: list[list[str]]) -> list[RawRow]:
