@@ -30,6 +30,8 @@ def upsert_registry(project_path: str, batch: ValidatedBatch) -> dict:
     with reg.session() as session:
         counts = apply_outcomes(session, project, batch.outcomes, batch.read_worksheets, now=started)
         counts.missing_sources = [f"{source_id}: '{worksheet}'" for source_id, worksheet in batch.missing]
+        counts.source_errors, counts.source_warnings = list(batch.source_errors), list(batch.source_warnings)
+        counts.skipped_rows, counts.formula_rows = batch.skipped_rows, batch.formula_rows
         session.add(SyncRun(project=project.slug, started_at=started, finished_at=utcnow(), status="ok",
                             counts=counts.as_dict()))
     get_run_logger().info(

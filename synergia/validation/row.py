@@ -134,6 +134,20 @@ def _too_long(c: _Collector, fields: dict[str, str], consent_text: dict[str, str
             consent_text[key] = ""
 
 
+def _uncached_formulas(c: _Collector, raw: RawRow, source: Source, fields: dict[str, str], consent_text: dict[str, str]) -> None:
+    """A mapped cell that is a formula nobody calculated has an unknown value: quarantine, never guess."""
+    if not raw.uncached:
+        return
+    formulas = {" ".join(h.lower().split()) for h in raw.uncached}
+    for header, target in list(source.columns.items()) + [(h, f"session:{n}") for h, n in source.sessions.items()]:
+        if " ".join(header.lower().split()) not in formulas or target in c.failed:
+            continue
+        c.errors.append((f"formula_without_value:{target}",
+                         f"w polu '{target}' jest formuła bez obliczonej wartości — otwórz i zapisz skoroszyt w "
+                         f"Excelu/LibreOffice (formula without a cached value)"))
+        c.failed.add(target)
+
+
 def validate_row(raw: RawRow, source: Source, project: ProjectConfig, *, locale: str | None = None,
                  today: date | None = None) -> Outcome:
     """Normalise and check one row. Never raises for bad data: returns ``Rejected``.
@@ -148,6 +162,7 @@ def validate_row(raw: RawRow, source: Source, project: ProjectConfig, *, locale:
 
     c = _Collector()
     _too_long(c, fields, consent_text)
+    _uncached_formulas(c, raw, source, fields, consent_text)
     data: dict = {}
     for name in ("first_name", "last_name"):
         if fields.get(name):
