@@ -48,6 +48,7 @@ class SyncCounts:
     source_warnings: list[str] = field(default_factory=list)  # e.g. an optional column missing
     skipped_rows: int = 0           # rows of skipped sources: neither validated nor deactivated, left as they were
     formula_rows: int = 0           # rows holding a formula without a computed value (counted in their outcome)
+    sync_run_id: int | None = None  # the SyncRun row of this run (set by the nightly task)
 
     def as_dict(self) -> dict:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
