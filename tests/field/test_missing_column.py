@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from synergia.registry.db import Registry
@@ -13,7 +14,7 @@ from synergia.sheets.workbook import WorkbookBackend
 from synergia.sources.read import read_project_sources
 from synergia.validation.batch import validate_snapshot
 from synergia.validation.columns import check_columns
-from tests.field._build import FORM_COLUMNS, form_table, people, project, write_workbook
+from tests.field._build import FORM_COLUMNS, form_table, people, project, write_project, write_workbook
 
 LIST = {"id": "lista", "kind": "attendance", "worksheet": "Lista", "event": "warsztat-1",
         "columns": {"Imię": "first_name", "Nazwisko": "last_name", "E-mail": "email"},
@@ -87,3 +88,30 @@ def test_renamed_required_header_skips_the_source_and_keeps_its_applications(reg
     write_workbook(book, _tabs(list(FORM_COLUMNS), rows))  # staff fixed the header
     third = sync(registry, tmp_path)
     assert not third["source_errors"] and third["unchanged"] == 17 and third["deactivated"] == 0
+
+
+@pytest.mark.prefect
+def test_nightly_cli_prints_one_error_line_and_exits_1(prefect_harness, synergia_env: Path, tmp_path: Path) -> None:
+    from sqlalchemy import create_engine, text
+    from typer.testing import CliRunner
+
+    from synergia.cli.app import app
+
+    rows = people(9, seed=2)
+    project_file = write_project(tmp_path / "pole.yaml", extra_sources=[LIST])
+    write_workbook(synergia_env / "pole.xlsx", _tabs(list(FORM_COLUMNS), rows))
+    first = CliRunner().invoke(app, ["run", "nightly", "--project", str(project_file)])
+    assert first.exit_code == 0, first.output
+
+    write_workbook(synergia_env / "pole.xlsx", _tabs(headers_with(**{"Imię": "Imie"}), rows))
+    second = CliRunner().invoke(app, ["run", "nightly", "--project", str(project_file)])
+    assert second.exit_code == 1
+    lines = [line for line in second.output.splitlines() if "brak wymaganej kolumny" in line]
+    assert len(lines) == 1 and "'Imię'" in lines[0] and "'Imie'" in lines[0] and "formularz" in lines[0]
+    assert "Pominięto 9 wierszy" in second.output
+    engine = create_engine(f"sqlite:///{synergia_env / 'synergia.db'}")
+    with engine.connect() as conn:
+        active = conn.execute(text("select count(*) from applications where source_id='formularz' and active")).scalar()
+        quarantined = conn.execute(text("select count(*) from quarantine where resolved_at is null")).scalar()
+    engine.dispose()
+    assert active == 9 and quarantined == 0
