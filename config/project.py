@@ -22,6 +22,7 @@ from config.indicators import IndicatorConfig, check_indicator_references
 from config.mail import MailConfig
 from config.yaml_lines import line_for, load_with_lines
 from synergia.errors import SafeMessage
+from synergia.validation.consent import answer_key, read_consent
 
 #: Canonical participant fields a form column can map to.
 CANONICAL_FIELDS: tuple[str, ...] = (
@@ -40,6 +41,34 @@ ORGANISATION_TYPES = ("NGO", "JST", "rada", "grupa nieformalna", "inna")
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class At(ValueError):
+    """A validation error inside a model validator that belongs to a deeper key
+    (``consents.zdjecia``): ``load_project`` adds ``loc`` so the message names that line."""
+
+    def __init__(self, loc: tuple[Any, ...], message: str):
+        self.loc = tuple(loc)
+        super().__init__(message)
+
+
+class ConsentAnswers(Strict):
+    """The form's own option texts that mean "yes" for one consent (compared ignoring case,
+    diacritics, spaces and punctuation). A plain yes (``Tak``, ``Wyrażam zgodę``, a checked
+    checkbox) is consent anyway; refusals and unclear answers never are."""
+
+    accept: list[str] = Field(min_length=1, description="Answer texts that mean consent given.")
+
+    @field_validator("accept")
+    @classmethod
+    def _yes_only(cls, v: list[str]) -> list[str]:
+        for i, text in enumerate(v):
+            if not answer_key(text):
+                raise ValueError(f"odpowiedź nr {i + 1} jest pusta (empty answer)")
+            if read_consent(text) == "refused":
+                raise ValueError(f"odpowiedź nr {i + 1} wygląda na odmowę zgody, nie może oznaczać zgody "
+                                 f"(answer reads as a refusal: '{text}')")
+        return v
 
 
 class Organiser(Strict):
@@ -87,6 +116,10 @@ class Source(Strict):
     organisation_type: str | None = None
     require: list[str] = Field(default_factory=list, description="Canonical fields that must be present.")
     value_maps: dict[str, dict[str, str]] = Field(default_factory=dict, description="Per-field mapping of answer text -> canonical value.")
+    consents: dict[str, ConsentAnswers] = Field(default_factory=dict, description="Per consent: the form's option texts meaning yes (overrides the project's).")
+
+    def consent_keys(self) -> set[str]:
+        return {t[len(CONSENT_PREFIX):] for t in self.columns.values() if t.startswith(CONSENT_PREFIX)}
 
     @field_validator("columns")
     @classmethod
@@ -105,10 +138,13 @@ class Source(Strict):
 
     @model_validator(mode="after")
     def _coherent(self) -> "Source":
-        consents = {t[len(CONSENT_PREFIX):] for t in self.columns.values() if t.startswith(CONSENT_PREFIX)}
+        consents = self.consent_keys()
         missing = [c for c in self.required_consents if c not in consents]
         if missing:
             raise ValueError(f"wymagana zgoda {missing} nie ma kolumny w 'columns' (required consent has no column)")
+        for key in self.consents:
+            if key not in consents:
+                raise At(("consents", key), f"zgoda '{key}' nie ma kolumny consent.{key} w 'columns' (consent has no column)")
         if self.kind in ("attendance", "advisory") and not self.event and "event" not in self.columns.values():
             raise ValueError("lista obecności musi wskazać 'event' albo kolumnę z wydarzeniem (attendance list needs an event)")
         return self
@@ -158,6 +194,7 @@ class ProjectConfig(Strict):
     timezone: str = "Europe/Warsaw"
     spreadsheet: SpreadsheetRef
     sources: list[Source] = Field(min_length=1)
+    consents: dict[str, ConsentAnswers] = Field(default_factory=dict, description="Per consent key: the form's option texts meaning yes.")
     events: list[Event] = Field(default_factory=list)
     recipients: Recipients = Field(default_factory=Recipients)
     schedules: Schedules = Field(default_factory=Schedules)
@@ -189,6 +226,10 @@ class ProjectConfig(Strict):
         for s in self.sources:
             if s.event and s.event not in event_ids:
                 raise ValueError(f"źródło '{s.id}' wskazuje nieistniejące wydarzenie '{s.event}' (unknown event)")
+        known_consents = set().union(*(s.consent_keys() for s in self.sources))
+        for key in self.consents:
+            if key not in known_consents:
+                raise At(("consents", key), f"żadne źródło nie ma kolumny consent.{key} (no source has this consent)")
         cycles = {e.cycle for e in self.events if e.cycle} | {c.id for c in (self.certificates.cycles if self.certificates else [])}
         check_indicator_references(self.indicators, set(event_ids), cycles)
         return self
@@ -201,6 +242,11 @@ class ProjectConfig(Strict):
 
     def spreadsheet_of(self, source: Source) -> str:
         return source.spreadsheet or self.spreadsheet.id
+
+    def consent_accept(self, source: Source, key: str) -> tuple[str, ...]:
+        """The configured yes-texts of consent ``key`` for ``source`` (the source's own win)."""
+        answers = source.consents.get(key) or self.consents.get(key)
+        return tuple(answers.accept) if answers else ()
 
 
 class ConfigError(SafeMessage, Exception):
@@ -267,5 +313,8 @@ def load_project(path: str | Path) -> ProjectConfig:
         problems = []
         for err in exc.errors():
             loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+            cause = err.get("ctx", {}).get("error")
+            if isinstance(cause, At):
+                loc += cause.loc
             problems.append((line_for(loc, lines), _field_name(loc), _message(err)))
         raise ConfigError(path, problems) from None

@@ -30,8 +30,12 @@ def upsert_registry(project_path: str, batch: ValidatedBatch) -> dict:
     with reg.session() as session:
         counts = apply_outcomes(session, project, batch.outcomes, batch.read_worksheets, now=started)
         counts.missing_sources = [f"{source_id}: '{worksheet}'" for source_id, worksheet in batch.missing]
-        session.add(SyncRun(project=project.slug, started_at=started, finished_at=utcnow(), status="ok",
-                            counts=counts.as_dict()))
+        counts.source_errors, counts.source_warnings = list(batch.source_errors), list(batch.source_warnings)
+        counts.skipped_rows, counts.formula_rows = batch.skipped_rows, batch.formula_rows
+        run = SyncRun(project=project.slug, started_at=started, finished_at=utcnow(), status="ok", counts=counts.as_dict())
+        session.add(run)
+        session.flush()
+        counts.sync_run_id = run.id  # the report counts this run's events in the registry from here
     get_run_logger().info(
         "Rejestr: %d przyjętych (%d nowych, %d zmienionych, %d bez zmian), %d w kwarantannie, %d pustych.",
         counts.accepted, counts.new, counts.changed, counts.unchanged, counts.quarantined, counts.empty,

@@ -63,6 +63,8 @@ def run_nightly(project: ProjectOpt) -> None:
     cfg = load_or_exit(path)
     counts = _run_nightly(path)
     print_sync_report(cfg, counts)
+    if counts.get("source_errors"):
+        raise typer.Exit(1)  # the run finished, but a source was skipped: staff must fix its header
 
 
 def run_flow(flow_fn, **parameters) -> dict:  # noqa: ANN001
@@ -193,6 +195,16 @@ def print_sync_report(cfg: ProjectConfig, counts: dict) -> None:
     mark = "[green]✓[/green]" if balanced else "[red]✗[/red]"
     console.print(f"{mark} przyjęte + kwarantanna + puste = wiersze ({counts.get('accepted', 0)} + {counts.get('quarantined', 0)} + "
                   f"{counts.get('empty', 0)} = {counts.get('rows', 0)})")
+    if counts.get("skipped_rows"):
+        console.print(f"[red]Pominięto {counts['skipped_rows']} wierszy ze źródeł z błędem[/red] — zostały w rejestrze "
+                      f"bez zmian (rows of skipped sources, left unchanged in the registry).")
+    for problem in counts.get("source_errors", []):
+        console.print(f"[red]Błąd źródła (source error):[/red] {problem}", soft_wrap=True)
+    for problem in counts.get("source_warnings", []):
+        console.print(f"[yellow]Uwaga (warning):[/yellow] {problem}", soft_wrap=True)
+    if counts.get("formula_rows"):
+        console.print(f"[yellow]{counts['formula_rows']} wierszy z formułą bez obliczonej wartości[/yellow] — otwórz i zapisz "
+                      f"skoroszyt w Excelu/LibreOffice, żeby formuły się przeliczyły (formula without a cached value).")
     for missing in counts.get("missing_sources", []):
         console.print(f"[yellow]Brak arkusza dla źródła {missing}[/yellow] — sprawdź nazwę w pliku projektu (worksheet not found).")
     if counts.get("reasons"):

@@ -44,6 +44,11 @@ class SyncCounts:
     per_source: dict[str, dict[str, int]] = field(default_factory=dict)
     reasons: dict[str, int] = field(default_factory=dict)
     missing_sources: list[str] = field(default_factory=list)  # "source id: 'worksheet'" not found this run
+    source_errors: list[str] = field(default_factory=list)    # a source skipped this run (e.g. a required column missing)
+    source_warnings: list[str] = field(default_factory=list)  # e.g. an optional column missing
+    skipped_rows: int = 0           # rows of skipped sources: neither validated nor deactivated, left as they were
+    formula_rows: int = 0           # rows holding a formula without a computed value (counted in their outcome)
+    sync_run_id: int | None = None  # the SyncRun row of this run (set by the nightly task)
 
     def as_dict(self) -> dict:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}

@@ -26,6 +26,10 @@ class WorksheetNotFound(SpreadsheetError):
     retrying will not help, the configuration or the sharing must change."""
 
 
+class UnreadableWorkbook(SpreadsheetError):
+    """The file is corrupt or not a workbook at all: permanent, retrying reads the same bytes."""
+
+
 class NotAnOwnedTab(SpreadsheetError):
     """Refusal to write a tab the pipeline does not own."""
 
@@ -53,6 +57,9 @@ class SheetData:
     tabs: dict[str, list[list[str]]]
     locale: str | None = None
     missing: tuple[str, ...] = field(default=())
+    #: tab -> (row index, column index) of cells holding a formula without a computed value (XLSX
+    #: saved by a program that does not calculate); those cells read as "" and are never trimmed away.
+    uncached: dict[str, set[tuple[int, int]]] = field(default_factory=dict)
 
 
 @runtime_checkable

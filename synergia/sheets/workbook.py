@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 import stat
 import tempfile
 import zipfile
@@ -29,8 +30,9 @@ from typing import Sequence
 from xml.etree import ElementTree
 
 from openpyxl import load_workbook
+from openpyxl.utils import column_index_from_string
 
-from synergia.sheets.base import SheetData, SpreadsheetError, WorksheetNotFound, ensure_owned
+from synergia.sheets.base import SheetData, SpreadsheetError, UnreadableWorkbook, WorksheetNotFound, ensure_owned
 from synergia.sheets.cells import as_text_rows
 
 
@@ -68,6 +70,7 @@ class WorkbookBackend:
             raise WorksheetNotFound(f"Nie znaleziono skoroszytu '{path}' (workbook not found).")
         self.reads += 1
         found: dict[str, list[list[str]]] = {}
+        uncached: dict[str, set[tuple[int, int]]] = {}
         if path.is_dir():
             available = {f.stem: f for f in path.glob("*.csv")}
             for tab in tabs:
@@ -78,20 +81,12 @@ class WorkbookBackend:
                 if tab == path.stem:
                     found[tab] = _read_csv(path)
         else:
-            try:
-                wb = load_workbook(path, read_only=True, data_only=True)
-            except Exception as exc:  # corrupt file, not an xlsx, ...
-                raise SpreadsheetError(f"Nie można otworzyć skoroszytu '{path.name}': {type(exc).__name__} (cannot open workbook).") from None
-            try:
-                for tab in tabs:
-                    if tab in wb.sheetnames:
-                        found[tab] = [[format_cell(v) for v in row] for row in wb[tab].iter_rows(values_only=True)]
-            finally:
-                wb.close()
-        for rows in found.values():
-            _trim(rows)
+            found, uncached = _read_xlsx(path, tabs)
+        for tab, rows in found.items():
+            _trim(rows, keep={r for r, _ in uncached.get(tab, ())})
         missing = tuple(t for t in tabs if t not in found)
-        return SheetData(spreadsheet=spreadsheet, tabs=found, locale=None, missing=missing)
+        return SheetData(spreadsheet=spreadsheet, tabs=found, locale=None, missing=missing,
+                         uncached={t: c for t, c in uncached.items() if c})
 
     # -- writing ---------------------------------------------------------
     def write_tab(self, spreadsheet: str, tab: str, rows: Sequence[Sequence[str]]) -> None:
@@ -123,17 +118,95 @@ class WorkbookBackend:
         _atomic_write(path, lambda fh: fh.write(result), text=False)
 
 
+def _open_xlsx(path: Path, *, data_only: bool):
+    try:
+        return load_workbook(path, read_only=True, data_only=data_only)
+    except Exception as exc:  # corrupt file, not an xlsx, ...: asking again will not help
+        raise UnreadableWorkbook(
+            f"Nie można otworzyć skoroszytu '{path.name}': plik uszkodzony albo nie jest w formacie XLSX "
+            f"({type(exc).__name__}) — zapisz go ponownie jako .xlsx (cannot open workbook: corrupt or not XLSX)."
+        ) from None
+
+
+def _read_xlsx(path: Path, tabs: Sequence[str]) -> tuple[dict[str, list[list[str]]], dict[str, set[tuple[int, int]]]]:
+    """Cached values of ``tabs``, and where a formula has no cached value."""
+    found: dict[str, list[list[str]]] = {}
+    parts: dict[str, str] = {}
+    wb = _open_xlsx(path, data_only=True)
+    try:
+        for tab in tabs:
+            if tab in wb.sheetnames:
+                ws = wb[tab]
+                found[tab] = [[format_cell(v) for v in row] for row in ws.iter_rows(values_only=True)]
+                parts[tab] = getattr(ws, "_worksheet_path", "")
+    finally:
+        wb.close()
+    uncached: dict[str, set[tuple[int, int]]] = {}
+    try:
+        with zipfile.ZipFile(path) as archive:
+            for tab, part in parts.items():
+                if part:
+                    cells = _formulas_without_value(archive, part)
+                    if cells:
+                        uncached[tab] = cells
+    except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, ValueError):
+        raise UnreadableWorkbook(f"Nie można odczytać skoroszytu '{path.name}': plik uszkodzony (corrupt workbook).") from None
+    for tab, cells in uncached.items():
+        rows = found[tab]
+        for r, c in cells:  # make the cell exist, as an empty string, so the row is not trimmed away
+            while len(rows) <= r:
+                rows.append([])
+            while len(rows[r]) <= c:
+                rows[r].append("")
+    return found, uncached
+
+
+def _formulas_without_value(archive: zipfile.ZipFile, part: str) -> set[tuple[int, int]]:
+    """(row index, column index) of ``<c>`` cells with an ``<f>`` formula and no ``<v>`` cached value.
+    One streaming pass over the sheet's XML, skipped when the sheet holds no formula at all."""
+    with archive.open(part) as fh:
+        if not _HAS_FORMULA.search(fh.read()):
+            return set()
+    cells: set[tuple[int, int]] = set()
+    row_no, col_no = 0, 0
+    with archive.open(part) as fh:
+        for event, elem in ElementTree.iterparse(fh, events=("start", "end")):
+            tag = elem.tag.rsplit("}", 1)[-1]
+            if event == "start":
+                if tag == "row":
+                    row_no = int(elem.get("r") or row_no + 1)
+                    col_no = 0
+                continue
+            if tag == "c":
+                ref = elem.get("r")
+                col_no = column_index_from_string(ref.rstrip("0123456789")) if ref else col_no + 1
+                children = {child.tag.rsplit("}", 1)[-1]: child for child in elem}
+                if "f" in children and ("v" not in children or children["v"].text is None):
+                    if children.get("is") is None:  # an inline string is a value
+                        cells.add((row_no - 1, col_no - 1))
+                elem.clear()
+            elif tag == "row":
+                elem.clear()
+    return cells
+
+
+_HAS_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
+
+
 def _read_csv(path: Path) -> list[list[str]]:
     with path.open(newline="", encoding="utf-8-sig") as fh:
         return [list(row) for row in csv.reader(fh)]
 
 
-def _trim(rows: list[list[str]]) -> None:
-    """Drop trailing empty cells and trailing empty rows, as Google's API does."""
-    for row in rows:
+def _trim(rows: list[list[str]], keep: set[int] = frozenset()) -> None:
+    """Drop trailing empty cells and trailing empty rows, as Google's API does — but never a row
+    in ``keep`` (it holds a formula without a value: it is a row staff see, it must be counted)."""
+    for r, row in enumerate(rows):
+        if r in keep:
+            continue
         while row and row[-1] == "":
             row.pop()
-    while rows and not rows[-1]:
+    while rows and not rows[-1] and len(rows) - 1 not in keep:
         rows.pop()
 
 

@@ -28,6 +28,7 @@ class SourceRef:
 class RawRow:
     ref: SourceRef
     values: dict[str, str] = field(repr=False)  # personal data: never in a repr
+    uncached: frozenset[str] = field(default=frozenset(), repr=False)  # headers whose cell is a formula without a value
 
     def is_empty(self) -> bool:
         return not any(v.strip() for v in self.values.values())
@@ -35,15 +36,17 @@ class RawRow:
     def content_hash(self) -> str:
         """Stable hash of the row's content (header -> value), independent of column order."""
         payload = json.dumps(sorted((k.strip(), v) for k, v in self.values.items()), ensure_ascii=False)
-        return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+        return hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()  # a lone surrogate must not crash
 
 
-def rows_from_table(source_id: str, spreadsheet: str, worksheet: str, table: list[list[str]]) -> list[RawRow]:
+def rows_from_table(source_id: str, spreadsheet: str, worksheet: str, table: list[list[str]],
+                    uncached: set[tuple[int, int]] | None = None) -> list[RawRow]:
     """Turn a tab's values (row 1 = header) into RawRows keyed by header text.
 
     Short rows (Google omits trailing empty cells) are padded; cells under an
     empty header are ignored; columns with the same header keep the first
-    non-empty value.
+    non-empty value. ``uncached`` = (row index, column index) of formula cells
+    without a computed value; their headers are kept in ``RawRow.uncached``.
     """
     if not table:
         return []
@@ -57,5 +60,6 @@ def rows_from_table(source_id: str, spreadsheet: str, worksheet: str, table: lis
             cell = str(row[i]) if i < len(row) and row[i] is not None else ""
             if name not in values or (not values[name].strip() and cell.strip()):
                 values[name] = cell
-        out.append(RawRow(SourceRef(source_id, spreadsheet, worksheet, offset), values))
+        formulas = frozenset(header[c] for r, c in (uncached or ()) if r == offset - 1 and c < len(header) and header[c])
+        out.append(RawRow(SourceRef(source_id, spreadsheet, worksheet, offset), values, formulas))
     return out

@@ -18,6 +18,7 @@ class SourceSnapshot:
     read_worksheets: set[tuple[str, str, str]] = field(default_factory=set)
     missing: list[tuple[str, str]] = field(default_factory=list)      # (source id, worksheet) not found
     owned_tabs: dict[str, list[list[str]]] = field(default_factory=dict)  # current content of our own tabs
+    headers: dict[str, list[str]] = field(default_factory=dict)       # source id -> its tab's header row
 
     def __repr__(self) -> str:  # never show rows
         return f"SourceSnapshot(sources={len(self.rows)}, rows={self.row_count}, missing={len(self.missing)})"
@@ -50,6 +51,9 @@ def read_project_sources(project: ProjectConfig, backend: SpreadsheetBackend) ->
                 snap.missing.append((source.id, source.worksheet))
                 snap.rows[source.id] = []
                 continue
-            snap.rows[source.id] = rows_from_table(source.id, spreadsheet, source.worksheet, data.tabs[source.worksheet])
+            table = data.tabs[source.worksheet]
+            snap.headers[source.id] = [str(h).strip() for h in table[0]] if table else []
+            snap.rows[source.id] = rows_from_table(source.id, spreadsheet, source.worksheet, table,
+                                                   data.uncached.get(source.worksheet))
             snap.read_worksheets.add((source.id, spreadsheet, source.worksheet))
     return snap

@@ -38,11 +38,18 @@ def clean_phone(raw: str) -> str:
 
 
 def clean_postal_code(raw: str) -> str:
+    """``NN-NNN``; ``NNNNN`` gets its dash. Exactly four digits (``2100``, ``2100.0``) are a postcode
+    Sheets stored as a number: Polish postcodes 00-000..09-999 lose their leading zero that way,
+    and no other five-digit code can shrink to four digits, so ``2100`` -> ``02-100``. Nothing
+    else is guessed (``210``, ``2-100``, ``43 10`` stay invalid)."""
     value = re.sub(r"\s", "", raw or "")
-    if value.endswith(".0") and value[:-2].isdigit():
+    if re.fullmatch(r"[0-9]+\.0", value):
         value = value[:-2]
-    if re.fullmatch(r"\d{2}-\d{3}", value):
+    if re.fullmatch(r"[0-9]{2}-[0-9]{3}", value):
         return value
-    if re.fullmatch(r"\d{5}", value):
+    if re.fullmatch(r"[0-9]{5}", value):
         return f"{value[:2]}-{value[2:]}"
+    number = re.sub(r"\.0$", "", (raw or "").strip())
+    if re.fullmatch(r"[0-9]{4}", number):  # a number cell: no spaces or dashes inside ("43 10" is not one)
+        return f"0{number[0]}-{number[1:]}"
     raise Invalid("postal_code_invalid", "kod pocztowy musi mieć postać NN-NNN")

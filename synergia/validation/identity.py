@@ -14,6 +14,7 @@ from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, 
 from stdnum.pl import pesel as stdnum_pesel
 
 from synergia.validation.errors import Invalid
+from synergia.validation.text import has_letter, visible
 
 NO_PESEL_ANSWERS = {"brak", "brak pesel", "nie dotyczy", "nie posiadam", "-", "—", "n/d", "nd", "none"}
 
@@ -34,7 +35,7 @@ def clean_pesel(raw: str) -> str | None:
     value = re.sub(r"[\s\-.]", "", text)
     if not value:
         return None
-    if not value.isdigit():
+    if not re.fullmatch(r"[0-9]+", value):
         raise Invalid("pesel_format", "PESEL musi składać się z 11 cyfr")
     if len(value) == 10:
         padded = "0" + value
@@ -73,12 +74,16 @@ def clean_gender(raw: str) -> str | None:
 _SMALL_WORDS = {"z", "de", "van", "von", "da", "di", "del"}
 
 
-def clean_name(raw: str) -> str:
-    """Collapse spaces; fix ALL-CAPS / all-lower typing, keep the person's own mixed case."""
-    value = " ".join((raw or "").split())
+def clean_name(raw: str, field: str = "name") -> str:
+    """Drop invisible characters (zero-width, bidi marks, NUL), NFC, collapse spaces; fix ALL-CAPS /
+    all-lower typing, keep the person's own mixed case. A non-empty value without a single letter
+    (only invisible characters, punctuation, digits or emoji) is not a name: ``name_invalid:<field>``."""
+    value = visible(raw)
     value = re.sub(r"\s*-\s*", "-", value)
-    if not value:
+    if not (raw or "").strip():
         return ""
+    if not has_letter(value):
+        raise Invalid(f"name_invalid:{field}", f"pole '{field}' nie zawiera imienia ani nazwiska (brak liter)")
     if value.isupper() or value.islower():
         parts = re.split(r"([ \-'])", value.lower())
         value = "".join(p if p in " -'" or p in _SMALL_WORDS else p[:1].upper() + p[1:] for p in parts)

@@ -13,17 +13,24 @@ from typing import Callable
 
 from config.project import CONSENT_PREFIX, ORGANISATION_TYPES, ProjectConfig, Source
 from synergia.sources.base import RawRow, SourceRef
+from synergia.validation.consent import read_consent
 from synergia.validation.contact import clean_email, clean_phone, clean_postal_code
 from synergia.validation.dates import parse_date, parse_timestamp
 from synergia.validation.errors import Invalid
 from synergia.validation.identity import clean_gender, clean_name, clean_pesel, pesel_birth_date, pesel_gender
+from synergia.validation.limits import EARLIEST_BIRTH_YEAR, MIN_AGE_YEARS, max_length
+from synergia.validation.text import visible
 
 DEFAULT_REQUIRED = {
     "recruitment": ("first_name", "last_name"),
     "attendance": ("first_name", "last_name"),
     "advisory": ("first_name", "last_name", "hours"),
 }
-NEGATIVE_ANSWERS = {"nie", "no", "false", "0", "brak", "nie wyrażam zgody", "nie wyrazam zgody", "n"}
+_CONSENT_MESSAGES = {
+    "missing": "brak wymaganej zgody '{key}'",
+    "refused": "odmowa wymaganej zgody '{key}' (consent refused)",
+    "unclear": "niejasna odpowiedź na pytanie o zgodę '{key}' — zgoda musi być jednoznaczna (consent unclear)",
+}
 PRESENT_MARKS = {"x", "✓", "✔", "v", "tak", "t", "1", "obecny", "obecna", "ob.", "+", "true", "yes"}
 
 _ORG_TYPE_HINTS: tuple[tuple[str, str], ...] = (
@@ -93,7 +100,8 @@ def _mapped_values(raw: RawRow, source: Source) -> tuple[dict[str, str], dict[st
     consents: dict[str, str] = {}
     for header, target in source.columns.items():
         text = by_norm.get(" ".join(header.lower().split()), "")
-        text = (text or "").strip()
+        # names keep their raw text: clean_name tells "only invisible characters" (name_invalid) from empty
+        text = (text or "").strip() if target in ("first_name", "last_name") else visible(text)
         if target.startswith(CONSENT_PREFIX):
             consents[target[len(CONSENT_PREFIX):]] = text
         elif text or target not in fields:
@@ -111,8 +119,39 @@ def _sessions(raw: RawRow, source: Source) -> list[int]:
     return sorted(set(present))
 
 
-def validate_row(raw: RawRow, source: Source, project: ProjectConfig, *, locale: str | None = None) -> Outcome:
-    """Normalise and check one row. Never raises for bad data: returns ``Rejected``."""
+def _too_long(c: _Collector, fields: dict[str, str], consent_text: dict[str, str]) -> None:
+    """Over-long values are dropped before any rule sees them; the row is quarantined naming the field."""
+    for name, text in list(fields.items()):
+        if len(text) > max_length(name):
+            c.errors.append((f"too_long:{name}", f"wartość w polu '{name}' jest za długa (ponad {max_length(name)} znaków)"))
+            c.failed.add(name)
+            fields[name] = ""
+    for key, text in list(consent_text.items()):
+        name = f"{CONSENT_PREFIX}{key}"
+        if len(text) > max_length(name):
+            c.errors.append((f"too_long:{name}", f"odpowiedź w polu '{name}' jest za długa (ponad {max_length(name)} znaków)"))
+            c.failed.add(name)
+            consent_text[key] = ""
+
+
+def _uncached_formulas(c: _Collector, raw: RawRow, source: Source, fields: dict[str, str], consent_text: dict[str, str]) -> None:
+    """A mapped cell that is a formula nobody calculated has an unknown value: quarantine, never guess."""
+    if not raw.uncached:
+        return
+    formulas = {" ".join(h.lower().split()) for h in raw.uncached}
+    for header, target in list(source.columns.items()) + [(h, f"session:{n}") for h, n in source.sessions.items()]:
+        if " ".join(header.lower().split()) not in formulas or target in c.failed:
+            continue
+        c.errors.append((f"formula_without_value:{target}",
+                         f"w polu '{target}' jest formuła bez obliczonej wartości — otwórz i zapisz skoroszyt w "
+                         f"Excelu/LibreOffice (formula without a cached value)"))
+        c.failed.add(target)
+
+
+def validate_row(raw: RawRow, source: Source, project: ProjectConfig, *, locale: str | None = None,
+                 today: date | None = None) -> Outcome:
+    """Normalise and check one row. Never raises for bad data: returns ``Rejected``.
+    ``today`` (default: the real date) bounds plausible birth dates together with the project period."""
     content_hash = raw.content_hash()
     if raw.is_empty():
         return Empty(raw.ref)
@@ -122,13 +161,15 @@ def validate_row(raw: RawRow, source: Source, project: ProjectConfig, *, locale:
         return Empty(raw.ref)
 
     c = _Collector()
+    _too_long(c, fields, consent_text)
+    _uncached_formulas(c, raw, source, fields, consent_text)
     data: dict = {}
     for name in ("first_name", "last_name"):
         if fields.get(name):
-            data[name] = clean_name(fields[name])
+            data[name] = c.run(name, lambda: clean_name(fields[name], field=name))
     for name in ("street", "city", "gmina", "organisation", "notes"):
         if fields.get(name):
-            data[name] = " ".join(fields[name].split())
+            data[name] = visible(fields[name])
     if fields.get("email"):
         data["email"] = c.run("email", lambda: clean_email(fields["email"]))
     if fields.get("phone"):
@@ -144,11 +185,12 @@ def validate_row(raw: RawRow, source: Source, project: ProjectConfig, *, locale:
         if submitted:
             data["submitted_at"] = submitted.isoformat()
 
+    latest = min(today or date.today(), project.period.end)
     birth = None
     if fields.get("birth_date"):
         birth = c.run("birth_date", lambda: parse_date(fields["birth_date"], locale=locale, field="birth_date"))
         if birth:
-            _check_plausible_birth(c, birth, submitted)
+            _check_plausible_birth(c, birth, latest)
             data["birth_date"] = birth.isoformat()
 
     if fields.get("pesel"):
@@ -159,7 +201,7 @@ def validate_row(raw: RawRow, source: Source, project: ProjectConfig, *, locale:
             if birth and birth != from_pesel:
                 c.errors.append(("pesel_birth_date_mismatch", "data urodzenia nie zgadza się z numerem PESEL"))
             elif not birth:
-                _check_plausible_birth(c, from_pesel, submitted, code="pesel_birth_date_future")
+                _check_plausible_birth(c, from_pesel, latest, code="pesel_birth_date_implausible")
                 data["birth_date"] = from_pesel.isoformat()
             sex = pesel_gender(pesel)
             if data.get("gender") and data["gender"] != sex:
@@ -185,12 +227,14 @@ def validate_row(raw: RawRow, source: Source, project: ProjectConfig, *, locale:
         _attendance_fields(c, data, fields, sessions, source, project, locale)
 
     consents = {}
+    answers: dict[str, str] = {}
     for key, text in consent_text.items():
-        given = bool(text) and " ".join(text.lower().split()) not in NEGATIVE_ANSWERS
-        consents[key] = {"given": given, "version": source.consent_version}
+        answers[key] = read_consent(text, project.consent_accept(source, key))
+        consents[key] = {"given": answers[key] == "given", "version": source.consent_version}
     for key in source.required_consents:
-        if not consents.get(key, {}).get("given"):
-            c.errors.append((f"consent_missing:{key}", f"brak wymaganej zgody '{key}'"))
+        answer = answers.get(key, "missing")
+        if answer != "given":
+            c.errors.append((f"consent_{answer}:{key}", _CONSENT_MESSAGES[answer].format(key=key)))
     if consents:
         data["consents"] = consents
 
@@ -208,11 +252,17 @@ def validate_row(raw: RawRow, source: Source, project: ProjectConfig, *, locale:
     return Accepted(raw.ref, source.kind, content_hash, data)
 
 
-def _check_plausible_birth(c: _Collector, birth: date, submitted: datetime | None, code: str = "birth_date_implausible") -> None:
-    ref_day = (submitted.date() if submitted else date.today())
-    age = (ref_day - birth).days / 365.25
-    if birth > ref_day or age > 120:
-        c.errors.append((code, "data urodzenia jest niemożliwa (w przyszłości lub ponad 120 lat temu)"))
+def _check_plausible_birth(c: _Collector, birth: date, latest: date, code: str = "birth_date_implausible") -> None:
+    """A participant was born in or after ``EARLIEST_BIRTH_YEAR`` and is at least ``MIN_AGE_YEARS`` old on
+    ``latest`` = the earlier of today and the project's end. Never measured against the row's own timestamp:
+    a form submitted at a wrong system time (1900, 2099) must not make 1850 or 2090 plausible."""
+    try:
+        youngest = latest.replace(year=latest.year - MIN_AGE_YEARS)
+    except ValueError:  # 29 February
+        youngest = latest.replace(year=latest.year - MIN_AGE_YEARS, day=28)
+    if birth.year < EARLIEST_BIRTH_YEAR or birth > youngest:
+        c.errors.append((code, f"data urodzenia jest nieprawdopodobna (przed {EARLIEST_BIRTH_YEAR} r., w przyszłości "
+                               f"lub uczestnik młodszy niż {MIN_AGE_YEARS} lat)"))
 
 
 def _attendance_fields(c: _Collector, data: dict, fields: dict[str, str], sessions: list[int],
@@ -229,8 +279,8 @@ def _attendance_fields(c: _Collector, data: dict, fields: dict[str, str], sessio
         data["event"] = event_id
     if fields.get("session"):
         try:
-            sessions = sorted(set(sessions) | {int(float(fields["session"]))})
-        except ValueError:
+            sessions = sorted(set(sessions) | {int(float(fields["session"].replace(",", ".")))})
+        except (ValueError, OverflowError):
             c.errors.append(("session_invalid", "numer sesji musi być liczbą"))
     if fields.get("date"):
         day = c.run("date", lambda: parse_date(fields["date"], locale=locale, field="date"))
