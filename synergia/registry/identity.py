@@ -10,7 +10,8 @@ between rows and records still unmatched:
    same application). Equal keys pair in their order of occurrence;
 3. records stored before row identities existed and not seen by a night since
    (migration 0006 computed their key from the stored data where it could, or
-   marked them ``legacy:``): by their last known place, once; then they hold
+   marked them ``legacy:``): by the hash of the raw row they were stored from
+   (same source), then by their last known place, once; then they hold
    tonight's key and fingerprint;
 4. another source of the same kind (a row moved to another tab of the
    project): same key and fingerprint, then same key. Only records whose own
@@ -62,7 +63,8 @@ class Incoming:
     key: str
     fingerprint: str
     fallbacks: tuple[str, ...]
-    place: tuple           # (spreadsheet, worksheet, row_number): for legacy records only
+    place: tuple           # (spreadsheet, worksheet, row_number): for migrated records only
+    content_hash: str = ""  # hash of the raw row: for migrated records only
 
 
 @dataclass
@@ -147,7 +149,9 @@ def match_records(records: Sequence[Any], incoming: Sequence[Incoming], *, kinds
     in_order("key_fingerprint", lambda o: (o.source_id, o.base, o.fingerprint) if real(o) and o.fingerprint else None,
              lambda n: (n.source_id, n.key, n.fingerprint))
     in_order("key", lambda o: (o.source_id, o.base) if real(o) else None, lambda n: (n.source_id, n.key))
-    # 3: legacy records by their last known place
+    # 3: migrated records not seen since: by the raw row's content hash in their source, then by place
+    in_order("migrated_content", lambda o: (o.source_id, o.obj.content_hash) if o.unconfirmed else None,
+             lambda n: (n.source_id, n.content_hash) if n.content_hash else None)
     in_order("legacy_place", lambda o: (o.source_id, o.obj.spreadsheet, o.obj.worksheet, o.obj.row_number)
              if o.unconfirmed else None,
              lambda n: (n.source_id, *n.place))

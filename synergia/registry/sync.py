@@ -81,7 +81,7 @@ def _incoming(project: ProjectConfig, outcomes: list[Outcome]) -> list[Incoming]
                              "use synergia.sources.read.read_project_sources)")
         out.append(Incoming(index=i, source_id=ref.source_id, kind=kinds.get(ref.source_id), key=ident.key,
                             fingerprint=ident.fingerprint, fallbacks=ident.fallbacks,
-                            place=(ref.spreadsheet, ref.worksheet, ref.row_number)))
+                            place=(ref.spreadsheet, ref.worksheet, ref.row_number), content_hash=outcome.content_hash))
     return out
 
 

@@ -40,9 +40,11 @@ from synergia.writeback.quarantine_tab import quarantine_rows
 
 WORKBOOK = "biuro/nabor.xlsx"
 FORM_A, FORM_B, LIST = "Odpowiedzi formularza 1", "Odpowiedzi – nabór jesienny", "Lista – warsztat"
+PHONE = "Zgłoszenia telefoniczne"  # typed by staff: no timestamp column, keyed by content
 CONSENT = "Czy wyrażasz zgodę na przetwarzanie danych osobowych?"
 FORM_HEADER = ["Sygnatura czasowa", "Imię", "Nazwisko", "Adres e-mail", "Telefon", CONSENT, "Uwagi biura"]
 LIST_HEADER = ["Imię", "Nazwisko", "E-mail", "Sesja 1", "Sesja 2"]
+PHONE_HEADER = ["Imię", "Nazwisko", "E-mail", "Zgoda (ustnie)"]
 
 PROJECT_YAML = f"""
 slug: field-identity
@@ -70,6 +72,11 @@ sources:
     required_consents: [rodo]
     require: [email]
     columns: *form
+  - id: telefon
+    kind: recruitment
+    worksheet: "{PHONE}"
+    required_consents: [rodo]
+    columns: {{"Imię": first_name, "Nazwisko": last_name, "E-mail": email, "Zgoda (ustnie)": consent.rodo}}
   - id: lista-warsztat
     kind: attendance
     event: warsztat
@@ -117,6 +124,11 @@ FORM_B_ROWS = [
     ["02.09.2026 14:20:05", "Kazimierz", "Dudek", "k.dudek@lgd.example", "", "Tak", ""],
     ["03.09.2026 09:01:44", "Wioletta", "Szewczyk", "wiola.sz@mops.example", "", "Tak", ""],
 ]
+PHONE_ROWS = [
+    ["Leokadia", "Fijałkowska", "leokadia.f@poczta.example", "Tak"],
+    ["Zenon", "Ryba", "", "Tak"],
+    ["Bogumiła", "Kaczmarczyk", "b.kaczmarczyk@kgw.example", "Tak"],
+]
 LIST_ROWS = [
     ["Halina", "Zawadzka", "h.zawadzka@poczta.example", "x", "x"],
     ["Bartłomiej", "Sowa", "bsowa@gmina-kety.example", "x", "x"],
@@ -137,6 +149,7 @@ LIST_ROWS = [
 def initial_tabs() -> dict[str, list[list[str]]]:
     return {FORM_A: [FORM_HEADER] + [list(r) for r in FORM_A_ROWS],
             FORM_B: [FORM_HEADER] + [list(r) for r in FORM_B_ROWS],
+            PHONE: [PHONE_HEADER] + [list(r) for r in PHONE_ROWS],
             LIST: [LIST_HEADER] + [list(r) for r in LIST_ROWS]}
 
 
@@ -219,7 +232,7 @@ class Office:
     def app_of(self, source_id: str, email: str) -> Application:
         with self.registry.session() as s:
             found = [a for a in s.scalars(select(Application).where(Application.source_id == source_id))
-                     if a.data.get("email") == email]
+                     if (a.data.get("email") or "") == email]
             assert len(found) == 1
             return found[0]
 
@@ -234,7 +247,7 @@ def office(project, registry, tmp_path: Path) -> Office:
     office = Office(project, registry, tmp_path / "data")
     first = office.night()
     # night 1 did real work: certificates issued and mailed, persons merged across forms and the list
-    assert first["sync"]["quarantined"] == 2 and first["sync"]["accepted"] == 1 + len(FORM_A_ROWS) + len(FORM_B_ROWS) + len(LIST_ROWS) - 3
+    assert first["sync"]["quarantined"] == 2 and first["sync"]["accepted"] == len(FORM_A_ROWS) + len(FORM_B_ROWS) + len(PHONE_ROWS) + len(LIST_ROWS) - 2
     assert first["certificates"]["issued_new"] == 11 and first["mail"]["sent"] == 11
     assert first["dedupe"]["persons_merged"] >= 10
     return office
@@ -274,7 +287,7 @@ def test_deleting_a_spam_response_in_the_middle_moves_nobody(office: Office) -> 
 
 def test_sorting_tabs_by_surname_changes_nothing(office: Office) -> None:
     before = office.state()
-    for tab, col in ((FORM_A, 2), (FORM_B, 2), (LIST, 1)):
+    for tab, col in ((FORM_A, 2), (FORM_B, 2), (LIST, 1), (PHONE, 1)):
         header, *rows = office.tabs[tab]
         office.tabs[tab] = [header] + sorted(rows, key=lambda r: (r[col], r[0]), reverse=True)
     office.save()
@@ -379,6 +392,20 @@ def test_an_email_corrected_in_place_is_a_new_version_of_the_same_application(of
     assert all(c[3] == "valid" for c in after["certs"].values())
 
 
+def test_an_email_added_to_a_typed_row_without_timestamp_is_the_same_application(office: Office) -> None:
+    app = office.app_of("telefon", "leokadia.f@poczta.example")
+    before = office.state()
+    rows = office.tabs[PHONE]
+    _row(rows, "leokadia.f@poczta.example")[2] = "leokadia.fijalkowska@poczta.example"
+    rows[1:] = list(reversed(rows[1:]))  # and the tab is re-sorted
+    office.save()
+    night = office.night()
+    assert (night["sync"]["changed"], night["sync"]["new"], night["sync"]["deactivated"]) == (1, 0, 0)
+    after = office.state()
+    assert after["apps"][app.id][:3] == (before["apps"][app.id][0], True, 2)
+    assert after["assignments"] == before["assignments"]
+
+
 def test_a_name_corrected_on_the_list_stays_the_same_list_row(office: Office) -> None:
     app = office.app_of("lista-warsztat", "renata.m@biblioteka.example")
     before = office.state()
@@ -427,7 +454,7 @@ def test_nightly_flow_after_a_deleted_middle_row(db: str, prefect_harness, syner
     tabs = initial_tabs()
     save(synergia_env / WORKBOOK, tabs)
     first = nightly(project_path=str(path))
-    assert first["certificates"]["issued_new"] == 11
+    assert first["certificates.issued_new"] == 11 and first["mail.sent"] == 11
     outbox = sorted((synergia_env / "outbox").glob("*.eml"))
     assert len(outbox) == 11
     registry = runtime.registry()
@@ -439,9 +466,58 @@ def test_nightly_flow_after_a_deleted_middle_row(db: str, prefect_harness, syner
     save(synergia_env / WORKBOOK, tabs)
     second = nightly(project_path=str(path))
     assert (second["changed"], second["new"], second["deactivated"]) == (0, 0, 1)
+    assert (second["certificates.unchanged"], second["certificates.revoked"], second["mail.sent"]) == (11, 0, 0)
+    assert second["dedupe.persons_merged"] == second["dedupe.applications_split"] == 0
     with registry.session() as s:
         assert {a.id: (a.person_id, a.version) for a in s.scalars(select(Application))} == before
         assert {c.id: (c.person_id, c.number, c.revision, c.status) for c in s.scalars(select(Certificate))} == certs
     assert sorted((synergia_env / "outbox").glob("*.eml")) == outbox
     rejected = [r for r in load_workbook(synergia_env / WORKBOOK)["Odrzucone"].iter_rows(values_only=True) if any(r)]
     assert len(rejected) == 3  # header + the two quarantined rows, no duplicate
+
+
+# --- upgrading an existing registry --------------------------------------------------------------
+
+def _back_to_0005(office: Office) -> None:
+    """The registry as the code before row identities left it: migration 0006 undone."""
+    from alembic import command
+    from sqlalchemy import inspect
+
+    from synergia.registry.db import alembic_config
+
+    office.registry.engine.dispose()
+    command.downgrade(alembic_config(office.registry.url), "0005")
+    columns = {c["name"] for c in inspect(office.registry.engine).get_columns("applications")}
+    assert "row_key" not in columns and "row_number" in columns
+    office.registry.engine.dispose()
+
+
+@pytest.mark.parametrize("staff_edit", ["unchanged", "spam_deleted"])
+def test_upgrade_from_0005_then_a_night_changes_nothing(office: Office, staff_edit: str) -> None:
+    from synergia.registry.db import migrate
+
+    before = office.state()
+    _back_to_0005(office)
+    migrate(office.registry.url)  # 0005 -> 0006: keys computed from the stored data
+    with office.registry.session() as s:
+        keys = [a.row_key for a in s.scalars(select(Application))]
+    assert len(set(keys)) == len(keys)
+    # only the typed tab without timestamps needs the raw row for its key (matched by content, then place)
+    assert sum(k.startswith("legacy:") for k in keys) == len(PHONE_ROWS)
+    gone: set[int] = set()
+    if staff_edit == "spam_deleted":  # staff clean the tabs on the day of the upgrade
+        gone = {office.app_of("nabor-wiosna", "test@test.example").id, office.app_of("telefon", "").id}
+        office.tabs[FORM_A].remove(SPAM)
+        office.tabs[PHONE].remove(_row(office.tabs[PHONE], "Ryba"))
+        office.save()
+    night = office.night()
+    assert (night["sync"]["changed"], night["sync"]["new"], night["sync"]["deactivated"]) == (0, 0, len(gone))
+    assert night["mail"]["sent"] == 0
+    assert_nobody_moved(before, office.state(), gone=gone)
+    # the next night sorts the tab: identities now hold without the migration's help
+    header, *rows = office.tabs[FORM_A]
+    office.tabs[FORM_A] = [header] + sorted(rows, key=lambda r: r[2])
+    office.save()
+    again = office.night()
+    assert (again["sync"]["changed"], again["sync"]["new"], again["sync"]["deactivated"]) == (0, 0, 0)
+    assert_nobody_moved(before, office.state(), gone=gone)
