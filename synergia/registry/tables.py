@@ -7,6 +7,7 @@ content in ``application_versions``.
 """
 from __future__ import annotations
 
+import uuid
 from datetime import date, datetime
 
 from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
@@ -38,6 +39,11 @@ class Person(Base):
     applications: Mapped[list["Application"]] = relationship(back_populates="person")
 
 
+def _unkeyed() -> str:
+    """Key of a record made without a row identity (seeded by hand): matched like a migrated one."""
+    return f"legacy:{uuid.uuid4().hex}"
+
+
 class SourceRowMixin:
     """A source row: its identity across nights (``row_key``) and where it was last seen.
 
@@ -54,7 +60,7 @@ class SourceRowMixin:
     spreadsheet: Mapped[str] = mapped_column(String(512))
     worksheet: Mapped[str] = mapped_column(String(256))
     row_number: Mapped[int] = mapped_column(Integer)
-    row_key: Mapped[str] = mapped_column(String(200))
+    row_key: Mapped[str] = mapped_column(String(200), default=_unkeyed)
     fingerprint: Mapped[str | None] = mapped_column(String(64))
     fallback_keys: Mapped[list] = mapped_column(JSON, default=list)
 
