@@ -197,13 +197,22 @@ def apply_outcomes(session: Session, project: ProjectConfig, outcomes: list[Outc
     for app in app_match.unmatched_records:
         if app.source_id in read_sources:
             counts.deactivated += _deactivate(app, now)
+            _confirm(app)
     for q in q_match.unmatched_records:
         if q.source_id in read_sources:
             _resolve(q, now)
+            _confirm(q)
 
     counts.per_source = {k: dict(v) for k, v in sorted(per_source.items())}
     counts.reasons = dict(reasons.most_common())
     return counts
+
+
+def _confirm(record) -> None:  # noqa: ANN001
+    """A migrated record whose source was read and that found no row: it may be matched by its
+    last place only on that first night, never later (another row will stand there)."""
+    if record.fingerprint is None:
+        record.fingerprint = ""
 
 
 def _deactivate(app: Application | None, now: datetime) -> int:
