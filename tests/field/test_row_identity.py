@@ -531,3 +531,32 @@ def test_upgrade_from_0005_then_a_night_changes_nothing(office: Office, staff_ed
         assert (later["sync"]["new"], later["sync"]["changed"]) == (1, 0)
         with office.registry.session() as s:
             assert s.get(Application, ryba.id).active is False
+
+
+def test_keys_from_stored_data_equal_keys_from_the_sheet(project) -> None:
+    """Migration 0006 computes keys from validated data; the night computes them from raw cells:
+    both must agree however the respondent typed the name or the address."""
+    from synergia.sources.base import rows_from_table
+    from synergia.sources.identity import identity_from_data, with_identities
+    from synergia.validation.row import Accepted, validate_row
+
+    typed = {
+        "nabor-wiosna": [FORM_HEADER, ["3/3/2026 9:12:44", "  HALINA ", "zawadzka", " H.Zawadzka@Poczta.Example ", "", "Tak", ""],
+                         ["2026-03-05 07:55:30", "Marian\u200b", "Kubacki  ", "m.kubacki@osp.example", "", "Tak", ""]],
+        "lista-warsztat": [LIST_HEADER, ["elżbieta", "NOWICKA - BARAN", "Ela.NB@rada-seniorow.example", "x", ""],
+                           ["Stanisław", "Jaworski", "", "", "x"]],
+    }
+    checked = 0
+    for source_id, table in typed.items():
+        source = project.source(source_id)
+        for raw in with_identities(rows_from_table(source_id, WORKBOOK, source.worksheet, table), source, "en_US"):
+            outcome = validate_row(raw, source, project, locale="en_US")
+            assert isinstance(outcome, Accepted)
+            assert identity_from_data(outcome.kind, outcome.data).key == raw.ref.identity.key
+            checked += 1
+    assert checked == 4
+    spaced = rows_from_table("lista-warsztat", WORKBOOK, LIST, [LIST_HEADER, ["Jan", "Kos", "", "x", ""],
+                                                                 ["Jan", "Kos", "", "x", "x"]])
+    a, b = with_identities(spaced, project.source("lista-warsztat"), None)
+    assert a.ref.identity.key == b.ref.identity.key and a.ref.identity.fingerprint != b.ref.identity.fingerprint
+    assert "kos" not in a.ref.identity.key.lower() and "RowIdentity(…)" == repr(a.ref.identity)
