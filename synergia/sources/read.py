@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from config.project import ProjectConfig
 from synergia.sheets.base import OWNED_TABS, SpreadsheetBackend
 from synergia.sources.base import RawRow, rows_from_table
+from synergia.sources.identity import with_identities
 
 
 @dataclass
@@ -53,7 +54,7 @@ def read_project_sources(project: ProjectConfig, backend: SpreadsheetBackend) ->
                 continue
             table = data.tabs[source.worksheet]
             snap.headers[source.id] = [str(h).strip() for h in table[0]] if table else []
-            snap.rows[source.id] = rows_from_table(source.id, spreadsheet, source.worksheet, table,
-                                                   data.uncached.get(source.worksheet))
+            rows = rows_from_table(source.id, spreadsheet, source.worksheet, table, data.uncached.get(source.worksheet))
+            snap.rows[source.id] = with_identities(rows, source, data.locale)
             snap.read_worksheets.add((source.id, spreadsheet, source.worksheet))
     return snap
