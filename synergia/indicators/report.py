@@ -14,7 +14,7 @@ from babel.numbers import format_decimal
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from config.settings import TEMPLATES_DIR
-from synergia.indicators.compute import STATUS_AT_RISK, STATUS_DONE, STATUS_NO_DATA, STATUS_ON_TRACK
+from synergia.indicators.compute import STATUS_AT_RISK, STATUS_DONE, STATUS_MISSED, STATUS_NO_DATA, STATUS_ON_TRACK
 from synergia.indicators.model import IndicatorResult, MonthSummary
 from synergia.indicators.months import Month
 
@@ -26,6 +26,7 @@ STATUS_COLOURS = {
     STATUS_DONE: "#1b7f3b",
     STATUS_ON_TRACK: "#2563a8",
     STATUS_AT_RISK: "#b42318",
+    STATUS_MISSED: "#7a1010",
     STATUS_NO_DATA: "#6b7280",
 }
 TAB_HEADER = [
