@@ -165,6 +165,15 @@ class ProjectConfig(Strict):
     mail: MailConfig = Field(default_factory=MailConfig)
     indicators: list[IndicatorConfig] = Field(default_factory=list)
     demo: DemoSettings | None = None
+    gminas: list[str] = Field(
+        default_factory=list,
+        description="The project's area (gmina names, TERYT spelling); the demo draws participants' gminas from it.",
+    )
+    jst_units: dict[str, str] = Field(
+        default_factory=dict,
+        description="Organisation name -> its local government unit (e.g. 'OPS w Tychach': 'gmina Tychy'); "
+        "without an entry a JST participant's unit is the gmina from the form.",
+    )
 
     @field_validator("timezone")
     @classmethod
