@@ -333,6 +333,14 @@ def compute_indicator(
     plan = planned_deliveries(ind, facts.planned, deadline)
     first_month = min(Month.of(start), month)
     months = months_between(first_month, month)
+
+    def planned_at(day: date) -> float:
+        if plan:
+            return ind.target * planned_share(plan, day)
+        return ind.target * elapsed_share(start, deadline, day)
+
+    plan_months = months_between(first_month, max(month, Month.of(deadline)))
+    plan_points = tuple((str(m), planned_at(min(m.last_day, deadline))) for m in plan_months)
     if occ is None:
         pace = pace_for(ind, 0.0, plan, start, deadline, month.last_day)
         result = IndicatorResult(
@@ -340,6 +348,7 @@ def compute_indicator(
             deadline=deadline, month=str(month), month_value=None, cumulative=None, percent=None,
             expected=pace.expected, projected=None, status=STATUS_NO_DATA,
             note="brak źródła danych dla tego wskaźnika", pace_rule=pace.rule, target_source=ind.target_source,
+            plan=plan_points,
         )
         return replace(result, reason=reason_text(ind, result, pace, facts))
     occ = sorted(occ, key=lambda o: o.on)
@@ -354,12 +363,6 @@ def compute_indicator(
     cumulative = total_upto(month.last_day)
     month_value = cumulative - total_upto(month.first_day - timedelta(days=1))
     pace = pace_for(ind, cumulative, plan, start, deadline, month.last_day)
-
-    def planned_at(day: date) -> float:
-        if plan:
-            return ind.target * planned_share(plan, day)
-        return ind.target * elapsed_share(start, deadline, day)
-
     series = tuple(MonthPoint(str(m), total_upto(m.last_day), planned_at(m.last_day)) for m in months)
     result = IndicatorResult(
         id=ind.id, name=ind.name, kind=ind.kind, unit=ind.unit, target=ind.target, start=start, deadline=deadline,
@@ -368,7 +371,7 @@ def compute_indicator(
         expected=pace.expected, projected=pace.projected, status=pace.status,
         gender_month=_gender_counts(in_month) if ind.per_person else None,
         gender_cumulative=_gender_counts(upto) if ind.per_person else None,
-        series=series, pace_rule=pace.rule, target_source=ind.target_source,
+        series=series, pace_rule=pace.rule, target_source=ind.target_source, plan=plan_points,
     )
     return replace(result, reason=reason_text(ind, result, pace, facts))
 
@@ -382,7 +385,7 @@ def _time_left(as_of: date, deadline: date) -> str:
     if days <= 0:
         return "termin minął"
     months = (deadline.year - as_of.year) * 12 + deadline.month - as_of.month
-    return f"zostało {months} mies." if months >= 1 else f"zostało {days} dni"
+    return f"do terminu {months} mies." if months >= 1 else f"do terminu {days} dni"
 
 
 def blockers(ind: IndicatorConfig, facts: Facts) -> list[str]:
@@ -427,12 +430,12 @@ def reason_text(ind: IndicatorConfig, r: IndicatorResult, pace: Pace, facts: Fac
         return " ".join(parts + [b + "." for b in blockers(ind, facts)])
     missing = max(0.0, ind.target - (r.cumulative or 0))
     if r.status == STATUS_MISSED:
-        parts.append(f"Termin {r.deadline:%d.%m.%Y} minął: osiągnięto {_count(r.cumulative or 0)} z {_count(ind.target)}, "
-                     f"brakuje {_count(missing)} {r.unit}.")
+        parts.append(f"Termin {r.deadline:%d.%m.%Y} minął: osiągnięto {_count(r.cumulative or 0)} z {_count(ind.target)} "
+                     f"({r.unit}), brakuje {_count(missing)}.")
         parts.append("Następny krok: wyjaśnij przyczynę w sprawozdaniu i uzgodnij z grantodawcą korektę lub działanie naprawcze.")
     else:
-        parts.append(f"Brakuje {_count(missing)} {r.unit} do celu {_count(ind.target)} do {r.deadline:%d.%m.%Y} "
-                     f"({_time_left(as_of, r.deadline)}); wg planu powinno być już {_count(round(r.expected, 1))}.")
+        parts.append(f"Brakuje: {_count(missing)} (cel {_count(ind.target)} {r.unit} do {r.deadline:%d.%m.%Y}, "
+                     f"{_time_left(as_of, r.deadline)}); wg planu powinno być już {_count(round(r.expected, 1))}.")
         if pace.remaining:
             names = "; ".join(f"{x.event.title} {x.on:%d.%m.%Y}" for x in pace.remaining[:4])
             more = f" i {len(pace.remaining) - 4} innych" if len(pace.remaining) > 4 else ""
@@ -440,13 +443,19 @@ def reason_text(ind: IndicatorConfig, r: IndicatorResult, pace: Pace, facts: Fac
             if ind.kind == "events" or ind.distinct_of == "event_gmina":
                 parts.append(f"Nawet po nich zabraknie {_count(max(0.0, missing - len(pace.remaining)))} — "
                              "dodaj wydarzenie do harmonogramu albo uzgodnij zmianę celu.")
+            elif ind.kind == "hours":
+                parts.append(f"Następny krok: zapewnij na nich co najmniej {_count(missing)} godz. i odnotuj je w listach.")
+            elif ind.kind == "distinct":
+                parts.append(f"Następny krok: zaproś na nie uczestników z co najmniej {_count(missing)} nowych ({r.unit}).")
+            elif ind.kind == "certificates" or ind.filters.completed:
+                parts.append(f"Następny krok: dopilnuj obecności — co najmniej {_count(missing)} osób musi spełnić regułę ukończenia.")
             else:
-                parts.append(f"Następny krok: zrekrutuj na nie co najmniej {_count(missing)} {r.unit} spełniających kryteria.")
+                parts.append(f"Następny krok: zrekrutuj na nie co najmniej {_count(missing)} nowych uczestników spełniających kryteria.")
         elif pace.rule == RULE_EVENTS:
             parts.append("Do terminu nie ma już zaplanowanych wydarzeń — zaplanuj dodatkowe albo uzgodnij zmianę celu.")
         else:
             months_left = max(1, (r.deadline.year - as_of.year) * 12 + r.deadline.month - as_of.month)
-            parts.append(f"Następny krok: potrzeba średnio {_count(round(missing / months_left, 1))} {r.unit} miesięcznie do terminu.")
+            parts.append(f"Następny krok: potrzeba średnio {_count(round(missing / months_left, 1))} ({r.unit}) miesięcznie do terminu.")
     parts += [f"Blokuje: {b}." for b in blockers(ind, facts)]
     return " ".join(parts)
 def compute_all(

@@ -157,6 +157,7 @@ class IndicatorResult:
     reason: str | None = None  # why not on track and the next step (Polish), for statuses other than on track
     pace_rule: str = "liniowy"  # "wydarzenia" (planned calendar) | "liniowy" (continuous)
     target_source: str = "roboczy"  # umowa | opis | roboczy
+    plan: tuple[tuple[str, float], ...] = ()  # (YYYY-MM, planned cumulative at month end) up to the deadline's month
 
 
 @dataclass(frozen=True)

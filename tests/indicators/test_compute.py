@@ -148,7 +148,7 @@ def test_deadline_and_start_override_pace():
     r = run(ind(kind="events", target=3, unit="warsztaty", deadline=date(2021, 9, 30), filters={"event_type": "warsztat_world_cafe"}), SEP)
     assert (r.cumulative, r.status) == (1, "nie osiągnięto")
     assert r.expected == pytest.approx(3.0)
-    assert "Termin 30.09.2021 minął" in r.reason and "brakuje 2 warsztaty" in r.reason
+    assert "Termin 30.09.2021 minął" in r.reason and "osiągnięto 1 z 3 (warsztaty), brakuje 2" in r.reason
 
 
 @pytest.mark.parametrize(

@@ -63,7 +63,7 @@ def test_one_off_event_planned_later_is_on_track_before_it():
 def test_one_off_event_after_its_date_without_a_list_is_at_risk_then_missed():
     r = run(CONF, Month(2024, 10), facts())
     assert (r.status, r.expected) == ("zagrożony", 1)
-    assert "Brakuje 1 konferencje" in r.reason and "nie ma już zaplanowanych wydarzeń" in r.reason
+    assert "Brakuje: 1 (cel 1 konferencje do 31.12.2024" in r.reason and "nie ma już zaplanowanych wydarzeń" in r.reason
     assert run(CONF, Month(2024, 12), facts()).status == "nie osiągnięto"
     held = facts([person(1, "konf", date(2024, 10, 17))])
     assert run(CONF, Month(2024, 10), held).status == "osiągnięty"
@@ -76,7 +76,7 @@ def test_world_cafe_one_of_three_with_two_planned_later():
     # November: the two later ones were planned but have no attendance list -> the plan cannot be met
     r = run(WC, Month(2024, 11), f)
     assert (r.expected, r.projected, r.status) == (3, 1, "zagrożony")
-    assert "Brakuje 2 warsztaty do celu 3 do 31.12.2024 (zostało 1 mies.)" in r.reason
+    assert "Brakuje: 2 (cel 3 warsztaty do 31.12.2024, do terminu 1 mies.)" in r.reason
     # after the deadline the status says so
     assert run(WC, Month(2024, 12), f).status == "nie osiągnięto"
 
@@ -102,7 +102,7 @@ def test_persons_follow_the_calendar_not_a_straight_line():
     few = facts([person(n, "szk-a", date(2024, 3, 5)) for n in range(3)])
     r = run(i, Month(2024, 3), few)
     assert r.status == "zagrożony"  # 3 + 5 remaining by plan = 8 < 9
-    assert "Szkolenie B 14.05.2024" in r.reason and "zrekrutuj" in r.reason
+    assert "Szkolenie B 14.05.2024" in r.reason and "zrekrutuj na nie co najmniej 7 nowych" in r.reason
     # before the first event nothing is expected
     assert run(i, Month(2024, 2), facts()).status == "na dobrej drodze"
 
@@ -128,7 +128,7 @@ def test_reason_certificates_blocked_by_missing_email_and_unissued():
     certs = [CertificateFact(date(2024, 5, 14), "cykl", has_email=False), CertificateFact(date(2024, 5, 14), "cykl")]
     r = run(cert, Month(2024, 6), facts(people, certificates=certs))
     assert (r.cumulative, r.status) == (2, "zagrożony")
-    assert "Brakuje 2 zaświadczenia" in r.reason
+    assert "Brakuje: 2 (cel 4 zaświadczenia" in r.reason and "regułę ukończenia" in r.reason
     assert "2 osób spełnia regułę ukończenia, a nie ma jeszcze zaświadczenia" in r.reason
     assert "1 zaświadczeń czeka na adres e-mail" in r.reason
 
@@ -140,7 +140,7 @@ def test_reason_names_rejected_rows_that_would_count():
     r = run(m, Month(2024, 11), facts(manual=[ManualValue("inicjatywy", date(2024, 2, 1), 1)], bad=bad))
     assert r.status == "zagrożony"
     assert "odrzucono 1 wiersz(e) (17; szczegóły w „Odrzucone”) — po poprawieniu doda 2" in r.reason
-    assert "potrzeba średnio 4 inicjatywy miesięcznie" in r.reason
+    assert "potrzeba średnio 4 (inicjatywy) miesięcznie" in r.reason
     i = ind(id="p", kind="persons", target=10, filters={"event": "wc-1"})
     q = [QuarantinedSource("lista-wc-1", "attendance", "wc-1", 3), QuarantinedSource("lista-konf", "attendance", "konf", 5),
          QuarantinedSource("rekrutacja", "recruitment", None, 2)]
