@@ -57,6 +57,7 @@ class Funder(Strict):
 class Period(Strict):
     start: date
     end: date
+    source: Literal["umowa", "opis", "roboczy"] = Field(default="opis", description="Where the dates come from (roboczy = a working value).")
 
     @model_validator(mode="after")
     def _ordered(self) -> "Period":
@@ -146,6 +147,7 @@ class DemoSettings(Strict):
 
     people: int = Field(default=300, ge=10, le=200_000)
     seed: int = 2026
+    attendance: dict[str, int] = Field(default_factory=dict, description="Event id -> persons on its demo list (facts from the project text).")
 
 
 class ProjectConfig(Strict):

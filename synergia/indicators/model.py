@@ -177,6 +177,7 @@ class MonthSummary:
     problems: tuple[str, ...] = ()
     bad_manual: tuple[BadManualRow, ...] = ()
     quarantine_now: int | None = None  # open entries now = rows of the ``Odrzucone`` tab
+    period_source: str = "opis"  # umowa | opis | roboczy
 
     @property
     def at_risk(self) -> tuple[IndicatorResult, ...]:

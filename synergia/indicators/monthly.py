@@ -107,6 +107,7 @@ def build_summary(cfg: ProjectConfig, registry: Registry, backend: SpreadsheetBa
         delivery_failures=len(failures),
         delivery_failure_kinds=tuple(sorted((k, c, n) for (k, c), n in Counter((f.kind, f.code) for f in failures).items())),
         problems=tuple(problems), bad_manual=bad or (), quarantine_now=sum(q.count for q in facts.quarantined),
+        period_source=cfg.period.source,
     )
 
 
