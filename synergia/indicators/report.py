@@ -317,7 +317,9 @@ def summary_markdown(summary: MonthSummary) -> str:
         out.append(
             f"| {name} | {num(r.target)} {r.unit} | {num(r.month_value)} | {num(r.cumulative)} | {pct(r.percent)} | {r.status} | {gender} |"
         )
-    out += ["", f"**Zagrożone:** {', '.join(r.name for r in summary.at_risk) or 'brak'}", ""]
+    out += ["", f"**Wymagają działania:** {len(summary.at_risk) or 'brak'}", ""]
+    out += [f"- **{r.name.replace('|', '/')}** ({r.status}): {r.reason or ''}" for r in summary.at_risk]
+    out += [""]
     out += [f"- {line}" for line in _ops_lines(summary)]
     if summary.problems:
         out += ["", "## Uwagi", *[f"- {p}" for p in summary.problems]]
