@@ -245,7 +245,7 @@ def _ops_lines(summary: MonthSummary) -> list[str]:
     return [
         f"Wiersze w zakładce „Odrzucone” teraz: {num(summary.quarantine_now) if summary.quarantine_now is not None else 'brak danych'}",
         f"Nowe wiersze w kwarantannie w miesiącu: {num(summary.quarantine_new) if summary.quarantine_new is not None else 'brak danych'}",
-        f"Wiersze w kwarantannie na koniec miesiąca: {num(summary.quarantine_open) if summary.quarantine_open is not None else 'brak danych'}",
+        f"Wiersze w kwarantannie na koniec miesiąca (wg dat rejestru): {num(summary.quarantine_open) if summary.quarantine_open is not None else 'brak danych'}",
         f"Nieudane doręczenia e-maili w miesiącu: {num(summary.delivery_failures) if summary.delivery_failures is not None else 'brak danych'}"
         + (f" ({'; '.join(failure_lines(summary))})" if summary.delivery_failure_kinds else ""),
     ]
