@@ -26,6 +26,13 @@ class TrainingCycle(BaseModel):
     title: str
     events: list[str] = Field(min_length=1, description="Event ids whose sessions make up the cycle.")
     rule: CompletionRule
+    issue_date: Literal["auto", "completion", "run"] = Field(
+        default="auto",
+        description="Date printed on and registered for a new certificate: 'completion' = the person's last "
+        "attended session of the cycle (kept inside the project period), 'run' = the day of the run, "
+        "'auto' = the run date while the project runs, the completion date once its period is over "
+        "(a back-dated project must not issue certificates years after it ended).",
+    )
 
 
 class CertificatesConfig(BaseModel):

@@ -17,6 +17,13 @@ A coordinator writes them in the project YAML, e.g.::
         target: 10
         unit: organizacje
         filters: {organisation_type: NGO}
+      - id: jst-samorzady
+        name: Samorządy (gminy, powiaty), z których przyszli pracownicy
+        kind: distinct
+        distinct_of: jst         # the local government unit, not its offices/schools
+        target: 5
+        target_source: opis      # umowa | opis | roboczy, printed next to the target
+        filters: {organisation_type: JST}
       - id: world-cafe
         name: Warsztaty World Cafe
         kind: events
@@ -42,7 +49,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 IndicatorKind = Literal["persons", "distinct", "events", "hours", "manual", "certificates"]
 
 #: What ``distinct`` can count: a participant attribute at entry, or the gmina of events.
-DISTINCT_OF = ("organisation", "gmina", "organisation_type", "category", "event_gmina")
+DISTINCT_OF = ("organisation", "gmina", "organisation_type", "category", "event_gmina", "jst")
+#: Where a target comes from, printed next to it: the grant agreement, the project text, or a working value.
+TARGET_SOURCES = ("umowa", "opis", "roboczy")
 #: Staff-kept tab with manual values (read only); the pipeline never writes it.
 MANUAL_TAB = "Wartości ręczne"
 
@@ -118,6 +127,10 @@ class IndicatorConfig(BaseModel):
     filters: IndicatorFilters = Field(default_factory=IndicatorFilters)
     distinct_of: Literal[DISTINCT_OF] | None = None  # type: ignore[valid-type]
     description: str | None = None
+    target_source: Literal[TARGET_SOURCES] = Field(  # type: ignore[valid-type]
+        default="roboczy",
+        description="umowa = grant agreement, opis = the project's description, roboczy = a working value (not contractual).",
+    )
 
     @model_validator(mode="after")
     def _coherent(self) -> "IndicatorConfig":

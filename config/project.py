@@ -87,6 +87,7 @@ class Funder(Strict):
 class Period(Strict):
     start: date
     end: date
+    source: Literal["umowa", "opis", "roboczy"] = Field(default="opis", description="Where the dates come from (roboczy = a working value).")
 
     @model_validator(mode="after")
     def _ordered(self) -> "Period":
@@ -183,6 +184,7 @@ class DemoSettings(Strict):
 
     people: int = Field(default=300, ge=10, le=200_000)
     seed: int = 2026
+    attendance: dict[str, int] = Field(default_factory=dict, description="Event id -> persons on its demo list (facts from the project text).")
 
 
 class ProjectConfig(Strict):
@@ -203,6 +205,15 @@ class ProjectConfig(Strict):
     mail: MailConfig = Field(default_factory=MailConfig)
     indicators: list[IndicatorConfig] = Field(default_factory=list)
     demo: DemoSettings | None = None
+    gminas: list[str] = Field(
+        default_factory=list,
+        description="The project's area (gmina names, TERYT spelling); the demo draws participants' gminas from it.",
+    )
+    jst_units: dict[str, str] = Field(
+        default_factory=dict,
+        description="Organisation name -> its local government unit (e.g. 'OPS w Tychach': 'gmina Tychy'); "
+        "without an entry a JST participant's unit is the gmina from the form.",
+    )
 
     @field_validator("timezone")
     @classmethod

@@ -1,9 +1,11 @@
-"""Monthly run: indicators of a month → Wskaźniki tab → coordinators' e-mail → artifact."""
+"""Monthly run: indicators of a month → Wskaźniki and Odrzucone tabs → coordinators' e-mail → artifact."""
 from __future__ import annotations
 
 from prefect import flow
 
-from tasks.indicators import compute_indicators, publish_indicator_artifact, send_summary, write_indicator_tab
+from tasks.indicators import (
+    compute_indicators, publish_indicator_artifact, refresh_quarantine_tab, send_summary, write_indicator_tab,
+)
 from tasks.mail import send_mail
 
 
@@ -12,6 +14,7 @@ def monthly(project_path: str, month: str | None = None, resend: bool = False) -
     """``month`` is YYYY-MM (default: the previous month in the project's time zone, within its period)."""
     summary = compute_indicators(project_path, month)
     tab_written = write_indicator_tab(project_path, summary)
+    refresh_quarantine_tab(project_path)  # bad manual rows join the other rejected rows in Odrzucone
     queued = send_summary(project_path, summary, resend=resend)
     sent = send_mail(project_path)
     publish_indicator_artifact(project_path, summary)

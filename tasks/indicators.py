@@ -11,6 +11,7 @@ from synergia.indicators.monthly import build_summary, default_month, enqueue_su
 from synergia.indicators.months import Month
 from synergia.sheets import backend_for
 from synergia.sheets.base import PERMANENT_ERRORS
+from synergia.writeback.quarantine_tab import TAB as QUARANTINE_TAB, quarantine_rows
 from tasks._prefect import retry_unless, synergia_task
 from tasks.writeback import write_if_changed
 
@@ -61,3 +62,15 @@ def publish_indicator_artifact(project_path: str, summary: MonthSummary) -> None
         markdown=report.summary_markdown(summary),
         description=f"Wskaźniki projektu {project.name} za {summary.month} (bez danych osobowych).",
     )
+
+
+@synergia_task(retries=2, retry_delay_seconds=[5, 30])
+def refresh_quarantine_tab(project_path: str) -> int:
+    """Refresh ``Odrzucone`` after the manual tab's bad rows were quarantined (one write, if changed)."""
+    project = runtime.project(project_path)
+    with runtime.registry().session() as session:
+        rows = quarantine_rows(session, project.slug)
+    current = backend_for(project).read_tabs(project.spreadsheet.id, [QUARANTINE_TAB]).tabs.get(QUARANTINE_TAB)
+    written = write_if_changed(project_path, QUARANTINE_TAB, rows, current)
+    get_run_logger().info("Zakładka '%s': %d wierszy, %s.", QUARANTINE_TAB, len(rows) - 1, "zapisano" if written else "bez zmian")
+    return len(rows) - 1

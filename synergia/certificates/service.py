@@ -238,13 +238,49 @@ def today_in(tz: str) -> date:
     return datetime.now(ZoneInfo(tz)).date()
 
 
+def decided_issue_date(policy: str, run_date: date, completed_on: date | None, period_start: date, period_end: date) -> date:
+    """The issue date of a new certificate (``TrainingCycle.issue_date``): 'run' = the run date;
+    'completion' = the last attended session, kept inside the project period; 'auto' = the run date
+    while the project runs (run date within its period), else the completion date."""
+    if policy == "run" or completed_on is None or (policy == "auto" and run_date <= period_end):
+        return run_date
+    return min(max(completed_on, period_start), period_end)
+
+
+def last_session_days(session: Session, project: str, events: Sequence) -> dict[int, date]:  # noqa: ANN001 - config Events
+    """person -> day of their last attended session among ``events`` (the list's date, else the YAML's)."""
+    dates = {e.id: sorted(e.dates) for e in events}
+    rows = session.execute(
+        select(Application.person_id, Attendance.event_id, Attendance.session_no, Attendance.attended_on)
+        .join(Application, Application.id == Attendance.application_id)
+        .where(Attendance.project == project, Attendance.event_id.in_(list(dates)),
+               Application.active.is_(True), Application.person_id.is_not(None))
+    )
+    out: dict[int, date] = {}
+    for pid, ev, sess, on in rows:
+        ds = dates[ev]
+        day = on or (ds[sess - 1] if sess and 1 <= sess <= len(ds) else ds[0])
+        out[pid] = max(day, out.get(pid, day))
+    return out
+
+
 def register_phase(session: Session, project, *, issue_date: date, counts: IssueCounts) -> None:  # noqa: ANN001
     certs = project.certificates
     specs = cycle_specs(project)
     register = CertificateRegister(
         session, project=project.slug, number_format=certs.number_format, prefix=certs.prefix, issue_date=issue_date
     )
+    by_year = {issue_date.year: register}  # numbering is per year of the issue date
+
+    def register_for(day: date) -> CertificateRegister:
+        if day.year not in by_year:
+            by_year[day.year] = CertificateRegister(
+                session, project=project.slug, number_format=certs.number_format, prefix=certs.prefix, issue_date=day)
+        by_year[day.year].issue_date = day
+        return by_year[day.year]
+
     for spec, cycle, events in specs:
+        last_days = last_session_days(session, project.slug, events) if cycle.issue_date != "run" else {}
         verdicts = evaluate(spec, attendance_facts(session, project.slug, [e.id for e in spec.events]))
         eligible = [v.person_id for v in verdicts if v.eligible]
         details = person_details(session, eligible)
@@ -260,7 +296,8 @@ def register_phase(session: Session, project, *, issue_date: date, counts: Issue
                 cycle_counts["missing_name"] += 1
                 continue
             content = {**training, "name": person["name"], "gender": person["gender"]}
-            issued = register.issue(pid, spec.id, content, {"email": person["email"]})
+            day = decided_issue_date(cycle.issue_date, issue_date, last_days.get(pid), project.period.start, project.period.end)
+            issued = register_for(day).issue(pid, spec.id, content, {"email": person["email"]})
             key = {"new": "issued_new", "reissued": "reissued", "reinstated": "reinstated",
                    "unchanged": "unchanged", "kept_revoked": "kept_revoked"}[issued.outcome]
             cycle_counts[key] += 1

@@ -19,7 +19,9 @@ from pathlib import Path
 from openpyxl import Workbook
 
 from config.project import CONSENT_PREFIX, ProjectConfig, Source
-from synergia.demo.names import COUNCILS, FEMALE_FIRST, GMINAS, INFORMAL, JST, MALE_FIRST, NGOS, STREETS, SURNAMES
+from synergia.demo.names import (
+    COUNCILS, FEMALE_FIRST, GMINAS, INFORMAL, JST, MALE_FIRST, NGOS, OTHER_GMINAS, STREETS, SURNAMES,
+)
 
 DOMAINS = ["example.org", "example.com", "example.net", "poczta.example", "skrzynka.example"]
 ORG_TYPE_ANSWERS = {
@@ -83,8 +85,10 @@ def _email(first: str, last: str, rng: random.Random, n: int) -> str:
     return fold(local).lower().replace(" ", "") + "@" + rng.choice(DOMAINS)
 
 
-def make_people(count: int, rng: random.Random, period_start: date) -> list[Person]:
-    gminas = list(GMINAS)
+def make_people(count: int, rng: random.Random, period_start: date, area: list[str] | None = None) -> list[Person]:
+    """``area``: the project's gminas (its ``gminas:`` list); default the podregion tyski."""
+    places = {**GMINAS, **OTHER_GMINAS}
+    gminas = list(area or GMINAS)
     people: list[Person] = []
     i = 0
     while len(people) < count:
@@ -99,7 +103,7 @@ def make_people(count: int, rng: random.Random, period_start: date) -> list[Pers
         year = rng.randint(2003, 2008) if youth else rng.randint(1950, 1998)
         birth = date(year, rng.randint(1, 12), rng.randint(1, 28))
         gmina = rng.choice(gminas)
-        city, prefix = GMINAS[gmina]
+        city, prefix = places.get(gmina, (gmina, "00-"))
         postcode = (prefix + "".join(str(rng.randrange(10)) for _ in range(6 - len(prefix))))
         postcode = postcode[:2] + "-" + postcode[3:6] if postcode[2] == "-" else postcode
         roll = rng.random()
@@ -219,7 +223,7 @@ def generate_workbook(project: ProjectConfig, path: Path, *, seed: int = 2026, p
     count = people or (project.demo.people if project.demo else 300)
     start = project.period.start
     end = min(project.period.end, max(start + timedelta(days=30), date(2026, 11, 1)))
-    crowd = make_people(count, rng, start)
+    crowd = make_people(count, rng, start, project.gminas)
     writer = _Writer(project, rng)
     wb = Workbook()
     wb.remove(wb.active)
@@ -264,6 +268,8 @@ def generate_workbook(project: ProjectConfig, path: Path, *, seed: int = 2026, p
         event = project.event(source.event) if source.event else None
         pool = registered or crowd
         size = min(len(pool), rng.randint(14, 26) if event is None or event.type != "konferencja" else rng.randint(20, 40))
+        if event is not None and project.demo and event.id in project.demo.attendance:
+            size = min(len(pool), project.demo.attendance[event.id])  # a fact the project text gives
         if event is not None and event.cycle:
             attendees = cohorts.setdefault(event.cycle, rng.sample(pool, k=size))
         else:

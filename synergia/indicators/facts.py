@@ -17,7 +17,11 @@ from sqlalchemy.orm import Session
 
 from config.project import ProjectConfig
 from synergia.certificates.eligibility import AttendanceFact, CycleEvent, CycleSpec, Rule, evaluate
-from synergia.indicators.model import CertificateFact, EventFact, Facts, HoursEntry, ManualValue, Participation, PersonFact
+from synergia.dedupe.normalize import fold
+from synergia.indicators.model import (
+    BadManualRow, CertificateFact, EventFact, Facts, HoursEntry, ManualValue, Participation, PersonFact, PlannedEvent,
+    QuarantinedSource,
+)
 from synergia.indicators.months import Month, local_date
 from synergia.registry.tables import Application, Attendance, Event, Quarantine
 
@@ -47,6 +51,24 @@ def _clean(value: object) -> str | None:
         return None
     text = str(value).strip()
     return text or None
+
+
+def jst_unit(cfg: ProjectConfig, organisation_type: str | None, organisation: str | None, gmina: str | None) -> str | None:
+    """The local government unit a JST participant belongs to: the YAML's ``jst_units`` entry for the
+    organisation, else the gmina from the form ("gmina Tychy"); None for other participants."""
+    if organisation_type != "JST":
+        return None
+    units = {fold(k): v for k, v in cfg.jst_units.items()}
+    if organisation and fold(organisation) in units:
+        return units[fold(organisation)]
+    return f"gmina {gmina}" if gmina else None
+
+
+def planned_events(cfg: ProjectConfig) -> tuple[PlannedEvent, ...]:
+    """The YAML's events as the plan pace is judged against."""
+    return tuple(
+        PlannedEvent(e.id, e.type, e.title, tuple(sorted(e.dates)), e.gmina, e.cycle, float(e.hours)) for e in cfg.events
+    )
 
 
 def load_events(session: Session, project: str) -> tuple[EventFact, ...]:
@@ -124,6 +146,7 @@ def load_persons(session: Session, cfg: ProjectConfig, events: tuple[EventFact, 
             PersonFact(
                 person_id=pid, entry_date=min(days), participations=parts,
                 completions=tuple(completions.get(pid, ())), **entry,
+                jst=jst_unit(cfg, entry["organisation_type"], entry["organisation"], entry["gmina"]),
             )
         )
     persons.sort(key=lambda p: p.person_id)
@@ -132,18 +155,45 @@ def load_persons(session: Session, cfg: ProjectConfig, events: tuple[EventFact, 
 
 
 def load_certificates(session: Session, cfg: ProjectConfig) -> tuple[CertificateFact, ...] | None:
-    """Valid certificates with the issue date of their first revision; None without a register."""
+    """Valid certificates with the issue date of their first revision and whether the current one has an
+    address to go to; None without a register."""
     if "certificates" not in inspect(session.get_bind()).get_table_names():
         return None
     from synergia.registry.tables_certificates import Certificate, CertificateRevision
 
     rows = session.execute(
-        select(Certificate.cycle, func.min(CertificateRevision.issued_on))
+        select(Certificate.id, Certificate.cycle, Certificate.revision, CertificateRevision.revision,
+               CertificateRevision.issued_on, CertificateRevision.data)
         .join(CertificateRevision, CertificateRevision.certificate_id == Certificate.id)
         .where(Certificate.project == cfg.slug, Certificate.status == "valid")
-        .group_by(Certificate.id, Certificate.cycle)
     ).all()
-    return tuple(sorted((CertificateFact(issued, cycle) for cycle, issued in rows if issued), key=lambda c: (c.issued_on, c.cycle or "")))
+    first: dict[int, tuple[str | None, date]] = {}
+    has_email: dict[int, bool] = {}
+    for cid, cycle, current, revision, issued, data in rows:
+        if issued and (cid not in first or issued < first[cid][1]):
+            first[cid] = (cycle, issued)
+        if revision == current:
+            has_email[cid] = bool((data or {}).get("email"))  # only whether there is one
+    return tuple(sorted((CertificateFact(issued, cycle, has_email.get(cid, True)) for cid, (cycle, issued) in first.items()),
+                        key=lambda c: (c.issued_on, c.cycle or "")))
+
+
+MANUAL_SOURCE = "wartosci-reczne"  # source id of the manual tab's rows in the quarantine register
+
+
+def open_quarantine(session: Session, cfg: ProjectConfig) -> tuple[QuarantinedSource, ...]:
+    """Open quarantine entries per source — the rows of the ``Odrzucone`` tab, counted."""
+    rows = session.execute(
+        select(Quarantine.source_id, func.count()).where(Quarantine.project == cfg.slug, Quarantine.resolved_at.is_(None))
+        .group_by(Quarantine.source_id)
+    ).all()
+    sources = {s.id: s for s in cfg.sources}
+    out = []
+    for source_id, n in sorted(rows):
+        src = sources.get(source_id)
+        kind = "manual" if source_id == MANUAL_SOURCE else (src.kind if src else "inne")
+        out.append(QuarantinedSource(source_id, kind, src.event if src else None, int(n)))
+    return tuple(out)
 
 
 def quarantine_counts(session: Session, cfg: ProjectConfig, month: Month) -> tuple[int, int]:
@@ -162,6 +212,7 @@ def load_facts(
     cfg: ProjectConfig,
     manual: tuple[ManualValue, ...] | None,
     manual_problems: tuple[str, ...] = (),
+    bad_manual: tuple[BadManualRow, ...] = (),
 ) -> Facts:
     events = load_events(session, cfg.slug)
     persons, hours = load_persons(session, cfg, events)
@@ -171,4 +222,5 @@ def load_facts(
     return Facts(
         persons=persons, events=events, hours=hours, manual=manual,
         certificates=load_certificates(session, cfg), problems=tuple(problems),
+        planned=planned_events(cfg), bad_manual=bad_manual, quarantined=open_quarantine(session, cfg),
     )

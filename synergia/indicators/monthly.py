@@ -18,13 +18,15 @@ from config.indicators import MANUAL_TAB
 from config.project import ProjectConfig
 from synergia.indicators import report
 from synergia.indicators.compute import compute_all
-from synergia.indicators.facts import load_facts, quarantine_counts
-from synergia.indicators.manual import parse_manual_tab
-from synergia.indicators.model import ManualValue, MonthSummary
+from synergia.indicators.facts import MANUAL_SOURCE, load_facts, quarantine_counts
+from synergia.indicators.manual import parse_manual_rows
+from synergia.indicators.model import BadManualRow, ManualValue, MonthSummary
 from synergia.indicators.months import Month, previous_month
 from synergia.mail.deliveries import enqueue, list_failures
 from synergia.mail.messages import Attachment, InlineImage, OutgoingMessage
+from synergia.registry.base import utcnow
 from synergia.registry.db import Registry
+from synergia.registry.tables import Quarantine
 from synergia.registry.tables_mail import MailDelivery
 from synergia.sheets.base import SpreadsheetBackend, SpreadsheetError
 
@@ -38,29 +40,65 @@ def default_month(cfg: ProjectConfig, now=None) -> Month:  # noqa: ANN001 - date
     return max(Month.of(cfg.period.start), min(chosen, Month.of(cfg.period.end)))
 
 
-def read_manual(cfg: ProjectConfig, backend: SpreadsheetBackend) -> tuple[tuple[ManualValue, ...] | None, tuple[str, ...]]:
-    """Manual values, or None (with the reason) when the tab cannot be read; () if no manual indicator."""
+def read_manual(
+    cfg: ProjectConfig, backend: SpreadsheetBackend
+) -> tuple[tuple[ManualValue, ...] | None, tuple[BadManualRow, ...] | None, tuple[str, ...]]:
+    """(values, bad rows, problems). Values None (with the reason) when the tab cannot be read, and bad
+    rows None then too (the quarantine is left as it was); () if no manual indicator."""
     manual_ids = {i.id for i in cfg.indicators if i.kind == "manual"}
     if not manual_ids:
-        return (), ()
+        return (), (), ()
     try:
         sheet = backend.read_tabs(cfg.spreadsheet.id, [MANUAL_TAB])
     except SpreadsheetError as exc:
-        return None, (f"Nie udało się odczytać zakładki „{MANUAL_TAB}”: {exc}",)
+        return None, None, (f"Nie udało się odczytać zakładki „{MANUAL_TAB}”: {exc}",)
     if MANUAL_TAB in sheet.missing or MANUAL_TAB not in sheet.tabs:
-        return None, (f"Brak zakładki „{MANUAL_TAB}” w arkuszu projektu — wskaźniki ręczne bez danych.",)
-    return parse_manual_tab(sheet.tabs[MANUAL_TAB], manual_ids, MANUAL_TAB)
+        return None, None, (f"Brak zakładki „{MANUAL_TAB}” w arkuszu projektu — wskaźniki ręczne bez danych.",)
+    return parse_manual_rows(sheet.tabs[MANUAL_TAB], manual_ids, MANUAL_TAB)
+
+
+def record_manual_quarantine(session, cfg: ProjectConfig, bad: tuple[BadManualRow, ...]) -> None:  # noqa: ANN001 - Session
+    """Put the manual tab's bad rows into the quarantine register (shown in ``Odrzucone`` like any
+    other rejected row) and resolve the ones staff have fixed. Row number and reason only."""
+    now = utcnow()
+    existing = {q.row_number: q for q in session.query(Quarantine).filter_by(project=cfg.slug, source_id=MANUAL_SOURCE)}
+    for b in bad:
+        digest = hashlib.sha256(f"{b.reason_code}:{b.indicator}:{b.value}".encode()).hexdigest()
+        q = existing.pop(b.row_number, None)
+        if q is None:
+            session.add(Quarantine(project=cfg.slug, source_id=MANUAL_SOURCE, spreadsheet=cfg.spreadsheet.id,
+                                   worksheet=MANUAL_TAB, row_number=b.row_number, content_hash=digest,
+                                   reason_codes=[b.reason_code], message=b.message, first_seen_at=now, last_seen_at=now))
+        else:
+            if q.content_hash != digest or q.resolved_at is not None:
+                q.content_hash, q.reason_codes, q.message, q.resolved_at = digest, [b.reason_code], b.message, None
+            q.last_seen_at = now
+    for q in existing.values():
+        if q.resolved_at is None:
+            q.resolved_at = now
+
+
+def _bad_row_line(cfg: ProjectConfig, b: BadManualRow) -> str:
+    names = {i.id: i for i in cfg.indicators}
+    if b.indicator in names:
+        ind = names[b.indicator]
+        gain = f" (+{b.value:g} {ind.unit})" if b.value else ""
+        return f"{b.message} — nie doliczono do wskaźnika „{ind.name}”{gain}; wiersz jest w zakładce „Odrzucone”."
+    return f"{b.message}; wiersz jest w zakładce „Odrzucone”."
 
 
 def build_summary(cfg: ProjectConfig, registry: Registry, backend: SpreadsheetBackend, month: Month) -> MonthSummary:
-    manual, manual_problems = read_manual(cfg, backend)
+    manual, bad, manual_problems = read_manual(cfg, backend)
     start, end = month.window_utc(cfg.timezone)
     with registry.session() as session:
-        facts = load_facts(session, cfg, manual, manual_problems)
+        if bad is not None:
+            record_manual_quarantine(session, cfg, bad)
+            session.flush()
+        facts = load_facts(session, cfg, manual, manual_problems, bad or ())
         q_new, q_open = quarantine_counts(session, cfg, month)
         failures = list_failures(session, project=cfg.slug, since=start, until=end)
     results = compute_all(cfg.indicators, facts, month, cfg.period.start, cfg.period.end)
-    problems = list(facts.problems)
+    problems = list(facts.problems) + [_bad_row_line(cfg, b) for b in (bad or ())]
     if not cfg.indicators:
         problems.append("Projekt nie definiuje wskaźników (sekcja 'indicators' w pliku projektu).")
     return MonthSummary(
@@ -68,7 +106,8 @@ def build_summary(cfg: ProjectConfig, registry: Registry, backend: SpreadsheetBa
         period_end=cfg.period.end, results=results, quarantine_new=q_new, quarantine_open=q_open,
         delivery_failures=len(failures),
         delivery_failure_kinds=tuple(sorted((k, c, n) for (k, c), n in Counter((f.kind, f.code) for f in failures).items())),
-        problems=tuple(problems),
+        problems=tuple(problems), bad_manual=bad or (), quarantine_now=sum(q.count for q in facts.quarantined),
+        period_source=cfg.period.source,
     )
 
 

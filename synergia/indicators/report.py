@@ -14,7 +14,7 @@ from babel.numbers import format_decimal
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from config.settings import TEMPLATES_DIR
-from synergia.indicators.compute import STATUS_AT_RISK, STATUS_DONE, STATUS_NO_DATA, STATUS_ON_TRACK
+from synergia.indicators.compute import STATUS_AT_RISK, STATUS_DONE, STATUS_MISSED, STATUS_NO_DATA, STATUS_ON_TRACK
 from synergia.indicators.model import IndicatorResult, MonthSummary
 from synergia.indicators.months import Month
 
@@ -26,6 +26,7 @@ STATUS_COLOURS = {
     STATUS_DONE: "#1b7f3b",
     STATUS_ON_TRACK: "#2563a8",
     STATUS_AT_RISK: "#b42318",
+    STATUS_MISSED: "#7a1010",
     STATUS_NO_DATA: "#6b7280",
 }
 TAB_HEADER = [
@@ -33,7 +34,9 @@ TAB_HEADER = [
     "% celu", "Oczekiwane wg harmonogramu", "Prognoza na termin", "Status",
     "Kobiety (narastająco)", "Mężczyźni (narastająco)", "Płeć nie podana (narastająco)",
     "Kobiety (w miesiącu)", "Mężczyźni (w miesiącu)", "Płeć nie podana (w miesiącu)",
+    "Źródło celu", "Tempo oceniane", "Przyczyna i następny krok",
 ]
+PACE_RULE_PL = {"wydarzenia": "wg harmonogramu wydarzeń", "liniowy": "liniowo (wskaźnik ciągły)"}
 
 
 def num(value: float | None, digits: int = 2) -> str:
@@ -65,44 +68,126 @@ def tab_rows(summary: MonthSummary) -> list[list[str]]:
         rows.append([
             r.id, r.name, r.unit, num(r.target), pl_date(r.deadline), r.month, num(r.month_value), num(r.cumulative),
             pct(r.percent), num(r.expected, 1), num(r.projected, 1), r.status, *_gender(r, "cum"), *_gender(r, "month"),
+            r.target_source, PACE_RULE_PL.get(r.pace_rule, r.pace_rule), r.reason or "",
         ])
     return rows
 
 
+TARGET_SOURCE_PL = {"umowa": "wg umowy", "opis": "wg opisu projektu", "roboczy": "wartość robocza"}
+MONTH_ABBR_PL = ("sty", "lut", "mar", "kwi", "maj", "cze", "lip", "sie", "wrz", "paź", "lis", "gru")
+CUMULATIVE_COLOUR = "#1f77b4"
+PLAN_COLOUR = "#7b8794"
+TARGET_COLOUR = "#1b7f3b"
+DEADLINE_COLOUR = "#b42318"
+
+
+def month_tick(month: str) -> str:
+    """'2021-10' -> 'paź 21': a point at a month's end is labelled with *that* month."""
+    m = Month.parse(month)
+    return f"{MONTH_ABBR_PL[m.month - 1]} {m.year % 100:02d}"
+
+
 def chart_png(summary: MonthSummary) -> bytes:
-    """Progress vs time: cumulative % of target per indicator, and the linear schedule."""
+    """Small multiples: one panel per indicator with the cumulative value (solid, up to the reported
+    month), the planned path to the deadline (dashed), the target (green) and the deadline (red).
+
+    The x axis is months (a point is the value at that month's end, labelled with that month), the
+    y axis the indicator's own unit, so each panel reads on its own; the panel title carries the
+    status. One legend for all panels sits at the top."""
+    import textwrap
+
     import matplotlib
 
     matplotlib.use("Agg")
     from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
+    from matplotlib.ticker import MaxNLocator
 
-    from matplotlib.dates import DateFormatter
-
-    fig = Figure(figsize=(8, 4.2), dpi=100)
-    ax = fig.add_subplot(1, 1, 1)
-    p_start, p_end = summary.period_start, summary.period_end
-    last = Month.parse(summary.month).last_day
-    drawn = [r for r in summary.results if r.series and r.target]
-    palette = matplotlib.colormaps["tab10" if len(drawn) <= 10 else "tab20"]
-    for i, r in enumerate(drawn):
-        xs = [Month.parse(p.month).last_day for p in r.series]
-        ys = [min(CHART_CAP, p.cumulative / r.target * 100) for p in r.series]
-        ax.plot(xs, ys, marker="osD^v"[i // 10 % 5], markersize=3.5, linewidth=1.6, color=palette(i % palette.N),
-                linestyle="-" if i < 10 else "-.", label=_short(r.name))
-    ax.plot([p_start, p_end], [0, 100], linestyle="--", color="#888888", linewidth=1.2, label="harmonogram liniowy (oczekiwany postęp)")
-    ax.axhline(100, color="#1b7f3b", linewidth=0.8, alpha=0.6)
-    ax.axvline(last, color="#b42318", linewidth=0.8, alpha=0.5)
-    ax.set_ylim(0, CHART_CAP + 5)
-    ax.set_xlim(p_start, max(p_end, last))
-    ax.xaxis.set_major_formatter(DateFormatter("%m.%Y"))
-    ax.set_ylabel(f"% celu narastająco (ucięte na {CHART_CAP:.0f} %)")
-    ax.set_title(f"Postęp wskaźników — stan na koniec: {Month.parse(summary.month).label_pl()}")
-    ax.grid(True, alpha=0.3)
-    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, frameon=False)
-    fig.autofmt_xdate()
+    drawn = [r for r in summary.results if r.plan or r.series]
+    cols = 3 if len(drawn) > 4 else max(1, len(drawn))
+    rows = max(1, -(-len(drawn) // cols))
+    fig = Figure(figsize=(3.3 * cols, 0.7 + 2.35 * rows), dpi=100)
+    report_month = summary.month
+    for k, r in enumerate(drawn):
+        ax = fig.add_subplot(rows, cols, k + 1)
+        months = [m for m, _ in r.plan] or [p.month for p in r.series]
+        for p in r.series:
+            if p.month not in months:
+                months.append(p.month)
+        months.sort()
+        x_of = {m: i for i, m in enumerate(months)}
+        if r.plan:
+            ax.plot([x_of[m] for m, _ in r.plan], [v for _, v in r.plan], linestyle="--", color=PLAN_COLOUR, linewidth=1.5)
+        if r.series:
+            ax.plot([x_of[p.month] for p in r.series], [p.cumulative for p in r.series], color=CUMULATIVE_COLOUR,
+                    linewidth=2.2, marker="o", markersize=3.2)
+        ax.axhline(r.target, color=TARGET_COLOUR, linewidth=1.6)
+        deadline = str(Month.of(r.deadline))
+        if deadline in x_of:
+            ax.axvline(x_of[deadline], color=DEADLINE_COLOUR, linewidth=1.1, linestyle=":")
+        if report_month in x_of:
+            ax.axvspan(x_of[report_month] - 0.5, x_of[report_month] + 0.5, color="#fff3c4", zorder=0)
+        top = max([r.target] + [p.cumulative for p in r.series] + [v for _, v in r.plan]) or 1
+        ax.set_ylim(0, top * 1.15)
+        ax.yaxis.set_major_locator(MaxNLocator(nbins=4, integer=r.kind != "hours" or top >= 4))
+        if not r.series:
+            ax.text(0.5, 0.75, "brak danych", transform=ax.transAxes, ha="center", va="center", fontsize=10,
+                    color=STATUS_COLOURS.get(STATUS_NO_DATA))
+        step = max(1, -(-len(months) // 5))
+        ticks = list(range(0, len(months), step))
+        ax.set_xticks(ticks, [month_tick(months[t]) for t in ticks], fontsize=7.5)
+        ax.set_xlim(-0.5, len(months) - 0.5)
+        ax.tick_params(axis="y", labelsize=7.5)
+        ax.grid(True, alpha=0.25)
+        title = "\n".join(textwrap.wrap(r.name, 40)[:2])
+        if len(textwrap.wrap(r.name, 40)) > 2:
+            title = title.rstrip() + "…"
+        colour = STATUS_COLOURS.get(r.status, "#1f2933")
+        ax.set_title(title, fontsize=8.5, loc="left", pad=14 if "\n" not in title else 16)
+        ax.text(0, 1.01, f"{num(r.cumulative)} z {num(r.target)} · {r.status}", transform=ax.transAxes,
+                fontsize=7.5, color=colour, fontweight="bold", va="bottom")
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+    handles = [
+        Line2D([], [], color=CUMULATIVE_COLOUR, linewidth=2.2, marker="o", markersize=3.2, label="narastająco (koniec miesiąca)"),
+        Line2D([], [], color=PLAN_COLOUR, linestyle="--", linewidth=2.2, label="plan (wg harmonogramu wydarzeń / liniowo)"),
+        Line2D([], [], color=TARGET_COLOUR, linewidth=2.2, label="cel"),
+        Line2D([], [], color=DEADLINE_COLOUR, linestyle=":", linewidth=2.2, label="termin"),
+    ]
+    fig.legend(handles=handles, loc="upper center", ncol=4, fontsize=8.5, frameon=False, bbox_to_anchor=(0.5, 1.0))
+    fig.suptitle(f"Wskaźniki — stan na koniec: {Month.parse(summary.month).label_pl()} (żółte tło: ten miesiąc)",
+                 fontsize=10.5, y=1.0 + 0.45 / fig.get_figheight())
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.35 / fig.get_figheight()), h_pad=1.6, w_pad=1.2)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", bbox_inches="tight", metadata={"Software": None})
     return buf.getvalue()
+
+
+def month_table(summary: MonthSummary, last: int = 6) -> tuple[list[str], list[tuple[IndicatorResult, list[str]]]]:
+    """Month-by-month values for the e-mail: 'wcześniej' (before the shown months), the last ``last``
+    months (value in each month), and the cumulative total."""
+    months = sorted({p.month for r in summary.results for p in r.series})[-last:]
+    header = ["wcześniej", *[month_tick(m) for m in months], "narastająco"]
+    rows = []
+    for r in summary.results:
+        by_month = {p.month: p.cumulative for p in r.series}
+        if not r.series:
+            rows.append((r, ["—"] * len(header)))
+            continue
+        cells, prev = [], None
+        earlier = [p for p in r.series if p.month < months[0]] if months else []
+        before = earlier[-1].cumulative if earlier else 0.0
+        cells.append(num(before) if earlier else "—")
+        prev = before
+        for m in months:
+            if m in by_month:
+                cells.append(num(by_month[m] - prev))
+                prev = by_month[m]
+            else:
+                cells.append("—")
+        cells.append(num(r.cumulative))
+        rows.append((r, cells))
+    return header, rows
 
 
 def _short(name: str, width: int = 52) -> str:
@@ -117,9 +202,11 @@ def _env() -> Environment:
 
 def summary_html(summary: MonthSummary, chart_src: str = f"cid:{CHART_CID}") -> str:
     """The e-mail body. ``chart_src`` is ``cid:...`` in mail, a data: URI or file path for previews."""
+    header, rows = month_table(summary)
     return _env().get_template(SUMMARY_TEMPLATE).render(
         s=summary, month_label=Month.parse(summary.month).label_pl(), chart_src=chart_src, colours=STATUS_COLOURS,
-        at_risk=summary.at_risk, failures=failure_lines(summary),
+        at_risk=summary.at_risk, failures=failure_lines(summary), month_header=header, month_rows=rows,
+        target_source=TARGET_SOURCE_PL, no_data=[r for r in summary.results if r.status == STATUS_NO_DATA],
     )
 
 
@@ -130,12 +217,17 @@ def summary_subject(summary: MonthSummary) -> str:
 def summary_text(summary: MonthSummary) -> str:
     """Plain-text part for mail clients without HTML."""
     lines = [f"{summary.project_name} — wskaźniki za {Month.parse(summary.month).label_pl()}", ""]
+    lines.append(f"Wymagają działania: {len(summary.at_risk) or 'brak'}")
+    for r in summary.at_risk:
+        lines.append(f"! {r.name} ({r.status}): {r.reason or ''}")
+    lines.append("")
     for r in summary.results:
         lines.append(
             f"- {r.name}: w miesiącu {num(r.month_value)}, narastająco {num(r.cumulative)} z {num(r.target)} {r.unit} "
-            f"({pct(r.percent)}), {r.status}"
+            f"[cel {TARGET_SOURCE_PL.get(r.target_source, r.target_source)}] ({pct(r.percent)}), {r.status}"
         )
-    lines += ["", f"Zagrożone: {', '.join(r.name for r in summary.at_risk) or 'brak'}"]
+    if summary.problems:
+        lines += ["", "Uwagi:", *[f"- {p}" for p in summary.problems]]
     lines += _ops_lines(summary)
     lines += ["", "Szczegóły w załączonym pliku XLSX i w zakładce „Wskaźniki” arkusza projektu."]
     return "\n".join(lines)
@@ -151,8 +243,9 @@ def failure_lines(summary: MonthSummary) -> list[str]:
 
 def _ops_lines(summary: MonthSummary) -> list[str]:
     return [
+        f"Wiersze w zakładce „Odrzucone” teraz: {num(summary.quarantine_now) if summary.quarantine_now is not None else 'brak danych'}",
         f"Nowe wiersze w kwarantannie w miesiącu: {num(summary.quarantine_new) if summary.quarantine_new is not None else 'brak danych'}",
-        f"Wiersze w kwarantannie na koniec miesiąca: {num(summary.quarantine_open) if summary.quarantine_open is not None else 'brak danych'}",
+        f"Wiersze w kwarantannie na koniec miesiąca (wg dat rejestru): {num(summary.quarantine_open) if summary.quarantine_open is not None else 'brak danych'}",
         f"Nieudane doręczenia e-maili w miesiącu: {num(summary.delivery_failures) if summary.delivery_failures is not None else 'brak danych'}"
         + (f" ({'; '.join(failure_lines(summary))})" if summary.delivery_failure_kinds else ""),
     ]
@@ -175,6 +268,7 @@ def summary_xlsx(summary: MonthSummary) -> bytes:
             None if r.projected is None else round(r.projected, 2), r.status,
             *[(r.gender_cumulative or {}).get(k) for k in ("K", "M", "nie podano")],
             *[(r.gender_month or {}).get(k) for k in ("K", "M", "nie podano")],
+            r.target_source, PACE_RULE_PL.get(r.pace_rule, r.pace_rule), r.reason,
         ])
     for cell in ws[1]:
         cell.font = Font(bold=True)
@@ -223,7 +317,9 @@ def summary_markdown(summary: MonthSummary) -> str:
         out.append(
             f"| {name} | {num(r.target)} {r.unit} | {num(r.month_value)} | {num(r.cumulative)} | {pct(r.percent)} | {r.status} | {gender} |"
         )
-    out += ["", f"**Zagrożone:** {', '.join(r.name for r in summary.at_risk) or 'brak'}", ""]
+    out += ["", f"**Wymagają działania:** {len(summary.at_risk) or 'brak'}", ""]
+    out += [f"- **{r.name.replace('|', '/')}** ({r.status}): {r.reason or ''}" for r in summary.at_risk]
+    out += [""]
     out += [f"- {line}" for line in _ops_lines(summary)]
     if summary.problems:
         out += ["", "## Uwagi", *[f"- {p}" for p in summary.problems]]

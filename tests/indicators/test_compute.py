@@ -145,9 +145,10 @@ def test_certificates_by_cycle_and_missing_register():
 
 def test_deadline_and_start_override_pace():
     # 3 World Cafés due by 30.09: two delivered by then -> deadline passed, not achieved
-    r = run(ind(kind="events", target=3, deadline=date(2021, 9, 30), filters={"event_type": "warsztat_world_cafe"}), SEP)
-    assert (r.cumulative, r.status) == (1, "zagrożony")
+    r = run(ind(kind="events", target=3, unit="warsztaty", deadline=date(2021, 9, 30), filters={"event_type": "warsztat_world_cafe"}), SEP)
+    assert (r.cumulative, r.status) == (1, "nie osiągnięto")
     assert r.expected == pytest.approx(3.0)
+    assert "Termin 30.09.2021 minął" in r.reason and "osiągnięto 1 z 3 (warsztaty), brakuje 2" in r.reason
 
 
 @pytest.mark.parametrize(
@@ -158,7 +159,7 @@ def test_deadline_and_start_override_pace():
         (6.75, 15, 0.5, False, "na dobrej drodze"),  # projection 13.5 = 90 % of target
         (6.7, 15, 0.5, False, "zagrożony"),          # projection 13.4 < 90 %
         (0, 15, 0.0, False, "na dobrej drodze"),     # period not started
-        (14.9, 15, 1.0, True, "zagrożony"),          # deadline reached without the target
+        (14.9, 15, 1.0, True, "nie osiągnięto"),     # deadline reached without the target
         (0, 0, 0.3, False, "osiągnięty"),            # nothing required
     ],
 )

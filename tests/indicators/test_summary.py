@@ -60,9 +60,36 @@ def test_summary_counts_manual_values_and_failures_in_warsaw_month(env):
     assert "zaświadczenia: 2 × smtp-550" in report.summary_html(march)
     ini = {r.id: r for r in march.results}["inicjatywy"]
     assert (ini.month_value, ini.cumulative) == (2, 3)
-    assert march.problems == ("Wartości ręczne, wiersz 4: zła data, użyj DD.MM.RRRR",)
+    # bad rows: quarantined with the reason and the indicator they would change (a count cannot be 1,5)
+    assert march.problems == (
+        "Wartości ręczne, wiersz 3: wartość niecałkowita — wskaźnik liczy sztuki lub osoby, wpisz liczbę całkowitą "
+        "(not a whole number) — nie doliczono do wskaźnika „Inicjatywy” (+1.5 inicjatywy); wiersz jest w zakładce „Odrzucone”.",
+        "Wartości ręczne, wiersz 4: nie ma takiego dnia w kalendarzu — popraw dzień lub miesiąc (impossible date) "
+        "— nie doliczono do wskaźnika „Nowe rady” (+1 rady); wiersz jest w zakładce „Odrzucone”.",
+    )
+    from synergia.registry.tables import Quarantine
+    from synergia.writeback.quarantine_tab import quarantine_rows
+
+    with reg.session() as s:
+        rows = quarantine_rows(s, "mini")
+    assert [(r[0], r[1], r[2], r[3]) for r in rows[1:]] == [
+        ("wartosci-reczne", "Wartości ręczne", "3", "not_integer"), ("wartosci-reczne", "Wartości ręczne", "4", "impossible_date")]
+    assert march.quarantine_now == 2 == len(rows) - 1  # the summary's figure is the tab's row count
     april = build_summary(cfg, reg, backend, Month(2026, 4))
-    assert (april.delivery_failures, {r.id: r.cumulative for r in april.results}) == (1, {"inicjatywy": 4.5, "rady": 0})
+    assert (april.delivery_failures, {r.id: r.cumulative for r in april.results}) == (1, {"inicjatywy": 3, "rady": 0})
+    rady = {r.id: r for r in april.results}["rady"]
+    assert "odrzucono 1 wiersz(e) (4;" in rady.reason and "po poprawieniu doda 1" in rady.reason
+    # staff fix row 4: it leaves the quarantine on the next run
+    from openpyxl import load_workbook
+
+    path = env[3] / "mini.xlsx"
+    wb = load_workbook(path)
+    wb["Wartości ręczne"]["B4"] = "30.04.2026"
+    wb.save(path)
+    fixed = build_summary(cfg, reg, backend, Month(2026, 4))
+    assert {r.id: r.cumulative for r in fixed.results} == {"inicjatywy": 3, "rady": 1} and fixed.quarantine_now == 1
+    with reg.session() as s:
+        assert s.query(Quarantine).filter(Quarantine.resolved_at.is_(None)).count() == 1
     assert "@" not in report.summary_html(april) + report.summary_markdown(april) + report.summary_text(april)
 
 
