@@ -39,6 +39,8 @@ Przykład / example:
 
 
 def _read_csv(path: Path) -> tuple[list[dict[str, str]], list[str]]:
+    # a very long cell (a pasted text in a name field) is read, not refused: matching cuts it
+    csv.field_size_limit(max(csv.field_size_limit(), 64 * 1024 * 1024))
     with path.open(newline="", encoding="utf-8-sig") as f:
         sample = f.read(64 * 1024)
         f.seek(0)
