@@ -33,8 +33,8 @@ Przykład / example:
 
   zgloszenia.csv:            osoby.csv:
   record_id,first_name,...   record_id,cluster_id,match_reason
-  1,Katarzyna,Kowalska,...   1,1,imię+nazwisko+e-mail
-  2,Kasia,KOWALSKA,...       2,1,imię+nazwisko+e-mail
+  1,Katarzyna,Kowalska,...   1,1,zgodne: imię+nazwisko+e-mail
+  2,Kasia,KOWALSKA,...       2,1,zgodne: imię+nazwisko+e-mail
 """
 
 

@@ -49,7 +49,7 @@ _SHORT = {
     "Mirosław": ["Mirek"], "Sławomir": ["Sławek"], "Józef": ["Józek"], "Kazimierz": ["Kazek"],
 }
 # first names of twins that are one or two letters apart (kept two people)
-_TWIN_NAMES_F = [("Maria", "Marta"), ("Ewa", "Ewelina"), ("Anna", "Hanna"), ("Julia", "Julita"), ("Natalia", "Natalka")]
+_TWIN_NAMES_F = [("Maria", "Marta"), ("Ewa", "Ewelina"), ("Anna", "Hanna"), ("Julia", "Julita"), ("Natalia", "Nadia")]
 _TWIN_NAMES_M = [("Jan", "Jakub"), ("Marek", "Marcin"), ("Adam", "Adrian"), ("Daniel", "Dawid"), ("Kamil", "Karol")]
 
 _KEYS = ["qwertyuiop", "asdfghjkl", "zxcvbnm"]
