@@ -27,7 +27,7 @@ from synergia.dedupe.normalize import NormRecord
 from synergia.dedupe.score import (
     L_ADDRESS, L_DOB, L_EMAIL, L_FN, L_ID, L_LN, L_PESEL, L_PHONE, L_PLACE, NO_FREQUENCIES,
     W_ADDRESS, W_ADDRESS_OTHER, W_DOB, W_DOB_OTHER, W_DOB_TYPO, W_EMAIL, W_EMAIL_FOREIGN, W_EMAIL_OTHER, W_FN_CONFLICT,
-    W_FN_INITIAL, W_FN_OTHER, W_FN_TYPO, W_FN_VARIANT, W_ID, W_ID_NEAR, W_ID_NEAR2, W_ID_OTHER, W_LN_OTHER, W_LN_PART,
+    W_FN_INITIAL, W_FN_OTHER, W_FN_TYPO, W_FN_VARIANT, W_ID, W_ID_NEAR, W_ID_NEAR2, W_ID_OTHER, W_LN_OTHER, W_LN_OTHER_K, W_LN_PART,
     W_LN_TYPO, W_ORG, W_PESEL, W_PHONE, W_PHONE_OTHER, W_PLACE, W_PLACE_OTHER, Frequencies, Weighed,
     contact_weight, short_typo, to_score,
 )
@@ -188,15 +188,17 @@ def _house_number(street: str) -> list[str]:
 
 def _typed_dob(a: NormRecord, b: NormRecord, fr: str) -> bool:
     """A birth date mistyped rather than a different person: same year, one
-    keystroke in day/month, and the names *and* the full address (with the
-    house number) agree."""
+    keystroke in day/month, the names agree, and so does the full address (with
+    the house number) or an e-mail or phone (a father and son differ in the year,
+    twins have other names)."""
     if not dates_soft(a.dob, b.dob):
         return False
-    if not (_house_number(a.street) and _same_address(a, b)):
+    names = (fr in (SAME, SIMILAR) and surname_relation(a, b) in (SAME, SIMILAR)) or _swapped(a, b)
+    if not names:
         return False
-    if fr in (SAME, SIMILAR) and surname_relation(a, b) in (SAME, SIMILAR):
+    if _house_number(a.street) and _same_address(a, b):
         return True
-    return _swapped(a, b)
+    return bool((a.email and a.email == b.email) or (a.phone and a.phone == b.phone))
 
 
 def same_number(a: NormRecord, b: NormRecord) -> bool:
@@ -294,6 +296,12 @@ def _foreign_email(r: NormRecord) -> bool:
                for t in _LETTERS.findall(local))
 
 
+def _own_mailbox(r: NormRecord) -> bool:
+    """The e-mail's name part holds this person's first name (``jan.nowak``, ``kasia85``)."""
+    local = r.email.partition("@")[0] if r.email else ""
+    return any(len(name) >= 3 and name in local for name in (r.fn_canon, r.fn))
+
+
 def _contacts_differ(a: NormRecord, b: NormRecord) -> bool:
     """Both e-mails and both phones given, and neither the same."""
     return bool(a.email and b.email and a.email != b.email and a.phone and b.phone and a.phone != b.phone)
@@ -349,7 +357,8 @@ def weigh(a: NormRecord, b: NormRecord, fr: str | None = None, freq: Frequencies
         agreed.append(L_LN + (" (z literówką)" if sr == SIMILAR else " (część)"))
         names += 1
     elif sr == OTHER and not crossed:
-        bits += W_LN_OTHER
+        # a woman's surname changes with marriage far more often than a man's
+        bits += W_LN_OTHER_K if "K" in (a.gender or a.weak_gender, b.gender or b.weak_gender) else W_LN_OTHER
         differed.append(L_LN)
     if crossed:
         agreed.append("imię wpisane jako nazwisko (lub odwrotnie)")
@@ -455,7 +464,10 @@ def compare(a: NormRecord, b: NormRecord, th: Thresholds = Thresholds(), freq: F
     if w.identifier and w.names == 2 or same_number(a, b):
         kind = STRONG
     elif w.identifier or w.contact:
-        kind = EMAIL if (not w.identifier and L_EMAIL in w.agreed and L_PHONE not in w.agreed) else WEAK
+        # only an e-mail, and it may be a family's (used by several first names, or not
+        # naming this person): the clustering checks that the phones do not differ
+        family_mailbox = L_EMAIL in w.agreed and (freq.sharers(a.email, True) > 1 or not _own_mailbox(a))
+        kind = EMAIL if (not w.identifier and family_mailbox and L_PHONE not in w.agreed) else WEAK
     elif w.address:
         kind = ADDRESS
     elif w.place:
