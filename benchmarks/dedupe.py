@@ -5,6 +5,8 @@
     .venv/bin/python -m benchmarks.dedupe --sizes 2000 50000 --no-splink
     .venv/bin/python -m benchmarks.dedupe --sizes 100000 --no-febrl --repeat 5
     .venv/bin/python -m benchmarks.dedupe --sizes 10000 --no-febrl --no-splink --seeds 1 2 3 4 5 6
+    .venv/bin/python -m benchmarks.dedupe --sizes --no-febrl --indep 5000 100000   # independent generator only
+    .venv/bin/python -m benchmarks.dedupe --whole 100000 --repeat 3   # `synergia dedupe FILE` vs a splink process
 
 Each engine runs on each dataset in its own child process (same machine, same
 run), so its peak memory is its own (``ru_maxrss`` of that child plus that of its
@@ -53,6 +55,11 @@ def load_dataset(name: str) -> tuple[list[dict], dict]:
                              "city": r.suburb, "birth_date": r.date_of_birth, "pesel": r.soc_sec_id})
                 truth[rid] = rid.split("-")[1]
         return rows, truth
+    if name.startswith("indep"):  # the independent generator (tests/dedupe): indep-5000-7001
+        from tests.dedupe.independent_generator import generate
+
+        _indep, n, seed = name.split("-")
+        return generate(int(n), int(seed))
     from synergia.dedupe.synthetic import generate_records
 
     _polish, n, *seed = name.split("-")  # polish-10000, or polish-10000-7 for another generator seed
@@ -246,6 +253,85 @@ def spawn(engine: str, dataset: str, timeout: float) -> dict:
     return json.loads(lines[-1])
 
 
+# --- whole processes on one CSV file (issue 13: what the user runs) -----------------------
+
+def splink_file(src: str, dst: str) -> None:
+    """Splink as a whole process on the same CSV: read, clean (our normaliser, as for the
+    in-process yardstick), train, predict, cluster, write record_id,cluster_id."""
+    import csv
+
+    with open(src, newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    clusters = run_splink(splink_frame(rows))
+    with open(dst, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["record_id", "cluster_id"])
+        for r in rows:
+            w.writerow([r["record_id"], clusters.get(r["record_id"], r["record_id"])])
+
+
+def _timed(cmd: list[str], timeout: float) -> tuple[float, float]:
+    """(wall seconds, peak MB of the process itself) of one child process."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        _pid, status, usage = os.wait4(proc.pid, 0)
+    except BaseException:
+        proc.kill()
+        raise
+    wall = time.perf_counter() - t0
+    if status != 0 or wall > timeout:
+        raise RuntimeError(f"{cmd[0]} failed (status {status})")
+    return wall, usage.ru_maxrss / 1024
+
+
+def whole_process(n: int, seed: int, repeat: int, timeout: float) -> None:
+    """``synergia dedupe FILE`` vs a splink process on the same file (independent generator,
+    realistic cardinality), alternating, ``repeat`` pairs; prints the median ratio and the
+    quality of both outputs."""
+    import csv
+    import shutil
+    import tempfile
+
+    from synergia.dedupe.metrics import pairwise_scores
+    from tests.dedupe.independent_generator import FIELDS, generate
+
+    rows, truth = generate(n, seed)
+    tmp = tempfile.mkdtemp(prefix="dedupe-bench-")
+    try:
+        src = os.path.join(tmp, "in.csv")
+        with open(src, "w", newline="", encoding="utf-8") as f:
+            w = csv.DictWriter(f, fieldnames=FIELDS)
+            w.writeheader()
+            w.writerows(rows)
+        exe = shutil.which("synergia", path=os.path.dirname(sys.executable)) or "synergia"
+        ours_cmd = [exe, "dedupe", src, "--output", os.path.join(tmp, "ours.csv")]
+        splink_cmd = [sys.executable, "-m", "benchmarks.dedupe", "--splink-file", src, os.path.join(tmp, "splink.csv")]
+        ratios, walls = [], {"ours": [], "splink": []}
+        peak = {"ours": 0.0, "splink": 0.0}
+        for _ in range(repeat):
+            for eng, cmd in (("ours", ours_cmd), ("splink", splink_cmd)):
+                wall, mb = _timed(cmd, timeout)
+                walls[eng].append(wall)
+                peak[eng] = max(peak[eng], mb)
+            ratios.append(walls["ours"][-1] / walls["splink"][-1])
+        quality = {}
+        for eng in ("ours", "splink"):
+            with open(os.path.join(tmp, f"{eng}.csv"), newline="", encoding="utf-8") as f:
+                got = {r["record_id"]: r["cluster_id"] for r in csv.DictReader(f)}
+            quality[eng] = pairwise_scores(got, truth)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    med = sorted(ratios)[len(ratios) // 2]
+    print(f"\nwhole process on indep-{n}-{seed} ({n} records, {repeat} paired runs):")
+    for eng in ("ours", "splink"):
+        q = quality[eng]
+        print(f"  {eng:<7} wall {', '.join(f'{x:.1f}' for x in walls[eng])} s  peak (main process) {peak[eng]:.0f} MB  "
+              f"P {q['precision']:.4f} R {q['recall']:.4f} F1 {q['f1']:.4f}")
+    print(f"  ratio ours/splink per pair: {', '.join(f'{r:.3f}' for r in ratios)}; median {med:.3f} "
+          f"(≤{TARGETS['time_ratio']}) {'OK' if med <= TARGETS['time_ratio'] else 'MISSED'}")
+
+
 # --- driver -----------------------------------------------------------------------------
 
 def _median_run(runs: list[dict]) -> dict:
@@ -272,16 +358,33 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--timeout", type=float, default=1800)
     ap.add_argument("--repeat", type=int, default=5,
                     help="runs of each engine on the largest Polish dataset (median wall/cpu time, default 5)")
+    ap.add_argument("--indep", type=int, nargs="*", default=None,
+                    help="independent-generator sizes (default 5000 on its held-out seeds; 0 = none)")
+    ap.add_argument("--whole", type=int, default=None, metavar="N",
+                    help="whole-process speed: `synergia dedupe FILE` vs a splink process on an N-record file")
     ap.add_argument("--worker", nargs=2, metavar=("ENGINE", "DATASET"), help=argparse.SUPPRESS)
+    ap.add_argument("--splink-file", nargs=2, metavar=("IN", "OUT"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.worker:
         worker(*args.worker)
+        return 0
+    if args.splink_file:
+        splink_file(*args.splink_file)
+        return 0
+    if args.whole:
+        from tests.dedupe.independent_generator import HOLDOUT_SEEDS
+
+        whole_process(args.whole, HOLDOUT_SEEDS[0], max(1, args.repeat), args.timeout)
         return 0
 
     febrl = [] if args.no_febrl else (["febrl1"] if args.quick else ["febrl1", "febrl2", "febrl3", "febrl4"])
     sizes = args.sizes if args.sizes is not None else ([2000] if args.quick else [2000, 10000, 100000])
     seeds = args.seeds or [2026]
-    datasets = febrl + [f"polish-{n}" if seed == 2026 else f"polish-{n}-{seed}" for seed in seeds for n in sizes]
+    from tests.dedupe.independent_generator import HOLDOUT_SEEDS
+
+    indep = [n for n in (args.indep if args.indep is not None else ([] if args.quick else [5000])) if n]
+    datasets = (febrl + [f"polish-{n}" if seed == 2026 else f"polish-{n}-{seed}" for seed in seeds for n in sizes]
+                + [f"indep-{n}-{seed}" for seed in HOLDOUT_SEEDS[:3] for n in indep])
     engines = ["ours"] + ([] if args.no_splink else ["splink"])
 
     header = (f"{'dataset':<16}{'engine':<8}{'records':>8}{'prec':>8}{'recall':>8}{'F1':>8}{'wall s':>9}{'cpu s':>8}"
@@ -312,7 +415,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{'':<16}ratio   ours/splink wall time = {ours['wall_s'] / spl['wall_s']:.3f}, "
                   f"cpu time = {ours['cpu_s'] / spl['cpu_s']:.3f}"
                   f"   (ours peak {ours['peak_mb']:.0f} MB, splink peak {spl['peak_mb']:.0f} MB)")
-        if ds.startswith("polish") and "precision" in ours:
+        if ds.startswith(("polish", "indep")) and "precision" in ours:
             rows, truth = load_dataset(ds)
             print(f"{'':<16}ceiling recall (shared identifier) = {ceiling(rows, truth):.4f}")
             verdicts.append(f"{ds}: precision {ours['precision']:.4f} (≥{TARGETS['polish_precision']}) "

@@ -33,12 +33,14 @@ Przykład / example:
 
   zgloszenia.csv:            osoby.csv:
   record_id,first_name,...   record_id,cluster_id,match_reason
-  1,Katarzyna,Kowalska,...   1,1,imię+nazwisko+e-mail
-  2,Kasia,KOWALSKA,...       2,1,imię+nazwisko+e-mail
+  1,Katarzyna,Kowalska,...   1,1,zgodne: imię+nazwisko+e-mail
+  2,Kasia,KOWALSKA,...       2,1,zgodne: imię+nazwisko+e-mail
 """
 
 
 def _read_csv(path: Path) -> tuple[list[dict[str, str]], list[str]]:
+    # a very long cell (a pasted text in a name field) is read, not refused: matching cuts it
+    csv.field_size_limit(max(csv.field_size_limit(), 64 * 1024 * 1024))
     with path.open(newline="", encoding="utf-8-sig") as f:
         sample = f.read(64 * 1024)
         f.seek(0)

@@ -16,13 +16,13 @@ from typing import TYPE_CHECKING, Any, Hashable, Iterable, Mapping, NamedTuple, 
 
 from synergia.dedupe.blocking import candidate_pair_arrays, components
 from synergia.dedupe.compare import (
-    WEAK_REASONS,
+    ADDRESS,
+    EMAIL,
+    PLACE,
+    WEAK_KINDS,
     R_AMBIGUOUS,
-    R_NAME_ADDRESS,
     R_NAME_ADDRESS_CLEAN,
-    R_NAME_PLACE,
     R_ONLY_NAMESAKE,
-    R_NAME_EMAIL,
     R_NAME_EMAIL_OTHER_PHONE,
     R_CHAIN_CONFLICT,
     R_STAFF_YES,
@@ -33,6 +33,7 @@ from synergia.dedupe.compare import (
 )
 from synergia.dedupe.normalize import NormRecord
 from synergia.dedupe.parallel import fork_pair, worth_forking
+from synergia.dedupe.score import NO_FREQUENCIES, Frequencies, frequencies
 
 if TYPE_CHECKING:  # imported where used (see blocking.py)
     import numpy as np
@@ -90,8 +91,10 @@ def pair_key(a: Any, b: Any) -> tuple[Any, Any]:
 class _Groups:
     """Union-find keeping member lists, for veto checks across groups."""
 
-    def __init__(self, records: Sequence[NormRecord], cannot: Mapping[int, set[int]]):
+    def __init__(self, records: Sequence[NormRecord], cannot: Mapping[int, set[int]],
+                 freq: Frequencies = NO_FREQUENCIES):
         self.records = records
+        self.freq = freq
         self.parent = list(range(len(records)))
         self.members: dict[int, list[int]] = {}
         self.cannot = cannot
@@ -117,11 +120,11 @@ class _Groups:
                     if self.find(y) == rb:
                         return True
         if check_veto and not (checked is not None and len(ma) == 1 and len(mb) == 1):
-            recs = self.records
+            recs, freq = self.records, self.freq
             for x in ma:
                 rx = recs[x]
                 for y in mb:
-                    if veto(rx, recs[y]):
+                    if veto(rx, recs[y], None, freq):
                         return True
         return False
 
@@ -143,13 +146,13 @@ class _Groups:
 
 
 def _accept(g: _Groups, edge: tuple, merged: list[tuple], review: list[tuple], phase: int) -> None:
-    neg, ka, kb, i, j, reason = edge
+    neg, ka, kb, i, j, reason, kind = edge
     if g.find(i) == g.find(j):
         return
     if g.union(i, j, scored=True):
         merged.append((phase, neg, ka, kb, i, j, -neg, reason))
     else:
-        review.append((neg, ka, kb, i, j, f"{R_CHAIN_CONFLICT} ({reason})"))
+        review.append((neg, ka, kb, i, j, f"{R_CHAIN_CONFLICT} ({reason})", kind))
 
 
 def _fits_several(g: _Groups, records: Sequence[NormRecord], x: int, ys: set[int]) -> int | None:
@@ -270,22 +273,25 @@ def _group_contacts(g: _Groups, records: Sequence[NormRecord], root: int) -> fro
 
 
 def _score_pairs(records: Sequence[NormRecord], pairs: Sequence[tuple[int, int]], lo: int, hi: int,
-                 thresholds: Thresholds, keys: Sequence[int]) -> tuple[list[tuple], list[tuple], int]:
+                 thresholds: Thresholds, keys: Sequence[int], freq: Frequencies = NO_FREQUENCIES,
+                 ) -> tuple[list[tuple], list[tuple], int]:
     """Score ``pairs[lo:hi]`` -> (merge edges, review edges, vetoed count); edges are
-    (-score, rank, rank, i, j, reason) in pair order, plain tuples (cheap to send back)."""
+    (-score, rank, rank, i, j, reason, kind) in pair order, plain tuples (cheap to send back)."""
     same: list[tuple] = []
     review: list[tuple] = []
     vetoed = 0
     SAME_, REVIEW_ = Outcome.SAME, Outcome.REVIEW
     recs, decide, add_same, add_review = records, compare, same.append, review.append  # hot loop: local names
     for i, j in pairs[lo:hi]:
-        d = decide(recs[i], recs[j], thresholds)
+        d = decide(recs[i], recs[j], thresholds, freq)
         if d.outcome is SAME_:
             ka, kb = keys[i], keys[j]
-            add_same((-d.score, ka, kb, i, j, d.reason) if ka <= kb else (-d.score, kb, ka, i, j, d.reason))
+            add_same((-d.score, ka, kb, i, j, d.reason, d.kind) if ka <= kb
+                     else (-d.score, kb, ka, i, j, d.reason, d.kind))
         elif d.outcome is REVIEW_:
             ka, kb = keys[i], keys[j]
-            add_review((-d.score, ka, kb, i, j, d.reason) if ka <= kb else (-d.score, kb, ka, i, j, d.reason))
+            add_review((-d.score, ka, kb, i, j, d.reason, d.kind) if ka <= kb
+                       else (-d.score, kb, ka, i, j, d.reason, d.kind))
         elif d.veto:
             vetoed += 1
     return same, review, vetoed
@@ -402,19 +408,19 @@ def _merge_part(g: _Groups, records: Sequence[NormRecord], members: Iterable[int
     no pair, contact, home or town under one name give the same merges apart as together. ``places``: also
     look up namesakes in the same town that were not compared (incremental nights)."""
     by_contact, by_home, by_place = _namesake_indexes(records, members, places)
-    same, review, vetoed = _score_pairs(records, pairs, 0, len(pairs), thresholds, keys)
+    same, review, vetoed = _score_pairs(records, pairs, 0, len(pairs), thresholds, keys, g.freq)
     merged: list[tuple] = []
     same.sort()
     # 1) strong evidence (PESEL, birth date, id number) first
-    contact: list[tuple[float, int, int, int, int, str]] = []
+    contact: list[tuple] = []
     for edge in same:
-        if edge[5] in WEAK_REASONS:
+        if edge[6] in WEAK_KINDS:
             contact.append(edge)
             continue
         _accept(g, edge, merged, review, 1)
     # 2) shared-contact links, unless the record fits two people who veto each other
     neighbours: dict[int, set[int]] = defaultdict(set)
-    for _n, _a, _b, i, j, _r in contact:
+    for _n, _a, _b, i, j, _r, _k in contact:
         neighbours[i].add(j)
         neighbours[j].add(i)
     only: dict[int, int] = {}  # record -> a member of the one group it may join by contact (-1: none)
@@ -428,10 +434,10 @@ def _merge_part(g: _Groups, records: Sequence[NormRecord], members: Iterable[int
             continue  # already one person
         if _not_this_one(g, only, i, j) or _not_this_one(g, only, j, i) or _namesake_household(g, records, by_contact, i, j):
             if g.find(i) != g.find(j):
-                review.append((*edge[:5], R_AMBIGUOUS))
+                review.append((*edge[:5], R_AMBIGUOUS, edge[6]))
             continue
-        if edge[5] == R_NAME_EMAIL and _phones_differ(g, records, g.find(i), g.find(j)):
-            review.append((*edge[:5], R_NAME_EMAIL_OTHER_PHONE))
+        if edge[6] == EMAIL and _phones_differ(g, records, g.find(i), g.find(j)):
+            review.append((*edge[:5], R_NAME_EMAIL_OTHER_PHONE, edge[6]))
             continue
         _accept(g, edge, merged, review, 2)
 
@@ -439,8 +445,8 @@ def _merge_part(g: _Groups, records: Sequence[NormRecord], members: Iterable[int
     #    only when neither group has an e-mail or phone the other lacks and no
     #    namesake who conflicts with them lives at that address
     review.sort()
-    for neg, ka, kb, i, j, reason in review:
-        if reason != R_NAME_ADDRESS:
+    for neg, ka, kb, i, j, reason, kind in review:
+        if kind != ADDRESS or reason.startswith((R_CHAIN_CONFLICT, R_AMBIGUOUS)):
             continue
         ra, rb = g.find(i), g.find(j)
         if ra == rb or _contacts_contradict(g, records, ra, rb) or _namesake_at_home(g, records, by_home, i, j):
@@ -452,14 +458,14 @@ def _merge_part(g: _Groups, records: Sequence[NormRecord], members: Iterable[int
     #    only when each of the two people is the other's only namesake there (a
     #    name-only attendance row and the one registration it can belong to)
     namesakes: dict[int, set[int]] = defaultdict(set)
-    for _neg, _ka, _kb, i, j, reason in review:
-        if reason in (R_NAME_PLACE, R_NAME_ADDRESS):
+    for _neg, _ka, _kb, i, j, reason, kind in review:
+        if kind in (PLACE, ADDRESS):
             ra, rb = g.find(i), g.find(j)
             if ra != rb:
                 namesakes[ra].add(rb)
                 namesakes[rb].add(ra)
-    for neg, ka, kb, i, j, reason in review:
-        if reason != R_NAME_PLACE:
+    for neg, ka, kb, i, j, reason, kind in review:
+        if kind != PLACE or reason.startswith((R_CHAIN_CONFLICT, R_AMBIGUOUS)):
             continue
         ra, rb = g.find(i), g.find(j)
         if ra == rb or namesakes[ra] != {rb} or namesakes[rb] != {ra} or _contacts_contradict(g, records, ra, rb):
@@ -502,7 +508,7 @@ def cluster_records(
         if a in index and b in index:
             cannot[index[a]].add(index[b])
             cannot[index[b]].add(index[a])
-    g = _Groups(records, cannot)
+    g = _Groups(records, cannot, frequencies(records))
     merges: list[Link] = []
 
     if groups:
@@ -582,5 +588,5 @@ def cluster_records(
             continue
         best.setdefault((min(ra, rb), max(ra, rb)), edge)
     reviews = [Link(*pair_key(records[i].rid, records[j].rid), -neg, reason)
-               for neg, _ka, _kb, i, j, reason in sorted(best.values(), key=lambda e: (e[1], e[2]))]
+               for neg, _ka, _kb, i, j, reason, _kind in sorted(best.values(), key=lambda e: (e[1], e[2]))]
     return ClusterResult(clusters, merges, reviews, vetoed, len(pi))

@@ -22,10 +22,19 @@ from typing import NamedTuple
 from rapidfuzz.distance import OSA, JaroWinkler
 from rapidfuzz.fuzz import ratio, token_sort_ratio
 
+from synergia.dedupe.names import KNOWN, canonical_first_name
 from synergia.dedupe.normalize import NormRecord
+from synergia.dedupe.score import (
+    L_ADDRESS, L_DOB, L_EMAIL, L_FN, L_ID, L_LN, L_PESEL, L_PHONE, L_PLACE, NO_FREQUENCIES,
+    W_ADDRESS, W_ADDRESS_OTHER, W_DOB, W_DOB_OTHER, W_DOB_TYPO, W_EMAIL, W_EMAIL_FOREIGN, W_EMAIL_OTHER, W_FN_CONFLICT,
+    W_FN_INITIAL, W_FN_OTHER, W_FN_TYPO, W_FN_VARIANT, W_ID, W_ID_NEAR, W_ID_NEAR2, W_ID_OTHER, W_LN_OTHER, W_LN_OTHER_K, W_LN_PART,
+    W_LN_TYPO, W_ORG, W_PESEL, W_PHONE, W_PHONE_OTHER, W_PLACE, W_PLACE_OTHER, Frequencies, Weighed,
+    contact_weight, short_typo, to_score,
+)
 
 
 _NUMBERS = re.compile(r"\d+")
+_LETTERS = re.compile(r"[a-z]+")
 
 
 class Outcome(str, Enum):
@@ -43,60 +52,41 @@ class Thresholds:
 
 
 class Decision(NamedTuple):
-    """The outcome of one pair (a named tuple: one is built per candidate pair)."""
+    """The outcome of one pair (a named tuple: one is built per candidate pair).
+
+    ``kind`` tells the clustering when to use the link: ``strong`` (an identifier
+    and the names agree) first, then ``weak`` (a shared contact, a changed surname:
+    a household shares those) and ``email`` (weak, only an e-mail), then ``address``
+    and ``place`` (sent to review, merged later only when nothing contradicts)."""
 
     outcome: Outcome
     score: float
     reason: str
     veto: bool = False
+    kind: str = ""
 
 
-# reasons (Polish: staff read them in the review tab and in --explain)
-R_PESEL = "ten sam PESEL"
-R_PESEL_NAMES = "ten sam PESEL, ale różne imiona"
-R_NAME_DOB = "imię+nazwisko+data urodzenia"
-R_ID = "ten sam numer identyfikacyjny (nie PESEL) i imię lub nazwisko"
-R_ID_DOB_DIFF = "ten sam numer identyfikacyjny (nie PESEL), inna data urodzenia"
-R_ID_DOB = "ten sam numer identyfikacyjny (nie PESEL)+data urodzenia, inne dane osobowe"
-R_ID_SURNAME_DOB = "ten sam numer identyfikacyjny (nie PESEL)+nazwisko+data urodzenia, inne imię"
-R_ID_NAMES = "ten sam numer identyfikacyjny, ale inne imię i nazwisko"
-R_NEAR_ID = "numer identyfikacyjny z literówką+data urodzenia+nazwisko lub imię"
-R_NEAR_ID_DOB_TYPO = "imię+nazwisko+numer identyfikacyjny z literówką, inna data urodzenia"
-R_NEAR_ID_ADDRESS = "numer identyfikacyjny z literówką+imię+nazwisko+adres"
-R_NEAR_ID_PLACE = "numer identyfikacyjny z literówką+imię+nazwisko+miejscowość, brak daty urodzenia"
-R_NAME_ADDRESS_DOB_TYPO = "imię+nazwisko+pełny adres, data urodzenia z literówką"
-R_CROSSED_DOB_ADDRESS = "imię wpisane jako nazwisko (lub odwrotnie)+data urodzenia+pełny adres"
-R_NO_FIRST_NAME_DOB = "nazwisko+data urodzenia+adres, brak imienia"
-R_ID_ADDRESS = "ten sam numer identyfikacyjny (nie PESEL)+adres+data urodzenia (z literówką), inne nazwisko"
-R_NAME_EMAIL_PHONE = "imię+nazwisko+e-mail+telefon"
-R_NAME_EMAIL = "imię+nazwisko+e-mail"
-R_NAME_EMAIL_OTHER_PHONE = "imię+nazwisko+e-mail, ale różne telefony (wspólna skrzynka rodziny?)"
-R_NAME_DOB_OTHER_CONTACTS = "imię+nazwisko (z literówką)+data urodzenia, ale inne e-mail i telefon"
-R_NAME_PHONE = "imię+nazwisko+telefon"
-R_NAME_PHONE_OTHER_EMAIL = "imię+nazwisko+telefon, ale różne e-maile, w tym cudzy (telefon rodziny?)"
-R_NAME_ADDRESS = "imię+nazwisko+adres (może to rodzic i dziecko o tym samym imieniu)"
-R_NAME_ADDRESS_CLEAN = "imię+nazwisko+adres, bez sprzecznych kontaktów i bez imiennika pod tym adresem"
-R_NAME_PLACE = "imię+nazwisko+miejscowość/organizacja, brak innych danych"
-R_ONLY_NAMESAKE = "imię+nazwisko+miejscowość/organizacja, jedyna taka osoba w danych"
-R_SURNAME_CHANGE = "imię+data urodzenia+kontakt, inne nazwisko (zmiana nazwiska?)"
-R_SURNAME_CHANGE_ADDRESS = "imię+data urodzenia+adres, inne nazwisko (zmiana nazwiska)"
-R_NO_FIRST_NAME = "nazwisko+kontakt, brak imienia"
-R_ONLY_NAME = "tylko imię i nazwisko"
+# reasons (Polish: staff read them in the review tab and in --explain). A pair's reason
+# lists the fields that agreed ("zgodne: imię+nazwisko+e-mail") and those that
+# differed ("różne: telefon"), see ``explain``.
 R_NOTHING = "brak wspólnych danych"
+R_ADDRESS_HINT = " (może to rodzic i dziecko o tym samym imieniu)"
+R_SHARED_HINT = " (wspólny kontakt rodziny?)"
 V_PESEL = "różne numery PESEL"
 V_DOB = "różne daty urodzenia"
 V_GENDER = "różna płeć"
 V_NAMES = "różne imiona"
+V_TWINS = "to samo nazwisko i data urodzenia, inne imię (bliźnięta?)"
+R_NAME_EMAIL_OTHER_PHONE = "imię+nazwisko+e-mail, ale różne telefony (wspólna skrzynka rodziny?)"
+R_NAME_ADDRESS_CLEAN = "imię+nazwisko+adres, bez sprzecznych kontaktów i bez imiennika pod tym adresem"
+R_ONLY_NAMESAKE = "imię+nazwisko+miejscowość/organizacja, jedyna taka osoba w danych"
 R_STAFF_YES = "decyzja personelu: ta sama osoba"
 R_CHAIN_CONFLICT = "pasuje, ale koliduje z innym rekordem tej osoby"
 R_AMBIGUOUS = "wspólny kontakt z kilkoma różnymi osobami (np. rodzic i dziecko)"
 
-#: evidence that only a shared contact supports: a household shares contacts,
-#: so such a link is refused when the record fits two different people
-CONTACT_REASONS = frozenset({"imię+nazwisko+e-mail+telefon", "imię+nazwisko+e-mail", "imię+nazwisko+telefon"})
-#: links a record could make with two different people (a household, twins):
-#: merged after the strong ones, and refused when the record fits two people
-WEAK_REASONS = CONTACT_REASONS | {R_NO_FIRST_NAME_DOB, R_SURNAME_CHANGE_ADDRESS, R_CROSSED_DOB_ADDRESS}
+# kinds of link (``Decision.kind``), in the order the clustering uses them
+STRONG, WEAK, EMAIL, ADDRESS, PLACE = "strong", "weak", "email", "address", "place"
+WEAK_KINDS = frozenset((WEAK, EMAIL))
 
 # first-name relations
 SAME, SIMILAR, UNKNOWN, OTHER, CONFLICT = "same", "similar", "unknown", "other", "conflict"
@@ -198,15 +188,17 @@ def _house_number(street: str) -> list[str]:
 
 def _typed_dob(a: NormRecord, b: NormRecord, fr: str) -> bool:
     """A birth date mistyped rather than a different person: same year, one
-    keystroke in day/month, and the names *and* the full address (with the
-    house number) agree."""
+    keystroke in day/month, the names agree, and so does the full address (with
+    the house number) or an e-mail or phone (a father and son differ in the year,
+    twins have other names)."""
     if not dates_soft(a.dob, b.dob):
         return False
-    if not (_house_number(a.street) and _same_address(a, b)):
+    names = (fr in (SAME, SIMILAR) and surname_relation(a, b) in (SAME, SIMILAR)) or _swapped(a, b)
+    if not names:
         return False
-    if fr in (SAME, SIMILAR) and surname_relation(a, b) in (SAME, SIMILAR):
+    if _house_number(a.street) and _same_address(a, b):
         return True
-    return _swapped(a, b)
+    return bool((a.email and a.email == b.email) or (a.phone and a.phone == b.phone))
 
 
 def same_number(a: NormRecord, b: NormRecord) -> bool:
@@ -214,11 +206,14 @@ def same_number(a: NormRecord, b: NormRecord) -> bool:
     return bool((a.pesel and a.pesel == b.pesel) or (a.other_id and a.other_id == b.other_id))
 
 
-def veto(a: NormRecord, b: NormRecord, fr: str | None = None) -> str | None:
+def veto(a: NormRecord, b: NormRecord, fr: str | None = None, freq: Frequencies = NO_FREQUENCIES) -> str | None:
     """Reason why ``a`` and ``b`` cannot be one person, or None.
 
     One identity number on both sides outweighs a birth date or sex typed
-    differently (the number is the stronger identifier), never two numbers."""
+    differently (the number is the stronger identifier), never two numbers.
+    Different first names are a veto only when nothing else strongly agrees
+    (``names_outweighed``: the birth date and the person's own e-mail and phone);
+    the twin pattern (same surname and birth date, another first name) likewise."""
     if a.pesel and b.pesel and a.pesel != b.pesel:
         return V_PESEL
     number = same_number(a, b)
@@ -230,9 +225,31 @@ def veto(a: NormRecord, b: NormRecord, fr: str | None = None) -> str | None:
             return V_DOB
     if a.gender and b.gender and a.gender != b.gender and not number:
         return V_GENDER
-    if fr == CONFLICT and not number and not _swapped(a, b):
+    if number or fr not in (CONFLICT, OTHER) or _swapped(a, b):
+        return None
+    if fr == CONFLICT and not names_outweighed(a, b, freq):
         return V_NAMES
     return None
+
+
+def twins(a: NormRecord, b: NormRecord, fr: str, freq: Frequencies = NO_FREQUENCIES) -> bool:
+    """The twin pattern: the same surname and birth date, another first name (not a
+    typo of it) and no shared identity number. The pair is never linked; the
+    records may still meet through others (a twin's own e-mail on a later form)."""
+    return (fr in (OTHER, CONFLICT) and bool(a.dob) and a.dob == b.dob and not same_number(a, b)
+            and not short_typo(a.fn, b.fn) and surname_relation(a, b) in (SAME, SIMILAR, PART)
+            and not names_outweighed(a, b, freq) and not _swapped(a, b))
+
+
+def names_outweighed(a: NormRecord, b: NormRecord, freq: Frequencies = NO_FREQUENCIES) -> bool:
+    """Everything else agrees so strongly that two first names must be one mistyped:
+    the birth date, the person's own e-mail and own phone (no other first name uses
+    them in the batch), and the names at most two keystrokes apart (Maria/Marika)."""
+    if not (a.dob and a.dob == b.dob and a.email and a.email == b.email and a.phone and a.phone == b.phone):
+        return False
+    if freq.sharers(a.email, True) > 1 or freq.sharers(a.phone, False) > 1:
+        return False
+    return OSA.distance(a.fn, b.fn, score_cutoff=2) <= 2
 
 
 def _postcode_typo(a: NormRecord, b: NormRecord) -> bool:
@@ -263,9 +280,10 @@ def _same_address(a: NormRecord, b: NormRecord) -> bool:
 
 
 def _foreign_email(r: NormRecord) -> bool:
-    """The e-mail's name part names somebody of another name (``halina.mroz67`` on
-    Radosław Nowicki's form), not this person (``radoslaw.nowicki``, ``slawomir.w``
-    for Sławek) nor a relative with this surname (``iwona.ziolkowska`` for Maja)."""
+    """The e-mail's name part names somebody of another first name (``halina.mroz67``
+    on Radosław Nowicki's form), not this person (``radoslaw.nowicki``, ``slawomir.w``
+    for Sławek), a relative with this surname (``iwona.ziolkowska`` for Maja) or
+    nobody (``h.m``, ``rodzina``)."""
     local = r.email.partition("@")[0] if r.email else ""
     if not local or not r.fn:
         return False
@@ -274,7 +292,14 @@ def _foreign_email(r: NormRecord) -> bool:
             return False
     if r.ln_root and r.ln_root[:4] in local:
         return False  # a relative's mailbox (same surname): people do use it for themselves
-    return True
+    return any(len(t) >= 4 and canonical_first_name(t) != r.fn_canon and t in KNOWN
+               for t in _LETTERS.findall(local))
+
+
+def _own_mailbox(r: NormRecord) -> bool:
+    """The e-mail's name part holds this person's first name (``jan.nowak``, ``kasia85``)."""
+    local = r.email.partition("@")[0] if r.email else ""
+    return any(len(name) >= 3 and name in local for name in (r.fn_canon, r.fn))
 
 
 def _contacts_differ(a: NormRecord, b: NormRecord) -> bool:
@@ -288,82 +313,177 @@ def _same_place(a: NormRecord, b: NormRecord) -> bool:
     return bool(a.city and a.city == b.city) or bool(a.postal and a.postal == b.postal)
 
 
-def _score(score: float, reason: str, th: Thresholds) -> Decision:
-    if score >= th.match:
-        return Decision(Outcome.SAME, score, reason)
-    if score >= th.review:
-        return Decision(Outcome.REVIEW, score, reason)
-    return Decision(Outcome.DIFFERENT, score, reason)
-
-
-def compare(a: NormRecord, b: NormRecord, th: Thresholds = Thresholds()) -> Decision:
-    """Decide one pair. Vetoes first, then the strongest positive evidence."""
-    fr = first_name_relation(a, b)
-    v = veto(a, b, fr)
-    if v:
-        return Decision(Outcome.DIFFERENT, 0.0, v, veto=True)
+def weigh(a: NormRecord, b: NormRecord, fr: str | None = None, freq: Frequencies = NO_FREQUENCIES) -> Weighed:
+    """Add up the weight of every field's comparison level (``score.py``)."""
+    if fr is None:
+        fr = first_name_relation(a, b)
     sr = surname_relation(a, b)
     if fr in (OTHER, CONFLICT, UNKNOWN) and sr != UNKNOWN and _swapped(a, b):
-        fr, sr = SAME, SAME
+        fr, sr = SAME, SAME  # first and last name typed in each other's field
+    bits = 0.0
+    agreed: list[str] = []
+    differed: list[str] = []
+    names = 0
+    crossed = (fr in (OTHER, CONFLICT) or sr == OTHER) and _crossed(a, b)
+    # first name
+    tf_lost = 0.0  # what term frequency took from common names (given back beside a shared contact)
+    if fr == SAME:
+        w_fn = freq.fn_weight(a.fn_canon)
+        tf_lost += max(0.0, NO_FREQUENCIES.fn_weight(a.fn_canon) - w_fn)
+        bits += w_fn + (W_FN_VARIANT if a.fn != b.fn else 0.0)
+        agreed.append(L_FN)
+        names += 1
+    elif fr == SIMILAR:
+        short = min(len(a.fn), len(b.fn))
+        bits += W_FN_INITIAL if short <= 2 else W_FN_TYPO
+        agreed.append(L_FN + (" (inicjał)" if short <= 2 else " (z literówką)"))
+        names += 1
+    elif fr == OTHER and short_typo(a.fn, b.fn):
+        bits += W_FN_TYPO
+        agreed.append(L_FN + " (z literówką)")
+        names += 1
+    elif fr in (OTHER, CONFLICT) and not crossed:
+        bits += W_FN_CONFLICT if fr == CONFLICT else W_FN_OTHER
+        differed.append(L_FN)
+    # surname
+    if sr == SAME:
+        w_ln = freq.ln_weight(a.ln_root)
+        tf_lost += max(0.0, NO_FREQUENCIES.ln_weight(a.ln_root) - w_ln)
+        bits += w_ln
+        agreed.append(L_LN)
+        names += 1
+    elif sr in (SIMILAR, PART):
+        bits += W_LN_TYPO if sr == SIMILAR else W_LN_PART
+        agreed.append(L_LN + (" (z literówką)" if sr == SIMILAR else " (część)"))
+        names += 1
+    elif sr == OTHER and not crossed:
+        # a woman's surname changes with marriage far more often than a man's
+        bits += W_LN_OTHER_K if "K" in (a.gender or a.weak_gender, b.gender or b.weak_gender) else W_LN_OTHER
+        differed.append(L_LN)
+    if crossed:
+        agreed.append("imię wpisane jako nazwisko (lub odwrotnie)")
+    # identifiers
+    identifier = False
     if a.pesel and a.pesel == b.pesel:
-        if fr == CONFLICT:
-            return _score(0.85, R_PESEL_NAMES, th)
-        return _score(1.0, R_PESEL, th)
-    if a.other_id and a.other_id == b.other_id:
-        names_agree = fr in (SAME, SIMILAR) or sr in (SAME, SIMILAR, PART) or _crossed(a, b)
-        if fr != CONFLICT and not names_agree and a.dob and a.dob == b.dob:
-            return _score(0.93, R_ID_DOB, th)
-        if fr == CONFLICT and sr == SAME and a.dob and a.dob == b.dob:
-            return _score(0.93, R_ID_SURNAME_DOB, th)  # the number, surname and birth date: a first name mistyped
-        if fr == CONFLICT or not names_agree:
-            if fr != CONFLICT and a.dob and b.dob and dates_typo_close(a.dob, b.dob) and _same_address(a, b):
-                return _score(0.93, R_ID_ADDRESS, th)  # three independent fields agree
-            return _score(0.85, R_ID_NAMES, th)
-        dob_ok = not (a.dob and b.dob) or a.dob == b.dob
-        return _score(0.98 if dob_ok else 0.93, R_ID if dob_ok else R_ID_DOB_DIFF, th)
-    same_dob = bool(a.dob and a.dob == b.dob)
-    if _near_id(a, b):
-        if same_dob and (fr in (SAME, SIMILAR) or sr in (SAME, SIMILAR, PART) or _crossed(a, b)):
-            return _score(0.94, R_NEAR_ID, th)
-        if a.dob and b.dob and fr in (SAME, SIMILAR) and sr in (SAME, SIMILAR, PART):
-            return _score(0.93, R_NEAR_ID_DOB_TYPO, th)
-        if fr in (SAME, SIMILAR) and sr in (SAME, SIMILAR, PART) and _same_address(a, b):
-            return _score(0.93, R_NEAR_ID_ADDRESS, th)
-        if fr == SAME and sr == SAME and not (a.dob and b.dob) and _same_place(a, b) and _near_id(a, b, 1):
-            return _score(0.92, R_NEAR_ID_PLACE, th)  # the birth date missing on one side
-    same_email = bool(a.email and a.email == b.email)
-    same_phone = bool(a.phone and a.phone == b.phone)
-    if fr in (SAME, SIMILAR) and sr in (SAME, SIMILAR, PART):
-        penalty = 0.02 * (fr == SIMILAR) + 0.02 * (sr == SIMILAR) + 0.03 * (sr == PART)
-        if same_dob and penalty and _contacts_differ(a, b):
-            return _score(0.85, R_NAME_DOB_OTHER_CONTACTS, th)  # Majewska/Gajewska born the same day
-        if same_dob:
-            return _score(0.99 - penalty, R_NAME_DOB, th)
-        if same_email and same_phone:
-            return _score(0.97 - penalty, R_NAME_EMAIL_PHONE, th)
-        if same_email and a.phone and b.phone:  # two phones, one e-mail: a family mailbox
-            return _score(0.85 - penalty, R_NAME_EMAIL_OTHER_PHONE, th)
-        if same_email:
-            return _score(0.95 - penalty, R_NAME_EMAIL, th)
-        if same_phone and a.email and b.email and (_foreign_email(a) or _foreign_email(b)):
-            return _score(0.85 - penalty, R_NAME_PHONE_OTHER_EMAIL, th)  # the family phone, someone else's mailbox
-        if same_phone:
-            return _score(0.95 - penalty, R_NAME_PHONE, th)
-        if a.dob and b.dob and a.dob != b.dob and _same_address(a, b):  # not vetoed: a typed date
-            return _score(0.93, R_NAME_ADDRESS_DOB_TYPO, th)
+        bits += W_PESEL
+        agreed.append(L_PESEL)
+        identifier = True
+    elif a.other_id and b.other_id:
+        if a.other_id == b.other_id:
+            bits += W_ID
+            agreed.append(L_ID)
+            identifier = True
+        elif _near_id(a, b):
+            bits += W_ID_NEAR if _near_id(a, b, 1) else W_ID_NEAR2
+            agreed.append(L_ID + " (z literówką)")
+            identifier = True
+        else:
+            bits += W_ID_OTHER
+            differed.append(L_ID)
+    if a.dob and b.dob:
+        if a.dob == b.dob:
+            if not (a.pesel and a.pesel == b.pesel):  # the PESEL holds the date
+                bits += W_DOB
+                agreed.append(L_DOB)
+            identifier = True
+        elif dates_typo_close(a.dob, b.dob):
+            bits += W_DOB_TYPO
+            agreed.append(L_DOB + " (z literówką)")
+            identifier = True
+        else:
+            bits += W_DOB_OTHER
+            differed.append(L_DOB)
+    # contacts (a mailbox or phone used by several first names is a family's)
+    contact = False
+    if a.email and b.email:
+        if a.email == b.email:
+            bits += contact_weight(W_EMAIL, freq.sharers(a.email, True))
+            agreed.append(L_EMAIL)
+            contact = True
+        else:
+            bits += W_EMAIL_FOREIGN if (_foreign_email(a) or _foreign_email(b)) else W_EMAIL_OTHER
+            differed.append(L_EMAIL)
+    if a.phone and b.phone:
+        if a.phone == b.phone:
+            bits += contact_weight(W_PHONE, freq.sharers(a.phone, False))
+            agreed.append(L_PHONE)
+            contact = True
+        else:
+            bits += W_PHONE_OTHER
+            differed.append(L_PHONE)
+    if contact:
+        # beside a shared e-mail or phone the names are compared among the few people who
+        # use it, not the whole country: a common name is no weaker there
+        bits += tf_lost
+    # where they live
+    address = place = False
+    if a.street and b.street:
         if _same_address(a, b):
-            return _score(0.85 - penalty, R_NAME_ADDRESS, th)
-        if fr == SAME and sr == SAME and _same_place(a, b):
-            return _score(0.75, R_NAME_PLACE, th)
-        return Decision(Outcome.DIFFERENT, 0.5 - penalty, R_ONLY_NAME)
-    if fr in (SAME, SIMILAR) and same_dob and (same_email or same_phone):
-        return _score(0.85, R_SURNAME_CHANGE, th)
-    if fr in (SAME, SIMILAR) and same_dob and _same_address(a, b):
-        return _score(0.93 if fr == SAME else 0.92, R_SURNAME_CHANGE_ADDRESS, th)
-    if same_dob and _crossed(a, b) and _house_number(a.street) and _same_address(a, b):
-        return _score(0.92, R_CROSSED_DOB_ADDRESS, th)
-    if fr == UNKNOWN and sr in (SAME, SIMILAR) and same_dob and _same_address(a, b):
-        return _score(0.92, R_NO_FIRST_NAME_DOB, th)
-    if fr == UNKNOWN and sr in (SAME, SIMILAR) and (same_email or same_phone) and (same_dob or _same_place(a, b)):
-        return _score(0.72, R_NO_FIRST_NAME, th)
-    return Decision(Outcome.DIFFERENT, 0.0, R_NOTHING)
+            bits += W_ADDRESS
+            agreed.append(L_ADDRESS)
+            address = True
+        else:
+            bits += W_ADDRESS_OTHER
+            differed.append(L_ADDRESS)
+    if not address:
+        if a.org and b.org and (a.org == b.org or token_sort_ratio(a.org, b.org, score_cutoff=85) >= 85):
+            bits += W_ORG
+            place = True
+        elif (a.city and a.city == b.city) or (a.postal and a.postal == b.postal):
+            bits += W_PLACE
+            place = True
+        elif a.city and b.city:
+            bits += W_PLACE_OTHER
+        if place:
+            agreed.append(L_PLACE)
+    return Weighed(bits, tuple(agreed), tuple(differed), identifier, contact, address, place, names)
+
+
+def explain(w: Weighed) -> str:
+    """The Polish reason staff read: which fields agreed, which differed."""
+    text = "zgodne: " + "+".join(w.agreed) if w.agreed else R_NOTHING
+    if w.differed:
+        text += "; różne: " + ", ".join(w.differed)
+    return text
+
+
+def compare(a: NormRecord, b: NormRecord, th: Thresholds = Thresholds(), freq: Frequencies = NO_FREQUENCIES) -> Decision:
+    """Decide one pair: the vetoes first, then the weight of all the evidence.
+
+    A link made only of the names and an address or a town (``address``/``place``)
+    never merges here: it goes to review, and the clustering merges it later only
+    when nothing contradicts it (no other contacts, no namesake at that address)."""
+    fr = first_name_relation(a, b)
+    v = veto(a, b, fr, freq)
+    if v:
+        return Decision(Outcome.DIFFERENT, 0.0, v, True)
+    if twins(a, b, fr, freq):
+        return Decision(Outcome.DIFFERENT, 0.0, V_TWINS)
+    w = weigh(a, b, fr, freq)
+    score = to_score(w.bits)
+    if w.identifier and w.names == 2 or same_number(a, b):
+        kind = STRONG
+    elif w.identifier or w.contact:
+        # only an e-mail, and it may be a family's (used by several first names, or not
+        # naming this person): the clustering checks that the phones do not differ
+        family_mailbox = L_EMAIL in w.agreed and (freq.sharers(a.email, True) > 1 or not _own_mailbox(a))
+        kind = EMAIL if (not w.identifier and family_mailbox and L_PHONE not in w.agreed) else WEAK
+    elif w.address:
+        kind = ADDRESS
+    elif w.place:
+        kind = PLACE
+    else:
+        kind = ""
+    reason = explain(w)
+    if L_FN in w.differed and not w.identifier and kind:
+        # two first names and only household evidence (a family's mailbox, phone, home):
+        # never merged on that alone, at most sent to review
+        return Decision(Outcome.REVIEW if score >= th.review else Outcome.DIFFERENT, min(score, th.match - 0.01),
+                        reason, False, kind)
+    if score >= th.match and kind not in (ADDRESS, PLACE, ""):
+        return Decision(Outcome.SAME, score, reason, False, kind)
+    if score >= th.review and kind:
+        if kind == ADDRESS:
+            reason += R_ADDRESS_HINT
+        return Decision(Outcome.REVIEW, score, reason, False, kind)
+    return Decision(Outcome.DIFFERENT, score, reason, False, kind)

@@ -218,6 +218,9 @@ for _n in KNOWN:
         _NEAR.setdefault(_k, set()).add(CANONICAL[_n])
 
 
+_LONGEST = max(map(len, KNOWN))
+
+
 def _one_edit(a: str, b: str) -> bool:
     """Levenshtein distance 1, or one swap of neighbouring letters."""
     if a == b or abs(len(a) - len(b)) > 1:
@@ -233,8 +236,8 @@ def _one_edit(a: str, b: str) -> bool:
 
 def _near_names(folded: str) -> set[str]:
     """Canonical names with a spelling one keystroke from an unknown ``folded``."""
-    if len(folded) < 3 or folded in CANONICAL:
-        return set()
+    if len(folded) < 3 or len(folded) > _LONGEST + 1 or folded in CANONICAL:
+        return set()  # (longer than any known name + 1: not one keystroke from one)
     hits: set[str] = set()
     for key in _deletions(folded) | {folded}:
         for canon in _NEAR.get(key, ()):
@@ -256,10 +259,8 @@ def canonical_first_name(folded: str) -> str:
     return CANONICAL.get(folded, folded)
 
 
-def name_gender(folded: str) -> str | None:
-    """'K'/'M' for a known-ish Polish given name, None when unsure."""
-    if not folded or len(folded) < 2:
-        return None
+def _listed_gender(folded: str) -> str | None:
+    """Gender of a name found in the tables (no guessing from the ending of an unknown name)."""
     canon = CANONICAL.get(folded)
     base = canon or folded
     if folded in _MALE_A or base in _MALE_A:
@@ -267,8 +268,21 @@ def name_gender(folded: str) -> str | None:
     if folded in _FEMALE_OTHER:
         return "K"
     if canon is None:
-        # Jana, Daniela, Juliana: the female form of a known male name
-        if folded.endswith("a") and name_gender(folded[:-1]) == "M":
-            return "K"
-        return None  # unknown (foreign) name: no guess
+        return None
     return "K" if base.endswith("a") else "M"
+
+
+def name_gender(folded: str) -> str | None:
+    """'K'/'M' for a known-ish Polish given name, None when unsure.
+
+    No recursion and a constant amount of work per call, whatever the input
+    (a 100,000-letter "name" ending in a's included)."""
+    if not folded or len(folded) < 2:
+        return None
+    gender = _listed_gender(folded)
+    if gender is not None or folded in CANONICAL:
+        return gender
+    # Jana, Daniela, Juliana: the female form of a known male name
+    if folded.endswith("a") and _listed_gender(folded[:-1]) == "M":
+        return "K"
+    return None  # unknown (foreign) name: no guess

@@ -18,19 +18,37 @@ from typing import Any, Mapping
 
 from synergia.dedupe.names import KNOWN, canonical_first_name, corrected_first_name, name_gender
 
-_EXTRA = str.maketrans({"ł": "l", "Ł": "l", "ø": "o", "đ": "d", "ß": "ss", "æ": "ae", "œ": "oe"})
+_EXTRA = str.maketrans({"ł": "l", "Ł": "l", "ø": "o", "đ": "d", "ß": "ss", "æ": "ae", "œ": "oe",
+                        # invisible characters vanish instead of splitting a word: zero-width
+                        # spaces and joiners, soft hyphen, BOM, direction marks, NUL and other controls
+                        **{c: None for c in ("\u00ad", "\u180e", "\u2060", "\u2061", "\u2062", "\u2063",
+                                             "\u2064", "\ufeff", *map(chr, range(0x200b, 0x2010)),
+                                             *map(chr, range(0x202a, 0x202f)), *map(chr, range(0x2066, 0x206a)),
+                                             *(chr(c) for c in range(0x20) if chr(c) not in "\t\n\r"), "\x7f")}})
+#: longest value of a field that matching looks at: a longer cell is cut (no real name,
+#: e-mail or address is longer), so the cost per record is bounded whatever the input
+MAX_FIELD = 200
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _NON_DIGIT = re.compile(r"\D+")
 _SURNAME_SUFFIXES = (("dzki", "dzk"), ("dzka", "dzk"), ("cki", "ck"), ("cka", "ck"), ("ski", "sk"), ("ska", "sk"))
 _STREET_PREFIX = re.compile(r"^(ul|ulica|al|aleja|aleje|os|osiedle|pl|plac|rondo)\b\.?\s*")
 
 
+#: Polish letters straight to ASCII (what NFKD + dropping the accents gives), so that
+#: most text never needs the slow Unicode path (distinct names and streets defeat caches)
+_FAST = {**{ord(k): v for k, v in zip("ąćęńóśźżĄĆĘŃÓŚŹŻ", "acenoszzACENOSZZ")},
+         **str.maketrans({"ł": "l", "Ł": "l"})}
+_EXTRA_FAST = {**_EXTRA, **_FAST}
+
+
 @lru_cache(maxsize=200_000)
 def fold(text: str) -> str:
     """Lower-case ASCII with single spaces: 'ŁÓDŹ  Bałuty' -> 'lodz baluty'."""
-    t = unicodedata.normalize("NFKD", text.translate(_EXTRA))
-    t = "".join(c for c in t if not unicodedata.combining(c)).lower()
-    return _NON_ALNUM.sub(" ", t).strip()
+    t = text.translate(_EXTRA_FAST)
+    if not t.isascii():  # other scripts, compatibility forms (ﬁ, full-width digits), rarer accents
+        t = unicodedata.normalize("NFKD", t)
+        t = "".join(c for c in t if not unicodedata.combining(c))
+    return _NON_ALNUM.sub(" ", t.lower()).strip()
 
 
 def surname_root(part: str) -> str:
@@ -154,7 +172,7 @@ def pesel_facts(value: str) -> tuple[str | None, str | None, str | None, str | N
 def normalize_gender(value: Any) -> str | None:
     if not value:
         return None
-    s = fold(str(value))
+    s = fold(str(value)[:MAX_FIELD])
     if not s:
         return None
     if s[0] in "kfw":  # kobieta, female, woman
@@ -213,6 +231,8 @@ def _clean(v: Any) -> str:
     if not v:
         return ""
     s = v.strip() if type(v) is str else str(v).strip()
+    if len(s) > MAX_FIELD:
+        s = s[:MAX_FIELD].strip()
     return "" if len(s) <= 4 and s.lower() in _PLACEHOLDERS else s
 
 

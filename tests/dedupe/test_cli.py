@@ -35,7 +35,7 @@ def test_clusters_a_csv_with_some_columns_missing_and_extra_ones_ignored(tmp_pat
     assert [r["record_id"] for r in rows] == ["a1", "a2", "a3"]
     assert list(rows[0]) == ["record_id", "cluster_id", "match_reason"]
     assert rows[0]["cluster_id"] == rows[1]["cluster_id"] == "a1" and rows[2]["cluster_id"] == "a3"
-    assert rows[0]["match_reason"] == "imię+nazwisko+e-mail" and rows[2]["match_reason"] == ""
+    assert rows[0]["match_reason"] == "zgodne: imię+nazwisko+e-mail" and rows[2]["match_reason"] == ""
 
 
 def test_synthetic_file_round_trip_quality(tmp_path: Path) -> None:

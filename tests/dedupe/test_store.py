@@ -64,7 +64,7 @@ def test_merges_keep_the_oldest_id_and_record_the_reason(reg: Registry) -> None:
         assert after[ids[2]] == before[ids[2]]  # household e-mail did not pull Jan in
         merges = s.scalars(select(DedupeMerge)).all()
         assert [(m.survivor_person_id, m.merged_person_id, m.reason) for m in merges] == [
-            (before[ids[0]], before[ids[1]], "imię+nazwisko+e-mail")]
+            (before[ids[0]], before[ids[1]], "zgodne: imię+nazwisko+e-mail")]
         assert counts.persons_merged == 1 and counts.applications_moved == 1
 
 

@@ -1,0 +1,209 @@
+"""The scoring model (issue 13): each comparison level and veto, and quality on data
+from the independent generator (tests/dedupe/independent_generator.py, never used to tune)."""
+from __future__ import annotations
+
+import pytest
+
+from synergia.dedupe.compare import (
+    ADDRESS,
+    PLACE,
+    STRONG,
+    V_DOB,
+    V_GENDER,
+    V_NAMES,
+    V_PESEL,
+    V_TWINS,
+    Outcome,
+    compare,
+    veto,
+    weigh,
+)
+from synergia.dedupe.engine import cluster_ids, deduplicate
+from synergia.dedupe.metrics import pairwise_scores
+from synergia.dedupe.normalize import normalize_record
+from synergia.dedupe.score import (
+    W_DOB,
+    W_EMAIL,
+    W_FN_CONFLICT,
+    W_FN_OTHER,
+    W_FN_TYPO,
+    W_LN_OTHER_K,
+    W_LN_TYPO,
+    Frequencies,
+    frequencies,
+    to_score,
+)
+
+from tests.dedupe.independent_generator import HOLDOUT_SEEDS, generate
+
+
+def rec(idx: int = 0, **fields):
+    return normalize_record(fields, idx, fields.get("id", idx))
+
+
+BASE = dict(first_name="Bożydar", last_name="Pstrągowski", gender="M")
+
+
+def bits(a, b, freq=None):
+    return weigh(a, b, None, freq or Frequencies()).bits
+
+
+# --- comparison levels: each adds its own weight -----------------------------------
+
+def test_first_name_levels_exact_variant_typo_other_conflict_missing() -> None:
+    ref = rec(first_name="Katarzyna", last_name="Ząbek")
+    exact = bits(ref, rec(first_name="KATARZYNA", last_name="Zabek"))
+    variant = bits(ref, rec(first_name="Kasia", last_name="Zabek"))
+    typo = bits(ref, rec(first_name="Katarzna", last_name="Zabek"))
+    missing = bits(ref, rec(last_name="Zabek"))
+    other = bits(ref, rec(first_name="Kleopatrixa", last_name="Zabek"))
+    conflict = bits(ref, rec(first_name="Kamila", last_name="Zabek"))
+    assert exact > variant > typo > missing > other > conflict
+    assert round(typo - missing, 6) == W_FN_TYPO
+    assert round(other - missing, 6) == W_FN_OTHER and round(conflict - missing, 6) == W_FN_CONFLICT
+
+
+def test_short_first_name_typos_count_as_typos() -> None:
+    for x, y in (("Olaf", "Olf"), ("Igor", "Iogr"), ("Kornelia", "Kronelia")):
+        a, b = rec(first_name=x, last_name="Nowak"), rec(first_name=y, last_name="Nowak")
+        assert "imię (z literówką)" in weigh(a, b).agreed, (x, y)
+
+
+def test_surname_levels_and_a_womans_other_surname_weighs_less() -> None:
+    ref = rec(first_name="Ewa", last_name="Kowalska", email="ewa.k@wp.pl")
+    same = bits(ref, rec(first_name="Ewa", last_name="KOWALSKI", email="ewa.k@wp.pl"))
+    typo = bits(ref, rec(first_name="Ewa", last_name="Kowakska", email="ewa.k@wp.pl"))
+    none = bits(ref, rec(first_name="Ewa", email="ewa.k@wp.pl"))
+    married = bits(ref, rec(first_name="Ewa", last_name="Zielińska", email="ewa.k@wp.pl"))
+    assert same > typo > none > married
+    assert round(typo - none, 6) == W_LN_TYPO and round(married - none, 6) == W_LN_OTHER_K
+
+
+def test_birth_date_exact_typo_and_missing() -> None:
+    ref = rec(**BASE, birth_date="1980-04-12", street="Lipowa 4", postal_code="11-222")
+    assert round(bits(ref, rec(**BASE, birth_date="12.04.1980", street="Lipowa 4", postal_code="11-222"))
+                 - bits(ref, rec(**BASE, street="Lipowa 4", postal_code="11-222")), 6) == W_DOB
+    typed = weigh(ref, rec(**BASE, birth_date="1980-04-21", street="Lipowa 4", postal_code="11222"))
+    assert "data urodzenia (z literówką)" in typed.agreed
+
+
+def test_a_shared_mailbox_weighs_less_per_extra_first_name_but_not_below_a_floor() -> None:
+    a = rec(0, **BASE, email="dom@o2.pl")
+    b = rec(1, **BASE, email="dom@o2.pl")
+    family = [a, b, rec(2, first_name="Halina", last_name="Pstrągowska", email="dom@o2.pl"),
+              rec(3, first_name="Kacper", last_name="Pstrągowski", email="dom@o2.pl")]
+    own, shared = bits(a, b), bits(a, b, frequencies(family))
+    assert shared < own
+    assert own - shared <= W_EMAIL
+
+
+def test_common_names_weigh_less_than_rare_ones_in_a_batch() -> None:
+    batch = [rec(i, first_name="Anna", last_name="Nowak") for i in range(400)] + [
+        rec(400, first_name="Bożydar", last_name="Pstrągowski"), rec(401, first_name="Bożydar", last_name="Pstrągowski")]
+    f = frequencies(batch)
+    common = bits(batch[0], batch[1], f)
+    rare = bits(batch[400], batch[401], f)
+    assert rare > common + 3
+
+
+def test_score_is_monotone_and_calibrated_at_the_default_thresholds() -> None:
+    assert to_score(19.0) == pytest.approx(0.92, abs=0.005)
+    assert to_score(16.0) == pytest.approx(0.70, abs=0.005)
+    assert to_score(-1000) == 0.0 and to_score(1000) == 1.0
+    assert all(to_score(x) < to_score(x + 0.5) for x in range(0, 40))
+
+
+def test_the_reason_says_which_fields_agreed_and_which_differed() -> None:
+    a = rec(first_name="Zofia", last_name="Lis", email="zofia.lis@wp.pl", phone="600100200")
+    b = rec(first_name="Zosia", last_name="LIS", email="zofia.lis@wp.pl", phone="700100200")
+    d = compare(a, b)
+    assert d.reason == "zgodne: imię+nazwisko+e-mail; różne: telefon"
+
+
+def test_name_and_address_or_town_alone_never_merge_a_pair_directly() -> None:
+    a = rec(first_name="Jan", last_name="Kowalski", street="Polna 1", postal_code="00-001", city="Warszawa")
+    b = rec(first_name="Jan", last_name="Kowalski", street="ul. Polna 1", postal_code="00001", city="Warszawa")
+    d = compare(a, b)
+    assert d.outcome is Outcome.REVIEW and d.kind == ADDRESS
+    c = rec(first_name="Jan", last_name="Kowalski", city="Warszawa")
+    d = compare(c, rec(first_name="Jan", last_name="Kowalski", city="Warszawa"))
+    assert d.outcome is Outcome.REVIEW and d.kind == PLACE
+
+
+# --- vetoes ---------------------------------------------------------------------------
+
+def test_vetoes_pesel_birth_date_sex() -> None:
+    assert veto(rec(pesel="44051401359"), rec(pesel="02070803628")) == V_PESEL
+    assert veto(rec(**BASE, birth_date="1960-01-01"), rec(**BASE, birth_date="1990-01-01")) == V_DOB
+    assert veto(rec(first_name="Alex", gender="K"), rec(first_name="Alex", gender="M")) == V_GENDER
+
+
+def test_first_names_are_vetoed_only_when_nothing_else_strongly_agrees() -> None:
+    """Maria/Marika: a typo that lands on another real name. With the birth date and
+    the person's own e-mail and phone agreeing it is one person; with less it is not."""
+    full = dict(last_name="Wrzos", birth_date="1991-02-03", email="m.wrzos@wp.pl", phone="600700800")
+    a, b = rec(0, first_name="Maria", **full), rec(1, first_name="Marta", **full)
+    assert veto(a, b) is None
+    assert compare(a, b).outcome is Outcome.SAME
+    no_phone = {k: v for k, v in full.items() if k != "phone"}
+    assert veto(rec(first_name="Maria", **no_phone), rec(first_name="Marta", **no_phone)) == V_NAMES
+    # the same e-mail and phone used by two first names in the batch: a family's, not enough
+    c = rec(2, first_name="Marta", last_name="Wrzos", email="m.wrzos@wp.pl", phone="600700800")
+    f = frequencies([a, c])
+    assert veto(a, b, None, f) == V_NAMES
+
+
+def test_married_surname_with_birth_date_email_and_phone_merges() -> None:
+    a = rec(first_name="Agnieszka", last_name="Rabiej", birth_date="1964-08-07", email="aga64@gmail.com",
+            phone="660184681")
+    b = rec(first_name="Agnieszka", last_name="Witos", birth_date="7.8.1964", email="aga64@gmail.com",
+            phone="+48 660 184 681")
+    d = compare(a, b)
+    assert d.outcome is Outcome.SAME and "różne: nazwisko" in d.reason
+
+
+def test_first_name_typos_with_birth_date_email_and_phone_merge() -> None:
+    for x, y in (("Igor", "Iogr"), ("Olaf", "Olf"), ("Kornelia", "Kronelia")):
+        common = dict(last_name="Bąk", birth_date="1999-09-09", email="bak99@o2.pl", phone="511222333")
+        assert compare(rec(first_name=x, **common), rec(first_name=y, **common)).outcome is Outcome.SAME, (x, y)
+
+
+def test_twins_are_never_linked_by_the_pair_itself() -> None:
+    home = dict(last_name="Zając", birth_date="2010-05-05", street="Leśna 4", postal_code="80-100", city="Gdańsk",
+                phone="600300300")
+    d = compare(rec(first_name="Tymon", **home), rec(first_name="Brajan", **home))  # Brajan: not in the name table
+    assert d.outcome is Outcome.DIFFERENT and d.reason == V_TWINS
+    rows = [{"id": 1, "first_name": "Tymon", **home}, {"id": 2, "first_name": "Brajan", **home},
+            {"id": 3, "first_name": "Tymek", **home}]
+    assert len(deduplicate(rows, id_field="id").clusters) >= 2
+
+
+def test_different_first_names_with_only_household_evidence_never_merge() -> None:
+    home = dict(last_name="Grabowski", email="grabowscy@wp.pl", phone="600400500", street="Polna 3",
+                postal_code="22-333", city="Lublin")
+    d = compare(rec(first_name="Sebastian", **home), rec(first_name="Olgierd", **home))
+    assert d.outcome is not Outcome.SAME
+
+
+def test_a_pesel_pair_is_strong() -> None:
+    a = rec(first_name="Jan", last_name="Nowak", pesel="44051401359")
+    assert compare(a, rec(first_name="Janek", last_name="NOWAK", pesel="44051401359")).kind == STRONG
+
+
+# --- quality on the independent generator (held-out seed, never tuned on) ------------
+
+def _score(n: int, seed: int) -> dict:
+    rows, truth = generate(n, seed)
+    return pairwise_scores(cluster_ids(deduplicate(rows, processes=1)), truth)
+
+
+def test_independent_generator_5k_does_not_regress() -> None:
+    s = _score(5000, HOLDOUT_SEEDS[0])
+    assert s["true_pairs"] > 1500
+    assert s["precision"] >= 0.99 and s["recall"] >= 0.95, s
+
+
+@pytest.mark.xfail(strict=True, reason="issue 13 target not reached yet: recall 0.960 on seed 7001, whose ceiling with a shared PESEL, birth date, e-mail or phone is 0.959 (see README)")
+def test_independent_generator_5k_meets_the_issue_13_target() -> None:
+    s = _score(5000, HOLDOUT_SEEDS[0])
+    assert s["precision"] >= 0.995 and s["recall"] >= 0.97, s
