@@ -20,6 +20,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent
 sys.path.insert(0, str(REPO))
 
+from synergia.bootstrap import prefect_environment  # noqa: E402
+
+prefect_environment()  # before anything imports prefect: it reads its settings once, at import
+
 from config.project import ConfigError, ProjectConfig, load_project  # noqa: E402
 from config.settings import PROJECTS_DIR  # noqa: E402
 
