@@ -38,8 +38,9 @@ SERVER_TIMEOUT_MARK = "Timed out while attempting to connect to ephemeral Prefec
 
 
 def _server_did_not_answer(exc: BaseException) -> None:
+    detail = f" ({exc})" if not str(exc).startswith(SERVER_TIMEOUT_MARK) else ""
     err_console.print(
-        "[red]Tymczasowy serwer Prefect nie odpowiedział na czas[/red] — uruchom ponownie albo zwiększ "
+        f"[red]Tymczasowy serwer Prefect nie odpowiedział na czas[/red]{detail} — uruchom ponownie albo zwiększ "
         "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS (np. 300) lub ustaw PREFECT_API_URL na działający serwer "
         "(the temporary Prefect server did not answer in time: rerun, raise PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS, "
         "or point PREFECT_API_URL at a running server, e.g. `synergia serve`).", soft_wrap=True)
@@ -83,6 +84,12 @@ def run_flow(flow_fn, **parameters) -> dict:  # noqa: ANN001
     """Run a flow; on failure print its error in one line (our messages never carry
     personal data) and exit 1 — the full traceback stays in the Prefect logs above."""
     prefect_defaults()
+    from synergia.bootstrap import ServerDidNotAnswer, wait_for_early_server
+
+    try:
+        wait_for_early_server()
+    except ServerDidNotAnswer as exc:
+        _server_did_not_answer(exc)
     try:
         state = flow_fn(**parameters, return_state=True)
     except RuntimeError as exc:
