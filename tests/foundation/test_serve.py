@@ -74,13 +74,13 @@ def test_serve_registers_every_project_runs_one_at_a_time_and_stops_on_sigterm(t
     env.update(SYNERGIA_DATA_DIR=str(data), PYTHONPATH=str(REPO))  # PREFECT_HOME: the bootstrap puts it in the data dir
     log = tmp_path / "serve.log"
     with log.open("wb") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "synergia.cli", "serve", "--port", str(port)], env=env,
+        proc = subprocess.Popen([sys.executable, "-m", "synergia.cli", "serve", "--port", str(port), "--startup-timeout", "300"], env=env,
                                 cwd=tmp_path, stdout=out, stderr=subprocess.STDOUT)
     try:
         expected = {f"{p.stem}-{kind}" for p in PROJECTS_DIR.glob("*.yaml") for kind in ("nightly", "monthly")}
         assert len(expected) == 12
         deployments = _wait(lambda: (d := _post(f"{api}/deployments/filter")) and {x["name"] for x in d} == expected and d,
-                            240, "12 deployments", proc, log)
+                            360, "12 deployments", proc, log)
         for d in deployments:
             assert d["global_concurrency_limit"]["limit"] == 1
             assert d["concurrency_options"]["collision_strategy"] == "ENQUEUE"
