@@ -114,6 +114,7 @@ def start_early_server(argv: list[str], environ: MutableMapping[str, str] | None
         proc = subprocess.Popen([sys.executable, "-m", "synergia.prefect_server", str(port), str(os.getpid())],
                                 env=dict(environ), stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     environ["PREFECT_API_URL"] = f"http://127.0.0.1:{port}/api"
+    environ.setdefault("PREFECT_UI_URL", "")  # this server has no UI: no dead "View at ..." links in the output
     _early.update(proc=proc, url=environ["PREFECT_API_URL"], log=log)
     atexit.register(stop_early_server)
     return True
