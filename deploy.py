@@ -20,6 +20,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent
 sys.path.insert(0, str(REPO))
 
+from synergia.bootstrap import prefect_environment  # noqa: E402
+
+prefect_environment()  # before anything imports prefect: it reads its settings once, at import
+
 from config.project import ConfigError, ProjectConfig, load_project  # noqa: E402
 from config.settings import PROJECTS_DIR  # noqa: E402
 
@@ -36,8 +40,15 @@ def schedules_of(project: ProjectConfig) -> dict[str, tuple[str, str]]:
     return {"nightly": (s.nightly, s.timezone), "monthly": (s.monthly, s.timezone)}
 
 
+def one_at_a_time():
+    """At most one run per project and flow: a second trigger waits in ``AwaitingConcurrencySlot`` (shown in the UI)."""
+    from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
+
+    return ConcurrencyLimitConfig(limit=1, collision_strategy=ConcurrencyLimitStrategy.ENQUEUE)
+
+
 def build_deployments(files: list[Path]):
-    """RunnerDeployments for ``flow.serve``-style local serving (no API call here)."""
+    """RunnerDeployments for ``flow.serve``-style local serving (no API call here); ``synergia serve`` uses them too."""
     from prefect.schedules import Cron
 
     from flows.monthly import monthly
@@ -54,6 +65,7 @@ def build_deployments(files: list[Path]):
                 parameters={"project_path": str(path.resolve())},
                 tags=["synergia", project.slug, kind],
                 description=f"{kind} — {project.name}",
+                concurrency_limit=one_at_a_time(),
             ))
     return deployments
 
@@ -73,6 +85,7 @@ def deploy_to_pool(files: list[Path], pool: str) -> list[str]:
                 schedules=[Cron(cron, timezone=tz)],
                 parameters={"project_path": str(path.resolve())},
                 tags=["synergia", project.slug, kind],
+                concurrency_limit=one_at_a_time(),
             )))
     return ids
 

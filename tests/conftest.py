@@ -26,9 +26,14 @@ REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
 
 # Tests never talk to Prefect Cloud or a user's server, and never report analytics.
+# All of this must happen before anything imports prefect (it reads settings once, at import).
 os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
-os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
 os.environ.pop("PREFECT_API_URL", None)
+# never the user's shared ~/.prefect (its SQLite database locks under other Prefect processes)
+os.environ.setdefault("PREFECT_HOME", tempfile.mkdtemp(prefix="synergia-test-prefect-"))
+from synergia.bootstrap import prefect_environment  # noqa: E402
+
+prefect_environment()
 os.environ.pop("PREFECT_API_KEY", None)
 for _name in [k for k in os.environ if k.startswith("SYNERGIA_")]:
     os.environ.pop(_name)

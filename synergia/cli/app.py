@@ -31,3 +31,9 @@ commands_dedupe.register(app)
 from synergia.cli import commands_mail  # noqa: E402
 
 commands_mail.register(app)
+from synergia.cli import commands_serve  # noqa: E402
+
+commands_serve.register(app)
+from synergia.cli import commands_doctor  # noqa: E402
+
+commands_doctor.register(app)

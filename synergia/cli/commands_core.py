@@ -25,11 +25,27 @@ ProjectOpt = Annotated[
 
 
 def prefect_defaults() -> None:
-    """Sensible Prefect defaults for a local run (never override what the user set)."""
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    os.environ.setdefault("PREFECT_LOGGING_LOG_PRINTS", "false")
-    # the ephemeral API server needs longer than the 20 s default on a busy 2-core machine
-    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+    """Prefect defaults for a local run (never override what the user set).
+
+    The ``synergia`` script already did this before importing anything (see
+    ``synergia.bootstrap``); this call only helps code that imported the CLI directly.
+    """
+    from synergia.bootstrap import prefect_environment
+
+    prefect_environment()
+
+
+SERVER_TIMEOUT_MARK = "Timed out while attempting to connect to ephemeral Prefect API server"
+
+
+def _server_did_not_answer(exc: BaseException) -> None:
+    detail = f" ({exc})" if not str(exc).startswith(SERVER_TIMEOUT_MARK) else ""
+    err_console.print(
+        f"[red]Tymczasowy serwer Prefect nie odpowiedział na czas[/red]{detail} — uruchom ponownie albo zwiększ "
+        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS (np. 300) lub ustaw PREFECT_API_URL na działający serwer "
+        "(the temporary Prefect server did not answer in time: rerun, raise PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS, "
+        "or point PREFECT_API_URL at a running server, e.g. `synergia serve`).", soft_wrap=True)
+    raise typer.Exit(1) from None
 
 
 def resolve_project_path(value: str) -> Path:
@@ -74,7 +90,18 @@ def run_flow(flow_fn, **parameters) -> dict:  # noqa: ANN001
     from synergia.errors import sanitize
 
     prefect_defaults()
-    state = flow_fn(**parameters, return_state=True)
+    from synergia.bootstrap import ServerDidNotAnswer, wait_for_early_server
+
+    try:
+        wait_for_early_server()
+    except ServerDidNotAnswer as exc:
+        _server_did_not_answer(exc)
+    try:
+        state = flow_fn(**parameters, return_state=True)
+    except RuntimeError as exc:
+        if SERVER_TIMEOUT_MARK in str(exc):
+            _server_did_not_answer(exc)
+        raise
     if state.is_completed():
         return state.result()
     error = state.result(raise_on_failure=False)

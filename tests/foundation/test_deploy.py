@@ -68,7 +68,7 @@ def test_served_deployment_runs_against_a_real_prefect_server(tmp_path: Path) ->
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     served = None
     try:
-        _wait_http(f"{api}/health", 120)
+        _wait_http(f"{api}/health", 240)  # a fresh server database on a busy 2-core machine
         served = subprocess.Popen([sys.executable, str(REPO / "deploy.py"), "--serve", "--project", "demo"], env=env,
                                   cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         code = (
