@@ -299,7 +299,11 @@ def _foreign_email(r: NormRecord) -> bool:
 def _own_mailbox(r: NormRecord) -> bool:
     """The e-mail's name part holds this person's first name (``jan.nowak``, ``kasia85``)."""
     local = r.email.partition("@")[0] if r.email else ""
-    return any(len(name) >= 3 and name in local for name in (r.fn_canon, r.fn))
+    if any(len(name) >= 3 and name in local for name in (r.fn_canon, r.fn)):
+        return True
+    # the initial and the surname (``j.kowalski``, ``jkowalska7``): names this person, not the family
+    root = r.ln_root[:6]
+    return bool(r.fn and len(root) >= 4 and local[:1] == r.fn[0] and local[1:].lstrip("._-").startswith(root))
 
 
 def _contacts_differ(a: NormRecord, b: NormRecord) -> bool:
@@ -467,7 +471,7 @@ def compare(a: NormRecord, b: NormRecord, th: Thresholds = Thresholds(), freq: F
         # only an e-mail, and it may be a family's (used by several first names, or not
         # naming this person): the clustering checks that the phones do not differ
         family_mailbox = L_EMAIL in w.agreed and (freq.sharers(a.email, True) > 1 or not _own_mailbox(a))
-        kind = EMAIL if (not w.identifier and family_mailbox and L_PHONE not in w.agreed) else WEAK
+        kind = EMAIL if (not w.identifier and family_mailbox and L_PHONE not in w.agreed and not w.address) else WEAK
     elif w.address:
         kind = ADDRESS
     elif w.place:
