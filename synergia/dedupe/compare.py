@@ -234,9 +234,11 @@ def veto(a: NormRecord, b: NormRecord, fr: str | None = None, freq: Frequencies 
 
 def twins(a: NormRecord, b: NormRecord, fr: str, freq: Frequencies = NO_FREQUENCIES) -> bool:
     """The twin pattern: the same surname and birth date, another first name (not a
-    typo of it) and no shared identity number. The pair is never linked; the
+    typo of it) and no shared identity number (nor one a keystroke from the other:
+    that is one number mistyped, twins' numbers are not that close). The pair is never linked; the
     records may still meet through others (a twin's own e-mail on a later form)."""
     return (fr in (OTHER, CONFLICT) and bool(a.dob) and a.dob == b.dob and not same_number(a, b)
+            and not _near_id(a, b, 1)
             and not short_typo(a.fn, b.fn) and surname_relation(a, b) in (SAME, SIMILAR, PART)
             and not names_outweighed(a, b, freq) and not _swapped(a, b))
 
