@@ -26,7 +26,7 @@ from synergia.dedupe.names import KNOWN, canonical_first_name
 from synergia.dedupe.normalize import NormRecord
 from synergia.dedupe.score import (
     L_ADDRESS, L_DOB, L_EMAIL, L_FN, L_ID, L_LN, L_PESEL, L_PHONE, L_PLACE, NO_FREQUENCIES,
-    W_ADDRESS, W_ADDRESS_OTHER, W_DOB, W_DOB_OTHER, W_DOB_TYPO, W_EMAIL, W_EMAIL_FOREIGN, W_EMAIL_OTHER, W_FN_CONFLICT,
+    W_ADDRESS, W_ADDRESS_OTHER, W_DOB, W_DOB_OTHER, W_DOB_TYPO, W_EMAIL, W_EMAIL_FOREIGN, W_EMAIL_OWN, W_EMAIL_OTHER, W_FN_CONFLICT,
     W_FN_INITIAL, W_FN_OTHER, W_FN_TYPO, W_FN_VARIANT, W_ID, W_ID_NEAR, W_ID_NEAR2, W_ID_OTHER, W_LN_OTHER, W_LN_OTHER_K, W_LN_PART,
     W_LN_TYPO, W_ORG, W_PESEL, W_PHONE, W_PHONE_OTHER, W_PLACE, W_PLACE_OTHER, Frequencies, Weighed,
     contact_weight, short_typo, to_score,
@@ -404,6 +404,8 @@ def weigh(a: NormRecord, b: NormRecord, fr: str | None = None, freq: Frequencies
     if a.email and b.email:
         if a.email == b.email:
             bits += contact_weight(W_EMAIL, freq.sharers(a.email, True))
+            if freq.sharers(a.email, True) == 1 and (_own_mailbox(a) or _own_mailbox(b)):
+                bits += W_EMAIL_OWN  # a mailbox named after the person is rarely anybody else's
             agreed.append(L_EMAIL)
             contact = True
         else:
