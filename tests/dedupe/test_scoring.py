@@ -238,3 +238,11 @@ def test_email_and_address_agreeing_merge_despite_another_phone() -> None:
     away = dict(home, street="", postal_code="")
     rows = [{"id": 1, "phone": "501100200", **away}, {"id": 2, "phone": "602300400", **away}]
     assert len(deduplicate(rows, id_field="id").clusters) == 2
+
+
+def test_an_email_naming_the_person_weighs_more_than_an_anonymous_one() -> None:
+    from synergia.dedupe.score import W_EMAIL_OWN
+
+    named = bits(rec(email="bozydar.p@o2.pl", **BASE), rec(email="bozydar.p@o2.pl", **BASE))
+    anonymous = bits(rec(email="zx81qq@o2.pl", **BASE), rec(email="zx81qq@o2.pl", **BASE))
+    assert named - anonymous == pytest.approx(W_EMAIL_OWN)
