@@ -26,7 +26,7 @@ from synergia.dedupe.names import KNOWN, canonical_first_name
 from synergia.dedupe.normalize import NormRecord
 from synergia.dedupe.score import (
     L_ADDRESS, L_DOB, L_EMAIL, L_FN, L_ID, L_LN, L_PESEL, L_PHONE, L_PLACE, NO_FREQUENCIES,
-    W_ADDRESS, W_ADDRESS_OTHER, W_DOB, W_DOB_OTHER, W_DOB_TYPO, W_EMAIL, W_EMAIL_FOREIGN, W_EMAIL_OTHER, W_FN_CONFLICT,
+    W_ADDRESS, W_ADDRESS_OTHER, W_DOB, W_DOB_OTHER, W_DOB_TYPO, W_EMAIL, W_EMAIL_FOREIGN, W_EMAIL_OWN, W_EMAIL_OTHER, W_FN_CONFLICT,
     W_FN_INITIAL, W_FN_OTHER, W_FN_TYPO, W_FN_VARIANT, W_ID, W_ID_NEAR, W_ID_NEAR2, W_ID_OTHER, W_LN_OTHER, W_LN_OTHER_K, W_LN_PART,
     W_LN_TYPO, W_ORG, W_PESEL, W_PHONE, W_PHONE_OTHER, W_PLACE, W_PLACE_OTHER, Frequencies, Weighed,
     contact_weight, short_typo, to_score,
@@ -234,9 +234,11 @@ def veto(a: NormRecord, b: NormRecord, fr: str | None = None, freq: Frequencies 
 
 def twins(a: NormRecord, b: NormRecord, fr: str, freq: Frequencies = NO_FREQUENCIES) -> bool:
     """The twin pattern: the same surname and birth date, another first name (not a
-    typo of it) and no shared identity number. The pair is never linked; the
+    typo of it) and no shared identity number (nor one a keystroke from the other:
+    that is one number mistyped, twins' numbers are not that close). The pair is never linked; the
     records may still meet through others (a twin's own e-mail on a later form)."""
     return (fr in (OTHER, CONFLICT) and bool(a.dob) and a.dob == b.dob and not same_number(a, b)
+            and not _near_id(a, b, 1)
             and not short_typo(a.fn, b.fn) and surname_relation(a, b) in (SAME, SIMILAR, PART)
             and not names_outweighed(a, b, freq) and not _swapped(a, b))
 
@@ -299,7 +301,11 @@ def _foreign_email(r: NormRecord) -> bool:
 def _own_mailbox(r: NormRecord) -> bool:
     """The e-mail's name part holds this person's first name (``jan.nowak``, ``kasia85``)."""
     local = r.email.partition("@")[0] if r.email else ""
-    return any(len(name) >= 3 and name in local for name in (r.fn_canon, r.fn))
+    if any(len(name) >= 3 and name in local for name in (r.fn_canon, r.fn)):
+        return True
+    # the initial and the surname (``j.kowalski``, ``jkowalska7``): names this person, not the family
+    root = r.ln_root[:6]
+    return bool(r.fn and len(root) >= 4 and local[:1] == r.fn[0] and local[1:].lstrip("._-").startswith(root))
 
 
 def _contacts_differ(a: NormRecord, b: NormRecord) -> bool:
@@ -398,6 +404,8 @@ def weigh(a: NormRecord, b: NormRecord, fr: str | None = None, freq: Frequencies
     if a.email and b.email:
         if a.email == b.email:
             bits += contact_weight(W_EMAIL, freq.sharers(a.email, True))
+            if freq.sharers(a.email, True) == 1 and (_own_mailbox(a) or _own_mailbox(b)):
+                bits += W_EMAIL_OWN  # a mailbox named after the person is rarely anybody else's
             agreed.append(L_EMAIL)
             contact = True
         else:
@@ -467,7 +475,7 @@ def compare(a: NormRecord, b: NormRecord, th: Thresholds = Thresholds(), freq: F
         # only an e-mail, and it may be a family's (used by several first names, or not
         # naming this person): the clustering checks that the phones do not differ
         family_mailbox = L_EMAIL in w.agreed and (freq.sharers(a.email, True) > 1 or not _own_mailbox(a))
-        kind = EMAIL if (not w.identifier and family_mailbox and L_PHONE not in w.agreed) else WEAK
+        kind = EMAIL if (not w.identifier and family_mailbox and L_PHONE not in w.agreed and not w.address) else WEAK
     elif w.address:
         kind = ADDRESS
     elif w.place:

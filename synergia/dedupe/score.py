@@ -35,12 +35,12 @@ from synergia.dedupe.normalize import NormRecord
 # --- weights (bits) -------------------------------------------------------------------
 M_FN_SAME, U_FN_DEFAULT = 0.88, 0.02     # first name, same (diminutive mapped): m, default u
 W_FN_VARIANT = -0.5                      # the same name written another way (Kasia/Katarzyna) vs exact
-W_FN_TYPO = 3.0                          # one typo (Kornelia/Kronelia, Igor/Iogr, Olaf/Olf)
+W_FN_TYPO = 4.5                          # one typo (Kornelia/Kronelia, Igor/Iogr, Olaf/Olf)
 W_FN_INITIAL = 1.0                       # "K." or a truncated name
 W_FN_OTHER = -5.0                        # two different first names (at least one unknown)
 W_FN_CONFLICT = -7.0                     # two different real first names (Maria/Marta)
 M_LN_SAME, U_LN_DEFAULT = 0.85, 0.001    # surname root (Kowalski/Kowalska), default u
-W_LN_TYPO = 5.0
+W_LN_TYPO = 6.5
 W_LN_PART = 4.0                          # one part of a double surname
 W_LN_OTHER = -3.0                        # another surname, a man's
 W_LN_OTHER_K = -2.0                      # another surname, a woman's (a married name is common)
@@ -53,6 +53,7 @@ W_DOB = 13.0
 W_DOB_TYPO = 6.0                         # one keystroke apart (only when no veto, see compare.veto)
 W_DOB_OTHER = -4.0                       # different, not vetoed (the same id number)
 W_EMAIL, W_EMAIL_OTHER = 12.0, -1.5
+W_EMAIL_OWN = 2.0                        # the same e-mail, and it names this person (jan.nowak, j.nowak, kasia85)
 W_EMAIL_FOREIGN = -10.0                  # different, and one names somebody else (halina.mroz67 on Radosław's form)
 W_PHONE, W_PHONE_OTHER = 11.0, -1.0
 W_SHARED = 2.0                           # less per extra first name seen on that mailbox / phone
