@@ -46,6 +46,8 @@ from synergia.registry.tables_mail import MailDelivery
 from tests.field.staff_workbook import pesel as make_pesel
 from tests.field.staff_workbook import sheet_part_of
 from tests.field.test_pii_busy_registry import dump_prefect_db, leaks
+from tests.sheets.conftest import key_material, socket_emulator, socket_key  # noqa: F401
+from tests.sheets.conftest import emulator  # noqa: F401
 
 REPO = Path(__file__).resolve().parents[2]
 WORKBOOK = "biuro/rekrutacja-rady.xlsx"
@@ -379,8 +381,10 @@ def personal_values(people: list[Person]) -> set[str]:
     return values
 
 
-def run_nightly(project: Path, data: Path, home: Path, db_url: str) -> tuple[subprocess.CompletedProcess, str]:
+def run_nightly(project: Path, data: Path, home: Path, db_url: str,
+                extra: dict[str, str] | None = None) -> tuple[subprocess.CompletedProcess, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SYNERGIA_", "PREFECT_"))}
+    env.update(extra or {})
     env.update(PYTHONPATH=str(REPO), PREFECT_HOME=str(home), SYNERGIA_DATA_DIR=str(data),
                SYNERGIA_DATABASE_URL=db_url, SYNERGIA_MAIL_FROM="biuro@fundacja-rad.example",
                PREFECT_SERVER_ANALYTICS_ENABLED="false", PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="180",
@@ -532,3 +536,96 @@ def test_csv_backend_escapes_the_injection_it_writes(tmp_path: Path) -> None:
         cells = [c for row in csv.reader(fh) for c in row]
     assert "'" + INJECTION in cells and INJECTION not in cells
     assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")]
+
+
+# --- the same nights against the Sheets emulator, with a quarantine past Google's 1,000-row grid ---
+
+SHEET_KEY = "1WrogieNoceArkuszTestowyAbCdEfGhIjKlMnOpQr"
+MANY = 1_050
+
+
+def _text(v) -> str:
+    return "" if v is None else str(v)
+
+
+def sheets_tabs(tab_a: list[Person | None], tab_b: list[Person], attendance: list[Person]) -> dict[str, list[list[str]]]:
+    """The staff tabs as the API shows them (strings; staff helper columns as their shown values)."""
+    def rows(people):
+        out = [list(FORM_HEADER)]
+        for p in people:
+            out.append([""] * len(FORM_HEADER) if p is None else
+                       [_text(v) for v in p.values()] + ["", p.email.strip().lower(), p.note])
+        return out
+    return {TAB_A: rows(tab_a), TAB_B: rows(tab_b),
+            LIST: [list(LIST_HEADER)] + [[p.first, p.last, p.email, "x", "x", "2"] for p in attendance]}
+
+
+def refusals(n: int) -> list[Person]:
+    words = ["Nie wyrażam zgody.", "NIE.", "odmawiam", "nie zgadzam się", "brak zgody", "-", "?", "Nie, dziękuję"]
+    return [Person(f"{1 + i % 28:02d}.04.2026 {8 + i % 12:02d}:{i % 60:02d}:{i // 60 % 60:02d}", "Odmowa", f"Nr{i}",
+                   f"odmowa.{i}@odmowy-testowe.example", "", "", "", "", "Tychy", "Rada", words[i % len(words)],
+                   quarantined=True) for i in range(n)]
+
+
+@pytest.mark.prefect
+def test_two_hostile_nights_on_google_sheets_past_the_grid(tmp_path: Path, socket_emulator, socket_key) -> None:
+    emu, url = socket_emulator
+    data, home = tmp_path / "data", tmp_path / "prefect-home"
+    data.mkdir()
+    home.mkdir()
+    db_url = f"sqlite:///{data / 'synergia.db'}"
+    project = tmp_path / "wrogie-noce-google.yaml"
+    project.write_text(PROJECT_YAML.replace(f"spreadsheet: {{id: {WORKBOOK}}}",
+                                            f"spreadsheet: {{id: {SHEET_KEY}, backend: gsheets}}"), encoding="utf-8")
+    many = refusals(MANY)
+    tab_a = GOOD[:4] + [SPAM] + GOOD[4:] + REFUSED + ODD + many
+    attendance = [p for p in GOOD + TAB_B_ROWS if p.attended]
+    tabs = sheets_tabs(tab_a, TAB_B_ROWS, attendance)
+    emu.create_spreadsheet("Rekrutacja rad", spreadsheet_id=SHEET_KEY, tabs=tabs)   # bare: no tab of ours yet
+    extra = {"SYNERGIA_SHEETS_BACKEND": "gsheets", "SYNERGIA_GOOGLE_CREDENTIALS": str(socket_key),
+             "SYNERGIA_GOOGLE_API_URL": url, "SYNERGIA_GOOGLE_RETRY_ATTEMPTS": "3",
+             "SYNERGIA_GOOGLE_RETRY_MAX_TOTAL": "5"}
+    expected_q = sum(p.quarantined for p in tab_a + TAB_B_ROWS)
+
+    first, out1 = run_nightly(project, data, home, db_url, extra)
+    assert first.returncode == 0, out1[-4000:]
+    a, q, e, rows = accounting(out1)
+    assert rows == len(tab_a) + len(TAB_B_ROWS) + len(attendance) and (a + q + e, q) == (rows, expected_q)
+    assert q > 1_000
+    odrzucone = emu.tab_values(SHEET_KEY, "Odrzucone")
+    assert len(odrzucone) - 1 == q                       # past the new tab's 1,000-row grid
+    night1 = registry_state(db_url)
+    assert len(night1["certs"]) == len(attendance) == night1["deliveries"]
+    outbox1 = sorted(p.name for p in (data / "outbox").glob("*.eml"))
+    assert len(outbox1) == len(attendance)
+    staff_before = {t: emu.tab_values(SHEET_KEY, t) for t in tabs}
+
+    # night 2: a spam row deleted, sorted by surname, a blank row, a row moved, more refusals
+    moved = GOOD[6]
+    tab_a = [p for p in tab_a if p is not SPAM and p is not moved] + NIGHT2_NEW + refusals(MANY + 60)[MANY:]
+    tab_a.sort(key=lambda p: (p.last, p.ts))
+    tab_a.insert(5, None)
+    tabs2 = sheets_tabs(tab_a, TAB_B_ROWS + [moved], attendance)
+    ss = emu.spreadsheets[SHEET_KEY]
+    with emu._lock:                                       # staff edit their tabs in place (ours stay)
+        for title in (TAB_A, TAB_B):
+            ss.by_title(title).cells.clear()
+            ss.by_title(title).grow(len(tabs2[title]) + 20, len(FORM_HEADER))   # staff inserted rows
+            ss.values_update(f"'{title}'!A1", tabs2[title], major="ROWS", input_option="RAW")
+    assert [r[:5] for r in emu.tab_values(SHEET_KEY, TAB_B)] == [r[:5] for r in tabs2[TAB_B]]
+    second, out2 = run_nightly(project, data, home, db_url, extra)
+    assert second.returncode == 0, out2[-4000:]
+    a2, q2, e2, rows2 = accounting(out2)
+    assert (a2 + q2 + e2, e2) == (rows2, 1) and q2 == sum(p.quarantined for p in tab_a + TAB_B_ROWS if p is not None)
+    assert len(emu.tab_values(SHEET_KEY, "Odrzucone")) - 1 == q2
+    night2 = registry_state(db_url)
+    assert night2["certs"] == night1["certs"] and night2["deliveries"] == night1["deliveries"]
+    assert sorted(p.name for p in (data / "outbox").glob("*.eml")) == outbox1
+    assert emu.tab_values(SHEET_KEY, LIST) == staff_before[LIST]
+    review = [v for row in emu.tab_values(SHEET_KEY, "Do sprawdzenia") for v in row if "evil" in v]
+    assert review and all(v.startswith("'=") for v in review)
+    sheet = ss.by_title("Do sprawdzenia")
+    assert all(c.formula is None for c in sheet.cells.values())
+    values = personal_values(GOOD + REFUSED + ODD + TAB_B_ROWS + NIGHT2_NEW)
+    assert not leaks(out1 + out2, values)
+    assert not leaks(dump_prefect_db(home / "prefect.db"), values)
