@@ -9,6 +9,10 @@ Rules:
   valid, its application is deactivated (kept, not deleted);
 - a row that became empty or disappeared -> its application is deactivated.
 
+Rows are identified by what they are (form timestamp + e-mail, a name on a list;
+see ``synergia.sources.identity`` and ``synergia.registry.identity``), never by
+their row number, which is kept only to name the row in messages.
+
 Everything for one run happens in one transaction, so a failure leaves no partial write.
 """
 from __future__ import annotations
@@ -22,11 +26,9 @@ from sqlalchemy.orm import Session
 
 from config.project import ProjectConfig
 from synergia.registry.base import utcnow
+from synergia.registry.identity import Incoming, KeyBook, match_records
 from synergia.registry.tables import Application, ApplicationVersion, Attendance, Event, Person, Quarantine
 from synergia.validation.row import Accepted, Empty, Outcome, Rejected
-
-Key = tuple[str, str, str, int]
-
 
 @dataclass
 class SyncCounts:
@@ -39,6 +41,7 @@ class SyncCounts:
     new: int = 0
     changed: int = 0
     unchanged: int = 0
+    moved: int = 0  # rows found at another row or tab than last night (same identity): nothing changed for anybody
     newly_quarantined: int = 0
     deactivated: int = 0
     per_source: dict[str, dict[str, int]] = field(default_factory=dict)
@@ -47,10 +50,6 @@ class SyncCounts:
 
     def as_dict(self) -> dict:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
-
-
-def _key(obj) -> Key:  # noqa: ANN001
-    return (obj.source_id, obj.spreadsheet, obj.worksheet, obj.row_number)
 
 
 def mirror_events(session: Session, project: ProjectConfig) -> None:
@@ -69,57 +68,107 @@ def mirror_events(session: Session, project: ProjectConfig) -> None:
         session.delete(gone)
 
 
+def _incoming(project: ProjectConfig, outcomes: list[Outcome]) -> list[Incoming]:
+    kinds = {s.id: s.kind for s in project.sources}
+    out = []
+    for i, outcome in enumerate(outcomes):
+        if isinstance(outcome, Empty):
+            continue
+        ref = outcome.ref
+        ident = ref.identity
+        if ident is None:
+            raise ValueError(f"wiersz bez tożsamości: {ref.label()} (row read without its identity; "
+                             "use synergia.sources.read.read_project_sources)")
+        out.append(Incoming(index=i, source_id=ref.source_id, kind=kinds.get(ref.source_id), key=ident.key,
+                            fingerprint=ident.fingerprint, fallbacks=ident.fallbacks,
+                            place=(ref.spreadsheet, ref.worksheet, ref.row_number), content_hash=outcome.content_hash))
+    return out
+
+
+def _place(obj, ref, book: KeyBook, identity) -> bool:  # noqa: ANN001
+    """Point a record at tonight's place and key; True if its place (tab or row) moved."""
+    row_key = book.keep_or_new(obj, ref.source_id, identity.key)
+    moved = (obj.source_id, obj.spreadsheet, obj.worksheet, obj.row_number) != \
+        (ref.source_id, ref.spreadsheet, ref.worksheet, ref.row_number)
+    if moved:
+        obj.source_id, obj.spreadsheet, obj.worksheet, obj.row_number = \
+            ref.source_id, ref.spreadsheet, ref.worksheet, ref.row_number
+    if obj.row_key != row_key:
+        obj.row_key = row_key
+    if obj.fingerprint != identity.fingerprint:
+        obj.fingerprint = identity.fingerprint
+    if list(obj.fallback_keys or []) != list(identity.fallbacks):
+        obj.fallback_keys = list(identity.fallbacks)
+    return moved
+
+
 def apply_outcomes(session: Session, project: ProjectConfig, outcomes: list[Outcome],
                    read_worksheets: set[tuple[str, str, str]], now: datetime | None = None) -> SyncCounts:
     """Apply one run's outcomes. ``read_worksheets`` = (source_id, spreadsheet, worksheet) read
-    completely this run: rows of those worksheets that are no longer there are deactivated."""
+    completely this run: records of those sources whose row is no longer there are deactivated.
+
+    Rows are matched to applications and quarantine entries by identity
+    (``synergia.registry.identity``), never by row number: a sorted tab, a
+    deleted or inserted row, a row moved to another tab change nothing for anybody else."""
     now = now or utcnow()
     slug = project.slug
     counts = SyncCounts(rows=len(outcomes))
-    apps = {_key(a): a for a in session.scalars(select(Application).where(Application.project == slug))}
-    quarantined = {_key(q): q for q in session.scalars(select(Quarantine).where(Quarantine.project == slug))}
-    seen: set[Key] = set()
+    kinds = {s.id: s.kind for s in project.sources}
+    read_sources = {source_id for source_id, _, _ in read_worksheets}
+    apps = list(session.scalars(select(Application).where(Application.project == slug)))
+    quarantined = list(session.scalars(select(Quarantine).where(Quarantine.project == slug)))
+    incoming = _incoming(project, outcomes)
+    app_match = match_records(apps, incoming, kinds=kinds, read_sources=read_sources, kind_of=lambda a: a.kind)
+    q_match = match_records(quarantined, [i for i in incoming if isinstance(outcomes[i.index], Rejected)], kinds=kinds,
+                            read_sources=read_sources, kind_of=lambda q: kinds.get(q.source_id))
+    app_keys, q_keys = KeyBook(apps), KeyBook(quarantined)
     per_source: dict[str, Counter] = {}
     reasons: Counter = Counter()
 
-    for outcome in outcomes:
+    for index, outcome in enumerate(outcomes):
         ref = outcome.ref
-        key: Key = (ref.source_id, ref.spreadsheet, ref.worksheet, ref.row_number)
-        seen.add(key)
         tally = per_source.setdefault(ref.source_id, Counter())
-        app = apps.get(key)
-        q = quarantined.get(key)
         if isinstance(outcome, Empty):
             counts.empty += 1
             tally["empty"] += 1
-            counts.deactivated += _deactivate(app, now)
-            _resolve(q, now)
             continue
+        app = app_match.matched.get(index)
         if isinstance(outcome, Rejected):
             counts.quarantined += 1
             tally["quarantined"] += 1
             reasons.update(outcome.reasons)
             counts.deactivated += _deactivate(app, now)
+            if app is not None:
+                _place(app, ref, app_keys, ref.identity)  # the kept application follows its row
+            q = q_match.matched.get(index)
             if q is None:
                 session.add(Quarantine(project=slug, source_id=ref.source_id, spreadsheet=ref.spreadsheet,
                                        worksheet=ref.worksheet, row_number=ref.row_number,
+                                       row_key=q_keys.keep_or_new(None, ref.source_id, ref.identity.key),
+                                       fingerprint=ref.identity.fingerprint, fallback_keys=list(ref.identity.fallbacks),
                                        content_hash=outcome.content_hash, reason_codes=list(outcome.reasons),
                                        message=outcome.message, first_seen_at=now, last_seen_at=now))
                 counts.newly_quarantined += 1
-            elif q.content_hash != outcome.content_hash or q.resolved_at is not None:
+                continue
+            moved = _place(q, ref, q_keys, ref.identity)
+            counts.moved += moved
+            if q.content_hash != outcome.content_hash or q.resolved_at is not None:
                 q.content_hash, q.reason_codes, q.message = outcome.content_hash, list(outcome.reasons), outcome.message
                 q.last_seen_at, q.resolved_at = now, None
                 counts.newly_quarantined += 1
+            elif moved:
+                q.message = outcome.message  # names the row where staff will find it now
             continue
         assert isinstance(outcome, Accepted)
         counts.accepted += 1
         tally["accepted"] += 1
-        _resolve(q, now)
         submitted = datetime.fromisoformat(outcome.data["submitted_at"]) if outcome.data.get("submitted_at") else None
         if app is None:
             person = Person(project=slug, created_at=now)
             app = Application(project=slug, source_id=ref.source_id, spreadsheet=ref.spreadsheet, worksheet=ref.worksheet,
-                              row_number=ref.row_number, kind=outcome.kind, content_hash=outcome.content_hash,
+                              row_number=ref.row_number, row_key=app_keys.keep_or_new(None, ref.source_id, ref.identity.key),
+                              fingerprint=ref.identity.fingerprint, fallback_keys=list(ref.identity.fallbacks),
+                              kind=outcome.kind, content_hash=outcome.content_hash,
                               data=outcome.data, version=1, active=True, person=person, submitted_at=submitted,
                               first_seen_at=now, last_seen_at=now, updated_at=now)
             session.add(app)
@@ -127,7 +176,9 @@ def apply_outcomes(session: Session, project: ProjectConfig, outcomes: list[Outc
             _write_attendance(session, slug, app, outcome)
             counts.new += 1
             tally["new"] += 1
-        elif app.content_hash == outcome.content_hash and app.active and app.data == outcome.data:
+            continue
+        counts.moved += _place(app, ref, app_keys, ref.identity)
+        if app.content_hash == outcome.content_hash and app.active and app.data == outcome.data:
             counts.unchanged += 1
             tally["unchanged"] += 1
         else:
@@ -143,16 +194,25 @@ def apply_outcomes(session: Session, project: ProjectConfig, outcomes: list[Outc
             counts.changed += 1
             tally["changed"] += 1
 
-    for key, app in apps.items():
-        if key not in seen and key[:3] in read_worksheets:
+    for app in app_match.unmatched_records:
+        if app.source_id in read_sources:
             counts.deactivated += _deactivate(app, now)
-    for key, q in quarantined.items():
-        if key not in seen and key[:3] in read_worksheets:
+            _confirm(app)
+    for q in q_match.unmatched_records:
+        if q.source_id in read_sources:
             _resolve(q, now)
+            _confirm(q)
 
     counts.per_source = {k: dict(v) for k, v in sorted(per_source.items())}
     counts.reasons = dict(reasons.most_common())
     return counts
+
+
+def _confirm(record) -> None:  # noqa: ANN001
+    """A migrated record whose source was read and that found no row: it may be matched by its
+    last place only on that first night, never later (another row will stand there)."""
+    if record.fingerprint is None:
+        record.fingerprint = ""
 
 
 def _deactivate(app: Application | None, now: datetime) -> int:

@@ -7,6 +7,7 @@ content in ``application_versions``.
 """
 from __future__ import annotations
 
+import uuid
 from datetime import date, datetime
 
 from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
@@ -38,8 +39,20 @@ class Person(Base):
     applications: Mapped[list["Application"]] = relationship(back_populates="person")
 
 
+def _unkeyed() -> str:
+    """Key of a record made without a row identity (seeded by hand): matched like a migrated one."""
+    return f"legacy:{uuid.uuid4().hex}"
+
+
 class SourceRowMixin:
-    """Where a row lives in the staff's spreadsheet: its identity across nights."""
+    """A source row: its identity across nights (``row_key``) and where it was last seen.
+
+    ``row_key`` is what the row *is* (form timestamp + e-mail hash, a name on a
+    list, or a content fingerprint; ``#2``… for equal keys), unique per project
+    and source; ``fingerprint`` and ``fallback_keys`` let a corrected or moved
+    row find its record (``synergia.registry.identity``). ``spreadsheet`` /
+    ``worksheet`` / ``row_number`` are only a display reference ("wiersz 17").
+    """
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     project: Mapped[str] = mapped_column(String(64), index=True)
@@ -47,6 +60,9 @@ class SourceRowMixin:
     spreadsheet: Mapped[str] = mapped_column(String(512))
     worksheet: Mapped[str] = mapped_column(String(256))
     row_number: Mapped[int] = mapped_column(Integer)
+    row_key: Mapped[str] = mapped_column(String(200), default=_unkeyed)
+    fingerprint: Mapped[str | None] = mapped_column(String(64))
+    fallback_keys: Mapped[list] = mapped_column(JSON, default=list)
 
 
 class Application(SourceRowMixin, Base):
@@ -54,7 +70,7 @@ class Application(SourceRowMixin, Base):
 
     __tablename__ = "applications"
     __table_args__ = (
-        UniqueConstraint("project", "source_id", "spreadsheet", "worksheet", "row_number", name="uq_applications_source_row"),
+        UniqueConstraint("project", "source_id", "row_key", name="uq_applications_row_key"),
     )
 
     kind: Mapped[str] = mapped_column(String(16))  # recruitment | attendance | advisory
@@ -90,7 +106,7 @@ class Quarantine(SourceRowMixin, Base):
 
     __tablename__ = "quarantine"
     __table_args__ = (
-        UniqueConstraint("project", "source_id", "spreadsheet", "worksheet", "row_number", name="uq_quarantine_source_row"),
+        UniqueConstraint("project", "source_id", "row_key", name="uq_quarantine_row_key"),
     )
 
     content_hash: Mapped[str] = mapped_column(String(64))

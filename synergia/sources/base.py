@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True, order=True)
@@ -17,7 +18,10 @@ class SourceRef:
     source_id: str      # id of the source in the project YAML
     spreadsheet: str    # workbook path or Google spreadsheet key
     worksheet: str      # tab title
-    row_number: int     # 1-based row number in the sheet (header is row 1)
+    row_number: int     # 1-based row number in the sheet (header is row 1): a display reference only
+    # What identifies the row across nights (``synergia.sources.identity.RowIdentity``), set by
+    # ``read_project_sources``; not part of equality, never shown.
+    identity: Any = field(default=None, compare=False, repr=False)
 
     def label(self) -> str:
         """Human reference staff can find: 'rekrutacja-1 / Odpowiedzi, wiersz 17'."""

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from config.project import ProjectConfig
 from synergia.sheets.base import OWNED_TABS, SpreadsheetBackend
 from synergia.sources.base import RawRow, rows_from_table
+from synergia.sources.identity import with_identities
 
 
 @dataclass
@@ -50,6 +51,7 @@ def read_project_sources(project: ProjectConfig, backend: SpreadsheetBackend) ->
                 snap.missing.append((source.id, source.worksheet))
                 snap.rows[source.id] = []
                 continue
-            snap.rows[source.id] = rows_from_table(source.id, spreadsheet, source.worksheet, data.tabs[source.worksheet])
+            rows = rows_from_table(source.id, spreadsheet, source.worksheet, data.tabs[source.worksheet])
+            snap.rows[source.id] = with_identities(rows, source, data.locale)
             snap.read_worksheets.add((source.id, spreadsheet, source.worksheet))
     return snap

@@ -1,0 +1,176 @@
+"""What identifies a source row across nights: never its row number.
+
+Staff delete, sort, insert blank rows and move rows between tabs; the row
+number of a response changes every time, so it is only a display reference
+("wiersz 17"). A row is identified by what it *is*:
+
+- a **form response** by what Google Forms gives it: the submission timestamp
+  (``submitted_at``, the ``Sygnatura czasowa`` column) plus the respondent's
+  e-mail. Without a timestamp column (a manual tab): by a *fingerprint* of the
+  submission (the normalised content of the mapped input fields);
+- an **attendance / advisory list row** by the name on the list: event +
+  normalised first and last name + e-mail when the list has one (+ the date for
+  advisory registers, where one person has several rows).
+
+``RowIdentity.key`` is that primary key; ``fallbacks`` are weaker keys tried,
+in order, when the primary key no longer matches (staff corrected the e-mail
+or the name in place): the timestamp alone for forms; the e-mail, then the name
+for lists and forms without a timestamp. ``fingerprint`` separates rows with
+equal keys (a double submission) and is the last fallback. The matching itself
+is in ``synergia.registry.identity``.
+
+Keys hold hashes of e-mails and names, never the text (the timestamp and the
+event id are not personal data); still, never log them.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import unicodedata
+from dataclasses import dataclass, replace
+from typing import Iterable, Mapping
+
+from config.project import CONSENT_PREFIX, Source
+from synergia.dedupe.normalize import fold
+from synergia.sources.base import RawRow
+from synergia.validation.dates import parse_date, parse_timestamp
+from synergia.validation.errors import Invalid
+
+#: Bumped when the way keys are computed changes (a migration must then recompute stored keys).
+SCHEME = 1
+
+
+@dataclass(frozen=True)
+class RowIdentity:
+    key: str                       # primary key, e.g. "f:2026-03-21T10:15:02:<email hash>"
+    fingerprint: str               # sha256 of the normalised mapped content
+    fallbacks: tuple[str, ...] = ()  # weaker keys, in matching order (fingerprint key not included)
+
+    def __repr__(self) -> str:  # keys carry hashes of personal data: keep them out of reprs
+        return "RowIdentity(…)"
+
+
+def _h(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
+
+
+def norm_email(text: str | None) -> str:
+    value = unicodedata.normalize("NFKC", text or "").strip().strip("<>")
+    return "".join(value.split()).lower()
+
+
+def norm_name(first: str | None, last: str | None) -> str:
+    return f"{fold(first or '')}|{fold(last or '')}"
+
+
+def norm_text(text: str | None) -> str:
+    value = unicodedata.normalize("NFKC", text or "")
+    value = "".join(c for c in value if unicodedata.category(c) not in ("Cf", "Cc"))
+    return " ".join(value.split()).casefold()
+
+
+def _timestamp(text: str, locale: str | None) -> str:
+    if not text.strip():
+        return ""
+    try:
+        return parse_timestamp(text, locale=locale).isoformat()
+    except Invalid:
+        return "raw:" + norm_text(text)  # an unparseable stamp still identifies its row
+
+
+def _day(text: str, locale: str | None) -> str:
+    if not text.strip():
+        return ""
+    try:
+        return parse_date(text, locale=locale).isoformat()
+    except Invalid:
+        return "raw:" + norm_text(text)
+
+
+def identity_from_values(kind: str, *, event: str | None, submitted_at: str, email: str, first: str, last: str,
+                         day: str, fingerprint: str) -> RowIdentity:
+    """The one rule for keys, from already normalised values (``email`` via ``norm_email``;
+    ``submitted_at`` / ``day`` ISO text or "")."""
+    mail = _h(email) if email else ""
+    name = _h(norm_name(first, last)) if (fold(first or "") or fold(last or "")) else ""
+    ev = (event or "") if len(event or "") <= 64 else _h(event)
+    fallbacks: list[str] = []
+    if submitted_at:
+        key = f"f:{submitted_at}:{mail}"
+        fallbacks.append(f"t:{submitted_at}")
+    elif kind in ("attendance", "advisory") and name:
+        key = f"l:{ev}:{day}:{name}:{mail}" if kind == "advisory" else f"l:{ev}:{name}:{mail}"
+        if mail:
+            fallbacks.append(f"le:{ev}:{day}:{mail}" if kind == "advisory" else f"le:{ev}:{mail}")
+        fallbacks.append(f"ln:{ev}:{day}:{name}" if kind == "advisory" else f"ln:{ev}:{name}")
+    else:
+        key = f"p:{fingerprint}"
+        if mail:
+            fallbacks.append(f"e:{ev}:{mail}")
+        if name:
+            fallbacks.append(f"n:{ev}:{name}")
+    return RowIdentity(key=key, fingerprint=fingerprint, fallbacks=tuple(fallbacks))
+
+
+def _by_norm(values: Mapping[str, str]) -> dict[str, str]:
+    return {" ".join(h.lower().split()): v for h, v in values.items()}
+
+
+def fingerprint(raw: RawRow, source: Source) -> str:
+    """sha256 of the row's mapped input fields (canonical name -> normalised text) and attendance
+    marks, without the timestamp: the same submission gives the same fingerprint in any tab whose
+    columns map to the same fields, whatever the column order, case or spacing."""
+    by_norm = _by_norm(raw.values)
+    content: dict[str, str] = {}
+    for header, target in source.columns.items():
+        if target == "submitted_at":
+            continue
+        text = norm_text(by_norm.get(" ".join(header.lower().split()), ""))
+        if target == "email":
+            text = norm_email(text)
+        if text or target not in content:
+            content[target] = text
+    marks = {str(n): norm_text(by_norm.get(" ".join(h.lower().split()), "")) for h, n in source.sessions.items()}
+    payload = json.dumps({"event": source.event or "", "fields": sorted(content.items()), "marks": sorted(marks.items())},
+                         ensure_ascii=False)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def row_identity(raw: RawRow, source: Source, locale: str | None = None) -> RowIdentity:
+    """Identity of one raw row of ``source`` (empty rows get one too; the sync ignores them)."""
+    by_norm = _by_norm(raw.values)
+    mapped: dict[str, str] = {}
+    for header, target in source.columns.items():
+        if target.startswith(CONSENT_PREFIX):
+            continue
+        text = (by_norm.get(" ".join(header.lower().split()), "") or "").strip()
+        if text or target not in mapped:
+            mapped[target] = text
+    event = source.event or (norm_text(mapped.get("event")) if mapped.get("event") else None)
+    return identity_from_values(
+        source.kind, event=event, submitted_at=_timestamp(mapped.get("submitted_at", ""), locale),
+        email=norm_email(mapped.get("email")), first=mapped.get("first_name", ""), last=mapped.get("last_name", ""),
+        day=_day(mapped.get("date", ""), locale) if source.kind == "advisory" else "",
+        fingerprint=fingerprint(raw, source),
+    )
+
+
+def identity_from_data(kind: str, data: Mapping) -> RowIdentity | None:
+    """Identity of a stored application from its validated ``data`` (used to migrate registries
+    written before row identities existed). ``None`` when the key needs the raw row (a form
+    without a timestamp is keyed by its fingerprint, which the registry never stored). For a list
+    whose event comes from a column the key may differ from tonight's; the first night after the
+    migration then matches the record by its last known place (``synergia.registry.identity``)."""
+    submitted = str(data.get("submitted_at") or "")
+    if not submitted and (kind not in ("attendance", "advisory") or not (data.get("first_name") or data.get("last_name"))):
+        return None
+    return identity_from_values(
+        kind, event=str(data.get("event") or "") or None, submitted_at=submitted, email=norm_email(data.get("email")),
+        first=str(data.get("first_name") or ""), last=str(data.get("last_name") or ""),
+        day=str(data.get("date") or "") if kind == "advisory" else "", fingerprint="",
+    )
+
+
+def with_identities(rows: Iterable[RawRow], source: Source, locale: str | None) -> list[RawRow]:
+    """The rows with ``ref.identity`` set (the reference still carries the row number for messages)."""
+    return [replace(r, ref=replace(r.ref, identity=row_identity(r, source, locale))) for r in rows]
