@@ -20,6 +20,7 @@ from config.certificates import CertificatesConfig
 from config.dedupe import DedupeConfig
 from config.indicators import IndicatorConfig, check_indicator_references
 from config.mail import MailConfig
+from config.retention import RetentionConfig
 from config.yaml_lines import line_for, load_with_lines
 
 #: Canonical participant fields a form column can map to.
@@ -165,6 +166,8 @@ class ProjectConfig(Strict):
     mail: MailConfig = Field(default_factory=MailConfig)
     indicators: list[IndicatorConfig] = Field(default_factory=list)
     demo: DemoSettings | None = None
+    retention: RetentionConfig = Field(default_factory=RetentionConfig)
+    pesel: Literal["store", "discard"] = Field(default="store", description="discard: checked and used in memory, never stored.")
 
     @field_validator("timezone")
     @classmethod
