@@ -31,3 +31,6 @@ commands_dedupe.register(app)
 from synergia.cli import commands_mail  # noqa: E402
 
 commands_mail.register(app)
+from synergia.cli import commands_rodo  # noqa: E402
+
+commands_rodo.register(app)
