@@ -123,20 +123,20 @@ def to_pdf(doc: dict) -> bytes:
     pdf.set_auto_page_break(True, margin=15)
     pdf.add_page()
     pdf.set_font("lato", "B", 14)
-    pdf.multi_cell(0, 8, "Kopia danych osobowych (art. 15 RODO)")
+    _mc(pdf, 8, "Kopia danych osobowych (art. 15 RODO)")
     pdf.set_font("lato", "", 10)
-    pdf.multi_cell(0, 5, f"Administrator: {doc['administrator']}\nProjekt: {doc['projekt']}\n"
+    _mc(pdf, 5, f"Administrator: {doc['administrator']}\nProjekt: {doc['projekt']}\n"
                          f"Identyfikator osoby: {doc['osoba_id']}\nWygenerowano: {doc['wygenerowano']}")
     for title, items in _sections(doc):
         pdf.ln(3)
         pdf.set_font("lato", "B", 12)
-        pdf.multi_cell(0, 7, title)
+        _mc(pdf, 7, title)
         pdf.set_font("lato", "", 9)
         if not items:
-            pdf.multi_cell(0, 5, "brak (none)")
+            _mc(pdf, 5, "brak (none)")
         for item in items:
             for k, v in item.items():
-                pdf.multi_cell(0, 4.5, f"{k}: {_value(v)}")
+                _mc(pdf, 4.5, f"{k}: {_value(v)}")
             pdf.ln(2)
     return bytes(pdf.output())
 
@@ -152,3 +152,8 @@ def write_export(doc: dict, out_dir: Path, *, pdf: bool = True) -> list[Path]:
         paths.append(out_dir / f"{stem}.pdf")
         _private_write(paths[2], to_pdf(doc))
     return paths
+
+
+def _mc(pdf, h: float, txt: str) -> None:  # noqa: ANN001 - fpdf.FPDF
+    """A full-width paragraph, the cursor back at the left margin on the next line."""
+    pdf.multi_cell(0, h, txt, new_x="LMARGIN", new_y="NEXT")

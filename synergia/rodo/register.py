@@ -123,16 +123,16 @@ def markdown_to_pdf(markdown: str) -> bytes:
         plain = line.replace("**", "").replace("`", "").replace("*", "")
         if line.startswith("# "):
             pdf.set_font("lato", "B", 14)
-            pdf.multi_cell(0, 8, plain[2:])
+            _mc(pdf, 8, plain[2:])
         elif line.startswith("## "):
             pdf.ln(2)
             pdf.set_font("lato", "B", 12)
-            pdf.multi_cell(0, 7, plain[3:])
+            _mc(pdf, 7, plain[3:])
         elif not line.strip():
             pdf.ln(2)
         else:
             pdf.set_font("lato", "", 10)
-            pdf.multi_cell(0, 5, plain.replace("- ", "• ", 1) if plain.startswith("- ") else plain)
+            _mc(pdf, 5, plain.replace("- ", "• ", 1) if plain.startswith("- ") else plain)
     return bytes(pdf.output())
 
 
@@ -144,3 +144,8 @@ def write_register(project, out_dir: Path, *, settings=None) -> list[Path]:  # n
     paths[0].write_text(md, encoding="utf-8")
     paths[1].write_bytes(markdown_to_pdf(md))
     return paths
+
+
+def _mc(pdf, h: float, txt: str) -> None:  # noqa: ANN001 - fpdf.FPDF
+    """A full-width paragraph, the cursor back at the left margin on the next line."""
+    pdf.multi_cell(0, h, txt, new_x="LMARGIN", new_y="NEXT")
