@@ -267,3 +267,38 @@ def test_cli_retention_status_audit_and_register(synergia_env: Path, tmp_path: P
     assert r.exit_code == 0 and "Wpisów: 0" in r.output
     r = runner.invoke(app, ["erase", "-p", demo, "--email", "nikt@nigdzie.example", "--yes"])
     assert r.exit_code == 1 and "nikt@" not in r.output
+
+
+def test_erasure_reaches_quarantined_rows_and_review_pairs(registry: Registry, project, tmp_path: Path) -> None:
+    from synergia.registry.tables import Quarantine
+    from synergia.registry.tables_dedupe import DedupeReview
+    from synergia.rodo.erase import erase
+    from synergia.sources.identity import _h, norm_email
+
+    seeded = _seed(registry, tmp_path)
+    with registry.session() as s:
+        other = Person(project="rodo-test")
+        s.add(other)
+        s.flush()
+        twin = Application(project="rodo-test", source_id="rekrutacja", spreadsheet="rodo.xlsx", worksheet="Zgłoszenia",
+                           row_number=5, row_key="f:2024-04-02T11:00:00:def", kind="recruitment", content_hash="h2",
+                           data={"first_name": "Bożena", "last_name": "Źrebięcka", "email": "bozena@poczta.example"},
+                           person_id=other.id)
+        s.add(twin)
+        s.flush()
+        s.add(DedupeReview(project="rodo-test", application_a=seeded["app"], application_b=twin.id, reason="podobne", score=0.8))
+        mail_hash = _h(norm_email(PERSON["email"]))
+        s.add(Quarantine(project="rodo-test", source_id="rekrutacja", spreadsheet="rodo.xlsx", worksheet="Zgłoszenia",
+                         row_number=7, row_key=f"f:2024-04-03T08:00:00:{mail_hash}", content_hash="q", reason_codes=["pesel_invalid"],
+                         message="wiersz 7"))
+        s.add(Quarantine(project="rodo-test", source_id="rekrutacja", spreadsheet="rodo.xlsx", worksheet="Zgłoszenia",
+                         row_number=8, row_key="f:2024-04-03T09:00:00:0123456789abcdef0123", content_hash="q2",
+                         reason_codes=["email_invalid"], message="wiersz 8"))
+    with registry.session() as s:
+        report = erase(s, project.slug, seeded["person"], "anonymise", salt=b"s", outbox_dir=None, operator="iod")
+    assert (report.counts["quarantine"], report.counts["dedupe_reviews"]) == (1, 1)
+    assert report.source_rows == [("rodo.xlsx", "Zgłoszenia", 4), ("rodo.xlsx", "Zgłoszenia", 7)]
+    with registry.session() as s:
+        assert [q.row_number for q in s.scalars(select(Quarantine))] == [8]
+        assert s.scalars(select(DedupeReview)).all() == []
+        assert s.get(Application, twin.id).data["last_name"] == "Źrebięcka"
