@@ -20,6 +20,7 @@ from config.certificates import CertificatesConfig
 from config.dedupe import DedupeConfig
 from config.indicators import IndicatorConfig, check_indicator_references
 from config.mail import MailConfig
+from config.retention import RetentionConfig
 from config.yaml_lines import line_for, load_with_lines
 from synergia.errors import SafeMessage
 from synergia.validation.consent import answer_key, read_consent
@@ -214,6 +215,8 @@ class ProjectConfig(Strict):
         description="Organisation name -> its local government unit (e.g. 'OPS w Tychach': 'gmina Tychy'); "
         "without an entry a JST participant's unit is the gmina from the form.",
     )
+    retention: RetentionConfig = Field(default_factory=RetentionConfig)
+    pesel: Literal["store", "discard"] = Field(default="store", description="discard: checked and used in memory, never stored.")
 
     @field_validator("timezone")
     @classmethod

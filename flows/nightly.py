@@ -8,6 +8,7 @@ from tasks.dedupe import cluster_participants
 from tasks.mail import send_mail
 from tasks.registry import prepare_registry, upsert_registry
 from tasks.report import publish_sync_report
+from tasks.rodo import apply_retention
 from tasks.sources import read_sources
 from tasks.validate import validate_rows
 from tasks.writeback import write_quarantine_tab
@@ -26,4 +27,5 @@ def nightly(project_path: str) -> dict:
     certificates = issue_certificates(project_path)
     publish_verification_site(project_path, certificates)
     mail = send_mail(project_path)
-    return publish_sync_report(project_path, counts, {"dedupe": dedupe, "certificates": certificates, "mail": mail})
+    retention = apply_retention(project_path, certificates, mail)
+    return publish_sync_report(project_path, counts, {"dedupe": dedupe, "certificates": certificates, "mail": mail, "retention": retention})

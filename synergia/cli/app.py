@@ -37,3 +37,6 @@ commands_serve.register(app)
 from synergia.cli import commands_doctor  # noqa: E402
 
 commands_doctor.register(app)
+from synergia.cli import commands_rodo  # noqa: E402
+
+commands_rodo.register(app)

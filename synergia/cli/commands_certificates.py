@@ -81,6 +81,8 @@ def revoke(
         with registry.session() as session:
             cert = revoke_number(session, project=cfg.slug, number=number, reason=reason)
             shown = cert.number
+            from synergia.rodo.audit import current_operator, record as audit_record
+            audit_record(session, cfg.slug, "revocation", operator=current_operator(), subject=cert.number, details={"staff": 1})
     except RegisterError as exc:
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(1) from None

@@ -92,6 +92,9 @@ def run_dedupe(session: Session, project: str, thresholds: Thresholds = Threshol
     now = now or utcnow()
     counts = DedupeCounts()
     counts.decisions_recorded = record_decisions(session, project, decisions, now=now)
+    if counts.decisions_recorded:  # the audit log counts staff answers read from the review tab (no data)
+        from synergia.rodo.audit import record as audit_record
+        audit_record(session, project, "dedupe_decisions", operator="review_tab", details={"recorded": counts.decisions_recorded})
 
     apps = list(session.scalars(select(Application).where(Application.project == project, Application.active.is_(True))
                                 .order_by(Application.id)))

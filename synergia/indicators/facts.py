@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date
 
-from sqlalchemy import func, inspect, select
+from sqlalchemy import and_, func, inspect, or_, select
 from sqlalchemy.orm import Session
 
 from config.project import ProjectConfig
@@ -165,7 +165,11 @@ def load_certificates(session: Session, cfg: ProjectConfig) -> tuple[Certificate
         select(Certificate.id, Certificate.cycle, Certificate.revision, CertificateRevision.revision,
                CertificateRevision.issued_on, CertificateRevision.data)
         .join(CertificateRevision, CertificateRevision.certificate_id == Certificate.id)
-        .where(Certificate.project == cfg.slug, Certificate.status == "valid")
+        .where(Certificate.project == cfg.slug, or_(
+            Certificate.status == "valid",
+            # withdrawn by an anonymising erasure: the person still counts (their anonymised applications stay)
+            and_(Certificate.revoked_by == "erasure", Certificate.person_id.in_(
+                select(Application.person_id).where(Application.project == cfg.slug, Application.active.is_(True))))))
     ).all()
     first: dict[int, tuple[str | None, date]] = {}
     has_email: dict[int, bool] = {}

@@ -116,6 +116,8 @@ def apply_outcomes(session: Session, project: ProjectConfig, outcomes: list[Outc
     (``synergia.registry.identity``), never by row number: a sorted tab, a
     deleted or inserted row, a row moved to another tab change nothing for anybody else."""
     now = now or utcnow()
+    from synergia.rodo.tombstones import screen_outcomes  # erased persons stay out; pesel: discard
+    outcomes = screen_outcomes(session, project, outcomes)
     slug = project.slug
     counts = SyncCounts(rows=len(outcomes))
     kinds = {s.id: s.kind for s in project.sources}

@@ -1,0 +1,76 @@
+"""Erasure end to end: one transaction, then files, owned tabs, the verification site, and compaction."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from synergia.rodo.erase import TOUCHED_TABLES, ErasureReport, Mode, compact, delete_files, enable_secure_delete, erase
+from synergia.rodo.locate import holdings
+
+
+@dataclass
+class ErasureResult:
+    report: ErasureReport
+    files: dict[str, int] = field(default_factory=dict)
+    tabs: dict[str, str] = field(default_factory=dict)  # tab -> written | unchanged | failed:<ErrorType>
+    site: str = ""
+    compaction: str = ""
+
+
+def plan(registry, project, person_id: int) -> tuple[dict[str, int], list[tuple[str, str, int]]]:  # noqa: ANN001
+    """What an erasure would touch: counts and the source rows (no data)."""
+    with registry.session() as session:
+        h = holdings(session, project.slug, person_id)
+        return h.counts(), h.source_rows()
+
+
+def rewrite_owned_tabs(registry, project, backend) -> dict[str, str]:  # noqa: ANN001
+    """Rewrite ``Odrzucone`` and ``Do sprawdzenia`` from the registry (staff's pending answers kept)."""
+    from synergia.dedupe.review_tab import build_rows, parse_decisions
+    from synergia.dedupe.store import review_items
+    from synergia.sheets.base import same_table
+    from synergia.writeback.quarantine_tab import TAB as QUARANTINE_TAB, quarantine_rows
+
+    out: dict[str, str] = {}
+    sheet = project.spreadsheet.id
+    tabs = [QUARANTINE_TAB] + ([project.dedupe.review_tab] if project.dedupe.enabled else [])
+    try:
+        current = backend.read_tabs(sheet, tabs).tabs
+    except Exception as exc:  # noqa: BLE001 - reported by type; the registry part is already done
+        return {t: f"failed:{type(exc).__name__}" for t in tabs}
+    with registry.session() as session:
+        wanted = {QUARANTINE_TAB: quarantine_rows(session, project.slug)}
+        if project.dedupe.enabled:
+            parsed = parse_decisions(current.get(project.dedupe.review_tab))
+            wanted[project.dedupe.review_tab] = build_rows(review_items(session, project.slug, parsed.pending_text))
+    for tab, rows in wanted.items():
+        if current.get(tab) is not None and same_table(current[tab], rows):
+            out[tab] = "unchanged"
+            continue
+        try:
+            backend.write_tab(sheet, tab, rows)
+            out[tab] = "written"
+        except Exception as exc:  # noqa: BLE001
+            out[tab] = f"failed:{type(exc).__name__}"
+    return out
+
+
+def erase_person(registry, project, person_id: int, mode: Mode, *, settings, backend, storage,  # noqa: ANN001
+                 operator: str, salt: bytes) -> ErasureResult:
+    with registry.session() as session:
+        enable_secure_delete(session)
+        report = erase(session, project.slug, person_id, mode, salt=salt, outbox_dir=settings.outbox_dir,
+                       operator=operator)
+    result = ErasureResult(report)
+    result.files = delete_files(report.files, storage)
+    report.files = []
+    result.tabs = rewrite_owned_tabs(registry, project, backend) if backend is not None else {}
+    if project.certificates is not None:
+        from synergia.certificates.site import build_site_in, default_site_dir
+
+        try:
+            counts = build_site_in(registry, project, default_site_dir(settings, project.slug))
+            result.site = f"written {counts.written}, removed {counts.removed}"
+        except Exception as exc:  # noqa: BLE001
+            result.site = f"failed:{type(exc).__name__}"
+    result.compaction = compact(registry.engine, TOUCHED_TABLES)
+    return result

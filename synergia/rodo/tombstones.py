@@ -1,0 +1,94 @@
+"""Erasure tombstones: an erased person's rows are quarantined (``erased``), never imported again.
+
+A tombstone is the salted hash of one normalised identifier (PESEL, e-mail,
+phone, name + birth date, the e-mail hash inside row keys, the row key of an
+erased row). ``screen_outcomes`` runs on a night's validated rows before they
+reach the registry: a row matching a tombstone becomes a ``Rejected`` with
+reason ``erased`` and a salted identity (so even its key holds no unsalted
+hash); with ``pesel: discard`` accepted rows lose their PESEL (it was checked
+and its birth date / gender taken in validation).
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from synergia.registry.tables_rodo import ErasureTombstone
+from synergia.rodo.identifiers import identifiers, key_parts
+from synergia.rodo.salt import digest
+from synergia.sources.identity import RowIdentity
+from synergia.validation.row import Accepted, Outcome, Rejected
+
+REASON = "erased"
+MESSAGE = ("osoba usunięta na żądanie (RODO art. 17) — usuń ten wiersz z arkusza "
+           "(person erased on request; delete this row)")
+
+
+def add(session: Session, project: str, salt: bytes, items: Iterable[tuple[str, str]]) -> int:
+    """Store tombstones for (kind, normalised value) pairs; returns how many were new."""
+    existing = set(session.scalars(select(ErasureTombstone.digest).where(ErasureTombstone.project == project)))
+    n = 0
+    for kind, value in items:
+        d = digest(salt, kind, value)
+        if d in existing:
+            continue
+        session.add(ErasureTombstone(project=project, kind=kind[:16], digest=d))
+        existing.add(d)
+        n += 1
+    session.flush()
+    return n
+
+
+def row_key_item(source_id: str, row_key: str) -> tuple[str, str]:
+    return ("row_key", f"{source_id}|{row_key}")
+
+
+def _digests(session: Session, project: str) -> set[str]:
+    return set(session.scalars(select(ErasureTombstone.digest).where(ErasureTombstone.project == project)))
+
+
+def _candidates(outcome: Outcome) -> list[tuple[str, str]]:
+    ident = outcome.ref.identity
+    items: list[tuple[str, str]] = []
+    if ident is not None:
+        items.append(row_key_item(outcome.ref.source_id, ident.key))
+        items += [("email_key", part) for part in key_parts([ident.key, *ident.fallbacks])]
+    if isinstance(outcome, Accepted):
+        items += identifiers(outcome.data)
+    return items
+
+
+def _erased(outcome: Outcome, salt: bytes) -> Rejected:
+    ref, ident = outcome.ref, outcome.ref.identity
+    salted = None
+    if ident is not None:
+        salted = RowIdentity(key="x:" + digest(salt, "key", f"{ref.source_id}|{ident.key}")[:48],
+                             fingerprint=digest(salt, "fp", ident.fingerprint or ""), fallbacks=())
+    return Rejected(replace(ref, identity=salted), digest(salt, "content", outcome.content_hash), (REASON,),
+                    f"Źródło '{ref.source_id}', arkusz '{ref.worksheet}', wiersz {ref.row_number}: {MESSAGE}.")
+
+
+def screen_outcomes(session: Session, project, outcomes: list[Outcome], salt: bytes | None = None) -> list[Outcome]:  # noqa: ANN001
+    """Tonight's outcomes with erased persons' rows rejected (``erased``) and, with ``pesel: discard``,
+    accepted rows without their PESEL. Cheap when the project has no tombstones."""
+    discard = getattr(project, "pesel", "store") == "discard"
+    digests = _digests(session, project.slug)
+    if not digests and not discard:
+        return outcomes
+    if digests and salt is None:
+        from synergia.rodo.salt import salt_from_settings
+
+        salt = salt_from_settings()
+    out: list[Outcome] = []
+    for outcome in outcomes:
+        if digests and isinstance(outcome, (Accepted, Rejected)) and outcome.ref.identity is not None:
+            if any(digest(salt, k, v) in digests for k, v in _candidates(outcome)):  # type: ignore[arg-type]
+                out.append(_erased(outcome, salt))  # type: ignore[arg-type]
+                continue
+        if discard and isinstance(outcome, Accepted) and "pesel" in outcome.data:
+            outcome = replace(outcome, data={k: v for k, v in outcome.data.items() if k != "pesel"})
+        out.append(outcome)
+    return out
