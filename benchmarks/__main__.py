@@ -12,9 +12,10 @@ import subprocess
 import sys
 import time
 
-BENCHMARKS = ("dedupe", "certificates", "mail", "sheets", "indicators")
+BENCHMARKS = ("dedupe", "certificates", "mail", "sheets", "indicators", "nightly")
 QUICK_ARGS = {"dedupe": ["--quick"], "certificates": ["--n", "100"], "mail": ["--n", "100"],
-              "sheets": ["--rows", "5000"], "indicators": ["--persons", "5000"]}
+              "sheets": ["--rows", "5000"], "indicators": ["--persons", "5000"],
+              "nightly": ["--rows", "5000"]}
 
 
 def main() -> int:
