@@ -32,6 +32,8 @@ def upsert_registry(project_path: str, batch: ValidatedBatch) -> dict:
         counts.missing_sources = [f"{source_id}: '{worksheet}'" for source_id, worksheet in batch.missing]
         counts.source_errors, counts.source_warnings = list(batch.source_errors), list(batch.source_warnings)
         counts.skipped_rows, counts.formula_rows = batch.skipped_rows, batch.formula_rows
+        counts.reused, counts.validation_context, counts.checked_until = batch.reused, batch.context, batch.checked_until
+        counts.validated_sources = sorted({source_id for source_id, _, _ in batch.read_worksheets})
         run = SyncRun(project=project.slug, started_at=started, finished_at=utcnow(), status="ok", counts=counts.as_dict())
         session.add(run)
         session.flush()

@@ -21,13 +21,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from config.project import ProjectConfig
 from synergia.registry.base import utcnow
 from synergia.registry.identity import Incoming, KeyBook, match_records
-from synergia.registry.tables import Application, ApplicationVersion, Attendance, Event, Person, Quarantine
+from synergia.registry.tables import Application, ApplicationVersion, Attendance, Event, Person, Quarantine, SyncRun
 from synergia.validation.row import Accepted, Empty, Outcome, Rejected
 
 @dataclass
@@ -52,6 +52,10 @@ class SyncCounts:
     skipped_rows: int = 0           # rows of skipped sources: neither validated nor deactivated, left as they were
     formula_rows: int = 0           # rows holding a formula without a computed value (counted in their outcome)
     sync_run_id: int | None = None  # the SyncRun row of this run (set by the nightly task)
+    reused: int = 0                 # accepted rows not validated again (content unchanged, same rules)
+    validation_context: str = ""    # a hash of the rules (``validation.batch.validation_context``), no data
+    checked_until: str = ""         # the date bound of this run's birth-date check (ISO)
+    validated_sources: list[str] = field(default_factory=list)  # source ids read and validated completely this run
 
     def as_dict(self) -> dict:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
@@ -71,6 +75,29 @@ def mirror_events(session: Session, project: ProjectConfig) -> None:
                 setattr(row, k, v)
     for gone in existing.values():
         session.delete(gone)
+
+
+def previous_validation(session: Session, slug: str) -> tuple[str | None, str | None, list[str]]:
+    """(validation context, date bound, sources validated completely) of the project's last completed sync run."""
+    counts = session.scalar(select(SyncRun.counts).where(SyncRun.project == slug, SyncRun.status == "ok")
+                            .order_by(SyncRun.id.desc()).limit(1))
+    if not counts:
+        return None, None, []
+    return (counts.get("validation_context") or None, counts.get("checked_until") or None,
+            list(counts.get("validated_sources") or []))
+
+
+def accepted_contents(session: Session, slug: str, sources: list[str]) -> dict[tuple[str, str], tuple[str, dict]]:
+    """(source id, content hash) -> (kind, data) of the active applications of ``sources``: what
+    validation made of those exact cells (``validation.batch.validate_snapshot(known=...)``).
+    Only sources the last run validated completely: each of their active applications was then
+    either confirmed or rewritten by that run's rules, or deactivated."""
+    if not sources:
+        return {}
+    rows = session.execute(select(Application.source_id, Application.content_hash, Application.kind, Application.data)
+                           .where(Application.project == slug, Application.active.is_(True),
+                                  Application.source_id.in_(sources)))
+    return {(source_id, digest): (kind, data) for source_id, digest, kind, data in rows if digest and data is not None}
 
 
 def _incoming(project: ProjectConfig, outcomes: list[Outcome]) -> list[Incoming]:
@@ -131,6 +158,7 @@ def apply_outcomes(session: Session, project: ProjectConfig, outcomes: list[Outc
     app_keys, q_keys = KeyBook(apps), KeyBook(quarantined)
     per_source: dict[str, Counter] = {}
     reasons: Counter = Counter()
+    new_apps: list[tuple[dict, Accepted]] = []  # inserted in bulk after the loop (with a person each)
 
     for index, outcome in enumerate(outcomes):
         ref = outcome.ref
@@ -171,16 +199,12 @@ def apply_outcomes(session: Session, project: ProjectConfig, outcomes: list[Outc
         tally["accepted"] += 1
         submitted = datetime.fromisoformat(outcome.data["submitted_at"]) if outcome.data.get("submitted_at") else None
         if app is None:
-            person = Person(project=slug, created_at=now)
-            app = Application(project=slug, source_id=ref.source_id, spreadsheet=ref.spreadsheet, worksheet=ref.worksheet,
-                              row_number=ref.row_number, row_key=app_keys.keep_or_new(None, ref.source_id, ref.identity.key),
-                              fingerprint=ref.identity.fingerprint, fallback_keys=list(ref.identity.fallbacks),
-                              kind=outcome.kind, content_hash=outcome.content_hash,
-                              data=outcome.data, version=1, active=True, person=person, submitted_at=submitted,
-                              first_seen_at=now, last_seen_at=now, updated_at=now)
-            session.add(app)
-            session.flush()
-            _write_attendance(session, slug, app, outcome)
+            new_apps.append((dict(project=slug, source_id=ref.source_id, spreadsheet=ref.spreadsheet, worksheet=ref.worksheet,
+                                  row_number=ref.row_number, row_key=app_keys.keep_or_new(None, ref.source_id, ref.identity.key),
+                                  fingerprint=ref.identity.fingerprint, fallback_keys=list(ref.identity.fallbacks),
+                                  kind=outcome.kind, content_hash=outcome.content_hash,
+                                  data=outcome.data, version=1, active=True, submitted_at=submitted,
+                                  first_seen_at=now, last_seen_at=now, updated_at=now), outcome))
             counts.new += 1
             tally["new"] += 1
             continue
@@ -201,6 +225,8 @@ def apply_outcomes(session: Session, project: ProjectConfig, outcomes: list[Outc
             counts.changed += 1
             tally["changed"] += 1
 
+    _insert_new(session, slug, new_apps, now)
+
     for app in app_match.unmatched_records:
         if app.source_id in read_sources:
             counts.deactivated += _deactivate(app, now)
@@ -213,6 +239,21 @@ def apply_outcomes(session: Session, project: ProjectConfig, outcomes: list[Outc
     counts.per_source = {k: dict(v) for k, v in sorted(per_source.items())}
     counts.reasons = dict(reasons.most_common())
     return counts
+
+
+def _insert_new(session: Session, slug: str, new_apps: list[tuple[dict, Accepted]], now: datetime) -> None:
+    """New applications, a person of its own each, and their attendance: three bulk INSERTs
+    (executemany with RETURNING in parameter order) instead of an ORM object and a flush per row."""
+    if not new_apps:
+        return
+    session.flush()  # pending ORM changes first (keys handed out by KeyBook never clash with them)
+    person_ids = session.scalars(insert(Person).returning(Person.id, sort_by_parameter_order=True),
+                                 [{"project": slug, "created_at": now} for _ in new_apps]).all()
+    rows = [{**values, "person_id": pid} for (values, _), pid in zip(new_apps, person_ids)]
+    app_ids = session.scalars(insert(Application).returning(Application.id, sort_by_parameter_order=True), rows).all()
+    attendance = [a for (_, outcome), app_id in zip(new_apps, app_ids) for a in _attendance_rows(slug, app_id, outcome)]
+    if attendance:
+        session.execute(insert(Attendance), attendance)
 
 
 def _confirm(record) -> None:  # noqa: ANN001
@@ -234,16 +275,19 @@ def _resolve(q: Quarantine | None, now: datetime) -> None:
         q.resolved_at = now
 
 
-def _write_attendance(session: Session, slug: str, app: Application, outcome: Accepted) -> None:
+def _attendance_rows(slug: str, application_id: int, outcome: Accepted) -> list[dict]:
     data = outcome.data
     event_id = data.get("event")
     if not event_id or outcome.kind == "recruitment":
-        return
+        return []
     day = date.fromisoformat(data["date"]) if data.get("date") else None
     if outcome.kind == "advisory":
-        session.add(Attendance(project=slug, application_id=app.id, event_id=event_id, session_no=1,
-                               hours=data.get("hours"), attended_on=day))
-        return
-    for number in data.get("sessions", []):
-        session.add(Attendance(project=slug, application_id=app.id, event_id=event_id, session_no=number,
-                               hours=None, attended_on=day))
+        return [dict(project=slug, application_id=application_id, event_id=event_id, session_no=1,
+                     hours=data.get("hours"), attended_on=day)]
+    return [dict(project=slug, application_id=application_id, event_id=event_id, session_no=number,
+                 hours=None, attended_on=day) for number in data.get("sessions", [])]
+
+
+def _write_attendance(session: Session, slug: str, app: Application, outcome: Accepted) -> None:
+    for values in _attendance_rows(slug, app.id, outcome):
+        session.add(Attendance(**values))

@@ -65,7 +65,8 @@ def norm_name(first: str | None, last: str | None) -> str:
 
 def norm_text(text: str | None) -> str:
     value = unicodedata.normalize("NFKC", text or "")
-    value = "".join(c for c in value if unicodedata.category(c) not in ("Cf", "Cc"))
+    if not value.isprintable():  # printable = no character of category C* or Z* but the space: nothing to drop
+        value = "".join(c for c in value if unicodedata.category(c) not in ("Cf", "Cc"))
     return " ".join(value.split()).casefold()
 
 

@@ -1,0 +1,336 @@
+"""Throughput of the whole nightly flow (issue 17), step by step, on SQLite and on PostgreSQL.
+
+    python -m benchmarks.nightly                       # 20k form rows, SQLite + a private PostgreSQL
+    python -m benchmarks.nightly --rows 100000         # the target size
+    python -m benchmarks.nightly --db sqlite --rounds 3
+    python -m benchmarks.nightly --pg-url postgresql+psycopg://user@host:5432/db
+
+The demo project (``config/projects/demo.yaml``) with its two recruitment forms holding
+``--rows`` form rows in total (people from ``synergia.demo.generator.make_people``, rows
+written by its form writer, so values are realistic and distinct: ~15 % noisy, 5 % invalid,
+a few empty rows, double submissions), the attendance lists and manual tab of a small
+``generate_workbook``. The workbook is written here with openpyxl's write-only mode (fast).
+
+Each database runs in its own child process (peak memory is its own: ``ru_maxrss`` of the
+child plus its largest worker): the nightly flow's steps, in the order of
+``flows/nightly.py``, called directly (``task.fn``, no Prefect server: flow time, not
+Prefect's start-up), on a fresh registry — first night — then again on the same
+workbook — unchanged night. Per-step seconds, rows/s and peak MB are printed, with
+pass/fail against the targets of issue 17. ``--rounds N`` repeats each child N times and
+prints medians (the machine is shared: look at ``uptime``).
+
+Yardstick, in this process: a bare openpyxl read-only pass over the same form rows
+(``values_only``, nothing kept), the floor of reading the workbook with the library we use.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+PROJECT = REPO / "config" / "projects" / "demo.yaml"
+TARGETS = {"first_s": 30.0, "unchanged_s": 10.0, "peak_mb": 1536.0, "target_rows": 100_000}
+STEPS = ("prepare_registry", "read_sources", "validate_rows", "upsert_registry", "write_quarantine_tab",
+         "cluster_participants", "issue_certificates", "publish_verification_site", "send_mail")
+
+
+# -- the workbook ------------------------------------------------------------
+
+def write_workbook(path: Path, rows: int, seed: int = 17) -> dict[str, int]:
+    """The demo workbook with ``rows`` form rows over its recruitment tabs."""
+    from openpyxl import Workbook, load_workbook
+
+    from config.project import load_project
+    from synergia.demo import generator as g
+
+    project = load_project(PROJECT)
+    small = path.with_name("small.xlsx")
+    g.generate_workbook(project, small, seed=seed, people=300)  # lists, advisory, manual values
+    src = load_workbook(small, read_only=True)
+    recruitment = [s for s in project.sources if s.kind == "recruitment"]
+    rng = random.Random(seed)
+    people = g.make_people(max(1, int(rows / 1.2)), rng, project.period.start, project.gminas)
+    writer = g._Writer(project, rng)
+    span = max((project.period.end - project.period.start).days, 1)
+    by_tab: dict[str, list[list[str]]] = {s.worksheet: [] for s in recruitment}
+    made, i = 0, 0
+    while made < rows:
+        p = people[i % len(people)]
+        source = recruitment[i % len(recruitment)]
+        day = project.period.start + g.timedelta(days=rng.randrange(span))
+        when = g.datetime(day.year, day.month, day.day, rng.randint(7, 22), rng.randrange(60), rng.randrange(60))
+        row = writer.form_row(source, list(source.columns), p, when, noisy=rng.random() < 0.15 or i >= len(people))
+        if rng.random() < 0.05:
+            g._corrupt(row, source, list(source.columns), rng, "field")
+        elif rng.random() < 0.0005:
+            row = [""] * len(row)
+        by_tab[source.worksheet].append(row)
+        made, i = made + 1, i + 1
+    wb = Workbook(write_only=True)
+    stats = {}
+    for name in src.sheetnames:
+        ws = wb.create_sheet(name)
+        body = list(src[name].iter_rows(values_only=True))
+        if name in by_tab:
+            header = list(body[0])
+            body = [header] + by_tab[name]
+        for r in body:
+            ws.append(["" if v is None else v for v in r])
+        stats[name] = len(body) - 1
+    src.close()
+    wb.save(path)
+    small.unlink()
+    _add_dimensions(path)
+    return stats
+
+
+def _add_dimensions(path: Path) -> None:
+    """openpyxl's write-only mode writes no ``<dimension>``; Excel and Google's export do, and
+    without it openpyxl's reader parses every sheet twice. Add it, as a real workbook has it."""
+    import re
+    import zipfile
+
+    from openpyxl.utils import get_column_letter
+
+    tmp = path.with_suffix(".tmp")
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename.startswith("xl/worksheets/sheet") and b"<dimension" not in data:
+                rows = re.findall(rb'<row r="(\d+)"', data)
+                cols = max((len(re.findall(rb"<c ", m)) for m in re.findall(rb"<row [^>]*>.*?</row>", data[:200_000])), default=1)
+                ref = f"A1:{get_column_letter(max(cols, 1))}{int(rows[-1]) if rows else 1}".encode()
+                data = data.replace(b"</sheetPr>", b"</sheetPr><dimension ref=\"" + ref + b"\"/>", 1)
+            dst.writestr(item, data)
+    tmp.replace(path)
+
+
+def yardstick(path: Path, tabs: list[str]) -> tuple[float, int]:
+    from openpyxl import load_workbook
+
+    t = time.perf_counter()
+    wb = load_workbook(path, read_only=True, data_only=True)
+    n = 0
+    for tab in tabs:
+        for _ in wb[tab].iter_rows(values_only=True):
+            n += 1
+    wb.close()
+    return time.perf_counter() - t, n
+
+
+# -- PostgreSQL ----------------------------------------------------------------
+
+def start_postgres(base: Path) -> tuple[str, list]:
+    """A private cluster (initdb + pg_ctl, as in tests/conftest.py); returns (url, stop command)."""
+    import glob
+    import pwd
+    import socket
+
+    def binary(name: str) -> str:
+        found = shutil.which(name) or (sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}")) or [None])[-1]
+        if not found:
+            raise SystemExit(f"{name} not found: pass --pg-url or --db sqlite")
+        return found
+
+    initdb, pg_ctl = binary("initdb"), binary("pg_ctl")
+    prefix: list[str] = []
+    if os.geteuid() == 0:
+        user = pwd.getpwnam("postgres")
+        os.chown(base, user.pw_uid, user.pw_gid)
+        prefix = ["runuser", "-u", "postgres", "--"]
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    data = base / "pgdata"
+    subprocess.run(prefix + [initdb, "-D", str(data), "-U", "synergia", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"],
+                   check=True, capture_output=True)
+    opts = f"-p {port} -c listen_addresses=127.0.0.1 -k {base} -F -c fsync=off -c synchronous_commit=off"
+    subprocess.run(prefix + [pg_ctl, "-D", str(data), "-o", opts, "-l", str(base / "pg.log"), "-w", "-t", "60", "start"],
+                   check=True, capture_output=True)
+    return f"postgresql+psycopg://synergia@127.0.0.1:{port}/postgres", prefix + [pg_ctl, "-D", str(data), "-m", "immediate", "-w", "stop"]
+
+
+def fresh_pg_database(url: str, name: str) -> str:
+    import sqlalchemy
+
+    engine = sqlalchemy.create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(sqlalchemy.text(f'DROP DATABASE IF EXISTS "{name}"'))
+        conn.execute(sqlalchemy.text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return url.rsplit("/", 1)[0] + "/" + name
+
+
+# -- one child: first night + unchanged night ------------------------------------
+
+def run_nights(data_dir: Path, db_url: str, nights: int = 2) -> dict:
+    os.environ["SYNERGIA_DATA_DIR"] = str(data_dir)
+    os.environ["SYNERGIA_DATABASE_URL"] = db_url
+    from prefect.logging import disable_run_logger
+
+    from config.settings import reset_settings_cache
+    from synergia import runtime
+    from tasks.certificates import issue_certificates, publish_verification_site
+    from tasks.dedupe import cluster_participants
+    from tasks.mail import send_mail
+    from tasks.registry import prepare_registry, upsert_registry
+    from tasks.sources import read_sources
+    from tasks.validate import validate_rows
+    from tasks.writeback import write_quarantine_tab
+
+    reset_settings_cache()
+    runtime.reset()
+    path = str(PROJECT)
+    out = []
+    for _ in range(nights):
+        times: dict[str, float] = {}
+        cpu: dict[str, float] = {}
+
+        def step(name, fn, *args):  # noqa: ANN001
+            t, c = time.perf_counter(), time.process_time()
+            result = fn.fn(*args)
+            times[name], cpu[name] = time.perf_counter() - t, time.process_time() - c
+            return result
+
+        with disable_run_logger():
+            step("prepare_registry", prepare_registry, path)
+            snapshot = step("read_sources", read_sources, path)
+            batch = step("validate_rows", validate_rows, path, snapshot)
+            counts = step("upsert_registry", upsert_registry, path, batch)
+            step("write_quarantine_tab", write_quarantine_tab, path, batch.owned_tabs.get("Odrzucone"))
+            dedupe = step("cluster_participants", cluster_participants, path, batch.owned_tabs.get("Do sprawdzenia"))
+            certificates = step("issue_certificates", issue_certificates, path)
+            step("publish_verification_site", publish_verification_site, path, certificates)
+            step("send_mail", send_mail, path)
+        del snapshot, batch
+        out.append({"times": times, "cpu": cpu, "total": sum(times.values()), "cpu_total": sum(cpu.values()),
+                    "rows": counts["rows"], "reused": counts.get("reused", 0),
+                    "counts": {k: counts[k] for k in ("accepted", "quarantined", "empty", "new", "changed", "unchanged")},
+                    "dedupe": {k: v for k, v in dedupe.items() if k in ("applications", "new_or_changed", "persons_merged")}})
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return {"nights": out, "peak_mb": own + kids, "own_mb": own}
+
+
+def child(args: argparse.Namespace) -> int:
+    sys.path.insert(0, str(REPO))
+    print(json.dumps(run_nights(Path(args.data_dir), args.db_url)))
+    return 0
+
+
+# -- orchestration ------------------------------------------------------------------
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m benchmarks.nightly")
+    ap.add_argument("--rows", type=int, default=20_000, help="form rows over the recruitment tabs (target: 100000)")
+    ap.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
+    ap.add_argument("--pg-url", help="an existing PostgreSQL server (a database per run is created in it)")
+    ap.add_argument("--rounds", type=int, default=1, help="children per database; medians printed")
+    ap.add_argument("--workbook", type=Path, help="use this workbook (copied), do not write one")
+    ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--data-dir", help=argparse.SUPPRESS)
+    ap.add_argument("--db-url", help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.child:
+        return child(args)
+
+    base = Path(tempfile.mkdtemp(prefix="synergia-bench-nightly-"))
+    stop_pg = None
+    try:
+        print(f"load: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f} (1/5/15 min), "
+              f"{os.cpu_count()} cores", flush=True)
+        book = base / "demo.xlsx"
+        t = time.perf_counter()
+        if args.workbook:
+            shutil.copy(args.workbook, book)
+            stats = {}
+        else:
+            stats = write_workbook(book, args.rows)
+        print(f"workbook: {book.stat().st_size / 1e6:.1f} MB in {time.perf_counter() - t:.1f} s; "
+              f"tabs {json.dumps(stats, ensure_ascii=False)}", flush=True)
+        from config.project import load_project
+
+        project = load_project(PROJECT)
+        form_tabs = sorted({s.worksheet for s in project.sources if s.kind == "recruitment"})
+        yard = statistics.median(yardstick(book, form_tabs)[0] for _ in range(max(1, args.rounds)))
+        print(f"yardstick (openpyxl read-only pass over the form tabs): {yard:.2f} s", flush=True)
+
+        dbs = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
+        pg_root = None
+        if "postgresql" in dbs and not args.pg_url:
+            pg_base = Path(tempfile.mkdtemp(prefix="synergia-bench-pg-"))
+            pg_root, stop_pg = start_postgres(pg_base)
+        elif args.pg_url:
+            pg_root = args.pg_url
+        ok = True
+        for db in dbs:
+            results = []
+            for r in range(args.rounds):
+                data_dir = base / f"{db}-{r}"
+                (data_dir / "demo").mkdir(parents=True)
+                shutil.copy(book, data_dir / "demo" / "demo.xlsx")
+                url = f"sqlite:///{data_dir / 'synergia.db'}" if db == "sqlite" else \
+                    fresh_pg_database(pg_root, f"bench_nightly_{r}")
+                proc = subprocess.run([sys.executable, "-m", "benchmarks.nightly", "--child", "--data-dir", str(data_dir),
+                                       "--db-url", url], cwd=REPO, capture_output=True, text=True)
+                if proc.returncode:
+                    print(proc.stderr[-4000:], file=sys.stderr)
+                    return 1
+                results.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+                shutil.rmtree(data_dir, ignore_errors=True)
+            ok &= report(db, results, yard, args.rows)
+        return 0 if ok else 1
+    finally:
+        if stop_pg:
+            subprocess.run(stop_pg, capture_output=True)
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def report(db: str, results: list[dict], yard: float, rows: int) -> bool:
+    med = statistics.median
+    print(f"\n[{db}] {len(results)} round(s), medians; counts of round 1:")
+    for night, label in ((0, "first night"), (1, "unchanged night")):
+        n0 = results[0]["nights"][night]
+        print(f"  {label}: {json.dumps(n0['counts'])} dedupe {json.dumps(n0['dedupe'])}")
+    print(f"  {'step (wall s, cpu s)':28s} {'first':>15s} {'unchanged':>15s}")
+    for s in STEPS:
+        a, ac = (med(r["nights"][0][k][s] for r in results) for k in ("times", "cpu"))
+        b, bc = (med(r["nights"][1][k][s] for r in results) for k in ("times", "cpu"))
+        print(f"  {s:28s} {a:7.2f} {ac:7.2f} {b:7.2f} {bc:7.2f}")
+    first = med(r["nights"][0]["total"] for r in results)
+    same = med(r["nights"][1]["total"] for r in results)
+    peak = med(r["peak_mb"] for r in results)
+    n = results[0]["nights"][0]["rows"]
+    # the targets are for 100k rows: scaled linearly for other sizes (a smaller run must be proportionally faster)
+    scale = rows / TARGETS["target_rows"]
+    t_first, t_same = TARGETS["first_s"] * scale, TARGETS["unchanged_s"] * scale
+    first_cpu = med(r["nights"][0]["cpu_total"] for r in results)
+    same_cpu = med(r["nights"][1]["cpu_total"] for r in results)
+    print(f"  {'flow total':28s} {first:7.2f} {first_cpu:7.2f} {same:7.2f} {same_cpu:7.2f}   ({n} source rows; "
+          f"{n / first:,.0f} / {n / same:,.0f} rows/s wall; unchanged night reused "
+          f"{results[0]['nights'][1].get('reused', 0)} validations)")
+    print("  (cpu = this process's CPU time: on a loaded machine the steady number; PostgreSQL's own CPU not in it)")
+    print(f"  ratio to yardstick ({yard:.2f} s): first {first / yard:.1f}x, unchanged {same / yard:.1f}x")
+    checks = [("first night", first, t_first, "s"), ("unchanged night", same, t_same, "s"),
+              ("peak memory", peak, TARGETS["peak_mb"], "MB")]
+    ok = True
+    for name, value, target, unit in checks:
+        passed = value <= target
+        ok &= passed
+        print(f"  {'PASS' if passed else 'FAIL'} {name}: {value:.1f} {unit} (target <= {target:.1f} {unit}"
+              f"{'' if unit == 'MB' or scale == 1 else ', scaled from 100k rows'})")
+    return ok
+
+
+if __name__ == "__main__":
+    sys.exit(main())
