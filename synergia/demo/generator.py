@@ -16,9 +16,8 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from openpyxl import Workbook
-
 from config.project import CONSENT_PREFIX, ProjectConfig, Source
+from synergia.demo.xlsx import write_text_workbook
 from synergia.demo.names import (
     COUNCILS, FEMALE_FIRST, GMINAS, INFORMAL, JST, MALE_FIRST, NGOS, OTHER_GMINAS, STREETS, SURNAMES,
 )
@@ -225,8 +224,6 @@ def generate_workbook(project: ProjectConfig, path: Path, *, seed: int = 2026, p
     end = min(project.period.end, max(start + timedelta(days=30), date(2026, 11, 1)))
     crowd = make_people(count, rng, start, project.gminas)
     writer = _Writer(project, rng)
-    wb = Workbook()
-    wb.remove(wb.active)
     stats: dict[str, int] = {}
     recruitment = [s for s in project.sources if s.kind == "recruitment"]
     registered: list[Person] = []
@@ -293,21 +290,16 @@ def generate_workbook(project: ProjectConfig, path: Path, *, seed: int = 2026, p
                     row.append(writer.value(target, p, rng.random() < 0.3, datetime.combine(event.dates[0] if event else start, datetime.min.time()), source))
             rows_by_source[source.id].append(row)
 
+    # Tabs in the order of their first source; two sources may share one tab (the first one's headers).
+    # Written in one pass (synergia.demo.xlsx): openpyxl's ws[ws.max_row] per row was quadratic.
+    tabs: dict[str, list[list[str]]] = {}
     for source in project.sources:
-        headers = list(source.columns) + [h for h in source.sessions if h not in source.columns]
-        if source.worksheet in wb.sheetnames:  # two sources may share one tab
-            ws = wb[source.worksheet]
-        else:
-            ws = wb.create_sheet(source.worksheet)
-            ws.append(headers)
-        for row in rows_by_source[source.id]:
-            ws.append(row)
-            for cell in ws[ws.max_row]:
-                cell.data_type = "s"
-        stats[source.worksheet] = ws.max_row - 1
-    stats.update(_manual_values_tab(wb, project, end, seed))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
+        if source.worksheet not in tabs:
+            tabs[source.worksheet] = [list(source.columns) + [h for h in source.sessions if h not in source.columns]]
+        tabs[source.worksheet].extend(rows_by_source[source.id])
+        stats[source.worksheet] = len(tabs[source.worksheet]) - 1
+    stats.update(_manual_values_tab(tabs, project, end, seed))
+    write_text_workbook(path, tabs)
     return stats
 
 
@@ -321,9 +313,12 @@ def _timestamp_key(row: list[str], source: Source) -> str:
     return ""
 
 
-def _manual_values_tab(wb: Workbook, project: ProjectConfig, end: date, seed: int) -> dict[str, int]:
+def _manual_values_tab(tabs: dict[str, list[list[str]]], project: ProjectConfig, end: date, seed: int) -> dict[str, int]:
     """Staff-kept manual indicator values (indicators concern, synergia.indicators.demo)."""
-    from synergia.indicators.demo import MANUAL_TAB, add_manual_tab
+    from synergia.indicators.demo import MANUAL_TAB, manual_rows
 
-    count = add_manual_tab(wb, project, end, seed)
-    return {MANUAL_TAB: count} if count else {}
+    rows = manual_rows(project, end, seed)
+    if len(rows) == 1:
+        return {}
+    tabs[MANUAL_TAB] = rows
+    return {MANUAL_TAB: len(rows) - 1}
