@@ -12,10 +12,10 @@ import subprocess
 import sys
 import time
 
-BENCHMARKS = ("dedupe", "certificates", "mail", "sheets", "indicators", "demo", "nightly")
+BENCHMARKS = ("dedupe", "certificates", "mail", "sheets", "indicators", "demo", "nightly", "generator")
 QUICK_ARGS = {"dedupe": ["--quick"], "certificates": ["--n", "100"], "mail": ["--n", "100"],
               "sheets": ["--rows", "5000"], "indicators": ["--persons", "5000"],
-              "demo": ["--quick"], "nightly": ["--rows", "5000"]}
+              "demo": ["--quick"], "nightly": ["--rows", "5000"], "generator": ["--people", "10000"]}
 
 
 def main() -> int:

@@ -174,7 +174,7 @@ def _newest_first(app: Application) -> tuple:
     return (app.kind == "recruitment", app.submitted_at or datetime.min, app.updated_at or datetime.min, app.id)
 
 
-def person_details(session: Session, person_ids: Iterable[int]) -> dict[int, dict]:
+def person_details(session: Session, project: str, person_ids: Iterable[int]) -> dict[int, dict]:
     """name / gender / email per person: newest recruitment application wins, attendance rows are the fallback;
     the name in its formal spelling (see ``_formal``).
 
@@ -186,7 +186,8 @@ def person_details(session: Session, person_ids: Iterable[int]) -> dict[int, dic
     for start in range(0, len(ids), 500):
         chunk = ids[start:start + 500]
         for app in session.scalars(
-            select(Application).where(Application.person_id.in_(chunk), Application.active.is_(True))
+            select(Application).where(Application.project == project, Application.person_id.in_(chunk),
+                                      Application.active.is_(True))
         ):
             apps.setdefault(app.person_id, []).append(app)
     out = {}
@@ -283,7 +284,7 @@ def register_phase(session: Session, project, *, issue_date: date, counts: Issue
         last_days = last_session_days(session, project.slug, events) if cycle.issue_date != "run" else {}
         verdicts = evaluate(spec, attendance_facts(session, project.slug, [e.id for e in spec.events]))
         eligible = [v.person_id for v in verdicts if v.eligible]
-        details = person_details(session, eligible)
+        details = person_details(session, project.slug, eligible)
         training = training_content(cycle, events)
         cycle_counts: Counter[str] = Counter()
         cycle_counts["eligible"] = len(eligible)
@@ -425,7 +426,7 @@ def late_mail_phase(sessions: Callable, project, storage: Storage, *, counts: Is
         waiting = [(rev.id, pid) for rev, pid in rows if rev.data.get("mail") == "no_address"]
         if not waiting:
             return
-        details = person_details(session, [pid for _, pid in waiting])
+        details = person_details(session, project.slug, [pid for _, pid in waiting])
         for rev_id, pid in waiting:
             email = details.get(pid, {}).get("email")
             rev = session.get(CertificateRevision, rev_id)

@@ -147,7 +147,8 @@ def run_dedupe(session: Session, project: str, thresholds: Thresholds = Threshol
             session.flush()
             # applications no longer active follow their person too (history stays whole)
             for app in session.scalars(select(Application).where(
-                    Application.person_id.in_(list(merge_rows)), Application.active.is_(False))):
+                    Application.project == project, Application.person_id.in_(list(merge_rows)),
+                    Application.active.is_(False))):
                 session.add(DedupeAssignment(project=project, application_id=app.id, old_person_id=app.person_id,
                                              new_person_id=survivor, merge_id=merge_rows[app.person_id].id,
                                              action="merge", created_at=now))
@@ -254,7 +255,8 @@ def review_items(session: Session, project: str, pending_text: dict[tuple[int, i
     apps: dict[int, Application] = {}
     for start in range(0, len(ids), 5000):  # bounded IN lists (SQLite variable limit)
         chunk = ids[start:start + 5000]
-        apps.update({a.id: a for a in session.scalars(select(Application).where(Application.id.in_(chunk)))})
+        apps.update({a.id: a for a in session.scalars(select(Application).where(
+            Application.project == project, Application.id.in_(chunk)))})
     items = []
     for r in rows:
         a, b = apps.get(r.application_a), apps.get(r.application_b)
@@ -295,14 +297,16 @@ def unmerge(session: Session, project: str, person_id: int, application_ids: Seq
     origins = set()
     for app_id in moving:
         last = session.scalars(select(DedupeAssignment).where(
-            DedupeAssignment.application_id == app_id, DedupeAssignment.new_person_id == person_id,
+            DedupeAssignment.project == project, DedupeAssignment.application_id == app_id, DedupeAssignment.new_person_id == person_id,
             DedupeAssignment.action == "merge").order_by(DedupeAssignment.id.desc()).limit(1)).first()
         origins.add(last.old_person_id if last else None)
     target: int | None = None
     if len(origins) == 1 and None not in origins:
         (candidate,) = origins
-        holders = session.scalars(select(Application.id).where(Application.person_id == candidate).limit(1)).first()
-        if holders is None and session.get(Person, candidate) is not None:
+        holders = session.scalars(select(Application.id).where(
+            Application.project == project, Application.person_id == candidate).limit(1)).first()
+        former = session.get(Person, candidate)
+        if holders is None and former is not None and former.project == project:
             target = candidate
     if target is None:
         person = Person(project=project, created_at=now)
@@ -324,12 +328,13 @@ def unmerge(session: Session, project: str, person_id: int, application_ids: Seq
     return target
 
 
-def person_of(session: Session, person_id: int) -> int:
-    """Where a (possibly merged-away) person id lives now: follows active merges."""
+def person_of(session: Session, project: str, person_id: int) -> int:
+    """Where a (possibly merged-away) person id of ``project`` lives now: follows active merges."""
     seen = set()
     while person_id not in seen:
         seen.add(person_id)
-        row = session.scalars(select(DedupeMerge).where(DedupeMerge.merged_person_id == person_id,
+        row = session.scalars(select(DedupeMerge).where(DedupeMerge.project == project,
+                                                        DedupeMerge.merged_person_id == person_id,
                                                         DedupeMerge.undone_at.is_(None))
                               .order_by(DedupeMerge.id.desc()).limit(1)).first()
         if row is None:

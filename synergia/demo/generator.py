@@ -16,9 +16,8 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from openpyxl import Workbook
-
 from config.project import CONSENT_PREFIX, ProjectConfig, Source
+from synergia.demo.xlsx import write_text_workbook
 from synergia.demo.names import (
     COUNCILS, FEMALE_FIRST, GMINAS, INFORMAL, JST, MALE_FIRST, NGOS, OTHER_GMINAS, STREETS, SURNAMES,
 )
@@ -74,10 +73,11 @@ def _phone(rng: random.Random) -> str:
     return f"{rng.choice(MOBILE_PREFIXES)}{rng.randrange(10**7):07d}"
 
 
+PHONE_FORMATS = ("+48 {a} {b} {c}", "{a}-{b}-{c}", "{d}", "0048{d}", "(+48) {a} {b} {c}", "{a} {b} {c}", "48{d}", "+48{d}")
+
+
 def phone_variant(digits9: str, rng: random.Random) -> str:
-    a, b, c = digits9[:3], digits9[3:6], digits9[6:]
-    return rng.choice([f"+48 {a} {b} {c}", f"{a}-{b}-{c}", digits9, f"0048{digits9}", f"(+48) {a} {b} {c}",
-                       f"{a} {b} {c}", f"48{digits9}", f"+48{digits9}"])
+    return rng.choice(PHONE_FORMATS).format(a=digits9[:3], b=digits9[3:6], c=digits9[6:], d=digits9)
 
 
 def _email(first: str, last: str, rng: random.Random, n: int) -> str:
@@ -136,12 +136,16 @@ def make_people(count: int, rng: random.Random, period_start: date, area: list[s
     return people[:count]
 
 
+BIRTH_FORMATS = ("{d:02d}.{m:02d}.{y:04d}", "{y:04d}-{m:02d}-{d:02d}", "{d:02d}/{m:02d}/{y:04d}")
+
+
 class _Writer:
     """Turns a person into a form row for one source, applying the requested noise."""
 
     def __init__(self, project: ProjectConfig, rng: random.Random):
         self.project = project
         self.rng = rng
+        self._plans: dict[tuple[str, tuple[str, ...]], list[tuple[str, str]]] = {}
 
     def value(self, field: str, p: Person, noisy: bool, when: datetime, source: Source) -> str:
         rng = self.rng
@@ -160,7 +164,8 @@ class _Writer:
                 return p.pesel[1:]  # the sheet stored it as a number
             return p.pesel
         if field == "birth_date":
-            return rng.choice([p.birth.strftime("%d.%m.%Y"), p.birth.isoformat(), p.birth.strftime("%d/%m/%Y")])
+            b = p.birth
+            return rng.choice(BIRTH_FORMATS).format(d=b.day, m=b.month, y=b.year)
         if field == "gender":
             return {"K": "Kobieta", "M": "Mężczyzna"}[p.gender] if rng.random() > 0.05 else "Nie chcę podawać"
         if field == "street":
@@ -178,20 +183,37 @@ class _Writer:
         if field == "category":
             return CATEGORY_OF_TYPE[p.org_type]
         if field == "submitted_at":
-            return when.strftime("%d.%m.%Y %H:%M:%S")
+            return f"{when.day:02d}.{when.month:02d}.{when.year:04d} {when.hour:02d}:{when.minute:02d}:{when.second:02d}"
         return ""
 
     def form_row(self, source: Source, headers: list[str], p: Person, when: datetime, noisy: bool) -> list[str]:
         row = []
-        for header in headers:
-            target = source.columns.get(header)
-            if target is None:
-                row.append("")
-            elif target.startswith(CONSENT_PREFIX):
-                row.append("Wyrażam zgodę" if target[len(CONSENT_PREFIX):] in source.required_consents else self.rng.choice(["Tak", "Nie"]))
+        for kind, target in self._plan(source, headers):
+            if kind == "":
+                row.append(target)
+            elif kind == "consent":
+                row.append(self.rng.choice(["Tak", "Nie"]))
             else:
                 row.append(self.value(target, p, noisy, when, source))
         return row
+
+    def _plan(self, source: Source, headers: list[str]) -> list[tuple[str, str]]:
+        """Per header: ("", constant) / ("consent", "") optional consent / ("field", canonical field); cached."""
+        key = (source.id, tuple(headers))
+        plan = self._plans.get(key)
+        if plan is None:
+            plan = []
+            for header in headers:
+                target = source.columns.get(header)
+                if target is None:
+                    plan.append(("", ""))
+                elif target.startswith(CONSENT_PREFIX):
+                    required = target[len(CONSENT_PREFIX):] in source.required_consents
+                    plan.append(("", "Wyrażam zgodę") if required else ("consent", ""))
+                else:
+                    plan.append(("field", target))
+            self._plans[key] = plan
+        return plan
 
 
 def _corrupt(row: list[str], source: Source, headers: list[str], rng: random.Random, kind: str) -> None:
@@ -225,8 +247,6 @@ def generate_workbook(project: ProjectConfig, path: Path, *, seed: int = 2026, p
     end = min(project.period.end, max(start + timedelta(days=30), date(2026, 11, 1)))
     crowd = make_people(count, rng, start, project.gminas)
     writer = _Writer(project, rng)
-    wb = Workbook()
-    wb.remove(wb.active)
     stats: dict[str, int] = {}
     recruitment = [s for s in project.sources if s.kind == "recruitment"]
     registered: list[Person] = []
@@ -293,21 +313,16 @@ def generate_workbook(project: ProjectConfig, path: Path, *, seed: int = 2026, p
                     row.append(writer.value(target, p, rng.random() < 0.3, datetime.combine(event.dates[0] if event else start, datetime.min.time()), source))
             rows_by_source[source.id].append(row)
 
+    # Tabs in the order of their first source; two sources may share one tab (the first one's headers).
+    # Written in one pass (synergia.demo.xlsx): openpyxl's ws[ws.max_row] per row was quadratic.
+    tabs: dict[str, list[list[str]]] = {}
     for source in project.sources:
-        headers = list(source.columns) + [h for h in source.sessions if h not in source.columns]
-        if source.worksheet in wb.sheetnames:  # two sources may share one tab
-            ws = wb[source.worksheet]
-        else:
-            ws = wb.create_sheet(source.worksheet)
-            ws.append(headers)
-        for row in rows_by_source[source.id]:
-            ws.append(row)
-            for cell in ws[ws.max_row]:
-                cell.data_type = "s"
-        stats[source.worksheet] = ws.max_row - 1
-    stats.update(_manual_values_tab(wb, project, end, seed))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
+        if source.worksheet not in tabs:
+            tabs[source.worksheet] = [list(source.columns) + [h for h in source.sessions if h not in source.columns]]
+        tabs[source.worksheet].extend(rows_by_source[source.id])
+        stats[source.worksheet] = len(tabs[source.worksheet]) - 1
+    stats.update(_manual_values_tab(tabs, project, end, seed))
+    write_text_workbook(path, tabs)
     return stats
 
 
@@ -321,9 +336,12 @@ def _timestamp_key(row: list[str], source: Source) -> str:
     return ""
 
 
-def _manual_values_tab(wb: Workbook, project: ProjectConfig, end: date, seed: int) -> dict[str, int]:
+def _manual_values_tab(tabs: dict[str, list[list[str]]], project: ProjectConfig, end: date, seed: int) -> dict[str, int]:
     """Staff-kept manual indicator values (indicators concern, synergia.indicators.demo)."""
-    from synergia.indicators.demo import MANUAL_TAB, add_manual_tab
+    from synergia.indicators.demo import MANUAL_TAB, manual_rows
 
-    count = add_manual_tab(wb, project, end, seed)
-    return {MANUAL_TAB: count} if count else {}
+    rows = manual_rows(project, end, seed)
+    if len(rows) == 1:
+        return {}
+    tabs[MANUAL_TAB] = rows
+    return {MANUAL_TAB: len(rows) - 1}

@@ -220,7 +220,7 @@ def apply_outcomes(session: Session, project: ProjectConfig, outcomes: list[Outc
             app.active, app.submitted_at, app.updated_at, app.last_seen_at = True, submitted, now, now
             if app.person_id is None:
                 app.person = Person(project=slug, created_at=now)
-            session.execute(delete(Attendance).where(Attendance.application_id == app.id))
+            session.execute(delete(Attendance).where(Attendance.project == slug, Attendance.application_id == app.id))
             _write_attendance(session, slug, app, outcome)
             counts.changed += 1
             tally["changed"] += 1

@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from synergia.registry.base import Base, utcnow
@@ -71,6 +71,7 @@ class Application(SourceRowMixin, Base):
     __tablename__ = "applications"
     __table_args__ = (
         UniqueConstraint("project", "source_id", "row_key", name="uq_applications_row_key"),
+        Index("ix_applications_project_person", "project", "person_id"),  # a person's applications, per project
     )
 
     kind: Mapped[str] = mapped_column(String(16))  # recruitment | attendance | advisory
@@ -138,12 +139,15 @@ class Attendance(Base):
     """Presence of an application's person at one session of an event (or advisory hours)."""
 
     __tablename__ = "attendance"
-    __table_args__ = (UniqueConstraint("application_id", "event_id", "session_no", name="uq_attendance_app_event_session"),)
+    __table_args__ = (
+        UniqueConstraint("application_id", "event_id", "session_no", name="uq_attendance_app_event_session"),
+        Index("ix_attendance_project_event", "project", "event_id"),  # event ids are per project
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    project: Mapped[str] = mapped_column(String(64), index=True)
+    project: Mapped[str] = mapped_column(String(64))
     application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True)
-    event_id: Mapped[str] = mapped_column(String(64), index=True)
+    event_id: Mapped[str] = mapped_column(String(64))
     session_no: Mapped[int] = mapped_column(Integer, default=1)
     hours: Mapped[float | None] = mapped_column(Float)
     attended_on: Mapped[date | None] = mapped_column(Date)

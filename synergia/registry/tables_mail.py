@@ -25,6 +25,7 @@ class MailDelivery(Base):
         UniqueConstraint("project", "kind", "key", name="uq_mail_deliveries_key"),
         UniqueConstraint("message_id", name="uq_mail_deliveries_message_id"),
         Index("ix_mail_deliveries_queue", "project", "status", "next_attempt_at"),
+        Index("ix_mail_deliveries_sent", "project", "status", "sent_at"),  # today's cap, purge of old mail
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -44,7 +45,7 @@ class MailDelivery(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
     sending_at: Mapped[datetime | None] = mapped_column(DateTime)
-    sent_at: Mapped[datetime | None] = mapped_column(DateTime, index=True)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime)
     failed_at: Mapped[datetime | None] = mapped_column(DateTime)
     purged_at: Mapped[datetime | None] = mapped_column(DateTime)
 

@@ -44,6 +44,7 @@ CT_WORKSHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.work
 MAX_CELL_CHARS = 32767
 
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_NEEDS_ESCAPE = re.compile("[&<>\r\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # else the text goes in as it is
 _FORMULA_ELEMENT = re.compile(rb"<(?:\w+:)?f[\s>/]")
 
 
@@ -61,6 +62,8 @@ def column_letters(index: int) -> str:
 
 def _xml_text(value: str) -> str:
     value = value[:MAX_CELL_CHARS]
+    if not _NEEDS_ESCAPE.search(value):
+        return value
     # XML 1.0 cannot carry most control characters: OOXML writes them as _xHHHH_ (Excel reads them so).
     value = _NOT_XML.sub(lambda m: f"_x{ord(m.group()):04X}_", value)
     # A literal CR would be read back as LF (XML line-end normalisation); a character reference is not.
@@ -78,8 +81,9 @@ def sheet_xml(rows: Sequence[Sequence[str]]) -> bytes:
         out.append('<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
                    '<selection pane="bottomLeft" activeCell="A2" sqref="A2"/>')
     out.append('</sheetView></sheetViews><sheetFormatPr defaultRowHeight="15"/><sheetData>')
+    letters = [column_letters(c) for c in range(width)]
     for r, row in enumerate(rows, start=1):
-        cells = [f'<c r="{column_letters(c)}{r}" t="inlineStr"><is><t xml:space="preserve">{_xml_text(v)}</t></is></c>'
+        cells = [f'<c r="{letters[c]}{r}" t="inlineStr"><is><t xml:space="preserve">{_xml_text(v)}</t></is></c>'
                  for c, v in enumerate(row) if v != ""]
         if cells:
             out.append(f'<row r="{r}">' + "".join(cells) + "</row>")

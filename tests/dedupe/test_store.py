@@ -211,7 +211,7 @@ def test_unmerge_keeps_every_application_and_the_history(reg: Registry) -> None:
         moves = s.scalars(select(DedupeAssignment).where(DedupeAssignment.application_id == c).order_by(DedupeAssignment.id)).all()
         assert [(m.action, m.old_person_id, m.new_person_id) for m in moves] == [
             ("merge", original[c], survivor), ("unmerge", survivor, original[c])]
-        assert person_of(s, original[b]) == survivor and person_of(s, original[c]) == original[c]
+        assert person_of(s, P, original[b]) == survivor and person_of(s, P, original[c]) == original[c]
         run_dedupe(s, P)  # the next night does not undo the split
     with reg.session() as s:
         assert persons(s) == after
