@@ -113,15 +113,9 @@ def to_html(doc: dict) -> str:
 
 
 def to_pdf(doc: dict) -> bytes:
-    from fpdf import FPDF
+    from synergia.rodo.pdf import new_document, paragraph as _mc
 
-    from synergia.certificates.pdf import _font_file
-
-    pdf = FPDF()
-    pdf.add_font("lato", "", _font_file("Lato"))
-    pdf.add_font("lato", "B", _font_file("LatoBold"))
-    pdf.set_auto_page_break(True, margin=15)
-    pdf.add_page()
+    pdf = new_document()
     pdf.set_font("lato", "B", 14)
     _mc(pdf, 8, "Kopia danych osobowych (art. 15 RODO)")
     pdf.set_font("lato", "", 10)
@@ -152,8 +146,3 @@ def write_export(doc: dict, out_dir: Path, *, pdf: bool = True) -> list[Path]:
         paths.append(out_dir / f"{stem}.pdf")
         _private_write(paths[2], to_pdf(doc))
     return paths
-
-
-def _mc(pdf, h: float, txt: str) -> None:  # noqa: ANN001 - fpdf.FPDF
-    """A full-width paragraph, the cursor back at the left margin on the next line."""
-    pdf.multi_cell(0, h, txt, new_x="LMARGIN", new_y="NEXT")

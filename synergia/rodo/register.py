@@ -110,15 +110,9 @@ def build_markdown(project, *, settings=None) -> str:  # noqa: ANN001
 
 
 def markdown_to_pdf(markdown: str) -> bytes:
-    from fpdf import FPDF
+    from synergia.rodo.pdf import new_document, paragraph as _mc
 
-    from synergia.certificates.pdf import _font_file
-
-    pdf = FPDF()
-    pdf.add_font("lato", "", _font_file("Lato"))
-    pdf.add_font("lato", "B", _font_file("LatoBold"))
-    pdf.set_auto_page_break(True, margin=15)
-    pdf.add_page()
+    pdf = new_document()
     for line in markdown.splitlines():
         plain = line.replace("**", "").replace("`", "").replace("*", "")
         if line.startswith("# "):
@@ -144,8 +138,3 @@ def write_register(project, out_dir: Path, *, settings=None) -> list[Path]:  # n
     paths[0].write_text(md, encoding="utf-8")
     paths[1].write_bytes(markdown_to_pdf(md))
     return paths
-
-
-def _mc(pdf, h: float, txt: str) -> None:  # noqa: ANN001 - fpdf.FPDF
-    """A full-width paragraph, the cursor back at the left margin on the next line."""
-    pdf.multi_cell(0, h, txt, new_x="LMARGIN", new_y="NEXT")

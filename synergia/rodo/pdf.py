@@ -1,0 +1,21 @@
+"""One plain-text PDF page setup (embedded Lato) for the RODO documents: the export and the register."""
+from __future__ import annotations
+
+
+def new_document():  # noqa: ANN201 - fpdf is imported lazily
+    """An A4 FPDF with Lato regular/bold, automatic page breaks and its first page added."""
+    from fpdf import FPDF
+
+    from synergia.certificates.pdf import _font_file
+
+    pdf = FPDF()
+    pdf.add_font("lato", "", _font_file("Lato"))
+    pdf.add_font("lato", "B", _font_file("LatoBold"))
+    pdf.set_auto_page_break(True, margin=15)
+    pdf.add_page()
+    return pdf
+
+
+def paragraph(pdf, h: float, txt: str) -> None:  # noqa: ANN001 - fpdf.FPDF
+    """A full-width paragraph, the cursor back at the left margin on the next line."""
+    pdf.multi_cell(0, h, txt, new_x="LMARGIN", new_y="NEXT")
