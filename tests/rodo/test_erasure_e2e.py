@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 from config.project import load_project
 from config.settings import PROJECTS_DIR
 from synergia.demo.generator import generate_workbook
+from tests.field.test_pii_busy_registry import dump_prefect_db, leaks
 
 DEMO = PROJECTS_DIR / "demo.yaml"
 OWNED_TABS = ("Odrzucone", "Do sprawdzenia", "Wskaźniki")
@@ -69,6 +70,26 @@ def _db_text(registry) -> str:  # noqa: ANN001
 
 def _hits(needles: set[str], texts: list[tuple[str, str]]) -> list[str]:
     return [f"{name}" for name, body in texts for n in needles if n in body or n in re.sub(r"\s", "", body)]
+
+
+def _prefect_files() -> tuple[Path, list[Path]]:
+    """Prefect's database file (the harness's temporary one) and every file under PREFECT_HOME and
+    beside the database (its -wal/-journal, result storage)."""
+    from prefect.settings import PREFECT_HOME, PREFECT_SERVER_DATABASE_CONNECTION_URL
+
+    url = PREFECT_SERVER_DATABASE_CONNECTION_URL.value()
+    assert url and url.startswith("sqlite"), url
+    db = Path(url.split(":///", 1)[1])
+    assert db.is_file(), db
+    roots = {db.parent, Path(PREFECT_HOME.value())}
+    return db, sorted({p for r in roots if r.exists() for p in r.rglob("*") if p.is_file()})
+
+
+def _prefect_values(values: dict[str, set[str]]) -> set[str]:
+    """The raw values to look for in Prefect's bytes (``leaks`` adds lower case and JSON escapes)."""
+    out = {v for items in values.values() for v in items if len(v) >= 5}
+    out |= {re.sub(r"\D", "", v)[-9:] for v in values["phone"] if v}
+    return {v for v in out if len(v) >= 5}
 
 
 def _indicators(project, registry, backend):  # noqa: ANN001
@@ -183,3 +204,15 @@ def test_erase_a_person_everywhere(db: str, prefect_harness, synergia_env: Path,
     published = [("prefect", " ".join(l.message for l in logs) + " ".join(str(a.data) for a in artifacts)
                   + " ".join(str(r.parameters) for r in runs))]
     assert _hits(needles, published) == []
+
+    # byte level: every table of Prefect's database and every file under PREFECT_HOME and beside the
+    # database (incl. base64 runs, which is how Prefect's result storage holds pickled objects)
+    raw = _prefect_values(values)
+    assert raw
+    prefect_db, files = _prefect_files()
+    dump = dump_prefect_db(prefect_db)
+    assert str(runs[0].id) in dump, "the dump must hold the flow runs it searches"
+    assert leaks(dump, raw) == [], "personal data in Prefect's tables"
+    assert prefect_db in files
+    for path in files:
+        assert leaks(path.read_bytes(), raw) == [], f"personal data in {path.name}"
