@@ -130,6 +130,38 @@ def _pick_person(registry, slug: str) -> int:  # noqa: ANN001
         return best
 
 
+def _add_review_pair_and_quarantined_row(registry, slug: str, pid: int, workbook: Path) -> None:  # noqa: ANN001
+    """Append to the person's form tab a second registration typed slightly differently (surname typo,
+    another e-mail and phone, no PESEL, birth date or organisation, the same address: dedupe cannot be
+    sure, so it goes to review) and a row of
+    theirs with a broken PESEL checksum (quarantined)."""
+    from synergia.registry.tables import Application
+
+    with registry.session() as s:
+        app = next(a for a in s.scalars(select(Application).where(Application.project == slug,
+                                                                  Application.person_id == pid,
+                                                                  Application.active.is_(True)))
+                   if (a.data or {}).get("pesel") and (a.data or {}).get("email"))
+        tab, row = app.worksheet, app.row_number
+    wb = load_workbook(workbook)
+    ws = wb[tab]
+    headers = [c.value for c in ws[1]]
+    original = [c.value for c in ws[row]]
+    col = {h: i for i, h in enumerate(headers)}
+    last = str(original[col["Nazwisko"]])
+    twin = list(original)
+    twin[col["Nazwisko"]] = last[:2] + last[3] + last[2] + last[4:]        # two letters swapped
+    twin[col["Adres e-mail"]] = "inny.adres.do.przegladu@example.net"
+    twin[col["Telefon kontaktowy"]] = "+48 733 019 284"
+    twin[col["PESEL"]] = twin[col["Data urodzenia"]] = twin[col["Nazwa organizacji / rady"]] = ""
+    broken = list(original)
+    number = str(original[col["PESEL"]])
+    broken[col["PESEL"]] = number[:-1] + str((int(number[-1]) + 1) % 10)   # checksum no longer matches
+    ws.append(twin)
+    ws.append(broken)
+    wb.save(workbook)
+
+
 def _personal(registry, slug: str, pid: int) -> dict[str, set[str]]:  # noqa: ANN001
     from synergia.rodo.locate import holdings
 
@@ -164,8 +196,17 @@ def test_erase_a_person_everywhere(db: str, prefect_harness, synergia_env: Path,
     registry = runtime.registry()
     backend = backend_for(project)
     pid = _pick_person(registry, project.slug)
+    _add_review_pair_and_quarantined_row(registry, project.slug, pid, synergia_env / project.spreadsheet.id)
+    nightly(project_path=str(DEMO))
+    with registry.session() as s:
+        from synergia.rodo.locate import holdings
+
+        h = holdings(s, project.slug, pid)
+        assert h.reviews and h.quarantine, (len(h.reviews), len(h.quarantine))
+        review_tab = dict(_file_texts(synergia_env)).get(f"{Path(project.spreadsheet.id).name}:Do sprawdzenia", "")
     values = _personal(registry, project.slug, pid)
     needles = _needles(values)
+    assert _hits(needles, [("review tab", review_tab)]), "the person is in the review tab before erasure"
     assert needles and values["email"] - {""}
     before_hits = _hits(needles, _file_texts(synergia_env))
     assert any(".pdf" in h for h in before_hits) and any(".eml" in h for h in before_hits), "search must be able to find them"
