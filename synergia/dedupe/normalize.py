@@ -145,6 +145,12 @@ _PESEL_WEIGHTS = (1, 3, 7, 9, 1, 3, 7, 9, 1, 3)
 _CENTURY = {0: 1900, 20: 2000, 40: 2100, 60: 2200, 80: 1800}
 
 
+#: data key of a PESEL kept only as its salted keyed hash (``pesel: discard``, synergia.rodo.tombstones):
+#: matching compares it like a valid PESEL (equal = match, different = veto); birth date and gender
+#: then come from the typed fields (validation fills them from the PESEL before it is dropped)
+PESEL_KEY = "pesel_key"
+
+
 @lru_cache(maxsize=200_000)
 def pesel_facts(value: str) -> tuple[str | None, str | None, str | None, str | None]:
     """(valid pesel, birth date, gender, other id) from a PESEL-ish field.
@@ -274,7 +280,12 @@ def normalize_record(raw: Mapping[str, Any], idx: int = 0, rid: Any = None) -> N
     fn, fn_full, canon, known, fn_gender, ln, ln_root, ln_parts, weak, fixed = _names(
         (_clean(v) if (v := get("first_name")) else ""), (_clean(v) if (v := get("last_name")) else ""))
     pesel_raw = (_clean(v) if (v := get("pesel")) else "")
-    pesel, pesel_dob, pesel_gender, other_id = pesel_facts(pesel_raw) if pesel_raw else _NO_PESEL
+    if pesel_raw:
+        pesel, pesel_dob, pesel_gender, other_id = pesel_facts(pesel_raw)
+    elif (keyed := get(PESEL_KEY)):  # pesel: discard — a checked PESEL's salted hash: equal = the same PESEL
+        pesel, pesel_dob, pesel_gender, other_id = str(keyed), None, None, None  # facts: the typed fields
+    else:
+        pesel, pesel_dob, pesel_gender, other_id = _NO_PESEL
     born = (_clean(v) if (v := get("birth_date")) else "")
     dob = pesel_dob or (parse_date(born) if born else None)
     gender = pesel_gender or normalize_gender(get("gender"))

@@ -6,7 +6,9 @@ erased row). ``screen_outcomes`` runs on a night's validated rows before they
 reach the registry: a row matching a tombstone becomes a ``Rejected`` with
 reason ``erased`` and a salted identity (so even its key holds no unsalted
 hash); with ``pesel: discard`` accepted rows lose their PESEL (it was checked
-and its birth date / gender taken in validation).
+and its birth date / gender taken in validation): a valid one is kept only as
+``pesel_key``, its keyed hash under the salt (outside the database), which
+dedupe compares like a PESEL — equal = match, different = veto.
 """
 from __future__ import annotations
 
@@ -17,7 +19,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from synergia.registry.tables_rodo import ErasureTombstone
-from synergia.rodo.identifiers import identifiers, key_parts
+from synergia.dedupe.normalize import PESEL_KEY, pesel_facts
+from synergia.rodo.identifiers import identifiers, key_parts, norm_pesel
 from synergia.rodo.salt import digest
 from synergia.sources.identity import RowIdentity
 from synergia.validation.row import Accepted, Outcome, Rejected
@@ -71,6 +74,21 @@ def _erased(outcome: Outcome, salt: bytes) -> Rejected:
                     f"Źródło '{ref.source_id}', arkusz '{ref.worksheet}', wiersz {ref.row_number}: {MESSAGE}.")
 
 
+def pesel_key(salt: bytes, pesel: str) -> str:
+    """What ``pesel: discard`` stores instead of a (checked) PESEL: its keyed hash under the salt, which
+    lives outside the database — equal PESELs give equal keys, the number cannot be recovered from it."""
+    return "k:" + digest(salt, "pesel_key", pesel)
+
+
+def discard_pesel(data: dict, salt: bytes) -> dict:
+    """The row's data without its PESEL; a valid one is replaced by ``pesel_key`` for dedupe."""
+    out = {k: v for k, v in data.items() if k != "pesel"}
+    number = norm_pesel(data.get("pesel"))
+    if number and pesel_facts(number)[0]:  # checked in validation; an invalid one is just dropped
+        out[PESEL_KEY] = pesel_key(salt, number)
+    return out
+
+
 def screen_outcomes(session: Session, project, outcomes: list[Outcome], salt: bytes | None = None) -> list[Outcome]:  # noqa: ANN001
     """Tonight's outcomes with erased persons' rows rejected (``erased``) and, with ``pesel: discard``,
     accepted rows without their PESEL. Cheap when the project has no tombstones."""
@@ -78,7 +96,7 @@ def screen_outcomes(session: Session, project, outcomes: list[Outcome], salt: by
     digests = _digests(session, project.slug)
     if not digests and not discard:
         return outcomes
-    if digests and salt is None:
+    if (digests or discard) and salt is None:
         from synergia.rodo.salt import salt_from_settings
 
         salt = salt_from_settings()
@@ -89,6 +107,6 @@ def screen_outcomes(session: Session, project, outcomes: list[Outcome], salt: by
                 out.append(_erased(outcome, salt))  # type: ignore[arg-type]
                 continue
         if discard and isinstance(outcome, Accepted) and "pesel" in outcome.data:
-            outcome = replace(outcome, data={k: v for k, v in outcome.data.items() if k != "pesel"})
+            outcome = replace(outcome, data=discard_pesel(outcome.data, salt))  # type: ignore[arg-type]
         out.append(outcome)
     return out

@@ -302,3 +302,61 @@ def test_erasure_reaches_quarantined_rows_and_review_pairs(registry: Registry, p
         assert [q.row_number for q in s.scalars(select(Quarantine))] == [8]
         assert s.scalars(select(DedupeReview)).all() == []
         assert s.get(Application, twin.id).data["last_name"] == "Źrebięcka"
+
+
+def _with_check_digit(first10: str) -> str:
+    return first10 + str((10 - sum(int(d) * w for d, w in zip(first10, (1, 3, 7, 9) * 3)) % 10) % 10)
+
+
+@pytest.mark.parametrize("keyed", [True, False])
+def test_pesel_discard_keeps_a_keyed_hash_that_dedupe_matches_on(keyed: bool, tmp_path: Path, synergia_env: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """pesel: discard — the number never reaches the database file, yet one PESEL still merges two
+    registrations typed differently and two different PESELs still keep identical-looking rows apart."""
+    from stdnum.pl import pesel as stdnum_pesel
+
+    from synergia import runtime
+    from synergia.dedupe.store import run_dedupe
+    from synergia.registry.sync import apply_outcomes
+
+    path = tmp_path / "discard.yaml"
+    path.write_text(YAML % "discard", encoding="utf-8")
+    project = load_project(path)
+    own = _with_check_digit("0227080362")                        # 2002-07-08, a woman
+    other = _with_check_digit("0227080584")                      # born the same day, the same sex
+    assert stdnum_pesel.is_valid(own) and stdnum_pesel.is_valid(other) and other != own
+    person = {**PERSON, "pesel": own}
+    # the second registration alone is too weak to merge (no birth date or address, new contacts, a typo)
+    typed = {k: v for k, v in person.items() if k not in ("birth_date", "street", "city")}
+    typed |= {"last_name": "Źrebęicki", "email": "b.zrebiecki@gmina.example", "phone": "+48 601 770 318"}
+    if not keyed:  # control: the PESEL only dropped, as before — then dedupe has nothing to merge them on
+        from synergia.rodo import tombstones
+
+        monkeypatch.setattr(tombstones, "discard_pesel", lambda data, salt: {k: v for k, v in data.items() if k != "pesel"})
+    rows = [person, typed, {**person, "pesel": other}]
+    outcomes = []
+    for i, d in enumerate(rows):
+        a = _outcome_accepted(d, key=f"f:2025-02-0{i + 1}T09:00:00:k{i}")
+        outcomes.append(replace(a, ref=replace(a.ref, row_number=10 + i), content_hash=f"{i}" * 64))
+    registry = runtime.registry(migrate=True)
+    with registry.session() as s:
+        assert apply_outcomes(s, project, outcomes, set()).accepted == 3
+        run_dedupe(s, project.slug)
+    with registry.session() as s:
+        apps = sorted(s.scalars(select(Application).where(Application.project == project.slug)), key=lambda a: a.row_number)
+        assert [("pesel" in a.data) for a in apps] == [False] * 3
+        keys = [a.data.get("pesel_key") for a in apps]
+        pids = [a.person_id for a in apps]
+    if not keyed:
+        assert keys == [None] * 3 and pids[0] != pids[1]
+        return
+    assert keys[0] and keys[0] == keys[1] and keys[2] and keys[2] != keys[0] and own not in keys[0]
+    assert pids[0] == pids[1], "the same PESEL (as its keyed hash) merges a surname typo and new contacts"
+    assert pids[2] != pids[0], "two different PESELs are never one person"
+    registry.dispose()
+    runtime.reset()
+    stored = b"".join(p.read_bytes() for p in synergia_env.rglob("*.db*"))
+    assert PERSON["email"].encode() in stored, "the search must see what the file holds"
+    assert own.encode() not in stored and other.encode() not in stored
+    salt = (synergia_env / ".rodo-salt").read_bytes()
+    assert salt not in stored, "the salt stays outside the database"
