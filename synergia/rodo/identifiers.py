@@ -38,6 +38,8 @@ def identifiers(data: Mapping) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     if (p := norm_pesel(data.get("pesel"))):
         out.append(("pesel", p))
+    if (k := data.get("pesel_key")):  # pesel: discard — the PESEL's keyed hash (synergia.rodo.tombstones)
+        out.append(("pesel_key", str(k)))
     if (e := norm_email(str(data.get("email") or ""))):
         out.append(("email", e))
         out.append(("email_key", _h(e)))  # the hash row keys carry (synergia.sources.identity)

@@ -24,6 +24,13 @@ class AmbiguousPerson(Exception):
     pass
 
 
+def _pesel_key(number: str) -> str:
+    from synergia.rodo.salt import salt_from_settings
+    from synergia.rodo.tombstones import pesel_key
+
+    return pesel_key(salt_from_settings(), number)
+
+
 def find_person(session: Session, project: str, *, person_id: int | None = None, email: str | None = None,
                 pesel: str | None = None) -> int:
     """The person id; errors name the lookup kind and counts, never the value looked up."""
@@ -37,7 +44,8 @@ def find_person(session: Session, project: str, *, person_id: int | None = None,
         match = lambda d: norm_email(str(d.get("email") or "")) == wanted  # noqa: E731
     elif pesel:
         wanted, kind = norm_pesel(pesel), "PESEL"
-        match = lambda d: norm_pesel(d.get("pesel")) == wanted  # noqa: E731
+        keyed = _pesel_key(wanted) if wanted else ""  # pesel: discard stores only its keyed hash
+        match = lambda d: norm_pesel(d.get("pesel")) == wanted or (keyed and d.get("pesel_key") == keyed)  # noqa: E731
     else:
         raise ValueError("podaj --person, --email albo --pesel")
     if not wanted:

@@ -18,8 +18,8 @@ from typing import Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from synergia.registry.tables_rodo import ErasureTombstone
 from synergia.dedupe.normalize import PESEL_KEY, pesel_facts
+from synergia.registry.tables_rodo import ErasureTombstone
 from synergia.rodo.identifiers import identifiers, key_parts, norm_pesel
 from synergia.rodo.salt import digest
 from synergia.sources.identity import RowIdentity
@@ -102,11 +102,11 @@ def screen_outcomes(session: Session, project, outcomes: list[Outcome], salt: by
         salt = salt_from_settings()
     out: list[Outcome] = []
     for outcome in outcomes:
+        if discard and isinstance(outcome, Accepted) and "pesel" in outcome.data:  # first: its key is screened too
+            outcome = replace(outcome, data=discard_pesel(outcome.data, salt))  # type: ignore[arg-type]
         if digests and isinstance(outcome, (Accepted, Rejected)) and outcome.ref.identity is not None:
             if any(digest(salt, k, v) in digests for k, v in _candidates(outcome)):  # type: ignore[arg-type]
                 out.append(_erased(outcome, salt))  # type: ignore[arg-type]
                 continue
-        if discard and isinstance(outcome, Accepted) and "pesel" in outcome.data:
-            outcome = replace(outcome, data=discard_pesel(outcome.data, salt))  # type: ignore[arg-type]
         out.append(outcome)
     return out

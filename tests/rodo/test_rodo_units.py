@@ -353,6 +353,23 @@ def test_pesel_discard_keeps_a_keyed_hash_that_dedupe_matches_on(keyed: bool, tm
     assert keys[0] and keys[0] == keys[1] and keys[2] and keys[2] != keys[0] and own not in keys[0]
     assert pids[0] == pids[1], "the same PESEL (as its keyed hash) merges a surname typo and new contacts"
     assert pids[2] != pids[0], "two different PESELs are never one person"
+
+    # erasure finds the person by the PESEL typed to the command and tombstones the key: a new
+    # registration with that PESEL (another name and e-mail) is kept out
+    from synergia.rodo.erase import erase
+    from synergia.rodo.locate import find_person
+    from synergia.rodo.salt import salt_from_settings
+    from synergia.rodo.tombstones import screen_outcomes
+
+    salt = salt_from_settings()
+    with registry.session() as s:
+        assert find_person(s, project.slug, pesel=own) == pids[0]
+        erase(s, project.slug, pids[0], "anonymise", salt=salt, outbox_dir=None, operator="iod")
+    with registry.session() as s:
+        again = _outcome_accepted({"first_name": "Bożena", "last_name": "Nowicka", "email": "bn@inna.example", "pesel": own})
+        stranger = _outcome_accepted({"first_name": "Bożena", "last_name": "Nowicka", "email": "bn@inna.example",
+                                      "pesel": other})
+        assert [type(o).__name__ for o in screen_outcomes(s, project, [again, stranger])] == ["Rejected", "Accepted"]
     registry.dispose()
     runtime.reset()
     stored = b"".join(p.read_bytes() for p in synergia_env.rglob("*.db*"))
