@@ -19,6 +19,7 @@ FIELD_LABELS = {
     "city": "Miejscowość", "gmina": "Gmina", "organisation": "Organizacja", "organisation_type": "Typ organizacji",
     "category": "Kategoria", "submitted_at": "Data zgłoszenia", "event": "Wydarzenie", "sessions": "Sesje",
     "hours": "Godziny", "date": "Data", "consents": "Zgody", "notes": "Uwagi", "no_pesel": "Brak PESEL",
+    "pesel_key": "Skrót PESEL (klucz, nie sam numer)",
 }
 
 
