@@ -196,13 +196,18 @@ def test_erase_a_person_everywhere(db: str, prefect_harness, synergia_env: Path,
     registry = runtime.registry()
     backend = backend_for(project)
     pid = _pick_person(registry, project.slug)
+    with registry.session() as s:
+        from synergia.rodo.locate import holdings
+
+        had = holdings(s, project.slug, pid)
+        had_reviews, had_quarantine = len(had.reviews), len(had.quarantine)
     _add_review_pair_and_quarantined_row(registry, project.slug, pid, synergia_env / project.spreadsheet.id)
     nightly(project_path=str(DEMO))
     with registry.session() as s:
         from synergia.rodo.locate import holdings
 
         h = holdings(s, project.slug, pid)
-        assert h.reviews and h.quarantine, (len(h.reviews), len(h.quarantine))
+        assert len(h.reviews) > had_reviews and len(h.quarantine) > had_quarantine, (len(h.reviews), len(h.quarantine))
         review_tab = dict(_file_texts(synergia_env)).get(f"{Path(project.spreadsheet.id).name}:Do sprawdzenia", "")
     values = _personal(registry, project.slug, pid)
     needles = _needles(values)
