@@ -87,13 +87,8 @@ def erase(session: Session, project: str, person_id: int, mode: Mode, *, salt: b
         d.recipient = d.subject = d.body_text = d.body_html = None
         d.parts.clear()
         d.purged_at = d.purged_at or now
-    for rows in (h.assignments, h.reviews, h.decisions, h.quarantine, h.versions):
-        for row in rows:
-            session.delete(row)
-    session.flush()
-    for m in h.merges:
-        session.delete(m)
-    session.flush()
+    _delete(session, h.assignments, h.reviews, h.decisions, h.quarantine, h.versions)
+    _delete(session, h.merges)
 
     if mode == "anonymise":
         seen = {s.application_id: s for s in h.seen}
@@ -105,13 +100,8 @@ def erase(session: Session, project: str, person_id: int, mode: Mode, *, salt: b
             if a.id in seen:
                 seen[a.id].content_hash = a.content_hash  # dedupe does not see it as new
     else:
-        for rows in (h.attendance, h.seen):
-            for row in rows:
-                session.delete(row)
-        session.flush()
-        for a in h.applications:
-            session.delete(a)
-        session.flush()
+        _delete(session, h.attendance, h.seen)
+        _delete(session, h.applications)
         cert_pids = set(session.scalars(select(Certificate.person_id).where(Certificate.project == project)))
         for p in h.persons:
             still = session.scalar(select(Application.id).where(Application.person_id == p.id).limit(1))
@@ -195,3 +185,11 @@ def compact(engine, tables: tuple[str, ...] = ()) -> str:  # noqa: ANN001 - sqla
 TOUCHED_TABLES = ("applications", "application_versions", "attendance", "quarantine", "persons", "dedupe_merges",
                   "dedupe_assignments", "dedupe_decisions", "dedupe_reviews", "dedupe_seen", "certificates",
                   "certificate_revisions", "mail_deliveries", "mail_delivery_parts")
+
+
+def _delete(session, *groups) -> None:  # noqa: ANN001 - a SQLAlchemy Session and lists of rows
+    """Delete every row of ``groups`` and flush, so the next group's foreign keys no longer point at them."""
+    for rows in groups:
+        for row in rows:
+            session.delete(row)
+    session.flush()
