@@ -45,7 +45,7 @@ from synergia.registry.tables_certificates import Certificate
 from synergia.registry.tables_mail import MailDelivery
 from tests.field.staff_workbook import pesel as make_pesel
 from tests.field.staff_workbook import sheet_part_of
-from tests.field.test_pii_busy_registry import dump_prefect_db, leaks
+from tests.field.test_pii_busy_registry import assert_prefect_home_clean, dump_prefect_db, leaks
 from tests.sheets.conftest import key_material, socket_emulator, socket_key  # noqa: F401
 from tests.sheets.conftest import emulator  # noqa: F401
 
@@ -513,12 +513,7 @@ def test_two_hostile_nights(db: str, tmp_path: Path, request: pytest.FixtureRequ
     assert len(values) > 100
     for name, text in (("night 1", out1), ("night 2", out2)):
         assert not leaks(text, values), f"personal data in the terminal ({name})"
-    assert not leaks(dump_prefect_db(home / "prefect.db"), values), "personal data in Prefect's tables"
-    files = [p for p in home.rglob("*") if p.is_file()]
-    assert any(p.name == "prefect.db" for p in files)
-    for path in files:
-        found = leaks(path.read_bytes(), values)
-        assert not found, f"{len(found)} personal values in {path.relative_to(home)}"
+    assert_prefect_home_clean(home, values)
 
 
 def test_csv_backend_escapes_the_injection_it_writes(tmp_path: Path) -> None:

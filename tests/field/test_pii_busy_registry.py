@@ -217,12 +217,7 @@ def test_locked_registry_fails_in_one_line_and_leaks_nothing(tmp_path: Path, syn
     values = personal_values()
     assert len(values) >= 6 * 12
     assert not leaks(output, values), f"personal data in the terminal: {output[-3000:]}"
-    assert not leaks(dump_prefect_db(home / "prefect.db"), values), "personal data in Prefect's tables"
-    files = [p for p in home.rglob("*") if p.is_file()]
-    assert any(p.name == "prefect.db" for p in files)
-    for path in files:
-        found = leaks(path.read_bytes(), values)
-        assert not found, f"{len(found)} personal values in {path.relative_to(home)}"
+    files = assert_prefect_home_clean(home, values)
     stored = [stored_object(p.read_bytes()) for p in files if p.parent.name == "storage"]
     assert [type(o).__name__ for o in stored] == ["RegistryBusy"], "the failed flow's exception, sanitized"
 
@@ -232,3 +227,15 @@ def test_locked_registry_fails_in_one_line_and_leaks_nothing(tmp_path: Path, syn
     assert "Rejestr jest zajęty" in ours[0] and "(registry busy" in ours[0] and "SYNERGIA_DATABASE_BUSY_TIMEOUT" in ours[0]
     assert f"czekano {BUSY_TIMEOUT} s w kroku upsert_registry" in ours[0]
     assert elapsed < 240
+
+
+def assert_prefect_home_clean(home: Path, values: set[str]) -> list[Path]:
+    """No value in Prefect's tables (``home/prefect.db``) nor in the bytes of any file under ``home``;
+    returns those files."""
+    assert not leaks(dump_prefect_db(home / "prefect.db"), values), "personal data in Prefect's tables"
+    files = [p for p in home.rglob("*") if p.is_file()]
+    assert any(p.name == "prefect.db" for p in files)
+    for path in files:
+        found = leaks(path.read_bytes(), values)
+        assert not found, f"{len(found)} personal values in {path.relative_to(home)}"
+    return files
