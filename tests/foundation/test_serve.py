@@ -24,12 +24,21 @@ def _port() -> int:
         return s.getsockname()[1]
 
 
-def _post(url: str, body: dict | None = None):
+def _call(method: str, url: str, **kwargs: object):
+    """One API call, retried on 503 as Prefect's own client does: the server answers 503 while its SQLite is busy."""
     import httpx
 
-    response = httpx.post(url, json=body or {}, timeout=10)
+    for attempt in range(30):
+        response = httpx.request(method, url, timeout=30, **kwargs)
+        if response.status_code != 503:
+            break
+        time.sleep(min(1 + attempt, 5))
     response.raise_for_status()
     return response.json()
+
+
+def _post(url: str, body: dict | None = None):
+    return _call("POST", url, json=body or {})
 
 
 def _wait(predicate, timeout: float, what: str, proc: subprocess.Popen, log: Path):  # noqa: ANN001
@@ -101,9 +110,7 @@ def test_serve_registers_every_project_runs_one_at_a_time_and_stops_on_sigterm(t
         assert [runs[i]["state"]["type"] for i in (first, second)] == ["COMPLETED", "COMPLETED"], log.read_text()[-3000:]
         a, b = sorted(runs.values(), key=lambda r: r["start_time"])
         assert a["end_time"] <= b["start_time"], "two nightly runs of one project overlapped"
-        import httpx
-
-        history = httpx.get(f"{api}/flow_run_states/", params={"flow_run_id": b["id"]}, timeout=10).json()
+        history = _call("GET", f"{api}/flow_run_states/", params={"flow_run_id": b["id"]})
         assert "AwaitingConcurrencySlot" in {s["name"] for s in history}  # what the UI shows for the waiting run
         assert (data / "synergia.db").exists()
 
