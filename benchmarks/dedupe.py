@@ -19,7 +19,7 @@ CPU time (user+sys of all the child's threads and of its own workers) is printed
 loaded machine wall time mostly measures waiting for a core. The largest Polish dataset (the
 speed target) runs ``--repeat`` times (default 5), engines alternating; the medians are compared.
 Quality = pairwise precision / recall / F1 of the *final clusters* against the
-ground truth. The Polish generator (``synergia.dedupe.synthetic``) has
+ground truth. The Polish generator (``devtools.synthetic``) has
 households sharing e-mail/phone/address, twins, fathers and sons with one
 name, and namesakes; "ceiling" is the recall reachable by linking only records
 that share a PESEL, birth date, e-mail or phone (the rest have nothing but a
@@ -60,7 +60,7 @@ def load_dataset(name: str) -> tuple[list[dict], dict]:
 
         _indep, n, seed = name.split("-")
         return generate(int(n), int(seed))
-    from synergia.dedupe.synthetic import generate_records
+    from devtools.synthetic import generate_records
 
     _polish, n, *seed = name.split("-")  # polish-10000, or polish-10000-7 for another generator seed
     return generate_records(int(n), seed=int(seed[0]) if seed else 2026)
@@ -69,7 +69,7 @@ def load_dataset(name: str) -> tuple[list[dict], dict]:
 def ceiling(rows: list[dict], truth: dict, fields: tuple[str, ...] = ("pesel", "other_id", "dob", "email", "phone")) -> float:
     """Recall of linking true duplicates that share an identifier (PESEL, birth date, e-mail, phone;
     ``fields``: the normalised fields counted, e.g. also ``street``)."""
-    from synergia.dedupe.metrics import pairwise_scores
+    from devtools.metrics import pairwise_scores
     from synergia.dedupe.normalize import normalize_record
 
     parent = {r["record_id"]: r["record_id"] for r in rows}
@@ -221,7 +221,7 @@ def run_splink(frame) -> dict:
 
 def worker(engine: str, dataset: str) -> None:
     """Child process: load, run one engine, print one JSON line."""
-    from synergia.dedupe.metrics import pairwise_scores
+    from devtools.metrics import pairwise_scores
 
     rows, truth = load_dataset(dataset)
     payload = splink_frame(rows) if engine == "splink" else rows
@@ -294,7 +294,7 @@ def whole_process(n: int, seed: int, repeat: int, timeout: float) -> None:
     import shutil
     import tempfile
 
-    from synergia.dedupe.metrics import pairwise_scores
+    from devtools.metrics import pairwise_scores
     from tests.dedupe.independent_generator import FIELDS, generate
 
     rows, truth = generate(n, seed)

@@ -1,11 +1,11 @@
 """Generating the demo/benchmark workbook, against a yardstick in the same process.
 
-- measured: ``synergia.demo.generator.generate_workbook`` for N people of a project
+- measured: ``devtools.demo.generator.generate_workbook`` for N people of a project
   (default: the demo project, 100k people → ~121k form rows), wall and CPU time;
   the workbook is read back (openpyxl read-only) to check the row counts it reported;
 - yardstick: the same number of rows × the widest tab's columns of one constant string,
   written with openpyxl in write-only mode (the fastest openpyxl way; the generator
-  itself writes inline-string sheet parts, synergia.demo.xlsx).
+  itself writes inline-string sheet parts, devtools.demo.xlsx).
 
 Usage: python -m benchmarks.generator [--people 100000] [--project demo] [--no-yardstick]
 Target: 100k people in <= 20 s wall time. On a machine busy with other work the CPU time
@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     from openpyxl import load_workbook
 
     from config.project import load_project
-    from synergia.demo.generator import generate_workbook
+    from devtools.demo.generator import generate_workbook
 
     ap = argparse.ArgumentParser(prog="python -m benchmarks.generator")
     ap.add_argument("--people", type=int, default=TARGET_PEOPLE)

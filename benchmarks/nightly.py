@@ -6,7 +6,7 @@
     python -m benchmarks.nightly --pg-url postgresql+psycopg://user@host:5432/db
 
 The demo project (``config/projects/demo.yaml``) with its two recruitment forms holding
-``--rows`` form rows in total (people from ``synergia.demo.generator.make_people``, rows
+``--rows`` form rows in total (people from ``devtools.demo.generator.make_people``, rows
 written by its form writer, so values are realistic and distinct: ~15 % noisy, 5 % invalid,
 a few empty rows, double submissions), the attendance lists and manual tab of a small
 ``generate_workbook``. The workbook is written here with openpyxl's write-only mode (fast).
@@ -51,7 +51,7 @@ def write_workbook(path: Path, rows: int, seed: int = 17) -> dict[str, int]:
     from openpyxl import Workbook, load_workbook
 
     from config.project import load_project
-    from synergia.demo import generator as g
+    from devtools.demo import generator as g
 
     project = load_project(PROJECT)
     small = path.with_name("small.xlsx")

@@ -30,8 +30,8 @@ def _rows(n: int) -> list[list[str]]:
 def main(argv: list[str] | None = None) -> int:
     import requests
 
-    from synergia.emulator import SheetsEmulator, serve
-    from synergia.emulator.__main__ import write_service_account_key
+    from devtools.emulator import SheetsEmulator, serve
+    from devtools.emulator.__main__ import write_service_account_key
     from synergia.google import make_clients
     from synergia.sheets.gsheets import GoogleSheetsBackend, clear_metadata_cache
 

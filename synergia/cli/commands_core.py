@@ -148,7 +148,12 @@ def demo(
     Example:  synergia demo            (the embedded demo project)
               synergia demo -p kuznia-pruszkow
     """
-    from synergia.demo.generator import generate_workbook
+    try:
+        from devtools.demo.generator import generate_workbook
+    except ImportError:  # an installed wheel carries no fake data
+        err_console.print("[red]Demo wymaga kopii repozytorium[/red] (the demo generator ships with the source checkout, "
+                          "not the wheel): git clone … && make demo")
+        raise typer.Exit(2) from None
 
     path = resolve_project_path(project)
     cfg = load_or_exit(path)

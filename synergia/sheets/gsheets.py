@@ -23,7 +23,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
-from synergia.emulator.a1 import index_to_col
+from synergia.sheets.a1 import index_to_col
 from synergia.sheets.base import (OWNED_TABS, RequestRejected, SheetData, SpreadsheetError, WorksheetNotFound,
                                   ensure_owned)
 from synergia.sheets.cells import as_text_rows

@@ -1,6 +1,6 @@
 """An independent Polish test generator for dedupe (issue 13): used only to *score*, never to tune.
 
-Written separately from ``synergia/dedupe/synthetic.py`` (not read while writing this):
+Written separately from ``devtools/synthetic.py`` (not read while writing this):
 other name sources (Faker ``pl_PL`` first names, ~3,900 surnames, streets and towns, plus
 made-up surnames so most names are distinct), another noise model (keyboard-neighbour
 typos, letter drops / doublings / transpositions, own diminutive table, dropped

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from benchmarks.dedupe import load_dataset, main, miss_report
 from synergia.dedupe.engine import cluster_ids, deduplicate
-from synergia.dedupe.metrics import pairwise_scores
+from devtools.metrics import pairwise_scores
 
 
 def test_driver_runs_the_engine_in_child_processes_and_judges_the_targets(capsys) -> None:

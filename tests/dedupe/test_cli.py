@@ -8,8 +8,8 @@ from typer.testing import CliRunner
 
 from synergia.cli.app import app
 app_cli = app
-from synergia.dedupe.metrics import pairwise_scores
-from synergia.dedupe.synthetic import FIELDS, generate_records
+from devtools.metrics import pairwise_scores
+from devtools.synthetic import FIELDS, generate_records
 
 runner = CliRunner()
 
@@ -80,7 +80,7 @@ def test_unmerge_command_splits_a_person_in_the_registry(synergia_env: Path) -> 
     from config.settings import PROJECTS_DIR
     from synergia import runtime
     from synergia.dedupe.store import run_dedupe
-    from synergia.dedupe.synthetic import make_pesel
+    from devtools.synthetic import make_pesel
     from synergia.registry.tables import Application, Person
 
     slug = "demo"

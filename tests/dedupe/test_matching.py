@@ -18,7 +18,7 @@ from synergia.dedupe.compare import (
 )
 from synergia.dedupe.engine import cluster_ids, deduplicate
 from synergia.dedupe.normalize import normalize_record
-from synergia.dedupe.synthetic import make_pesel
+from devtools.synthetic import make_pesel
 
 RNG = random.Random(7)
 

@@ -13,7 +13,7 @@ from synergia.dedupe.normalize import (
     pesel_facts,
     surname_root,
 )
-from synergia.dedupe.synthetic import make_pesel
+from devtools.synthetic import make_pesel
 
 
 @pytest.mark.parametrize(("raw", "folded"), [

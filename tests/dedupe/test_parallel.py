@@ -5,7 +5,7 @@ from synergia.dedupe.cluster import cluster_records
 from synergia.dedupe.engine import deduplicate
 from synergia.dedupe.normalize import normalize_record
 from synergia.dedupe.parallel import PARALLEL_MIN, worth_forking
-from synergia.dedupe.synthetic import generate_records
+from devtools.synthetic import generate_records
 
 
 def _dump(result) -> bytes:

@@ -19,7 +19,7 @@ from synergia.dedupe.compare import (
     weigh,
 )
 from synergia.dedupe.engine import cluster_ids, deduplicate
-from synergia.dedupe.metrics import pairwise_scores
+from devtools.metrics import pairwise_scores
 from synergia.dedupe.normalize import normalize_record
 from synergia.dedupe.score import (
     W_DOB,

@@ -202,7 +202,7 @@ def test_a_family_mailbox_does_not_join_people_whose_phones_differ() -> None:
     import random
     from datetime import date
 
-    from synergia.dedupe.synthetic import make_pesel
+    from devtools.synthetic import make_pesel
 
     p = make_pesel(date(1990, 1, 1), False, random.Random(3))
     base = {"first_name": "Jan", "last_name": "Nowak"}

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from synergia.dedupe.review_tab import HEADER, TAB, build_rows, parse_decisions
 from synergia.dedupe.store import UnmergeError, person_of, review_items, run_dedupe, unmerge
-from synergia.dedupe.synthetic import make_pesel
+from devtools.synthetic import make_pesel
 from synergia.registry.db import Registry
 from synergia.registry.tables import Application, Person
 from synergia.registry.tables_dedupe import DedupeAssignment, DedupeDecision, DedupeMerge
@@ -225,7 +225,7 @@ def test_unmerge_keeps_every_application_and_the_history(reg: Registry) -> None:
 def test_registry_result_equals_the_pure_core_on_synthetic_data(tmp_path: Path) -> None:
     """A few thousand applications in one night: persons = clusters of the pure core, ids = oldest per cluster."""
     from synergia.dedupe.engine import deduplicate
-    from synergia.dedupe.synthetic import generate_records
+    from devtools.synthetic import generate_records
 
     rows, _truth = generate_records(3000, seed=8)
     reg = Registry(f"sqlite:///{tmp_path / 'big.db'}")

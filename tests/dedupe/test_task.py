@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from config.project import load_project
 from config.settings import PROJECTS_DIR
-from synergia.demo.generator import generate_workbook
+from devtools.demo.generator import generate_workbook
 from synergia.dedupe.review_tab import DECISION_HEADER, HEADER, KEY_HEADER, TAB
 
 DEMO = PROJECTS_DIR / "demo.yaml"

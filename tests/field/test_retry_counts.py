@@ -7,7 +7,7 @@ from pathlib import Path
 from config.project import load_project
 from config.settings import PROJECTS_DIR
 from synergia.certificates.service import issue_certificates
-from synergia.demo.generator import generate_workbook
+from devtools.demo.generator import generate_workbook
 from synergia.dedupe.compare import Thresholds
 from synergia.dedupe.store import run_dedupe
 from synergia.mail.deliveries import send_pending

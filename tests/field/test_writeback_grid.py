@@ -37,7 +37,7 @@ def _writes(emu) -> list[tuple[str, int]]:
 def test_the_emulator_refuses_a_values_write_past_the_grid_like_google(emulator, backend) -> None:
     sid = emulator.create_spreadsheet("S", tabs={"Odrzucone": []})
     ss = emulator.spreadsheets[sid]
-    from synergia.emulator.store import ApiError
+    from devtools.emulator.store import ApiError
 
     with pytest.raises(ApiError, match=r"Range \(Odrzucone!A1:G1201\) exceeds grid limits. Max rows: 1000, max columns: 26"):
         ss.values_update("'Odrzucone'!A1:G1201", _rows(1200), major="ROWS", input_option="RAW")

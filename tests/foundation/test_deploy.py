@@ -58,7 +58,7 @@ def test_served_deployment_runs_against_a_real_prefect_server(tmp_path: Path) ->
     env.update(PREFECT_HOME=str(tmp_path / "prefect"), PREFECT_SERVER_ANALYTICS_ENABLED="false",
                SYNERGIA_DATA_DIR=str(tmp_path / "data"), PREFECT_API_URL=api)
     from config.project import load_project
-    from synergia.demo.generator import generate_workbook
+    from devtools.demo.generator import generate_workbook
 
     project = load_project(PROJECTS_DIR / "demo.yaml")
     generate_workbook(project, tmp_path / "data" / project.spreadsheet.id, seed=3, people=40)

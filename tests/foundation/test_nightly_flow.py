@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 
 from config.project import load_project
 from config.settings import PROJECTS_DIR
-from synergia.demo.generator import generate_workbook
+from devtools.demo.generator import generate_workbook
 
 DEMO = PROJECTS_DIR / "demo.yaml"
 

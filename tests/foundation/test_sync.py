@@ -10,7 +10,7 @@ from sqlalchemy import select, text
 
 from config.project import load_project
 from config.settings import PROJECTS_DIR
-from synergia.demo.generator import generate_workbook
+from devtools.demo.generator import generate_workbook
 from synergia.registry.db import Registry
 from synergia.registry.sync import apply_outcomes, mirror_events
 from synergia.registry.tables import Application, ApplicationVersion, Quarantine

@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 import pytest
 
-from synergia.demo.generator import make_pesel
+from devtools.demo.generator import make_pesel
 from synergia.validation.contact import clean_email, clean_phone, clean_postal_code
 from synergia.validation.dates import parse_date, parse_timestamp
 from synergia.validation.errors import Invalid

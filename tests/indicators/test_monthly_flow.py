@@ -24,7 +24,7 @@ from sqlalchemy import select
 from config.indicators import MANUAL_TAB
 from config.project import load_project
 from config.settings import PROJECTS_DIR
-from synergia.demo.generator import generate_workbook
+from devtools.demo.generator import generate_workbook
 from synergia.indicators.months import Month
 from tests.foundation.test_nightly_flow import _personal_values
 

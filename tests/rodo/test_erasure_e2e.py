@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 from config.project import load_project
 from config.settings import PROJECTS_DIR
-from synergia.demo.generator import generate_workbook
+from devtools.demo.generator import generate_workbook
 from tests.field.test_pii_busy_registry import dump_prefect_db, leaks
 
 DEMO = PROJECTS_DIR / "demo.yaml"

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from synergia.emulator import EmulatorAdapter, SheetsEmulator, serve
-from synergia.emulator.__main__ import write_service_account_key
+from devtools.emulator import EmulatorAdapter, SheetsEmulator, serve
+from devtools.emulator.__main__ import write_service_account_key
 from synergia.google import RetryPolicy, make_clients
 from synergia.sheets import gsheets
 

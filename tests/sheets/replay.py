@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from synergia.emulator import MODELLED_REQUESTS, PRESENTATION_REQUESTS, SheetsEmulator
+from devtools.emulator import MODELLED_REQUESTS, PRESENTATION_REQUESTS, SheetsEmulator
 
 FIXTURES = Path(__file__).resolve().parents[2] / ".." / "shared" / "fixtures" / "google-recorded"
 SPREADSHEET_MIME = "application/vnd.google-apps.spreadsheet"

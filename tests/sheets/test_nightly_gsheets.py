@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from synergia.emulator.__main__ import load_workbook_tabs
+from devtools.emulator.__main__ import load_workbook_tabs
 from synergia.sheets.base import OWNED_TABS
 
 REPO = Path(__file__).resolve().parents[2]
@@ -21,7 +21,7 @@ def gsheets_project(request, tmp_path, synergia_env, socket_emulator, socket_key
     """Demo project pointed at a Google key; its seeded Polish form lives in the emulator."""
     from config.project import load_project
     from config.settings import reset_settings_cache
-    from synergia.demo.generator import generate_workbook
+    from devtools.demo.generator import generate_workbook
 
     emu, url = socket_emulator
     text = (REPO / "config" / "projects" / "demo.yaml").read_text(encoding="utf-8")

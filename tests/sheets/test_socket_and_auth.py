@@ -14,7 +14,7 @@ import pytest
 import requests
 
 from config.settings import Settings
-from synergia.emulator.__main__ import write_service_account_key
+from devtools.emulator.__main__ import write_service_account_key
 from synergia.google import RetryPolicy, clients_from_settings, make_clients, rewrite_url
 from synergia.google.retry import call_with_retry
 from synergia.sheets import gsheets
@@ -170,7 +170,7 @@ def test_emulator_cli_serves_a_seeded_workbook(tmp_path):
     ws.append(["21.11.2026 06:15:00", "02270803628", 600100200])
     wb.save(tmp_path / "rekrutacja.xlsx")
     key = tmp_path / "key.json"
-    proc = subprocess.Popen([sys.executable, "-m", "synergia.emulator", "--port", "0", "--seed",
+    proc = subprocess.Popen([sys.executable, "-m", "devtools.emulator", "--port", "0", "--seed",
                              str(tmp_path / "rekrutacja.xlsx"), "--write-key", str(key)],
                             cwd=REPO, stderr=subprocess.PIPE, text=True)
     try:

@@ -17,8 +17,8 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from config.project import CONSENT_PREFIX, ProjectConfig, Source
-from synergia.demo.xlsx import write_text_workbook
-from synergia.demo.names import (
+from devtools.demo.xlsx import write_text_workbook
+from devtools.demo.names import (
     COUNCILS, FEMALE_FIRST, GMINAS, INFORMAL, JST, MALE_FIRST, NGOS, OTHER_GMINAS, STREETS, SURNAMES,
 )
 
@@ -314,7 +314,7 @@ def generate_workbook(project: ProjectConfig, path: Path, *, seed: int = 2026, p
             rows_by_source[source.id].append(row)
 
     # Tabs in the order of their first source; two sources may share one tab (the first one's headers).
-    # Written in one pass (synergia.demo.xlsx): openpyxl's ws[ws.max_row] per row was quadratic.
+    # Written in one pass (devtools.demo.xlsx): openpyxl's ws[ws.max_row] per row was quadratic.
     tabs: dict[str, list[list[str]]] = {}
     for source in project.sources:
         if source.worksheet not in tabs:
@@ -337,8 +337,8 @@ def _timestamp_key(row: list[str], source: Source) -> str:
 
 
 def _manual_values_tab(tabs: dict[str, list[list[str]]], project: ProjectConfig, end: date, seed: int) -> dict[str, int]:
-    """Staff-kept manual indicator values (indicators concern, synergia.indicators.demo)."""
-    from synergia.indicators.demo import MANUAL_TAB, manual_rows
+    """Staff-kept manual indicator values (indicators concern, devtools.indicators_demo)."""
+    from devtools.indicators_demo import MANUAL_TAB, manual_rows
 
     rows = manual_rows(project, end, seed)
     if len(rows) == 1:

@@ -4,6 +4,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from synergia.sheets.a1 import col_to_index, index_to_col
+
 _CELL = re.compile(r"^([A-Za-z]*)(\d*)$")
 _PLAIN_TITLE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _LOOKS_LIKE_REF = re.compile(r"^([A-Za-z]{1,3}\d+|[Rr]\d*[Cc]\d*)$")
@@ -11,23 +13,6 @@ _LOOKS_LIKE_REF = re.compile(r"^([A-Za-z]{1,3}\d+|[Rr]\d*[Cc]\d*)$")
 
 class RangeError(ValueError):
     """The range text cannot be parsed (Google: 400 'Unable to parse range')."""
-
-
-def col_to_index(letters: str) -> int:
-    """'A' -> 0, 'Z' -> 25, 'AA' -> 26."""
-    n = 0
-    for ch in letters.upper():
-        n = n * 26 + (ord(ch) - 64)
-    return n - 1
-
-
-def index_to_col(index: int) -> str:
-    index += 1
-    out = ""
-    while index:
-        index, rem = divmod(index - 1, 26)
-        out = chr(65 + rem) + out
-    return out
 
 
 def quote_title(title: str) -> str:

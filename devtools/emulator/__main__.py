@@ -1,4 +1,4 @@
-"""Run the emulator on a socket: ``python -m synergia.emulator --port 8765 [--seed FILE.xlsx]``.
+"""Run the emulator on a socket: ``python -m devtools.emulator --port 8765 [--seed FILE.xlsx]``.
 
 Each seeded workbook becomes one spreadsheet (id = file stem unless
 ``--spreadsheet-id``) whose tabs hold the cells as formatted text.
@@ -63,7 +63,7 @@ def write_service_account_key(path: Path, token_uri: str, email: str = "synergia
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m synergia.emulator", description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(prog="python -m devtools.emulator", description=__doc__.splitlines()[0])
     ap.add_argument("--host", default="127.0.0.1")
     ap.add_argument("--port", type=int, default=8765)
     ap.add_argument("--seed", action="append", default=[], type=Path, help="XLSX/CSV workbook to load (repeatable)")
