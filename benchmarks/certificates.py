@@ -35,7 +35,7 @@ PROJECT_YAML = ROOT / "tests" / "certificates" / "project.yaml"
 class Clock:
     """Wall and CPU seconds of one timed section."""
 
-    def __enter__(self) -> "Clock":
+    def __enter__(self) -> Clock:
         self.wall, self.cpu = time.perf_counter(), time.process_time()
         return self
 

@@ -66,7 +66,7 @@ class Burners:
         self.n = n or os.cpu_count() or 2
         self.procs: list[multiprocessing.Process] = []
 
-    def __enter__(self) -> "Burners":
+    def __enter__(self) -> Burners:
         ctx = multiprocessing.get_context("spawn")
         self.procs = [ctx.Process(target=_burn, daemon=True) for _ in range(self.n)]
         for p in self.procs:

@@ -47,7 +47,7 @@ def make_facts(n: int, seed: int = 1):
 
 
 def indicators():
-    from config.indicators import IndicatorConfig as I  # noqa: N817
+    from config.indicators import IndicatorConfig as I
 
     return [
         I(id="ngo", name="NGO", kind="persons", target=1000, filters={"organisation_type": "NGO"}),

@@ -123,7 +123,7 @@ def bench_yagmail(port: int, messages, pdf: bytes, cert: Path | None = None) -> 
     tmp = Path(tempfile.mkdtemp(prefix="synergia-yag-"))
     try:
         paths = []
-        for i, m in enumerate(messages):
+        for m in messages:
             p = tmp / m.attachments[0].filename
             p.write_bytes(pdf)
             paths.append(p)
@@ -171,15 +171,15 @@ def serve(tls_dir: str | None) -> None:
     from tests.mail.smtpd import Handler, PasswordAuth, server_tls_context, start_server
 
     class Counting(Handler):
-        async def handle_DATA(self, server, session, envelope):  # noqa: N802, ANN001 - count only, keep no copies
+        async def handle_DATA(self, server, session, envelope):  # count only, keep no copies
             self.data_count += 1
             return "250 OK"
 
     kwargs = {}
     if tls_dir:
         d = Path(tls_dir)
-        kwargs = dict(tls_context=server_tls_context(d / "cert.pem", d / "key.pem"), require_starttls=True,
-                      authenticator=PasswordAuth(USER, PASSWORD), auth_required=True)
+        kwargs = {"tls_context": server_tls_context(d / "cert.pem", d / "key.pem"), "require_starttls": True,
+                  "authenticator": PasswordAuth(USER, PASSWORD), "auth_required": True}
     ctl = start_server(Counting(), **kwargs)
     print(ctl.port, flush=True)
     for _line in sys.stdin:

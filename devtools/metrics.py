@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import Hashable, Mapping
+from collections.abc import Hashable, Mapping
 
 
 def _pairs(counts: Counter) -> int:

@@ -17,33 +17,14 @@ from datetime import date, timedelta
 FIELDS = ("record_id", "first_name", "last_name", "email", "phone", "pesel", "birth_date", "gender",
           "street", "postal_code", "city", "organisation")
 
-_WOMEN = ("Anna Maria Katarzyna Małgorzata Agnieszka Barbara Ewa Krystyna Elżbieta Magdalena Joanna Zofia "
-          "Aleksandra Monika Teresa Danuta Natalia Julia Karolina Marta Beata Dorota Halina Jadwiga Jolanta "
-          "Iwona Grażyna Alicja Urszula Justyna Renata Hanna Paulina Izabela Weronika Wiktoria Emilia Zuzanna "
-          "Sylwia Agata Gabriela Kinga Ewelina Marianna Oliwia Maja Lena Helena Irena Bożena").split()
-_MEN = ("Piotr Krzysztof Andrzej Tomasz Jan Paweł Michał Marcin Stanisław Jakub Adam Marek Łukasz Grzegorz "
-        "Mateusz Wojciech Mariusz Dariusz Zbigniew Jerzy Maciej Ryszard Kamil Robert Rafał Jacek Janusz "
-        "Szymon Kacper Filip Bartłomiej Sebastian Aleksander Antoni Franciszek Henryk Józef Tadeusz Kazimierz "
-        "Dominik Wiktor Igor Patryk Damian Daniel Dawid Artur Przemysław Radosław Sławomir").split()
-_SURNAMES = ("Nowak Kowalski Wiśniewski Wójcik Kowalczyk Kamiński Lewandowski Zieliński Szymański Woźniak "
-             "Dąbrowski Kozłowski Jankowski Mazur Wojciechowski Kwiatkowski Krawczyk Kaczmarek Piotrowski "
-             "Grabowski Zając Pawłowski Michalski Król Wieczorek Jabłoński Wróbel Nowakowski Majewski Olszewski "
-             "Stępień Malinowski Jaworski Adamczyk Dudek Nowicki Pawlak Górski Witkowski Walczak Sikora Baran "
-             "Rutkowski Michalak Szewczyk Ostrowski Tomaszewski Pietrzak Zalewski Wróblewski Marciniak Jasiński "
-             "Zawadzki Bąk Jakubowski Sadowski Duda Włodarczyk Wilk Chmielewski Borkowski Sokołowski Szczepański "
-             "Sawicki Lis Kucharski Kalinowski Wysocki Mazurek Kubiak Kołodziej Czarnecki Kaźmierczak Sobczak "
-             "Konieczny Głowacki Zakrzewski Krupa Wasilewski Sikorski Urbański Laskowski Zych Ziółkowski "
-             "Brzeziński Czerwiński Szulc Maciejewski Wawrzyniak Kołodziejczyk Baranowski Kubicki Kalisz "
-             "Gajewski Szczepaniak Błaszczyk Kaczmarczyk Przybylski Mróz Cieślak Andrzejewski Lipiński Chojnacki "
-             "Kowalewski Rogalski Mroczek Sobolewski Kurek Wrona Lisowski Marek Kania Tomczak Żak Gołębiowski "
-             "Kowal Kozieł Leśniak Bielecki Stachowiak Domański Kopeć Orłowski Sowa Milczarek").split()
+_WOMEN = ["Anna", "Maria", "Katarzyna", "Małgorzata", "Agnieszka", "Barbara", "Ewa", "Krystyna", "Elżbieta", "Magdalena", "Joanna", "Zofia", "Aleksandra", "Monika", "Teresa", "Danuta", "Natalia", "Julia", "Karolina", "Marta", "Beata", "Dorota", "Halina", "Jadwiga", "Jolanta", "Iwona", "Grażyna", "Alicja", "Urszula", "Justyna", "Renata", "Hanna", "Paulina", "Izabela", "Weronika", "Wiktoria", "Emilia", "Zuzanna", "Sylwia", "Agata", "Gabriela", "Kinga", "Ewelina", "Marianna", "Oliwia", "Maja", "Lena", "Helena", "Irena", "Bożena"]
+_MEN = ["Piotr", "Krzysztof", "Andrzej", "Tomasz", "Jan", "Paweł", "Michał", "Marcin", "Stanisław", "Jakub", "Adam", "Marek", "Łukasz", "Grzegorz", "Mateusz", "Wojciech", "Mariusz", "Dariusz", "Zbigniew", "Jerzy", "Maciej", "Ryszard", "Kamil", "Robert", "Rafał", "Jacek", "Janusz", "Szymon", "Kacper", "Filip", "Bartłomiej", "Sebastian", "Aleksander", "Antoni", "Franciszek", "Henryk", "Józef", "Tadeusz", "Kazimierz", "Dominik", "Wiktor", "Igor", "Patryk", "Damian", "Daniel", "Dawid", "Artur", "Przemysław", "Radosław", "Sławomir"]
+_SURNAMES = ["Nowak", "Kowalski", "Wiśniewski", "Wójcik", "Kowalczyk", "Kamiński", "Lewandowski", "Zieliński", "Szymański", "Woźniak", "Dąbrowski", "Kozłowski", "Jankowski", "Mazur", "Wojciechowski", "Kwiatkowski", "Krawczyk", "Kaczmarek", "Piotrowski", "Grabowski", "Zając", "Pawłowski", "Michalski", "Król", "Wieczorek", "Jabłoński", "Wróbel", "Nowakowski", "Majewski", "Olszewski", "Stępień", "Malinowski", "Jaworski", "Adamczyk", "Dudek", "Nowicki", "Pawlak", "Górski", "Witkowski", "Walczak", "Sikora", "Baran", "Rutkowski", "Michalak", "Szewczyk", "Ostrowski", "Tomaszewski", "Pietrzak", "Zalewski", "Wróblewski", "Marciniak", "Jasiński", "Zawadzki", "Bąk", "Jakubowski", "Sadowski", "Duda", "Włodarczyk", "Wilk", "Chmielewski", "Borkowski", "Sokołowski", "Szczepański", "Sawicki", "Lis", "Kucharski", "Kalinowski", "Wysocki", "Mazurek", "Kubiak", "Kołodziej", "Czarnecki", "Kaźmierczak", "Sobczak", "Konieczny", "Głowacki", "Zakrzewski", "Krupa", "Wasilewski", "Sikorski", "Urbański", "Laskowski", "Zych", "Ziółkowski", "Brzeziński", "Czerwiński", "Szulc", "Maciejewski", "Wawrzyniak", "Kołodziejczyk", "Baranowski", "Kubicki", "Kalisz", "Gajewski", "Szczepaniak", "Błaszczyk", "Kaczmarczyk", "Przybylski", "Mróz", "Cieślak", "Andrzejewski", "Lipiński", "Chojnacki", "Kowalewski", "Rogalski", "Mroczek", "Sobolewski", "Kurek", "Wrona", "Lisowski", "Marek", "Kania", "Tomczak", "Żak", "Gołębiowski", "Kowal", "Kozieł", "Leśniak", "Bielecki", "Stachowiak", "Domański", "Kopeć", "Orłowski", "Sowa", "Milczarek"]
 _CITIES = (("Warszawa", "00"), ("Kraków", "30"), ("Łódź", "90"), ("Wrocław", "50"), ("Poznań", "60"),
            ("Gdańsk", "80"), ("Szczecin", "70"), ("Lublin", "20"), ("Białystok", "15"), ("Kielce", "25"),
            ("Rzeszów", "35"), ("Olsztyn", "10"), ("Opole", "45"), ("Zielona Góra", "65"), ("Radom", "26"),
            ("Gniezno", "62"), ("Nowy Sącz", "33"), ("Płock", "09"), ("Elbląg", "82"), ("Tarnów", "33"))
-_STREETS = ("Długa Krótka Polna Leśna Słoneczna Ogrodowa Lipowa Kwiatowa Szkolna Kościuszki Mickiewicza "
-            "Sienkiewicza Kolejowa Łąkowa Spacerowa Brzozowa Wiejska Parkowa Zielona Piłsudskiego Żeromskiego "
-            "Reymonta Jagiellońska Kasztanowa Topolowa").split()
+_STREETS = ["Długa", "Krótka", "Polna", "Leśna", "Słoneczna", "Ogrodowa", "Lipowa", "Kwiatowa", "Szkolna", "Kościuszki", "Mickiewicza", "Sienkiewicza", "Kolejowa", "Łąkowa", "Spacerowa", "Brzozowa", "Wiejska", "Parkowa", "Zielona", "Piłsudskiego", "Żeromskiego", "Reymonta", "Jagiellońska", "Kasztanowa", "Topolowa"]
 _ORGS = ("Stowarzyszenie Razem", "Fundacja Sąsiedzka", "Urząd Gminy", "Rada Seniorów", "Koło Gospodyń Wiejskich",
          "OSP", "Gminny Ośrodek Kultury", "Fundacja Rozwoju Wsi", "Młodzieżowa Rada Gminy", "Stowarzyszenie Aktywni")
 _DOMAINS = ("gmail.com", "wp.pl", "o2.pl", "onet.pl", "interia.pl", "op.pl")
@@ -244,7 +225,7 @@ def make_record(p: Person, rid: str, rng: random.Random, attendance: bool) -> di
         first, last = first.upper(), last.upper()
     elif r < 0.2:
         first, last = first.lower(), last.lower()
-    rec = {k: "" for k in FIELDS}
+    rec = dict.fromkeys(FIELDS, "")
     rec.update(record_id=rid, first_name=first, last_name=last)
     if attendance:
         if rng.random() < 0.7:

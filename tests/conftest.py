@@ -5,8 +5,14 @@
   stopped at the end. Nothing is mocked.
 - ``prefect_harness``: Prefect's test harness (a temporary API server and
   database) started once per session for the tests that run real flows.
+- ``registry``: the one registry fixture — a migrated SQLite registry per
+  test (copied from a template migrated once per session); a test or module
+  marked ``both_backends`` runs once on SQLite and once on PostgreSQL (the
+  PostgreSQL case carries the ``postgres`` marker).
 - ``synergia_env``: a fresh data dir and SQLite registry per test, with the
   settings and runtime caches reset.
+- The Sheets emulator fixtures (``emulator``, ``backend``, ``socket_emulator``,
+  ...) come from the ``tests.fixtures_sheets`` plugin.
 """
 from __future__ import annotations
 
@@ -21,6 +27,8 @@ import time
 from pathlib import Path
 
 import pytest
+
+pytest_plugins = ["tests.fixtures_sheets"]
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
@@ -113,6 +121,40 @@ def pg_database(pg_url: str) -> str:
     with admin.connect() as conn:
         conn.execute(sqlalchemy.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
+
+
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """``@pytest.mark.both_backends``: the test's ``registry`` is made once on SQLite and once on PostgreSQL."""
+    if "registry" in metafunc.fixturenames and metafunc.definition.get_closest_marker("both_backends"):
+        metafunc.parametrize("registry", BACKENDS, indirect=True)
+
+
+@pytest.fixture(scope="session")
+def _migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite registry migrated once per session; each test copies the file (Alembic takes ~1 s)."""
+    from synergia.registry.db import Registry
+
+    path = tmp_path_factory.mktemp("registry") / "template.db"
+    Registry(f"sqlite:///{path}").dispose()
+    return path
+
+
+@pytest.fixture
+def registry(request: pytest.FixtureRequest, tmp_path: Path):
+    """A migrated, empty registry: SQLite, or PostgreSQL when parametrised so (see ``both_backends``)."""
+    from synergia.registry.db import Registry
+
+    if getattr(request, "param", "sqlite") == "postgresql":
+        reg = Registry(request.getfixturevalue("pg_database"))
+    else:
+        path = tmp_path / "registry.db"
+        shutil.copy(request.getfixturevalue("_migrated_sqlite"), path)
+        reg = Registry(f"sqlite:///{path}", auto_migrate=False)
+    yield reg
+    reg.dispose()
 
 
 @pytest.fixture(scope="session")

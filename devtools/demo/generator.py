@@ -17,10 +17,19 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from config.project import CONSENT_PREFIX, ProjectConfig, Source
-from devtools.demo.xlsx import write_text_workbook
 from devtools.demo.names import (
-    COUNCILS, FEMALE_FIRST, GMINAS, INFORMAL, JST, MALE_FIRST, NGOS, OTHER_GMINAS, STREETS, SURNAMES,
+    COUNCILS,
+    FEMALE_FIRST,
+    GMINAS,
+    INFORMAL,
+    JST,
+    MALE_FIRST,
+    NGOS,
+    OTHER_GMINAS,
+    STREETS,
+    SURNAMES,
 )
+from devtools.demo.xlsx import write_text_workbook
 
 DOMAINS = ["example.org", "example.com", "example.net", "poczta.example", "skrzynka.example"]
 ORG_TYPE_ANSWERS = {
@@ -107,7 +116,8 @@ def make_people(count: int, rng: random.Random, period_start: date, area: list[s
         postcode = (prefix + "".join(str(rng.randrange(10)) for _ in range(6 - len(prefix))))
         postcode = postcode[:2] + "-" + postcode[3:6] if postcode[2] == "-" else postcode
         roll = rng.random()
-        org_type = "NGO" if roll < 0.42 else "JST" if roll < 0.72 else "rada" if roll < 0.88 else "grupa nieformalna" if roll < 0.95 else "inna"
+        org_type = ("NGO" if roll < 0.42 else "JST" if roll < 0.72 else "rada" if roll < 0.88
+                    else "grupa nieformalna" if roll < 0.95 else "inna")
         if youth:
             org_type = "rada"
         pool = {"NGO": NGOS, "JST": JST, "rada": COUNCILS, "grupa nieformalna": INFORMAL, "inna": ["—"]}[org_type]
@@ -310,7 +320,8 @@ def generate_workbook(project: ProjectConfig, path: Path, *, seed: int = 2026, p
                 elif target.startswith(CONSENT_PREFIX):
                     row.append("Tak")
                 else:
-                    row.append(writer.value(target, p, rng.random() < 0.3, datetime.combine(event.dates[0] if event else start, datetime.min.time()), source))
+                    day = datetime.combine(event.dates[0] if event else start, datetime.min.time())
+                    row.append(writer.value(target, p, rng.random() < 0.3, day, source))
             rows_by_source[source.id].append(row)
 
     # Tabs in the order of their first source; two sources may share one tab (the first one's headers).

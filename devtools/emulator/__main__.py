@@ -12,10 +12,14 @@ import datetime as dt
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .app import SheetsEmulator
 from .server import EmulatorServer
 from .store import format_number
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric import rsa
 
 
 def _cell_text(value: object, locale: str) -> str:
@@ -48,7 +52,8 @@ def load_workbook_tabs(path: Path, locale: str = "pl_PL") -> dict[str, list[list
         wb.close()
 
 
-def write_service_account_key(path: Path, token_uri: str, email: str = "synergia@emulator.iam.gserviceaccount.com"):
+def write_service_account_key(path: Path, token_uri: str, email: str = "synergia@emulator.iam.gserviceaccount.com"
+                             ) -> tuple[str, rsa.RSAPublicKey]:
     """Create an RSA service-account key file; returns the public key for the emulator to verify JWTs."""
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import rsa

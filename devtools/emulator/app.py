@@ -16,12 +16,13 @@ import secrets
 import threading
 import time
 from collections import Counter, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from . import fieldmask
-from .store import ApiError, IdSource, NOT_FOUND, Sheet, Spreadsheet, batch_update
+from .store import NOT_FOUND, ApiError, IdSource, Sheet, Spreadsheet, batch_update
 
 SPREADSHEET_MIME = "application/vnd.google-apps.spreadsheet"
 FOLDER_MIME = "application/vnd.google-apps.folder"

@@ -41,7 +41,7 @@ def parse(mask: str) -> Tree:
                 elif last in node and not sub:
                     node[last] = {}
                 else:
-                    node[last] = sub if last not in node else node[last]
+                    node[last] = node.get(last, sub)
         return out
 
     tree = parse_list(None)

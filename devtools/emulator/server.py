@@ -28,7 +28,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
 
-    def log_message(self, format: str, *args) -> None:  # request lines may carry sheet titles; stay quiet
+    def log_message(self, format: str, *args: object) -> None:  # request lines may carry sheet titles; stay quiet
         pass
 
 

@@ -290,10 +290,9 @@ class Spreadsheet:
                               else f"Invalid value at 'value_input_option' ({input_option})")
         if not isinstance(values, list) or any(not isinstance(r, list) for r in values):
             shown = values if isinstance(values, str) else str(values)
-            raise ApiError(400, f"Invalid value at '{field_name}' (type.googleapis.com/google.protobuf.ListValue), \"{shown}\"",
-                           details=[{"@type": "type.googleapis.com/google.rpc.BadRequest",
-                                     "fieldViolations": [{"field": field_name,
-                                                          "description": f"Invalid value at '{field_name}' (type.googleapis.com/google.protobuf.ListValue), \"{shown}\""}]}])
+            message = f"Invalid value at '{field_name}' (type.googleapis.com/google.protobuf.ListValue), \"{shown}\""
+            raise ApiError(400, message, details=[{"@type": "type.googleapis.com/google.rpc.BadRequest",
+                                                   "fieldViolations": [{"field": field_name, "description": message}]}])
         sheet, b = self.resolve(text)
         rows = values if (major or "ROWS") == "ROWS" else [list(r) for r in _transpose(values)]
         n_rows = len(rows)

@@ -6,6 +6,8 @@ except the socket.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import requests
 from requests.adapters import BaseAdapter
 from requests.structures import CaseInsensitiveDict
@@ -22,8 +24,9 @@ class EmulatorAdapter(BaseAdapter):
         super().__init__()
         self.emulator = emulator
 
-    def send(self, request: requests.PreparedRequest, stream=False, timeout=None, verify=True, cert=None,
-             proxies=None) -> requests.Response:
+    def send(self, request: requests.PreparedRequest, stream: bool = False,
+             timeout: float | tuple[float, float] | tuple[float, None] | None = None, verify: bool | str = True,
+             cert: str | tuple[str, str] | None = None, proxies: Mapping[str, str] | None = None) -> requests.Response:
         reply = self.emulator.handle(request.method or "GET", request.url or "", dict(request.headers), request.body)
         if reply.timeout:
             raise requests.exceptions.ReadTimeout(f"emulated timeout (read timeout={timeout})", request=request)
@@ -40,7 +43,7 @@ class EmulatorAdapter(BaseAdapter):
     def close(self) -> None:
         pass
 
-    def __deepcopy__(self, memo) -> "EmulatorAdapter":
+    def __deepcopy__(self, memo: dict[int, object]) -> EmulatorAdapter:
         # google-auth deep-copies the token session for a background lookup; share the emulator.
         return self
 

@@ -1,4 +1,4 @@
-"""Shared fixtures: the test project, a migrated SQLite registry, helpers to seed people and attendance."""
+"""Shared fixtures: the test project and helpers to seed people and attendance (``registry`` is tests/conftest.py's)."""
 from __future__ import annotations
 
 import itertools
@@ -16,26 +16,6 @@ PROJECT_YAML = Path(__file__).with_name("project.yaml")
 @pytest.fixture(scope="session")
 def project():
     return load_project(PROJECT_YAML)
-
-
-@pytest.fixture(scope="session")
-def _migrated_template(tmp_path_factory) -> Path:
-    """Run the migrations once; each test copies the resulting file (Alembic takes ~1 s)."""
-    path = tmp_path_factory.mktemp("registry") / "template.db"
-    reg = Registry(f"sqlite:///{path}")
-    reg.dispose()
-    return path
-
-
-@pytest.fixture
-def registry(_migrated_template, tmp_path):
-    import shutil
-
-    path = tmp_path / "synergia.db"
-    shutil.copy(_migrated_template, path)
-    reg = Registry(f"sqlite:///{path}", auto_migrate=False)
-    yield reg
-    reg.dispose()
 
 
 _rows = itertools.count(2)

@@ -1,7 +1,6 @@
 """A certification run killed with SIGKILL in the middle of a batch, then rerun: every certificate once."""
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys

@@ -1,9 +1,11 @@
 """Completion rule: thresholds, hours, merged persons, bad session numbers."""
 from __future__ import annotations
 
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
-from synergia.certificates.eligibility import AttendanceFact as F, CycleEvent, CycleSpec, Rule, evaluate
+from synergia.certificates.eligibility import AttendanceFact as F
+from synergia.certificates.eligibility import CycleEvent, CycleSpec, Rule, evaluate
 
 FIVE = CycleSpec("dt", (CycleEvent("a", 2, 8), CycleEvent("b", 3, 12)), Rule(min_attendance_ratio=0.8))
 

@@ -8,10 +8,9 @@ from pypdf import PdfReader
 from config.settings import Settings
 from synergia.certificates.service import issue_certificates, today_in
 from synergia.storage.base import get_storage
-from tests.sheets.conftest import emulator, key_material, socket_emulator, socket_key  # noqa: F401  (shared fixtures)
 
 
-def test_issue_into_drive_folder_once_and_reissue_in_place(registry, project, seed, socket_emulator, socket_key):  # noqa: F811
+def test_issue_into_drive_folder_once_and_reissue_in_place(registry, project, seed, socket_emulator, socket_key):
     emu, url = socket_emulator
     folder = emu.create_folder("Zaświadczenia 2026")
     settings = Settings(storage_backend="gdrive", gdrive_folder_id=folder, google_credentials=str(socket_key),

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import io
 import re
-from dataclasses import replace
 from datetime import date
 
 import pypdfium2 as pdfium
@@ -13,7 +12,12 @@ from PIL import Image
 from pypdf import PdfReader
 
 from synergia.certificates.pdf import (
-    CertificateContent, CertificateRenderer, LayoutError, check_polish_glyphs, pl_dates, pl_number,
+    CertificateContent,
+    CertificateRenderer,
+    LayoutError,
+    check_polish_glyphs,
+    pl_dates,
+    pl_number,
 )
 
 

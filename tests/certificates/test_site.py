@@ -22,9 +22,8 @@ import pytest
 import zxingcpp
 from sqlalchemy import select
 
-from synergia.certificates.pdf import CertificateRenderer
+from synergia.certificates.pdf import CertificateRenderer, pl_date
 from synergia.certificates.register import revoke_number, verify, withdraw_for_erasure
-from synergia.certificates.pdf import pl_date
 from synergia.certificates.service import issue_certificates, today_in
 from synergia.certificates.site import SiteError, SiteLayout, build_site_in, holder_name, initials
 from synergia.certificates.site_server import make_server
@@ -109,7 +108,7 @@ def serving(folder: Path):
 
 def get(url: str) -> tuple[int, dict, str]:
     try:
-        with urllib.request.urlopen(url, timeout=10) as resp:  # noqa: S310 - 127.0.0.1 only
+        with urllib.request.urlopen(url, timeout=10) as resp:  # 127.0.0.1 only
             return resp.status, dict(resp.headers), resp.read().decode("utf-8")
     except urllib.error.HTTPError as exc:
         return exc.code, dict(exc.headers), exc.read().decode("utf-8", "replace")
@@ -168,7 +167,8 @@ def test_site_has_one_page_and_json_per_code_and_nothing_personal(registry, proj
     assert html.count('src="data:image/png;base64,') == 2  # both logos, inline
     assert '<meta name="robots" content="noindex' in html
     data = page_json(site_dir, codes[people["bozena"]][0])
-    assert (data["status"], data["holder"], data["number"], data["hours"]) == ("valid", "B. Ć.-Ł.", number_of(registry, people["bozena"]), 20)
+    assert (data["status"], data["holder"], data["number"], data["hours"]) == (
+        "valid", "B. Ć.-Ł.", number_of(registry, people["bozena"]), 20)
     assert data["url"] == f"https://weryfikacja.example.org/z/{codes[people['bozena']][0]}"
 
     published = [p for p in site_dir.rglob("*") if p.is_file()]

@@ -72,7 +72,8 @@ def people(n: int, seed: int = 0) -> list[dict[str, str]]:
     for i in range(n):
         k = i + seed * 100
         out.append(good_values(**{
-            "Imię": firsts[k % len(firsts)], "Nazwisko": rivers[k % len(rivers)] + ("" if k < len(rivers) else f"-{firsts[(k // 3) % 8]}owa"),
+            "Imię": firsts[k % len(firsts)],
+            "Nazwisko": rivers[k % len(rivers)] + ("" if k < len(rivers) else f"-{firsts[(k // 3) % 8]}owa"),
             "Adres e-mail": f"uczestniczka{k}@pole-testowe.pl", "Telefon": f"6{k % 10}1 {200 + k:03d} {300 + k % 700:03d}",
             "Data urodzenia": f"{1 + k % 28:02d}.{1 + k % 12:02d}.{1950 + k % 50}",
             "Sygnatura czasowa": f"{1 + k % 28:02d}.04.2026 {8 + k % 12}:{k % 60:02d}:00",

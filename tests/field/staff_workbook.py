@@ -145,8 +145,9 @@ def members(path: Path) -> dict[str, bytes]:
 
 def sheet_part_of(path: Path, tab: str) -> str:
     """The zip member holding worksheet ``tab``."""
-    from synergia.sheets.xlsx_parts import NS_MAIN, NS_PKG_REL, NS_R, _resolve
     from xml.etree import ElementTree as ET
+
+    from synergia.sheets.xlsx_parts import NS_MAIN, NS_PKG_REL, NS_R, _resolve
 
     m = members(path)
     wb = ET.fromstring(m["xl/workbook.xml"])

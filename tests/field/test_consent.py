@@ -97,14 +97,14 @@ def test_yaml_consent_section_errors_name_the_line(tmp_path: Path) -> None:
         load_project(_yaml(tmp_path, text))
     (line, field, msg), = exc.value.problems
     assert field == "consents.rodo.accept" and "odmow" in msg
-    assert line == next(i for i, l in enumerate(text.splitlines(), 1) if "Nie wyrażam zgody\"]" in l)
+    assert line == next(i for i, ln in enumerate(text.splitlines(), 1) if "Nie wyrażam zgody\"]" in ln)
 
     text = good.replace("sources:\n", "consents:\n  rodo:\n    accept: [\"Tak\"]\n  zdjecia:\n    accept: [\"Tak\"]\nsources:\n", 1)
     with pytest.raises(ConfigError) as exc:
         load_project(_yaml(tmp_path, text))
     (line, field, msg), = exc.value.problems
     assert field == "consents.zdjecia" and "consent.zdjecia" in msg
-    assert line == next(i for i, l in enumerate(text.splitlines(), 1) if l.strip() == "zdjecia:")
+    assert line == next(i for i, ln in enumerate(text.splitlines(), 1) if ln.strip() == "zdjecia:")
     assert f"p.yaml:{line}:" in str(exc.value)
 
 

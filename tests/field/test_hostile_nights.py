@@ -46,8 +46,6 @@ from synergia.registry.tables_mail import MailDelivery
 from tests.field.staff_workbook import pesel as make_pesel
 from tests.field.staff_workbook import sheet_part_of
 from tests.field.test_pii_busy_registry import assert_prefect_home_clean, dump_prefect_db, leaks
-from tests.sheets.conftest import key_material, socket_emulator, socket_key  # noqa: F401
-from tests.sheets.conftest import emulator  # noqa: F401
 
 REPO = Path(__file__).resolve().parents[2]
 WORKBOOK = "biuro/rekrutacja-rady.xlsx"
@@ -427,7 +425,7 @@ def cell_xml(path: Path, tab: str, needle: str) -> list[str]:
 
 def owned_values(path: Path) -> dict[str, list[list]]:
     wb = load_workbook(path)
-    return {t: [[v for v in row] for row in wb[t].iter_rows(values_only=True)] for t in OWNED if t in wb.sheetnames}
+    return {t: [list(row) for row in wb[t].iter_rows(values_only=True)] for t in OWNED if t in wb.sheetnames}
 
 
 @pytest.mark.prefect

@@ -3,7 +3,8 @@ a property test feeds arbitrary text (NUL, emoji, RTL marks, combining character
 from __future__ import annotations
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from synergia.validation.limits import FIELD_MAX_LENGTH, max_length
 from synergia.validation.row import Accepted, Empty, Rejected, validate_row

@@ -16,6 +16,8 @@ from synergia.validation.batch import validate_snapshot
 from synergia.validation.columns import check_columns
 from tests.field._build import FORM_COLUMNS, form_table, people, project, write_project, write_workbook
 
+pytestmark = pytest.mark.both_backends  # `registry` on SQLite and on PostgreSQL
+
 LIST = {"id": "lista", "kind": "attendance", "worksheet": "Lista", "event": "warsztat-1",
         "columns": {"Imię": "first_name", "Nazwisko": "last_name", "E-mail": "email"},
         "sessions": {"Dzień 1": 1, "Dzień 2": 2}}

@@ -26,7 +26,8 @@ def test_name_without_letters_is_quarantined(value: str) -> None:
 def test_invisible_marks_are_removed_and_name_nfc_normalised() -> None:
     decomposed = unicodedata.normalize("NFD", "Zofia")  # nothing to decompose: stays
     surname = unicodedata.normalize("NFD", "Świątek-Żółć")  # combining diacritics as typed on some phones
-    result = validate_row(raw(good_values(**{"Imię": "\u200bZo\u200dfia\u200e" + decomposed[:0], "Nazwisko": "\u202b" + surname + "\x00"})), FORM, PROJECT)
+    values = good_values(**{"Imię": "\u200bZo\u200dfia\u200e" + decomposed[:0], "Nazwisko": "\u202b" + surname + "\x00"})
+    result = validate_row(raw(values), FORM, PROJECT)
     assert isinstance(result, Accepted), getattr(result, "reasons", None)
     assert result.data["first_name"] == "Zofia"
     assert result.data["last_name"] == "Świątek-Żółć"

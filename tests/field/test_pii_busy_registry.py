@@ -13,6 +13,7 @@ terminal output are searched for every personal value of the workbook.
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import re
@@ -121,10 +122,8 @@ def dump_prefect_db(path: Path) -> str:
                 for cell in row:
                     text = cell.decode("utf-8", "replace") if isinstance(cell, bytes) else str(cell)
                     out.append(text)
-                    try:
+                    with contextlib.suppress(ValueError, TypeError):
                         out.append(json.dumps(json.loads(text), ensure_ascii=False))
-                    except (ValueError, TypeError):
-                        pass
     finally:
         con.close()
     assert {"log", "task_run_state", "flow_run_state", "events"} <= set(tables)
@@ -140,10 +139,8 @@ def decoded(blob: bytes) -> bytes:
     parts = [blob]
     for run in BASE64.findall(blob):
         run = re.sub(rb"\s", b"", run)
-        try:
+        with contextlib.suppress(ValueError):
             parts.append(base64.b64decode(run + b"=" * (-len(run) % 4)))
-        except ValueError:
-            pass
     return b"\n".join(parts)
 
 

@@ -218,7 +218,7 @@ def test_in_a_flow_the_busy_registry_is_not_retried_and_prefect_keeps_no_data(pr
         texts = []
         for state in (busy, other):
             run_id = state.state_details.flow_run_id
-            texts += [l.message for l in client.read_logs(log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[run_id])))]
+            texts += [log.message for log in client.read_logs(log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[run_id])))]
             texts += [str(client.read_flow_run(run_id).state)]
             for tr in client.read_task_runs(task_run_filter=TaskRunFilter(flow_run_id=TaskRunFilterFlowRunId(any_=[run_id]))):
                 texts += [str(s) for s in client.read_task_run_states(tr.id)]

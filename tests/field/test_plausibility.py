@@ -41,8 +41,9 @@ def test_plausible_birth_dates_pass_even_with_an_odd_timestamp(stamp: str, born:
 
 def test_pesel_birth_dates_get_the_same_check() -> None:
     # PESEL of a person "born" 12.05.2090 (century 2000s) and 01.01.1850 (1800s): both valid checksums
-    from devtools.demo.generator import make_pesel
     import random
+
+    from devtools.demo.generator import make_pesel
 
     for born in (date(2090, 5, 12), date(1850, 1, 1), date(2021, 1, 1)):
         pesel = make_pesel(born, "K", random.Random(3))

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from tests.field._build import form_table, people, project_data, write_workbook
 
@@ -48,7 +49,7 @@ def _workbook(path: Path) -> None:
     write_workbook(path, {"Odpowiedzi": form_table(crowd + [again]), "Lista obecności": listing})
 
 
-def _dump(session, slug: str) -> dict[str, list[tuple]]:  # noqa: ANN001
+def _dump(session: Session, slug: str) -> dict[str, list[tuple]]:
     """Every registry row of one project, as plain tuples (ids included, timestamps included)."""
     import synergia.registry.all_tables  # noqa: F401
     from synergia.registry.base import Base
@@ -74,7 +75,7 @@ def _dump(session, slug: str) -> dict[str, list[tuple]]:  # noqa: ANN001
     return out
 
 
-def _indicators(session, path: Path) -> dict[str, float | None]:  # noqa: ANN001
+def _indicators(session: Session, path: Path) -> dict[str, float | None]:
     from synergia.indicators.compute import compute_all
     from synergia.indicators.facts import load_facts
     from synergia.indicators.months import Month

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from config.project import load_project
 from config.settings import PROJECTS_DIR
-from synergia.certificates.service import issue_certificates
 from devtools.demo.generator import generate_workbook
+from synergia.certificates.service import issue_certificates
 from synergia.dedupe.compare import Thresholds
 from synergia.dedupe.store import run_dedupe
 from synergia.mail.deliveries import send_pending
@@ -22,6 +24,8 @@ from synergia.sources.read import read_project_sources
 from synergia.storage.local import LocalStorage
 from synergia.validation.batch import validate_snapshot
 from tasks.report import merge_registry_totals
+
+pytestmark = pytest.mark.both_backends  # `registry` on SQLite and on PostgreSQL
 
 PROJECT = load_project(PROJECTS_DIR / "demo.yaml")
 

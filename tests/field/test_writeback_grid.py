@@ -13,10 +13,6 @@ import pytest
 from synergia.sheets.base import RequestRejected
 from tests.field.staff_workbook import HEADER, pesel
 
-# The Sheets emulator fixtures (own module import: tests/field has no conftest of its own).
-from tests.sheets.conftest import (_fresh_metadata_cache, backend, clients, emulator, key_material,  # noqa: F401
-                                   sleeps, socket_emulator, socket_key)
-
 SHEET_KEY = "1FieldGridTestKeyAbCdEfGhIjKlMnOpQrStUvWxYz0"
 QUARANTINE_HEADER = ["Źródło", "Arkusz", "Wiersz", "Kody przyczyn", "Opis", "Pierwszy raz", "Ostatnio"]
 

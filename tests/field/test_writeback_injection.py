@@ -16,10 +16,6 @@ from synergia.sheets.cells import as_text_cell
 from synergia.sheets.workbook import WorkbookBackend
 from tests.field.staff_workbook import sheet_part_of
 
-# The Sheets emulator fixtures (own module import: tests/field has no conftest of its own).
-from tests.sheets.conftest import (_fresh_metadata_cache, backend, clients, emulator, key_material,  # noqa: F401
-                                   sleeps, socket_emulator, socket_key)
-
 HOSTILE = ['=HYPERLINK("http://evil.example","Kliknij")', "+SUM(1)", "-2+3", "@cmd", "\tX", "\rX",
            "=cmd|' /C calc'!A0", "-", "+", "@"]
 HARMLESS = ["Anna", "'już z apostrofem", "12-34", "", "1 234,5 %", "Łódź"]
@@ -44,7 +40,7 @@ def test_csv_backend_quotes_every_formula_like_value_and_leaves_staff_files(tmp_
     folder = tmp_path / "arkusz"
     folder.mkdir()
     staff = folder / "Formularz.csv"
-    staff.write_bytes("Imię,Uwagi\r\nAnna,=SUMA(A1)\r\n".encode("utf-8"))
+    staff.write_bytes("Imię,Uwagi\r\nAnna,=SUMA(A1)\r\n".encode())
     staff_before = staff.read_bytes(), staff.stat().st_mtime_ns
     backend = WorkbookBackend(tmp_path)
     backend.write_tab("arkusz", "Do sprawdzenia", _rows())

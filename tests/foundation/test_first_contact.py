@@ -15,7 +15,8 @@ REPO = Path(__file__).resolve().parents[2]
 def test_defaults_never_override_the_user_and_prefect_home_goes_to_the_data_dir(tmp_path: Path) -> None:
     env = {"SYNERGIA_DATA_DIR": str(tmp_path / "dane"), "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "45"}
     added = bootstrap.prefect_environment(env, home=tmp_path / "home")
-    assert env["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"] == "45" and "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS" not in added
+    assert env["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"] == "45"
+    assert "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS" not in added
     assert env["PREFECT_HOME"] == str(tmp_path / "dane" / "prefect")
     assert env["PREFECT_SERVER_ANALYTICS_ENABLED"] == "false"
     again = dict(env)

@@ -36,7 +36,7 @@ def _personal_values(workbook: Path) -> set[str]:
 @pytest.mark.prefect
 def test_nightly_flow_runs_and_leaks_no_personal_data(prefect_harness, synergia_env: Path) -> None:
     from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId, LogFilter, LogFilterFlowRunId
+    from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
 
     from flows.nightly import nightly
 
@@ -61,7 +61,7 @@ def test_nightly_flow_runs_and_leaks_no_personal_data(prefect_harness, synergia_
         artifacts = client.read_artifacts()
         run = client.read_flow_run(run_id)
     assert logs, "the flow should have logged its counts"
-    published = " ".join(l.message for l in logs) + " " + " ".join(str(a.data) for a in artifacts) + " " + str(run.parameters)
+    published = " ".join(log.message for log in logs) + " " + " ".join(str(a.data) for a in artifacts) + " " + str(run.parameters)
     assert "przyjętych" in published
     leaked = [p for p in personal if p in re.sub(r"\s", "", published) or p in published]
     assert not leaked, f"{len(leaked)} personal values found in Prefect logs/artifacts/parameters"

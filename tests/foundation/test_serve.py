@@ -7,8 +7,10 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -41,13 +43,13 @@ def _post(url: str, body: dict | None = None):
     return _call("POST", url, json=body or {})
 
 
-def _wait(predicate, timeout: float, what: str, proc: subprocess.Popen, log: Path):  # noqa: ANN001
+def _wait(predicate: Callable[[], Any], timeout: float, what: str, proc: subprocess.Popen, log: Path) -> Any:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         assert proc.poll() is None, f"synergia serve exited with {proc.returncode}: {log.read_text()[-3000:]}"
         try:
             value = predicate()
-        except Exception:  # noqa: BLE001 — the server may not answer yet
+        except Exception:  # the server may not answer yet
             value = None
         if value:
             return value
@@ -63,7 +65,9 @@ def test_next_runs_are_cron_times_in_warsaw_soonest_first() -> None:
     before = datetime(2026, 12, 1, 0, 30, tzinfo=ZoneInfo("UTC"))  # 01:30 in Warsaw
     rows = next_runs(deploy, [PROJECTS_DIR / "demo.yaml"], now=before)
     assert [(name, when) for name, _cron, _tz, when in rows] == [
-        ("demo-nightly", datetime(2026, 12, 1, 2, 0, tzinfo=warsaw)), ("demo-monthly", datetime(2026, 12, 1, 6, 0, tzinfo=warsaw))]  # the 1st, 06:00
+        ("demo-nightly", datetime(2026, 12, 1, 2, 0, tzinfo=warsaw)),
+        ("demo-monthly", datetime(2026, 12, 1, 6, 0, tzinfo=warsaw)),  # the 1st, 06:00
+    ]
     after = datetime(2026, 12, 1, 2, 0, 30, tzinfo=warsaw)
     later = {name: when for name, _cron, _tz, when in next_runs(deploy, [PROJECTS_DIR / "demo.yaml"], now=after)}
     assert later == {"demo-nightly": datetime(2026, 12, 2, 2, 0, tzinfo=warsaw), "demo-monthly": datetime(2026, 12, 1, 6, 0, tzinfo=warsaw)}

@@ -18,15 +18,9 @@ from synergia.sheets.workbook import WorkbookBackend
 from synergia.sources.read import read_project_sources
 from synergia.validation.batch import validate_snapshot
 
+pytestmark = pytest.mark.both_backends  # `registry` on SQLite and on PostgreSQL
+
 PROJECT = load_project(PROJECTS_DIR / "demo.yaml")
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def registry(request: pytest.FixtureRequest, tmp_path: Path) -> Registry:
-    url = f"sqlite:///{tmp_path / 'r.db'}" if request.param == "sqlite" else request.getfixturevalue("pg_database")
-    reg = Registry(url)
-    yield reg
-    reg.dispose()
 
 
 @pytest.fixture
@@ -49,7 +43,7 @@ def data_rows_in_workbook(path: Path) -> int:
     wb = load_workbook(path, read_only=True)
     total = 0
     for tab in {s.worksheet for s in PROJECT.sources}:
-        rows = [r for r in wb[tab].iter_rows(values_only=True)][1:]
+        rows = list(wb[tab].iter_rows(values_only=True))[1:]
         while rows and not any(v not in (None, "") for v in rows[-1]):
             rows.pop()
         total += len(rows)

@@ -88,9 +88,10 @@ def test_unchanged_rows_reuse_their_outcome_and_write_nothing(env: Path) -> None
     assert (third["reused"], third["changed"], third["new"], third["quarantined"]) == (1, 1, 1, 0)
     persons, apps, versions, quarantine, _ = dump()
     assert len(versions) == 1 and len(apps) == 3 and len(persons) == 3 and len(quarantine) == 1
+    from sqlalchemy import select
+
     from synergia import runtime
     from synergia.registry.tables import Application
-    from sqlalchemy import select
 
     with runtime.registry().session() as session:
         towns = {a.data.get("last_name"): a.data.get("city") for a in session.scalars(select(Application))}

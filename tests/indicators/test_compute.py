@@ -23,7 +23,7 @@ EVENTS = (
 )
 
 
-def P(pid, entry, gender, org_type, org, parts, *, category=None, gmina=None, completions=()):  # noqa: N802
+def P(pid, entry, gender, org_type, org, parts, *, category=None, gmina=None, completions=()):
     return PersonFact(pid, entry, gender, category, org, org_type, gmina, tuple(Participation(e, d) for e, d in parts), completions)
 
 

@@ -53,7 +53,8 @@ def test_valid_definitions_load(tmp_path):
 @pytest.mark.parametrize(
     "body,line,fragment",
     [
-        ("  - id: a\n    name: A\n    kind: persons\n    target: 1\n    filters: {organisation_type: NGOs}\n", 19, "nieznany typ organizacji"),
+        ("  - id: a\n    name: A\n    kind: persons\n    target: 1\n    filters: {organisation_type: NGOs}\n", 19,
+         "nieznany typ organizacji"),
         ("  - id: a\n    name: A\n    kind: persns\n    target: 1\n", 17, "niedozwolona wartość"),
         ("  - id: a\n    name: A\n    kind: distinct\n    target: 1\n", 15, "distinct_of"),
         ("  - id: a\n    name: A\n    kind: hours\n    target: 1\n    filters: {organisation_type: NGO}\n", 15, "nie obsługuje filtrów"),

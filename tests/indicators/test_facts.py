@@ -9,7 +9,6 @@ import pytest
 from synergia.indicators.compute import compute_all
 from synergia.indicators.facts import load_facts, quarantine_counts
 from synergia.indicators.months import Month
-from synergia.registry.db import Registry
 from synergia.registry.tables import Application, Attendance, Event, Person, Quarantine
 from tests.indicators.helpers import mini_project
 
@@ -29,11 +28,13 @@ indicators:
 """
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def world(request, tmp_path: Path):
+pytestmark = pytest.mark.both_backends  # `registry` on SQLite and on PostgreSQL
+
+
+@pytest.fixture
+def world(registry, tmp_path: Path):
     cfg = mini_project(tmp_path, PROJECT)
-    url = f"sqlite:///{tmp_path / 'r.db'}" if request.param == "sqlite" else request.getfixturevalue("pg_database")
-    reg = Registry(url)
+    reg = registry
     row = iter(range(1, 1000))
 
     def app(session, person, kind, data, *, submitted=None, active=True, seen=datetime(2026, 5, 1, 10)):
@@ -52,7 +53,8 @@ def world(request, tmp_path: Path):
         s.add_all([anna, jan, ola, gone])
         s.flush()
         # Anna: recruited as NGO in February (local Forms time), later a second form says JST: entry wins
-        app(s, anna, "recruitment", {"gender": "K", "organisation": "Fundacja A", "organisation_type": "NGO"}, submitted=datetime(2026, 2, 3, 9))
+        app(s, anna, "recruitment", {"gender": "K", "organisation": "Fundacja A", "organisation_type": "NGO"},
+            submitted=datetime(2026, 2, 3, 9))
         app(s, anna, "recruitment", {"gender": "K", "organisation": "Urząd", "organisation_type": "JST"}, submitted=datetime(2026, 4, 3, 9))
         a_list = app(s, anna, "attendance", {"event": "szk"})
         # sessions 1 and 2 without a date: the YAML's 30 and 31 March; 2 of 3 >= 60 % -> completed on 31 March
@@ -77,8 +79,7 @@ def world(request, tmp_path: Path):
         ]):
             s.add(Quarantine(project="mini", source_id="rek", spreadsheet="mini.xlsx", worksheet="F", row_number=100 + i,
                              content_hash="q", reason_codes=["x"], message="m", first_seen_at=first, resolved_at=resolved))
-    yield cfg, reg
-    reg.dispose()
+    return cfg, reg
 
 
 def results(cfg, reg, month):
@@ -119,12 +120,15 @@ def test_certificates_register(world):
         cert = Certificate(project="mini", person_id=anna_id, cycle="akad", year=2026, seq=1, number="SYN/2026/0001")
         s.add(cert)
         s.flush()
-        s.add(CertificateRevision(certificate_id=cert.id, revision=1, verification_code="c1", content_hash="h", data={}, issued_on=date(2026, 4, 2)))
-        s.add(CertificateRevision(certificate_id=cert.id, revision=2, verification_code="c2", content_hash="h2", data={}, issued_on=date(2026, 5, 2)))
+        s.add(CertificateRevision(certificate_id=cert.id, revision=1, verification_code="c1", content_hash="h", data={},
+                                  issued_on=date(2026, 4, 2)))
+        s.add(CertificateRevision(certificate_id=cert.id, revision=2, verification_code="c2", content_hash="h2", data={},
+                                  issued_on=date(2026, 5, 2)))
         revoked = Certificate(project="mini", person_id=anna_id, cycle="other", year=2026, seq=2, number="SYN/2026/0002", status="revoked")
         s.add(revoked)
         s.flush()
-        s.add(CertificateRevision(certificate_id=revoked.id, revision=1, verification_code="c3", content_hash="h", data={}, issued_on=date(2026, 4, 3)))
+        s.add(CertificateRevision(certificate_id=revoked.id, revision=1, verification_code="c3", content_hash="h", data={},
+                                  issued_on=date(2026, 4, 3)))
     march, _ = results(cfg, reg, "2026-03")
     april, _ = results(cfg, reg, "2026-04")
     may, _ = results(cfg, reg, "2026-05")

@@ -80,11 +80,12 @@ def recount(cfg, workbook: Path, registry_rows: dict, month_end: date, month_sta
                     rows.append((person, app_id, dates[n - 1] if n <= len(dates) else dates[0], "part", ev.id, fields, None))
     # entry characteristics: first non-empty value over the person's rows ordered by (row's first day, app id)
     app_day: dict[int, date] = {}
-    for person, app_id, day, *_ in rows:
+    for _person, app_id, day, *_ in rows:
         app_day[app_id] = min(day, app_day.get(app_id, day))
     entry: dict[int, dict] = defaultdict(dict)
-    for person, app_id, day, kind, ev, fields, _h in sorted(rows, key=lambda r: (app_day[r[1]], r[1])):
-        for name, value in (("gender", GENDER.get(fields.get("gender", "")) or _pesel_gender(fields.get("pesel", ""))), ("type", ORG_TYPE.get(fields.get("organisation_type", ""))),
+    for person, _app_id, _day, _kind, _ev, fields, _h in sorted(rows, key=lambda r: (app_day[r[1]], r[1])):
+        for name, value in (("gender", GENDER.get(fields.get("gender", "")) or _pesel_gender(fields.get("pesel", ""))),
+                            ("type", ORG_TYPE.get(fields.get("organisation_type", ""))),
                             ("org", fields.get("organisation") or None), ("gmina", fields.get("gmina") or None),
                             ("category", fields.get("category") or None)):
             if value and name not in entry[person]:
@@ -131,7 +132,8 @@ def recount(cfg, workbook: Path, registry_rows: dict, month_end: date, month_sta
         return [(d, 1) for d in first.values()]
 
     def delivered(f):
-        return [e for e in cfg.events if event_ok(f, e.id) and same(e.gmina, f.gmina) and len(attendees.get(e.id, ())) >= (f.min_participants or 1)]
+        return [e for e in cfg.events
+                if event_ok(f, e.id) and same(e.gmina, f.gmina) and len(attendees.get(e.id, ())) >= (f.min_participants or 1)]
 
     out = {}
     for ind in cfg.indicators:
@@ -148,7 +150,7 @@ def recount(cfg, workbook: Path, registry_rows: dict, month_end: date, month_sta
         elif ind.kind == "distinct" and ind.distinct_of == "jst":
             units = {" ".join(k.split()).casefold(): v for k, v in cfg.jst_units.items()}
 
-            def unit(e):  # the local government of a JST participant: the YAML's mapping, else the form's gmina
+            def unit(e, units=units):  # the local government of a JST participant: the YAML's mapping, else the form's gmina
                 if e.get("type") != "JST":
                     return None
                 return units.get(" ".join((e.get("org") or "").split()).casefold()) or (f"gmina {e['gmina']}" if e.get("gmina") else None)

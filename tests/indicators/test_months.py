@@ -1,7 +1,7 @@
 """Month windows in Europe/Warsaw, including the DST changes."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -34,7 +34,7 @@ def test_window_utc_follows_offsets():
 
 
 def test_aware_datetimes_and_plain_dates():
-    assert local_date(datetime(2026, 3, 31, 23, 30, tzinfo=timezone.utc), TZ) == date(2026, 4, 1)
+    assert local_date(datetime(2026, 3, 31, 23, 30, tzinfo=UTC), TZ) == date(2026, 4, 1)
     assert local_date(date(2026, 3, 31), TZ) == date(2026, 3, 31)
 
 
@@ -50,5 +50,5 @@ def test_month_arithmetic_and_parsing():
 
 def test_previous_month_is_local():
     # 1 December 00:30 in Warsaw is still 30 November in UTC: the previous month is November
-    assert str(previous_month(TZ, datetime(2026, 11, 30, 23, 30, tzinfo=timezone.utc))) == "2026-11"
-    assert str(previous_month(TZ, datetime(2026, 11, 30, 22, 30, tzinfo=timezone.utc))) == "2026-10"
+    assert str(previous_month(TZ, datetime(2026, 11, 30, 23, 30, tzinfo=UTC))) == "2026-11"
+    assert str(previous_month(TZ, datetime(2026, 11, 30, 22, 30, tzinfo=UTC))) == "2026-10"

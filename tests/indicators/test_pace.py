@@ -12,7 +12,15 @@ import pytest
 from config.indicators import IndicatorConfig
 from synergia.indicators.compute import compute_indicator, planned_deliveries
 from synergia.indicators.model import (
-    BadManualRow, CertificateFact, EventFact, Facts, ManualValue, Participation, PersonFact, PlannedEvent, QuarantinedSource,
+    BadManualRow,
+    CertificateFact,
+    EventFact,
+    Facts,
+    ManualValue,
+    Participation,
+    PersonFact,
+    PlannedEvent,
+    QuarantinedSource,
 )
 from synergia.indicators.months import Month
 

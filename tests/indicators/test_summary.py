@@ -1,7 +1,7 @@
 """build_summary / enqueue_summary without Prefect: manual tab, delivery failures, e-mail keys."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -11,7 +11,6 @@ from sqlalchemy import select
 from synergia.indicators import report
 from synergia.indicators.monthly import address_key, build_summary, default_month, enqueue_summary
 from synergia.indicators.months import Month
-from synergia.registry.db import Registry
 from synergia.registry.tables_mail import MailDelivery
 from synergia.sheets.workbook import WorkbookBackend
 from tests.indicators.helpers import mini_project
@@ -28,7 +27,7 @@ recipients:
 
 
 @pytest.fixture
-def env(tmp_path: Path):
+def env(registry, tmp_path: Path):
     cfg = mini_project(tmp_path, PROJECT)
     wb = Workbook()
     wb.active.title = "Formularz"
@@ -37,9 +36,7 @@ def env(tmp_path: Path):
                 ["rady", "32.04.2026", "1", "literówka"], ["inicjatywy", "15.01.2026", "1", ""]):
         ws.append(row)
     wb.save(tmp_path / "mini.xlsx")
-    reg = Registry(f"sqlite:///{tmp_path / 'r.db'}")
-    yield cfg, reg, WorkbookBackend(tmp_path), tmp_path
-    reg.dispose()
+    return cfg, registry, WorkbookBackend(tmp_path), tmp_path
 
 
 def _failed(session, key: str, kind: str, code: str, at: datetime) -> None:
@@ -123,11 +120,11 @@ def test_one_mail_per_coordinator_per_month_and_numbered_resends(env):
 @pytest.mark.parametrize(
     "now,expected",
     [
-        (datetime(2026, 4, 1, 4, 0, tzinfo=timezone.utc), "2026-03"),   # the 1st of the month: report the previous one
-        (datetime(2026, 3, 31, 22, 30, tzinfo=timezone.utc), "2026-03"),  # 00:30 on 1 April in Warsaw
-        (datetime(2026, 3, 31, 21, 30, tzinfo=timezone.utc), "2026-02"),  # still 31 March in Warsaw
-        (datetime(2027, 5, 1, 4, 0, tzinfo=timezone.utc), "2026-06"),   # finished project: its last month
-        (datetime(2025, 11, 1, 4, 0, tzinfo=timezone.utc), "2026-01"),  # not started yet: its first month
+        (datetime(2026, 4, 1, 4, 0, tzinfo=UTC), "2026-03"),   # the 1st of the month: report the previous one
+        (datetime(2026, 3, 31, 22, 30, tzinfo=UTC), "2026-03"),  # 00:30 on 1 April in Warsaw
+        (datetime(2026, 3, 31, 21, 30, tzinfo=UTC), "2026-02"),  # still 31 March in Warsaw
+        (datetime(2027, 5, 1, 4, 0, tzinfo=UTC), "2026-06"),   # finished project: its last month
+        (datetime(2025, 11, 1, 4, 0, tzinfo=UTC), "2026-01"),  # not started yet: its first month
     ],
 )
 def test_default_month(env, now, expected):

@@ -19,7 +19,14 @@ from config.indicators import IndicatorConfig
 from synergia.indicators import report
 from synergia.indicators.compute import compute_all
 from synergia.indicators.model import (
-    EventFact, Facts, HoursEntry, ManualValue, MonthSummary, Participation, PersonFact, PlannedEvent,
+    EventFact,
+    Facts,
+    HoursEntry,
+    ManualValue,
+    MonthSummary,
+    Participation,
+    PersonFact,
+    PlannedEvent,
 )
 from synergia.indicators.months import Month
 
@@ -61,7 +68,8 @@ def summary() -> MonthSummary:
     inds = [
         IndicatorConfig(id="ngo", name="Przedstawiciele organizacji pozarządowych objęci wsparciem", kind="persons", target=15,
                         target_source="opis", filters={"organisation_type": "NGO"}),
-        IndicatorConfig(id="org", name="Organizacje pozarządowe", kind="distinct", distinct_of="organisation", target=10, unit="organizacje"),
+        IndicatorConfig(id="org", name="Organizacje pozarządowe", kind="distinct", distinct_of="organisation", target=10,
+                        unit="organizacje"),
         IndicatorConfig(id="jst", name="Pracownicy samorządowi", kind="persons", target=6, filters={"organisation_type": "JST"}),
         IndicatorConfig(id="jst-u", name="Samorządy (gminy), z których pochodzą pracownicy", kind="distinct", distinct_of="jst",
                         target=5, unit="samorządy", filters={"organisation_type": "JST"}),
@@ -164,5 +172,5 @@ def test_month_labels_are_the_months_of_the_points() -> None:
     assert report.month_tick("2021-10") == "paź 21" and report.month_tick("2021-12") == "gru 21"
     header, rows = report.month_table(summary())
     assert header[-3:] == ["wrz 21", "paź 21", "narastająco"]
-    wc = dict((r.id, cells) for r, cells in rows)["wc"]
+    wc = {r.id: cells for r, cells in rows}["wc"]
     assert wc[-3:] == ["1", "0", "1"]

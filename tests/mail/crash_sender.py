@@ -9,10 +9,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from synergia.mail.deliveries import send_pending  # noqa: E402
-from synergia.mail.transports import SmtpTransport  # noqa: E402
-from synergia.registry.db import Registry  # noqa: E402
-from tests.mail.helpers import PROJECT, SENDER, cfg  # noqa: E402
+from synergia.mail.deliveries import send_pending
+from synergia.mail.transports import SmtpTransport
+from synergia.registry.db import Registry
+from tests.mail.helpers import PROJECT, SENDER, cfg
 
 if __name__ == "__main__":
     url, port, interval = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])

@@ -1,7 +1,7 @@
 """Builders shared by the mail tests: real PDFs and enqueued deliveries."""
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 from config.mail import MailConfig
 from synergia.mail.deliveries import enqueue
@@ -12,7 +12,7 @@ SENDER = "biuro@fundacja.example.org"
 SUBJECT = "Zaświadczenie o ukończeniu szkolenia – Gmina Żółkiewka"
 
 
-@lru_cache(maxsize=None)
+@cache
 def tiny_pdf(label: str) -> bytes:
     from fpdf import FPDF  # lazy: the crash subprocess must start fast
 

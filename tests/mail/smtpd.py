@@ -12,7 +12,7 @@ from email.message import EmailMessage
 from pathlib import Path
 
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP
+from aiosmtpd.smtp import SMTP, AuthResult, Envelope, Session
 
 
 def free_port() -> int:
@@ -53,13 +53,14 @@ class Handler:
     sessions: set[int] = field(default_factory=set)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802, ANN001
+    async def handle_RCPT(self, server: SMTP, session: Session, envelope: Envelope, address: str,
+                          rcpt_options: list[str]) -> str:
         if address in self.refuse:
             return self.refuse[address]
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802, ANN001
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         with self.lock:
             self.data_count += 1
             n = self.data_count
@@ -67,7 +68,8 @@ class Handler:
             return self.data_replies[n]
         with self.lock:
             self.sessions.add(id(session))
-            self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), bytes(envelope.original_content or envelope.content), id(session), time.monotonic()))
+            content = bytes(envelope.original_content or envelope.content)
+            self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), content, id(session), time.monotonic()))
         if self.stall_on == n:
             await asyncio.sleep(self.stall_seconds)
         return "250 Message accepted for delivery"
@@ -83,7 +85,7 @@ class CountingController(Controller):
         super().__init__(*args, **kwargs)
         self.connections = 0
 
-    def factory(self):  # noqa: ANN201
+    def factory(self) -> SMTP:
         self.connections += 1
         return SMTP(self.handler, **self.SMTP_kwargs)
 
@@ -104,7 +106,7 @@ def make_certificate(directory: Path) -> tuple[Path, Path]:
 
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     certificate = (
         x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
         .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(minutes=5))
@@ -133,8 +135,8 @@ class PasswordAuth:
         self.user, self.password = user, password
         self.logins: list[tuple[str, bool]] = []
 
-    def __call__(self, server, session, envelope, mechanism, auth_data):  # noqa: ANN001
-        from aiosmtpd.smtp import AuthResult, LoginPassword
+    def __call__(self, server: SMTP, session: Session, envelope: Envelope, mechanism: str, auth_data: object) -> AuthResult:
+        from aiosmtpd.smtp import LoginPassword
 
         ok = (isinstance(auth_data, LoginPassword) and auth_data.login.decode() == self.user
               and auth_data.password.decode() == self.password)

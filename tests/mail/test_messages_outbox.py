@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from datetime import UTC
 from email import message_from_bytes, policy
 
 import pytest
@@ -109,10 +110,10 @@ def test_outbox_writes_parseable_eml_once(registry, tmp_path):
 def test_purge_keeps_the_sent_marker_but_drops_personal_data(registry, tmp_path):
     enqueue_many(registry, 2)
     send_pending(registry, OutboxTransport(tmp_path / "o"), project=PROJECT, mail_cfg=cfg(), sender=SENDER)
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
 
     with registry.session() as s:
-        assert purge_content(s, project=PROJECT, sent_before=datetime.now(timezone.utc) + timedelta(seconds=1)) == 2
+        assert purge_content(s, project=PROJECT, sent_before=datetime.now(UTC) + timedelta(seconds=1)) == 2
     with registry.session() as s:
         for row in s.scalars(select(MailDelivery)):
             assert row.recipient is None and row.body_html is None and row.parts == [] and row.status == "sent"

@@ -8,30 +8,22 @@ from sqlalchemy import func, select
 
 from synergia.mail.deliveries import enqueue, send_pending, sender_lock
 from synergia.mail.transports import SmtpTransport
-from synergia.registry.db import Registry
 from synergia.registry.tables_mail import MailDelivery
 from tests.mail.helpers import PROJECT, SENDER, cfg, enqueue_many, message
 from tests.mail.smtpd import Handler, start_server
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.postgres, pytest.mark.parametrize("registry", ["postgresql"], indirect=True)]
 
 
-@pytest.fixture
-def pg_registry(pg_database):
-    reg = Registry(pg_database)
-    yield reg
-    reg.dispose()
-
-
-def test_enqueue_idempotent_and_concurrent_same_key_makes_one_row(pg_registry):
-    first = enqueue_many(pg_registry, 3)
-    assert enqueue_many(pg_registry, 3) == first
+def test_enqueue_idempotent_and_concurrent_same_key_makes_one_row(registry):
+    first = enqueue_many(registry, 3)
+    assert enqueue_many(registry, 3) == first
     # Two transactions enqueue the same key at once: the unique key decides, both get the same id.
     barrier = threading.Barrier(2)
     results: list[int] = []
 
     def worker():
-        with pg_registry.session() as s:
+        with registry.session() as s:
             s.execute(select(func.count()).select_from(MailDelivery))  # open the transaction first
             barrier.wait()
             results.append(enqueue(s, project=PROJECT, kind="certificate", key="SYN/2026/0100#r1",
@@ -43,26 +35,26 @@ def test_enqueue_idempotent_and_concurrent_same_key_makes_one_row(pg_registry):
     for t in threads:
         t.join(10)
     assert len(results) == 2 and results[0] == results[1]
-    with pg_registry.session() as s:
+    with registry.session() as s:
         assert s.scalar(select(func.count()).select_from(MailDelivery).where(MailDelivery.key == "SYN/2026/0100#r1")) == 1
 
 
-def test_sending_to_sent_and_advisory_lock(pg_registry):
+def test_sending_to_sent_and_advisory_lock(registry):
     handler = Handler(refuse={"uczestnik3@example.org": "550 5.1.1 No such user"})
     ctl = start_server(handler)
     try:
-        ids = enqueue_many(pg_registry, 4)
+        ids = enqueue_many(registry, 4)
         transport = SmtpTransport(host="127.0.0.1", port=ctl.port, sender=SENDER, security="none", timeout=5)
-        with sender_lock(pg_registry, PROJECT) as got:
+        with sender_lock(registry, PROJECT) as got:
             assert got
-            blocked = send_pending(pg_registry, transport, project=PROJECT, mail_cfg=cfg(), sender=SENDER)
+            blocked = send_pending(registry, transport, project=PROJECT, mail_cfg=cfg(), sender=SENDER)
         assert blocked.locked and handler.received == []
-        report = send_pending(pg_registry, transport, project=PROJECT, mail_cfg=cfg(), sender=SENDER)
-        again = send_pending(pg_registry, transport, project=PROJECT, mail_cfg=cfg(), sender=SENDER)
+        report = send_pending(registry, transport, project=PROJECT, mail_cfg=cfg(), sender=SENDER)
+        again = send_pending(registry, transport, project=PROJECT, mail_cfg=cfg(), sender=SENDER)
     finally:
         ctl.stop()
     assert (report.sent, report.failed, again.picked) == (3, 1, 0)
-    with pg_registry.session() as s:
+    with registry.session() as s:
         by_id = {r.id: r for r in s.scalars(select(MailDelivery))}
     assert [by_id[i].status for i in ids] == ["sent", "sent", "failed", "sent"]
     assert all(by_id[i].sent_at >= by_id[i].sending_at for i in (ids[0], ids[1], ids[3]))

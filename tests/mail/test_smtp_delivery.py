@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import io
 from collections import Counter
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.header import decode_header, make_header
 
 from pypdf import PdfReader
@@ -123,7 +123,7 @@ def test_temporary_4xx_for_one_recipient_is_deferred_then_sent(registry):
     ctl = start_server(handler)
     try:
         ids = enqueue_many(registry, 3)
-        t0 = datetime.now(timezone.utc)
+        t0 = datetime.now(UTC)
         report = send_pending(registry, smtp(ctl), project=PROJECT, mail_cfg=cfg(retry_attempts=2, defer_minutes=30),
                               sender=SENDER, now=t0)
         assert (report.sent, report.deferred, report.retries) == (2, 1, 2)
@@ -143,7 +143,7 @@ def test_temporary_4xx_for_one_recipient_is_deferred_then_sent(registry):
 def test_server_down_defers_everything_and_next_run_sends(registry):
     port = free_port()  # nothing listens here
     enqueue_many(registry, 4)
-    t0 = datetime.now(timezone.utc)
+    t0 = datetime.now(UTC)
     report = send_pending(registry, smtp(port), project=PROJECT, mail_cfg=cfg(retry_attempts=2), sender=SENDER, now=t0)
     assert report.sent == 0 and report.deferred == 4 and report.stopped == "connection-refused"
     assert report.retries == 2
@@ -163,7 +163,7 @@ def test_server_down_defers_everything_and_next_run_sends(registry):
 def test_daily_cap_leaves_the_rest_for_tomorrow(registry, smtp_server):
     enqueue_many(registry, 5)
     # 10:00 Warsaw time
-    t0 = datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc)
+    t0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
     first = send_pending(registry, smtp(smtp_server), project=PROJECT, mail_cfg=cfg(daily_cap=3), sender=SENDER, now=t0)
     assert (first.sent, first.still_pending, first.cap_remaining) == (3, 2, 0)
     same_day = send_pending(registry, smtp(smtp_server), project=PROJECT, mail_cfg=cfg(daily_cap=3), sender=SENDER,
@@ -212,7 +212,7 @@ def test_persistent_421_stops_the_run_and_defers_the_rest(registry):
     ctl = start_server(handler)
     try:
         enqueue_many(registry, 3)
-        t0 = datetime.now(timezone.utc)
+        t0 = datetime.now(UTC)
         report = send_pending(registry, smtp(ctl), project=PROJECT, mail_cfg=cfg(retry_attempts=1), sender=SENDER, now=t0)
         # 421 = the server closes (typically rate limiting): one reconnect and retry, then the run
         # stops and everything left waits for a later run instead of hammering the server.

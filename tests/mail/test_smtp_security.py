@@ -21,7 +21,7 @@ def cert(tmp_path_factory):
     return server_tls_context(cert_path, key_path), ssl.create_default_context(cafile=str(cert_path))
 
 
-def Auth() -> PasswordAuth:  # noqa: N802
+def Auth() -> PasswordAuth:
     return PasswordAuth(USER, PASSWORD)
 
 

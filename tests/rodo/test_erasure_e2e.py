@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from openpyxl import load_workbook
@@ -20,6 +21,11 @@ from config.project import load_project
 from config.settings import PROJECTS_DIR
 from devtools.demo.generator import generate_workbook
 from tests.field.test_pii_busy_registry import dump_prefect_db, leaks
+
+if TYPE_CHECKING:
+    from config.project import ProjectConfig
+    from synergia.registry.db import Registry
+    from synergia.sheets.base import SpreadsheetBackend
 
 DEMO = PROJECTS_DIR / "demo.yaml"
 OWNED_TABS = ("Odrzucone", "Do sprawdzenia", "Wskaźniki")
@@ -58,7 +64,7 @@ def _file_texts(root: Path) -> list[tuple[str, str]]:
     return out
 
 
-def _db_text(registry) -> str:  # noqa: ANN001
+def _db_text(registry: Registry) -> str:
     """Every table's every row as text (the logical content, on any database)."""
     chunks = []
     with registry.engine.connect() as conn:
@@ -92,7 +98,7 @@ def _prefect_values(values: dict[str, set[str]]) -> set[str]:
     return {v for v in out if len(v) >= 5}
 
 
-def _indicators(project, registry, backend):  # noqa: ANN001
+def _indicators(project: ProjectConfig, registry: Registry, backend: SpreadsheetBackend) -> list[tuple]:
     from synergia.indicators.monthly import build_summary
     from synergia.indicators.months import Month
 
@@ -100,7 +106,7 @@ def _indicators(project, registry, backend):  # noqa: ANN001
     return [(r.id, r.cumulative, r.month_value) for r in s.results]
 
 
-def _pick_person(registry, slug: str) -> int:  # noqa: ANN001
+def _pick_person(registry: Registry, slug: str) -> int:
     """A person with a valid certificate whose PDF is stored and whose mail was sent; prefer one with a
     review pair and a quarantined row; their surname unique in the registry."""
     from synergia.registry.tables import Application
@@ -130,7 +136,7 @@ def _pick_person(registry, slug: str) -> int:  # noqa: ANN001
         return best
 
 
-def _add_review_pair_and_quarantined_row(registry, slug: str, pid: int, workbook: Path) -> None:  # noqa: ANN001
+def _add_review_pair_and_quarantined_row(registry: Registry, slug: str, pid: int, workbook: Path) -> None:
     """Append to the person's form tab a second registration typed slightly differently (surname typo,
     another e-mail and phone, no PESEL, birth date or organisation, the same address: dedupe cannot be
     sure, so it goes to review) and a row of
@@ -162,7 +168,7 @@ def _add_review_pair_and_quarantined_row(registry, slug: str, pid: int, workbook
     wb.save(workbook)
 
 
-def _personal(registry, slug: str, pid: int) -> dict[str, set[str]]:  # noqa: ANN001
+def _personal(registry: Registry, slug: str, pid: int) -> dict[str, set[str]]:
     from synergia.rodo.locate import holdings
 
     with registry.session() as s:
@@ -247,7 +253,7 @@ def test_erase_a_person_everywhere(db: str, prefect_harness, synergia_env: Path,
         logs = client.read_logs()
         artifacts = client.read_artifacts()
         runs = client.read_flow_runs()
-    published = [("prefect", " ".join(l.message for l in logs) + " ".join(str(a.data) for a in artifacts)
+    published = [("prefect", " ".join(log.message for log in logs) + " ".join(str(a.data) for a in artifacts)
                   + " ".join(str(r.parameters) for r in runs))]
     assert _hits(needles, published) == []
 

@@ -22,7 +22,9 @@ from synergia.registry.tables_mail import MailDelivery
 from synergia.registry.tables_rodo import AuditEntry, ErasureTombstone
 from synergia.sources.base import SourceRef
 from synergia.sources.identity import identity_from_values
-from synergia.validation.row import Accepted, Rejected
+from synergia.validation.row import Accepted
+
+pytestmark = pytest.mark.both_backends  # `registry` on SQLite and on PostgreSQL
 
 PERSON = {"first_name": "Bożydar", "last_name": "Źrebięcki", "email": "bozydar.zrebiecki@poczta.example",
           "phone": "+48512034056", "pesel": "02270803628", "birth_date": "2002-07-08", "gender": "K",
@@ -55,14 +57,6 @@ def project(tmp_path: Path) -> ProjectConfig:
     path = tmp_path / "rodo-test.yaml"
     path.write_text(YAML % "store", encoding="utf-8")
     return load_project(path)
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def registry(request: pytest.FixtureRequest, tmp_path: Path) -> Registry:
-    url = f"sqlite:///{tmp_path / 'r.db'}" if request.param == "sqlite" else request.getfixturevalue("pg_database")
-    reg = Registry(url)
-    yield reg
-    reg.dispose()
 
 
 def _seed(reg: Registry, tmp_path: Path, sent_days_ago: int = 40) -> dict:

@@ -1,7 +1,6 @@
 """The nightly flow end to end against the socket emulator, as production runs against Google."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -89,7 +88,7 @@ def test_nightly_reads_twice_writes_once_then_nothing(prefect_harness, gsheets_p
     # A new response with an invalid e-mail arrives: the quarantine tab changes, one write.
     emu.clear_log()
     ss = emu.spreadsheets[SHEET_KEY]
-    sheet = ss.by_title("Formularz NGO i rady")
+    assert ss.by_title("Formularz NGO i rady") is not None
     width = len(tabs["Formularz NGO i rady"][0])
     ss.values_update(f"'Formularz NGO i rady'!A{sheet_last_row(emu) + 2}",
                      [["21.11.2026 06:15:00", "Jan", "Kowalski", "nie-email"] + [""] * (width - 4)],
