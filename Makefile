@@ -10,7 +10,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 # compile .pyc at install: a cold first import of prefect + pandas is otherwise ~2-3x slower
 export UV_COMPILE_BYTECODE := 1
 
-.PHONY: install demo test bench clean help
+.PHONY: install demo test test-fast lint bench clean help
 
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/ —/'
@@ -31,6 +31,15 @@ demo: install  ## generate the demo workbook and run the nightly flow on it
 test: install  ## run the whole test suite (starts its own PostgreSQL, SMTP server and Sheets emulator)
 	bash scripts/ensure-system-deps.sh
 	$(VENV)/bin/python -m pytest
+
+# the fast tier: no PostgreSQL, no Chromium, no Prefect server (about a minute; `make test` runs everything)
+FAST_MARKERS := not postgres and not prefect and not server and not chromium and not slow
+
+test-fast: install  ## the fast tests only: no PostgreSQL, Chromium or Prefect server
+	$(VENV)/bin/python -m pytest -q -m "$(FAST_MARKERS)"
+
+lint: install  ## ruff check (the format check joins once the tree is formatted)
+	$(VENV)/bin/ruff check .
 
 bench: install  ## run all benchmarks, printing ratios against their yardsticks
 	$(VENV)/bin/python -m benchmarks

@@ -126,6 +126,19 @@ def pg_database(pg_url: str) -> str:
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 
+#: a test that asks for one of these fixtures gets the marker (so `make test-fast` can leave it out)
+MARKER_OF_FIXTURE = {"pg_url": "postgres", "pg_database": "postgres", "prefect_harness": "prefect"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test by the services its fixtures start (PostgreSQL, the Prefect test server)."""
+    for item in items:
+        for fixture in getattr(item, "fixturenames", ()):
+            marker = MARKER_OF_FIXTURE.get(fixture)
+            if marker and not item.get_closest_marker(marker):
+                item.add_marker(marker)
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """``@pytest.mark.both_backends``: the test's ``registry`` is made once on SQLite and once on PostgreSQL."""
     if "registry" in metafunc.fixturenames and metafunc.definition.get_closest_marker("both_backends"):

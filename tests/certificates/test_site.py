@@ -359,6 +359,7 @@ def test_qr_in_the_pdf_opens_its_page_and_revocation_shows_on_it(registry, proje
         assert status == 200 and "Status: unieważnione" in body and number in body
 
 
+@pytest.mark.chromium
 def test_page_in_headless_chromium_at_phone_width(registry, project, store, renderer, seed, people, site_dir, tmp_path):
     certify(registry, project, store, renderer)
     seed.rename(people["bozena"], "Bożena", "Ćwierć")

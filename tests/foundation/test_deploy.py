@@ -50,6 +50,7 @@ def _wait_http(url: str, timeout: float) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.server
 def test_served_deployment_runs_against_a_real_prefect_server(tmp_path: Path) -> None:
     """`prefect server start` + `deploy.py --serve`, then trigger the nightly deployment like the scheduler would."""
     port = _port()

@@ -74,6 +74,7 @@ def test_next_runs_are_cron_times_in_warsaw_soonest_first() -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.server
 def test_serve_registers_every_project_runs_one_at_a_time_and_stops_on_sigterm(tmp_path: Path) -> None:
     from config.project import load_project
     from devtools.demo.generator import generate_workbook

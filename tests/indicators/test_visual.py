@@ -124,6 +124,7 @@ def _rows_with(pixels: np.ndarray, hex_colour: str, tolerance: int = 6, min_pixe
     return np.nonzero(hits >= min_pixels)[0]
 
 
+@pytest.mark.chromium
 def test_summary_renders_in_chromium(tmp_path: Path) -> None:
     s = summary()
     assert len(s.results) == 15
