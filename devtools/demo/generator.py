@@ -11,8 +11,7 @@ workbook, byte for byte in content.
 from __future__ import annotations
 
 import random
-import unicodedata
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -30,8 +29,9 @@ from devtools.demo.names import (
     SURNAMES,
 )
 from devtools.demo.xlsx import write_text_workbook
+from devtools.people import EXAMPLE_DOMAINS, Person, fold, make_email, make_pesel, make_phone, phone_variant
 
-DOMAINS = ["example.org", "example.com", "example.net", "poczta.example", "skrzynka.example"]
+DOMAINS = EXAMPLE_DOMAINS
 ORG_TYPE_ANSWERS = {
     "NGO": "Organizacja pozarządowa",
     "JST": "Jednostka samorządu terytorialnego",
@@ -40,58 +40,11 @@ ORG_TYPE_ANSWERS = {
     "inna": "Inna",
 }
 CATEGORY_OF_TYPE = {"NGO": "NGO", "JST": "JST", "rada": "rada", "grupa nieformalna": "lider", "inna": "mieszkaniec"}
-_FOLD = str.maketrans("ąćęłńóśźżĄĆĘŁŃÓŚŹŻ", "acelnoszzACELNOSZZ")
-
-
-def fold(text: str) -> str:
-    """Drop Polish diacritics the way people do when typing without them."""
-    return unicodedata.normalize("NFC", text).translate(_FOLD)
-
-
-@dataclass(frozen=True)
-class Person:
-    first: str
-    nick: str
-    last: str
-    gender: str
-    birth: date
-    pesel: str
-    email: str
-    phone: str
-    street: str
-    postcode: str
-    city: str
-    gmina: str
-    organisation: str
-    org_type: str
-
-
-def make_pesel(birth: date, gender: str, rng: random.Random) -> str:
-    century = {18: 80, 19: 0, 20: 20, 21: 40, 22: 60}[birth.year // 100]
-    head = f"{birth.year % 100:02d}{birth.month + century:02d}{birth.day:02d}{rng.randrange(1000):03d}"
-    sex = rng.choice("02468" if gender == "K" else "13579")
-    digits = head + sex
-    check = (10 - sum(int(d) * w for d, w in zip(digits, (1, 3, 7, 9, 1, 3, 7, 9, 1, 3))) % 10) % 10
-    return digits + str(check)
-
-
-MOBILE_PREFIXES = ("50", "51", "53", "57", "60", "66", "69", "72", "73", "78", "79", "88")
-
-
-def _phone(rng: random.Random) -> str:
-    return f"{rng.choice(MOBILE_PREFIXES)}{rng.randrange(10**7):07d}"
-
-
-PHONE_FORMATS = ("+48 {a} {b} {c}", "{a}-{b}-{c}", "{d}", "0048{d}", "(+48) {a} {b} {c}", "{a} {b} {c}", "48{d}", "+48{d}")
-
-
-def phone_variant(digits9: str, rng: random.Random) -> str:
-    return rng.choice(PHONE_FORMATS).format(a=digits9[:3], b=digits9[3:6], c=digits9[6:], d=digits9)
+EMAIL_PATTERNS = ("{first}.{last}", "{f}{last}", "{first}_{last}{n}", "{last}.{first}")
 
 
 def _email(first: str, last: str, rng: random.Random, n: int) -> str:
-    local = rng.choice([f"{first}.{last}", f"{first[0]}{last}", f"{first}_{last}{n % 97}", f"{last}.{first}"])
-    return fold(local).lower().replace(" ", "") + "@" + rng.choice(DOMAINS)
+    return make_email(first, last, rng, domains=DOMAINS, patterns=EMAIL_PATTERNS, n=n % 97)
 
 
 def make_people(count: int, rng: random.Random, period_start: date, area: list[str] | None = None) -> list[Person]:
@@ -122,8 +75,9 @@ def make_people(count: int, rng: random.Random, period_start: date, area: list[s
             org_type = "rada"
         pool = {"NGO": NGOS, "JST": JST, "rada": COUNCILS, "grupa nieformalna": INFORMAL, "inna": ["—"]}[org_type]
         organisation = rng.choice(pool).format(g=gmina) if org_type != "inna" else ""
-        p = Person(first, nick, last, gender, birth, make_pesel(birth, gender, rng), _email(first, last, rng, i),
-                   _phone(rng), f"ul. {rng.choice(STREETS)} {rng.randint(1, 120)}", postcode, city, gmina, organisation, org_type)
+        p = Person(first=first, nick=nick, last=last, gender=gender, birth=birth, pesel=make_pesel(birth, gender == "K", rng),
+                   email=_email(first, last, rng, i), phone=make_phone(rng), street=f"ul. {rng.choice(STREETS)} {rng.randint(1, 120)}",
+                   postcode=postcode, city=city, gmina=gmina, organisation=organisation, org_type=org_type)
         people.append(p)
         # households, twins and namesakes — the traps deduplication must not fall into
         extra = rng.random()
@@ -132,17 +86,17 @@ def make_people(count: int, rng: random.Random, period_start: date, area: list[s
             f2, n2 = rng.choice(MALE_FIRST if g2 == "M" else FEMALE_FIRST)
             l2 = masc if g2 == "M" else fem
             b2 = date(rng.randint(1950, 1998), rng.randint(1, 12), rng.randint(1, 28))
-            people.append(replace(p, first=f2, nick=n2, last=l2, gender=g2, birth=b2, pesel=make_pesel(b2, g2, rng),
-                                  phone=_phone(rng)))
+            people.append(replace(p, first=f2, nick=n2, last=l2, gender=g2, birth=b2, pesel=make_pesel(b2, g2 == "K", rng),
+                                  phone=make_phone(rng)))
         elif extra < 0.06 and len(people) < count:  # twin: same surname, birth date and address
             f2, n2 = rng.choice(FEMALE_FIRST if gender == "K" else MALE_FIRST)
             if f2 != first:
-                people.append(replace(p, first=f2, nick=n2, pesel=make_pesel(birth, gender, rng),
-                                      email=_email(f2, last, rng, i + 1), phone=_phone(rng)))
+                people.append(replace(p, first=f2, nick=n2, pesel=make_pesel(birth, gender == "K", rng),
+                                      email=_email(f2, last, rng, i + 1), phone=make_phone(rng)))
         elif extra < 0.07 and gender == "M" and len(people) < count and year < 1975:  # father and son, one name
             b2 = date(year + 27, rng.randint(1, 12), rng.randint(1, 28))
-            people.append(replace(p, birth=b2, pesel=make_pesel(b2, "M", rng), email=_email(first, last, rng, i + 7),
-                                  phone=_phone(rng)))
+            people.append(replace(p, birth=b2, pesel=make_pesel(b2, False, rng), email=_email(first, last, rng, i + 7),
+                                  phone=make_phone(rng)))
     return people[:count]
 
 
