@@ -128,14 +128,32 @@ BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 #: a test that asks for one of these fixtures gets the marker (so `make test-fast` can leave it out)
 MARKER_OF_FIXTURE = {"pg_url": "postgres", "pg_database": "postgres", "prefect_harness": "prefect"}
+#: the PostgreSQL case of a test parametrised by backend (its fixture calls ``getfixturevalue("pg_database")``)
+POSTGRES_PARAMS = {"postgresql", "postgres"}
+#: slow tests (more than ~10 s on a busy 2-core machine) in tests/dedupe/, marked here while another
+#: engineer edits those files — move each mark into its test when they are free
+SLOW_ELSEWHERE = {
+    "tests/dedupe/test_store.py::test_registry_result_equals_the_pure_core_on_synthetic_data",
+    "tests/dedupe/test_benchmark.py::test_driver_runs_the_engine_in_child_processes_and_judges_the_targets",
+    "tests/dedupe/test_benchmark.py::test_febrl4_is_read_as_one_batch_of_both_files",
+    "tests/dedupe/test_benchmark.py::test_the_miss_report_accounts_for_every_missed_pair",
+    "tests/dedupe/test_properties.py::test_clustering_does_not_depend_on_input_order",
+    "tests/dedupe/test_parallel.py::test_two_processes_byte_identical_to_one",
+    "tests/dedupe/test_parallel.py::test_two_processes_with_staff_decisions_and_new_records",
+}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark every test by the services its fixtures start (PostgreSQL, the Prefect test server)."""
     for item in items:
-        for fixture in getattr(item, "fixturenames", ()):
-            marker = MARKER_OF_FIXTURE.get(fixture)
-            if marker and not item.get_closest_marker(marker):
+        wanted = {MARKER_OF_FIXTURE[f] for f in getattr(item, "fixturenames", ()) if f in MARKER_OF_FIXTURE}
+        callspec = getattr(item, "callspec", None)
+        if callspec and POSTGRES_PARAMS & {v for v in callspec.params.values() if isinstance(v, str)}:
+            wanted.add("postgres")
+        if item.nodeid.split("[", 1)[0] in SLOW_ELSEWHERE:
+            wanted.add("slow")
+        for marker in sorted(wanted):
+            if not item.get_closest_marker(marker):
                 item.add_marker(marker)
 
 

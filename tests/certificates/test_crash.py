@@ -40,6 +40,7 @@ CHILD = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def test_killed_run_then_rerun_queues_each_certificate_exactly_once(request, backend, tmp_path, project):
     url = f"sqlite:///{tmp_path / 'synergia.db'}" if backend == "sqlite" else request.getfixturevalue("pg_database")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 
+import pytest
 from pypdf import PdfReader
 
 from config.settings import Settings
@@ -10,6 +11,7 @@ from synergia.certificates.service import issue_certificates, today_in
 from synergia.storage.base import get_storage
 
 
+@pytest.mark.slow
 def test_issue_into_drive_folder_once_and_reissue_in_place(registry, project, seed, socket_emulator, socket_key):
     emu, url = socket_emulator
     folder = emu.create_folder("Zaświadczenia 2026")

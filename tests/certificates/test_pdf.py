@@ -91,6 +91,7 @@ def test_qr_decodes_to_the_verification_url(renderer):
     assert qr_codes(renderer.render(content())) == ["https://weryfikacja.example.org/z/Qx7-kP2_aa9ZZtY1"]
 
 
+@pytest.mark.slow
 def test_batch_split_gives_each_person_only_their_own_page(renderer):
     people = [content(name=f"Osoba Żółta {i}", number=f"SYN/2026/{i:04d}",
                       verification_url=f"https://weryfikacja.example.org/z/code{i}") for i in range(1, 6)]

@@ -400,6 +400,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+@pytest.mark.slow
 def test_cli_builds_into_the_default_folder_revoke_refreshes_and_serve_answers(tmp_path, synergia_env, project):
     from typer.testing import CliRunner
 

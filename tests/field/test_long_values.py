@@ -74,6 +74,7 @@ def _headers(source) -> list[str]:
     return list(source.columns) + list(source.sessions)
 
 
+@pytest.mark.slow
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data(), which=st.sampled_from([0, 1, 2]), locale=st.sampled_from([None, "pl_PL", "en_US"]))
 def test_row_validator_never_raises(data, which: int, locale) -> None:

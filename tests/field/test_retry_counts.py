@@ -25,7 +25,7 @@ from synergia.storage.local import LocalStorage
 from synergia.validation.batch import validate_snapshot
 from tasks.report import merge_registry_totals
 
-pytestmark = pytest.mark.both_backends  # `registry` on SQLite and on PostgreSQL
+pytestmark = [pytest.mark.both_backends, pytest.mark.slow]  # `registry` on SQLite and on PostgreSQL; whole nights
 
 PROJECT = load_project(PROJECTS_DIR / "demo.yaml")
 

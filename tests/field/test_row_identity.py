@@ -38,7 +38,7 @@ from synergia.storage.local import LocalStorage
 from synergia.validation.batch import validate_snapshot
 from synergia.writeback.quarantine_tab import quarantine_rows
 
-pytestmark = pytest.mark.both_backends  # `registry` on SQLite and on PostgreSQL
+pytestmark = [pytest.mark.both_backends, pytest.mark.slow]  # `registry` on SQLite and on PostgreSQL; whole nights
 
 WORKBOOK = "biuro/nabor.xlsx"
 FORM_A, FORM_B, LIST = "Odpowiedzi formularza 1", "Odpowiedzi – nabór jesienny", "Lista – warsztat"

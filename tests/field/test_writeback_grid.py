@@ -46,6 +46,7 @@ def test_the_emulator_refuses_a_values_write_past_the_grid_like_google(emulator,
     assert _grid(emulator, sid, "Odrzucone")[0] == 1201
 
 
+@pytest.mark.slow
 def test_1200_rows_into_an_existing_1000_row_tab_is_one_atomic_request(emulator, backend) -> None:
     sid = emulator.create_spreadsheet("S", tabs={"Formularz": [["a"]], "Odrzucone": [["stare"]] * 30})
     backend.read_tabs(sid, ["Formularz", "Odrzucone"])

@@ -105,6 +105,7 @@ def test_a_new_workbook_gets_the_mode_the_umask_gives(tmp_path: Path) -> None:
     assert WorkbookBackend(tmp_path).read_tabs("nowy.xlsx", ["Odrzucone"]).tabs["Odrzucone"] == [["Źródło"], ["'=1+1"]]
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) not installed")
 def test_libreoffice_opens_the_result_with_staff_values_and_our_text(tmp_path: Path) -> None:
     staff = build(tmp_path / "biuro.xlsx", owned_tabs=("Wskaźniki",))
@@ -128,6 +129,7 @@ def test_libreoffice_opens_the_result_with_staff_values_and_our_text(tmp_path: P
         assert list(csv.reader(fh))[1] == ["ngo-osoby", "-3"]
 
 
+@pytest.mark.slow
 def test_formulas_comments_and_a_table_staff_put_into_our_tab_do_not_break_the_file(tmp_path: Path) -> None:
     """Our tab is ours: what staff added there goes, and the calc chain pointing at its formulas too
     (Excel reports a file whose calcChain names a non-formula cell as corrupt)."""

@@ -15,6 +15,7 @@ from config.settings import PROJECTS_DIR
 REPO = Path(__file__).resolve().parents[2]
 
 
+@pytest.mark.slow
 def test_each_project_gets_nightly_and_monthly_on_warsaw_cron() -> None:
     import deploy
 

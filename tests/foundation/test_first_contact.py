@@ -66,6 +66,7 @@ def _cold_env(data: Path, **extra: str) -> dict[str, str]:
     return demo_env(data, cold=True, extra=extra)
 
 
+@pytest.mark.server  # the run tries to start Prefect's temporary server (and is told to give up after 1 s)
 def test_a_server_that_does_not_answer_gives_one_line_not_a_traceback(tmp_path: Path) -> None:
     data = tmp_path / "var"
     data.mkdir()

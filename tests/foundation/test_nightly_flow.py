@@ -68,6 +68,7 @@ def test_nightly_flow_runs_and_leaks_no_personal_data(prefect_harness, synergia_
     assert any(a.key == "demo-nightly" for a in artifacts)
 
 
+@pytest.mark.slow  # imports every module in a fresh interpreter
 def test_domain_package_never_imports_prefect() -> None:
     code = (
         "import importlib, pkgutil, sys, synergia\n"

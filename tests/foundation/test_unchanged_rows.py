@@ -31,7 +31,7 @@ ROWS = [
 ]
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def env(request: pytest.FixtureRequest, synergia_env: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     from config.settings import reset_settings_cache
     from synergia import runtime

@@ -101,6 +101,7 @@ def test_missing_manual_tab_means_no_data_not_zero(env, tmp_path):
     assert "Brak zakładki „Wartości ręczne”" in s.problems[0]
 
 
+@pytest.mark.slow
 def test_one_mail_per_coordinator_per_month_and_numbered_resends(env):
     cfg, reg, backend, _ = env
     summary = build_summary(cfg, reg, backend, Month(2026, 3))

@@ -150,6 +150,7 @@ def test_summary_renders_in_chromium(tmp_path: Path) -> None:
     assert (top.min(axis=-1) < 200).mean() > 0.02
 
 
+@pytest.mark.slow
 def test_chart_legend_is_inside_the_image_and_every_panel_is_drawn(tmp_path: Path) -> None:
     s = summary()
     png = tmp_path / "c.png"

@@ -10,6 +10,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from synergia.mail.deliveries import send_pending
@@ -51,6 +52,7 @@ def rerun(registry, ctl):
     return send_pending(registry, transport, project=PROJECT, mail_cfg=cfg(), sender=SENDER)
 
 
+@pytest.mark.slow
 def test_kill_while_a_message_is_in_flight_resends_only_that_one(registry):
     # The server takes the 4th message but holds its "250": the client is killed right
     # there - the worst case, where the server has the message and the register cannot know.
@@ -81,6 +83,7 @@ def test_kill_while_a_message_is_in_flight_resends_only_that_one(registry):
     assert sum(r.recoveries for r in after.values()) == 1
 
 
+@pytest.mark.slow
 def test_kill_between_messages_then_rerun_delivers_each_once(registry):
     handler = Handler()
     ctl = start_server(handler)

@@ -155,6 +155,7 @@ def test_an_smtp_server_that_refuses_the_login(world, monkeypatch) -> None:
     assert world["auth"].logins and all(not ok for _user, ok in world["auth"].logins)  # smtplib tries each AUTH mechanism
 
 
+@pytest.mark.slow
 def test_demo_offline_before_and_after_the_first_demo_run(synergia_env) -> None:
     from config.settings import reset_settings_cache
     from synergia.cli import app
