@@ -429,6 +429,7 @@ def owned_values(path: Path) -> dict[str, list[list]]:
 
 
 @pytest.mark.prefect
+@pytest.mark.timeout(1500)  # two nightly runs in subprocesses, each allowed 600 s
 @pytest.mark.parametrize("db", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def test_two_hostile_nights(db: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
     data, home = tmp_path / "data", tmp_path / "prefect-home"
@@ -561,6 +562,7 @@ def refusals(n: int) -> list[Person]:
 
 
 @pytest.mark.prefect
+@pytest.mark.timeout(1500)  # two nightly runs in subprocesses, each allowed 600 s
 def test_two_hostile_nights_on_google_sheets_past_the_grid(tmp_path: Path, socket_emulator, socket_key) -> None:
     emu, url = socket_emulator
     data, home = tmp_path / "data", tmp_path / "prefect-home"

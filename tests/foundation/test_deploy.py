@@ -52,6 +52,7 @@ def _wait_http(url: str, timeout: float) -> None:
 
 @pytest.mark.slow
 @pytest.mark.server
+@pytest.mark.timeout(1200)  # server start (240 s) + the triggered run (420 s)
 def test_served_deployment_runs_against_a_real_prefect_server(tmp_path: Path) -> None:
     """`prefect server start` + `deploy.py --serve`, then trigger the nightly deployment like the scheduler would."""
     port = _port()

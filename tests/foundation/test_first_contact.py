@@ -79,6 +79,7 @@ def test_a_server_that_does_not_answer_gives_one_line_not_a_traceback(tmp_path: 
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)  # the demo itself may take 400 s with both cores busy
 def test_cold_demo_with_both_cores_busy_exits_0(tmp_path: Path) -> None:
     """A fresh copy of the sources (nothing of the project compiled), fresh data dir and PREFECT_HOME, a burner per core."""
     from benchmarks.demo import Burners, copy_sources, run_demo

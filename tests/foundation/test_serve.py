@@ -75,6 +75,7 @@ def test_next_runs_are_cron_times_in_warsaw_soonest_first() -> None:
 
 @pytest.mark.slow
 @pytest.mark.server
+@pytest.mark.timeout(1200)  # waits up to 360 s for the deployments and 400 s for the runs
 def test_serve_registers_every_project_runs_one_at_a_time_and_stops_on_sigterm(tmp_path: Path) -> None:
     from config.project import load_project
     from devtools.demo.generator import generate_workbook
