@@ -108,7 +108,6 @@ def parse_date(value: Any) -> str | None:
 normalize_phone = read_phone
 
 
-@lru_cache(maxsize=200_000)
 def normalize_email(value: str) -> str | None:
     """The mailbox of a valid address (``read_email`` + ``mailbox_key``), None otherwise."""
     email = read_email(value)

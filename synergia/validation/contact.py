@@ -27,10 +27,13 @@ _PLAIN_DOMAIN = re.compile(r"[a-z0-9.\-]+")
 
 
 @lru_cache(maxsize=8192)
-def _domain(domain: str) -> str | None:
+def _domain(domain: str) -> str | None | bool:
     """email-validator's normalised domain (lower-case; ``xn--`` labels as Unicode) of a plain ASCII
-    domain, ``None`` if it rejects it
-    (no period, special-use names, a bad label). Domains repeat (gmail.com, wp.pl): one check each."""
+    domain, ``None`` if it rejects it (no period, special-use names, a bad label), ``False`` for a
+    domain that is not plain ASCII (the whole address then goes to email-validator). Domains repeat
+    (gmail.com, wp.pl): one check each."""
+    if not _PLAIN_DOMAIN.fullmatch(domain):
+        return False
     try:
         return validate_email(f"a@{domain}", check_deliverability=False).domain.lower()
     except EmailNotValidError:
@@ -41,13 +44,15 @@ def _domain(domain: str) -> str | None:
 def read_email(raw: str) -> str | None:
     """The stored form of an e-mail address (email-validator's normalised address, lower-cased;
     ``<...>`` around it dropped), ``None`` when it is not an address."""
-    value = (raw or "").strip().strip("<>").strip()
+    value = (raw or "").strip()
+    if value[:1] == "<" or value[-1:] == ">":
+        value = value.strip("<>").strip()
     lowered = value.lower()
     local, at, domain = lowered.rpartition("@")
-    if (at and len(local) <= 64 and len(lowered) <= 254 and _PLAIN_LOCAL.fullmatch(local)
-            and _PLAIN_DOMAIN.fullmatch(domain)):
+    if at and len(local) <= 64 and len(lowered) <= 254 and _PLAIN_LOCAL.fullmatch(local):
         checked = _domain(domain)
-        return f"{local}@{checked}" if checked else None
+        if checked is not False:
+            return f"{local}@{checked}" if checked else None
     try:
         result = validate_email(value, check_deliverability=False)
     except EmailNotValidError:
@@ -118,7 +123,10 @@ def read_phone(raw: str) -> str | None:
     """Any Polish way of writing a number -> E.164 (``+48XXXXXXXXX``); foreign numbers with their
     prefix; ``None`` when phonenumbers cannot parse it (``phone_text``) or says it is not a valid
     number (a typo, too short, a placeholder like ``000 000 000``)."""
-    value = phone_text(raw)
+    value = raw.strip()
+    if len(value) == 9 and value.isascii() and value.isdigit() and value[0] != "0":  # most cells: 600100200
+        return "+48" + value if _PL_VALID_9.fullmatch(value) else None
+    value = phone_text(value)
     if value.isascii() and (m := _PL_NATIONAL.fullmatch(value)):  # fast path: the same answer, no parse
         return "+48" + m.group(1) if _PL_VALID_9.fullmatch(m.group(1)) else None
     try:

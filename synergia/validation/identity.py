@@ -20,7 +20,6 @@ from datetime import date
 from functools import lru_cache
 from typing import NamedTuple
 
-from stdnum.exceptions import InvalidComponent
 from stdnum.pl import pesel as stdnum_pesel
 
 from synergia.validation.errors import Invalid
@@ -57,18 +56,25 @@ class PeselReading(NamedTuple):
 _NOTHING = PeselReading(None, None, None, None)
 
 
+#: the century a PESEL's month carries (month + 80: 1800s, + 0: 1900s, + 20: 2000s, ...), as in stdnum
+_CENTURY = {0: 1900, 1: 2000, 2: 2100, 3: 2200, 4: 1800}
+
+
 def _check_pesel(value: str) -> PeselReading:
-    """python-stdnum's rules (``stdnum.pl.pesel.validate``, in its order: length, check digit, birth
-    date) on 11 ASCII digits, calling its parts directly: ``validate`` cleans the text three times."""
+    """python-stdnum's rules (``stdnum.pl.pesel.validate``, in its order: length, check digit
+    (``calc_check_digit``), a real birth date; even tenth digit = a woman) on 11 ASCII digits.
+    The birth date is computed here as ``get_birth_date`` does (it cleans the text again on
+    every call); ``tests/foundation/test_rules.py`` holds both to the same answers."""
     if len(value) != 11:
         return PeselReading(None, None, None, _PESEL_LENGTH)
     if stdnum_pesel.calc_check_digit(value[:10]) != value[10]:
         return PeselReading(None, None, None, _PESEL_CHECKSUM)
+    month = int(value[2:4])
     try:
-        born = stdnum_pesel.get_birth_date(value)
-    except InvalidComponent:
+        born = date(_CENTURY[month // 20] + int(value[:2]), month % 20, int(value[4:6]))
+    except ValueError:
         return PeselReading(None, None, None, _PESEL_DATE)
-    return PeselReading(value, born, "K" if int(value[9]) % 2 == 0 else "M", None)  # stdnum get_gender: even = F
+    return PeselReading(value, born, "K" if int(value[9]) % 2 == 0 else "M", None)
 
 
 @lru_cache(maxsize=200_000)
@@ -77,6 +83,8 @@ def read_pesel(raw: str) -> PeselReading:
     cell; ``brak``, ``nie posiadam``, ``-`` (``NO_PESEL_ANSWERS``) declare no PESEL; 10 digits get the
     leading zero back when the checksum then holds (born 1900–1909 / 2000–2009), else ``pesel_length``."""
     text = (raw or "").strip()
+    if len(text) == 11 and text.isascii() and text.isdigit():  # most cells: nothing to clean
+        return _check_pesel(text)
     if text.lower() in NO_PESEL_ANSWERS:
         return _NOTHING
     if _FLOAT_CELL.fullmatch(text):  # a number cell exported as float
