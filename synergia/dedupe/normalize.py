@@ -5,50 +5,74 @@ so it is mapped by hand), surnames are reduced to a gender-neutral root
 (Kowalski/Kowalska -> ``kowalsk``), diminutives map to the full first name,
 phones become E.164, dates ISO. A ``NormRecord`` keeps only what matching
 needs; it is never logged.
+
+The rules of people data are not written here: PESEL, phone, e-mail, date,
+gender, postcode, "brak" placeholders and the folding of names come from
+``synergia.validation`` (pure, cached functions), so matching reads a value
+exactly as the nightly validation does. Where the two once disagreed, the
+validation answer (the one users see in ``Odrzucone``) won:
+
+- a PESEL is valid only if validation accepts it (a 10-digit one gets its
+  leading zero back when the checksum then holds); anything else with digits is
+  kept as ``other_id`` (an equal value is evidence, a different one no veto);
+- a phone is a key only if validation accepts it (E.164); an unparseable or
+  invalid one (a typo, ``000 000 000``) is no key at all, so it can never match
+  another person's garbage (it used to become ``+digits``);
+- an e-mail is a key only if it is a valid address; Gmail dots and ``+tags``
+  are ignored (``mailbox_key``);
+- a date is read by validation's formats (mixed separators or a space inside
+  such as ``1990 03 07`` are no date any more); a postcode is validation's
+  ``NN-NNN`` (four digits get the leading zero back) kept as five digits;
+- gender is validation's table (``Kobieta``, ``M``, ``pani``...); an answer
+  validation does not recognise is unknown here (it used to be read from its
+  first letter).
 """
 from __future__ import annotations
 
 import re
-import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from datetime import date
 from functools import lru_cache
 from operator import attrgetter
-from typing import Any, Mapping
+from typing import Any
 
-from synergia.dedupe.names import KNOWN, canonical_first_name, corrected_first_name, name_gender
+from synergia.dedupe.names import (
+    KNOWN,
+    canonical_first_name,
+    corrected_first_name,
+    name_gender,
+)
+from synergia.validation.contact import (
+    mailbox_key,
+    read_email,
+    read_phone,
+    read_postal_code,
+)
+from synergia.validation.dates import iso_date
+from synergia.validation.identity import read_gender, read_pesel
+from synergia.validation.text import NO_VALUE, NO_VALUE_LONGEST
+from synergia.validation.text import ascii_key as fold
 
-_EXTRA = str.maketrans({"ł": "l", "Ł": "l", "ø": "o", "đ": "d", "ß": "ss", "æ": "ae", "œ": "oe",
-                        # invisible characters vanish instead of splitting a word: zero-width
-                        # spaces and joiners, soft hyphen, BOM, direction marks, NUL and other controls
-                        **{c: None for c in ("\u00ad", "\u180e", "\u2060", "\u2061", "\u2062", "\u2063",
-                                             "\u2064", "\ufeff", *map(chr, range(0x200b, 0x2010)),
-                                             *map(chr, range(0x202a, 0x202f)), *map(chr, range(0x2066, 0x206a)),
-                                             *(chr(c) for c in range(0x20) if chr(c) not in "\t\n\r"), "\x7f")}})
+__all__ = [
+    "PESEL_KEY",
+    "NormRecord",
+    "fold",
+    "normalize_email",
+    "normalize_gender",
+    "normalize_phone",
+    "normalize_record",
+    "parse_date",
+    "pesel_facts",
+    "surname_root",
+]
+
 #: longest value of a field that matching looks at: a longer cell is cut (no real name,
 #: e-mail or address is longer), so the cost per record is bounded whatever the input
 MAX_FIELD = 200
-_NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _NON_DIGIT = re.compile(r"\D+")
 _SURNAME_SUFFIXES = (("dzki", "dzk"), ("dzka", "dzk"), ("cki", "ck"), ("cka", "ck"), ("ski", "sk"), ("ska", "sk"))
 _STREET_PREFIX = re.compile(r"^(ul|ulica|al|aleja|aleje|os|osiedle|pl|plac|rondo)\b\.?\s*")
-
-
-#: Polish letters straight to ASCII (what NFKD + dropping the accents gives), so that
-#: most text never needs the slow Unicode path (distinct names and streets defeat caches)
-_FAST = {**{ord(k): v for k, v in zip("ąćęńóśźżĄĆĘŃÓŚŹŻ", "acenoszzACENOSZZ")},
-         **str.maketrans({"ł": "l", "Ł": "l"})}
-_EXTRA_FAST = {**_EXTRA, **_FAST}
-
-
-@lru_cache(maxsize=200_000)
-def fold(text: str) -> str:
-    """Lower-case ASCII with single spaces: 'ŁÓDŹ  Bałuty' -> 'lodz baluty'."""
-    t = text.translate(_EXTRA_FAST)
-    if not t.isascii():  # other scripts, compatibility forms (ﬁ, full-width digits), rarer accents
-        t = unicodedata.normalize("NFKD", t)
-        t = "".join(c for c in t if not unicodedata.combining(c))
-    return _NON_ALNUM.sub(" ", t.lower()).strip()
 
 
 def surname_root(part: str) -> str:
@@ -70,79 +94,24 @@ def surname_gender(folded: str) -> str | None:
     return None
 
 
-_DATE_PATTERNS = (
-    (re.compile(r"^(\d{4})[-./ ](\d{1,2})[-./ ](\d{1,2})"), (0, 1, 2)),
-    (re.compile(r"^(\d{1,2})[-./ ](\d{1,2})[-./ ](\d{4})"), (2, 1, 0)),
-    (re.compile(r"^(\d{4})(\d{2})(\d{2})$"), (0, 1, 2)),
-    (re.compile(r"^(\d{2})(\d{2})(\d{4})$"), (2, 1, 0)),
-)
-
-
 def parse_date(value: Any) -> str | None:
-    """ISO date from yyyy-mm-dd, dd.mm.yyyy, dd/mm/yyyy, yyyymmdd; None if not a real date."""
+    """ISO date (validation's ``read_date``: dd.mm.yyyy, yyyy-mm-dd, dd/mm/yyyy, yyyymmdd...);
+    None if not a real date."""
     if value is None:
         return None
     if isinstance(value, date):
         return value.isoformat()[:10]
-    return _parse_date_text(str(value).strip())
+    return iso_date(str(value).strip())
 
 
-@lru_cache(maxsize=100_000)
-def _parse_date_text(s: str) -> str | None:
-    for pattern, (yi, mi, di) in _DATE_PATTERNS:
-        m = pattern.match(s)
-        if m:
-            g = m.groups()
-            try:
-                return date(int(g[yi]), int(g[mi]), int(g[di])).isoformat()
-            except ValueError:
-                return None
-    return None
+#: E.164 of a phone validation accepts (``validation.contact.read_phone``), None otherwise.
+normalize_phone = read_phone
 
 
-@lru_cache(maxsize=200_000)
-def normalize_phone(value: str) -> str | None:
-    """E.164 (+48600100200) from any common format; None when not a phone number."""
-    s = value.strip()
-    if not s:
-        return None
-    digits = _NON_DIGIT.sub("", s)
-    if len(digits) < 7:
-        return None
-    # fast path: Polish numbers in any spelling (600100200, +48 600..., 0048600...)
-    if len(digits) == 9 and digits[0] != "0" and not s.startswith(("+", "00")):
-        return "+48" + digits
-    if len(digits) == 11 and digits.startswith("48") and s.lstrip("( ").startswith("+"):
-        return "+" + digits
-    if len(digits) == 13 and digits.startswith("0048"):
-        return "+" + digits[2:]
-    if s.startswith("00"):
-        s = "+" + s[2:]
-    import phonenumbers  # only for the rare other formats: 75 ms to import
-
-    try:
-        num = phonenumbers.parse(s, "PL")
-    except phonenumbers.NumberParseException:
-        return "+" + digits
-    if phonenumbers.is_possible_number(num):
-        return phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164)
-    return "+" + digits
-
-
-@lru_cache(maxsize=200_000)
 def normalize_email(value: str) -> str | None:
-    s = value.strip().lower()
-    if "@" not in s or len(s) < 5:
-        return None
-    local, _, domain = s.rpartition("@")
-    if domain in ("gmail.com", "googlemail.com"):
-        local = local.split("+", 1)[0].replace(".", "")
-        domain = "gmail.com"
-    return f"{local}@{domain}"
-
-
-_PESEL_WEIGHTS = (1, 3, 7, 9, 1, 3, 7, 9, 1, 3)
-_CENTURY = {0: 1900, 20: 2000, 40: 2100, 60: 2200, 80: 1800}
+    """The mailbox of a valid address (``read_email`` + ``mailbox_key``), None otherwise."""
+    email = read_email(value)
+    return mailbox_key(email) if email else None
 
 
 #: data key of a PESEL kept only as its salted keyed hash (``pesel: discard``, synergia.rodo.tombstones):
@@ -155,37 +124,21 @@ PESEL_KEY = "pesel_key"
 def pesel_facts(value: str) -> tuple[str | None, str | None, str | None, str | None]:
     """(valid pesel, birth date, gender, other id) from a PESEL-ish field.
 
-    Valid = 11 digits, correct check digit and a real birth date (the same
-    rules as ``stdnum.pl.pesel``, inlined because this runs per record).
-    A value that is not a valid PESEL is kept as ``other id``: equal values
-    are evidence, different ones are not a veto (could be a typo)."""
-    digits = _NON_DIGIT.sub("", value)
-    if not digits:
-        return None, None, None, None
-    if len(digits) == 11:
-        check = (10 - sum(int(d) * w for d, w in zip(digits, _PESEL_WEIGHTS)) % 10) % 10
-        if check == int(digits[10]):
-            month = int(digits[2:4])
-            try:
-                born = date(_CENTURY[month // 20 * 20] + int(digits[:2]), month % 20, int(digits[4:6]))
-            except (KeyError, ValueError):
-                born = None
-            if born is not None:
-                return digits, born.isoformat(), ("K" if int(digits[9]) % 2 == 0 else "M"), None
-    return None, None, None, digits
+    Valid = what validation accepts (``validation.identity.read_pesel``: python-stdnum's
+    checksum and date, the 10-digit repair). A value with digits that is not a valid PESEL
+    is kept as ``other id`` (its digits): equal values are evidence, different ones are not
+    a veto (could be a typo, or another kind of id such as FEBRL's ``soc_sec_id``)."""
+    pesel, born, sex, _problem = read_pesel(value)
+    if pesel:
+        return pesel, born.isoformat(), sex, None
+    return None, None, None, _NON_DIGIT.sub("", value) or None
 
 
 def normalize_gender(value: Any) -> str | None:
+    """``K`` / ``M`` as validation reads the answer (``read_gender``); None otherwise."""
     if not value:
         return None
-    s = fold(str(value)[:MAX_FIELD])
-    if not s:
-        return None
-    if s[0] in "kfw":  # kobieta, female, woman
-        return "K"
-    if s[0] == "m":  # mężczyzna, male
-        return "M"
-    return None
+    return read_gender(str(value)[:MAX_FIELD]) or None
 
 
 @lru_cache(maxsize=100_000)
@@ -229,22 +182,25 @@ as_tuple = attrgetter(*NORM_FIELDS)  # NormRecord -> plain tuple (cheap to pickl
 
 
 _NO_PESEL: tuple[None, None, None, None] = (None, None, None, None)
-_PLACEHOLDERS = frozenset(("nan", "none", "null", "brak", "-"))
+_NO_VALUE_FIRST = frozenset(c for word in NO_VALUE for c in (word[0], word[0].upper()))
 
 
 def _clean(v: Any) -> str:
-    """A field value as stripped text; empty for None and placeholders ('brak', 'nan')."""
+    """A field value as stripped text; empty for None and validation's no-value answers
+    (``validation.text.NO_VALUE``: 'brak', 'nan', '-', 'nie dotyczy')."""
     if not v:
         return ""
     s = v.strip() if type(v) is str else str(v).strip()
     if len(s) > MAX_FIELD:
         s = s[:MAX_FIELD].strip()
-    return "" if len(s) <= 4 and s.lower() in _PLACEHOLDERS else s
+    return "" if len(s) <= NO_VALUE_LONGEST and s[0] in _NO_VALUE_FIRST and s.lower() in NO_VALUE else s
 
 
 @lru_cache(maxsize=100_000)
 def _postal(value: str) -> str | None:
-    return _NON_DIGIT.sub("", value) or None
+    """Validation's postcode (``read_postal_code``) as five digits ('02-100' -> '02100'); None if invalid."""
+    code = read_postal_code(value)
+    return code.replace("-", "") if code else None
 
 
 @lru_cache(maxsize=50_000)

@@ -10,29 +10,19 @@ date is not), an unknown date format, a value that is not a number, a
 negative or a fractional value (the values are counts: a decimal comma in
 "2,5" is not a count). Messages never repeat the cell text (staff may type
 anything there, and reports go by e-mail).
+
+Dates are read by the one date rule of the registry (``synergia.validation.dates.read_date``:
+dd.mm.yyyy, yyyy-mm-dd, dd/mm/yyyy, dd-mm-yyyy, yyyy.mm.dd, yyyy/mm/dd, yyyymmdd,
+a time part ignored); this tab once had its own, narrower list of formats.
 """
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
 
 from synergia.indicators.model import BadManualRow, ManualValue
+from synergia.validation.dates import looks_like_date, read_date
 
 HEADERS = {"indicator": "Wskaźnik", "date": "Data", "value": "Wartość", "description": "Opis"}
-_DATE_FORMATS = ("%d.%m.%Y", "%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y")
-
-
-def parse_date(text: str) -> date | None:
-    text = text.strip()
-    for fmt in _DATE_FORMATS:
-        try:
-            return datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    return None
-
-
-_DATE_SHAPES = (re.compile(r"^\d{1,2}[./-]\d{1,2}[./-]\d{4}$"), re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$"))
 REASONS = {
     "no_indicator": "brak identyfikatora wskaźnika (no indicator id)",
     "unknown_indicator": "nieznany wskaźnik ręczny (unknown manual indicator)",
@@ -46,7 +36,7 @@ REASONS = {
 
 def date_problem(text: str) -> str:
     """'impossible_date' when the text has a date's shape but no such day exists, else 'bad_date'."""
-    return "impossible_date" if any(p.match(text.strip()) for p in _DATE_SHAPES) else "bad_date"
+    return "impossible_date" if looks_like_date(text) else "bad_date"
 
 
 def parse_number(text: str) -> float | None:
@@ -106,7 +96,7 @@ def parse_manual_rows(
             code = "no_indicator"
         elif ind not in manual_ids:
             code = "unknown_indicator"
-        elif (day := parse_date(day_text)) is None:
+        elif (day := read_date(day_text)) is None:
             code = date_problem(day_text)
         elif value is None:
             code = "not_number"

@@ -2,13 +2,20 @@
 
 Google Forms writes ``21.11.2026 14:03:22`` in a pl_PL sheet and
 ``11/21/2026 14:03:22`` in an en_US one; people type dd.mm.yyyy, yyyy-mm-dd
-or dd/mm/yyyy; XLSX cells arrive as ISO text. Slashed dates are read day-first
-unless the sheet's locale says month-first.
+or dd/mm/yyyy (also yyyymmdd, as FEBRL-style files and some exports have it);
+XLSX cells arrive as ISO text. Slashed dates are read day-first unless the
+sheet's locale says month-first. The first shape that fits decides: if it is no
+real day (31.09.2024, 2021-13-01) the text is no date, no other reading is tried.
+
+One home of the rule: validation (``parse_date``, raising ``Invalid``), matching
+(``synergia.dedupe.normalize.parse_date``) and the manual indicator tab
+(``synergia.indicators.manual``) read dates with ``read_date``.
 """
 from __future__ import annotations
 
 import re
 from datetime import date, datetime
+from functools import lru_cache
 
 from synergia.validation.errors import Invalid
 
@@ -21,7 +28,9 @@ _DATE_PATTERNS = (
     (re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$"), "slash"),
     (re.compile(r"^(\d{4})\.(\d{1,2})\.(\d{1,2})$"), "ymd"),
     (re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})$"), "ymd"),
+    (re.compile(r"^(\d{4})(\d{2})(\d{2})$"), "ymd"),
 )
+_ISO_TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T")
 _TIME = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?$")
 
 
@@ -29,9 +38,11 @@ def _month_first(locale: str | None) -> bool:
     return bool(locale) and locale.startswith(MONTH_FIRST_LOCALES)
 
 
-def parse_date(raw: str, *, locale: str | None = None, field: str = "date") -> date:
+def _read_date(raw: str, month_first: bool = False) -> date | None:
+    """The day a date cell means, ``None`` if it is no date. A timestamp's time part is ignored
+    (``2026-11-21T14:03`` / ``21.11.2026 14:03:22``); ``month_first``: slashed dates as m/d/yyyy."""
     value = (raw or "").strip()
-    value = value.split("T", 1)[0] if re.match(r"^\d{4}-\d{2}-\d{2}T", value) else value
+    value = value.split("T", 1)[0] if _ISO_TIMESTAMP.match(value) else value
     if " " in value:  # a timestamp where a date was expected: keep the date part
         value = value.split(" ", 1)[0]
     for pattern, order in _DATE_PATTERNS:
@@ -44,13 +55,36 @@ def parse_date(raw: str, *, locale: str | None = None, field: str = "date") -> d
         elif order == "dmy":
             d, mo, y = a, b, c
         else:
-            mo, d = (a, b) if _month_first(locale) else (b, a)
+            mo, d = (a, b) if month_first else (b, a)
             y = c
         try:
             return date(y, mo, d)
         except ValueError:
-            break
-    raise Invalid(f"date_invalid:{field}", f"nieprawidłowa data w polu '{field}' (oczekiwano DD.MM.RRRR lub RRRR-MM-DD)")
+            return None
+    return None
+
+
+read_date = lru_cache(maxsize=100_000)(_read_date)
+
+
+@lru_cache(maxsize=100_000)
+def iso_date(raw: str) -> str | None:
+    """``read_date`` (day-first) as ``yyyy-mm-dd``, ``None`` if no date: the form matching compares."""
+    day = _read_date(raw)
+    return day.isoformat() if day else None
+
+
+def looks_like_date(raw: str) -> bool:
+    """Has the text one of the date shapes ``read_date`` knows (whether or not the day exists)?"""
+    value = (raw or "").strip()
+    return any(pattern.match(value) for pattern, _order in _DATE_PATTERNS)
+
+
+def parse_date(raw: str, *, locale: str | None = None, field: str = "date") -> date:
+    day = read_date(raw or "", _month_first(locale))
+    if day is None:
+        raise Invalid(f"date_invalid:{field}", f"nieprawidłowa data w polu '{field}' (oczekiwano DD.MM.RRRR lub RRRR-MM-DD)")
+    return day
 
 
 def parse_timestamp(raw: str, *, locale: str | None = None, field: str = "submitted_at") -> datetime:

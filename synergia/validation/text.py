@@ -1,19 +1,44 @@
-"""Text hygiene shared by the validators: invisible characters out, NFC, and a folded comparison key.
+"""Text hygiene shared by the validators: invisible characters out, NFC, and folded comparison keys.
 
 Respondents paste names and answers with zero-width spaces, byte-order marks,
 bidi marks (RLM/LRM, embeddings, isolates), soft hyphens, NUL and other control
 characters. None of them is part of what the person meant; they are removed
 before anything is compared or stored. Non-breaking and other Unicode spaces
 count as spaces.
+
+Two folded keys, one folding rule (``_strip_accents``): ``fold`` keeps
+punctuation (consent answers are cut at commas and dashes), ``ascii_key`` keeps
+only ASCII letters and digits (names, towns and streets compared in matching,
+in certificate and RODO look-ups).
 """
 from __future__ import annotations
 
+import re
 import unicodedata
+from functools import lru_cache
 
 # Format (Cf: zero-width space/joiners, bidi marks, BOM, soft hyphen), control (Cc: NUL, ...; tabs and
 # newlines are whitespace) and lone surrogates (Cs, from a JSON "\\ud800" escape) are dropped.
 _DROP = ("Cf", "Cc", "Cs")
-_FOLD = str.maketrans({"ł": "l", "Ł": "L", "đ": "d", "ø": "o", "ß": "ss"})
+
+#: Letters without a Unicode decomposition (ł, ø, đ, ß, æ, œ) and the Polish letters mapped straight to
+#: ASCII (what NFKD + dropping the accents gives), so most text never takes the slow Unicode path;
+#: the common invisible characters vanish instead of splitting a word.
+_LETTERS = str.maketrans({
+    **dict(zip("ąćęńóśźżĄĆĘŃÓŚŹŻ", "acenoszzACENOSZZ")),
+    "ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D", "ß": "ss", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE",
+    **{c: None for c in ("\u00ad", "\u180e", "\u2060", "\u2061", "\u2062", "\u2063", "\u2064", "\ufeff",
+                         *map(chr, range(0x200b, 0x2010)), *map(chr, range(0x202a, 0x202f)),
+                         *map(chr, range(0x2066, 0x206a)), *(chr(c) for c in range(0x20) if chr(c) not in "\t\n\r"),
+                         "\x7f")},
+})
+_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+
+#: What people type for "nothing here" in any field of people data (compared stripped, lower-case).
+#: Validation reads these as "no PESEL" in the PESEL column (``identity.NO_PESEL_ANSWERS``);
+#: matching treats them as an empty field in every column (two "brak" are not a shared value).
+NO_VALUE = frozenset({"brak", "-", "—", "none", "nan", "null", "n/d", "nd", "nie dotyczy"})
+NO_VALUE_LONGEST = max(map(len, NO_VALUE))
 
 
 def visible(text: str | None) -> str:
@@ -23,11 +48,31 @@ def visible(text: str | None) -> str:
     return " ".join(value.split())
 
 
+def _strip_accents(text: str) -> str:
+    """Diacritics off, ł/ß/æ spelt in ASCII, common invisible characters removed (other scripts kept)."""
+    t = text.translate(_LETTERS)
+    if not t.isascii():  # other scripts, compatibility forms (ﬁ, full-width digits), rarer accents
+        t = unicodedata.normalize("NFKD", t)
+        t = "".join(c for c in t if not unicodedata.combining(c))
+    return t
+
+
 def fold(text: str | None) -> str:
     """Case- and diacritic-insensitive key: 'Wyrażam  ZGODĘ' -> 'wyrazam zgode', 'Łódź' -> 'lodz'."""
-    value = unicodedata.normalize("NFKD", visible(text).translate(_FOLD))
-    value = "".join(c for c in value if not unicodedata.combining(c))
-    return " ".join(value.casefold().split())
+    return " ".join(_strip_accents(visible(text)).casefold().split())
+
+
+@lru_cache(maxsize=200_000)
+def ascii_key(text: str) -> str:
+    """Lower-case ASCII letters and digits, words one space apart: 'ŁÓDŹ  Bałuty' -> 'lodz baluty',
+    'Anna-Maria' -> 'anna maria'. The key names, towns and streets are compared by."""
+    return _NON_ALNUM.sub(" ", _strip_accents(text).lower()).strip()
+
+
+def is_no_value(text: str | None) -> bool:
+    """``brak``, ``-``, ``nan``, ``nie dotyczy``...: an answer that says there is nothing (``NO_VALUE``)."""
+    s = (text or "").strip()
+    return len(s) <= NO_VALUE_LONGEST and s.lower() in NO_VALUE
 
 
 def has_letter(text: str) -> bool:

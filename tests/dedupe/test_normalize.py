@@ -103,3 +103,26 @@ def test_double_barrelled_surname_in_either_order() -> None:
     a = normalize_record({"last_name": "Kowalska-Nowak"})
     b = normalize_record({"last_name": "Nowak-Kowalska"})
     assert a.ln_root == b.ln_root
+
+
+def test_an_unparseable_phone_is_no_key() -> None:
+    """It used to become '+digits' and could match another person's typo or placeholder."""
+    assert normalize_phone("601 234 56") is None  # a digit short
+    assert normalize_phone("000 000 000") is None
+    assert normalize_record({"phone": "111-111-111"}).phone is None
+
+
+def test_a_ten_digit_pesel_gets_its_leading_zero_back() -> None:
+    import random
+    from datetime import date
+
+    p = make_pesel(date(2005, 6, 30), True, random.Random(3))
+    assert p.startswith("0")
+    valid, born, sex, other = pesel_facts(p[1:])
+    assert (valid, born, sex, other) == (p, "2005-06-30", "K", None)
+
+
+def test_an_invalid_email_is_no_key() -> None:
+    assert normalize_email("jan@kowalski") is None  # no domain ending
+    assert normalize_email("jan..kowalski@wp.pl") is None
+    assert normalize_email("<Jan.Kowalski@WP.PL>") == "jan.kowalski@wp.pl"
