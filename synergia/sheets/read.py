@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 
 from config.project import ProjectConfig
 from synergia.sheets.base import OWNED_TABS, SpreadsheetBackend
-from synergia.sources.base import RawRow, rows_from_table
-from synergia.sources.identity import with_identities
+from synergia.sheets.rows import RawRow, rows_from_table
+from synergia.sheets.identity import with_identities
 
 
 @dataclass
