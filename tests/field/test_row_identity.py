@@ -36,7 +36,7 @@ from synergia.sheets.workbook import WorkbookBackend
 from synergia.sheets.read import read_project_sources
 from synergia.storage.local import LocalStorage
 from synergia.validation.batch import validate_snapshot
-from synergia.writeback.quarantine_tab import quarantine_rows
+from synergia.sheets.quarantine_tab import quarantine_rows
 
 WORKBOOK = "biuro/nabor.xlsx"
 FORM_A, FORM_B, LIST = "Odpowiedzi formularza 1", "Odpowiedzi – nabór jesienny", "Lista – warsztat"
