@@ -249,8 +249,8 @@ class ProjectConfig(Strict):
         staff_tabs = {s.worksheet.casefold() for s in self.sources if self.spreadsheet_of(s) == self.spreadsheet.id}
         for field, name in self.spreadsheet.tabs:
             if name.casefold() in staff_tabs | {MANUAL_TAB.casefold()}:
-                raise At(("spreadsheet", "tabs", field), f"zakładka potoku '{name}' to zakładka personelu "
-                         "(an owned tab must not be a tab staff fill in)")
+                raise At(("spreadsheet", "tabs", field), f"zakładka potoku '{name}' to zakładka personelu; nadaj "
+                         f"jej inną nazwę w spreadsheet.tabs.{field} (an owned tab must not be a tab staff fill in)")
         cycles = {e.cycle for e in self.events if e.cycle} | {c.id for c in (self.certificates.cycles if self.certificates else [])}
         check_indicator_references(self.indicators, set(event_ids), cycles)
         return self

@@ -204,3 +204,56 @@ def test_a_bad_tab_name_is_refused_naming_its_line(tmp_path: Path, tabs: dict[st
     assert where == field and words in msg
     text = (tmp_path / "p.yaml").read_text(encoding="utf-8").splitlines()
     assert line is not None and ("tabs:" in text[line - 1] or list(tabs)[-1] in text[line - 1])
+
+
+def test_a_night_with_renamed_tabs_writes_them_reads_staff_answers_from_them(synergia_env: Path, tmp_path: Path) -> None:
+    """The nightly steps (as plain functions) against a demo workbook whose project renames two tabs."""
+    from openpyxl import load_workbook
+    from prefect.logging import disable_run_logger
+
+    from devtools.demo.generator import generate_workbook
+    from synergia.sheets.review_tab import DECISION_HEADER
+    from tasks.dedupe import cluster_participants
+    from tasks.registry import prepare_registry, upsert_registry
+    from tasks.sources import read_sources
+    from tasks.validate import validate_rows
+    from tasks.writeback import write_quarantine_tab
+
+    text = DEMO_TEXT.replace("  id: demo/demo.xlsx\n", "  id: demo/demo.xlsx\n  tabs:\n    quarantine: Kwarantanna\n"
+                                                       "    review: \"Pary – do decyzji\"\n")
+    path = tmp_path / "renamed.yaml"
+    path.write_text(text, encoding="utf-8")
+    project = load_project(path)
+    review_name = "Pary – do decyzji"
+    assert owned.names(project)[:2] == ("Kwarantanna", review_name)
+    workbook = synergia_env / project.spreadsheet.id
+    generate_workbook(project, workbook, seed=21, people=200)  # a seed whose demo data has review pairs
+
+    def night() -> tuple[int, dict]:
+        p = str(path)
+        with disable_run_logger():
+            prepare_registry.fn(p)
+            batch = validate_rows.fn(p, read_sources.fn(p))
+            upsert_registry.fn(p, batch)
+            return (write_quarantine_tab.fn(p, batch.owned_tabs.get(QUARANTINE.key)),
+                    cluster_participants.fn(p, batch.owned_tabs.get(REVIEW.key)))
+
+    listed, dedupe = night()
+    wb = load_workbook(workbook)
+    assert {"Kwarantanna", review_name} <= set(wb.sheetnames)
+    assert not {"Odrzucone", "Do sprawdzenia"} & set(wb.sheetnames)
+    assert wb["Kwarantanna"].max_row - 1 == listed
+    review = [[c if c is not None else "" for c in r] for r in wb[review_name].iter_rows(values_only=True)]
+    assert review[0] == list(REVIEW.header) and len(review) - 1 == dedupe["review_rows"] > 0
+
+    before = workbook.read_bytes()
+    assert night()[1]["review_tab_written"] == 0
+    assert workbook.read_bytes() == before  # nothing new: not one byte written
+
+    ws = wb[review_name]
+    col = review[0].index(DECISION_HEADER) + 1
+    for r in range(2, ws.max_row + 1):
+        ws.cell(row=r, column=col, value="NIE")
+    wb.save(workbook)
+    third = night()[1]
+    assert third["decisions_recorded"] == dedupe["reviews_open"] and third["review_rows"] == 0
