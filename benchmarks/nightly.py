@@ -180,6 +180,7 @@ def run_nights(data_dir: Path, db_url: str, nights: int = 2) -> dict:
 
     from config.settings import reset_settings_cache
     from synergia import runtime
+    from synergia.sheets.owned import QUARANTINE, REVIEW
     from tasks.certificates import issue_certificates, publish_verification_site
     from tasks.dedupe import cluster_participants
     from tasks.mail import send_mail
@@ -207,8 +208,8 @@ def run_nights(data_dir: Path, db_url: str, nights: int = 2) -> dict:
             snapshot = step("read_sources", read_sources, path)
             batch = step("validate_rows", validate_rows, path, snapshot)
             counts = step("upsert_registry", upsert_registry, path, batch)
-            step("write_quarantine_tab", write_quarantine_tab, path, batch.owned_tabs.get("Odrzucone"))
-            dedupe = step("cluster_participants", cluster_participants, path, batch.owned_tabs.get("Do sprawdzenia"))
+            step("write_quarantine_tab", write_quarantine_tab, path, batch.owned_tabs.get(QUARANTINE.key))
+            dedupe = step("cluster_participants", cluster_participants, path, batch.owned_tabs.get(REVIEW.key))
             certificates = step("issue_certificates", issue_certificates, path)
             step("publish_verification_site", publish_verification_site, path, certificates)
             step("send_mail", send_mail, path)

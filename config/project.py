@@ -18,9 +18,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from config.certificates import CertificatesConfig
 from config.dedupe import DedupeConfig
-from config.indicators import IndicatorConfig, check_indicator_references
+from config.indicators import MANUAL_TAB, IndicatorConfig, check_indicator_references
 from config.mail import MailConfig
 from config.retention import RetentionConfig
+from config.tabs import TabsConfig
 from config.yaml_lines import line_for, load_with_lines
 from synergia.errors import SafeMessage
 from synergia.validation.consent import answer_key, read_consent
@@ -102,6 +103,7 @@ class SpreadsheetRef(Strict):
 
     id: str
     backend: Literal["workbook", "gsheets"] | None = Field(default=None, description="Default: SYNERGIA_SHEETS_BACKEND.")
+    tabs: TabsConfig = Field(default_factory=TabsConfig, description="Names of the tabs the pipeline writes in it.")
 
 
 class Source(Strict):
@@ -244,6 +246,11 @@ class ProjectConfig(Strict):
         for key in self.consents:
             if key not in known_consents:
                 raise At(("consents", key), f"żadne źródło nie ma kolumny consent.{key} (no source has this consent)")
+        staff_tabs = {s.worksheet.casefold() for s in self.sources if self.spreadsheet_of(s) == self.spreadsheet.id}
+        for field, name in self.spreadsheet.tabs:
+            if name.casefold() in staff_tabs | {MANUAL_TAB.casefold()}:
+                raise At(("spreadsheet", "tabs", field), f"zakładka potoku '{name}' to zakładka personelu; nadaj "
+                         f"jej inną nazwę w spreadsheet.tabs.{field} (an owned tab must not be a tab staff fill in)")
         cycles = {e.cycle for e in self.events if e.cycle} | {c.id for c in (self.certificates.cycles if self.certificates else [])}
         check_indicator_references(self.indicators, set(event_ids), cycles)
         return self

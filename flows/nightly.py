@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from prefect import flow
 
+from synergia.sheets.owned import QUARANTINE, REVIEW
 from tasks.certificates import issue_certificates, publish_verification_site
 from tasks.dedupe import cluster_participants
 from tasks.mail import send_mail
@@ -22,8 +23,8 @@ def nightly(project_path: str) -> dict:
     snapshot = read_sources(project_path)
     batch = validate_rows(project_path, snapshot)
     counts = upsert_registry(project_path, batch)
-    write_quarantine_tab(project_path, batch.owned_tabs.get("Odrzucone"))
-    dedupe = cluster_participants(project_path, batch.owned_tabs.get("Do sprawdzenia"))
+    write_quarantine_tab(project_path, batch.owned_tabs.get(QUARANTINE.key))
+    dedupe = cluster_participants(project_path, batch.owned_tabs.get(REVIEW.key))
     certificates = issue_certificates(project_path)
     publish_verification_site(project_path, certificates)
     mail = send_mail(project_path)

@@ -128,7 +128,7 @@ def _google_checks(settings: Settings) -> tuple[list[Check], object | None]:
 
 
 def check_sheets(project: ProjectConfig, settings: Settings) -> list[Check]:
-    from synergia.sheets import OWNED_TABS, SpreadsheetError, backend_for
+    from synergia.sheets import SpreadsheetError, backend_for, owned
 
     kind = project.spreadsheet.backend or settings.sheets_backend
     out: list[Check] = []
@@ -157,9 +157,10 @@ def check_sheets(project: ProjectConfig, settings: Settings) -> list[Check]:
     by_sheet.setdefault(project.spreadsheet.id, [])
     main_data = None
     for spreadsheet, sources in by_sheet.items():
-        wanted = sorted({s.worksheet for s in sources} | (set(OWNED_TABS) if spreadsheet == project.spreadsheet.id else set()))
+        own = owned.names(project) if spreadsheet == project.spreadsheet.id else ()
+        wanted = sorted({s.worksheet for s in sources} | set(own))
         try:
-            data = backend.read_tabs(spreadsheet, wanted)
+            data = backend.read_tabs(spreadsheet, wanted, owned=own)
         except (SpreadsheetError, OSError) as exc:
             out.append(Check(f"Arkusz {spreadsheet} (spreadsheet)", FAIL, f"nie otwiera się (does not open): {_safe(exc)}", share))
             continue
@@ -226,7 +227,7 @@ def _tab_titles(backend, spreadsheet: str) -> list[str]:  # noqa: ANN001
 
 def _owned_writable(project: ProjectConfig, backend, data, kind: str, settings: Settings) -> Check:  # noqa: ANN001
     name = "Zakładki potoku zapisywalne (owned tabs writable)"
-    from synergia.sheets import OWNED_TABS, SpreadsheetError
+    from synergia.sheets import SpreadsheetError, owned
 
     if kind != "gsheets":
         path = backend.path_of(project.spreadsheet.id)
@@ -235,9 +236,10 @@ def _owned_writable(project: ProjectConfig, backend, data, kind: str, settings: 
         return Check(name, FAIL, f"brak prawa zapisu (not writable): {path}", "nadaj prawo zapisu (make it writable)")
     # Write one owned tab back with exactly what it holds (a missing one is created empty, as the
     # first night would): proves edit rights without changing anything staff see.
-    tab = next((t for t in OWNED_TABS if t in data.tabs), OWNED_TABS[0])
+    own = owned.names(project)
+    tab = next((t for t in own if t in data.tabs), own[0])
     try:
-        backend.write_tab(project.spreadsheet.id, tab, data.tabs.get(tab, []))
+        backend.write_tab(project.spreadsheet.id, tab, data.tabs.get(tab, []), owned=own)
     except (SpreadsheetError, OSError) as exc:
         return Check(name, FAIL, f"zapis odrzucony (write refused): {_safe(exc)}",
                      "konto usługi musi być edytorem arkusza (the service account must be an editor)")

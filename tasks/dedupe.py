@@ -1,6 +1,6 @@
 """Nightly dedupe step: staff answers in, persons merged, review tab out.
 
-Thin wrapper: reads the 'Do sprawdzenia' tab (or takes its current values
+Thin wrapper: reads the review tab (or takes its current values
 from the sync snapshot), lets ``synergia.dedupe.store`` do the work in one
 transaction, rewrites the tab only when it changed. Returns counts only.
 """
@@ -10,12 +10,11 @@ from prefect import get_run_logger
 
 from synergia import runtime
 from synergia.dedupe.compare import Thresholds
-from synergia.dedupe.review_tab import build_rows, parse_decisions
 from synergia.dedupe.store import review_items, run_dedupe
 from synergia.sheets import backend_for
 from synergia.sheets.base import PERMANENT_ERRORS
+from synergia.sheets.owned import REVIEW
 from tasks._prefect import retry_unless, synergia_task
-from tasks.writeback import write_if_changed
 
 
 @synergia_task(retries=1, retry_delay_seconds=[10], retry_condition_fn=retry_unless(*PERMANENT_ERRORS))
@@ -27,14 +26,14 @@ def cluster_participants(project_path: str, review_current: list[list[str]] | No
     if not cfg.enabled:
         logger.info("Deduplikacja wyłączona w projekcie.")
         return {"enabled": 0}
+    backend = backend_for(project)
     if review_current is None:
-        data = backend_for(project).read_tabs(project.spreadsheet.id, [cfg.review_tab])
-        review_current = data.tabs.get(cfg.review_tab)
-    parsed = parse_decisions(review_current)
+        review_current = REVIEW.read(backend, project)
+    parsed = REVIEW.parse(review_current)
     with runtime.registry().session() as session:
         counts = run_dedupe(session, project.slug, Thresholds(cfg.match_threshold, cfg.review_threshold), parsed.decisions)
-        rows = build_rows(review_items(session, project.slug, parsed.pending_text))
-    written = write_if_changed(project_path, cfg.review_tab, rows, review_current)
+        rows = REVIEW.build(review_items(session, project.slug, parsed.pending_text))
+    written = REVIEW.write_if_changed(backend, project, rows, review_current)
     out = counts.as_dict()
     out.update(review_rows=len(rows) - 1, review_tab_written=int(written), unreadable_answers=parsed.unreadable)
     logger.info(

@@ -11,9 +11,8 @@ from synergia.indicators.monthly import build_summary, default_month, enqueue_su
 from synergia.indicators.months import Month
 from synergia.sheets import backend_for
 from synergia.sheets.base import PERMANENT_ERRORS
-from synergia.writeback.quarantine_tab import TAB as QUARANTINE_TAB, quarantine_rows
+from synergia.sheets.owned import INDICATORS, QUARANTINE
 from tasks._prefect import retry_unless, synergia_task
-from tasks.writeback import write_if_changed
 
 
 @synergia_task(retries=2, retry_delay_seconds=[5, 30])
@@ -33,12 +32,12 @@ def compute_indicators(project_path: str, month: str | None = None) -> MonthSumm
 
 @synergia_task(retries=2, retry_delay_seconds=[5, 30], retry_condition_fn=retry_unless(*PERMANENT_ERRORS))
 def write_indicator_tab(project_path: str, summary: MonthSummary) -> bool:
-    """Replace the ``Wskaźniki`` tab in one write (skipped when it already shows the same)."""
+    """Replace the indicators tab in one write (skipped when it already shows the same)."""
     project = runtime.project(project_path)
-    rows = report.tab_rows(summary)
-    current = backend_for(project).read_tabs(project.spreadsheet.id, [report.TAB]).tabs.get(report.TAB)
-    written = write_if_changed(project_path, report.TAB, rows, current)
-    get_run_logger().info("Zakładka '%s': %d wskaźników, %s.", report.TAB, len(rows) - 1, "zapisano" if written else "bez zmian")
+    backend = backend_for(project)
+    rows = INDICATORS.build(summary)
+    written = INDICATORS.write_if_changed(backend, project, rows, INDICATORS.read(backend, project))
+    get_run_logger().info("Zakładka '%s': %d wskaźników, %s.", INDICATORS.name(project), len(rows) - 1, "zapisano" if written else "bez zmian")
     return written
 
 
@@ -66,11 +65,11 @@ def publish_indicator_artifact(project_path: str, summary: MonthSummary) -> None
 
 @synergia_task(retries=2, retry_delay_seconds=[5, 30])
 def refresh_quarantine_tab(project_path: str) -> int:
-    """Refresh ``Odrzucone`` after the manual tab's bad rows were quarantined (one write, if changed)."""
+    """Refresh the quarantine tab after the manual tab's bad rows were quarantined (one write, if changed)."""
     project = runtime.project(project_path)
+    backend = backend_for(project)
     with runtime.registry().session() as session:
-        rows = quarantine_rows(session, project.slug)
-    current = backend_for(project).read_tabs(project.spreadsheet.id, [QUARANTINE_TAB]).tabs.get(QUARANTINE_TAB)
-    written = write_if_changed(project_path, QUARANTINE_TAB, rows, current)
-    get_run_logger().info("Zakładka '%s': %d wierszy, %s.", QUARANTINE_TAB, len(rows) - 1, "zapisano" if written else "bez zmian")
+        rows = QUARANTINE.build(session, project.slug)
+    written = QUARANTINE.write_if_changed(backend, project, rows, QUARANTINE.read(backend, project))
+    get_run_logger().info("Zakładka '%s': %d wierszy, %s.", QUARANTINE.name(project), len(rows) - 1, "zapisano" if written else "bez zmian")
     return len(rows) - 1

@@ -6,7 +6,7 @@ from prefect import get_run_logger
 
 from synergia import runtime
 from synergia.sheets import backend_for
-from synergia.sources.read import SourceSnapshot, read_project_sources
+from synergia.sheets.read import SourceSnapshot, read_project_sources
 from synergia.sheets.base import NotAnOwnedTab, UnreadableWorkbook, WorksheetNotFound
 from tasks._prefect import retry_unless, synergia_task
 

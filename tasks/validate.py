@@ -4,7 +4,7 @@ from __future__ import annotations
 from prefect import get_run_logger
 
 from synergia import runtime
-from synergia.sources.read import SourceSnapshot
+from synergia.sheets.read import SourceSnapshot
 from synergia.registry.sync import accepted_contents, previous_validation
 from synergia.validation.batch import ValidatedBatch, checked_until, reusable, validate_snapshot, validation_context
 from tasks._prefect import synergia_task

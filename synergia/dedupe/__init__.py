@@ -2,6 +2,6 @@
 
 ``normalize`` folds fields, ``blocking`` proposes candidate pairs, ``compare``
 decides pairs (with vetoes), ``cluster`` builds veto-free clusters, and
-``engine`` runs it all on plain dict records. ``store`` and ``review_tab`` are
-the registry and spreadsheet sides.
+``engine`` runs it all on plain dict records. ``store`` is the registry side;
+the spreadsheet side is ``synergia.sheets.review_tab``.
 """

@@ -22,7 +22,7 @@ from synergia.dedupe.cluster import cluster_records
 from synergia.dedupe.compare import Thresholds, veto
 from synergia.dedupe.engine import no_gc
 from synergia.dedupe.normalize import normalize_record
-from synergia.dedupe.review_tab import ReviewItem, StaffDecision
+from synergia.sheets.review_tab import ReviewItem, StaffDecision
 from synergia.registry.base import utcnow
 from synergia.registry.tables import Application, Person
 from synergia.registry.tables_dedupe import DedupeAssignment, DedupeDecision, DedupeMerge, DedupeReview, DedupeSeen

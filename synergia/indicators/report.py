@@ -1,4 +1,5 @@
-"""What people see of the monthly indicators: the Wskaźniki tab, the e-mail, XLSX, chart, artifact.
+"""What people see of the monthly indicators: the e-mail, XLSX, chart, artifact, and the formatting
+the indicators tab shares with them (the tab itself is ``synergia.sheets.indicators_tab``).
 
 Everything is built from a ``MonthSummary`` (numbers and indicator names
 only), so no personal data can reach a report. Outputs are deterministic for
@@ -14,11 +15,11 @@ from babel.numbers import format_decimal
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from config.settings import TEMPLATES_DIR
+from config.tabs import DEFAULT_TABS
 from synergia.indicators.compute import STATUS_AT_RISK, STATUS_DONE, STATUS_MISSED, STATUS_NO_DATA, STATUS_ON_TRACK
 from synergia.indicators.model import IndicatorResult, MonthSummary
 from synergia.indicators.months import Month
 
-TAB = "Wskaźniki"
 CHART_CID = "wykres-wskazniki"
 SUMMARY_TEMPLATE = "summary.html.j2"
 CHART_CAP = 150.0  # % of target; beyond that the line is cut so the rest stays readable
@@ -29,7 +30,8 @@ STATUS_COLOURS = {
     STATUS_MISSED: "#7a1010",
     STATUS_NO_DATA: "#6b7280",
 }
-TAB_HEADER = [
+#: Columns of the indicator table: the indicators tab's header and the attachment's first sheet.
+COLUMNS = [
     "Wskaźnik", "Nazwa", "Jednostka", "Cel", "Termin", "Miesiąc", "Wartość w miesiącu", "Narastająco",
     "% celu", "Oczekiwane wg harmonogramu", "Prognoza na termin", "Status",
     "Kobiety (narastająco)", "Mężczyźni (narastająco)", "Płeć nie podana (narastająco)",
@@ -52,25 +54,6 @@ def pct(value: float | None) -> str:
 
 def pl_date(d: date) -> str:
     return d.strftime("%d.%m.%Y")
-
-
-def _gender(r: IndicatorResult, which: str) -> list[str]:
-    g = r.gender_cumulative if which == "cum" else r.gender_month
-    if g is None:
-        return ["", "", ""]
-    return [str(g["K"]), str(g["M"]), str(g["nie podano"])]
-
-
-def tab_rows(summary: MonthSummary) -> list[list[str]]:
-    """Rows of the ``Wskaźniki`` tab (header first), all literal text."""
-    rows = [list(TAB_HEADER)]
-    for r in summary.results:
-        rows.append([
-            r.id, r.name, r.unit, num(r.target), pl_date(r.deadline), r.month, num(r.month_value), num(r.cumulative),
-            pct(r.percent), num(r.expected, 1), num(r.projected, 1), r.status, *_gender(r, "cum"), *_gender(r, "month"),
-            r.target_source, PACE_RULE_PL.get(r.pace_rule, r.pace_rule), r.reason or "",
-        ])
-    return rows
 
 
 TARGET_SOURCE_PL = {"umowa": "wg umowy", "opis": "wg opisu projektu", "roboczy": "wartość robocza"}
@@ -259,8 +242,8 @@ def summary_xlsx(summary: MonthSummary) -> bytes:
 
     wb = Workbook()
     ws = wb.active
-    ws.title = TAB
-    ws.append(TAB_HEADER)
+    ws.title = DEFAULT_TABS.indicators
+    ws.append(COLUMNS)
     for r in summary.results:
         ws.append([
             r.id, r.name, r.unit, r.target, r.deadline, r.month, r.month_value, r.cumulative,

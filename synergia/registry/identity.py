@@ -1,6 +1,6 @@
 """Match tonight's source rows to the registry's applications (and quarantine entries) by identity.
 
-A row's identity (``synergia.sources.identity``) says what the row *is*; its
+A row's identity (``synergia.sheets.identity``) says what the row *is*; its
 row number only says where it is tonight. Matching order, each pass only
 between rows and records still unmatched:
 

@@ -10,7 +10,7 @@ Rules:
 - a row that became empty or disappeared -> its application is deactivated.
 
 Rows are identified by what they are (form timestamp + e-mail, a name on a list;
-see ``synergia.sources.identity`` and ``synergia.registry.identity``), never by
+see ``synergia.sheets.identity`` and ``synergia.registry.identity``), never by
 their row number, which is kept only to name the row in messages.
 
 Everything for one run happens in one transaction, so a failure leaves no partial write.
@@ -110,7 +110,7 @@ def _incoming(project: ProjectConfig, outcomes: list[Outcome]) -> list[Incoming]
         ident = ref.identity
         if ident is None:
             raise ValueError(f"wiersz bez tożsamości: {ref.label()} (row read without its identity; "
-                             "use synergia.sources.read.read_project_sources)")
+                             "use synergia.sheets.read.read_project_sources)")
         out.append(Incoming(index=i, source_id=ref.source_id, kind=kinds.get(ref.source_id), key=ident.key,
                             fingerprint=ident.fingerprint, fallbacks=ident.fallbacks,
                             place=(ref.spreadsheet, ref.worksheet, ref.row_number), content_hash=outcome.content_hash))

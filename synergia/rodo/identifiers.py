@@ -5,7 +5,7 @@ import re
 from typing import Iterable, Mapping
 
 from synergia.dedupe.normalize import fold
-from synergia.sources.identity import _h, norm_email, norm_name
+from synergia.sheets.identity import _h, norm_email, norm_name
 from synergia.validation.contact import clean_phone
 from synergia.validation.errors import Invalid
 
@@ -42,7 +42,7 @@ def identifiers(data: Mapping) -> list[tuple[str, str]]:
         out.append(("pesel_key", str(k)))
     if (e := norm_email(str(data.get("email") or ""))):
         out.append(("email", e))
-        out.append(("email_key", _h(e)))  # the hash row keys carry (synergia.sources.identity)
+        out.append(("email_key", _h(e)))  # the hash row keys carry (synergia.sheets.identity)
     if (ph := norm_phone(data.get("phone"))):
         out.append(("phone", ph))
     first, last = fold(str(data.get("first_name") or "")), fold(str(data.get("last_name") or ""))

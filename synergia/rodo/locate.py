@@ -11,7 +11,7 @@ from synergia.registry.tables_certificates import Certificate
 from synergia.registry.tables_dedupe import DedupeAssignment, DedupeDecision, DedupeMerge, DedupeReview, DedupeSeen
 from synergia.registry.tables_mail import MailDelivery
 from synergia.rodo.identifiers import key_hashes, key_parts, norm_pesel
-from synergia.sources.identity import norm_email
+from synergia.sheets.identity import norm_email
 
 ERASED_SOURCE = "~erased"  # source id of an anonymised application: no source row matches it any more
 

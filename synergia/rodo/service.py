@@ -24,33 +24,27 @@ def plan(registry, project, person_id: int) -> tuple[dict[str, int], list[tuple[
 
 
 def rewrite_owned_tabs(registry, project, backend) -> dict[str, str]:  # noqa: ANN001
-    """Rewrite ``Odrzucone`` and ``Do sprawdzenia`` from the registry (staff's pending answers kept)."""
-    from synergia.dedupe.review_tab import build_rows, parse_decisions
+    """Rewrite the quarantine and review tabs from the registry (staff's pending answers kept)."""
     from synergia.dedupe.store import review_items
-    from synergia.sheets.base import same_table
-    from synergia.writeback.quarantine_tab import TAB as QUARANTINE_TAB, quarantine_rows
+    from synergia.sheets.owned import QUARANTINE, REVIEW, read_current
 
     out: dict[str, str] = {}
-    sheet = project.spreadsheet.id
-    tabs = [QUARANTINE_TAB] + ([project.dedupe.review_tab] if project.dedupe.enabled else [])
+    tabs = [QUARANTINE] + ([REVIEW] if project.dedupe.enabled else [])
     try:
-        current = backend.read_tabs(sheet, tabs).tabs
+        current = read_current(backend, project, tabs)
     except Exception as exc:  # noqa: BLE001 - reported by type; the registry part is already done
-        return {t: f"failed:{type(exc).__name__}" for t in tabs}
+        return {t.name(project): f"failed:{type(exc).__name__}" for t in tabs}
     with registry.session() as session:
-        wanted = {QUARANTINE_TAB: quarantine_rows(session, project.slug)}
+        wanted = {QUARANTINE: QUARANTINE.build(session, project.slug)}
         if project.dedupe.enabled:
-            parsed = parse_decisions(current.get(project.dedupe.review_tab))
-            wanted[project.dedupe.review_tab] = build_rows(review_items(session, project.slug, parsed.pending_text))
+            parsed = REVIEW.parse(current[REVIEW.key])
+            wanted[REVIEW] = REVIEW.build(review_items(session, project.slug, parsed.pending_text))
     for tab, rows in wanted.items():
-        if current.get(tab) is not None and same_table(current[tab], rows):
-            out[tab] = "unchanged"
-            continue
         try:
-            backend.write_tab(sheet, tab, rows)
-            out[tab] = "written"
+            written = tab.write_if_changed(backend, project, rows, current[tab.key])
+            out[tab.name(project)] = "written" if written else "unchanged"
         except Exception as exc:  # noqa: BLE001
-            out[tab] = f"failed:{type(exc).__name__}"
+            out[tab.name(project)] = f"failed:{type(exc).__name__}"
     return out
 
 

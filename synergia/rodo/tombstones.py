@@ -22,7 +22,7 @@ from synergia.dedupe.normalize import PESEL_KEY, pesel_facts
 from synergia.registry.tables_rodo import ErasureTombstone
 from synergia.rodo.identifiers import identifiers, key_parts, norm_pesel
 from synergia.rodo.salt import digest
-from synergia.sources.identity import RowIdentity
+from synergia.sheets.identity import RowIdentity
 from synergia.validation.row import Accepted, Outcome, Rejected
 
 REASON = "erased"

@@ -3,13 +3,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from synergia.sheets.base import OWNED_TABS, SheetData, SpreadsheetBackend, SpreadsheetError
+from synergia.sheets.base import SheetData, SpreadsheetBackend, SpreadsheetError
 
 if TYPE_CHECKING:
     from config.project import ProjectConfig
     from config.settings import Settings
 
-__all__ = ["OWNED_TABS", "SheetData", "SpreadsheetBackend", "SpreadsheetError", "backend_for"]
+__all__ = ["SheetData", "SpreadsheetBackend", "SpreadsheetError", "backend_for"]
 
 
 def backend_for(project: "ProjectConfig", settings: "Settings | None" = None) -> SpreadsheetBackend:

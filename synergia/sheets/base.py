@@ -9,12 +9,14 @@ PESELs, phones and postcodes keep their digits.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol, Sequence, runtime_checkable
+from typing import Collection, Protocol, Sequence, runtime_checkable
 
+from config.tabs import DEFAULT_TABS
 from synergia.errors import SafeMessage
 
-#: Tabs the pipeline owns in the staff spreadsheet. Nothing else is ever written.
-OWNED_TABS: tuple[str, ...] = ("Odrzucone", "Do sprawdzenia", "Wskaźniki")
+#: Names of the tabs the pipeline owns when a project does not rename them (``config.tabs``). The
+#: owned tabs themselves are the table in ``synergia.sheets.owned``; nothing else is ever written.
+DEFAULT_OWNED: tuple[str, ...] = DEFAULT_TABS.names()
 
 
 class SpreadsheetError(SafeMessage, Exception):
@@ -64,49 +66,31 @@ class SheetData:
 
 @runtime_checkable
 class SpreadsheetBackend(Protocol):
-    """Read several tabs at once; replace an owned tab in one write."""
+    """Read several tabs at once; replace an owned tab in one write.
+
+    ``owned`` is the names of the pipeline's own tabs in this spreadsheet (the project's
+    ``spreadsheet.tabs``, passed by ``synergia.sheets.owned``); without it the default names."""
 
     name: str
 
-    def read_tabs(self, spreadsheet: str, tabs: Sequence[str]) -> SheetData:
+    def read_tabs(self, spreadsheet: str, tabs: Sequence[str], *, owned: Collection[str] = DEFAULT_OWNED) -> SheetData:
         """Read all values of ``tabs``. Tabs that do not exist are listed in
         ``SheetData.missing`` instead of raising, so one missing tab does not
         hide the others."""
         ...
 
-    def write_tab(self, spreadsheet: str, tab: str, rows: Sequence[Sequence[str]]) -> None:
+    def write_tab(self, spreadsheet: str, tab: str, rows: Sequence[Sequence[str]], *,
+                  owned: Collection[str] = DEFAULT_OWNED) -> None:
         """Replace the whole content of owned tab ``tab`` (created if absent)
         with ``rows`` in one write. Values are literal text, never formulas; each goes through
         ``synergia.sheets.cells.as_text_cell`` (formula-like values get a leading ``'``).
-        Raises ``NotAnOwnedTab`` for a tab outside ``OWNED_TABS``."""
+        Raises ``NotAnOwnedTab`` for a tab outside ``owned``."""
         ...
 
 
-def ensure_owned(tab: str) -> None:
-    if tab not in OWNED_TABS:
+def ensure_owned(tab: str, owned: Collection[str] = DEFAULT_OWNED) -> None:
+    if tab not in owned:
         raise NotAnOwnedTab(
-            f"Synergia zapisuje tylko własne zakładki {OWNED_TABS}; odmowa zapisu do '{tab}'. "
+            f"Synergia zapisuje tylko własne zakładki {tuple(owned)}; odmowa zapisu do '{tab}'. "
             f"(Synergia only writes its own tabs; refusing to write '{tab}'.)"
         )
-
-
-def same_table(current: Sequence[Sequence[str]] | None, desired: Sequence[Sequence[str]]) -> bool:
-    """Compare a tab as read back (``current``) with what we are about to write (``desired``), as a
-    sheet shows them (trailing empty cells/rows ignored), so write-back can skip a write when nothing
-    changed. A desired cell matches its escaped form (``cells.as_text_cell``), which is what a
-    backend stores for a formula-like value; an unescaped formula-like value read back does not
-    match, so a tab written before the escaping rule is rewritten once."""
-    from synergia.sheets.cells import matches_written
-
-    def norm(rows: Sequence[Sequence[str]] | None) -> list[list[str]]:
-        out = [["" if c is None else str(c) for c in r] for r in (rows or [])]
-        for r in out:
-            while r and r[-1] == "":
-                r.pop()
-        while out and not out[-1]:
-            out.pop()
-        return out
-
-    cur, want = norm(current), norm(desired)
-    return len(cur) == len(want) and all(
-        len(a) == len(b) and all(matches_written(x, y) for x, y in zip(a, b)) for a, b in zip(cur, want))

@@ -21,10 +21,10 @@ import random
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any, Collection, Sequence
 
 from synergia.sheets.a1 import index_to_col
-from synergia.sheets.base import (OWNED_TABS, RequestRejected, SheetData, SpreadsheetError, WorksheetNotFound,
+from synergia.sheets.base import (DEFAULT_OWNED, RequestRejected, SheetData, SpreadsheetError, WorksheetNotFound,
                                   ensure_owned)
 from synergia.sheets.cells import as_text_rows
 
@@ -137,11 +137,11 @@ class GoogleSheetsBackend:
             _META_CACHE[(self.cache_key, spreadsheet)] = meta
         return meta
 
-    def read_tabs(self, spreadsheet: str, tabs: Sequence[str]) -> SheetData:
-        """One metadata GET + one batchGet. When only the pipeline's own tabs are asked for (a later
-        step of the run), metadata this process fetched less than ``META_MAX_AGE`` ago is reused:
-        those tabs change only through us, and the bound is two reads per spreadsheet per night."""
-        if tabs and all(t in OWNED_TABS for t in tabs):
+    def read_tabs(self, spreadsheet: str, tabs: Sequence[str], *, owned: Collection[str] = DEFAULT_OWNED) -> SheetData:
+        """One metadata GET + one batchGet. When only the pipeline's own tabs (``owned``) are asked for
+        (a later step of the run), metadata this process fetched less than ``META_MAX_AGE`` ago is
+        reused: those tabs change only through us, and the bound is two reads per spreadsheet per night."""
+        if tabs and all(t in owned for t in tabs):
             meta, fresh = self._recent_meta(spreadsheet)
         else:
             meta, fresh = self._fetch_meta(spreadsheet), True
@@ -181,8 +181,9 @@ class GoogleSheetsBackend:
         return SheetData(spreadsheet=spreadsheet, tabs=values, locale=meta.locale, missing=missing)
 
     # ------------------------------------------------------------------ writes
-    def write_tab(self, spreadsheet: str, tab: str, rows: Sequence[Sequence[str]]) -> None:
-        ensure_owned(tab)
+    def write_tab(self, spreadsheet: str, tab: str, rows: Sequence[Sequence[str]], *,
+                  owned: Collection[str] = DEFAULT_OWNED) -> None:
+        ensure_owned(tab, owned)
         data = as_text_rows(rows, "typed")
         try:
             self._write(spreadsheet, tab, data, self._recent_meta(spreadsheet)[0])

@@ -25,14 +25,15 @@ import tempfile
 import zipfile
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Sequence
+from typing import Collection, Sequence
 
 from xml.etree import ElementTree
 
 from openpyxl import load_workbook
 from openpyxl.utils import column_index_from_string
 
-from synergia.sheets.base import SheetData, SpreadsheetError, UnreadableWorkbook, WorksheetNotFound, ensure_owned
+from synergia.sheets.base import (DEFAULT_OWNED, SheetData, SpreadsheetError, UnreadableWorkbook, WorksheetNotFound,
+                                  ensure_owned)
 from synergia.sheets.cells import as_text_rows
 
 
@@ -64,7 +65,7 @@ class WorkbookBackend:
         return p if p.is_absolute() else self.base_dir / p
 
     # -- reading ---------------------------------------------------------
-    def read_tabs(self, spreadsheet: str, tabs: Sequence[str]) -> SheetData:
+    def read_tabs(self, spreadsheet: str, tabs: Sequence[str], *, owned: Collection[str] = DEFAULT_OWNED) -> SheetData:
         path = self.path_of(spreadsheet)
         if not path.exists():
             raise WorksheetNotFound(f"Nie znaleziono skoroszytu '{path}' (workbook not found).")
@@ -89,12 +90,13 @@ class WorkbookBackend:
                          uncached={t: c for t, c in uncached.items() if c})
 
     # -- writing ---------------------------------------------------------
-    def write_tab(self, spreadsheet: str, tab: str, rows: Sequence[Sequence[str]]) -> None:
+    def write_tab(self, spreadsheet: str, tab: str, rows: Sequence[Sequence[str]], *,
+                  owned: Collection[str] = DEFAULT_OWNED) -> None:
         """Replace owned tab ``tab``. CSV: the tab's own file, beside the staff's (their files are
         never opened for writing). XLSX: only the tab's sheet part inside the staff's workbook (see
         ``synergia.sheets.xlsx_parts``); every other member of the file keeps its bytes. Both are
         atomic (temp file + ``os.replace``) and keep the file's mode and owner."""
-        ensure_owned(tab)
+        ensure_owned(tab, owned)
         path = self.path_of(spreadsheet)
         self.writes += 1
         if path.is_dir() or path.suffix.lower() == ".csv":

@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 
 from config.project import ProjectConfig
-from synergia.sources.read import SourceSnapshot
+from synergia.sheets.read import SourceSnapshot
 from synergia.validation.columns import check_columns
 from synergia.validation.row import Accepted, Empty, Outcome, Rejected, validate_row
 

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from typing import Callable
 
 from config.project import CONSENT_PREFIX, ORGANISATION_TYPES, ProjectConfig, Source
-from synergia.sources.base import RawRow, SourceRef
+from synergia.sheets.rows import RawRow, SourceRef
 from synergia.validation.consent import read_consent
 from synergia.validation.contact import clean_email, clean_phone, clean_postal_code
 from synergia.validation.dates import parse_date, parse_timestamp

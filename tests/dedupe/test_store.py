@@ -11,13 +11,16 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
-from synergia.dedupe.review_tab import HEADER, TAB, build_rows, parse_decisions
+from synergia.sheets.review_tab import HEADER, build_rows, parse_decisions
 from synergia.dedupe.store import UnmergeError, person_of, review_items, run_dedupe, unmerge
 from devtools.synthetic import make_pesel
 from synergia.registry.db import Registry
 from synergia.registry.tables import Application, Person
 from synergia.registry.tables_dedupe import DedupeAssignment, DedupeDecision, DedupeMerge
+from synergia.sheets.owned import REVIEW
 from synergia.sheets.workbook import WorkbookBackend
+
+TAB = REVIEW.default_name
 
 P = "proj"
 RNG = random.Random(11)

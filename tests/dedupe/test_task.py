@@ -10,7 +10,10 @@ from sqlalchemy import func, select
 from config.project import load_project
 from config.settings import PROJECTS_DIR
 from devtools.demo.generator import generate_workbook
-from synergia.dedupe.review_tab import DECISION_HEADER, HEADER, KEY_HEADER, TAB
+from synergia.sheets.owned import REVIEW
+from synergia.sheets.review_tab import DECISION_HEADER, HEADER, KEY_HEADER
+
+TAB = REVIEW.default_name
 
 DEMO = PROJECTS_DIR / "demo.yaml"
 
@@ -28,7 +31,7 @@ def _flow():
         prepare_registry(project_path)
         batch = validate_rows(project_path, read_sources(project_path))
         upsert_registry(project_path, batch)
-        return cluster_participants(project_path, batch.owned_tabs.get(TAB))
+        return cluster_participants(project_path, batch.owned_tabs.get(REVIEW.key))
 
     return night
 

@@ -8,7 +8,7 @@ import yaml
 from openpyxl import Workbook
 
 from config.project import ProjectConfig
-from synergia.sources.base import RawRow, SourceRef
+from synergia.sheets.rows import RawRow, SourceRef
 
 FORM_COLUMNS = {
     "Sygnatura czasowa": "submitted_at",

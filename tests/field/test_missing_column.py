@@ -11,7 +11,7 @@ from synergia.registry.db import Registry
 from synergia.registry.sync import apply_outcomes, mirror_events
 from synergia.registry.tables import Application, Quarantine
 from synergia.sheets.workbook import WorkbookBackend
-from synergia.sources.read import read_project_sources
+from synergia.sheets.read import read_project_sources
 from synergia.validation.batch import validate_snapshot
 from synergia.validation.columns import check_columns
 from tests.field._build import FORM_COLUMNS, form_table, people, project, write_project, write_workbook

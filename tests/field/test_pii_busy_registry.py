@@ -168,7 +168,7 @@ def first_night(project_path: Path) -> int:
     from synergia import runtime
     from synergia.registry.sync import apply_outcomes, mirror_events
     from synergia.sheets import backend_for
-    from synergia.sources.read import read_project_sources
+    from synergia.sheets.read import read_project_sources
     from synergia.validation.batch import validate_snapshot
 
     project = load_project(project_path)

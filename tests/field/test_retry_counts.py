@@ -20,7 +20,7 @@ from synergia.registry.run_totals import totals_of_sync_run
 from synergia.registry.sync import apply_outcomes, mirror_events
 from synergia.registry.tables import SyncRun
 from synergia.sheets.workbook import WorkbookBackend
-from synergia.sources.read import read_project_sources
+from synergia.sheets.read import read_project_sources
 from synergia.storage.local import LocalStorage
 from synergia.validation.batch import validate_snapshot
 from tasks.report import merge_registry_totals

@@ -126,7 +126,7 @@ def grid_project(tmp_path, synergia_env, socket_emulator, socket_key, monkeypatc
     """The demo project on the socket emulator; its form has 1,230 responses, 1,200 without an e-mail."""
     from config.project import load_project
     from config.settings import PROJECTS_DIR, reset_settings_cache
-    from synergia.sheets.base import OWNED_TABS
+    from synergia.sheets.owned import DEFAULT_NAMES as OWNED_TABS
 
     emu, url = socket_emulator
     text = (PROJECTS_DIR / "demo.yaml").read_text(encoding="utf-8")

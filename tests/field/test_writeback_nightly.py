@@ -11,7 +11,7 @@ import pytest
 
 from config.project import load_project
 from config.settings import PROJECTS_DIR
-from synergia.sheets.base import OWNED_TABS
+from synergia.sheets.owned import DEFAULT_NAMES as OWNED_TABS
 from synergia.sheets.workbook import WorkbookBackend
 from tests.field.staff_workbook import FORM_TAB, LOOKUP_TAB, build, members, sheet_part_of
 

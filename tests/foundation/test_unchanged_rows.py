@@ -13,7 +13,7 @@ from sqlalchemy import text
 
 from config.project import load_project
 from config.settings import PROJECTS_DIR
-from synergia.sources.read import SourceSnapshot
+from synergia.sheets.read import SourceSnapshot
 from synergia.validation.batch import checked_until, reusable, validation_context
 
 DEMO = PROJECTS_DIR / "demo.yaml"
@@ -101,7 +101,7 @@ def test_unchanged_rows_reuse_their_outcome_and_write_nothing(env: Path) -> None
 def test_reused_outcome_equals_a_full_validation(env: Path) -> None:
     """Night 2 reuses; its outcomes must be exactly those of validating the rows afresh."""
     from synergia.sheets.workbook import WorkbookBackend
-    from synergia.sources.read import read_project_sources
+    from synergia.sheets.read import read_project_sources
     from synergia.validation.batch import validate_snapshot
 
     night()

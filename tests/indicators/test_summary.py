@@ -65,7 +65,7 @@ def test_summary_counts_manual_values_and_failures_in_warsaw_month(env):
         "— nie doliczono do wskaźnika „Nowe rady” (+1 rady); wiersz jest w zakładce „Odrzucone”.",
     )
     from synergia.registry.tables import Quarantine
-    from synergia.writeback.quarantine_tab import quarantine_rows
+    from synergia.sheets.quarantine_tab import quarantine_rows
 
     with reg.session() as s:
         rows = quarantine_rows(s, "mini")

@@ -20,8 +20,8 @@ from synergia.registry.tables import Application, Attendance, Event, Person
 from synergia.registry.tables_certificates import Certificate, CertificateRevision
 from synergia.registry.tables_mail import MailDelivery
 from synergia.registry.tables_rodo import AuditEntry, ErasureTombstone
-from synergia.sources.base import SourceRef
-from synergia.sources.identity import identity_from_values
+from synergia.sheets.identity import identity_from_values
+from synergia.sheets.rows import SourceRef
 from synergia.validation.row import Accepted
 
 pytestmark = pytest.mark.both_backends  # `registry` on SQLite and on PostgreSQL
@@ -267,7 +267,7 @@ def test_erasure_reaches_quarantined_rows_and_review_pairs(registry: Registry, p
     from synergia.registry.tables import Quarantine
     from synergia.registry.tables_dedupe import DedupeReview
     from synergia.rodo.erase import erase
-    from synergia.sources.identity import _h, norm_email
+    from synergia.sheets.identity import _h, norm_email
 
     seeded = _seed(registry, tmp_path)
     with registry.session() as s:

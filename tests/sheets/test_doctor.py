@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from devtools.emulator.__main__ import load_workbook_tabs, write_service_account_key
-from synergia.sheets import OWNED_TABS
+from synergia.sheets.owned import DEFAULT_NAMES as OWNED_TABS
 from tests.mail.smtpd import Handler, PasswordAuth, make_certificate, server_tls_context, start_server
 
 REPO = Path(__file__).resolve().parents[2]

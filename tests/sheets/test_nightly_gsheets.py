@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from devtools.emulator.__main__ import load_workbook_tabs
-from synergia.sheets.base import OWNED_TABS
+from synergia.sheets.owned import DEFAULT_NAMES as OWNED_TABS
 
 REPO = Path(__file__).resolve().parents[2]
 SHEET_KEY = "1SynergiaDemoKeyAbCdEfGhIjKlMnOpQrStUvWxYz0"

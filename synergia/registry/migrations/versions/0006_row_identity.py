@@ -8,7 +8,7 @@ Adds ``row_key`` / ``fingerprint`` / ``fallback_keys`` to ``applications`` and
 row_number) with a unique (project, source_id, row_key).
 
 Data: every application gets the key the nightly run computes for its row
-(``synergia.sources.identity.identity_from_data``: form timestamp + e-mail, or
+(``synergia.sheets.identity.identity_from_data``: form timestamp + e-mail, or
 event + name + e-mail for lists), numbered ``#2``… in row order where keys are
 equal. Where the key needs the raw row (a form without a timestamp, a list whose
 event comes from a column) and for every quarantine entry the key is
@@ -48,7 +48,7 @@ def upgrade() -> None:
             batch_op.add_column(sa.Column("fallback_keys", sa.JSON(), nullable=True))
 
     # the key rule as of this revision; importing it keeps one home for the rule
-    from synergia.sources.identity import identity_from_data
+    from synergia.sheets.identity import identity_from_data
 
     conn = op.get_bind()
     apps = sa.table("applications", sa.column("id", sa.Integer), sa.column("project", sa.String),

@@ -1,4 +1,4 @@
-"""The 'Do sprawdzenia' tab: uncertain pairs for staff, and their TAK/NIE back.
+"""The review tab (``Do sprawdzenia`` by default): uncertain pairs for staff, and their TAK/NIE back.
 
 Each row is one pair of applications with the fields staff need side by side
 (A next to B), the reason and a stable pair key made of internal application
@@ -14,7 +14,6 @@ from typing import Any, Mapping, Sequence
 
 from synergia.dedupe.normalize import fold
 
-TAB = "Do sprawdzenia"
 KEY_HEADER = "Klucz pary"
 DECISION_HEADER = "Decyzja (TAK/NIE)"
 _SIDE_FIELDS: tuple[tuple[str, str], ...] = (

@@ -5,9 +5,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from config.project import ProjectConfig
-from synergia.sheets.base import OWNED_TABS, SpreadsheetBackend
-from synergia.sources.base import RawRow, rows_from_table
-from synergia.sources.identity import with_identities
+from synergia.sheets import owned
+from synergia.sheets.base import SpreadsheetBackend
+from synergia.sheets.rows import RawRow, rows_from_table
+from synergia.sheets.identity import with_identities
 
 
 @dataclass
@@ -18,7 +19,7 @@ class SourceSnapshot:
     locales: dict[str, str | None] = field(default_factory=dict)       # source id -> sheet locale
     read_worksheets: set[tuple[str, str, str]] = field(default_factory=set)
     missing: list[tuple[str, str]] = field(default_factory=list)      # (source id, worksheet) not found
-    owned_tabs: dict[str, list[list[str]]] = field(default_factory=dict)  # current content of our own tabs
+    owned_tabs: dict[str, list[list[str]]] = field(default_factory=dict)  # our own tabs' content, by table key
     headers: dict[str, list[str]] = field(default_factory=dict)       # source id -> its tab's header row
 
     def __repr__(self) -> str:  # never show rows
@@ -37,15 +38,16 @@ def read_project_sources(project: ProjectConfig, backend: SpreadsheetBackend) ->
         by_sheet[project.spreadsheet_of(source)].append(source)
     main = project.spreadsheet.id
     by_sheet.setdefault(main, [])
+    own = owned.names(project)
     snap = SourceSnapshot()
     for spreadsheet, sources in by_sheet.items():
         # The pipeline's own tabs ride along in the same request: the write-back
         # step compares against them and writes nothing when nothing changed.
-        extra = set(OWNED_TABS) if spreadsheet == main else set()
-        data = backend.read_tabs(spreadsheet, sorted({s.worksheet for s in sources} | extra))
+        extra = own if spreadsheet == main else ()
+        data = backend.read_tabs(spreadsheet, sorted({s.worksheet for s in sources} | set(extra)), owned=extra)
         if spreadsheet == main:
             # a missing owned tab reads as empty: later steps must not read it again
-            snap.owned_tabs = {t: data.tabs.get(t, []) for t in OWNED_TABS}
+            snap.owned_tabs = {t.key: data.tabs.get(t.name(project), []) for t in owned.TABLE}
         for source in sources:
             snap.locales[source.id] = data.locale
             if source.worksheet not in data.tabs:

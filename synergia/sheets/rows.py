@@ -19,7 +19,7 @@ class SourceRef:
     spreadsheet: str    # workbook path or Google spreadsheet key
     worksheet: str      # tab title
     row_number: int     # 1-based row number in the sheet (header is row 1): a display reference only
-    # What identifies the row across nights (``synergia.sources.identity.RowIdentity``), set by
+    # What identifies the row across nights (``synergia.sheets.identity.RowIdentity``), set by
     # ``read_project_sources``; not part of equality, never shown.
     identity: Any = field(default=None, compare=False, repr=False)
 

@@ -1,4 +1,9 @@
-"""The ``Odrzucone`` tab: quarantined rows shown back to staff, with reasons and no personal data."""
+"""The quarantine tab (``Odrzucone`` by default): rejected rows shown back to staff, with their reasons.
+
+A row names where the rejected row is (source, tab, row number) and why (reason codes and a
+message); never its content, so the tab holds no personal data. Staff do not answer here: a row
+leaves the tab when staff fix it in the source and the next run accepts it.
+"""
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -6,20 +11,18 @@ from sqlalchemy.orm import Session
 
 from synergia.registry.tables import Quarantine
 
-TAB = "Odrzucone"
 HEADER = ["Źródło", "Arkusz", "Wiersz", "Kody przyczyn", "Opis", "Pierwszy raz", "Ostatnio"]
 
 
 def quarantine_rows(session: Session, project: str) -> list[list[str]]:
-    """Open quarantine entries, ordered as staff will look for them (source, sheet, row)."""
+    """Header + open quarantine entries, ordered as staff will look for them (source, sheet, row)."""
     entries = session.scalars(
         select(Quarantine)
         .where(Quarantine.project == project, Quarantine.resolved_at.is_(None))
         .order_by(Quarantine.source_id, Quarantine.worksheet, Quarantine.row_number)
     )
-    rows = [HEADER]
+    rows = [list(HEADER)]
     for q in entries:
         rows.append([q.source_id, q.worksheet, str(q.row_number), ", ".join(q.reason_codes), q.message,
                      q.first_seen_at.strftime("%Y-%m-%d %H:%M"), q.last_seen_at.strftime("%Y-%m-%d %H:%M")])
     return rows
-

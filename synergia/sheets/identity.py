@@ -32,7 +32,7 @@ from typing import Iterable, Mapping
 
 from config.project import CONSENT_PREFIX, Source
 from synergia.dedupe.normalize import fold
-from synergia.sources.base import RawRow
+from synergia.sheets.rows import RawRow
 from synergia.validation.dates import parse_date, parse_timestamp
 from synergia.validation.errors import Invalid
 
