@@ -21,36 +21,15 @@ from config.dedupe import DedupeConfig
 from config.indicators import IndicatorConfig, check_indicator_references
 from config.mail import MailConfig
 from config.retention import RetentionConfig
-from config.yaml_lines import line_for, load_with_lines
+from config.vocabulary import (  # noqa: F401 - ORGANISATION_TYPES: validation reads it from here
+    CANONICAL_FIELDS, CONSENT_PREFIX, EVENT_TYPES, FIGURE_SOURCES, ID_PATTERN, ORGANISATION_TYPES, SLUG_PATTERN,
+)
+from config.yaml_lines import At, check_unique_ids, line_for, load_with_lines
 from synergia.errors import SafeMessage
 from synergia.validation.consent import answer_key, read_consent
 
-#: Canonical participant fields a form column can map to.
-CANONICAL_FIELDS: tuple[str, ...] = (
-    "first_name", "last_name", "email", "phone", "pesel", "birth_date", "gender",
-    "street", "postal_code", "city", "gmina", "organisation", "organisation_type",
-    "category", "submitted_at",
-    # attendance / advisory lists
-    "session", "hours", "date", "event",
-    # kept for the row but not validated
-    "notes",
-)
-CONSENT_PREFIX = "consent."
-EVENT_TYPES = ("szkolenie", "warsztat", "warsztat_world_cafe", "konferencja", "doradztwo", "seminarium", "spotkanie", "inne")
-ORGANISATION_TYPES = ("NGO", "JST", "rada", "grupa nieformalna", "inna")
-
-
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class At(ValueError):
-    """A validation error inside a model validator that belongs to a deeper key
-    (``consents.zdjecia``): ``load_project`` adds ``loc`` so the message names that line."""
-
-    def __init__(self, loc: tuple[Any, ...], message: str):
-        self.loc = tuple(loc)
-        super().__init__(message)
 
 
 class ConsentAnswers(Strict):
@@ -88,7 +67,8 @@ class Funder(Strict):
 class Period(Strict):
     start: date
     end: date
-    source: Literal["umowa", "opis", "roboczy"] = Field(default="opis", description="Where the dates come from (roboczy = a working value).")
+    source: Literal[FIGURE_SOURCES] = Field(  # type: ignore[valid-type]
+        default="opis", description="Where the dates come from (roboczy = a working value).")
 
     @model_validator(mode="after")
     def _ordered(self) -> "Period":
@@ -105,7 +85,7 @@ class SpreadsheetRef(Strict):
 
 
 class Source(Strict):
-    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    id: str = Field(pattern=ID_PATTERN)
     kind: Literal["recruitment", "attendance", "advisory"]
     worksheet: str
     spreadsheet: str | None = Field(default=None, description="Override of the project spreadsheet id.")
@@ -153,7 +133,7 @@ class Source(Strict):
 
 
 class Event(Strict):
-    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    id: str = Field(pattern=ID_PATTERN)
     type: Literal[EVENT_TYPES]  # type: ignore[valid-type]
     title: str
     dates: list[date] = Field(min_length=1)
@@ -189,7 +169,7 @@ class DemoSettings(Strict):
 
 
 class ProjectConfig(Strict):
-    slug: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    slug: str = Field(pattern=SLUG_PATTERN)
     name: str
     organiser: Organiser
     funder: Funder
@@ -229,14 +209,9 @@ class ProjectConfig(Strict):
 
     @model_validator(mode="after")
     def _references(self) -> "ProjectConfig":
-        ids = [s.id for s in self.sources]
-        dup = sorted({i for i in ids if ids.count(i) > 1})
-        if dup:
-            raise ValueError(f"powtórzone id źródła: {dup} (duplicate source id)")
+        check_unique_ids(self.sources, "sources", "źródła", "source")
+        check_unique_ids(self.events, "events", "wydarzenia", "event")
         event_ids = [e.id for e in self.events]
-        dup = sorted({i for i in event_ids if event_ids.count(i) > 1})
-        if dup:
-            raise ValueError(f"powtórzone id wydarzenia: {dup} (duplicate event id)")
         for s in self.sources:
             if s.event and s.event not in event_ids:
                 raise ValueError(f"źródło '{s.id}' wskazuje nieistniejące wydarzenie '{s.event}' (unknown event)")
