@@ -25,15 +25,14 @@ from typing import Any, Literal, Sequence
 import font_lato
 import segno
 import yaml
-from babel.dates import format_date
 from fpdf import FPDF
-from jinja2 import StrictUndefined, TemplateError
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2 import TemplateError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pypdf import PdfReader, PdfWriter
 
 from config.settings import TEMPLATES_DIR
 from synergia.errors import SafeMessage
+from synergia.templating import environment
 
 #: Characters every certificate font must have (checked when a layout is loaded).
 POLISH_LETTERS = "ąćęłńóśźżĄĆĘŁŃÓŚŹŻ"
@@ -108,45 +107,6 @@ class CertificateContent:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-# --- Polish formatting filters --------------------------------------------------------------
-
-def pl_date(d: date) -> str:
-    return f"{format_date(d, 'd MMMM y', locale='pl')} r."
-
-
-def pl_dates(dates: Sequence[date]) -> str:
-    """``12, 19 i 26 marca 2026 r.; 2 kwietnia 2026 r.`` — days grouped by month."""
-    days = sorted(set(dates))
-    if not days:
-        return ""
-    groups: list[list[date]] = []
-    for d in days:
-        if groups and (groups[-1][0].year, groups[-1][0].month) == (d.year, d.month):
-            groups[-1].append(d)
-        else:
-            groups.append([d])
-    parts = []
-    for g in groups:
-        # the genitive month name ("marca") only comes with a day: format a full date and drop the day
-        month = format_date(g[0], "d MMMM y", locale="pl").split(" ", 1)[1]
-        nums = [str(d.day) for d in g]
-        head = ", ".join(nums[:-1]) + " i " + nums[-1] if len(nums) > 1 else nums[0]
-        parts.append(f"{head} {month} r.")
-    return "; ".join(parts)
-
-
-def pl_number(value: float) -> str:
-    """16 → ``16``, 7.5 → ``7,5`` (Polish decimal comma)."""
-    v = round(float(value), 2)
-    return str(int(v)) if v == int(v) else f"{v:.2f}".rstrip("0").replace(".", ",")
-
-
-def _env() -> SandboxedEnvironment:
-    env = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(pl_date=pl_date, pl_dates=pl_dates, pl_number=pl_number)
-    return env
-
-
 def _font_file(face: str) -> str:
     try:
         return font_lato.font_files[face]
@@ -216,7 +176,7 @@ class CertificateRenderer:
             missing = check_polish_glyphs(face)
             if missing:
                 raise LayoutError(f"krój '{face}' nie ma znaków {''.join(missing)} (font lacks Polish letters)")
-        env = _env()
+        env = environment()
         try:
             self._texts = [env.from_string(b.text) for b in self.layout.blocks]
             self._whens = [env.compile_expression(b.when) if b.when else None for b in self.layout.blocks]
