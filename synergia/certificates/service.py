@@ -12,6 +12,10 @@ Two phases, each crash-safe on its own:
    next run; the mail register's idempotent key keeps it to one e-mail.
 3. *Late mail*: a stored certificate whose person had no usable address is
    queued (from the stored PDF) as soon as the registry has one.
+
+The parts it runs: ``cycles`` (settings → specs), ``people`` (names, e-mails,
+attendance from the registry), ``eligibility``, ``register``, ``pdf`` (drawing
+the ``layout``).
 """
 from __future__ import annotations
 
