@@ -83,7 +83,8 @@ def _client_security(cert: Path | None) -> dict:
 
 def bench_register(port: int, messages, cert: Path | None = None) -> tuple[float, int]:
     from config.mail import MailConfig
-    from synergia.mail.deliveries import enqueue, send_pending
+    from synergia.mail.deliveries import send_pending
+    from synergia.mail.queue import enqueue
     from synergia.mail.transports import SmtpTransport
     from synergia.registry.db import Registry
 

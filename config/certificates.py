@@ -5,6 +5,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from config.vocabulary import ID_PATTERN
+from config.yaml_lines import check_unique_ids
+
 
 class CompletionRule(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -22,7 +25,7 @@ class CompletionRule(BaseModel):
 class TrainingCycle(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    id: str = Field(pattern=ID_PATTERN)
     title: str
     events: list[str] = Field(min_length=1, description="Event ids whose sessions make up the cycle.")
     rule: CompletionRule
@@ -78,7 +81,5 @@ class CertificatesConfig(BaseModel):
             raise ValueError("number_format musi zawierać {year} i {seq} (number_format needs {year} and {seq})")
         if "{code}" not in self.verification_url:
             raise ValueError("verification_url musi zawierać {code} (verification_url needs {code})")
-        ids = [c.id for c in self.cycles]
-        if len(ids) != len(set(ids)):
-            raise ValueError("powtórzone id cyklu szkoleń (duplicate cycle id)")
+        check_unique_ids(self.cycles, "cycles", "cyklu szkoleń", "cycle")
         return self

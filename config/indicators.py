@@ -46,12 +46,13 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
+from config.vocabulary import EVENT_TYPES, FIGURE_SOURCES, ID_PATTERN, ORGANISATION_TYPES
+from config.yaml_lines import check_unique_ids
+
 IndicatorKind = Literal["persons", "distinct", "events", "hours", "manual", "certificates"]
 
 #: What ``distinct`` can count: a participant attribute at entry, or the gmina of events.
 DISTINCT_OF = ("organisation", "gmina", "organisation_type", "category", "event_gmina", "jst")
-#: Where a target comes from, printed next to it: the grant agreement, the project text, or a working value.
-TARGET_SOURCES = ("umowa", "opis", "roboczy")
 #: Staff-kept tab with manual values (read only); the pipeline never writes it.
 MANUAL_TAB = "Wartości ręczne"
 
@@ -98,8 +99,6 @@ class IndicatorFilters(BaseModel):
     @field_validator("organisation_type", "event_type")
     @classmethod
     def _known_values(cls, v: list[str], info: ValidationInfo) -> list[str]:
-        from config.project import EVENT_TYPES, ORGANISATION_TYPES  # late: config.project imports this module
-
         allowed, what = {
             "organisation_type": (ORGANISATION_TYPES, "typ organizacji (organisation type)"),
             "event_type": (EVENT_TYPES, "typ wydarzenia (event type)"),
@@ -117,7 +116,7 @@ class IndicatorFilters(BaseModel):
 class IndicatorConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", description="Also the key in the 'Wartości ręczne' tab.")
+    id: str = Field(pattern=ID_PATTERN, description="Also the key in the 'Wartości ręczne' tab.")
     name: str = Field(min_length=1, description="Polish name as in the grant agreement.")
     kind: IndicatorKind
     target: float = Field(ge=0)
@@ -127,7 +126,7 @@ class IndicatorConfig(BaseModel):
     filters: IndicatorFilters = Field(default_factory=IndicatorFilters)
     distinct_of: Literal[DISTINCT_OF] | None = None  # type: ignore[valid-type]
     description: str | None = None
-    target_source: Literal[TARGET_SOURCES] = Field(  # type: ignore[valid-type]
+    target_source: Literal[FIGURE_SOURCES] = Field(  # type: ignore[valid-type]
         default="roboczy",
         description="umowa = grant agreement, opis = the project's description, roboczy = a working value (not contractual).",
     )
@@ -159,10 +158,7 @@ class IndicatorConfig(BaseModel):
 
 def check_indicator_references(indicators: list[IndicatorConfig], event_ids: set[str], cycle_ids: set[str]) -> None:
     """Indicator ids are unique and filters name existing events/cycles (called from ProjectConfig)."""
-    ids = [i.id for i in indicators]
-    dup = sorted({i for i in ids if ids.count(i) > 1})
-    if dup:
-        raise ValueError(f"powtórzone id wskaźnika: {dup} (duplicate indicator id)")
+    check_unique_ids(indicators, "indicators", "wskaźnika", "indicator")
     for ind in indicators:
         unknown = [e for e in ind.filters.event if e not in event_ids]
         if unknown:

@@ -22,36 +22,22 @@ from config.indicators import MANUAL_TAB, IndicatorConfig, check_indicator_refer
 from config.mail import MailConfig
 from config.retention import RetentionConfig
 from config.tabs import TabsConfig
-from config.yaml_lines import line_for, load_with_lines
+from config.vocabulary import (  # noqa: F401 - ORGANISATION_TYPES: validation reads it from here
+    CANONICAL_FIELDS,
+    CONSENT_PREFIX,
+    EVENT_TYPES,
+    FIGURE_SOURCES,
+    ID_PATTERN,
+    ORGANISATION_TYPES,
+    SLUG_PATTERN,
+)
+from config.yaml_lines import At, check_unique_ids, line_for, load_with_lines
 from synergia.errors import SafeMessage
 from synergia.validation.consent import answer_key, read_consent
-
-#: Canonical participant fields a form column can map to.
-CANONICAL_FIELDS: tuple[str, ...] = (
-    "first_name", "last_name", "email", "phone", "pesel", "birth_date", "gender",
-    "street", "postal_code", "city", "gmina", "organisation", "organisation_type",
-    "category", "submitted_at",
-    # attendance / advisory lists
-    "session", "hours", "date", "event",
-    # kept for the row but not validated
-    "notes",
-)
-CONSENT_PREFIX = "consent."
-EVENT_TYPES = ("szkolenie", "warsztat", "warsztat_world_cafe", "konferencja", "doradztwo", "seminarium", "spotkanie", "inne")
-ORGANISATION_TYPES = ("NGO", "JST", "rada", "grupa nieformalna", "inna")
 
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class At(ValueError):
-    """A validation error inside a model validator that belongs to a deeper key
-    (``consents.zdjecia``): ``load_project`` adds ``loc`` so the message names that line."""
-
-    def __init__(self, loc: tuple[Any, ...], message: str):
-        self.loc = tuple(loc)
-        super().__init__(message)
 
 
 class ConsentAnswers(Strict):
@@ -89,10 +75,11 @@ class Funder(Strict):
 class Period(Strict):
     start: date
     end: date
-    source: Literal["umowa", "opis", "roboczy"] = Field(default="opis", description="Where the dates come from (roboczy = a working value).")
+    source: Literal[FIGURE_SOURCES] = Field(  # type: ignore[valid-type]
+        default="opis", description="Where the dates come from (roboczy = a working value).")
 
     @model_validator(mode="after")
-    def _ordered(self) -> "Period":
+    def _ordered(self) -> Period:
         if self.end < self.start:
             raise ValueError("koniec okresu jest przed początkiem (end before start)")
         return self
@@ -107,7 +94,7 @@ class SpreadsheetRef(Strict):
 
 
 class Source(Strict):
-    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    id: str = Field(pattern=ID_PATTERN)
     kind: Literal["recruitment", "attendance", "advisory"]
     worksheet: str
     spreadsheet: str | None = Field(default=None, description="Override of the project spreadsheet id.")
@@ -141,7 +128,7 @@ class Source(Strict):
         return v
 
     @model_validator(mode="after")
-    def _coherent(self) -> "Source":
+    def _coherent(self) -> Source:
         consents = self.consent_keys()
         missing = [c for c in self.required_consents if c not in consents]
         if missing:
@@ -155,7 +142,7 @@ class Source(Strict):
 
 
 class Event(Strict):
-    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    id: str = Field(pattern=ID_PATTERN)
     type: Literal[EVENT_TYPES]  # type: ignore[valid-type]
     title: str
     dates: list[date] = Field(min_length=1)
@@ -191,7 +178,7 @@ class DemoSettings(Strict):
 
 
 class ProjectConfig(Strict):
-    slug: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    slug: str = Field(pattern=SLUG_PATTERN)
     name: str
     organiser: Organiser
     funder: Funder
@@ -230,15 +217,10 @@ class ProjectConfig(Strict):
         return v
 
     @model_validator(mode="after")
-    def _references(self) -> "ProjectConfig":
-        ids = [s.id for s in self.sources]
-        dup = sorted({i for i in ids if ids.count(i) > 1})
-        if dup:
-            raise ValueError(f"powtórzone id źródła: {dup} (duplicate source id)")
+    def _references(self) -> ProjectConfig:
+        check_unique_ids(self.sources, "sources", "źródła", "source")
+        check_unique_ids(self.events, "events", "wydarzenia", "event")
         event_ids = [e.id for e in self.events]
-        dup = sorted({i for i in event_ids if event_ids.count(i) > 1})
-        if dup:
-            raise ValueError(f"powtórzone id wydarzenia: {dup} (duplicate event id)")
         for s in self.sources:
             if s.event and s.event not in event_ids:
                 raise ValueError(f"źródło '{s.id}' wskazuje nieistniejące wydarzenie '{s.event}' (unknown event)")

@@ -1,8 +1,13 @@
-"""Load YAML keeping the line of every key, so config errors can point at it."""
+"""Load YAML keeping the line of every key, so config errors can point at it.
+
+``At`` carries the key path of a problem found by a model validator (the
+validator itself only knows its model); ``load_project`` adds it to pydantic's
+location, so the message names the line of that key.
+"""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 import yaml
 
@@ -54,3 +59,26 @@ def line_for(loc: Loc, lines: dict[Loc, int]) -> int | None:
             return lines[loc]
         loc = loc[:-1]
     return lines.get(())
+
+
+class At(ValueError):
+    """A validation error inside a model validator that belongs to a deeper key
+    (``consents.zdjecia``, ``sources[2].id``): ``load_project`` adds ``loc`` so the message names that line."""
+
+    def __init__(self, loc: Loc, message: str):
+        self.loc = tuple(loc)
+        super().__init__(message)
+
+
+def check_unique_ids(items: Iterable[Any], key: str, polish: str, english: str) -> None:
+    """Every ``item.id`` of the list under ``key`` is unique, else ``At`` pointing at the first repeat.
+
+    ``polish`` / ``english`` name the thing in the message: ``"źródła", "source"``.
+    """
+    ids = [item.id for item in items]
+    seen: set[str] = set()
+    for index, item_id in enumerate(ids):
+        if item_id in seen:
+            dup = sorted({i for i in ids if ids.count(i) > 1})
+            raise At((key, index, "id"), f"powtórzone id {polish}: {dup} (duplicate {english} id)")
+        seen.add(item_id)

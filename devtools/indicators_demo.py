@@ -9,7 +9,6 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
-from config.indicators import MANUAL_TAB
 from config.project import ProjectConfig
 from synergia.indicators.manual import HEADERS
 
@@ -37,16 +36,3 @@ def manual_rows(project: ProjectConfig, last_day: date, seed: int) -> list[list[
         bad[1] = "31.09." + bad[1][-4:]  # no such day: reported, not counted
         rows.append(bad)
     return rows
-
-
-def add_manual_tab(workbook, project: ProjectConfig, last_day: date, seed: int) -> int:  # noqa: ANN001 - openpyxl Workbook
-    """Append the tab to an openpyxl workbook when the project has manual indicators; returns rows."""
-    rows = manual_rows(project, last_day, seed)
-    if len(rows) == 1:
-        return 0
-    ws = workbook.create_sheet(MANUAL_TAB)
-    for row in rows:
-        ws.append(row)
-        for cell in ws[ws.max_row]:
-            cell.data_type = "s"
-    return len(rows) - 1

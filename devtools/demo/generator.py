@@ -303,7 +303,8 @@ def _timestamp_key(row: list[str], source: Source) -> str:
 
 def _manual_values_tab(tabs: dict[str, list[list[str]]], project: ProjectConfig, end: date, seed: int) -> dict[str, int]:
     """Staff-kept manual indicator values (indicators concern, devtools.indicators_demo)."""
-    from devtools.indicators_demo import MANUAL_TAB, manual_rows
+    from config.indicators import MANUAL_TAB
+    from devtools.indicators_demo import manual_rows
 
     rows = manual_rows(project, end, seed)
     if len(rows) == 1:

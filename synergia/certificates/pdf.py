@@ -1,9 +1,7 @@
-"""Certificate PDFs from a staff-editable layout (``config/templates/certificate.yaml``).
+"""Certificate PDFs drawn from the staff-editable layout (``synergia.certificates.layout``).
 
-The layout is a list of blocks (text, list, QR, logos, signature line) whose
-texts are Jinja2 templates, so wording, positions and sizes change without
-Python. Text uses Lato (OFL, from the ``font-lato`` package), embedded and
-subset by fpdf2; the QR code of the verification URL is drawn as vector
+Block texts are Jinja2 templates of the one environment (``synergia.templating``).
+Text uses Lato (OFL, from the ``font-lato`` package), embedded and subset by fpdf2; the QR code of the verification URL is drawn as vector
 rectangles from segno's matrix (sharp at any zoom, no image codec on the hot
 path).
 
@@ -20,73 +18,18 @@ import warnings
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal, Sequence
+from typing import Any, Sequence
 
-import font_lato
 import segno
-import yaml
-from babel.dates import format_date
 from fpdf import FPDF
-from jinja2 import StrictUndefined, TemplateError
-from jinja2.sandbox import SandboxedEnvironment
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from jinja2 import TemplateError
 from pypdf import PdfReader, PdfWriter
 
 from config.settings import TEMPLATES_DIR
-from synergia.errors import SafeMessage
+from synergia.certificates.layout import Block, LayoutError, check_polish_glyphs, font_file, load_layout
+from synergia.templating import environment
 
-#: Characters every certificate font must have (checked when a layout is loaded).
-POLISH_LETTERS = "ąćęłńóśźżĄĆĘŁŃÓŚŹŻ"
 _PT_TO_MM = 25.4 / 72
-
-
-class LayoutError(SafeMessage, Exception):
-    """The certificate layout file is invalid; the message says where, in Polish and English."""
-
-
-class PageSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    format: Literal["A4", "A5", "Letter"] = "A4"
-    orientation: Literal["P", "L"] = "P"
-    margin: float = Field(default=18, ge=0, le=60)
-
-
-class FontSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    regular: str = "Lato"
-    bold: str = "LatoBold"
-    italic: str = "LatoItalic"
-
-
-class Block(BaseModel):
-    """One element of the page. ``y`` < 0 counts from the bottom edge; no ``y`` = below the previous block."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    type: Literal["text", "list", "qr", "logos", "line", "spacer", "page_break"] = "text"
-    text: str = ""
-    items: str | None = Field(default=None, description="list: name of a list in the data, e.g. programme")
-    when: str | None = Field(default=None, description="Jinja2 expression; the block is skipped when it is false/empty")
-    x: float | None = None
-    y: float | None = None
-    w: float | None = None
-    h: float | None = None
-    size: float = Field(default=12, gt=0, le=96)
-    style: Literal["", "B", "I"] = ""
-    align: Literal["L", "C", "R", "J"] = "C"
-    color: str = Field(default="#000000", pattern=r"^#[0-9a-fA-F]{6}$")
-    line_height: float = Field(default=1.35, gt=0.5, le=4)
-    space_after: float = Field(default=2, ge=0)
-
-
-class Layout(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    page: PageSpec = Field(default_factory=PageSpec)
-    fonts: FontSpec = Field(default_factory=FontSpec)
-    blocks: list[Block] = Field(min_length=1)
 
 
 @dataclass(frozen=True)
@@ -106,80 +49,6 @@ class CertificateContent:
     places: tuple[str, ...] = ()
     gender: str | None = None  # "K" / "M" / None: lets the template choose ukończyła / ukończył / ukończył(a)
     extra: dict[str, Any] = field(default_factory=dict)
-
-
-# --- Polish formatting filters --------------------------------------------------------------
-
-def pl_date(d: date) -> str:
-    return f"{format_date(d, 'd MMMM y', locale='pl')} r."
-
-
-def pl_dates(dates: Sequence[date]) -> str:
-    """``12, 19 i 26 marca 2026 r.; 2 kwietnia 2026 r.`` — days grouped by month."""
-    days = sorted(set(dates))
-    if not days:
-        return ""
-    groups: list[list[date]] = []
-    for d in days:
-        if groups and (groups[-1][0].year, groups[-1][0].month) == (d.year, d.month):
-            groups[-1].append(d)
-        else:
-            groups.append([d])
-    parts = []
-    for g in groups:
-        # the genitive month name ("marca") only comes with a day: format a full date and drop the day
-        month = format_date(g[0], "d MMMM y", locale="pl").split(" ", 1)[1]
-        nums = [str(d.day) for d in g]
-        head = ", ".join(nums[:-1]) + " i " + nums[-1] if len(nums) > 1 else nums[0]
-        parts.append(f"{head} {month} r.")
-    return "; ".join(parts)
-
-
-def pl_number(value: float) -> str:
-    """16 → ``16``, 7.5 → ``7,5`` (Polish decimal comma)."""
-    v = round(float(value), 2)
-    return str(int(v)) if v == int(v) else f"{v:.2f}".rstrip("0").replace(".", ",")
-
-
-def _env() -> SandboxedEnvironment:
-    env = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(pl_date=pl_date, pl_dates=pl_dates, pl_number=pl_number)
-    return env
-
-
-def _font_file(face: str) -> str:
-    try:
-        return font_lato.font_files[face]
-    except KeyError:
-        raise LayoutError(
-            f"nieznany krój '{face}'; dostępne: {', '.join(sorted(font_lato.font_files))} (unknown font face)"
-        ) from None
-
-
-def check_polish_glyphs(face: str) -> list[str]:
-    """Polish letters missing from a font face (empty = fine)."""
-    from fontTools.ttLib import TTFont
-
-    font = TTFont(_font_file(face), lazy=True)
-    cmap = font.getBestCmap()
-    return [c for c in POLISH_LETTERS if ord(c) not in cmap]
-
-
-def load_layout(path: Path) -> Layout:
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise LayoutError(f"{path}: brak pliku szablonu zaświadczenia (certificate template not found)") from None
-    except yaml.YAMLError as exc:
-        raise LayoutError(f"{path}: błąd składni YAML (YAML syntax error): {exc}") from None
-    try:
-        return Layout.model_validate(raw)
-    except ValidationError as exc:
-        lines = []
-        for err in exc.errors():
-            loc = ".".join(str(p) for p in err["loc"])
-            lines.append(f"{path}: {loc}: {err['msg']}")
-        raise LayoutError("Błędny szablon zaświadczenia (invalid certificate template):\n  " + "\n  ".join(lines)) from None
 
 
 @dataclass(frozen=True)
@@ -216,7 +85,7 @@ class CertificateRenderer:
             missing = check_polish_glyphs(face)
             if missing:
                 raise LayoutError(f"krój '{face}' nie ma znaków {''.join(missing)} (font lacks Polish letters)")
-        env = _env()
+        env = environment()
         try:
             self._texts = [env.from_string(b.text) for b in self.layout.blocks]
             self._whens = [env.compile_expression(b.when) if b.when else None for b in self.layout.blocks]
@@ -292,7 +161,7 @@ class CertificateRenderer:
         pdf.set_auto_page_break(False)
         pdf.set_creator("Synergia")
         for style, face in self._faces.items():
-            pdf.add_font("cert", style, _font_file(face))
+            pdf.add_font("cert", style, font_file(face))
         return pdf
 
     def _page(self, pdf: FPDF, c: CertificateContent) -> None:

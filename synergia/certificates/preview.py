@@ -15,7 +15,7 @@ SAMPLE_NAME = "Zofia Łęcka-Źródłowska"
 
 
 def sample_content(project, *, issue_date: date | None = None, cycle_id: str | None = None) -> CertificateContent:  # noqa: ANN001
-    from synergia.certificates.service import cycle_specs, training_content
+    from synergia.certificates.cycles import cycle_specs, training_content
 
     issue_date = issue_date or date.today()
     certs = project.certificates

@@ -12,6 +12,10 @@ Two phases, each crash-safe on its own:
    next run; the mail register's idempotent key keeps it to one e-mail.
 3. *Late mail*: a stored certificate whose person had no usable address is
    queued (from the stored PDF) as soon as the registry has one.
+
+The parts it runs: ``cycles`` (settings → specs), ``people`` (names, e-mails,
+attendance from the registry), ``eligibility``, ``register``, ``pdf`` (drawing
+the ``layout``).
 """
 from __future__ import annotations
 
@@ -19,28 +23,22 @@ import re
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
-from typing import Callable, Iterable, Sequence
+from typing import Callable
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from synergia.certificates.eligibility import AttendanceFact, CycleEvent, CycleSpec, Rule, Verdict, evaluate
+from synergia.certificates.cycles import cycle_specs, training_content
+from synergia.certificates.eligibility import evaluate
 from synergia.certificates.pdf import CertificateContent, CertificateRenderer
+from synergia.certificates.people import attendance_facts, last_session_days, person_details
 from synergia.certificates.register import CertificateRegister
-from synergia.dedupe.names import canonical_first_name
-from synergia.dedupe.normalize import fold
-from synergia.registry.tables import Application, Attendance
 from synergia.registry.tables_certificates import Certificate, CertificateRevision
 from synergia.storage.base import Storage
-from synergia.errors import SafeMessage
 
 BATCH_SIZE = 100
 MAIL_KIND = "certificate"
-
-
-class CertificatesConfigError(SafeMessage, Exception):
-    """The project's certificate settings cannot be used (message in Polish and English)."""
 
 
 @dataclass
@@ -68,162 +66,6 @@ class IssueCounts:
         return asdict(self)
 
 
-# --- configuration → pure specs ----------------------------------------------------------------
-
-def cycle_specs(project) -> list[tuple[CycleSpec, object, list]]:  # noqa: ANN001 - ProjectConfig
-    """(spec, TrainingCycle, [Event]) per cycle, from the cycle's ``events`` list.
-
-    An event's own ``cycle`` field must agree with that list: the indicators
-    count completions from the same lists, and a silent disagreement would make
-    "people who completed" differ from "certificates issued".
-    """
-    certs = project.certificates
-    if certs is None:
-        raise CertificatesConfigError(
-            f"projekt '{project.slug}' nie ma sekcji 'certificates' (project has no certificates section)"
-        )
-    events = {e.id: e for e in project.events}
-    out = []
-    cycle_ids = {c.id for c in certs.cycles}
-    for e in project.events:
-        if e.cycle and e.cycle not in cycle_ids:
-            raise CertificatesConfigError(
-                f"wydarzenie '{e.id}' należy do cyklu '{e.cycle}', którego nie ma w certificates.cycles (unknown cycle)"
-            )
-    for cycle in certs.cycles:
-        ids = list(dict.fromkeys(cycle.events))
-        unknown = [i for i in ids if i not in events]
-        if unknown:
-            raise CertificatesConfigError(
-                f"cykl '{cycle.id}' wskazuje nieistniejące wydarzenia {unknown} (cycle names unknown events)"
-            )
-        stray = [e.id for e in project.events if e.cycle == cycle.id and e.id not in ids]
-        other = [i for i in ids if events[i].cycle not in (None, cycle.id)]
-        if stray or other:
-            raise CertificatesConfigError(
-                f"cykl '{cycle.id}': lista events i pole 'cycle' wydarzeń się nie zgadzają {sorted(stray + other)} "
-                f"(cycle event list and the events' cycle field disagree)"
-            )
-        evs = [events[i] for i in ids]
-        spec = CycleSpec(
-            id=cycle.id,
-            events=tuple(CycleEvent(e.id, e.sessions, e.hours) for e in evs),
-            rule=Rule(cycle.rule.min_attendance_ratio, cycle.rule.min_hours),
-        )
-        out.append((spec, cycle, evs))
-    return out
-
-
-def training_content(cycle, events: Sequence) -> dict:  # noqa: ANN001
-    """The training part of a certificate (same for everyone in the cycle)."""
-    dates = sorted({d for e in events for d in e.dates})
-    programme = list(dict.fromkeys(p for e in events for p in e.programme))
-    places = list(dict.fromkeys(e.place for e in events if e.place))
-    return {
-        "cycle": cycle.id,
-        "title": cycle.title,
-        "dates": [d.isoformat() for d in dates],
-        "hours": round(sum(e.hours for e in events), 2),
-        "programme": programme,
-        "places": places,
-    }
-
-
-# --- people --------------------------------------------------------------------------------------
-
-def _nice(part: str) -> str:
-    """``JAN`` / ``jan`` → ``Jan`` (hyphens kept); mixed case is left as typed (McDonald, de Vries)."""
-    part = " ".join(part.split())
-    if part and (part.isupper() or part.islower()):
-        return "-".join(w[:1].upper() + w[1:].lower() for w in part.split("-"))
-    return part
-
-
-def full_name(data: dict) -> str:
-    first = " ".join(_nice(w) for w in str(data.get("first_name") or "").split())
-    last = " ".join(_nice(w) for w in str(data.get("last_name") or "").split())
-    return " ".join(p for p in (first, last) if p)
-
-
-def _formal(values: list[str]) -> str:
-    """The newest spelling, upgraded to the formal form the same person typed elsewhere:
-    diacritics restored (``Krol`` → ``Król``) and a diminutive replaced by the full name
-    (``Kasia`` → ``Katarzyna``). A certificate carries the name as in an ID card."""
-    values = [v for v in values if v]
-    if not values:
-        return ""
-    chosen = values[0]
-    want = canonical_first_name(fold(chosen))
-    for candidate in values[1:]:
-        folded = fold(candidate)
-        if folded == fold(chosen) and sum(map(str.isascii, candidate)) < sum(map(str.isascii, chosen)):
-            chosen = candidate  # same letters, more Polish diacritics
-        elif folded != fold(chosen) and folded == want:
-            chosen = candidate  # the full name behind a diminutive
-    return chosen
-
-
-def best_name(datas: list[dict]) -> str:
-    """Full name from a person's applications, newest first."""
-    first = _formal([full_name({"first_name": d.get("first_name")}) for d in datas])
-    last = _formal([full_name({"last_name": d.get("last_name")}) for d in datas])
-    return " ".join(p for p in (first, last) if p)
-
-
-def _newest_first(app: Application) -> tuple:
-    return (app.kind == "recruitment", app.submitted_at or datetime.min, app.updated_at or datetime.min, app.id)
-
-
-def person_details(session: Session, project: str, person_ids: Iterable[int]) -> dict[int, dict]:
-    """name / gender / email per person: newest recruitment application wins, attendance rows are the fallback;
-    the name in its formal spelling (see ``_formal``).
-
-    Fields are taken one by one, so a recruitment form without a gender
-    still gets it from an attendance row.
-    """
-    ids = sorted(set(person_ids))
-    apps: dict[int, list[Application]] = {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start:start + 500]
-        for app in session.scalars(
-            select(Application).where(Application.project == project, Application.person_id.in_(chunk),
-                                      Application.active.is_(True))
-        ):
-            apps.setdefault(app.person_id, []).append(app)
-    out = {}
-    for pid in ids:
-        ranked = sorted(apps.get(pid, []), key=_newest_first, reverse=True)
-        name = best_name([a.data or {} for a in ranked])
-        gender = next((a.data.get("gender") for a in ranked if (a.data or {}).get("gender") in ("K", "M")), None)
-        email = next((str(a.data["email"]).strip() for a in ranked if (a.data or {}).get("email")), None)
-        out[pid] = {"name": name, "gender": gender, "email": email}
-    return out
-
-
-def attendance_facts(session: Session, project: str, event_ids: Sequence[str]) -> list[AttendanceFact]:
-    rows = session.execute(
-        select(Application.person_id, Attendance.event_id, Attendance.session_no, Attendance.hours)
-        .join(Application, Application.id == Attendance.application_id)
-        .where(
-            Attendance.project == project,
-            Attendance.event_id.in_(list(event_ids)),
-            Application.active.is_(True),
-            Application.person_id.is_not(None),
-        )
-    )
-    return [AttendanceFact(pid, ev, sess, hours) for pid, ev, sess, hours in rows]
-
-
-def evaluate_project(session: Session, project) -> dict[str, list[Verdict]]:  # noqa: ANN001
-    """Verdicts per cycle id, straight from the registry (used by the service and for reports)."""
-    out = {}
-    for spec, _cycle, _events in cycle_specs(project):
-        out[spec.id] = evaluate(spec, attendance_facts(session, project.slug, [e.id for e in spec.events]))
-    return out
-
-
-# --- the run -------------------------------------------------------------------------------------
-
 def attachment_name(number: str, revision: int) -> str:
     """ASCII file name: ``zaswiadczenie-SYN-2026-0001.pdf`` (``-r2`` for later revisions)."""
     safe = re.sub(r"[^A-Za-z0-9]+", "-", number).strip("-")
@@ -246,23 +88,6 @@ def decided_issue_date(policy: str, run_date: date, completed_on: date | None, p
     if policy == "run" or completed_on is None or (policy == "auto" and run_date <= period_end):
         return run_date
     return min(max(completed_on, period_start), period_end)
-
-
-def last_session_days(session: Session, project: str, events: Sequence) -> dict[int, date]:  # noqa: ANN001 - config Events
-    """person -> day of their last attended session among ``events`` (the list's date, else the YAML's)."""
-    dates = {e.id: sorted(e.dates) for e in events}
-    rows = session.execute(
-        select(Application.person_id, Attendance.event_id, Attendance.session_no, Attendance.attended_on)
-        .join(Application, Application.id == Attendance.application_id)
-        .where(Attendance.project == project, Attendance.event_id.in_(list(dates)),
-               Application.active.is_(True), Application.person_id.is_not(None))
-    )
-    out: dict[int, date] = {}
-    for pid, ev, sess, on in rows:
-        ds = dates[ev]
-        day = on or (ds[sess - 1] if sess and 1 <= sess <= len(ds) else ds[0])
-        out[pid] = max(day, out.get(pid, day))
-    return out
 
 
 def register_phase(session: Session, project, *, issue_date: date, counts: IssueCounts) -> None:  # noqa: ANN001
@@ -371,7 +196,7 @@ def render_phase(
 ) -> None:
     """Render, store and queue every current revision that has no stored PDF yet, batch by batch."""
     if enqueue is None:
-        from synergia.mail.deliveries import enqueue
+        from synergia.mail.queue import enqueue
     with sessions() as session:
         pending = _pending_revisions(session, project.slug)
     for start in range(0, len(pending), batch_size):
@@ -415,7 +240,7 @@ def late_mail_phase(sessions: Callable, project, storage: Storage, *, counts: Is
                     enqueue: Enqueue | None = None) -> None:
     """Certificates stored while their person had no usable e-mail: queue them once an address appears."""
     if enqueue is None:
-        from synergia.mail.deliveries import enqueue
+        from synergia.mail.queue import enqueue
     with sessions() as session:
         rows = session.execute(
             select(CertificateRevision, Certificate.person_id)

@@ -42,14 +42,13 @@ from typing import Callable, Iterable, Protocol
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from config.settings import TEMPLATES_DIR
-from synergia.certificates.pdf import pl_date, pl_dates, pl_number
 from synergia.certificates.register import public_status
 from synergia.registry.tables_certificates import Certificate
+from synergia.templating import environment
 
 SITE_TEMPLATES_DIR = TEMPLATES_DIR / "site"
 PAGE_TEMPLATE = "verification.html.j2"
@@ -211,14 +210,6 @@ def collect(session: Session, project) -> list[PageFacts]:  # noqa: ANN001 - Pro
 
 # --- rendering ------------------------------------------------------------------------------
 
-@lru_cache(maxsize=4)
-def _environment(directory: str) -> Environment:
-    env = Environment(loader=FileSystemLoader(directory), autoescape=True, undefined=StrictUndefined,
-                      trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
-    env.filters.update(pl_date=pl_date, pl_dates=pl_dates, pl_number=pl_number)
-    return env
-
-
 @lru_cache(maxsize=16)
 def _logo_data_uri(path: str, mtime: float, max_height: int = 112) -> str:  # noqa: ARG001 - mtime keys the cache
     """The logo for a phone (2× its displayed height, 256 colours: a few kB) as a PNG data URI,
@@ -253,7 +244,7 @@ class SiteRenderer:
         self.project = project
         self.layout = SiteLayout.from_url(project.certificates.verification_url)
         templates_dir = Path(templates_dir)
-        self.template = _environment(str(templates_dir / "site")).get_template(PAGE_TEMPLATE)
+        self.template = environment(templates_dir / "site").get_template(PAGE_TEMPLATE)
         self.static = {
             "organiser": {"name": project.organiser.name, "logo": _logo(templates_dir, project.organiser.logo)},
             "funder": {"name": project.funder.name, "programme": project.funder.programme,

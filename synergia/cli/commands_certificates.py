@@ -31,9 +31,9 @@ def preview(
     cycle: str | None = typer.Option(None, "--cycle", help="Id cyklu szkoleń (default: the first one)"),
 ) -> None:
     """Podgląd zaświadczenia z przykładowymi danymi (sample certificate; no registry needed)."""
-    from synergia.certificates.pdf import LayoutError
+    from synergia.certificates.layout import LayoutError
     from synergia.certificates.preview import render_preview
-    from synergia.certificates.service import CertificatesConfigError
+    from synergia.certificates.cycles import CertificatesConfigError
 
     cfg = _project(project)
     try:

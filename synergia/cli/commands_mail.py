@@ -72,7 +72,7 @@ def status_cmd(
 ) -> None:
     """Stan rejestru doręczeń i lista błędów stałych (delivery counts and permanent failures, no addresses)."""
     from synergia import runtime
-    from synergia.mail.deliveries import list_failures, status_counts
+    from synergia.mail.reports import list_failures, status_counts
 
     cfg = load_or_exit(resolve_project_path(project))
     with runtime.registry(migrate=True).session() as s:

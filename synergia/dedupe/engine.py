@@ -13,10 +13,6 @@ from synergia.dedupe.compare import Thresholds
 from synergia.dedupe.normalize import NormRecord, as_tuple, normalize_record
 from synergia.dedupe.parallel import split_run, worth_forking
 
-INPUT_FIELDS = ("first_name", "last_name", "email", "phone", "pesel", "birth_date", "gender",
-                "street", "postal_code", "city", "organisation")
-
-
 @contextmanager
 def no_gc() -> Iterator[None]:
     """Pause the cyclic garbage collector: matching allocates ~10 objects per

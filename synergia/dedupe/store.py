@@ -341,21 +341,3 @@ def person_of(session: Session, project: str, person_id: int) -> int:
             return person_id
         person_id = row.survivor_person_id
     return person_id
-
-
-def merge_history(session: Session, project: str, person_id: int) -> list[dict]:
-    """Merges into ``person_id`` (ids, reason, dates) for the CLI and staff."""
-    rows = session.scalars(select(DedupeMerge).where(DedupeMerge.project == project,
-                                                     DedupeMerge.survivor_person_id == person_id).order_by(DedupeMerge.id))
-    return [{"merge_id": r.id, "merged_person_id": r.merged_person_id, "reason": r.reason, "score": r.score,
-             "applications": (r.application_a, r.application_b), "created_at": r.created_at, "undone_at": r.undone_at}
-            for r in rows]
-
-
-def applications_by_person(session: Session, project: str) -> dict[int, list[int]]:
-    out: dict[int, list[int]] = defaultdict(list)
-    for app_id, pid in session.execute(select(Application.id, Application.person_id).where(
-            Application.project == project, Application.active.is_(True))):
-        if pid is not None:
-            out[pid].append(app_id)
-    return dict(out)

@@ -24,10 +24,6 @@ class RetryPolicy:
         return rng.uniform(0, min(self.max_delay, self.base_delay * (2 ** attempt)))
 
 
-class RetryExhausted(Exception):
-    """Raised by ``call_with_retry`` when transport errors persist past the policy's caps."""
-
-
 def retry_after_seconds(response: requests.Response) -> float | None:
     value = response.headers.get("Retry-After")
     try:

@@ -69,6 +69,7 @@ from typing import Iterable
 
 from config.indicators import IndicatorConfig
 from synergia.dedupe.normalize import fold
+from synergia.formatting import DATE_NUMERIC, pl_date, pl_number
 from synergia.indicators.model import (
     GENDER_LABELS,
     EventFact,
@@ -376,10 +377,6 @@ def compute_indicator(
     return replace(result, reason=reason_text(ind, result, pace, facts))
 
 
-def _count(value: float) -> str:
-    return f"{value:.0f}" if float(value).is_integer() else f"{value:.1f}".replace(".", ",")
-
-
 def _time_left(as_of: date, deadline: date) -> str:
     days = (deadline - as_of).days
     if days <= 0:
@@ -406,7 +403,7 @@ def blockers(ind: IndicatorConfig, facts: Facts) -> list[str]:
         gain = sum(b.value or 0 for b in bad)
         rows = ", ".join(str(b.row_number) for b in bad)
         out.append(f"w zakładce „Wartości ręczne” odrzucono {len(bad)} wiersz(e) ({rows}; szczegóły w „Odrzucone”)"
-                   + (f" — po poprawieniu doda {_count(gain)}" if gain else ""))
+                   + (f" — po poprawieniu doda {pl_number(gain, 1)}" if gain else ""))
     if ind.kind in ("persons", "distinct", "events", "hours") and facts.quarantined:
         matching = {e.id for e in facts.planned if _planned_ok(ind, e)} if f.used() else None
         n = sum(q.count for q in facts.quarantined if q.kind != "manual" and (
@@ -430,32 +427,32 @@ def reason_text(ind: IndicatorConfig, r: IndicatorResult, pace: Pace, facts: Fac
         return " ".join(parts + [b + "." for b in blockers(ind, facts)])
     missing = max(0.0, ind.target - (r.cumulative or 0))
     if r.status == STATUS_MISSED:
-        parts.append(f"Termin {r.deadline:%d.%m.%Y} minął: osiągnięto {_count(r.cumulative or 0)} z {_count(ind.target)} "
-                     f"({r.unit}), brakuje {_count(missing)}.")
+        parts.append(f"Termin {pl_date(r.deadline, DATE_NUMERIC)} minął: osiągnięto {pl_number(r.cumulative or 0, 1)} z {pl_number(ind.target, 1)} "
+                     f"({r.unit}), brakuje {pl_number(missing, 1)}.")
         parts.append("Następny krok: wyjaśnij przyczynę w sprawozdaniu i uzgodnij z grantodawcą korektę lub działanie naprawcze.")
     else:
-        parts.append(f"Brakuje: {_count(missing)} (cel {_count(ind.target)} {r.unit} do {r.deadline:%d.%m.%Y}, "
-                     f"{_time_left(as_of, r.deadline)}); wg planu powinno być już {_count(round(r.expected, 1))}.")
+        parts.append(f"Brakuje: {pl_number(missing, 1)} (cel {pl_number(ind.target, 1)} {r.unit} do {pl_date(r.deadline, DATE_NUMERIC)}, "
+                     f"{_time_left(as_of, r.deadline)}); wg planu powinno być już {pl_number(r.expected, 1)}.")
         if pace.remaining:
-            names = "; ".join(f"{x.event.title} {x.on:%d.%m.%Y}" for x in pace.remaining[:4])
+            names = "; ".join(f"{x.event.title} {pl_date(x.on, DATE_NUMERIC)}" for x in pace.remaining[:4])
             more = f" i {len(pace.remaining) - 4} innych" if len(pace.remaining) > 4 else ""
             parts.append(f"Zaplanowane do terminu: {names}{more}.")
             if ind.kind == "events" or ind.distinct_of == "event_gmina":
-                parts.append(f"Nawet po nich zabraknie {_count(max(0.0, missing - len(pace.remaining)))} — "
+                parts.append(f"Nawet po nich zabraknie {pl_number(max(0.0, missing - len(pace.remaining)), 1)} — "
                              "dodaj wydarzenie do harmonogramu albo uzgodnij zmianę celu.")
             elif ind.kind == "hours":
-                parts.append(f"Następny krok: zapewnij na nich co najmniej {_count(missing)} godz. i odnotuj je w listach.")
+                parts.append(f"Następny krok: zapewnij na nich co najmniej {pl_number(missing, 1)} godz. i odnotuj je w listach.")
             elif ind.kind == "distinct":
-                parts.append(f"Następny krok: zaproś na nie uczestników z co najmniej {_count(missing)} nowych ({r.unit}).")
+                parts.append(f"Następny krok: zaproś na nie uczestników z co najmniej {pl_number(missing, 1)} nowych ({r.unit}).")
             elif ind.kind == "certificates" or ind.filters.completed:
-                parts.append(f"Następny krok: dopilnuj obecności — co najmniej {_count(missing)} osób musi spełnić regułę ukończenia.")
+                parts.append(f"Następny krok: dopilnuj obecności — co najmniej {pl_number(missing, 1)} osób musi spełnić regułę ukończenia.")
             else:
-                parts.append(f"Następny krok: zrekrutuj na nie co najmniej {_count(missing)} nowych uczestników spełniających kryteria.")
+                parts.append(f"Następny krok: zrekrutuj na nie co najmniej {pl_number(missing, 1)} nowych uczestników spełniających kryteria.")
         elif pace.rule == RULE_EVENTS:
             parts.append("Do terminu nie ma już zaplanowanych wydarzeń — zaplanuj dodatkowe albo uzgodnij zmianę celu.")
         else:
             months_left = max(1, (r.deadline.year - as_of.year) * 12 + r.deadline.month - as_of.month)
-            parts.append(f"Następny krok: potrzeba średnio {_count(round(missing / months_left, 1))} ({r.unit}) miesięcznie do terminu.")
+            parts.append(f"Następny krok: potrzeba średnio {pl_number(missing / months_left, 1)} ({r.unit}) miesięcznie do terminu.")
     parts += [f"Blokuje: {b}." for b in blockers(ind, facts)]
     return " ".join(parts)
 def compute_all(

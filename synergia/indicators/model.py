@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-GENDERS = ("K", "M", None)
 GENDER_LABELS = {"K": "K", "M": "M", None: "nie podano"}
 
 

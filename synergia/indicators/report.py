@@ -9,16 +9,15 @@ for the same month produces the same tab and files.
 from __future__ import annotations
 
 import io
-from datetime import date, datetime
-
-from babel.numbers import format_decimal
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from datetime import datetime
 
 from config.settings import TEMPLATES_DIR
 from config.tabs import DEFAULT_TABS
+from synergia.formatting import DATE_NUMERIC, pl_date, pl_number, pl_percent
 from synergia.indicators.compute import STATUS_AT_RISK, STATUS_DONE, STATUS_MISSED, STATUS_NO_DATA, STATUS_ON_TRACK
 from synergia.indicators.model import IndicatorResult, MonthSummary
 from synergia.indicators.months import Month
+from synergia.templating import environment
 
 CHART_CID = "wykres-wskazniki"
 SUMMARY_TEMPLATE = "summary.html.j2"
@@ -41,19 +40,6 @@ COLUMNS = [
 PACE_RULE_PL = {"wydarzenia": "wg harmonogramu wydarzeń", "liniowy": "liniowo (wskaźnik ciągły)"}
 
 
-def num(value: float | None, digits: int = 2) -> str:
-    """Polish number: '1 234,5'; '—' for missing."""
-    if value is None:
-        return "—"
-    return format_decimal(round(value, digits), format="#,##0." + "#" * digits, locale="pl_PL")
-
-
-def pct(value: float | None) -> str:
-    return "—" if value is None else f"{num(value, 1)} %"
-
-
-def pl_date(d: date) -> str:
-    return d.strftime("%d.%m.%Y")
 
 
 TARGET_SOURCE_PL = {"umowa": "wg umowy", "opis": "wg opisu projektu", "roboczy": "wartość robocza"}
@@ -127,7 +113,7 @@ def chart_png(summary: MonthSummary) -> bytes:
             title = title.rstrip() + "…"
         colour = STATUS_COLOURS.get(r.status, "#1f2933")
         ax.set_title(title, fontsize=8.5, loc="left", pad=14 if "\n" not in title else 16)
-        ax.text(0, 1.01, f"{num(r.cumulative)} z {num(r.target)} · {r.status}", transform=ax.transAxes,
+        ax.text(0, 1.01, f"{pl_number(r.cumulative)} z {pl_number(r.target)} · {r.status}", transform=ax.transAxes,
                 fontsize=7.5, color=colour, fontweight="bold", va="bottom")
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
@@ -160,15 +146,15 @@ def month_table(summary: MonthSummary, last: int = 6) -> tuple[list[str], list[t
         cells, prev = [], None
         earlier = [p for p in r.series if p.month < months[0]] if months else []
         before = earlier[-1].cumulative if earlier else 0.0
-        cells.append(num(before) if earlier else "—")
+        cells.append(pl_number(before) if earlier else "—")
         prev = before
         for m in months:
             if m in by_month:
-                cells.append(num(by_month[m] - prev))
+                cells.append(pl_number(by_month[m] - prev))
                 prev = by_month[m]
             else:
                 cells.append("—")
-        cells.append(num(r.cumulative))
+        cells.append(pl_number(r.cumulative))
         rows.append((r, cells))
     return header, rows
 
@@ -177,16 +163,10 @@ def _short(name: str, width: int = 52) -> str:
     return name if len(name) <= width else name[: width - 1].rstrip() + "…"
 
 
-def _env() -> Environment:
-    env = Environment(loader=FileSystemLoader(str(TEMPLATES_DIR)), autoescape=select_autoescape(["html", "j2"]))
-    env.filters.update(num=num, pct=pct, pl_date=pl_date)
-    return env
-
-
 def summary_html(summary: MonthSummary, chart_src: str = f"cid:{CHART_CID}") -> str:
     """The e-mail body. ``chart_src`` is ``cid:...`` in mail, a data: URI or file path for previews."""
     header, rows = month_table(summary)
-    return _env().get_template(SUMMARY_TEMPLATE).render(
+    return environment(TEMPLATES_DIR).get_template(SUMMARY_TEMPLATE).render(
         s=summary, month_label=Month.parse(summary.month).label_pl(), chart_src=chart_src, colours=STATUS_COLOURS,
         at_risk=summary.at_risk, failures=failure_lines(summary), month_header=header, month_rows=rows,
         target_source=TARGET_SOURCE_PL, no_data=[r for r in summary.results if r.status == STATUS_NO_DATA],
@@ -206,8 +186,8 @@ def summary_text(summary: MonthSummary) -> str:
     lines.append("")
     for r in summary.results:
         lines.append(
-            f"- {r.name}: w miesiącu {num(r.month_value)}, narastająco {num(r.cumulative)} z {num(r.target)} {r.unit} "
-            f"[cel {TARGET_SOURCE_PL.get(r.target_source, r.target_source)}] ({pct(r.percent)}), {r.status}"
+            f"- {r.name}: w miesiącu {pl_number(r.month_value)}, narastająco {pl_number(r.cumulative)} z {pl_number(r.target)} {r.unit} "
+            f"[cel {TARGET_SOURCE_PL.get(r.target_source, r.target_source)}] ({pl_percent(r.percent)}), {r.status}"
         )
     if summary.problems:
         lines += ["", "Uwagi:", *[f"- {p}" for p in summary.problems]]
@@ -226,10 +206,10 @@ def failure_lines(summary: MonthSummary) -> list[str]:
 
 def _ops_lines(summary: MonthSummary) -> list[str]:
     return [
-        f"Wiersze w zakładce „Odrzucone” teraz: {num(summary.quarantine_now) if summary.quarantine_now is not None else 'brak danych'}",
-        f"Nowe wiersze w kwarantannie w miesiącu: {num(summary.quarantine_new) if summary.quarantine_new is not None else 'brak danych'}",
-        f"Wiersze w kwarantannie na koniec miesiąca (wg dat rejestru): {num(summary.quarantine_open) if summary.quarantine_open is not None else 'brak danych'}",
-        f"Nieudane doręczenia e-maili w miesiącu: {num(summary.delivery_failures) if summary.delivery_failures is not None else 'brak danych'}"
+        f"Wiersze w zakładce „Odrzucone” teraz: {pl_number(summary.quarantine_now) if summary.quarantine_now is not None else 'brak danych'}",
+        f"Nowe wiersze w kwarantannie w miesiącu: {pl_number(summary.quarantine_new) if summary.quarantine_new is not None else 'brak danych'}",
+        f"Wiersze w kwarantannie na koniec miesiąca (wg dat rejestru): {pl_number(summary.quarantine_open) if summary.quarantine_open is not None else 'brak danych'}",
+        f"Nieudane doręczenia e-maili w miesiącu: {pl_number(summary.delivery_failures) if summary.delivery_failures is not None else 'brak danych'}"
         + (f" ({'; '.join(failure_lines(summary))})" if summary.delivery_failure_kinds else ""),
     ]
 
@@ -270,7 +250,7 @@ def summary_xlsx(summary: MonthSummary) -> bytes:
     info = wb.create_sheet("Informacje")
     info.append(["Projekt", summary.project_name])
     info.append(["Miesiąc", summary.month])
-    info.append(["Okres projektu", f"{pl_date(summary.period_start)} – {pl_date(summary.period_end)}"])
+    info.append(["Okres projektu", f"{pl_date(summary.period_start, DATE_NUMERIC)} – {pl_date(summary.period_end, DATE_NUMERIC)}"])
     for line in _ops_lines(summary):
         label, _, value = line.partition(": ")
         info.append([label, value])
@@ -298,7 +278,7 @@ def summary_markdown(summary: MonthSummary) -> str:
         gender = f"{g['K']} / {g['M']} / {g['nie podano']}" if g else ""
         name = r.name.replace("|", "/")
         out.append(
-            f"| {name} | {num(r.target)} {r.unit} | {num(r.month_value)} | {num(r.cumulative)} | {pct(r.percent)} | {r.status} | {gender} |"
+            f"| {name} | {pl_number(r.target)} {r.unit} | {pl_number(r.month_value)} | {pl_number(r.cumulative)} | {pl_percent(r.percent)} | {r.status} | {gender} |"
         )
     out += ["", f"**Wymagają działania:** {len(summary.at_risk) or 'brak'}", ""]
     out += [f"- **{r.name.replace('|', '/')}** ({r.status}): {r.reason or ''}" for r in summary.at_risk]

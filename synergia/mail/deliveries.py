@@ -1,4 +1,6 @@
-"""Exactly-once delivery register: enqueue messages, send what is due, record the outcome.
+"""Exactly-once delivery register: send what is due, record the outcome.
+
+Messages enter the register with ``queue.enqueue``; ``reports`` lists what it holds.
 
 Life of a delivery (one row per ``(project, kind, key)``)::
 
@@ -50,13 +52,14 @@ from typing import Callable, Iterator
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_, select, text, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from synergia.mail.messages import Attachment, InlineImage, OutgoingMessage
-from synergia.mail.mime import AddressError, build_mime, new_message_id
+from synergia.mail.messages import OutgoingMessage
+from synergia.mail.mime import AddressError, build_mime
+from synergia.mail.queue import naive_utc, stored_message
 from synergia.mail.transports import Envelope, PermanentFailure, Transport, TransportError
-from synergia.registry.tables_mail import MailDelivery, MailDeliveryPart
+from synergia.registry.base import utcnow
+from synergia.registry.tables_mail import MailDelivery
 
 try:  # POSIX only; elsewhere SQLite runs without the cross-process guard
     import fcntl
@@ -67,68 +70,6 @@ log = logging.getLogger(__name__)
 
 DEFAULT_TIMEZONE = "Europe/Warsaw"
 
-
-# --------------------------------------------------------------------------- enqueue
-
-def enqueue(session: Session, *, project: str, kind: str, key: str, message: OutgoingMessage, sender: str | None = None) -> int:
-    """Register ``message`` for delivery once; the same (project, kind, key) returns the existing id.
-
-    Runs in the caller's transaction (commit with the certificate that caused
-    it). ``sender`` only picks the Message-ID domain (default: SYNERGIA_MAIL_FROM).
-    """
-    if not (0 < len(kind) <= 32 and 0 < len(key) <= 128 and 0 < len(project) <= 64):
-        raise ValueError("project/kind/key empty or too long")
-    if not isinstance(message, OutgoingMessage):
-        raise TypeError("message must be an OutgoingMessage")
-    existing = _find(session, project, kind, key)
-    if existing is not None:
-        return existing
-    if sender is None:
-        from config.settings import get_settings
-
-        sender = get_settings().mail_from
-    row = MailDelivery(
-        project=project, kind=kind, key=key, message_id=new_message_id(sender), recipient=message.to,
-        subject=message.subject, body_text=message.text, body_html=message.html, status="pending",
-        attempts=0, recoveries=0,
-    )
-    position = 0
-    for att in message.attachments:
-        row.parts.append(MailDeliveryPart(position=position, role="attachment", name=att.filename, mime=att.mime, content=att.content))
-        position += 1
-    for img in message.inline_images:
-        row.parts.append(MailDeliveryPart(position=position, role="inline", name=img.cid, mime=img.mime, content=img.content))
-        position += 1
-    try:
-        with session.begin_nested():  # a concurrent enqueue of the same key wins without breaking our transaction
-            session.add(row)
-            session.flush()
-    except IntegrityError:
-        existing = _find(session, project, kind, key)
-        if existing is None:
-            raise
-        return existing
-    return row.id
-
-
-def _find(session: Session, project: str, kind: str, key: str) -> int | None:
-    return session.scalar(
-        select(MailDelivery.id).where(MailDelivery.project == project, MailDelivery.kind == kind, MailDelivery.key == key)
-    )
-
-
-def stored_message(row: MailDelivery) -> OutgoingMessage:
-    """The message exactly as enqueued (for sending and for inspection)."""
-    if row.recipient is None:
-        raise ValueError("delivery content was purged")
-    return OutgoingMessage(
-        to=row.recipient, subject=row.subject or "", text=row.body_text or "", html=row.body_html or "",
-        attachments=tuple(Attachment(p.name, p.content, p.mime) for p in row.parts if p.role == "attachment"),
-        inline_images=tuple(InlineImage(p.name, p.content, p.mime) for p in row.parts if p.role == "inline"),
-    )
-
-
-# --------------------------------------------------------------------------- reports
 
 @dataclass
 class DeliveryReport:
@@ -148,63 +89,6 @@ class DeliveryReport:
 
     def as_dict(self) -> dict:
         return asdict(self)
-
-
-@dataclass(frozen=True)
-class DeliveryFailure:
-    """A permanently failed delivery, for the coordinators' monthly list."""
-
-    delivery_id: int
-    kind: str
-    key: str
-    code: str
-    failed_at: datetime
-
-
-def list_failures(session: Session, *, project: str, since: datetime | None = None, until: datetime | None = None) -> list[DeliveryFailure]:
-    """Failed deliveries (naive UTC bounds, ``since`` inclusive, ``until`` exclusive), oldest first."""
-    q = select(MailDelivery).where(MailDelivery.project == project, MailDelivery.status == "failed")
-    if since is not None:
-        q = q.where(MailDelivery.failed_at >= _naive_utc(since))
-    if until is not None:
-        q = q.where(MailDelivery.failed_at < _naive_utc(until))
-    rows = session.scalars(q.order_by(MailDelivery.failed_at, MailDelivery.id))
-    return [DeliveryFailure(r.id, r.kind, r.key, r.last_error or "unknown", r.failed_at) for r in rows]
-
-
-def status_counts(session: Session, *, project: str) -> dict[str, int]:
-    rows = session.execute(
-        select(MailDelivery.status, func.count()).where(MailDelivery.project == project).group_by(MailDelivery.status)
-    )
-    return {status: n for status, n in rows}
-
-
-def purge_content(session: Session, *, project: str, sent_before: datetime) -> int:
-    """Drop recipient, texts and files of deliveries sent before ``sent_before`` (data minimisation).
-
-    The row, its key, Message-ID and dates stay, so a rerun still knows it was sent.
-    """
-    rows = session.scalars(
-        select(MailDelivery).where(
-            MailDelivery.project == project, MailDelivery.status == "sent",
-            MailDelivery.sent_at < _naive_utc(sent_before), MailDelivery.purged_at.is_(None),
-        ).options(selectinload(MailDelivery.parts))
-    ).all()
-    for row in rows:
-        row.recipient = row.subject = row.body_text = row.body_html = None
-        row.parts.clear()
-        row.purged_at = _utcnow()
-    return len(rows)
-
-
-# --------------------------------------------------------------------------- sending
-
-def _utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
-
-
-def _naive_utc(value: datetime) -> datetime:
-    return value.astimezone(timezone.utc).replace(tzinfo=None) if value.tzinfo else value
 
 
 def day_start_utc(now_utc: datetime, tz: str) -> datetime:
@@ -449,7 +333,7 @@ def send_pending(
         from config.settings import get_settings
 
         sender = get_settings().mail_from
-    start_wall = _naive_utc(now) if now is not None else _utcnow()
+    start_wall = naive_utc(now) if now is not None else utcnow()
     start_mono = time.monotonic()
 
     def clock() -> datetime:

@@ -16,9 +16,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from synergia.registry.base import Base, utcnow
 
-STATUSES = ("pending", "sending", "sent", "deferred", "failed")
-
-
 class MailDelivery(Base):
     __tablename__ = "mail_deliveries"
     __table_args__ = (

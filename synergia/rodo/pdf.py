@@ -6,11 +6,11 @@ def new_document():  # noqa: ANN201 - fpdf is imported lazily
     """An A4 FPDF with Lato regular/bold, automatic page breaks and its first page added."""
     from fpdf import FPDF
 
-    from synergia.certificates.pdf import _font_file
+    from synergia.certificates.layout import font_file
 
     pdf = FPDF()
-    pdf.add_font("lato", "", _font_file("Lato"))
-    pdf.add_font("lato", "B", _font_file("LatoBold"))
+    pdf.add_font("lato", "", font_file("Lato"))
+    pdf.add_font("lato", "B", font_file("LatoBold"))
     pdf.set_auto_page_break(True, margin=15)
     pdf.add_page()
     return pdf

@@ -11,7 +11,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from synergia.mail.deliveries import purge_content
+from synergia.mail.queue import purge_content
 from synergia.mail.transports import outbox_filename
 from synergia.registry.tables import Application, Person
 from synergia.registry.tables_mail import MailDelivery

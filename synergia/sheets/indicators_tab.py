@@ -6,8 +6,9 @@ summary gives the same rows, so a rerun for the month changes nothing. Staff do 
 """
 from __future__ import annotations
 
+from synergia.formatting import DATE_NUMERIC, pl_date, pl_number, pl_percent
 from synergia.indicators.model import IndicatorResult, MonthSummary
-from synergia.indicators.report import COLUMNS, PACE_RULE_PL, num, pct, pl_date
+from synergia.indicators.report import COLUMNS, PACE_RULE_PL
 
 HEADER = COLUMNS
 
@@ -24,8 +25,8 @@ def indicator_rows(summary: MonthSummary) -> list[list[str]]:
     rows = [list(HEADER)]
     for r in summary.results:
         rows.append([
-            r.id, r.name, r.unit, num(r.target), pl_date(r.deadline), r.month, num(r.month_value), num(r.cumulative),
-            pct(r.percent), num(r.expected, 1), num(r.projected, 1), r.status, *_gender(r, "cum"), *_gender(r, "month"),
+            r.id, r.name, r.unit, pl_number(r.target), pl_date(r.deadline, DATE_NUMERIC), r.month, pl_number(r.month_value),
+            pl_number(r.cumulative), pl_percent(r.percent), pl_number(r.expected, 1), pl_number(r.projected, 1), r.status, *_gender(r, "cum"), *_gender(r, "month"),
             r.target_source, PACE_RULE_PL.get(r.pace_rule, r.pace_rule), r.reason or "",
         ])
     return rows

@@ -11,14 +11,9 @@ import zxingcpp
 from PIL import Image
 from pypdf import PdfReader
 
-from synergia.certificates.pdf import (
-    CertificateContent,
-    CertificateRenderer,
-    LayoutError,
-    check_polish_glyphs,
-    pl_dates,
-    pl_number,
-)
+from synergia.certificates.layout import LayoutError, check_polish_glyphs
+from synergia.certificates.pdf import CertificateContent, CertificateRenderer
+from synergia.formatting import pl_dates, pl_number
 
 
 def content(**kw) -> CertificateContent:

@@ -170,7 +170,7 @@ def test_crash_while_rendering_leaves_register_and_rerun_completes_once(registry
 
 
 def test_crash_after_storing_before_commit_queues_each_mail_once(registry, project, store, renderer, people):
-    from synergia.mail.deliveries import enqueue as real_enqueue
+    from synergia.mail.queue import enqueue as real_enqueue
 
     calls = []
 
@@ -215,7 +215,7 @@ def test_project_without_certificates_does_nothing(registry, project, store, ren
         c.model_copy(update={"events": ["dt-1", "dt-9"]}) if c.id == "dt" else c for c in p.certificates.cycles]})}, "dt-9"),
 ])
 def test_inconsistent_cycles_are_refused_before_anything_is_issued(registry, project, store, renderer, people, change, message):
-    from synergia.certificates.service import CertificatesConfigError
+    from synergia.certificates.cycles import CertificatesConfigError
 
     with pytest.raises(CertificatesConfigError, match=message):
         run(registry, project.model_copy(update=change(project)), store, renderer)
@@ -244,7 +244,7 @@ def test_certificate_waits_for_an_address_and_is_mailed_once_one_appears(registr
 
 
 def test_certificate_name_uses_the_formal_spelling_the_person_typed_somewhere() -> None:
-    from synergia.certificates.service import best_name
+    from synergia.certificates.people import best_name
 
     newest_first = [
         {"first_name": "Kasia", "last_name": "KROL"},              # newest: diminutive, no diacritics, caps
@@ -254,3 +254,20 @@ def test_certificate_name_uses_the_formal_spelling_the_person_typed_somewhere() 
     assert best_name(newest_first) == "Katarzyna Król"
     assert best_name([{"first_name": "Jerzy", "last_name": "Krol"}]) == "Jerzy Krol"   # nothing better typed: kept
     assert best_name([{"first_name": "Ola", "last_name": "Nowak"}, {"first_name": "Olga", "last_name": "Nowak"}]) == "Ola Nowak"
+
+
+@pytest.mark.parametrize(("first", "last"), [
+    ("ANNA-MARIA", "nowak-kowalska"), ("jan", "von TRAPP"), ("  ZOFIA  ", "DE  ŁĘCKA"), ("Łucja", "McDONALD"),
+])
+def test_certificate_name_is_capitalised_as_validation_writes_it(first: str, last: str) -> None:
+    from synergia.certificates.people import best_name
+    from synergia.validation.identity import clean_name
+
+    assert best_name([{"first_name": first, "last_name": last}]) == f"{clean_name(first)} {clean_name(last)}"
+
+
+def test_a_name_part_without_letters_is_missing_on_the_certificate() -> None:
+    from synergia.certificates.people import best_name
+
+    assert best_name([{"first_name": "\u200b?!", "last_name": "Lis"}, {"first_name": None, "last_name": "LIS"}]) == "Lis"
+    assert best_name([{"first_name": "...", "last_name": "123"}]) == ""

@@ -22,11 +22,12 @@ import pytest
 import zxingcpp
 from sqlalchemy import select
 
-from synergia.certificates.pdf import CertificateRenderer, pl_date
+from synergia.certificates.pdf import CertificateRenderer
 from synergia.certificates.register import revoke_number, verify, withdraw_for_erasure
 from synergia.certificates.service import issue_certificates, today_in
 from synergia.certificates.site import SiteError, SiteLayout, build_site_in, holder_name, initials
 from synergia.certificates.site_server import make_server
+from synergia.formatting import pl_formal_date
 from synergia.registry.tables_certificates import Certificate, CertificateRevision
 from synergia.storage.local import LocalStorage
 from tests.indicators.test_visual import CHROMIUM_FLAGS, chromium
@@ -215,7 +216,7 @@ def test_unchanged_pages_are_not_rewritten_and_revocation_rewrites_only_its_own(
     data = page_json(site_dir, halina)
     assert data["status"] == "revoked" and data["revocation_reason"] == "organiser_decision"
     assert data["revoked_on"] == today_in("Europe/Warsaw").isoformat()  # local date of the revocation
-    assert f"Unieważniono {pl_date(today_in('Europe/Warsaw'))} — powód: decyzja organizatora" in html
+    assert f"Unieważniono {pl_formal_date(today_in('Europe/Warsaw'))} — powód: decyzja organizatora" in html
     assert not list(site_dir.rglob(".tmp-*"))
 
 

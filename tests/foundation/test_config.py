@@ -83,3 +83,48 @@ def test_check_config_cli(tmp_path: Path) -> None:
     bad = runner.invoke(app, ["check-config", str(_write(tmp_path, GOOD.replace("kind: advisory", "kind: doradztwo")))])
     assert bad.exit_code == 2
     assert "sources[5].kind" in bad.output and "p.yaml:" in bad.output
+
+
+
+def _line_of_second(text: str, needle: str) -> int:
+    return text.count("\n", 0, text.index(needle, text.index(needle) + 1)) + 1
+
+
+@pytest.mark.parametrize(("old", "new", "field", "words"), [
+    ("  - id: lista-akademia-2\n", "  - id: lista-akademia-1\n", "sources[3].id", "powtórzone id źródła: ['lista-akademia-1']"),
+    ("  - id: world-cafe-bierun\n", "  - id: world-cafe-tychy\n", "events[3].id", "powtórzone id wydarzenia"),
+    ("  - id: nowe-rady\n", "  - id: rady-osoby\n", "indicators[10].id", "powtórzone id wskaźnika: ['rady-osoby']"),
+])
+def test_a_repeated_id_points_to_the_line_of_the_repeat(tmp_path: Path, old: str, new: str, field: str, words: str) -> None:
+    assert GOOD.count(old) == 1 and GOOD.count(new) == 1
+    text = GOOD.replace(old, new)
+    with pytest.raises(ConfigError) as exc:
+        load_project(_write(tmp_path, text))
+    (line, got_field, msg), = exc.value.problems
+    assert got_field == field and words in msg and "(duplicate" in msg
+    assert line == _line_of_second(text, new)
+
+
+def test_a_repeated_cycle_id_points_to_its_line(tmp_path: Path) -> None:
+    start = GOOD.index("    - id: akademia\n")
+    block = GOOD[start:GOOD.index("min_attendance_ratio: 0.8\n", start) + len("min_attendance_ratio: 0.8\n")]
+    text = GOOD.replace(block, block + block.replace("title: ", "title: Drugi "))
+    with pytest.raises(ConfigError) as exc:
+        load_project(_write(tmp_path, text))
+    (line, field, msg), = exc.value.problems
+    assert field == "certificates.cycles[1].id" and "powtórzone id cyklu szkoleń: ['akademia']" in msg
+    assert line == _line_of_second(text, "    - id: akademia\n")
+
+
+def test_the_parts_of_a_project_file_do_not_import_the_whole() -> None:
+    """config.project is made of its parts; the parts take shared words from config.vocabulary (no circle)."""
+    import subprocess
+    import sys
+
+    code = ("import sys, config.indicators as i, config.certificates, config.yaml_lines, config.vocabulary; "
+            "i.IndicatorConfig.model_validate({'id': 'a', 'name': 'A', 'kind': 'persons', 'target': 1, "
+            "'filters': {'event_type': 'warsztat', 'organisation_type': 'NGO'}}); "
+            "print('config.project' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parents[2])
+    assert out.stdout.strip() == "False"

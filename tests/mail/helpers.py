@@ -4,7 +4,7 @@ from __future__ import annotations
 from functools import cache
 
 from config.mail import MailConfig
-from synergia.mail.deliveries import enqueue
+from synergia.mail.queue import enqueue
 from synergia.mail.messages import Attachment, OutgoingMessage
 
 PROJECT = "proj-test"

@@ -8,7 +8,8 @@ from email import message_from_bytes, policy
 import pytest
 from sqlalchemy import select
 
-from synergia.mail.deliveries import enqueue, purge_content, send_pending, stored_message
+from synergia.mail.deliveries import send_pending
+from synergia.mail.queue import enqueue, purge_content, stored_message
 from synergia.mail.messages import Attachment, InlineImage, OutgoingMessage
 from synergia.mail.mime import build_mime, msgid_domain, new_message_id
 from synergia.mail.transports import OutboxTransport, outbox_filename

@@ -6,7 +6,8 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
-from synergia.mail.deliveries import enqueue, send_pending, sender_lock
+from synergia.mail.deliveries import send_pending, sender_lock
+from synergia.mail.queue import enqueue
 from synergia.mail.transports import SmtpTransport
 from synergia.registry.tables_mail import MailDelivery
 from tests.mail.helpers import PROJECT, SENDER, cfg, enqueue_many, message

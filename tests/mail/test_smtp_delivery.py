@@ -9,7 +9,8 @@ from email.header import decode_header, make_header
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from synergia.mail.deliveries import list_failures, send_pending, sender_lock, status_counts
+from synergia.mail.deliveries import send_pending, sender_lock
+from synergia.mail.reports import list_failures, status_counts
 from synergia.mail.transports import SmtpTransport
 from synergia.registry.tables_mail import MailDelivery
 from tests.mail.helpers import PROJECT, SENDER, SUBJECT, cfg, enqueue_many
