@@ -16,27 +16,27 @@ app = typer.Typer(
 )
 
 # Each module below defines ``register(app)``; keep one line per concern.
-from synergia.cli import commands_core  # noqa: E402
+from cli import commands_core  # noqa: E402
 
 commands_core.register(app)
-from synergia.cli import commands_report  # noqa: E402
+from cli import commands_report  # noqa: E402
 
 commands_report.register(app)
-from synergia.cli import commands_certificates  # noqa: E402
+from cli import commands_certificates  # noqa: E402
 
 commands_certificates.register(app)
-from synergia.cli import commands_dedupe  # noqa: E402
+from cli import commands_dedupe  # noqa: E402
 
 commands_dedupe.register(app)
-from synergia.cli import commands_mail  # noqa: E402
+from cli import commands_mail  # noqa: E402
 
 commands_mail.register(app)
-from synergia.cli import commands_serve  # noqa: E402
+from cli import commands_serve  # noqa: E402
 
 commands_serve.register(app)
-from synergia.cli import commands_doctor  # noqa: E402
+from cli import commands_doctor  # noqa: E402
 
 commands_doctor.register(app)
-from synergia.cli import commands_rodo  # noqa: E402
+from cli import commands_rodo  # noqa: E402
 
 commands_rodo.register(app)

@@ -6,7 +6,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from synergia.cli.commands_core import ProjectOpt, console, err_console, load_or_exit, resolve_project_path
+from cli.commands_core import ProjectOpt, console, err_console, load_or_exit, resolve_project_path
 
 mail_app = typer.Typer(help="Poczta: wysyłka i stan rejestru doręczeń (mail: send and delivery register).", no_args_is_help=True)
 

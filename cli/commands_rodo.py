@@ -19,7 +19,7 @@ OperatorOpt = typer.Option(None, "--operator", help="Kto wykonuje (who; default:
 
 
 def _project(value: str):  # noqa: ANN202
-    from synergia.cli.commands_core import load_or_exit, resolve_project_path
+    from cli.commands_core import load_or_exit, resolve_project_path
 
     return load_or_exit(resolve_project_path(value))
 

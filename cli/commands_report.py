@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
-from synergia.cli.commands_core import ProjectOpt, console, err_console, load_or_exit, resolve_project_path, run_app, run_flow
+from cli.commands_core import ProjectOpt, console, err_console, load_or_exit, resolve_project_path, run_app, run_flow
 
 MonthOpt = Annotated[
     Optional[str],
