@@ -15,6 +15,11 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,  # locals may hold personal data
 )
 
+from synergia import runtime  # noqa: E402
+from tasks.secrets import read_secret_block  # noqa: E402
+
+runtime.use_secret_reader(read_secret_block)  # SYNERGIA_GOOGLE_CREDENTIALS=block:<name> (doctor, mail send, …)
+
 # Each module below defines ``register(app)``; keep one line per concern.
 from cli import commands_core  # noqa: E402
 

@@ -37,12 +37,11 @@ def send_cmd(project: ProjectOpt) -> None:
     from config.settings import get_settings
     from synergia import runtime
     from synergia.mail.deliveries import send_pending
-    from synergia.mail.transports import make_transport
 
     cfg = load_or_exit(resolve_project_path(project))
     settings = get_settings()
     try:
-        transport = make_transport(settings)
+        transport = runtime.mail_transport(settings)
     except ValueError as exc:
         err_console.print(f"[red]Błędna konfiguracja poczty[/red] (bad mail settings): {exc}")
         raise typer.Exit(2) from None

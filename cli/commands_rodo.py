@@ -78,8 +78,7 @@ def erase(
     from synergia.rodo.audit import current_operator
     from synergia.rodo.salt import salt_from_settings
     from synergia.rodo.service import erase_person, plan
-    from synergia.sheets import backend_for
-    from synergia.storage.base import get_storage
+    from synergia import runtime
 
     if mode not in ("anonymise", "delete"):
         err.print("[red]--mode: anonymise albo delete[/red]")
@@ -98,8 +97,8 @@ def erase(
         console.print("Przerwano — nic nie zmieniono (aborted, nothing changed).")
         raise typer.Exit(1)
     settings = get_settings()
-    result = erase_person(registry, cfg, pid, mode, settings=settings, backend=backend_for(cfg, settings),
-                          storage=get_storage(settings), operator=current_operator(operator),
+    result = erase_person(registry, cfg, pid, mode, settings=settings, backend=runtime.sheets_backend(cfg, settings),
+                          storage=runtime.storage(settings), operator=current_operator(operator),
                           salt=salt_from_settings(settings))
     console.print(f"Gotowe (done). Pliki usunięte: {result.files.get('files_deleted', 0)}, brakujące: "
                   f"{result.files.get('files_missing', 0)}, błędy: {result.files.get('files_failed', 0)}. "

@@ -20,7 +20,11 @@ from typing import Any, Callable
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
+from synergia import runtime
 from synergia.errors import RegistryBusy, is_instance, sanitize
+from tasks.secrets import read_secret_block
+
+runtime.use_secret_reader(read_secret_block)  # SYNERGIA_GOOGLE_CREDENTIALS=block:<name> inside a flow
 
 
 def retry_unless(*permanent: type[BaseException]) -> Callable:

@@ -6,7 +6,6 @@ from prefect import get_run_logger
 from config.settings import get_settings
 from synergia import runtime
 from synergia.certificates.service import issue_certificates as run_certification
-from synergia.storage.base import get_storage
 from tasks._prefect import synergia_task
 
 
@@ -21,7 +20,7 @@ def issue_certificates(project_path: str) -> dict:
         logger.info("Projekt nie wydaje zaświadczeń (no certificates section) — pomijam.")
         return {}
     settings = get_settings()
-    counts = run_certification(runtime.registry(settings), project, get_storage(settings))
+    counts = run_certification(runtime.registry(settings), project, runtime.storage(settings))
     logger.info(
         "Zaświadczenia: uprawnionych %d, poniżej progu %d, nowych %d, poprawionych %d, przywróconych %d, "
         "bez zmian %d, unieważnionych %d, bez imienia i nazwiska %d; zapisano PDF %d, e-maili w kolejce %d "

@@ -6,7 +6,6 @@ from prefect import get_run_logger
 from config.settings import get_settings
 from synergia import runtime
 from synergia.mail.deliveries import send_pending
-from synergia.mail.transports import make_transport
 from tasks._prefect import synergia_task
 
 
@@ -18,7 +17,7 @@ def send_mail(project_path: str) -> dict:
     """Send pending/deferred deliveries within today's cap; returns counts and a failure code at most."""
     project = runtime.project(project_path)
     settings = get_settings()
-    transport = make_transport(settings)
+    transport = runtime.mail_transport(settings)
     report = send_pending(
         runtime.registry(settings), transport, project=project.slug, mail_cfg=project.mail,
         sender=settings.mail_from, timezone_name=project.timezone,

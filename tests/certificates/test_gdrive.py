@@ -7,7 +7,7 @@ from pypdf import PdfReader
 
 from config.settings import Settings
 from synergia.certificates.service import issue_certificates, today_in
-from synergia.storage.base import get_storage
+from synergia.runtime import storage as get_storage
 from tests.sheets.conftest import emulator, key_material, socket_emulator, socket_key  # noqa: F401  (shared fixtures)
 
 
