@@ -200,14 +200,13 @@ def retention_status(project: str = ProjectOpt, today: str | None = typer.Option
 def retention_run(project: str = ProjectOpt, today: str | None = typer.Option(None, "--today", help="RRRR-MM-DD (default: today)"),
                   operator: str | None = OperatorOpt) -> None:
     """Zastosuj okres przechowywania teraz (the nightly run does this after mail)."""
-    from config.settings import get_settings
+    from synergia import runtime, steps
     from synergia.rodo.audit import current_operator
-    from synergia.rodo.retention_service import apply_retention
 
-    cfg = _project(project)
+    ctx = runtime.context(_project(project), migrate=True)
     day = date.fromisoformat(today) if today else date.today()
-    counts = apply_retention(_registry(), cfg, settings=get_settings(), today=day, operator=current_operator(operator))
-    console.print(", ".join(f"{k}={v}" for k, v in counts.items()))
+    counts = steps.run_retention(ctx, today=day, operator=current_operator(operator))
+    console.print(", ".join(f"{k}={v}" for k, v in counts.as_dict().items()))
 
 
 def register_cmd(project: str = ProjectOpt,

@@ -11,8 +11,10 @@ install the reader with :func:`use_secret_reader`.
 """
 from __future__ import annotations
 
+import logging
 import threading
-from functools import lru_cache
+from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -144,6 +146,53 @@ def mail_transport(settings: Settings | None = None) -> "Transport":
                              user=settings.smtp_user, password=password, security=settings.smtp_security,
                              timeout=settings.smtp_timeout)
     return OutboxTransport(settings.outbox_dir)
+
+
+def quiet_log() -> logging.Logger:
+    """A logger that prints nothing (the CLI prints its own tables)."""
+    log = logging.getLogger("synergia.steps")
+    if not log.handlers:
+        log.addHandler(logging.NullHandler())
+        log.propagate = False
+    return log
+
+
+@dataclass
+class Context:
+    """What a step (``synergia.steps``) works with: the project, its settings and the adapters built from them.
+
+    Adapters are built on first use, so a step pays only for what it touches.
+    ``log`` is the task's Prefect run logger in a flow, a silent one elsewhere."""
+
+    project: ProjectConfig
+    settings: Settings
+    log: logging.Logger | logging.LoggerAdapter = field(default_factory=quiet_log)
+
+    @cached_property
+    def registry(self) -> Registry:
+        return registry(self.settings)
+
+    @cached_property
+    def sheets(self) -> "SpreadsheetBackend":
+        return sheets_backend(self.project, self.settings)
+
+    @cached_property
+    def storage(self) -> "Storage":
+        return storage(self.settings)
+
+    @cached_property
+    def transport(self) -> "Transport":
+        return mail_transport(self.settings)
+
+
+def context(project_path: str | Path | ProjectConfig, *, log: logging.Logger | logging.LoggerAdapter | None = None,
+            settings: Settings | None = None, migrate: bool = False) -> Context:
+    """The context of one step of a project (a project file path, or its loaded config)."""
+    cfg = project_path if isinstance(project_path, ProjectConfig) else project(project_path)
+    ctx = Context(cfg, settings or get_settings(), **({"log": log} if log is not None else {}))
+    if migrate:
+        ctx.registry = registry(ctx.settings, migrate=True)
+    return ctx
 
 
 def reset() -> None:

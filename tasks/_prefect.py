@@ -17,7 +17,7 @@ from __future__ import annotations
 import functools
 from typing import Any, Callable
 
-from prefect import task
+from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from synergia import runtime
@@ -70,3 +70,8 @@ def synergia_task(fn: Callable | None = None, **options: Any):
     if fn is None:
         return declare
     return declare(fn)
+
+
+def step_context(project_path: str) -> runtime.Context:
+    """A step's context (``synergia.steps``) for the project file, logging to this task run's Prefect logger."""
+    return runtime.context(project_path, log=get_run_logger())

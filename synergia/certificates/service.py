@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Callable, Iterable, Sequence
 from zoneinfo import ZoneInfo
@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from synergia.certificates.eligibility import AttendanceFact, CycleEvent, CycleSpec, Rule, Verdict, evaluate
 from synergia.certificates.pdf import CertificateContent, CertificateRenderer
 from synergia.certificates.register import CertificateRegister
+from synergia.counts import Counts
 from synergia.dedupe.names import canonical_first_name
 from synergia.dedupe.normalize import fold
 from synergia.registry.tables import Application, Attendance
@@ -44,7 +45,7 @@ class CertificatesConfigError(SafeMessage, Exception):
 
 
 @dataclass
-class IssueCounts:
+class IssueCounts(Counts, step="certificates"):
     """Numbers only: safe for logs, Prefect results and the run's counts."""
 
     eligible: int = 0
@@ -63,9 +64,6 @@ class IssueCounts:
     mails_late: int = 0  # of mails_queued: certificates stored earlier whose person now has an address
     per_cycle: dict[str, dict[str, int]] = field(default_factory=dict)
     layout_problems: list[str] = field(default_factory=list)  # overlapping blocks seen while rendering (no personal data)
-
-    def as_dict(self) -> dict:
-        return asdict(self)
 
 
 # --- configuration → pure specs ----------------------------------------------------------------

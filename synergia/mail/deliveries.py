@@ -43,7 +43,7 @@ import hashlib
 import logging
 import time
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Callable, Iterator
@@ -53,6 +53,7 @@ from sqlalchemy import func, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
+from synergia.counts import Counts
 from synergia.mail.messages import Attachment, InlineImage, OutgoingMessage
 from synergia.mail.mime import AddressError, build_mime, new_message_id
 from synergia.mail.transports import Envelope, PermanentFailure, Transport, TransportError
@@ -131,7 +132,7 @@ def stored_message(row: MailDelivery) -> OutgoingMessage:
 # --------------------------------------------------------------------------- reports
 
 @dataclass
-class DeliveryReport:
+class DeliveryReport(Counts, step="mail"):
     """Counts of one ``send_pending`` run (no personal data)."""
 
     picked: int = 0
@@ -145,9 +146,6 @@ class DeliveryReport:
     cap_remaining: int = 0
     locked: bool = False  # another sender of this project was running; nothing done
     stopped: str | None = None  # failure code that ended the run early
-
-    def as_dict(self) -> dict:
-        return asdict(self)
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from synergia.sheets.workbook import WorkbookBackend
 from synergia.sources.read import read_project_sources
 from synergia.storage.local import LocalStorage
 from synergia.validation.batch import validate_snapshot
-from tasks.report import merge_registry_totals
+from synergia.steps import merge_registry_totals
 
 PROJECT = load_project(PROJECTS_DIR / "demo.yaml")
 
