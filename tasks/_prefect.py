@@ -19,6 +19,7 @@ from typing import Any, Callable
 
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from prefect.exceptions import MissingContextError
 
 from synergia import runtime
 from synergia.errors import RegistryBusy, is_instance, sanitize
@@ -73,5 +74,10 @@ def synergia_task(fn: Callable | None = None, **options: Any):
 
 
 def step_context(project_path: str) -> runtime.Context:
-    """A step's context (``synergia.steps``) for the project file, logging to this task run's Prefect logger."""
-    return runtime.context(project_path, log=get_run_logger())
+    """A step's context (``synergia.steps``) for the project file, logging to this task run's Prefect logger
+    (silent when a task's function is called outside a run, as benchmarks do)."""
+    try:
+        log = get_run_logger()
+    except MissingContextError:
+        log = None
+    return runtime.context(project_path, log=log)
