@@ -91,10 +91,10 @@ def demo_env(data: Path, *, source: Path | None = None, cold: bool = False, extr
 
 def run_demo(data: Path, *, source: Path | None = None, cold: bool = False, extra: dict | None = None,
              timeout: float = 600, args: tuple[str, ...] = ()) -> tuple[float, subprocess.CompletedProcess]:
-    """``python -m synergia.bootstrap demo`` (the ``synergia`` script's code path) in ``data``'s parent; seconds and result."""
+    """``python -m cli demo`` (the ``synergia`` script's code path) in ``data``'s parent; seconds and result."""
     data.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    result = subprocess.run([sys.executable, "-m", "synergia.bootstrap", "demo", *args], cwd=data.parent,
+    result = subprocess.run([sys.executable, "-m", "cli", "demo", *args], cwd=data.parent,
                             env=demo_env(data, source=source, cold=cold, extra=extra),
                             capture_output=True, text=True, timeout=timeout)
     return time.perf_counter() - started, result
@@ -110,7 +110,7 @@ def breakdown(data: Path) -> dict[str, float]:
     env = demo_env(data)
     env["PREFECT_HOME"] = str(data / "prefect")
     out = {
-        "python + CLI import": _seconds("import synergia.bootstrap, synergia.cli.app", env),
+        "python + CLI import": _seconds("import synergia.bootstrap, cli.app", env),
         "flows import (prefect client, pandas, ...)": _seconds("import synergia.bootstrap as b; b.prefect_environment(); "
                                                               "import flows.nightly, flows.monthly", env),
     }

@@ -3,10 +3,12 @@
 Prefect reads its settings once, when ``prefect`` is first imported: an
 ``os.environ`` default set later has no effect (that is why a first, cold
 ``synergia demo`` used to time out after Prefect's 20 s default). The
-``synergia`` console script therefore starts here; ``deploy.py`` and
-``tests/conftest.py`` call :func:`prefect_environment` first thing too.
+``synergia`` console script (``cli.main:main``) therefore calls
+:func:`prefect_environment` and :func:`start_early_server` before it loads the
+CLI; ``deploy.py`` and ``tests/conftest.py`` call :func:`prefect_environment`
+first thing too.
 
-This module imports nothing heavy and never imports prefect.
+This module imports nothing heavy, never imports prefect and never the CLI.
 
 Where Prefect keeps its state (``PREFECT_HOME``):
 
@@ -159,18 +161,3 @@ def wait_for_early_server(environ: MutableMapping[str, str] | None = None) -> No
             pass
         time.sleep(0.2)
     raise ServerDidNotAnswer(f"no answer in {timeout:.0f} s; log: {_early['log']}")
-
-
-def main() -> None:
-    """The ``synergia`` console script: settings first, then the Typer app."""
-    prefect_environment()
-    start_early_server(sys.argv[1:])
-    from synergia.cli.app import app
-
-    app()
-
-
-if __name__ == "__main__":  # python -m synergia.bootstrap: run the module the CLI imports, not this __main__ copy
-    from synergia.bootstrap import main as _main
-
-    _main()

@@ -17,10 +17,15 @@ from __future__ import annotations
 import functools
 from typing import Any, Callable
 
-from prefect import task
+from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from prefect.exceptions import MissingContextError
 
+from synergia import runtime
 from synergia.errors import RegistryBusy, is_instance, sanitize
+from tasks.secrets import read_secret_block
+
+runtime.use_secret_reader(read_secret_block)  # SYNERGIA_GOOGLE_CREDENTIALS=block:<name> inside a flow
 
 
 def retry_unless(*permanent: type[BaseException]) -> Callable:
@@ -66,3 +71,13 @@ def synergia_task(fn: Callable | None = None, **options: Any):
     if fn is None:
         return declare
     return declare(fn)
+
+
+def step_context(project_path: str) -> runtime.Context:
+    """A step's context (``synergia.steps``) for the project file, logging to this task run's Prefect logger
+    (silent when a task's function is called outside a run, as benchmarks do)."""
+    try:
+        log = get_run_logger()
+    except MissingContextError:
+        log = None
+    return runtime.context(project_path, log=log)

@@ -1,13 +1,8 @@
 """Prefect task: send the project's due mail through the configured transport (counts only)."""
 from __future__ import annotations
 
-from prefect import get_run_logger
-
-from config.settings import get_settings
-from synergia import runtime
-from synergia.mail.deliveries import send_pending
-from synergia.mail.transports import make_transport
-from tasks._prefect import synergia_task
+from synergia import steps
+from tasks._prefect import step_context, synergia_task
 
 
 # Retrying the whole run is safe: the register skips sent rows, and a row a
@@ -16,24 +11,4 @@ from tasks._prefect import synergia_task
 @synergia_task(retries=1, retry_delay_seconds=60)
 def send_mail(project_path: str) -> dict:
     """Send pending/deferred deliveries within today's cap; returns counts and a failure code at most."""
-    project = runtime.project(project_path)
-    settings = get_settings()
-    transport = make_transport(settings)
-    report = send_pending(
-        runtime.registry(settings), transport, project=project.slug, mail_cfg=project.mail,
-        sender=settings.mail_from, timezone_name=project.timezone,
-    )
-    logger = get_run_logger()
-    if report.locked:
-        logger.warning("Wysyłka pominięta: inny proces wysyła już pocztę tego projektu (another sender is running).")
-    else:
-        logger.info(
-            "Poczta (%s): wysłano %d, błędy stałe %d, odłożono %d, ponowiono po awarii %d, czeka %d, zostało w limicie dnia %d.",
-            transport.name, report.sent, report.failed, report.deferred, report.recovered, report.still_pending,
-            report.cap_remaining,
-        )
-        if report.stopped:
-            logger.warning("Serwer poczty niedostępny (%s); reszta wiadomości pójdzie w następnym przebiegu.", report.stopped)
-    if transport.name == "outbox":
-        logger.info("Wiadomości zapisano w folderze %s", settings.outbox_dir)
-    return report.as_dict()
+    return steps.run_mail(step_context(project_path)).as_dict()

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Callable
 from zoneinfo import ZoneInfo
@@ -34,6 +34,7 @@ from synergia.certificates.eligibility import evaluate
 from synergia.certificates.pdf import CertificateContent, CertificateRenderer
 from synergia.certificates.people import attendance_facts, last_session_days, person_details
 from synergia.certificates.register import CertificateRegister
+from synergia.counts import Counts
 from synergia.registry.tables_certificates import Certificate, CertificateRevision
 from synergia.storage.base import Storage
 
@@ -42,7 +43,7 @@ MAIL_KIND = "certificate"
 
 
 @dataclass
-class IssueCounts:
+class IssueCounts(Counts, step="certificates"):
     """Numbers only: safe for logs, Prefect results and the run's counts."""
 
     eligible: int = 0
@@ -61,9 +62,6 @@ class IssueCounts:
     mails_late: int = 0  # of mails_queued: certificates stored earlier whose person now has an address
     per_cycle: dict[str, dict[str, int]] = field(default_factory=dict)
     layout_problems: list[str] = field(default_factory=list)  # overlapping blocks seen while rendering (no personal data)
-
-    def as_dict(self) -> dict:
-        return asdict(self)
 
 
 def attachment_name(number: str, revision: int) -> str:

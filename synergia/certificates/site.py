@@ -34,7 +34,7 @@ import base64
 import io
 import json
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from functools import lru_cache
 from pathlib import Path
@@ -47,6 +47,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from config.settings import TEMPLATES_DIR
 from synergia.certificates.register import public_status
+from synergia.counts import Counts
 from synergia.registry.tables_certificates import Certificate
 from synergia.templating import environment
 
@@ -304,7 +305,7 @@ class SiteRenderer:
 # --- publishing -----------------------------------------------------------------------------
 
 @dataclass
-class SiteCounts:
+class SiteCounts(Counts, step="site"):
     """Numbers only (safe for logs and Prefect results)."""
 
     codes: int = 0
@@ -313,9 +314,6 @@ class SiteCounts:
     removed: int = 0
     per_status: dict[str, int] = field(default_factory=dict)
     folder: str = ""
-
-    def as_dict(self) -> dict:
-        return asdict(self)
 
 
 def publish(files: dict[str, tuple[bytes, str]], folder: SiteFolder, layout: SiteLayout) -> SiteCounts:

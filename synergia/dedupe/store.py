@@ -11,13 +11,14 @@ cannot-links so the next run does not redo it.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Iterable, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from synergia.counts import Counts
 from synergia.dedupe.cluster import cluster_records
 from synergia.dedupe.compare import Thresholds, veto
 from synergia.dedupe.engine import no_gc
@@ -33,7 +34,7 @@ class UnmergeError(ValueError):
 
 
 @dataclass
-class DedupeCounts:
+class DedupeCounts(Counts, step="dedupe", merged=("extra",)):
     applications: int = 0
     new_or_changed: int = 0
     compared_pairs: int = 0
@@ -48,11 +49,6 @@ class DedupeCounts:
     conflicting_decisions: int = 0
     applications_split: int = 0
     extra: dict = field(default_factory=dict)
-
-    def as_dict(self) -> dict:
-        d = asdict(self)
-        d.update(d.pop("extra"))
-        return d
 
 
 def _pair(a: int, b: int) -> tuple[int, int]:

@@ -48,14 +48,16 @@ class GoogleConfigError(SafeMessage, Exception):
     """Credentials missing or unreadable. Never carries key material."""
 
 
-def load_service_account_info(spec: str | None) -> dict[str, Any]:
-    """Key info from a JSON file path or ``block:<name>`` (a Prefect Secret holding the JSON)."""
+def load_service_account_info(spec: str | None, *, read_secret: Callable[[str], Any] | None = None) -> dict[str, Any]:
+    """Key info from a JSON file path or ``block:<name>``, the JSON read by ``read_secret(name)``
+    (a Prefect Secret block: the reader comes from tasks/ or cli/, this package never imports prefect)."""
     if not spec:
         raise GoogleConfigError("Brak SYNERGIA_GOOGLE_CREDENTIALS (no Google service-account key configured).")
     if spec.startswith("block:"):
-        from prefect.blocks.system import Secret  # lazy: synergia does not import prefect at import time
-
-        value = Secret.load(spec[len("block:"):]).get()
+        if read_secret is None:
+            raise GoogleConfigError("SYNERGIA_GOOGLE_CREDENTIALS=block:… czyta blok Prefect Secret tylko w przepływach "
+                                    "i w poleceniu synergia (a Prefect Secret block is read by the flows and the CLI only).")
+        value = read_secret(spec[len("block:"):])
         info = value if isinstance(value, Mapping) else json.loads(value)
         return dict(info)
     path = Path(spec).expanduser()
@@ -171,13 +173,3 @@ def make_clients(info: Mapping[str, Any], *, api_url: str | None = None, timeout
         mount(auth_session)
         mount(session)
     return GoogleClients(session)
-
-
-def clients_from_settings(settings=None) -> GoogleClients:
-    from config.settings import get_settings
-
-    settings = settings or get_settings()
-    info = load_service_account_info(settings.google_credentials)
-    policy = RetryPolicy(max_attempts=getattr(settings, "google_retry_attempts", 5),
-                         max_total=getattr(settings, "google_retry_max_total", 60.0))
-    return make_clients(info, api_url=settings.google_api_url, timeout=settings.google_timeout, policy=policy)

@@ -45,7 +45,7 @@ import hashlib
 import logging
 import time
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Callable, Iterator
@@ -54,6 +54,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, or_, select, text, update
 from sqlalchemy.orm import Session, selectinload
 
+from synergia.counts import Counts
 from synergia.mail.messages import OutgoingMessage
 from synergia.mail.mime import AddressError, build_mime
 from synergia.mail.queue import naive_utc, stored_message
@@ -72,7 +73,7 @@ DEFAULT_TIMEZONE = "Europe/Warsaw"
 
 
 @dataclass
-class DeliveryReport:
+class DeliveryReport(Counts, step="mail"):
     """Counts of one ``send_pending`` run (no personal data)."""
 
     picked: int = 0
@@ -86,9 +87,6 @@ class DeliveryReport:
     cap_remaining: int = 0
     locked: bool = False  # another sender of this project was running; nothing done
     stopped: str | None = None  # failure code that ended the run early
-
-    def as_dict(self) -> dict:
-        return asdict(self)
 
 
 def day_start_utc(now_utc: datetime, tz: str) -> datetime:

@@ -281,15 +281,3 @@ def _no_delay(smtp: smtplib.SMTP) -> None:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         except OSError:
             pass
-
-
-def make_transport(settings) -> Transport:  # noqa: ANN001 - config.settings.Settings
-    """The transport chosen by ``SYNERGIA_MAIL_BACKEND``."""
-    if settings.mail_backend == "smtp":
-        password = settings.smtp_password.get_secret_value() if settings.smtp_password else None
-        return SmtpTransport(
-            host=settings.smtp_host, port=settings.smtp_port, sender=settings.mail_from,
-            user=settings.smtp_user, password=password, security=settings.smtp_security,
-            timeout=settings.smtp_timeout,
-        )
-    return OutboxTransport(settings.outbox_dir)

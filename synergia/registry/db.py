@@ -104,11 +104,11 @@ def migrate(url: str) -> None:
 class Registry:
     """A migrated database and its session factory."""
 
-    def __init__(self, url: str, *, auto_migrate: bool = True):
+    def __init__(self, url: str, *, auto_migrate: bool = True, busy_timeout_s: float | None = None):
         self.url = url
         if auto_migrate:
             migrate(url)
-        self.engine = make_engine(url)
+        self.engine = make_engine(url, busy_timeout_s=busy_timeout_s)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @contextmanager

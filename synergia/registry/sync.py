@@ -25,13 +25,14 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from config.project import ProjectConfig
+from synergia.counts import Counts
 from synergia.registry.base import utcnow
 from synergia.registry.identity import Incoming, KeyBook, match_records
 from synergia.registry.tables import Application, ApplicationVersion, Attendance, Event, Person, Quarantine, SyncRun
 from synergia.validation.row import Accepted, Empty, Outcome, Rejected
 
 @dataclass
-class SyncCounts:
+class SyncCounts(Counts, step="sync"):
     """Numbers only: safe to log and to put in Prefect artifacts."""
 
     rows: int = 0
@@ -56,9 +57,6 @@ class SyncCounts:
     validation_context: str = ""    # a hash of the rules (``validation.batch.validation_context``), no data
     checked_until: str = ""         # the date bound of this run's birth-date check (ISO)
     validated_sources: list[str] = field(default_factory=list)  # source ids read and validated completely this run
-
-    def as_dict(self) -> dict:
-        return {k: getattr(self, k) for k in self.__dataclass_fields__}
 
 
 def mirror_events(session: Session, project: ProjectConfig) -> None:

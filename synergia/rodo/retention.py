@@ -11,6 +11,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from synergia.counts import Counts
 from synergia.mail.queue import purge_content
 from synergia.mail.transports import outbox_filename
 from synergia.registry.tables import Application, Person
@@ -56,7 +57,7 @@ def status(session: Session, project, *, today: date) -> RetentionStatus:  # noq
 
 
 @dataclass
-class RetentionCounts:
+class RetentionCounts(Counts, step="retention"):
     mail_bodies_purged: int = 0
     persons_anonymised: int = 0
     expired: int = 0

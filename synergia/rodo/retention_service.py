@@ -24,9 +24,9 @@ def apply_retention(registry, project, *, settings, today: date, operator: str =
     files = counts.files or []
     if files:
         if storage is None:
-            from synergia.storage.base import get_storage
+            from synergia import runtime
 
-            storage = get_storage(settings)
+            storage = runtime.storage(settings)
         out.update(delete_files(files, storage))
     if counts.persons_anonymised or counts.mail_bodies_purged:
         compact(registry.engine, TOUCHED_TABLES)

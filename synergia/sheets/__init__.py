@@ -13,15 +13,7 @@ __all__ = ["SheetData", "SpreadsheetBackend", "SpreadsheetError", "backend_for"]
 
 
 def backend_for(project: "ProjectConfig", settings: "Settings | None" = None) -> SpreadsheetBackend:
-    """The project's own choice if it names one, else ``SYNERGIA_SHEETS_BACKEND``."""
-    from config.settings import get_settings
+    """The project's backend, built from settings by ``synergia.runtime.sheets_backend`` (the one place)."""
+    from synergia import runtime
 
-    settings = settings or get_settings()
-    kind = project.spreadsheet.backend or settings.sheets_backend
-    if kind == "gsheets":
-        from synergia.sheets.gsheets import GoogleSheetsBackend
-
-        return GoogleSheetsBackend.from_settings(settings)
-    from synergia.sheets.workbook import WorkbookBackend
-
-    return WorkbookBackend(settings.resolved_data_dir)
+    return runtime.sheets_backend(project, settings)

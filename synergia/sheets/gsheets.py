@@ -111,13 +111,6 @@ class GoogleSheetsBackend:
         self.http = client.http_client
         self.cache_key = cache_key
 
-    @classmethod
-    def from_settings(cls, settings=None) -> "GoogleSheetsBackend":
-        from config.settings import get_settings
-
-        settings = settings or get_settings()
-        return cls(_cached_gspread(settings), cache_key=settings.google_api_url or "google")
-
     @property
     def request_count(self) -> int:
         """HTTP attempts made through this backend's session (retries included)."""
@@ -316,19 +309,3 @@ class GoogleSheetsBackend:
         except requests.RequestException as exc:
             raise SpreadsheetError(f"Arkusz {spreadsheet}: {what} — błąd połączenia ({type(exc).__name__}).") from None
         return result
-
-
-_CLIENTS: dict[tuple, Any] = {}
-_CLIENTS_LOCK = threading.Lock()
-
-
-def _cached_gspread(settings) -> Any:
-    """One gspread client (and access token) per credentials/endpoint in a process."""
-    from synergia.google import clients_from_settings
-
-    key = (settings.google_credentials, settings.google_api_url, settings.google_timeout,
-           getattr(settings, "google_retry_attempts", 5), getattr(settings, "google_retry_max_total", 60.0))
-    with _CLIENTS_LOCK:
-        if key not in _CLIENTS:
-            _CLIENTS[key] = clients_from_settings(settings).gspread()
-        return _CLIENTS[key]

@@ -24,16 +24,6 @@ class GoogleDriveStorage:
         self.drive = drive_service
         self.folder_id = folder_id
 
-    @classmethod
-    def from_settings(cls, settings=None) -> "GoogleDriveStorage":
-        from config.settings import get_settings
-        from synergia.google import clients_from_settings
-
-        settings = settings or get_settings()
-        if not settings.gdrive_folder_id:
-            raise StorageError("Brak SYNERGIA_GDRIVE_FOLDER_ID (no Google Drive folder configured).")
-        return cls(clients_from_settings(settings).drive(), settings.gdrive_folder_id)
-
     def put(self, name: str, content: bytes, mime: str) -> str:
         """Upload into the folder; a file of the same name there is replaced (same id), as the seam promises.
 

@@ -15,7 +15,7 @@ runner = CliRunner()
 
 
 def cli():
-    from synergia.cli.app import app
+    from cli.app import app
 
     return app
 

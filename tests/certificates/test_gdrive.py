@@ -8,7 +8,7 @@ from pypdf import PdfReader
 
 from config.settings import Settings
 from synergia.certificates.service import issue_certificates, today_in
-from synergia.storage.base import get_storage
+from synergia.runtime import storage as get_storage
 
 
 @pytest.mark.slow

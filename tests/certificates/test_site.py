@@ -406,7 +406,7 @@ def test_cli_builds_into_the_default_folder_revoke_refreshes_and_serve_answers(t
     from typer.testing import CliRunner
 
     from synergia import runtime
-    from synergia.cli.app import app
+    from cli.app import app
     from tests.certificates.conftest import PROJECT_YAML, Seeder
 
     registry = runtime.registry(migrate=True)
@@ -434,7 +434,7 @@ def test_cli_builds_into_the_default_folder_revoke_refreshes_and_serve_answers(t
     port = _free_port()
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     proc = subprocess.Popen(
-        [sys.executable, "-c", "from synergia.cli.app import app; app()", "certificates", "site",
+        [sys.executable, "-c", "from cli.app import app; app()", "certificates", "site",
          "--out", str(folder), "--serve", "--port", str(port)],
         cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )

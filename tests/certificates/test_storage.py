@@ -4,7 +4,8 @@ from __future__ import annotations
 import pytest
 
 from config.settings import Settings
-from synergia.storage.base import Storage, get_storage
+from synergia.runtime import storage as get_storage
+from synergia.storage.base import Storage
 from synergia.storage.local import LocalStorage
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from synergia.cli.app import app
+from cli.app import app
 app_cli = app
 from devtools.metrics import pairwise_scores
 from devtools.synthetic import FIELDS, generate_records

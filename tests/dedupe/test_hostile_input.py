@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from synergia.cli.app import app
+from cli.app import app
 from synergia.dedupe.compare import compare
 from synergia.dedupe.engine import cluster_ids, deduplicate
 from synergia.dedupe.names import corrected_first_name, name_gender

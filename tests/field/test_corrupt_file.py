@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from synergia.cli.app import app
+from cli.app import app
 from synergia.sheets.base import UnreadableWorkbook
 from synergia.sheets.workbook import WorkbookBackend
 from tests.field._build import write_project

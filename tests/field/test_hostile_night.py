@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from synergia.cli.app import app
+from cli.app import app
 from tests.field._build import FORM_COLUMNS, form_table, people, write_project, write_workbook
 
 

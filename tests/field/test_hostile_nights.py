@@ -12,7 +12,7 @@ sorted by surname, a blank row inserted, a row moved to the other tab, a staff f
 edited, more rows quarantined, and a formula injection (``=HYPERLINK(...)``) in a name that ends
 in ``Do sprawdzenia``.
 
-Each night is ``python -m synergia.cli run nightly -p <yaml>`` in a subprocess with a fresh
+Each night is ``python -m cli run nightly -p <yaml>`` in a subprocess with a fresh
 PREFECT_HOME and SYNERGIA_DATA_DIR, on SQLite and on PostgreSQL. Checked: exit 0; accepted +
 quarantined + empty = the rows we wrote; no certificate changes holder, number, revision or status;
 no second e-mail; every zip member of the staff's that we do not own byte-identical and the file
@@ -387,7 +387,7 @@ def run_nightly(project: Path, data: Path, home: Path, db_url: str,
                SYNERGIA_DATABASE_URL=db_url, SYNERGIA_MAIL_FROM="biuro@fundacja-rad.example",
                PREFECT_SERVER_ANALYTICS_ENABLED="false", PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="180",
                COLUMNS="200")
-    result = subprocess.run([sys.executable, "-m", "synergia.cli", "run", "nightly", "-p", str(project)],
+    result = subprocess.run([sys.executable, "-m", "cli", "run", "nightly", "-p", str(project)],
                             cwd=project.parent, env=env, capture_output=True, text=True, timeout=600)
     return result, result.stdout + result.stderr
 

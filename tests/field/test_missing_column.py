@@ -97,7 +97,7 @@ def test_nightly_cli_prints_one_error_line_and_exits_1(prefect_harness, synergia
     from sqlalchemy import create_engine, text
     from typer.testing import CliRunner
 
-    from synergia.cli.app import app
+    from cli.app import app
 
     rows = people(9, seed=2)
     project_file = write_project(tmp_path / "pole.yaml", extra_sources=[LIST])

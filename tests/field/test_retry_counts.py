@@ -23,7 +23,7 @@ from synergia.sheets.workbook import WorkbookBackend
 from synergia.sheets.read import read_project_sources
 from synergia.storage.local import LocalStorage
 from synergia.validation.batch import validate_snapshot
-from tasks.report import merge_registry_totals
+from synergia.steps import merge_registry_totals
 
 pytestmark = [pytest.mark.both_backends, pytest.mark.slow]  # `registry` on SQLite and on PostgreSQL; whole nights
 

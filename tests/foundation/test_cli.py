@@ -7,8 +7,8 @@ import pytest
 from typer.testing import CliRunner
 
 from config.settings import PROJECTS_DIR
-from synergia.cli import app
-from synergia.cli.commands_core import resolve_project_path
+from cli.app import app
+from cli.commands_core import resolve_project_path
 
 
 def test_slug_wins_over_a_same_named_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -74,7 +74,7 @@ def test_yaml_syntax_error_has_line(tmp_path: Path) -> None:
 
 
 def test_check_config_cli(tmp_path: Path) -> None:
-    from synergia.cli import app
+    from cli.app import app
 
     runner = CliRunner()
     ok = runner.invoke(app, ["check-config", str(PROJECTS_DIR / "demo.yaml")])

@@ -71,7 +71,7 @@ def test_a_server_that_does_not_answer_gives_one_line_not_a_traceback(tmp_path: 
     data = tmp_path / "var"
     data.mkdir()
     env = _cold_env(data, PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="1")
-    result = subprocess.run([sys.executable, "-m", "synergia.bootstrap", "run", "nightly", "-p", "demo"], cwd=tmp_path,
+    result = subprocess.run([sys.executable, "-m", "cli", "run", "nightly", "-p", "demo"], cwd=tmp_path,
                             env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 1, result.stdout[-2000:] + result.stderr[-2000:]
     assert "Traceback" not in result.stderr and "╭" not in result.stderr

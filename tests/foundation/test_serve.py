@@ -59,7 +59,7 @@ def _wait(predicate: Callable[[], Any], timeout: float, what: str, proc: subproc
 
 def test_next_runs_are_cron_times_in_warsaw_soonest_first() -> None:
     import deploy
-    from synergia.cli.commands_serve import next_runs
+    from cli.commands_serve import next_runs
 
     warsaw = ZoneInfo("Europe/Warsaw")
     before = datetime(2026, 12, 1, 0, 30, tzinfo=ZoneInfo("UTC"))  # 01:30 in Warsaw
@@ -89,7 +89,7 @@ def test_serve_registers_every_project_runs_one_at_a_time_and_stops_on_sigterm(t
     env.update(SYNERGIA_DATA_DIR=str(data), PYTHONPATH=str(REPO))  # PREFECT_HOME: the bootstrap puts it in the data dir
     log = tmp_path / "serve.log"
     with log.open("wb") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "synergia.cli", "serve", "--port", str(port), "--startup-timeout", "300"], env=env,
+        proc = subprocess.Popen([sys.executable, "-m", "cli", "serve", "--port", str(port), "--startup-timeout", "300"], env=env,
                                 cwd=tmp_path, stdout=out, stderr=subprocess.STDOUT)
     try:
         expected = {f"{p.stem}-{kind}" for p in PROJECTS_DIR.glob("*.yaml") for kind in ("nightly", "monthly")}

@@ -8,7 +8,8 @@ import pytest
 
 from config.settings import Settings
 from synergia.mail.deliveries import send_pending
-from synergia.mail.transports import OutboxTransport, SmtpTransport, make_transport
+from synergia.mail.transports import OutboxTransport, SmtpTransport
+from synergia.runtime import mail_transport as make_transport
 from tests.mail.helpers import PROJECT, SENDER, cfg, enqueue_many
 from tests.mail.smtpd import Handler, PasswordAuth, make_certificate, server_tls_context, start_server
 

@@ -248,7 +248,7 @@ def test_register_of_processing_for_every_seed_project(path: Path, tmp_path: Pat
 
 
 def test_cli_retention_status_audit_and_register(synergia_env: Path, tmp_path: Path) -> None:
-    from synergia.cli.app import app
+    from cli.app import app
 
     demo = str(PROJECTS_DIR / "demo.yaml")
     runner = CliRunner()

@@ -60,7 +60,7 @@ def world(tmp_path, synergia_env, socket_emulator, socket_key, monkeypatch):
 
 def _doctor(world) -> tuple[int, str]:
     from config.settings import reset_settings_cache
-    from synergia.cli import app
+    from cli.app import app
     from synergia.sheets import gsheets
 
     reset_settings_cache()
@@ -158,7 +158,7 @@ def test_an_smtp_server_that_refuses_the_login(world, monkeypatch) -> None:
 @pytest.mark.slow
 def test_demo_offline_before_and_after_the_first_demo_run(synergia_env) -> None:
     from config.settings import reset_settings_cache
-    from synergia.cli import app
+    from cli.app import app
 
     reset_settings_cache()
     result = CliRunner().invoke(app, ["doctor", "-p", "demo"], env={"COLUMNS": "400"})

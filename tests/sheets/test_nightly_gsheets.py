@@ -164,12 +164,14 @@ def test_key_from_a_prefect_secret_block(prefect_harness, socket_emulator, socke
     from prefect.blocks.system import Secret
 
     from config.settings import Settings
-    from synergia.sheets.gsheets import GoogleSheetsBackend
+    from synergia import runtime
+    from tasks.secrets import read_secret_block
 
+    runtime.use_secret_reader(read_secret_block)  # what tasks/ and cli/ do on import
     emu, url = socket_emulator
     sid = emu.create_spreadsheet("S", tabs={"Odpowiedzi": [["PESEL"], ["02270803628"]]})
     Secret(value=socket_key.read_text()).save("synergia-test-google-key", overwrite=True)
     settings = Settings(google_credentials="block:synergia-test-google-key", google_api_url=url)
-    data = GoogleSheetsBackend.from_settings(settings).read_tabs(sid, ["Odpowiedzi"])
+    data = runtime.google_sheets(settings).read_tabs(sid, ["Odpowiedzi"])
     assert data.tabs == {"Odpowiedzi": [["PESEL"], ["02270803628"]]}
     assert emu.counts()["token"] == 1

@@ -15,7 +15,8 @@ import requests
 
 from config.settings import Settings
 from devtools.emulator.__main__ import write_service_account_key
-from synergia.google import RetryPolicy, clients_from_settings, make_clients, rewrite_url
+from synergia import runtime
+from synergia.google import RetryPolicy, make_clients, rewrite_url
 from synergia.google.retry import call_with_retry
 from synergia.sheets import gsheets
 from synergia.sheets.base import SpreadsheetError
@@ -41,7 +42,7 @@ def test_rewrite_keeps_path_and_query_and_leaves_token_host_alone():
 def test_nightly_shape_over_socket_with_token_uri_from_key(socket_emulator, socket_key):
     emu, url = socket_emulator
     sid = emu.create_spreadsheet("Rekrutacja", tabs={"Odpowiedzi": [["PESEL"], ["02270803628"]]})
-    backend = gsheets.GoogleSheetsBackend.from_settings(settings_for(socket_key, url))
+    backend = runtime.google_sheets(settings_for(socket_key, url))
     data = backend.read_tabs(sid, ["Odpowiedzi", "Odrzucone"])
     assert data.tabs == {"Odpowiedzi": [["PESEL"], ["02270803628"]]}
     backend.write_tab(sid, "Odrzucone", [["Źródło", "Opis"], ["r1", "=1+1"]])
@@ -60,7 +61,7 @@ def test_a_key_the_server_does_not_trust_fails_cleanly(socket_emulator, tmp_path
     sid = emu.create_spreadsheet("S", tabs={"Odpowiedzi": [["a"]]})
     rogue = tmp_path / "rogue.json"
     email, _ = write_service_account_key(rogue, f"{url}/token", email="rogue@emulator.iam.gserviceaccount.com")
-    backend = gsheets.GoogleSheetsBackend(clients_from_settings(settings_for(rogue, url)).gspread(), cache_key="rogue")
+    backend = gsheets.GoogleSheetsBackend(runtime.google_clients(settings_for(rogue, url)).gspread(), cache_key="rogue")
     with pytest.raises(SpreadsheetError, match="uwierzytelnienie"):
         backend.read_tabs(sid, ["Odpowiedzi"])
     assert emu.counts(sid)["read"] == 0
@@ -133,7 +134,7 @@ def test_retry_gives_up_on_total_time_before_attempts():
 def test_drive_upload_multipart_over_socket(socket_emulator, socket_key):
     emu, url = socket_emulator
     folder = emu.create_folder("Zaświadczenia")
-    storage = GoogleDriveStorage.from_settings(settings_for(socket_key, url, gdrive_folder_id=folder))
+    storage = runtime.google_drive(settings_for(socket_key, url, gdrive_folder_id=folder))
     pdf = b"%PDF-1.7\n" + bytes(range(256)) * 40
     uri = storage.put("ZS-2026-0001.pdf", pdf, "application/pdf")
     assert uri.startswith("gdrive://")
@@ -157,7 +158,7 @@ def test_drive_upload_to_missing_folder_is_a_clean_error(socket_emulator, socket
     from synergia.storage.gdrive import StorageError
 
     _, url = socket_emulator
-    storage = GoogleDriveStorage.from_settings(settings_for(socket_key, url, gdrive_folder_id="nope"))
+    storage = runtime.google_drive(settings_for(socket_key, url, gdrive_folder_id="nope"))
     with pytest.raises(StorageError, match="404"):
         storage.put("x.pdf", b"%PDF", "application/pdf")
 
@@ -181,7 +182,7 @@ def test_emulator_cli_serves_a_seeded_workbook(tmp_path):
                 url = m.group(1)
                 break
         assert url, "emulator did not start"
-        backend = gsheets.GoogleSheetsBackend.from_settings(settings_for(key, url))
+        backend = runtime.google_sheets(settings_for(key, url))
         data = backend.read_tabs("rekrutacja", ["Odpowiedzi"])
         assert data.tabs["Odpowiedzi"][1] == ["21.11.2026 06:15:00", "02270803628", "600100200"]
         assert data.locale == "pl_PL"

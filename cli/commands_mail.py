@@ -6,21 +6,9 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from synergia.cli.commands_core import ProjectOpt, console, err_console, load_or_exit, resolve_project_path
+from cli.commands_core import ProjectOpt, console, err_console, load_or_exit, resolve_project_path
 
 mail_app = typer.Typer(help="Poczta: wysyłka i stan rejestru doręczeń (mail: send and delivery register).", no_args_is_help=True)
-
-_LABELS = {
-    "picked": "wzięte do wysyłki (picked)",
-    "sent": "wysłane (sent)",
-    "failed": "błędy stałe 5xx (failed)",
-    "deferred": "odłożone na później (deferred)",
-    "recovered": "ponowione po awarii (resent after a crash)",
-    "retries": "ponowienia w przebiegu (retries)",
-    "connections": "połączenia SMTP (connections)",
-    "still_pending": "czeka na kolejny przebieg (still pending)",
-    "cap_remaining": "zostało w limicie dnia (daily cap left)",
-}
 
 
 @mail_app.command("send")
@@ -34,29 +22,25 @@ def send_cmd(project: ProjectOpt) -> None:
     Example:  SYNERGIA_MAIL_BACKEND=smtp SYNERGIA_SMTP_HOST=127.0.0.1 SYNERGIA_SMTP_PORT=8025 \\
               SYNERGIA_SMTP_SECURITY=none synergia mail send --project demo
     """
-    from config.settings import get_settings
-    from synergia import runtime
-    from synergia.mail.deliveries import send_pending
-    from synergia.mail.transports import make_transport
+    from synergia import runtime, steps
 
-    cfg = load_or_exit(resolve_project_path(project))
-    settings = get_settings()
+    ctx = runtime.context(load_or_exit(resolve_project_path(project)))
+    cfg, settings = ctx.project, ctx.settings
     try:
-        transport = make_transport(settings)
+        transport = ctx.transport
     except ValueError as exc:
         err_console.print(f"[red]Błędna konfiguracja poczty[/red] (bad mail settings): {exc}")
         raise typer.Exit(2) from None
-    report = send_pending(runtime.registry(settings, migrate=True), transport, project=cfg.slug, mail_cfg=cfg.mail,
-                          sender=settings.mail_from, timezone_name=cfg.timezone)
+    ctx.registry = runtime.registry(settings, migrate=True)
+    report = steps.run_mail(ctx)
     if report.locked:
         err_console.print("[yellow]Inny proces wysyła już pocztę tego projektu[/yellow] (another sender is running).")
         raise typer.Exit(1)
     table = Table(title=f"Poczta {cfg.slug} ({transport.name})")
     table.add_column("")
     table.add_column("liczba", justify="right")
-    data = report.as_dict()
-    for key, label in _LABELS.items():
-        table.add_row(label, str(data[key]))
+    for label, value in report.rows():
+        table.add_row(label, str(value))
     console.print(table)
     if report.stopped:
         err_console.print(f"[yellow]Serwer poczty niedostępny ({report.stopped})[/yellow] — reszta pójdzie w następnym przebiegu "

@@ -127,7 +127,7 @@ def unmerge_cmd(
     Example:  synergia unmerge --project demo --person 12 --applications 40,41
     """
     from synergia import runtime
-    from synergia.cli.commands_core import load_or_exit, resolve_project_path
+    from cli.commands_core import load_or_exit, resolve_project_path
     from synergia.dedupe.store import UnmergeError, unmerge
 
     path = resolve_project_path(project)

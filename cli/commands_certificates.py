@@ -14,7 +14,7 @@ ProjectOpt = typer.Option(..., "--project", "-p", help="Plik projektu YAML albo 
 
 
 def _project(value: str):  # noqa: ANN202
-    from synergia.cli.commands_core import load_or_exit, resolve_project_path
+    from cli.commands_core import load_or_exit, resolve_project_path
 
     return load_or_exit(resolve_project_path(value))
 

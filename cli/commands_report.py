@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
-from synergia.cli.commands_core import ProjectOpt, console, err_console, load_or_exit, resolve_project_path, run_app, run_flow
+from cli.commands_core import ProjectOpt, console, err_console, load_or_exit, resolve_project_path, run_app, run_flow
 
 MonthOpt = Annotated[
     Optional[str],
@@ -65,16 +65,12 @@ def preview(
     _check_month(month)
     path = resolve_project_path(project)
     cfg = load_or_exit(path)
-    from synergia import runtime
+    from synergia import runtime, steps
     from synergia.indicators import report
-    from synergia.indicators.monthly import build_summary, default_month
-    from synergia.indicators.months import Month
-    from synergia.sheets import backend_for
 
-    chosen = Month.parse(month) if month else default_month(cfg)
-    summary = build_summary(cfg, runtime.registry(migrate=True), backend_for(cfg), chosen)
+    summary = steps.run_indicators(runtime.context(cfg, migrate=True), month)
     out.mkdir(parents=True, exist_ok=True)
-    stem = f"wskazniki-{cfg.slug}-{chosen}"
+    stem = f"wskazniki-{cfg.slug}-{summary.month}"
     (out / f"{stem}.png").write_bytes(report.chart_png(summary))
     (out / f"{stem}.html").write_text(report.summary_html(summary, chart_src=f"{stem}.png"), encoding="utf-8")
     (out / f"{stem}.xlsx").write_bytes(report.summary_xlsx(summary))

@@ -12,6 +12,7 @@ from rich.table import Table
 
 from config.project import ConfigError, ProjectConfig, load_project
 from config.settings import PROJECTS_DIR, get_settings
+from synergia.counts import LABELS, label, nightly_keys
 
 console = Console()
 err_console = Console(stderr=True)
@@ -181,27 +182,9 @@ def _run_monthly(path: Path) -> dict:
     return run_flow(monthly_flow, project_path=str(path))
 
 
-SYNC_ROWS = [
-    ("Wiersze w źródłach (rows read)", "rows"), ("przyjęte (accepted)", "accepted"),
-    ("w kwarantannie (quarantined)", "quarantined"), ("puste (empty)", "empty"),
-    ("nowe (new)", "new"), ("zmienione (changed)", "changed"), ("bez zmian (unchanged)", "unchanged"),
-    ("wycofane (deactivated)", "deactivated"),
-]
-STEP_ROWS = [
-    ("Deduplikacja: osoby połączone (persons merged)", "dedupe.persons_merged"),
-    ("Deduplikacja: pary do sprawdzenia (pairs for staff review)", "dedupe.reviews_open"),
-    ("Deduplikacja: decyzje personelu (staff decisions read)", "dedupe.decisions_recorded"),
-    ("Deduplikacja: poprawione zgłoszenia odłączone (corrected rows split off)", "dedupe.applications_split"),
-    ("Zaświadczenia: spełniają regułę (eligible)", "certificates.eligible"),
-    ("Zaświadczenia: poniżej progu (below the rule)", "certificates.not_eligible"),
-    ("Zaświadczenia: nowe (issued)", "certificates.issued_new"),
-    ("Zaświadczenia: poprawione (re-issued)", "certificates.reissued"),
-    ("Zaświadczenia: unieważnione (revoked)", "certificates.revoked"),
-    ("Poczta: wysłane (sent)", "mail.sent"),
-    ("Poczta: błędy stałe (failed)", "mail.failed"),
-    ("Poczta: odłożone (deferred)", "mail.deferred"),
-    ("Poczta: czeka na jutro (pending)", "mail.still_pending"),
-]
+# labels: one home, synergia/counts.py (the Prefect artifact and `mail send` use the same)
+SYNC_ROWS = [(text, key) for key, text in LABELS["sync"].items()]
+STEP_ROWS = [(label(key), key) for key in nightly_keys()]
 MONTHLY_ROWS = [
     ("Miesiąc (month)", "month"), ("Wskaźniki (indicators)", "indicators"), ("zagrożone (at risk)", "at_risk"),
     ("Zakładka „Wskaźniki” zapisana (tab written)", "tab_written"), ("E-maile w kolejce (queued)", "queued"),
@@ -213,10 +196,10 @@ def _table(title: str, rows: list[tuple[str, str]], values: dict) -> Table:
     table = Table(title=title)
     table.add_column("Miara / measure")
     table.add_column("Liczba", justify="right")
-    for label, key in rows:
+    for text, key in rows:
         if key in values:
             value = values[key]
-            table.add_row(label, ("tak" if value else "nie") if isinstance(value, bool) else str(value))
+            table.add_row(text, ("tak" if value else "nie") if isinstance(value, bool) else str(value))
     return table
 
 

@@ -25,7 +25,7 @@ def doctor(
 
     Example:  synergia doctor -p demo
     """
-    from synergia.cli.commands_core import resolve_project_path
+    from cli.commands_core import resolve_project_path
     from synergia.doctor import run_checks
 
     path = resolve_project_path(project)

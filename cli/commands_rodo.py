@@ -19,7 +19,7 @@ OperatorOpt = typer.Option(None, "--operator", help="Kto wykonuje (who; default:
 
 
 def _project(value: str):  # noqa: ANN202
-    from synergia.cli.commands_core import load_or_exit, resolve_project_path
+    from cli.commands_core import load_or_exit, resolve_project_path
 
     return load_or_exit(resolve_project_path(value))
 
@@ -78,8 +78,7 @@ def erase(
     from synergia.rodo.audit import current_operator
     from synergia.rodo.salt import salt_from_settings
     from synergia.rodo.service import erase_person, plan
-    from synergia.sheets import backend_for
-    from synergia.storage.base import get_storage
+    from synergia import runtime
 
     if mode not in ("anonymise", "delete"):
         err.print("[red]--mode: anonymise albo delete[/red]")
@@ -98,8 +97,8 @@ def erase(
         console.print("Przerwano — nic nie zmieniono (aborted, nothing changed).")
         raise typer.Exit(1)
     settings = get_settings()
-    result = erase_person(registry, cfg, pid, mode, settings=settings, backend=backend_for(cfg, settings),
-                          storage=get_storage(settings), operator=current_operator(operator),
+    result = erase_person(registry, cfg, pid, mode, settings=settings, backend=runtime.sheets_backend(cfg, settings),
+                          storage=runtime.storage(settings), operator=current_operator(operator),
                           salt=salt_from_settings(settings))
     console.print(f"Gotowe (done). Pliki usunięte: {result.files.get('files_deleted', 0)}, brakujące: "
                   f"{result.files.get('files_missing', 0)}, błędy: {result.files.get('files_failed', 0)}. "
@@ -201,14 +200,13 @@ def retention_status(project: str = ProjectOpt, today: str | None = typer.Option
 def retention_run(project: str = ProjectOpt, today: str | None = typer.Option(None, "--today", help="RRRR-MM-DD (default: today)"),
                   operator: str | None = OperatorOpt) -> None:
     """Zastosuj okres przechowywania teraz (the nightly run does this after mail)."""
-    from config.settings import get_settings
+    from synergia import runtime, steps
     from synergia.rodo.audit import current_operator
-    from synergia.rodo.retention_service import apply_retention
 
-    cfg = _project(project)
+    ctx = runtime.context(_project(project), migrate=True)
     day = date.fromisoformat(today) if today else date.today()
-    counts = apply_retention(_registry(), cfg, settings=get_settings(), today=day, operator=current_operator(operator))
-    console.print(", ".join(f"{k}={v}" for k, v in counts.items()))
+    counts = steps.run_retention(ctx, today=day, operator=current_operator(operator))
+    console.print(", ".join(f"{k}={v}" for k, v in counts.as_dict().items()))
 
 
 def register_cmd(project: str = ProjectOpt,
