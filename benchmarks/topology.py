@@ -28,7 +28,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 
-def _people_for(project, rows: int, probe_dir: Path) -> int:  # noqa: ANN001
+def _people_for(project, rows: int, probe_dir: Path) -> int:
     """The generator's rows per person differ by project (forms, lists): measure them on a small probe."""
     from devtools.demo.generator import generate_workbook
 
@@ -38,7 +38,7 @@ def _people_for(project, rows: int, probe_dir: Path) -> int:  # noqa: ANN001
 
 
 def _ts(value: str) -> float:
-    return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+    return datetime.fromisoformat(value).timestamp()
 
 
 def main(argv: list[str] | None = None) -> int:

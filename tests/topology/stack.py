@@ -175,7 +175,7 @@ class Topology:
     def create_pool(self) -> None:
         self.run_cli("work-pool", [str(BIN / "prefect"), "work-pool", "create", POOL, "--type", "process", "--overwrite"])
 
-    def deploy(self, projects: list[str] | None = None, crash_after: int = 75) -> list[dict]:
+    def deploy(self, projects: list[str] | None = None, crash_after: int = 120) -> list[dict]:
         argv = [sys.executable, str(REPO / "deploy.py"), "--work-pool", POOL, "--crash-after", str(crash_after)]
         for slug in projects or []:
             argv += ["--project", slug]
