@@ -152,6 +152,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--project", action="append", help="only this project slug (repeatable); default: all")
     parser.add_argument("--list", action="store_true", help="print deployments and schedules, then exit")
     args = parser.parse_args(argv)
+    if args.crash_after < 60:
+        parser.error("--crash-after: co najmniej 60 s, dwa sygnały życia (at least 60 s: two heartbeats of 30 s)")
     try:
         files = project_files(args.project)
     except ConfigError as exc:

@@ -147,7 +147,8 @@ def test_six_projects_two_workers_one_killed_mid_run(tmp_path: Path) -> None:
 
         topo.start_server(timeout=300)
         topo.create_pool()
-        deployments = topo.deploy(crash_after=CRASH_AFTER)
+        topo.deploy(crash_after=600)
+        deployments = topo.deploy(crash_after=CRASH_AFTER)  # run again (a project changed): updated, not doubled
         assert {d["name"] for d in deployments} == {f"{s}-{k}" for s in PROJECTS for k in ("nightly", "monthly")}
         for d in deployments:
             assert d["work_pool_name"] == POOL
