@@ -6,7 +6,11 @@ Two ways to run them for real (Prefect's no-server mode never fires schedules):
                     PREFECT_API_URL=http://127.0.0.1:4200/api python deploy.py --serve
   2. A work pool:   prefect work-pool create synergia --type process
                     PREFECT_API_URL=... python deploy.py --work-pool synergia
-                    PREFECT_API_URL=... prefect worker start --pool synergia   # on each worker machine
+                    PREFECT_API_URL=... PREFECT_FLOWS_HEARTBEAT_FREQUENCY=30 \
+                        prefect worker start --pool synergia   # on each worker machine
+     ``--work-pool`` also creates (once) the automation that marks a flow run whose heartbeats stopped
+     (its worker machine died) as Crashed, so the project's concurrency slot is freed and the next run
+     starts; see README "Many projects".
 
 Schedules and time zone come from each project's ``schedules:`` section.
 Parameters carry only the project file path — never personal data.
@@ -90,13 +94,66 @@ def deploy_to_pool(files: list[Path], pool: str) -> list[str]:
     return ids
 
 
+#: Name of the automation that marks flow runs without heartbeats as Crashed (Prefect's "zombie flows" recipe).
+CRASH_AUTOMATION = "synergia: flow run without heartbeat -> Crashed"
+
+
+def crash_detection(within_seconds: int):
+    """Prefect's self-hosted recipe (docs "Detect zombie flows"): a flow run that sent a heartbeat and then
+    neither another heartbeat nor a final state within ``within_seconds`` is set to Crashed. Needs workers
+    started with ``PREFECT_FLOWS_HEARTBEAT_FREQUENCY`` (seconds, >= 30) well below ``within_seconds``."""
+    from datetime import timedelta
+
+    from prefect.automations import Automation
+    from prefect.client.schemas.objects import StateType
+    from prefect.events.actions import ChangeFlowRunState
+    from prefect.events.schemas.automations import EventTrigger, Posture
+    from prefect.events.schemas.events import ResourceSpecification
+
+    return Automation(
+        name=CRASH_AUTOMATION,
+        description="Synergia (deploy.py): a worker that died mid-run leaves its flow run Crashed, not Running forever.",
+        trigger=EventTrigger(
+            after={"prefect.flow-run.heartbeat"},
+            expect={"prefect.flow-run.heartbeat", "prefect.flow-run.Completed", "prefect.flow-run.Failed",
+                    "prefect.flow-run.Cancelled", "prefect.flow-run.Crashed"},
+            match=ResourceSpecification({"prefect.resource.id": ["prefect.flow-run.*"]}),
+            for_each={"prefect.resource.id"},
+            posture=Posture.Proactive,
+            threshold=1,
+            within=timedelta(seconds=within_seconds),
+        ),
+        actions=[ChangeFlowRunState(state=StateType.CRASHED,
+                                    message=f"Brak sygnału życia od {within_seconds} s (no heartbeat: the worker died)")],
+    )
+
+
+def ensure_crash_detection(within_seconds: int) -> str:
+    """Create the crash-detection automation, or update it to ``within_seconds``; returns its id."""
+    from prefect.automations import Automation
+
+    wanted = crash_detection(within_seconds)
+    try:
+        existing = Automation.read(name=CRASH_AUTOMATION)
+    except ValueError:
+        return str(wanted.create().id)
+    existing.trigger, existing.actions, existing.description = wanted.trigger, wanted.actions, wanted.description
+    existing.update()
+    return str(existing.id)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--serve", action="store_true", help="serve all deployments from this process (needs PREFECT_API_URL)")
     parser.add_argument("--work-pool", help="register deployments in this work pool instead of serving")
+    parser.add_argument("--crash-after", type=int, default=120, metavar="SECONDS",
+                        help="with --work-pool: a run silent this long (no heartbeat) is marked Crashed (default 120; "
+                             "workers need PREFECT_FLOWS_HEARTBEAT_FREQUENCY well below it, e.g. 30)")
     parser.add_argument("--project", action="append", help="only this project slug (repeatable); default: all")
     parser.add_argument("--list", action="store_true", help="print deployments and schedules, then exit")
     args = parser.parse_args(argv)
+    if args.crash_after < 60:
+        parser.error("--crash-after: co najmniej 60 s, dwa sygnały życia (at least 60 s: two heartbeats of 30 s)")
     try:
         files = project_files(args.project)
     except ConfigError as exc:
@@ -114,6 +171,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.work_pool:
         for deployment_id in deploy_to_pool(files, args.work_pool):
             print(deployment_id)
+        print(f"crash detection: {ensure_crash_detection(args.crash_after)}", file=sys.stderr)
         return 0
     from prefect import serve
 
