@@ -30,7 +30,10 @@ def preview(
     output: Path = typer.Option(Path("zaswiadczenie-podglad.pdf"), "--output", "-o", help="Plik PDF do zapisania (output file)"),
     cycle: str | None = typer.Option(None, "--cycle", help="Id cyklu szkoleń (default: the first one)"),
 ) -> None:
-    """Podgląd zaświadczenia z przykładowymi danymi (sample certificate; no registry needed)."""
+    """Podgląd zaświadczenia z przykładowymi danymi (sample certificate; no registry needed).
+
+    Example:  synergia certificates preview -p demo -o podglad.pdf
+    """
     from synergia.certificates.layout import LayoutError
     from synergia.certificates.preview import render_preview
     from synergia.certificates.cycles import CertificatesConfigError
@@ -47,7 +50,10 @@ def preview(
 
 
 def list_(project: str = ProjectOpt) -> None:
-    """Rejestr wydanych zaświadczeń (register of issued certificates; ids only, no personal data)."""
+    """Rejestr wydanych zaświadczeń (register of issued certificates; ids only, no personal data).
+
+    Example:  synergia certificates list -p demo
+    """
     from sqlalchemy import select
 
     from synergia.registry.tables_certificates import Certificate
@@ -72,7 +78,10 @@ def revoke(
     project: str = ProjectOpt,
     reason: str = typer.Option(..., "--reason", help="Powód unieważnienia (reason)"),
 ) -> None:
-    """Unieważnij zaświadczenie (revoke; the number is never reused and never reinstated automatically)."""
+    """Unieważnij zaświadczenie (revoke; the number is never reused and never reinstated automatically).
+
+    Example:  synergia certificates revoke SYN/2026/0001 -p demo --reason "wydane omyłkowo"
+    """
     from synergia.certificates.register import RegisterError, revoke_number
 
     cfg = _project(project)
@@ -107,7 +116,10 @@ def _refresh_site(cfg) -> None:  # noqa: ANN001
 
 
 def verify(code: str = typer.Argument(..., help="Kod weryfikacyjny z zaświadczenia (verification code)")) -> None:
-    """Sprawdź kod weryfikacyjny (check a verification code)."""
+    """Sprawdź kod weryfikacyjny (check a verification code).
+
+    Example:  synergia certificates verify K7QW-2M9X
+    """
     from synergia.certificates.register import verify as verify_code
 
     registry = _registry()

@@ -54,7 +54,10 @@ def status_cmd(
     project: ProjectOpt,
     failures: Annotated[int, typer.Option(help="Ile ostatnich błędów stałych pokazać (how many permanent failures to list).")] = 20,
 ) -> None:
-    """Stan rejestru doręczeń i lista błędów stałych (delivery counts and permanent failures, no addresses)."""
+    """Stan rejestru doręczeń i lista błędów stałych (delivery counts and permanent failures, no addresses).
+
+    Example:  synergia mail status -p demo --failures 50
+    """
     from synergia import runtime
     from synergia.mail.reports import list_failures, status_counts
 

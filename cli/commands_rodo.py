@@ -199,7 +199,10 @@ def retention_status(project: str = ProjectOpt, today: str | None = typer.Option
 
 def retention_run(project: str = ProjectOpt, today: str | None = typer.Option(None, "--today", help="RRRR-MM-DD (default: today)"),
                   operator: str | None = OperatorOpt) -> None:
-    """Zastosuj okres przechowywania teraz (the nightly run does this after mail)."""
+    """Zastosuj okres przechowywania teraz (the nightly run does this after mail).
+
+    Example:  synergia retention run -p demo --today 2027-01-31
+    """
     from synergia import runtime, steps
     from synergia.rodo.audit import current_operator
 

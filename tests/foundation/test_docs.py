@@ -5,7 +5,6 @@ new command without an example or without a README line fails here.
 """
 from __future__ import annotations
 
-import importlib
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,22 +16,11 @@ from typer.testing import CliRunner
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
-# Commands whose docstring has no example yet (synergia/cli is being moved to cli/; add the example there,
-# then delete the name here — the strict xfail turns red as soon as the example exists).
-MISSING_EXAMPLE = {
-    "certificates preview", "certificates list", "certificates revoke", "certificates verify", "mail status", "retention run",
-}
-
-
 def cli_app() -> typer.Typer:
-    """The root Typer app: ``cli.app`` (top-level package) or, before the move, ``synergia.cli.app``."""
-    for name in ("cli.app", "synergia.cli.app"):
-        try:
-            return importlib.import_module(name).app
-        except ModuleNotFoundError as exc:
-            if exc.name not in {"cli", "cli.app", "synergia.cli", "synergia.cli.app"}:
-                raise
-    raise AssertionError("no Typer app in cli.app nor synergia.cli.app")
+    """The root Typer app of the ``synergia`` command."""
+    from cli.app import app
+
+    return app
 
 
 def leaf_commands(command: object, path: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
@@ -66,10 +54,7 @@ def test_the_app_has_the_commands_we_know() -> None:
     assert len(COMMANDS) >= 20
 
 
-@pytest.mark.parametrize("command", [
-    pytest.param(c, marks=pytest.mark.xfail(strict=True, reason="no example in the docstring yet")) if c in MISSING_EXAMPLE else c
-    for c in COMMANDS
-])
+@pytest.mark.parametrize("command", COMMANDS)
 def test_help_shows_an_example(command: str) -> None:
     text = help_text(command)
     words = r"\s+".join(map(re.escape, command.split()))
