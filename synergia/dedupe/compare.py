@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import Enum
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from rapidfuzz.distance import OSA, JaroWinkler
 from rapidfuzz.fuzz import ratio, token_sort_ratio
@@ -32,6 +32,8 @@ from synergia.dedupe.score import (
     contact_weight, short_typo, to_score,
 )
 
+if TYPE_CHECKING:
+    import numpy as np
 
 _NUMBERS = re.compile(r"\d+")
 _LETTERS = re.compile(r"[a-z]+")
@@ -230,6 +232,44 @@ def veto(a: NormRecord, b: NormRecord, fr: str | None = None, freq: Frequencies 
     if fr == CONFLICT and not names_outweighed(a, b, freq):
         return V_NAMES
     return None
+
+
+def _codes(values) -> "np.ndarray":
+    """Small integer per distinct value, 0 for a missing one (None or empty)."""
+    import numpy as np
+
+    table: dict = {None: 0, "": 0}
+    return np.fromiter((table.setdefault(v, len(table)) for v in values), dtype=np.int64)
+
+
+def veto_fields(records) -> "np.ndarray":
+    """Per record the fields the plain vetoes read, as integer codes (one row per
+    field: PESEL, other id, birth date, birth year, sex; 0 = missing)."""
+    import numpy as np
+
+    return np.vstack((
+        _codes(r.pesel for r in records), _codes(r.other_id for r in records), _codes(r.dob for r in records),
+        np.fromiter((int(r.dob[:4]) if r.dob else 0 for r in records), dtype=np.int64),
+        _codes(r.gender for r in records),
+    ))
+
+
+def plain_vetoes(fields: "np.ndarray", i: "np.ndarray", j: "np.ndarray") -> "np.ndarray":
+    """Which pairs ``veto`` refuses for a plain reason, decided for all pairs at once
+    (numpy): two different valid PESELs; birth dates of different years with no
+    shared id number and no second id number to be one keystroke off; a different
+    sex with no shared id number. Exactly the pairs ``veto`` refuses first for these
+    reasons (the exceptions it makes need the same year or two id numbers); the
+    rest — names, a keystroke in a date — are left to ``veto`` itself."""
+    pesel, oid, dob, year, sex = fields
+    pa, pb, oa, ob = pesel[i], pesel[j], oid[i], oid[j]
+    number = ((pa != 0) & (pa == pb)) | ((oa != 0) & (oa == ob))
+    out = (pa != 0) & (pb != 0) & (pa != pb)
+    da, db, ya, yb = dob[i], dob[j], year[i], year[j]
+    out |= (da != 0) & (db != 0) & (ya != yb) & ~number & ((oa == 0) | (ob == 0))
+    sa, sb = sex[i], sex[j]
+    out |= (sa != 0) & (sb != 0) & (sa != sb) & ~number
+    return out
 
 
 def twins(a: NormRecord, b: NormRecord, fr: str, freq: Frequencies = NO_FREQUENCIES) -> bool:
