@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import Enum
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, Sequence
 
 from rapidfuzz.distance import OSA, JaroWinkler
 from rapidfuzz.fuzz import ratio, token_sort_ratio
@@ -234,23 +234,27 @@ def veto(a: NormRecord, b: NormRecord, fr: str | None = None, freq: Frequencies 
     return None
 
 
-def _codes(values) -> "np.ndarray":
-    """Small integer per distinct value, 0 for a missing one (None or empty)."""
+def _codes(values: list[str]) -> "np.ndarray":
+    """A 64-bit code per value, 0 for a missing one (''). Codes are hashes: two values
+    sharing one (never seen) only make ``plain_vetoes`` leave that pair to ``veto``."""
     import numpy as np
 
-    table: dict = {None: 0, "": 0}
-    return np.fromiter((table.setdefault(v, len(table)) for v in values), dtype=np.int64)
+    h = np.fromiter(map(hash, values), dtype=np.int64, count=len(values))  # hash('') == 0
+    zero = np.flatnonzero(h == 0)
+    if len(zero):  # a present value hashing to 0 must not pass for a missing one
+        h[zero[[bool(values[k]) for k in zero.tolist()]]] = 1
+    return h
 
 
-def veto_fields(records) -> "np.ndarray":
+def veto_fields(records: "Sequence[NormRecord]") -> "np.ndarray":
     """Per record the fields the plain vetoes read, as integer codes (one row per
     field: PESEL, other id, birth date, birth year, sex; 0 = missing)."""
     import numpy as np
 
+    dobs = [r.dob or "" for r in records]
     return np.vstack((
-        _codes(r.pesel for r in records), _codes(r.other_id for r in records), _codes(r.dob for r in records),
-        np.fromiter((int(r.dob[:4]) if r.dob else 0 for r in records), dtype=np.int64),
-        _codes(r.gender for r in records),
+        _codes([r.pesel or "" for r in records]), _codes([r.other_id or "" for r in records]), _codes(dobs),
+        _codes([d[:4] for d in dobs]), _codes([r.gender or "" for r in records]),
     ))
 
 
@@ -261,7 +265,7 @@ def plain_vetoes(fields: "np.ndarray", i: "np.ndarray", j: "np.ndarray") -> "np.
     sex with no shared id number. Exactly the pairs ``veto`` refuses first for these
     reasons (the exceptions it makes need the same year or two id numbers); the
     rest — names, a keystroke in a date — are left to ``veto`` itself."""
-    pesel, oid, dob, year, sex = fields
+    pesel, oid, dob, year, sex = fields  # codes: equal values have equal codes
     pa, pb, oa, ob = pesel[i], pesel[j], oid[i], oid[j]
     number = ((pa != 0) & (pa == pb)) | ((oa != 0) & (oa == ob))
     out = (pa != 0) & (pb != 0) & (pa != pb)
