@@ -164,6 +164,12 @@ def wait_for_early_server(environ: MutableMapping[str, str] | None = None) -> No
 def main() -> None:
     """The ``synergia`` console script: settings first, then the Typer app."""
     prefect_environment()
+    if sys.argv[1:2] == ["dedupe"]:  # a plain file run starts lean, without the CLI (synergia/dedupe/csvfile.py)
+        from synergia.dedupe.csvfile import fast_main
+
+        code = fast_main(sys.argv[2:])
+        if code is not None:
+            raise SystemExit(code)
     start_early_server(sys.argv[1:])
     from synergia.cli.app import app
 
