@@ -31,10 +31,19 @@ def read_csv(path: Path) -> tuple[list[dict[str, str]], list[str]]:
             dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
         except csv.Error:
             dialect = csv.excel
-        reader = csv.DictReader(f, dialect=dialect)
-        header = [h.strip() for h in (reader.fieldnames or [])]
-        reader.fieldnames = header
-        return [{k: (v or "") for k, v in row.items() if k is not None} for row in reader], header
+        reader = csv.reader(f, dialect=dialect)
+        header = [h.strip() for h in next(reader, [])]
+        # what csv.DictReader gives, built faster: a short row's missing cells are '', a long
+        # row's extra cells are dropped, a repeated column name keeps its last cell
+        n = len(header)
+        rows = []
+        for row in reader:
+            if not row:
+                continue  # DictReader skips empty lines too
+            if len(row) != n:
+                row = (row + [""] * n)[:n]
+            rows.append(dict(zip(header, row)))
+        return rows, header
 
 
 def dedupe_csv(input: Path, output: Path, explain: bool, review: Optional[Path], match_threshold: float,
