@@ -13,8 +13,8 @@ from __future__ import annotations
 import csv
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable, Optional
 
 #: prints one message (Rich markup: ``[red]…[/red]``) to stderr
 Say = Callable[[str], None]
@@ -46,8 +46,8 @@ def read_csv(path: Path) -> tuple[list[dict[str, str]], list[str]]:
         return rows, header
 
 
-def dedupe_csv(input: Path, output: Path, explain: bool, review: Optional[Path], match_threshold: float,
-               review_threshold: float, say: Say, progress: Optional[Callable] = None) -> int:
+def dedupe_csv(input: Path, output: Path, explain: bool, review: Path | None, match_threshold: float,
+               review_threshold: float, say: Say, progress: Callable | None = None) -> int:
     """The whole command; returns the exit code (0, or 2 for an unreadable file).
     ``say``: prints one message (Rich markup) to stderr; ``progress(total)``: a context
     manager giving ``advance(n)`` (a progress bar), or None."""
@@ -112,7 +112,7 @@ _VALUES = {"--output": "output", "-o": "output", "--review": "review",
            "--match-threshold": "match_threshold", "--review-threshold": "review_threshold"}
 
 
-def _parse(argv: list[str]) -> Optional[dict]:
+def _parse(argv: list[str]) -> dict | None:
     """The options of ``synergia dedupe`` as Typer reads them, or None for anything else
     (help, an unknown option, a bad number, a missing or unreadable input file)."""
     opts: dict = {"explain": False, "review": None, "match_threshold": 0.92, "review_threshold": 0.70}
@@ -158,7 +158,7 @@ def _parse(argv: list[str]) -> Optional[dict]:
     return opts
 
 
-def fast_main(argv: list[str]) -> Optional[int]:
+def fast_main(argv: list[str]) -> int | None:
     """``synergia dedupe ARGS`` without loading the CLI: the exit code, or None when
     ``argv`` is not a plain run (the caller then starts the Typer app as usual).
     Messages go to stderr as plain text (Rich is loaded only for a terminal)."""
@@ -188,7 +188,13 @@ def rich_progress(console) -> Callable:
     """``progress(total)`` for ``dedupe_csv``: a Rich bar on ``console`` while normalising."""
     from contextlib import contextmanager
 
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
 
     @contextmanager
     def progress(total: int):
