@@ -1,14 +1,12 @@
 """``synergia dedupe`` on any CSV file, and ``synergia unmerge`` on the registry."""
 from __future__ import annotations
 
-import csv
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 err = Console(stderr=True)
 
@@ -38,22 +36,6 @@ Przykład / example:
 """
 
 
-def _read_csv(path: Path) -> tuple[list[dict[str, str]], list[str]]:
-    # a very long cell (a pasted text in a name field) is read, not refused: matching cuts it
-    csv.field_size_limit(max(csv.field_size_limit(), 64 * 1024 * 1024))
-    with path.open(newline="", encoding="utf-8-sig") as f:
-        sample = f.read(64 * 1024)
-        f.seek(0)
-        try:
-            dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
-        except csv.Error:
-            dialect = csv.excel
-        reader = csv.DictReader(f, dialect=dialect)
-        header = [h.strip() for h in (reader.fieldnames or [])]
-        reader.fieldnames = header
-        return [{k: (v or "") for k, v in row.items() if k is not None} for row in reader], header
-
-
 def dedupe_file(
     input: Annotated[Path, typer.Argument(help="Plik CSV z nagłówkiem i kolumną record_id (input CSV).", exists=True, dir_okay=False, readable=True)],
     output: Annotated[Path, typer.Option("--output", "-o", help="Plik wynikowy CSV: record_id,cluster_id (output CSV).")],
@@ -62,56 +44,11 @@ def dedupe_file(
     match_threshold: Annotated[float, typer.Option(help="Próg 'ta sama osoba' (same-person score).", min=0, max=1)] = 0.92,
     review_threshold: Annotated[float, typer.Option(help="Próg 'do sprawdzenia' (review score).", min=0, max=1)] = 0.70,
 ) -> None:
-    from synergia.dedupe.compare import Thresholds
-    from synergia.dedupe.engine import cluster_ids, deduplicate
+    from synergia.dedupe.csvfile import rich_progress, dedupe_csv  # the command's one home (also the lean start)
 
-    try:
-        rows, header = _read_csv(input)
-    except (UnicodeDecodeError, csv.Error) as exc:
-        err.print(f"[red]Nie mogę odczytać pliku CSV {input}[/red] (cannot read CSV: {type(exc).__name__}). Zapisz go jako UTF-8.")
-        raise typer.Exit(2) from None
-    if "record_id" not in header:
-        err.print(f"[red]Brak kolumny record_id w {input}[/red] (missing record_id column). Nagłówek / header: {', '.join(header)}")
-        raise typer.Exit(2)
-    ids = [r["record_id"].strip() for r in rows]
-    if any(not i for i in ids):
-        line = ids.index("") + 2
-        err.print(f"[red]Pusty record_id w wierszu {line}[/red] (empty record_id on line {line}).")
-        raise typer.Exit(2)
-    if len(set(ids)) != len(ids):
-        seen, dup = set(), None
-        for i in ids:
-            if i in seen:
-                dup = i
-                break
-            seen.add(i)
-        err.print(f"[red]Powtórzony record_id '{dup}'[/red] (duplicate record_id) — każdy wiersz musi mieć własny.")
-        raise typer.Exit(2)
-    for r, i in zip(rows, ids):
-        r["record_id"] = i
-
-    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=err, transient=True, disable=len(rows) < 5000 or not err.is_terminal) as progress:
-        task = progress.add_task("Normalizacja", total=len(rows))
-        result = deduplicate(rows, thresholds=Thresholds(match_threshold, review_threshold),
-                             on_progress=lambda n: progress.advance(task, n))
-    clusters = cluster_ids(result)
-    reasons = result.reason_of() if explain else {}
-    output.parent.mkdir(parents=True, exist_ok=True)
-    with output.open("w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
-        w.writerow(["record_id", "cluster_id"] + (["match_reason"] if explain else []))
-        for rid in ids:
-            w.writerow([rid, clusters[rid]] + ([reasons.get(rid, "")] if explain else []))
-    if review is not None:
-        with review.open("w", newline="", encoding="utf-8") as f:
-            w = csv.writer(f)
-            w.writerow(["record_id_a", "record_id_b", "score", "reason"])
-            for link in result.reviews:
-                w.writerow([link.a, link.b, f"{link.score:.2f}", link.reason])
-    persons = len(result.clusters)
-    err.print(f"[green]{len(rows)} wierszy → {persons} osób[/green] ({len(rows) - persons} duplikatów, "
-              f"{len(result.reviews)} par do sprawdzenia). Wynik: {output}")
+    code = dedupe_csv(input, output, explain, review, match_threshold, review_threshold, err.print, rich_progress(err))
+    if code:
+        raise typer.Exit(code)
 
 
 def unmerge_cmd(

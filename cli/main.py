@@ -13,6 +13,12 @@ def main() -> None:
     from synergia.bootstrap import prefect_environment, start_early_server
 
     prefect_environment()
+    if sys.argv[1:2] == ["dedupe"]:  # a plain file run starts lean, without the Typer app (synergia/dedupe/csvfile.py)
+        from synergia.dedupe.csvfile import fast_main
+
+        code = fast_main(sys.argv[2:])
+        if code is not None:
+            raise SystemExit(code)
     start_early_server(sys.argv[1:])
     from cli.app import app
 

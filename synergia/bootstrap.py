@@ -129,7 +129,7 @@ def stop_early_server() -> None:
     proc.terminate()
     try:
         proc.wait(timeout=10)
-    except Exception:  # noqa: BLE001 — TimeoutExpired
+    except Exception:
         proc.kill()
         proc.wait()
 

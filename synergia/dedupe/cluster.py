@@ -29,7 +29,9 @@ from synergia.dedupe.compare import (
     Outcome,
     Thresholds,
     compare,
+    plain_vetoes,
     veto,
+    veto_fields,
 )
 from synergia.dedupe.normalize import NormRecord
 from synergia.dedupe.parallel import fork_pair, worth_forking
@@ -537,13 +539,17 @@ def cluster_records(
     for pos, i in enumerate(order):
         keys[i] = pos
 
+    # pairs refused for a plain reason (two PESELs, birth years, sexes) are found for all
+    # pairs at once and never reach the per-pair comparison: about half of them
+    plain = plain_vetoes(veto_fields(records), pi, pj)
+
     def part(side: np.ndarray | None) -> tuple[list[tuple], list[tuple], int]:
-        if side is None:
-            return _merge_part(g, records, range(len(records)), list(zip(pi.tolist(), pj.tolist())), thresholds, keys,
-                               places)
-        sel = side[pi]
+        sel = ~plain if side is None else side[pi] & ~plain
         pairs = list(zip(pi[sel].tolist(), pj[sel].tolist()))
-        return _merge_part(g, records, np.flatnonzero(side).tolist(), pairs, thresholds, keys, places)
+        refused = int(plain.sum() if side is None else (side[pi] & plain).sum())
+        members = range(len(records)) if side is None else np.flatnonzero(side).tolist()
+        merged, review, vetoed = _merge_part(g, records, members, pairs, thresholds, keys, places)
+        return merged, review, vetoed + refused
 
     if worth_forking(len(records), processes):
         # independent parts (no pair, shared contact or home, staff group across them),

@@ -15,9 +15,10 @@ other names. The PESEL veto has no exception.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from rapidfuzz.distance import OSA, JaroWinkler
 from rapidfuzz.fuzz import ratio, token_sort_ratio
@@ -25,13 +26,53 @@ from rapidfuzz.fuzz import ratio, token_sort_ratio
 from synergia.dedupe.names import KNOWN, canonical_first_name
 from synergia.dedupe.normalize import NormRecord
 from synergia.dedupe.score import (
-    L_ADDRESS, L_DOB, L_EMAIL, L_FN, L_ID, L_LN, L_PESEL, L_PHONE, L_PLACE, NO_FREQUENCIES,
-    W_ADDRESS, W_ADDRESS_OTHER, W_DOB, W_DOB_OTHER, W_DOB_TYPO, W_EMAIL, W_EMAIL_FOREIGN, W_EMAIL_OWN, W_EMAIL_OTHER, W_FN_CONFLICT,
-    W_FN_INITIAL, W_FN_OTHER, W_FN_TYPO, W_FN_VARIANT, W_ID, W_ID_NEAR, W_ID_NEAR2, W_ID_OTHER, W_LN_OTHER, W_LN_OTHER_K, W_LN_PART,
-    W_LN_TYPO, W_ORG, W_PESEL, W_PHONE, W_PHONE_OTHER, W_PLACE, W_PLACE_OTHER, Frequencies, Weighed,
-    contact_weight, short_typo, to_score,
+    L_ADDRESS,
+    L_DOB,
+    L_EMAIL,
+    L_FN,
+    L_ID,
+    L_LN,
+    L_PESEL,
+    L_PHONE,
+    L_PLACE,
+    NO_FREQUENCIES,
+    W_ADDRESS,
+    W_ADDRESS_OTHER,
+    W_DOB,
+    W_DOB_OTHER,
+    W_DOB_TYPO,
+    W_EMAIL,
+    W_EMAIL_FOREIGN,
+    W_EMAIL_OTHER,
+    W_EMAIL_OWN,
+    W_FN_CONFLICT,
+    W_FN_INITIAL,
+    W_FN_OTHER,
+    W_FN_TYPO,
+    W_FN_VARIANT,
+    W_ID,
+    W_ID_NEAR,
+    W_ID_NEAR2,
+    W_ID_OTHER,
+    W_LN_OTHER,
+    W_LN_OTHER_K,
+    W_LN_PART,
+    W_LN_TYPO,
+    W_ORG,
+    W_PESEL,
+    W_PHONE,
+    W_PHONE_OTHER,
+    W_PLACE,
+    W_PLACE_OTHER,
+    Frequencies,
+    Weighed,
+    contact_weight,
+    short_typo,
+    to_score,
 )
 
+if TYPE_CHECKING:
+    import numpy as np
 
 _NUMBERS = re.compile(r"\d+")
 _LETTERS = re.compile(r"[a-z]+")
@@ -230,6 +271,48 @@ def veto(a: NormRecord, b: NormRecord, fr: str | None = None, freq: Frequencies 
     if fr == CONFLICT and not names_outweighed(a, b, freq):
         return V_NAMES
     return None
+
+
+def _codes(values: list[str]) -> np.ndarray:
+    """A 64-bit code per value, 0 for a missing one (''). Codes are hashes: two values
+    sharing one (never seen) only make ``plain_vetoes`` leave that pair to ``veto``."""
+    import numpy as np
+
+    h = np.fromiter(map(hash, values), dtype=np.int64, count=len(values))  # hash('') == 0
+    zero = np.flatnonzero(h == 0)
+    if len(zero):  # a present value hashing to 0 must not pass for a missing one
+        h[zero[[bool(values[k]) for k in zero.tolist()]]] = 1
+    return h
+
+
+def veto_fields(records: Sequence[NormRecord]) -> np.ndarray:
+    """Per record the fields the plain vetoes read, as integer codes (one row per
+    field: PESEL, other id, birth date, birth year, sex; 0 = missing)."""
+    import numpy as np
+
+    dobs = [r.dob or "" for r in records]
+    return np.vstack((
+        _codes([r.pesel or "" for r in records]), _codes([r.other_id or "" for r in records]), _codes(dobs),
+        _codes([d[:4] for d in dobs]), _codes([r.gender or "" for r in records]),
+    ))
+
+
+def plain_vetoes(fields: np.ndarray, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """Which pairs ``veto`` refuses for a plain reason, decided for all pairs at once
+    (numpy): two different valid PESELs; birth dates of different years with no
+    shared id number and no second id number to be one keystroke off; a different
+    sex with no shared id number. Exactly the pairs ``veto`` refuses first for these
+    reasons (the exceptions it makes need the same year or two id numbers); the
+    rest — names, a keystroke in a date — are left to ``veto`` itself."""
+    pesel, oid, dob, year, sex = fields  # codes: equal values have equal codes
+    pa, pb, oa, ob = pesel[i], pesel[j], oid[i], oid[j]
+    number = ((pa != 0) & (pa == pb)) | ((oa != 0) & (oa == ob))
+    out = (pa != 0) & (pb != 0) & (pa != pb)
+    da, db, ya, yb = dob[i], dob[j], year[i], year[j]
+    out |= (da != 0) & (db != 0) & (ya != yb) & ~number & ((oa == 0) | (ob == 0))
+    sa, sb = sex[i], sex[j]
+    out |= (sa != 0) & (sb != 0) & (sa != sb) & ~number
+    return out
 
 
 def twins(a: NormRecord, b: NormRecord, fr: str, freq: Frequencies = NO_FREQUENCIES) -> bool:

@@ -195,6 +195,22 @@ for _canon, _dims in _DIMINUTIVES.items():
 for _n in _OTHER_KNOWN:
     KNOWN.add(_n)
     CANONICAL.setdefault(_n, _n)
+#: more given names in use in Poland (issue 13: two real names one letter apart, Liwia/Lidia or
+#: Marika/Maria, are two people, not a typo — so a name missing here reads as a typo of its neighbour)
+_MORE_KNOWN = (
+    "adela aleksy amanda anastazja aneta anita arleta aureliusz bernadeta bernard bianka blanka boguslawa "
+    "borys bruno cyprian denis emma estera gaja gracjan jagienka jeremi jeremiasz julianna kaja kalina "
+    "konstancja konstanty ksenia lara leonard lew lilia lilianna liwia ludwika luiza marcelina marian "
+    "marika maurycy mieszko milosz mirella natan natasza nela nicole oktawian olgierd oliwier rebeka "
+    "roksana sonia wiwiana zaklina zaneta zoja zyta"
+).split()
+for _n in _MORE_KNOWN:
+    KNOWN.add(_n)
+    CANONICAL.setdefault(_n, _n)
+for _d, _canon in {"maks": "maksymilian", "aleks": "aleksander", "alex": "aleksander", "tola": "antonina"}.items():
+    if _canon in CANONICAL and _d not in CANONICAL:  # short forms: the same person as the full name
+        KNOWN.add(_d)
+        CANONICAL[_d] = CANONICAL[_canon]
 
 #: canonical name -> all its known spellings
 _VARIANTS: dict[str, list[str]] = {}

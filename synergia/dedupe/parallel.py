@@ -11,10 +11,8 @@ single-process: a fork costs more than it saves.
 """
 from __future__ import annotations
 
-import multiprocessing
 import os
 import pickle
-import traceback
 from typing import Any, Callable
 
 PARALLEL_MIN = 20_000  # records; below this a second process does not pay off
@@ -23,7 +21,7 @@ PARALLEL_MIN = 20_000  # records; below this a second process does not pay off
 def worth_forking(n: int, processes: int | None) -> bool:
     """``processes``: None = automatic (2 on a multi-core machine above PARALLEL_MIN), 1 = serial."""
     if processes is None:
-        return n >= PARALLEL_MIN and (os.cpu_count() or 1) >= 2 and "fork" in multiprocessing.get_all_start_methods()
+        return n >= PARALLEL_MIN and (os.cpu_count() or 1) >= 2 and hasattr(os, "fork")
     return processes >= 2
 
 
@@ -54,6 +52,8 @@ def fork_pair(mine: Callable[[], Any], theirs: Callable[[], Any]) -> tuple[Any, 
                 payload = pickle.dumps((True, theirs()), protocol=pickle.HIGHEST_PROTOCOL)
             except BaseException as exc:  # noqa: BLE001 - sent to the parent, raised there
                 # the type and where, never the message: it may quote a cell (RODO)
+                import traceback
+
                 frame = traceback.extract_tb(exc.__traceback__)[-1:]
                 where = f" at {os.path.basename(frame[0].filename)}:{frame[0].lineno}" if frame else ""
                 payload = pickle.dumps((False, f"{type(exc).__name__}{where}"))

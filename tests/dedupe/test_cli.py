@@ -107,3 +107,43 @@ def test_unmerge_command_splits_a_person_in_the_registry(synergia_env: Path) -> 
     bad = runner.invoke(app_cli, ["unmerge", "--project", str(PROJECTS_DIR / "demo.yaml"), "--person", str(survivor),
                                   "--applications", "999999"])
     assert bad.exit_code == 1 and "nie należą do osoby" in bad.output
+
+
+def test_lean_start_writes_what_the_typer_command_writes_and_loads_no_cli(tmp_path: Path) -> None:
+    """`synergia dedupe IN -o OUT` starts without Typer/Rich/pydantic (synergia/dedupe/csvfile.py);
+    its files equal the Typer command's."""
+    import subprocess
+    import sys
+
+    src = tmp_path / "in.csv"
+    src.write_text("record_id,first_name,last_name,email,phone\n"
+                   "x1,Bożena,Wróblewska,bozena.w@o2.pl,501 222 333\n"
+                   "x2,Bozena,WROBLEWSKA,,+48501222333\n"
+                   "x3,Bogdan,Wróblewski,,501222333\n", encoding="utf-8")
+    typer_out, lean_out = tmp_path / "typer.csv", tmp_path / "lean.csv"
+    res = runner.invoke(app, ["dedupe", str(src), "--output", str(typer_out), "--explain",
+                              "--review", str(tmp_path / "r1.csv")])
+    assert res.exit_code == 0, res.output
+    code = ("import sys; from synergia.dedupe.csvfile import fast_main; "
+            f"rc = fast_main([{str(src)!r}, '--explain', '-o', {str(lean_out)!r}, '--review={tmp_path / 'r2.csv'}']); "
+            "print(rc, sorted(m for m in ('typer', 'rich', 'pydantic', 'click') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.stdout.split() == ["0", "[]"], done.stdout + done.stderr
+    assert "3 wierszy → 2 osób" in done.stderr
+    assert lean_out.read_text(encoding="utf-8") == typer_out.read_text(encoding="utf-8")
+    assert (tmp_path / "r2.csv").read_text(encoding="utf-8") == (tmp_path / "r1.csv").read_text(encoding="utf-8")
+
+
+def test_lean_start_leaves_help_typos_and_bad_values_to_typer(tmp_path: Path) -> None:
+    from synergia.dedupe.csvfile import fast_main
+
+    src = tmp_path / "in.csv"
+    src.write_text("record_id,first_name\n1,Jan\n", encoding="utf-8")
+    out = str(tmp_path / "o.csv")
+    for argv in (["--help"], [str(src), "-o", out, "-h"], [str(src)], [str(src), "--outptu", out],
+                 [str(src), "-o", out, "--match-threshold", "1.5"], [str(src), "-o", out, "--review-threshold", "x"],
+                 [str(tmp_path / "missing.csv"), "-o", out], [str(tmp_path), "-o", out], [str(src), str(src), "-o", out],
+                 [str(src), "-o"]):
+        assert fast_main(argv) is None, argv
+    assert not Path(out).exists()
+    assert fast_main([str(src), f"--output={out}", "--match-threshold=0.95"]) == 0 and Path(out).exists()

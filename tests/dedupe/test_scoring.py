@@ -203,10 +203,15 @@ def test_independent_generator_5k_does_not_regress() -> None:
     assert s["precision"] >= 0.99 and s["recall"] >= 0.95, s
 
 
-@pytest.mark.xfail(strict=True, reason="issue 13 target not reached yet: recall 0.9698 on seed 7001 (ceiling with a shared PESEL, birth date, e-mail or phone 0.959; with a street too 0.986), see README")
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason="issue 13 target not reached on every held-out seed: 5k seed 7003 precision "
+                   "0.9938, seed 7005 recall 0.9675 (7001, 7002, 7004 meet it), see README")
 def test_independent_generator_5k_meets_the_issue_13_target() -> None:
-    s = _score(5000, HOLDOUT_SEEDS[0])
-    assert s["precision"] >= 0.995 and s["recall"] >= 0.97, s
+    """Every held-out seed at 5k: P >= 0.995 and R >= 0.97 (one seed meeting it is luck, not the target)."""
+    scores = {seed: _score(5000, seed) for seed in HOLDOUT_SEEDS}
+    short = {seed: (round(s["precision"], 4), round(s["recall"], 4)) for seed, s in scores.items()
+             if s["precision"] < 0.995 or s["recall"] < 0.97}
+    assert not short, short
 
 
 def test_twin_pattern_yields_to_an_id_number_one_keystroke_off() -> None:
@@ -246,3 +251,50 @@ def test_an_email_naming_the_person_weighs_more_than_an_anonymous_one() -> None:
     named = bits(rec(email="bozydar.p@o2.pl", **BASE), rec(email="bozydar.p@o2.pl", **BASE))
     anonymous = bits(rec(email="zx81qq@o2.pl", **BASE), rec(email="zx81qq@o2.pl", **BASE))
     assert named - anonymous == pytest.approx(W_EMAIL_OWN)
+
+
+def test_plain_vetoes_at_once_are_exactly_the_pairs_veto_refuses_for_those_reasons() -> None:
+    """The numpy pass (two PESELs, birth years, sexes) refuses a pair only when ``veto`` does;
+    the exceptions — one id number on both sides, a keystroke within one year, two id numbers
+    one typo apart — are left to ``veto``."""
+    import numpy as np
+
+    from synergia.dedupe.compare import plain_vetoes, veto_fields
+
+    ln = dict(last_name="Głąbiński")
+    cases = [  # (a, b, refused by the numpy pass)
+        (dict(pesel="44051401359"), dict(pesel="02070803628"), True),                 # two valid PESELs
+        (dict(birth_date="1971-03-04"), dict(birth_date="1991-03-04"), True),          # another year
+        (dict(birth_date="1971-03-04"), dict(birth_date="1971-04-03"), False),         # same year: veto decides
+        (dict(birth_date="1971-03-04", pesel="AB123456"), dict(birth_date="1991-03-04", pesel="AB123456"), False),
+        (dict(birth_date="1971-03-04", pesel="AB123456"), dict(birth_date="1991-03-04", pesel="AB123465"), False),
+        (dict(birth_date="1971-03-04", pesel="AB123456"), dict(birth_date="1991-03-04"), True),
+        (dict(gender="K"), dict(gender="M"), True),
+        (dict(gender="K", pesel="AB123456"), dict(gender="M", pesel="AB123456"), False),
+        (dict(gender="K"), dict(), False),
+        (dict(first_name="Marta"), dict(first_name="Maria"), False),                   # names: veto decides
+    ]
+    records = []
+    for a, b, _ in cases:
+        records += [rec(len(records), **{"first_name": "Jan", **ln, **a}), rec(len(records) + 1, **{"first_name": "Jan", **ln, **b})]
+    i = np.arange(0, len(records), 2)
+    got = plain_vetoes(veto_fields(records), i, i + 1)
+    assert got.tolist() == [refused for *_, refused in cases]
+    for k, refused in zip(i.tolist(), got.tolist()):
+        if refused:
+            assert veto(records[k], records[k + 1]) in (V_PESEL, V_DOB, V_GENDER)
+
+
+def test_plain_vetoes_change_no_result() -> None:
+    """Every candidate pair the numpy pass refuses is refused by ``compare`` too (independent set)."""
+    from synergia.dedupe.blocking import candidate_pair_arrays
+    from synergia.dedupe.compare import plain_vetoes, veto_fields
+
+    rows, _truth = generate(1500, HOLDOUT_SEEDS[1])
+    records = [normalize_record(r, k, r["record_id"]) for k, r in enumerate(rows)]
+    pi, pj = candidate_pair_arrays(records)
+    fast = plain_vetoes(veto_fields(records), pi, pj)
+    assert fast.sum() > 100
+    f = frequencies(records)
+    for i, j in zip(pi[fast].tolist(), pj[fast].tolist()):
+        assert compare(records[i], records[j], freq=f).veto
