@@ -101,7 +101,13 @@ def miss_report(rows: list[dict], truth: dict) -> list[tuple[int, str]]:
     from collections import Counter, defaultdict
 
     from synergia.dedupe.compare import (
-        SAME, SIMILAR, compare, first_name_relation, same_number, surname_relation, veto,
+        SAME,
+        SIMILAR,
+        compare,
+        first_name_relation,
+        same_number,
+        surname_relation,
+        veto,
     )
     from synergia.dedupe.engine import cluster_ids, deduplicate
     from synergia.dedupe.normalize import normalize_record

@@ -34,9 +34,9 @@ def preview(
 
     Example:  synergia certificates preview -p demo -o podglad.pdf
     """
+    from synergia.certificates.cycles import CertificatesConfigError
     from synergia.certificates.layout import LayoutError
     from synergia.certificates.preview import render_preview
-    from synergia.certificates.cycles import CertificatesConfigError
 
     cfg = _project(project)
     try:
@@ -90,7 +90,8 @@ def revoke(
         with registry.session() as session:
             cert = revoke_number(session, project=cfg.slug, number=number, reason=reason)
             shown = cert.number
-            from synergia.rodo.audit import current_operator, record as audit_record
+            from synergia.rodo.audit import current_operator
+            from synergia.rodo.audit import record as audit_record
             audit_record(session, cfg.slug, "revocation", operator=current_operator(), subject=cert.number, details={"staff": 1})
     except RegisterError as exc:
         err.print(f"[red]{exc}[/red]")

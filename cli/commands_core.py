@@ -1,9 +1,8 @@
 """Core commands: ``run nightly``, ``check-config``, ``demo``."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console

@@ -1,9 +1,8 @@
 """``synergia dedupe`` on any CSV file, and ``synergia unmerge`` on the registry."""
 from __future__ import annotations
 
-import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -40,11 +39,11 @@ def dedupe_file(
     input: Annotated[Path, typer.Argument(help="Plik CSV z nagłówkiem i kolumną record_id (input CSV).", exists=True, dir_okay=False, readable=True)],
     output: Annotated[Path, typer.Option("--output", "-o", help="Plik wynikowy CSV: record_id,cluster_id (output CSV).")],
     explain: Annotated[bool, typer.Option("--explain", help="Dodaj kolumnę match_reason (add the reason of each match).")] = False,
-    review: Annotated[Optional[Path], typer.Option("--review", help="Zapisz pary do sprawdzenia przez człowieka (write uncertain pairs).")] = None,
+    review: Annotated[Path | None, typer.Option("--review", help="Zapisz pary do sprawdzenia przez człowieka (write uncertain pairs).")] = None,
     match_threshold: Annotated[float, typer.Option(help="Próg 'ta sama osoba' (same-person score).", min=0, max=1)] = 0.92,
     review_threshold: Annotated[float, typer.Option(help="Próg 'do sprawdzenia' (review score).", min=0, max=1)] = 0.70,
 ) -> None:
-    from synergia.dedupe.csvfile import rich_progress, dedupe_csv  # the command's one home (also the lean start)
+    from synergia.dedupe.csvfile import dedupe_csv, rich_progress  # the command's one home (also the lean start)
 
     code = dedupe_csv(input, output, explain, review, match_threshold, review_threshold, err.print, rich_progress(err))
     if code:
@@ -63,8 +62,8 @@ def unmerge_cmd(
 
     Example:  synergia unmerge --project demo --person 12 --applications 40,41
     """
-    from synergia import runtime
     from cli.commands_core import load_or_exit, resolve_project_path
+    from synergia import runtime
     from synergia.dedupe.store import UnmergeError, unmerge
 
     path = resolve_project_path(project)

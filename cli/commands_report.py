@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.table import Table
@@ -10,7 +10,7 @@ from rich.table import Table
 from cli.commands_core import ProjectOpt, console, err_console, load_or_exit, resolve_project_path, run_app, run_flow
 
 MonthOpt = Annotated[
-    Optional[str],
+    str | None,
     typer.Option("--month", "-m", help="Miesiąc RRRR-MM (month YYYY-MM); domyślnie poprzedni miesiąc w okresie projektu."),
 ]
 

@@ -75,10 +75,10 @@ def erase(
     Example:  synergia erase -p demo --email jan@example.org --mode anonymise
     """
     from config.settings import get_settings
+    from synergia import runtime
     from synergia.rodo.audit import current_operator
     from synergia.rodo.salt import salt_from_settings
     from synergia.rodo.service import erase_person, plan
-    from synergia import runtime
 
     if mode not in ("anonymise", "delete"):
         err.print("[red]--mode: anonymise albo delete[/red]")

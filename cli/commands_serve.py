@@ -13,7 +13,7 @@ import sys
 import time
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 from zoneinfo import ZoneInfo
 
 import typer
@@ -32,7 +32,7 @@ class _Stop(Exception):
     """SIGTERM before the runner took over signal handling."""
 
 
-def _raise_stop(signum, frame):  # noqa: ANN001, ARG001
+def _raise_stop(signum, frame):  # noqa: ANN001
     raise _Stop()
 
 
@@ -123,7 +123,7 @@ def _deploy_module():
 def serve(
     port: Annotated[int, typer.Option(help="Port serwera Prefect (Prefect server port).")] = 4200,
     host: Annotated[str, typer.Option(help="Adres nasłuchu serwera; 0.0.0.0 = z sieci (listen address).")] = "127.0.0.1",
-    project: Annotated[Optional[list[str]], typer.Option("--project", "-p", help="Tylko ten projekt (slug, powtarzalne); domyślnie wszystkie z config/projects/.")] = None,
+    project: Annotated[list[str] | None, typer.Option("--project", "-p", help="Tylko ten projekt (slug, powtarzalne); domyślnie wszystkie z config/projects/.")] = None,
     startup_timeout: Annotated[float, typer.Option(help="Ile sekund czekać na serwer (seconds to wait for the server).")] = 180.0,
 ) -> None:
     """Produkcja na jednej maszynie: serwer Prefect + nocne i miesięczne przebiegi wszystkich projektów.

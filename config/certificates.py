@@ -16,7 +16,7 @@ class CompletionRule(BaseModel):
     min_hours: float | None = Field(default=None, gt=0)
 
     @model_validator(mode="after")
-    def _one(self) -> "CompletionRule":
+    def _one(self) -> CompletionRule:
         if self.min_attendance_ratio is None and self.min_hours is None:
             raise ValueError("reguła ukończenia potrzebuje min_attendance_ratio albo min_hours (completion rule needs a threshold)")
         return self
@@ -69,7 +69,7 @@ class CertificatesConfig(BaseModel):
     )
 
     @model_validator(mode="after")
-    def _formats(self) -> "CertificatesConfig":
+    def _formats(self) -> CertificatesConfig:
         try:
             self.number_format.format(prefix=self.prefix, year=2026, seq=1)
         except (KeyError, IndexError, ValueError) as exc:

@@ -132,7 +132,7 @@ class IndicatorConfig(BaseModel):
     )
 
     @model_validator(mode="after")
-    def _coherent(self) -> "IndicatorConfig":
+    def _coherent(self) -> IndicatorConfig:
         if self.kind == "distinct" and self.distinct_of is None:
             raise ValueError(
                 f"wskaźnik '{self.id}' (distinct) musi mieć distinct_of: {', '.join(DISTINCT_OF)} (distinct needs distinct_of)"

@@ -24,7 +24,7 @@ class RetentionConfig(BaseModel):
                                        description="Days after sending when a delivered e-mail's content is dropped.")
 
     @model_validator(mode="after")
-    def _one_rule(self) -> "RetentionConfig":
+    def _one_rule(self) -> RetentionConfig:
         if self.until is not None and self.years_after_end is not None:
             raise ValueError("podaj 'until' albo 'years_after_end', nie oba (give one of until / years_after_end)")
         return self

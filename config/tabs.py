@@ -34,7 +34,7 @@ class TabsConfig(BaseModel):
         return v
 
     @model_validator(mode="after")
-    def _distinct(self) -> "TabsConfig":
+    def _distinct(self) -> TabsConfig:
         folded = [n.casefold() for n in self.names()]
         if len(set(folded)) != len(folded):
             raise ValueError("dwie zakładki potoku mają tę samą nazwę (two owned tabs share a name)")

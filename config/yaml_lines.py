@@ -6,8 +6,9 @@ location, so the message names the line of that key.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import yaml
 
@@ -29,7 +30,7 @@ def load_with_lines(path: Path) -> tuple[Any, dict[Loc, int]]:
     """Parse ``path``; return the data and a map from key path to 1-based line."""
     text = path.read_text(encoding="utf-8")
     node = yaml.compose(text, Loader=_Loader)
-    data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+    data = yaml.load(text, Loader=_Loader)
     lines: dict[Loc, int] = {}
     if node is not None:
         _walk(node, (), lines)

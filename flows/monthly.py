@@ -4,7 +4,11 @@ from __future__ import annotations
 from prefect import flow
 
 from tasks.indicators import (
-    compute_indicators, publish_indicator_artifact, refresh_quarantine_tab, send_summary, write_indicator_tab,
+    compute_indicators,
+    publish_indicator_artifact,
+    refresh_quarantine_tab,
+    send_summary,
+    write_indicator_tab,
 )
 from tasks.mail import send_mail
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 import difflib
 import os
 import tempfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
 
 from config.project import ConfigError, ProjectConfig, load_project
 from config.settings import Settings
@@ -72,7 +72,7 @@ def check_registry(settings: Settings) -> Check:
     try:
         with engine.connect() as conn:
             current = set(MigrationContext.configure(conn).get_current_heads())
-    except Exception as exc:  # noqa: BLE001 — reported, never re-raised (messages may carry the URL's password)
+    except Exception as exc:
         return Check(name, FAIL, f"brak połączenia (cannot connect): {type(exc).__name__}",
                      "sprawdź SYNERGIA_DATABASE_URL i czy serwer bazy działa (check the URL and that the server runs)")
     finally:
@@ -111,7 +111,7 @@ def _google_checks(settings: Settings) -> tuple[list[Check], object | None]:
         out.append(Check("Klucz Google (credentials)", FAIL, str(exc),
                          "ustaw SYNERGIA_GOOGLE_CREDENTIALS na plik JSON klucza konta usługi (set it to the service-account JSON key)"))
         return out, None
-    except Exception as exc:  # noqa: BLE001 — e.g. a Prefect Secret block that does not exist
+    except Exception as exc:
         out.append(Check("Klucz Google (credentials)", FAIL, _safe(exc),
                          "sprawdź SYNERGIA_GOOGLE_CREDENTIALS (check the key path or block name)"))
         return out, None
@@ -119,7 +119,7 @@ def _google_checks(settings: Settings) -> tuple[list[Check], object | None]:
     out.append(Check("Klucz Google (credentials)", OK, f"konto usługi (service account) {creds.service_account_email}"))
     try:
         creds.refresh(getattr(clients.session, "_auth_request", None) or Request())
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         out.append(Check("Token Google (access token)", FAIL, _safe(exc),
                          "klucz odrzucony: wygeneruj nowy klucz w Google Cloud Console lub sprawdź zegar systemowy "
                          "(key refused: create a new key, check the system clock)"))
@@ -223,7 +223,7 @@ def _tab_titles(backend, spreadsheet: str) -> list[str]:  # noqa: ANN001
             return list(wb.sheetnames)
         finally:
             wb.close()
-    except Exception:  # noqa: BLE001 — only a hint
+    except Exception:
         return []
 
 
@@ -305,7 +305,7 @@ def check_storage(settings: Settings) -> Check:
     try:
         meta = runtime.google_clients(settings).drive().files().get(
             fileId=settings.gdrive_folder_id, fields="id,mimeType", supportsAllDrives=True).execute()
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         return Check(name, FAIL, f"niedostępny (not reachable): {_safe(exc)}",
                      "udostępnij folder kontu usługi jako edytor (share the folder with the service account)")
     if meta.get("mimeType") != "application/vnd.google-apps.folder":
@@ -341,7 +341,7 @@ def check_certificate(project: ProjectConfig) -> Check:
         try:
             out, problems = render_preview(project, Path(tmp) / "sample.pdf")
             size = out.stat().st_size
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             return Check(name, FAIL, f"nie renderuje się (does not render): {_safe(exc)}",
                          "sprawdź config/templates/certificate.yaml: synergia certificates preview (check the template)")
     if problems:

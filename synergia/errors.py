@@ -40,7 +40,7 @@ class RegistryBusy(SafeMessage, Exception):
         self.timeout = timeout
 
     @classmethod
-    def after(cls, timeout: float, step: str = "") -> "RegistryBusy":
+    def after(cls, timeout: float, step: str = "") -> RegistryBusy:
         where = f" w kroku {step}" if step else ""
         return cls(
             f"Rejestr jest zajęty przez inny proces — czekano {timeout:g} s{where}; uruchom ponownie później "

@@ -6,8 +6,8 @@ the same two functions wherever they are printed.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Sequence
 
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from config.project import ProjectConfig, load_project
 from config.settings import Settings, get_settings
@@ -70,7 +71,7 @@ def registry(settings: Settings | None = None, *, migrate: bool = False) -> Regi
     return _registry(url, settings.database_busy_timeout)
 
 
-def google_clients(settings: Settings | None = None) -> "GoogleClients":
+def google_clients(settings: Settings | None = None) -> GoogleClients:
     """Sheets/Drive clients from ``SYNERGIA_GOOGLE_CREDENTIALS`` (a key file or ``block:<name>``)."""
     from synergia.google.client import load_service_account_info, make_clients
     from synergia.google.retry import RetryPolicy
@@ -96,7 +97,7 @@ def _gspread(settings: Settings) -> Any:
         return _GSPREAD[key]
 
 
-def google_sheets(settings: Settings | None = None) -> "SpreadsheetBackend":
+def google_sheets(settings: Settings | None = None) -> SpreadsheetBackend:
     """The Google Sheets backend (one gspread client per credentials and endpoint)."""
     from synergia.sheets.gsheets import GoogleSheetsBackend
 
@@ -104,7 +105,7 @@ def google_sheets(settings: Settings | None = None) -> "SpreadsheetBackend":
     return GoogleSheetsBackend(_gspread(settings), cache_key=settings.google_api_url or "google")
 
 
-def sheets_backend(project: ProjectConfig, settings: Settings | None = None) -> "SpreadsheetBackend":
+def sheets_backend(project: ProjectConfig, settings: Settings | None = None) -> SpreadsheetBackend:
     """The project's own choice of spreadsheet backend if it names one, else ``SYNERGIA_SHEETS_BACKEND``."""
     settings = settings or get_settings()
     kind = project.spreadsheet.backend or settings.sheets_backend
@@ -115,7 +116,7 @@ def sheets_backend(project: ProjectConfig, settings: Settings | None = None) -> 
     return WorkbookBackend(settings.resolved_data_dir)
 
 
-def google_drive(settings: Settings | None = None) -> "Storage":
+def google_drive(settings: Settings | None = None) -> Storage:
     """Certificates in the Google Drive folder ``SYNERGIA_GDRIVE_FOLDER_ID``."""
     from synergia.storage.gdrive import GoogleDriveStorage, StorageError
 
@@ -125,7 +126,7 @@ def google_drive(settings: Settings | None = None) -> "Storage":
     return GoogleDriveStorage(google_clients(settings).drive(), settings.gdrive_folder_id)
 
 
-def storage(settings: Settings | None = None) -> "Storage":
+def storage(settings: Settings | None = None) -> Storage:
     """Certificate storage chosen by ``SYNERGIA_STORAGE_BACKEND`` (local folder unless told otherwise)."""
     settings = settings or get_settings()
     if settings.storage_backend == "gdrive":
@@ -135,7 +136,7 @@ def storage(settings: Settings | None = None) -> "Storage":
     return LocalStorage(settings.certificates_dir)
 
 
-def mail_transport(settings: Settings | None = None) -> "Transport":
+def mail_transport(settings: Settings | None = None) -> Transport:
     """The transport chosen by ``SYNERGIA_MAIL_BACKEND`` (``.eml`` outbox unless told otherwise)."""
     from synergia.mail.transports import OutboxTransport, SmtpTransport
 
@@ -173,15 +174,15 @@ class Context:
         return registry(self.settings)
 
     @cached_property
-    def sheets(self) -> "SpreadsheetBackend":
+    def sheets(self) -> SpreadsheetBackend:
         return sheets_backend(self.project, self.settings)
 
     @cached_property
-    def storage(self) -> "Storage":
+    def storage(self) -> Storage:
         return storage(self.settings)
 
     @cached_property
-    def transport(self) -> "Transport":
+    def transport(self) -> Transport:
         return mail_transport(self.settings)
 
 

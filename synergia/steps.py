@@ -40,7 +40,7 @@ class Plain(Counts):
 
 # --------------------------------------------------------------------------- nightly
 
-def run_prepare_registry(ctx: "Context") -> str:
+def run_prepare_registry(ctx: Context) -> str:
     """Bring the schema up to date and mirror the project's events; returns the database dialect."""
     from synergia import runtime
     from synergia.registry.sync import mirror_events
@@ -51,7 +51,7 @@ def run_prepare_registry(ctx: "Context") -> str:
     return reg.engine.dialect.name
 
 
-def run_read_sources(ctx: "Context") -> "SourceSnapshot":
+def run_read_sources(ctx: Context) -> SourceSnapshot:
     """All sources of the project, one read per spreadsheet."""
     from synergia.sheets.read import read_project_sources
 
@@ -62,7 +62,7 @@ def run_read_sources(ctx: "Context") -> "SourceSnapshot":
     return snap
 
 
-def run_validate(ctx: "Context", snapshot: "SourceSnapshot") -> "ValidatedBatch":
+def run_validate(ctx: Context, snapshot: SourceSnapshot) -> ValidatedBatch:
     """Rows accepted by an earlier run under the same rules, with the same content, are not
     validated again (their outcome is taken from the registry; see ``validate_snapshot``)."""
     from synergia.registry.sync import accepted_contents, previous_validation
@@ -85,7 +85,7 @@ def run_validate(ctx: "Context", snapshot: "SourceSnapshot") -> "ValidatedBatch"
     return batch
 
 
-def run_sync(ctx: "Context", batch: "ValidatedBatch") -> "SyncCounts":
+def run_sync(ctx: Context, batch: ValidatedBatch) -> SyncCounts:
     """Apply accepted / quarantined / empty outcomes and record the run; all-or-nothing."""
     from synergia.registry.base import utcnow
     from synergia.registry.sync import apply_outcomes
@@ -111,11 +111,12 @@ def run_sync(ctx: "Context", batch: "ValidatedBatch") -> "SyncCounts":
     return counts
 
 
-def run_dedupe(ctx: "Context", review_current: list[list[str]] | None = None) -> "DedupeCounts | Plain":
+def run_dedupe(ctx: Context, review_current: list[list[str]] | None = None) -> DedupeCounts | Plain:
     """Staff answers in, persons merged, the review tab out (written only when it changed).
     ``review_current`` = the tab as read this run (None: read it now)."""
     from synergia.dedupe.compare import Thresholds
-    from synergia.dedupe.store import review_items, run_dedupe as dedupe
+    from synergia.dedupe.store import review_items
+    from synergia.dedupe.store import run_dedupe as dedupe
     from synergia.sheets.owned import REVIEW
 
     project, cfg = ctx.project, ctx.project.dedupe
@@ -140,7 +141,7 @@ def run_dedupe(ctx: "Context", review_current: list[list[str]] | None = None) ->
     return counts
 
 
-def run_certificates(ctx: "Context") -> "IssueCounts | Plain":
+def run_certificates(ctx: Context) -> IssueCounts | Plain:
     """Issue/re-issue/revoke certificates of every training cycle and queue their e-mails."""
     from synergia.certificates.service import issue_certificates
 
@@ -166,7 +167,7 @@ def run_certificates(ctx: "Context") -> "IssueCounts | Plain":
     return counts
 
 
-def run_site(ctx: "Context") -> "SiteCounts | Plain":
+def run_site(ctx: Context) -> SiteCounts | Plain:
     """Rewrite the verification pages that changed (issue, re-issue, revocation, erasure).
     A settings problem or an unwritable folder must not stop tonight's mail: one warning, no person named."""
     from synergia.certificates.site import SiteError, build_site_in, default_site_dir
@@ -188,7 +189,7 @@ def run_site(ctx: "Context") -> "SiteCounts | Plain":
     return counts
 
 
-def run_mail(ctx: "Context") -> "DeliveryReport":
+def run_mail(ctx: Context) -> DeliveryReport:
     """Send pending/deferred deliveries within today's cap (SMTP retries and deferrals inside)."""
     from synergia.mail.deliveries import send_pending
 
@@ -210,7 +211,7 @@ def run_mail(ctx: "Context") -> "DeliveryReport":
     return report
 
 
-def run_retention(ctx: "Context", *, revoked: int = 0, today: date | None = None, operator: str = "nightly") -> Plain:
+def run_retention(ctx: Context, *, revoked: int = 0, today: date | None = None, operator: str = "nightly") -> Plain:
     """Retention purge (mail bodies; everyone after the retention date) and audit entries.
     ``revoked``: automatic revocations of this night, for the audit log; ``today``: in the project's time zone."""
     from synergia.rodo.retention_service import apply_retention
@@ -234,7 +235,7 @@ def merge_registry_totals(flat: dict, totals: dict[str, int], steps: dict[str, d
     return out
 
 
-def nightly_result(ctx: "Context", counts: dict, steps: dict[str, dict] | None = None) -> dict:
+def nightly_result(ctx: Context, counts: dict, steps: dict[str, dict] | None = None) -> dict:
     """The night as one flat dict: sync counts, then each later step's numeric counts (``step.measure``),
     the run's events (merges, certificates, e-mails) counted in the registry since this run's sync."""
     from synergia.registry.run_totals import totals_of_sync_run
@@ -265,7 +266,7 @@ def report_rows(flat: dict, counts: dict, steps: dict[str, dict] | None = None) 
 
 # --------------------------------------------------------------------------- monthly
 
-def run_indicators(ctx: "Context", month: str | None = None) -> "MonthSummary":
+def run_indicators(ctx: Context, month: str | None = None) -> MonthSummary:
     """Indicator results of ``month`` (YYYY-MM; default: the previous month in the project's
     time zone, within its period). Numbers only."""
     from synergia.indicators.monthly import build_summary, default_month
@@ -281,7 +282,7 @@ def run_indicators(ctx: "Context", month: str | None = None) -> "MonthSummary":
     return summary
 
 
-def run_indicator_tab(ctx: "Context", summary: "MonthSummary") -> bool:
+def run_indicator_tab(ctx: Context, summary: MonthSummary) -> bool:
     """Replace the indicators tab in one write (skipped when it already shows the same)."""
     from synergia.sheets.owned import INDICATORS
 
@@ -292,7 +293,7 @@ def run_indicator_tab(ctx: "Context", summary: "MonthSummary") -> bool:
     return written
 
 
-def run_quarantine_tab(ctx: "Context", current: list[list[str]] | None = None) -> int:
+def run_quarantine_tab(ctx: Context, current: list[list[str]] | None = None) -> int:
     """Refresh the quarantine tab (one write, if changed); returns the number of rows listed.
     ``current`` = the tab as read this run (None: read it now)."""
     from synergia.sheets.owned import QUARANTINE
@@ -307,7 +308,7 @@ def run_quarantine_tab(ctx: "Context", current: list[list[str]] | None = None) -
     return len(rows) - 1
 
 
-def run_summary_mail(ctx: "Context", summary: "MonthSummary", *, resend: bool = False) -> Plain:
+def run_summary_mail(ctx: Context, summary: MonthSummary, *, resend: bool = False) -> Plain:
     """Queue the summary e-mail for the coordinators (once per month unless ``resend``)."""
     from synergia.indicators.monthly import enqueue_summary
 

@@ -15,7 +15,8 @@ A busy registry is never retried by Prefect: the busy timeout was the wait.
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
@@ -35,7 +36,7 @@ def retry_unless(*permanent: type[BaseException]) -> Callable:
     def condition(task, task_run, state) -> bool:  # noqa: ANN001
         try:
             state.result()
-        except BaseException as exc:  # noqa: BLE001 - any other failure may be transient
+        except BaseException as exc:
             return not is_instance(exc, (RegistryBusy, *permanent))
         return True
 
@@ -51,7 +52,7 @@ def sanitized(fn: Callable, step: str | None = None) -> Callable:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
-        except Exception as exc:  # noqa: BLE001 - BaseException (cancellation, exit) passes untouched
+        except Exception as exc:
             failure = sanitize(exc, name)
         raise failure
 

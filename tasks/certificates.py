@@ -15,7 +15,7 @@ def issue_certificates(project_path: str) -> dict:
 
 # A retry is safe: unchanged pages are left alone and every write is atomic.
 @synergia_task(retries=1, retry_delay_seconds=10)
-def publish_verification_site(project_path: str, certification: dict | None = None) -> dict:  # noqa: ARG001
+def publish_verification_site(project_path: str, certification: dict | None = None) -> dict:
     """Rewrite the verification pages that changed; ``certification`` (the previous task's counts)
     only orders this after it in the flow."""
     return steps.run_site(step_context(project_path)).as_dict()

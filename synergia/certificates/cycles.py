@@ -2,7 +2,7 @@
 and the training part printed on every certificate of the cycle (no registry, no people)."""
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from synergia.certificates.eligibility import CycleEvent, CycleSpec, Rule
 from synergia.errors import SafeMessage

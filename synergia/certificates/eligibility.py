@@ -7,8 +7,8 @@ each session once: facts are reduced to the set of (event, session) pairs.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 #: Tolerance for "exactly 80 %" and hour sums like 0.1 + 0.2.
 _EPS = 1e-9

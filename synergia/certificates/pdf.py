@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import io
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import segno
 from fpdf import FPDF
@@ -152,7 +153,7 @@ class CertificateRenderer:
 
     # -- drawing ------------------------------------------------------------------------------
 
-    def _document(self) -> "_CertificatePDF":
+    def _document(self) -> _CertificatePDF:
         page = self.layout.page
         with warnings.catch_warnings():  # "Dimensions for page format A5 were fixed in 2.8.5": informational
             warnings.simplefilter("ignore", UserWarning)
@@ -267,7 +268,7 @@ class CertificateRenderer:
         return y
 
     @staticmethod
-    def _qr(pdf: "_CertificatePDF", url: str, x: float, y: float, size: float) -> None:
+    def _qr(pdf: _CertificatePDF, url: str, x: float, y: float, size: float) -> None:
         """Dark runs of each row as filled rectangles (quiet zone of 2 modules included in ``size``)."""
         matrix = segno.make(url, error="m", micro=False).matrix
         n = len(matrix)

@@ -2,8 +2,8 @@
 and their attendance (personal data: never log it)."""
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
-from typing import Iterable, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -94,7 +94,7 @@ def attendance_facts(session: Session, project: str, event_ids: Sequence[str]) -
     return [AttendanceFact(pid, ev, sess, hours) for pid, ev, sess, hours in rows]
 
 
-def last_session_days(session: Session, project: str, events: Sequence) -> dict[int, date]:  # noqa: ANN001 - config Events
+def last_session_days(session: Session, project: str, events: Sequence) -> dict[int, date]:
     """person -> day of their last attended session among ``events`` (the list's date, else the YAML's)."""
     dates = {e.id: sorted(e.dates) for e in events}
     rows = session.execute(

@@ -19,9 +19,9 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from synergia.errors import SafeMessage
 from synergia.registry.base import utcnow
 from synergia.registry.tables_certificates import Certificate, CertificateCounter, CertificateRevision
-from synergia.errors import SafeMessage
 
 #: Bytes of randomness in a verification code (96 bits > the required 64).
 CODE_BYTES = 12

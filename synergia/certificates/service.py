@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Callable
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select

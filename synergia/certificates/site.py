@@ -34,11 +34,12 @@ import base64
 import io
 import json
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable, Iterable, Protocol
+from typing import Protocol
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -94,7 +95,7 @@ class SiteLayout:
     pages_dir: str  # "z" (folder of the pages inside the site, "" when codes sit at the root)
 
     @classmethod
-    def from_url(cls, verification_url: str) -> "SiteLayout":
+    def from_url(cls, verification_url: str) -> SiteLayout:
         try:
             sample = verification_url.format(code=_SENTINEL)
         except (KeyError, IndexError, ValueError):
@@ -175,7 +176,7 @@ class PageFacts:
 def _local_date(moment: datetime | None, tz: str) -> date | None:
     if moment is None:
         return None
-    return moment.replace(tzinfo=timezone.utc).astimezone(ZoneInfo(tz)).date()
+    return moment.replace(tzinfo=UTC).astimezone(ZoneInfo(tz)).date()
 
 
 def page_facts(certs: Iterable[Certificate], *, name_form: str, tz: str) -> list[PageFacts]:
@@ -212,7 +213,7 @@ def collect(session: Session, project) -> list[PageFacts]:  # noqa: ANN001 - Pro
 # --- rendering ------------------------------------------------------------------------------
 
 @lru_cache(maxsize=16)
-def _logo_data_uri(path: str, mtime: float, max_height: int = 112) -> str:  # noqa: ARG001 - mtime keys the cache
+def _logo_data_uri(path: str, mtime: float, max_height: int = 112) -> str:
     """The logo for a phone (2× its displayed height, 256 colours: a few kB) as a PNG data URI,
     so a page needs no other file and works wherever it is copied."""
     from PIL import Image
@@ -286,7 +287,7 @@ class SiteRenderer:
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
             "<title>Weryfikacja zaświadczeń</title></head>\n<body><p>Aby sprawdzić zaświadczenie, zeskanuj kod QR "
             "albo wpisz adres wydrukowany na zaświadczeniu.</p></body></html>\n"
-        ).encode("utf-8")
+        ).encode()
 
     def files(self, pages: Iterable[PageFacts]) -> dict[str, tuple[bytes, str]]:
         """name → (content, mime) of every file of the site."""

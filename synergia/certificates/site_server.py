@@ -67,10 +67,10 @@ class VerificationHandler(SimpleHTTPRequestHandler):
         self.send_header("Cache-Control", "no-cache")
         super().end_headers()
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         self.send_error(HTTPStatus.METHOD_NOT_ALLOWED)
 
-    def log_message(self, format: str, *args) -> None:  # noqa: A002, ANN002
+    def log_message(self, format: str, *args) -> None:  # noqa: ANN002
         """Method, status and size only: a request path carries a certificate's secret code."""
         request = getattr(self, "requestline", "").split(" ")[0]
         if format.startswith('"%s" %s'):

@@ -10,8 +10,8 @@ used by hundreds of rows) are skipped: they carry no evidence.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterable, Sequence
-
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from synergia.dedupe.normalize import NormRecord
 

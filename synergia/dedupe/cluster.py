@@ -9,23 +9,23 @@ the result does not depend on input order.
 from __future__ import annotations
 
 from collections import defaultdict
-from operator import itemgetter
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Hashable, Iterable, Mapping, NamedTuple, Sequence
-
+from operator import itemgetter
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from synergia.dedupe.blocking import candidate_pair_arrays, components
 from synergia.dedupe.compare import (
     ADDRESS,
     EMAIL,
     PLACE,
-    WEAK_KINDS,
     R_AMBIGUOUS,
-    R_NAME_ADDRESS_CLEAN,
-    R_ONLY_NAMESAKE,
-    R_NAME_EMAIL_OTHER_PHONE,
     R_CHAIN_CONFLICT,
+    R_NAME_ADDRESS_CLEAN,
+    R_NAME_EMAIL_OTHER_PHONE,
+    R_ONLY_NAMESAKE,
     R_STAFF_YES,
+    WEAK_KINDS,
     Outcome,
     Thresholds,
     compare,

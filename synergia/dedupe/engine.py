@@ -3,15 +3,17 @@ from __future__ import annotations
 
 import gc
 from array import array
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from itertools import starmap
-from typing import Any, Callable, Iterator, Mapping, Sequence
+from typing import Any
 
 from synergia.dedupe.blocking import key_hashes
 from synergia.dedupe.cluster import ClusterResult, cluster_records, namesake_tie_hashes
 from synergia.dedupe.compare import Thresholds
 from synergia.dedupe.normalize import NormRecord, as_tuple, normalize_record
 from synergia.dedupe.parallel import split_run, worth_forking
+
 
 @contextmanager
 def no_gc() -> Iterator[None]:

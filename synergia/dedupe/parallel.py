@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import os
 import pickle
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 PARALLEL_MIN = 20_000  # records; below this a second process does not pay off
 
@@ -50,7 +51,7 @@ def fork_pair(mine: Callable[[], Any], theirs: Callable[[], Any]) -> tuple[Any, 
             os.close(read_fd)
             try:
                 payload = pickle.dumps((True, theirs()), protocol=pickle.HIGHEST_PROTOCOL)
-            except BaseException as exc:  # noqa: BLE001 - sent to the parent, raised there
+            except BaseException as exc:
                 # the type and where, never the message: it may quote a cell (RODO)
                 import traceback
 

@@ -24,9 +24,10 @@ are in ``compare.veto`` and are checked first.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from math import log2
-from typing import Iterable, NamedTuple
+from typing import NamedTuple
 
 from rapidfuzz.distance import OSA
 

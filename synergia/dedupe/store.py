@@ -11,9 +11,9 @@ cannot-links so the next run does not redo it.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Iterable, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -23,10 +23,10 @@ from synergia.dedupe.cluster import cluster_records
 from synergia.dedupe.compare import Thresholds, veto
 from synergia.dedupe.engine import no_gc
 from synergia.dedupe.normalize import normalize_record
-from synergia.sheets.review_tab import ReviewItem, StaffDecision
 from synergia.registry.base import utcnow
 from synergia.registry.tables import Application, Person
 from synergia.registry.tables_dedupe import DedupeAssignment, DedupeDecision, DedupeMerge, DedupeReview, DedupeSeen
+from synergia.sheets.review_tab import ReviewItem, StaffDecision
 
 
 class UnmergeError(ValueError):

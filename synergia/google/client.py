@@ -17,17 +17,18 @@ import json
 import logging
 import random
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any
 from urllib.parse import urlsplit
 
 import requests
 from google.auth.transport.requests import AuthorizedSession, Request
 from google.oauth2 import service_account
 
-from synergia.google.retry import RetryPolicy, call_with_retry
 from synergia.errors import SafeMessage
+from synergia.google.retry import RetryPolicy, call_with_retry
 
 log = logging.getLogger(__name__)
 

@@ -62,10 +62,10 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from itertools import accumulate
-from typing import Iterable
 
 from config.indicators import IndicatorConfig
 from synergia.dedupe.normalize import fold

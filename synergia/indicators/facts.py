@@ -19,7 +19,15 @@ from config.project import ProjectConfig
 from synergia.certificates.eligibility import AttendanceFact, CycleEvent, CycleSpec, Rule, evaluate
 from synergia.dedupe.normalize import fold
 from synergia.indicators.model import (
-    BadManualRow, CertificateFact, EventFact, Facts, HoursEntry, ManualValue, Participation, PersonFact, PlannedEvent,
+    BadManualRow,
+    CertificateFact,
+    EventFact,
+    Facts,
+    HoursEntry,
+    ManualValue,
+    Participation,
+    PersonFact,
+    PlannedEvent,
     QuarantinedSource,
 )
 from synergia.indicators.months import Month, local_date

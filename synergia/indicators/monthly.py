@@ -22,9 +22,9 @@ from synergia.indicators.facts import MANUAL_SOURCE, load_facts, quarantine_coun
 from synergia.indicators.manual import parse_manual_rows
 from synergia.indicators.model import BadManualRow, ManualValue, MonthSummary
 from synergia.indicators.months import Month, previous_month
+from synergia.mail.messages import Attachment, InlineImage, OutgoingMessage
 from synergia.mail.queue import enqueue
 from synergia.mail.reports import list_failures
-from synergia.mail.messages import Attachment, InlineImage, OutgoingMessage
 from synergia.registry.base import utcnow
 from synergia.registry.db import Registry
 from synergia.registry.tables import Quarantine

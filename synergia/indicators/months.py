@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
@@ -23,14 +23,14 @@ class Month:
     month: int
 
     @classmethod
-    def parse(cls, text: str) -> "Month":
+    def parse(cls, text: str) -> Month:
         m = _MONTH.match(text.strip())
         if not m:
             raise ValueError(f"zły miesiąc '{text}', użyj RRRR-MM (bad month, use YYYY-MM)")
         return cls(int(m.group(1)), int(m.group(2)))
 
     @classmethod
-    def of(cls, d: date) -> "Month":
+    def of(cls, d: date) -> Month:
         return cls(d.year, d.month)
 
     def __str__(self) -> str:
@@ -44,10 +44,10 @@ class Month:
     def last_day(self) -> date:
         return self.next().first_day - timedelta(days=1)
 
-    def next(self) -> "Month":
+    def next(self) -> Month:
         return Month(self.year + (self.month == 12), self.month % 12 + 1)
 
-    def previous(self) -> "Month":
+    def previous(self) -> Month:
         return Month(self.year - (self.month == 1), (self.month - 2) % 12 + 1)
 
     def contains(self, d: date) -> bool:
@@ -58,7 +58,7 @@ class Month:
         zone = ZoneInfo(tz)
         start = datetime.combine(self.first_day, datetime.min.time(), zone)
         end = datetime.combine(self.next().first_day, datetime.min.time(), zone)
-        return (start.astimezone(timezone.utc).replace(tzinfo=None), end.astimezone(timezone.utc).replace(tzinfo=None))
+        return (start.astimezone(UTC).replace(tzinfo=None), end.astimezone(UTC).replace(tzinfo=None))
 
     def label_pl(self) -> str:
         return f"{MONTHS_PL[self.month - 1]} {self.year}"
@@ -82,12 +82,12 @@ def months_between(first: Month, last: Month) -> list[Month]:
 def local_date(value: datetime | date, tz: str) -> date:
     """Calendar date in ``tz``. Naive datetimes are registry UTC; dates are already local."""
     if isinstance(value, datetime):
-        aware = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+        aware = value if value.tzinfo else value.replace(tzinfo=UTC)
         return aware.astimezone(ZoneInfo(tz)).date()
     return value
 
 
 def previous_month(tz: str, now: datetime | None = None) -> Month:
     """The month before the current one in ``tz`` (the monthly flow's default)."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     return Month.of(local_date(now, tz)).previous()

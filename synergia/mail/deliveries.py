@@ -44,11 +44,11 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Callable, Iterator
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_, select, text, update
@@ -91,9 +91,9 @@ class DeliveryReport(Counts, step="mail"):
 
 def day_start_utc(now_utc: datetime, tz: str) -> datetime:
     """Naive UTC instant of local midnight (project time zone) of the day containing ``now_utc``."""
-    local = now_utc.replace(tzinfo=timezone.utc).astimezone(ZoneInfo(tz))
+    local = now_utc.replace(tzinfo=UTC).astimezone(ZoneInfo(tz))
     midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
-    return midnight.astimezone(timezone.utc).replace(tzinfo=None)
+    return midnight.astimezone(UTC).replace(tzinfo=None)
 
 
 @contextmanager
@@ -169,7 +169,7 @@ class _Run:
                 self.conn = None
                 self.in_batch = 0
 
-    def connection(self):  # noqa: ANN201
+    def connection(self):
         if self.conn is None:
             self.flush()
             self.conn = self.transport.connect()
@@ -232,7 +232,7 @@ class _Run:
         try:
             return Envelope.of(build_mime(item.message, message_id=item.message_id, sender=self.sender,
                                           sender_name=self.cfg.sender_name, reply_to=self.cfg.reply_to,
-                                          date=self.clock().replace(tzinfo=timezone.utc)))
+                                          date=self.clock().replace(tzinfo=UTC)))
         except AddressError:
             return "invalid-address"
         except (ValueError, TypeError, UnicodeError, LookupError):

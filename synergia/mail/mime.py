@@ -8,7 +8,7 @@ words and uses CRLF line ends, as SMTP requires.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime, formataddr, make_msgid
@@ -64,7 +64,7 @@ def build_mime(
     if reply_to:
         msg["Reply-To"] = reply_to
     msg["Subject"] = message.subject
-    msg["Date"] = format_datetime(date or datetime.now(timezone.utc))
+    msg["Date"] = format_datetime(date or datetime.now(UTC))
     msg["Message-ID"] = message_id
     msg["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies loops
     msg.set_content(message.text, subtype="plain", charset="utf-8", cte="quoted-printable")

@@ -6,7 +6,7 @@ register says for coordinators and the CLI is ``reports``.
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -20,7 +20,7 @@ from synergia.registry.tables_mail import MailDelivery, MailDeliveryPart
 
 def naive_utc(value: datetime) -> datetime:
     """An aware time as the register stores it (naive UTC); a naive one is taken as UTC already."""
-    return value.astimezone(timezone.utc).replace(tzinfo=None) if value.tzinfo else value
+    return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
 
 
 def enqueue(session: Session, *, project: str, kind: str, key: str, message: OutgoingMessage, sender: str | None = None) -> int:

@@ -58,7 +58,7 @@ class Envelope:
     data: bytes
 
     @classmethod
-    def of(cls, message: EmailMessage) -> "Envelope":
+    def of(cls, message: EmailMessage) -> Envelope:
         return cls(_addr(message, "To"), str(message["Message-ID"]), message.as_bytes())
 
 
@@ -176,7 +176,7 @@ class _SmtpConnection:
     def send(self, envelope: Envelope) -> None:
         try:
             refused = self.client.smtp.sendmail(self.envelope_from, [envelope.recipient], envelope.data)
-        except Exception as exc:  # noqa: BLE001 - classified below, never echoed
+        except Exception as exc:
             raise _classify(exc, stage="send") from None
         if refused:  # only possible with several recipients; kept for safety
             code = next(iter(refused.values()))[0]
@@ -259,7 +259,7 @@ class SmtpTransport:
         client = self._client()
         try:
             client.login()
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             err = _classify(exc, stage="connect")
             _SmtpConnection(client, self.sender).close()
             raise err from None

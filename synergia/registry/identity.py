@@ -35,8 +35,9 @@ never see a transient clash.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any
 
 LEGACY_PREFIX = "legacy:"
 FALLBACK_KINDS = ("t", "le", "ln", "e", "n")

@@ -36,7 +36,7 @@ class Person(Base):
     project: Mapped[str] = mapped_column(String(64), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
-    applications: Mapped[list["Application"]] = relationship(back_populates="person")
+    applications: Mapped[list[Application]] = relationship(back_populates="person")
 
 
 def _unkeyed() -> str:

@@ -48,7 +48,7 @@ class Certificate(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
-    revisions: Mapped[list["CertificateRevision"]] = relationship(
+    revisions: Mapped[list[CertificateRevision]] = relationship(
         back_populates="certificate", order_by="CertificateRevision.revision"
     )
 

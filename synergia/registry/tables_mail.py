@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint, Index
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from synergia.registry.base import Base, utcnow
+
 
 class MailDelivery(Base):
     __tablename__ = "mail_deliveries"
@@ -46,7 +47,7 @@ class MailDelivery(Base):
     failed_at: Mapped[datetime | None] = mapped_column(DateTime)
     purged_at: Mapped[datetime | None] = mapped_column(DateTime)
 
-    parts: Mapped[list["MailDeliveryPart"]] = relationship(
+    parts: Mapped[list[MailDeliveryPart]] = relationship(
         back_populates="delivery", order_by="MailDeliveryPart.position", cascade="all, delete-orphan"
     )
 

@@ -21,7 +21,7 @@ def current_operator(explicit: str | None = None) -> str:
         return explicit[:128]
     try:
         return getpass.getuser()[:128]
-    except Exception:  # noqa: BLE001 - no passwd entry in a container
+    except Exception:
         return str(os.getuid())
 
 
@@ -29,9 +29,7 @@ def _plain(details: dict) -> dict:
     """Keep only numbers, booleans and short codes: the log must never carry personal data."""
     out: dict = {}
     for k, v in (details or {}).items():
-        if isinstance(v, (int, float, bool)) or v is None:
-            out[str(k)] = v
-        elif isinstance(v, str) and len(v) <= 64 and "@" not in v:
+        if isinstance(v, (int, float, bool)) or v is None or isinstance(v, str) and len(v) <= 64 and "@" not in v:
             out[str(k)] = v
         elif isinstance(v, dict):
             out[str(k)] = _plain(v)

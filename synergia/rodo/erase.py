@@ -138,7 +138,7 @@ def delete_files(files: list[str], storage=None) -> dict[str, int]:  # noqa: ANN
                 out["files_deleted"] += 1
             else:
                 out["files_missing"] += 1
-        except Exception:  # noqa: BLE001 - one file must not stop the rest; counted, never named
+        except Exception:
             out["files_failed"] += 1
     return out
 

@@ -114,7 +114,8 @@ def to_html(doc: dict) -> str:
 
 
 def to_pdf(doc: dict) -> bytes:
-    from synergia.rodo.pdf import new_document, paragraph as _mc
+    from synergia.rodo.pdf import new_document
+    from synergia.rodo.pdf import paragraph as _mc
 
     pdf = new_document()
     pdf.set_font("lato", "B", 14)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from typing import Iterable, Mapping
+from collections.abc import Iterable, Mapping
 
 from synergia.dedupe.normalize import fold
 from synergia.sheets.identity import _h, norm_email, norm_name

@@ -110,7 +110,8 @@ def build_markdown(project, *, settings=None) -> str:  # noqa: ANN001
 
 
 def markdown_to_pdf(markdown: str) -> bytes:
-    from synergia.rodo.pdf import new_document, paragraph as _mc
+    from synergia.rodo.pdf import new_document
+    from synergia.rodo.pdf import paragraph as _mc
 
     pdf = new_document()
     for line in markdown.splitlines():

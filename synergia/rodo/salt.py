@@ -36,4 +36,4 @@ def salt_from_settings(settings=None) -> bytes:  # noqa: ANN001
 
 def digest(salt: bytes, kind: str, value: str) -> str:
     """HMAC-SHA256 of ``kind:value`` (a normalised identifier) under the salt, hex."""
-    return hmac.new(salt, f"{kind}:{value}".encode("utf-8"), hashlib.sha256).hexdigest()
+    return hmac.new(salt, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()

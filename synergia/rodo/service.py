@@ -32,7 +32,7 @@ def rewrite_owned_tabs(registry, project, backend) -> dict[str, str]:  # noqa: A
     tabs = [QUARANTINE] + ([REVIEW] if project.dedupe.enabled else [])
     try:
         current = read_current(backend, project, tabs)
-    except Exception as exc:  # noqa: BLE001 - reported by type; the registry part is already done
+    except Exception as exc:
         return {t.name(project): f"failed:{type(exc).__name__}" for t in tabs}
     with registry.session() as session:
         wanted = {QUARANTINE: QUARANTINE.build(session, project.slug)}
@@ -43,7 +43,7 @@ def rewrite_owned_tabs(registry, project, backend) -> dict[str, str]:  # noqa: A
         try:
             written = tab.write_if_changed(backend, project, rows, current[tab.key])
             out[tab.name(project)] = "written" if written else "unchanged"
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             out[tab.name(project)] = f"failed:{type(exc).__name__}"
     return out
 
@@ -64,7 +64,7 @@ def erase_person(registry, project, person_id: int, mode: Mode, *, settings, bac
         try:
             counts = build_site_in(registry, project, default_site_dir(settings, project.slug))
             result.site = f"written {counts.written}, removed {counts.removed}"
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             result.site = f"failed:{type(exc).__name__}"
     result.compaction = compact(registry.engine, TOUCHED_TABLES)
     return result

@@ -12,8 +12,8 @@ dedupe compares like a PESEL — equal = match, different = veto.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
-from typing import Iterable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session

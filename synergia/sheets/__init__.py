@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 __all__ = ["SheetData", "SpreadsheetBackend", "SpreadsheetError", "backend_for"]
 
 
-def backend_for(project: "ProjectConfig", settings: "Settings | None" = None) -> SpreadsheetBackend:
+def backend_for(project: ProjectConfig, settings: Settings | None = None) -> SpreadsheetBackend:
     """The project's backend, built from settings by ``synergia.runtime.sheets_backend`` (the one place)."""
     from synergia import runtime
 

@@ -8,8 +8,9 @@ PESELs, phones and postcodes keep their digits.
 """
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
-from typing import Collection, Protocol, Sequence, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 from config.tabs import DEFAULT_TABS
 from synergia.errors import SafeMessage

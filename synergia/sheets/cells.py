@@ -21,7 +21,8 @@ back compares equal to what we would write (``matches_written``).
 from __future__ import annotations
 
 import re
-from typing import Literal, Sequence
+from collections.abc import Sequence
+from typing import Literal
 
 Medium = Literal["csv", "typed"]
 

@@ -20,12 +20,12 @@ from __future__ import annotations
 import random
 import threading
 import time
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Collection, Sequence
+from typing import Any
 
 from synergia.sheets.a1 import index_to_col
-from synergia.sheets.base import (DEFAULT_OWNED, RequestRejected, SheetData, SpreadsheetError, WorksheetNotFound,
-                                  ensure_owned)
+from synergia.sheets.base import DEFAULT_OWNED, RequestRejected, SheetData, SpreadsheetError, WorksheetNotFound, ensure_owned
 from synergia.sheets.cells import as_text_rows
 
 #: How long metadata fetched by this process is reused by later reads (one nightly run).

@@ -27,8 +27,8 @@ from __future__ import annotations
 import hashlib
 import json
 import unicodedata
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
-from typing import Iterable, Mapping
 
 from config.project import CONSENT_PREFIX, Source
 from synergia.dedupe.normalize import fold

@@ -15,8 +15,9 @@ is not one of the project's owned tabs.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from config.tabs import DEFAULT_TABS
 from synergia.sheets import indicators_tab, quarantine_tab, review_tab
@@ -43,15 +44,15 @@ class OwnedTab:
     def default_name(self) -> str:
         return getattr(DEFAULT_TABS, self.key)
 
-    def name(self, project: "ProjectConfig") -> str:
+    def name(self, project: ProjectConfig) -> str:
         """The tab's title in ``project``'s spreadsheet."""
         return getattr(project.spreadsheet.tabs, self.key)
 
-    def read(self, backend: SpreadsheetBackend, project: "ProjectConfig") -> Rows:
+    def read(self, backend: SpreadsheetBackend, project: ProjectConfig) -> Rows:
         """The tab's current values ([] when the tab does not exist yet)."""
         return read_current(backend, project, [self])[self.key]
 
-    def write_if_changed(self, backend: SpreadsheetBackend, project: "ProjectConfig", rows: Sequence[Sequence[str]],
+    def write_if_changed(self, backend: SpreadsheetBackend, project: ProjectConfig, rows: Sequence[Sequence[str]],
                          current: Sequence[Sequence[str]] | None) -> bool:
         """One write of the whole tab, or none if ``current`` (the tab as read this run) already shows
         exactly ``rows``. ``current`` None = not known: write. Returns whether it wrote."""
@@ -74,12 +75,12 @@ TABLE: tuple[OwnedTab, ...] = (QUARANTINE, REVIEW, INDICATORS)
 DEFAULT_NAMES: tuple[str, ...] = tuple(t.default_name for t in TABLE)
 
 
-def names(project: "ProjectConfig") -> tuple[str, ...]:
+def names(project: ProjectConfig) -> tuple[str, ...]:
     """The owned tabs' titles in ``project``'s spreadsheet: the only tabs a backend writes there."""
     return tuple(t.name(project) for t in TABLE)
 
 
-def read_current(backend: SpreadsheetBackend, project: "ProjectConfig",
+def read_current(backend: SpreadsheetBackend, project: ProjectConfig,
                  tabs: Iterable[OwnedTab] = TABLE) -> dict[str, Rows]:
     """Current values of ``tabs`` in one read, by entry key; a tab that does not exist reads as []."""
     wanted = {t.key: t.name(project) for t in tabs}

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from config.project import ProjectConfig
 from synergia.sheets import owned
 from synergia.sheets.base import SpreadsheetBackend
-from synergia.sheets.rows import RawRow, rows_from_table
 from synergia.sheets.identity import with_identities
+from synergia.sheets.rows import RawRow, rows_from_table
 
 
 @dataclass

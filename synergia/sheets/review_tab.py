@@ -9,8 +9,9 @@ personal data to staff on purpose; none of it goes to logs.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from synergia.dedupe.normalize import fold
 

@@ -29,7 +29,7 @@ import posixpath
 import re
 import time
 import zipfile
-from typing import Sequence
+from collections.abc import Sequence
 from xml.etree import ElementTree as ET
 from xml.sax.saxutils import escape, quoteattr
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 from typing import Any
+
 from synergia.errors import SafeMessage
 
 URI_PREFIX = "gdrive://"

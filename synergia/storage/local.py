@@ -18,7 +18,7 @@ class LocalStorage:
             raise ValueError(f"niedozwolona nazwa pliku (invalid storage name): {name!r}")
         return self.root.joinpath(*rel.parts)
 
-    def put(self, name: str, content: bytes, mime: str) -> str:  # noqa: ARG002  (mime matters for Drive only)
+    def put(self, name: str, content: bytes, mime: str) -> str:
         path = self._path(name)
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)

@@ -22,7 +22,8 @@
 from __future__ import annotations
 
 import re
-from typing import Iterable, Literal
+from collections.abc import Iterable
+from typing import Literal
 
 from synergia.validation.text import fold, visible
 

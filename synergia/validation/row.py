@@ -7,9 +7,9 @@ Polish message naming the source row, never the person's data) or ``Empty``.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from typing import Callable
+from datetime import date
 
 from config.project import CONSENT_PREFIX, ORGANISATION_TYPES, ProjectConfig, Source
 from synergia.sheets.rows import RawRow, SourceRef

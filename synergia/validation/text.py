@@ -27,10 +27,7 @@ _DROP = ("Cf", "Cc", "Cs")
 _LETTERS = str.maketrans({
     **dict(zip("ąćęńóśźżĄĆĘŃÓŚŹŻ", "acenoszzACENOSZZ")),
     "ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D", "ß": "ss", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE",
-    **{c: None for c in ("\u00ad", "\u180e", "\u2060", "\u2061", "\u2062", "\u2063", "\u2064", "\ufeff",
-                         *map(chr, range(0x200b, 0x2010)), *map(chr, range(0x202a, 0x202f)),
-                         *map(chr, range(0x2066, 0x206a)), *(chr(c) for c in range(0x20) if chr(c) not in "\t\n\r"),
-                         "\x7f")},
+    **dict.fromkeys(("\xad", "\u180e", "\u2060", "\u2061", "\u2062", "\u2063", "\u2064", "\ufeff", *map(chr, range(8203, 8208)), *map(chr, range(8234, 8239)), *map(chr, range(8294, 8298)), *(chr(c) for c in range(32) if chr(c) not in "\t\n\r"), "\x7f")),
 })
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 

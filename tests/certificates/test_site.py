@@ -405,8 +405,8 @@ def _free_port() -> int:
 def test_cli_builds_into_the_default_folder_revoke_refreshes_and_serve_answers(tmp_path, synergia_env, project):
     from typer.testing import CliRunner
 
-    from synergia import runtime
     from cli.app import app
+    from synergia import runtime
     from tests.certificates.conftest import PROJECT_YAML, Seeder
 
     registry = runtime.registry(migrate=True)

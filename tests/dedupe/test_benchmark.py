@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from benchmarks.dedupe import load_dataset, main, miss_report
-from synergia.dedupe.engine import cluster_ids, deduplicate
 from devtools.metrics import pairwise_scores
+from synergia.dedupe.engine import cluster_ids, deduplicate
 
 
 def test_driver_runs_the_engine_in_child_processes_and_judges_the_targets(capsys) -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from cli.app import app
+
 app_cli = app
 from devtools.metrics import pairwise_scores
 from devtools.synthetic import FIELDS, generate_records
@@ -78,9 +79,9 @@ def test_unmerge_command_splits_a_person_in_the_registry(synergia_env: Path) -> 
     from sqlalchemy import select
 
     from config.settings import PROJECTS_DIR
+    from devtools.synthetic import make_pesel
     from synergia import runtime
     from synergia.dedupe.store import run_dedupe
-    from devtools.synthetic import make_pesel
     from synergia.registry.tables import Application, Person
 
     slug = "demo"

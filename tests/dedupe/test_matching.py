@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 
+from devtools.synthetic import make_pesel
 from synergia.dedupe.cluster import cluster_records
 from synergia.dedupe.compare import (
     V_DOB,
@@ -18,7 +19,6 @@ from synergia.dedupe.compare import (
 )
 from synergia.dedupe.engine import cluster_ids, deduplicate
 from synergia.dedupe.normalize import normalize_record
-from devtools.synthetic import make_pesel
 
 RNG = random.Random(7)
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 
+from devtools.synthetic import make_pesel
 from synergia.dedupe.names import canonical_first_name, name_gender
 from synergia.dedupe.normalize import (
     fold,
@@ -13,7 +14,6 @@ from synergia.dedupe.normalize import (
     pesel_facts,
     surname_root,
 )
-from devtools.synthetic import make_pesel
 
 
 @pytest.mark.parametrize(("raw", "folded"), [

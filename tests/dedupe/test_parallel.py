@@ -1,11 +1,11 @@
 """Two processes give exactly the single-process result (large batches fork a worker)."""
 from __future__ import annotations
 
+from devtools.synthetic import generate_records
 from synergia.dedupe.cluster import cluster_records
 from synergia.dedupe.engine import deduplicate
 from synergia.dedupe.normalize import normalize_record
 from synergia.dedupe.parallel import PARALLEL_MIN, worth_forking
-from devtools.synthetic import generate_records
 
 
 def _dump(result) -> bytes:

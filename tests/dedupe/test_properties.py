@@ -6,10 +6,10 @@ import random
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from devtools.synthetic import generate_records
 from synergia.dedupe.cluster import cluster_records
 from synergia.dedupe.compare import veto
 from synergia.dedupe.normalize import normalize_record
-from devtools.synthetic import generate_records
 
 FIRST = ["Anna", "Ania", "Maria", "Marta", "Jan", "Janek", "Jana", "Kasia", "Katarzyna", None]
 LAST = ["Nowak", "Kowalski", "Kowalska", "KOWALSKA", "Nowak-Kowalska", None]

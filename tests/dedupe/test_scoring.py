@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from devtools.metrics import pairwise_scores
 from synergia.dedupe.compare import (
     ADDRESS,
     PLACE,
@@ -19,7 +20,6 @@ from synergia.dedupe.compare import (
     weigh,
 )
 from synergia.dedupe.engine import cluster_ids, deduplicate
-from devtools.metrics import pairwise_scores
 from synergia.dedupe.normalize import normalize_record
 from synergia.dedupe.score import (
     W_DOB,
@@ -33,7 +33,6 @@ from synergia.dedupe.score import (
     frequencies,
     to_score,
 )
-
 from tests.dedupe.independent_generator import HOLDOUT_SEEDS, generate
 
 

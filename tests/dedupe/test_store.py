@@ -11,13 +11,13 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
-from synergia.sheets.review_tab import HEADER, build_rows, parse_decisions
-from synergia.dedupe.store import UnmergeError, person_of, review_items, run_dedupe, unmerge
 from devtools.synthetic import make_pesel
+from synergia.dedupe.store import UnmergeError, person_of, review_items, run_dedupe, unmerge
 from synergia.registry.db import Registry
 from synergia.registry.tables import Application, Person
 from synergia.registry.tables_dedupe import DedupeAssignment, DedupeDecision, DedupeMerge
 from synergia.sheets.owned import REVIEW
+from synergia.sheets.review_tab import HEADER, build_rows, parse_decisions
 from synergia.sheets.workbook import WorkbookBackend
 
 TAB = REVIEW.default_name
@@ -227,8 +227,8 @@ def test_unmerge_keeps_every_application_and_the_history(reg: Registry) -> None:
 
 def test_registry_result_equals_the_pure_core_on_synthetic_data(tmp_path: Path) -> None:
     """A few thousand applications in one night: persons = clusters of the pure core, ids = oldest per cluster."""
-    from synergia.dedupe.engine import deduplicate
     from devtools.synthetic import generate_records
+    from synergia.dedupe.engine import deduplicate
 
     rows, _truth = generate_records(3000, seed=8)
     reg = Registry(f"sqlite:///{tmp_path / 'big.db'}")

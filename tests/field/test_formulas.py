@@ -6,8 +6,8 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
-from synergia.sheets.workbook import WorkbookBackend
 from synergia.sheets.read import read_project_sources
+from synergia.sheets.workbook import WorkbookBackend
 from synergia.validation.batch import validate_snapshot
 from synergia.validation.row import Empty, Rejected
 from tests.field._build import FORM_COLUMNS, form_table, people, project, write_workbook

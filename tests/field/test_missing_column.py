@@ -10,8 +10,8 @@ from sqlalchemy import select
 from synergia.registry.db import Registry
 from synergia.registry.sync import apply_outcomes, mirror_events
 from synergia.registry.tables import Application, Quarantine
-from synergia.sheets.workbook import WorkbookBackend
 from synergia.sheets.read import read_project_sources
+from synergia.sheets.workbook import WorkbookBackend
 from synergia.validation.batch import validate_snapshot
 from synergia.validation.columns import check_columns
 from tests.field._build import FORM_COLUMNS, form_table, people, project, write_project, write_workbook

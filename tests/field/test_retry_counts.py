@@ -19,11 +19,11 @@ from synergia.registry.db import Registry
 from synergia.registry.run_totals import totals_of_sync_run
 from synergia.registry.sync import apply_outcomes, mirror_events
 from synergia.registry.tables import SyncRun
-from synergia.sheets.workbook import WorkbookBackend
 from synergia.sheets.read import read_project_sources
+from synergia.sheets.workbook import WorkbookBackend
+from synergia.steps import merge_registry_totals
 from synergia.storage.local import LocalStorage
 from synergia.validation.batch import validate_snapshot
-from synergia.steps import merge_registry_totals
 
 pytestmark = [pytest.mark.both_backends, pytest.mark.slow]  # `registry` on SQLite and on PostgreSQL; whole nights
 

@@ -32,11 +32,11 @@ from synergia.registry.tables import Application, ApplicationVersion, Quarantine
 from synergia.registry.tables_certificates import Certificate, CertificateRevision
 from synergia.registry.tables_dedupe import DedupeAssignment, DedupeMerge
 from synergia.registry.tables_mail import MailDelivery
-from synergia.sheets.workbook import WorkbookBackend
+from synergia.sheets.quarantine_tab import quarantine_rows
 from synergia.sheets.read import read_project_sources
+from synergia.sheets.workbook import WorkbookBackend
 from synergia.storage.local import LocalStorage
 from synergia.validation.batch import validate_snapshot
-from synergia.sheets.quarantine_tab import quarantine_rows
 
 pytestmark = [pytest.mark.both_backends, pytest.mark.slow]  # `registry` on SQLite and on PostgreSQL; whole nights
 
@@ -531,8 +531,8 @@ def test_upgrade_from_0005_then_a_night_changes_nothing(office: Office, staff_ed
 def test_keys_from_stored_data_equal_keys_from_the_sheet(project) -> None:
     """Migration 0006 computes keys from validated data; the night computes them from raw cells:
     both must agree however the respondent typed the name or the address."""
-    from synergia.sheets.rows import rows_from_table
     from synergia.sheets.identity import identity_from_data, with_identities
+    from synergia.sheets.rows import rows_from_table
     from synergia.validation.row import Accepted, validate_row
 
     typed = {

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from synergia.sheets.owned import same_table
 from synergia.sheets.cells import as_text_cell
+from synergia.sheets.owned import same_table
 from synergia.sheets.workbook import WorkbookBackend
 from tests.field.staff_workbook import sheet_part_of
 

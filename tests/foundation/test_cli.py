@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from config.settings import PROJECTS_DIR
 from cli.app import app
 from cli.commands_core import resolve_project_path
+from config.settings import PROJECTS_DIR
 
 
 def test_slug_wins_over_a_same_named_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -14,8 +14,8 @@ from devtools.demo.generator import generate_workbook
 from synergia.registry.db import Registry
 from synergia.registry.sync import apply_outcomes, mirror_events
 from synergia.registry.tables import Application, ApplicationVersion, Quarantine
-from synergia.sheets.workbook import WorkbookBackend
 from synergia.sheets.read import read_project_sources
+from synergia.sheets.workbook import WorkbookBackend
 from synergia.validation.batch import validate_snapshot
 
 pytestmark = pytest.mark.both_backends  # `registry` on SQLite and on PostgreSQL

@@ -100,8 +100,8 @@ def test_unchanged_rows_reuse_their_outcome_and_write_nothing(env: Path) -> None
 
 def test_reused_outcome_equals_a_full_validation(env: Path) -> None:
     """Night 2 reuses; its outcomes must be exactly those of validating the rows afresh."""
-    from synergia.sheets.workbook import WorkbookBackend
     from synergia.sheets.read import read_project_sources
+    from synergia.sheets.workbook import WorkbookBackend
     from synergia.validation.batch import validate_snapshot
 
     night()

@@ -4,8 +4,8 @@ from __future__ import annotations
 from functools import cache
 
 from config.mail import MailConfig
-from synergia.mail.queue import enqueue
 from synergia.mail.messages import Attachment, OutgoingMessage
+from synergia.mail.queue import enqueue
 
 PROJECT = "proj-test"
 SENDER = "biuro@fundacja.example.org"

@@ -5,8 +5,8 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from config.settings import reset_settings_cache
 from cli.app import app
+from config.settings import reset_settings_cache
 from synergia.registry.db import Registry
 from tests.mail.helpers import PROJECT, enqueue_many
 from tests.mail.smtpd import Handler, start_server

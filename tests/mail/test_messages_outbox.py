@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import select
 
 from synergia.mail.deliveries import send_pending
-from synergia.mail.queue import enqueue, purge_content, stored_message
 from synergia.mail.messages import Attachment, InlineImage, OutgoingMessage
 from synergia.mail.mime import build_mime, msgid_domain, new_message_id
+from synergia.mail.queue import enqueue, purge_content, stored_message
 from synergia.mail.transports import OutboxTransport, outbox_filename
 from synergia.registry.tables_mail import MailDelivery
 from tests.mail.helpers import PROJECT, SENDER, SUBJECT, cfg, enqueue_many, message, tiny_pdf

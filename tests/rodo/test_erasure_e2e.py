@@ -183,10 +183,10 @@ def test_erase_a_person_everywhere(db: str, prefect_harness, synergia_env: Path,
                                    request: pytest.FixtureRequest) -> None:
     from prefect.client.orchestration import get_client
 
+    from cli.app import app
     from config.settings import reset_settings_cache
     from flows.nightly import nightly
     from synergia import runtime
-    from cli.app import app
     from synergia.registry.tables import Application, Quarantine
     from synergia.registry.tables_rodo import AuditEntry
     from synergia.sheets import backend_for

@@ -59,8 +59,8 @@ def world(tmp_path, synergia_env, socket_emulator, socket_key, monkeypatch):
 
 
 def _doctor(world) -> tuple[int, str]:
-    from config.settings import reset_settings_cache
     from cli.app import app
+    from config.settings import reset_settings_cache
     from synergia.sheets import gsheets
 
     reset_settings_cache()
@@ -157,8 +157,8 @@ def test_an_smtp_server_that_refuses_the_login(world, monkeypatch) -> None:
 
 @pytest.mark.slow
 def test_demo_offline_before_and_after_the_first_demo_run(synergia_env) -> None:
-    from config.settings import reset_settings_cache
     from cli.app import app
+    from config.settings import reset_settings_cache
 
     reset_settings_cache()
     result = CliRunner().invoke(app, ["doctor", "-p", "demo"], env={"COLUMNS": "400"})

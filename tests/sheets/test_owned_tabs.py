@@ -103,7 +103,7 @@ def _rows() -> dict[str, list[list[str]]]:
     }
 
 
-def _two_runs(backend, project: ProjectConfig, writes, state=lambda: None) -> None:  # noqa: ANN001
+def _two_runs(backend, project: ProjectConfig, writes, state=lambda: None) -> None:
     rows = _rows()
     for tab in TABLE:
         assert tab.write_if_changed(backend, project, rows[tab.key], tab.read(backend, project)) is True
@@ -145,7 +145,7 @@ def test_an_unchanged_tab_is_not_written_to_a_workbook(tmp_path: Path, sheet: st
 
 
 @pytest.fixture
-def sheets_project(tmp_path: Path, emulator):  # noqa: ANN001
+def sheets_project(tmp_path: Path, emulator):
     sid = emulator.create_spreadsheet("S", tabs={"Formularz NGO i rady": [["Imię"], ["Ola"]], "Odrzucone": []})
     return sid, _project(tmp_path, sid)
 

@@ -20,7 +20,6 @@ from synergia.google import RetryPolicy, make_clients, rewrite_url
 from synergia.google.retry import call_with_retry
 from synergia.sheets import gsheets
 from synergia.sheets.base import SpreadsheetError
-from synergia.storage.gdrive import GoogleDriveStorage
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -153,7 +153,7 @@ class Topology:
                     raise AssertionError(f"{name} exited with {proc.returncode} while waiting for {what}:\n{self.log(name)}")
             try:
                 value = predicate()
-            except Exception:  # noqa: BLE001 — the server may not answer yet
+            except Exception:
                 value = None
             if value:
                 return value
