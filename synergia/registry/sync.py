@@ -17,19 +17,29 @@ Everything for one run happens in one transaction, so a failure leaves no partia
 """
 from __future__ import annotations
 
-from collections import Counter
+import json
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import Text, bindparam, cast, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from config.project import ProjectConfig
 from synergia.counts import Counts
 from synergia.registry.base import utcnow
 from synergia.registry.identity import Incoming, KeyBook, match_records
-from synergia.registry.tables import Application, ApplicationVersion, Attendance, Event, Person, Quarantine, SyncRun
+from synergia.registry.tables import (
+    Application,
+    ApplicationVersion,
+    Attendance,
+    Event,
+    Person,
+    Quarantine,
+    SyncRun,
+)
 from synergia.validation.row import Accepted, Empty, Outcome, Rejected
+
 
 @dataclass
 class SyncCounts(Counts, step="sync"):
@@ -115,20 +125,61 @@ def _incoming(project: ProjectConfig, outcomes: list[Outcome]) -> list[Incoming]
     return out
 
 
-def _place(obj, ref, book: KeyBook, identity) -> bool:  # noqa: ANN001
+def _load(session: Session, table, slug: str, columns: tuple[str, ...]) -> list[_Rec]:
+    cols = [table.c[name] for name in columns]
+    return [_Rec(row) for row in session.execute(select(*cols).where(table.c.project == slug).order_by(table.c.id)).mappings()]
+
+
+class _Rec:
+    """A stored application / quarantine row loaded with Core (no ORM object per row): its columns as
+    attributes; ``changes`` collects the columns to write, flushed in bulk (``_write_changes``)."""
+
+    def __init__(self, row) -> None:
+        self.__dict__.update(row)
+        self.changes: dict[str, object] = {}
+
+    def set(self, name: str, value: object) -> None:
+        if getattr(self, name) != value:
+            setattr(self, name, value)
+            self.changes[name] = value
+
+    def __repr__(self) -> str:  # rows are personal data: no values in reprs
+        return f"_Rec(id={getattr(self, 'id', None)})"
+
+
+def _write_changes(session: Session, table, slug: str, records: list[_Rec]) -> None:
+    """One executemany UPDATE per set of changed columns (by id, within the project)."""
+    groups: dict[tuple[str, ...], list[dict]] = defaultdict(list)
+    for r in records:
+        if r.changes:
+            groups[tuple(sorted(r.changes))].append({"b_id": r.id, **{f"b_{k}": v for k, v in r.changes.items()}})
+            r.changes = {}
+    for columns, params in groups.items():
+        stmt = (update(table).where(table.c.id == bindparam("b_id"), table.c.project == slug)
+                .values({c: bindparam(f"b_{c}", type_=table.c[c].type) for c in columns}))
+        session.execute(stmt, params)
+
+
+_APP_COLUMNS = ("id", "source_id", "spreadsheet", "worksheet", "row_number", "row_key", "fingerprint", "fallback_keys",
+                "kind", "content_hash", "active", "version", "person_id", "updated_at")
+_Q_COLUMNS = ("id", "source_id", "spreadsheet", "worksheet", "row_number", "row_key", "fingerprint", "fallback_keys",
+              "content_hash", "resolved_at")
+
+
+def _place(obj: _Rec, ref, book: KeyBook, identity) -> bool:
     """Point a record at tonight's place and key; True if its place (tab or row) moved."""
     row_key = book.keep_or_new(obj, ref.source_id, identity.key)
     moved = (obj.source_id, obj.spreadsheet, obj.worksheet, obj.row_number) != \
         (ref.source_id, ref.spreadsheet, ref.worksheet, ref.row_number)
     if moved:
-        obj.source_id, obj.spreadsheet, obj.worksheet, obj.row_number = \
-            ref.source_id, ref.spreadsheet, ref.worksheet, ref.row_number
-    if obj.row_key != row_key:
-        obj.row_key = row_key
-    if obj.fingerprint != identity.fingerprint:
-        obj.fingerprint = identity.fingerprint
+        obj.set("source_id", ref.source_id)
+        obj.set("spreadsheet", ref.spreadsheet)
+        obj.set("worksheet", ref.worksheet)
+        obj.set("row_number", ref.row_number)
+    obj.set("row_key", row_key)
+    obj.set("fingerprint", identity.fingerprint)
     if list(obj.fallback_keys or []) != list(identity.fallbacks):
-        obj.fallback_keys = list(identity.fallbacks)
+        obj.set("fallback_keys", list(identity.fallbacks))
     return moved
 
 
@@ -139,16 +190,23 @@ def apply_outcomes(session: Session, project: ProjectConfig, outcomes: list[Outc
 
     Rows are matched to applications and quarantine entries by identity
     (``synergia.registry.identity``), never by row number: a sorted tab, a
-    deleted or inserted row, a row moved to another tab change nothing for anybody else."""
+    deleted or inserted row, a row moved to another tab change nothing for anybody else.
+
+    Stored rows are read with Core (the columns matching needs, no ORM objects) and written in
+    bulk: executemany UPDATEs grouped by changed columns, multi-row INSERTs; an unchanged row
+    costs one comparison and no write."""
     now = now or utcnow()
-    from synergia.rodo.tombstones import screen_outcomes  # erased persons stay out; pesel: discard
+    from synergia.rodo.tombstones import (
+        screen_outcomes,  # erased persons stay out; pesel: discard
+    )
     outcomes = screen_outcomes(session, project, outcomes)
+    session.flush()  # pending ORM changes of the caller first: the Core reads below must see them
     slug = project.slug
     counts = SyncCounts(rows=len(outcomes))
     kinds = {s.id: s.kind for s in project.sources}
     read_sources = {source_id for source_id, _, _ in read_worksheets}
-    apps = list(session.scalars(select(Application).where(Application.project == slug)))
-    quarantined = list(session.scalars(select(Quarantine).where(Quarantine.project == slug)))
+    apps = _load(session, Application.__table__, slug, _APP_COLUMNS)
+    quarantined = _load(session, Quarantine.__table__, slug, _Q_COLUMNS)
     incoming = _incoming(project, outcomes)
     app_match = match_records(apps, incoming, kinds=kinds, read_sources=read_sources, kind_of=lambda a: a.kind)
     q_match = match_records(quarantined, [i for i in incoming if isinstance(outcomes[i.index], Rejected)], kinds=kinds,
@@ -157,6 +215,9 @@ def apply_outcomes(session: Session, project: ProjectConfig, outcomes: list[Outc
     per_source: dict[str, Counter] = {}
     reasons: Counter = Counter()
     new_apps: list[tuple[dict, Accepted]] = []  # inserted in bulk after the loop (with a person each)
+    new_quarantine: list[dict] = []
+    same_hash: list[tuple[_Rec, Accepted, datetime | None, str]] = []  # data compared after the loop
+    changed: list[tuple[_Rec, Accepted, datetime | None, str]] = []
 
     for index, outcome in enumerate(outcomes):
         ref = outcome.ref
@@ -175,22 +236,23 @@ def apply_outcomes(session: Session, project: ProjectConfig, outcomes: list[Outc
                 _place(app, ref, app_keys, ref.identity)  # the kept application follows its row
             q = q_match.matched.get(index)
             if q is None:
-                session.add(Quarantine(project=slug, source_id=ref.source_id, spreadsheet=ref.spreadsheet,
-                                       worksheet=ref.worksheet, row_number=ref.row_number,
-                                       row_key=q_keys.keep_or_new(None, ref.source_id, ref.identity.key),
-                                       fingerprint=ref.identity.fingerprint, fallback_keys=list(ref.identity.fallbacks),
-                                       content_hash=outcome.content_hash, reason_codes=list(outcome.reasons),
-                                       message=outcome.message, first_seen_at=now, last_seen_at=now))
+                new_quarantine.append(dict(project=slug, source_id=ref.source_id, spreadsheet=ref.spreadsheet,
+                                           worksheet=ref.worksheet, row_number=ref.row_number,
+                                           row_key=q_keys.keep_or_new(None, ref.source_id, ref.identity.key),
+                                           fingerprint=ref.identity.fingerprint, fallback_keys=list(ref.identity.fallbacks),
+                                           content_hash=outcome.content_hash, reason_codes=list(outcome.reasons),
+                                           message=outcome.message, first_seen_at=now, last_seen_at=now, resolved_at=None))
                 counts.newly_quarantined += 1
                 continue
             moved = _place(q, ref, q_keys, ref.identity)
             counts.moved += moved
             if q.content_hash != outcome.content_hash or q.resolved_at is not None:
-                q.content_hash, q.reason_codes, q.message = outcome.content_hash, list(outcome.reasons), outcome.message
-                q.last_seen_at, q.resolved_at = now, None
+                q.set("content_hash", outcome.content_hash)
+                q.set("resolved_at", None)
+                q.changes.update(reason_codes=list(outcome.reasons), message=outcome.message, last_seen_at=now)
                 counts.newly_quarantined += 1
             elif moved:
-                q.message = outcome.message  # names the row where staff will find it now
+                q.changes["message"] = outcome.message  # names the row where staff will find it now
             continue
         assert isinstance(outcome, Accepted)
         counts.accepted += 1
@@ -207,23 +269,22 @@ def apply_outcomes(session: Session, project: ProjectConfig, outcomes: list[Outc
             tally["new"] += 1
             continue
         counts.moved += _place(app, ref, app_keys, ref.identity)
-        if app.content_hash == outcome.content_hash and app.active and app.data == outcome.data:
-            counts.unchanged += 1
-            tally["unchanged"] += 1
-        else:
-            session.add(ApplicationVersion(application_id=app.id, version=app.version, content_hash=app.content_hash,
-                                           data=app.data, valid_from=app.updated_at, valid_to=now))
-            app.content_hash, app.data, app.kind = outcome.content_hash, outcome.data, outcome.kind
-            app.version += 1
-            app.active, app.submitted_at, app.updated_at, app.last_seen_at = True, submitted, now, now
-            if app.person_id is None:
-                app.person = Person(project=slug, created_at=now)
-            session.execute(delete(Attendance).where(Attendance.project == slug, Attendance.application_id == app.id))
-            _write_attendance(session, slug, app, outcome)
-            counts.changed += 1
-            tally["changed"] += 1
+        entry = (app, outcome, submitted, ref.source_id)
+        (same_hash if app.content_hash == outcome.content_hash and app.active else changed).append(entry)
 
-    _insert_new(session, slug, new_apps, now)
+    stored = _stored_data(session, slug, [app.id for app, *_ in same_hash] + [app.id for app, *_ in changed])
+    for entry in same_hash:
+        app, outcome = entry[0], entry[1]
+        if _same_data(stored[app.id], outcome.data):
+            counts.unchanged += 1
+            per_source[entry[3]]["unchanged"] += 1
+        else:
+            changed.append(entry)
+    _write_changed(session, slug, changed, stored, now)
+    for _, _, _, source_id in changed:
+        counts.changed += 1
+        per_source[source_id]["changed"] += 1
+    del stored
 
     for app in app_match.unmatched_records:
         if app.source_id in read_sources:
@@ -234,9 +295,69 @@ def apply_outcomes(session: Session, project: ProjectConfig, outcomes: list[Outc
             _resolve(q, now)
             _confirm(q)
 
+    # writes: updates first (keys handed out by KeyBook never clash with any stored one), then inserts
+    _write_changes(session, Application.__table__, slug, apps)
+    _write_changes(session, Quarantine.__table__, slug, quarantined)
+    if new_quarantine:
+        session.execute(insert(Quarantine), new_quarantine)
+    _insert_new(session, slug, new_apps, now)
+
     counts.per_source = {k: dict(v) for k, v in sorted(per_source.items())}
     counts.reasons = dict(reasons.most_common())
     return counts
+
+
+def _stored_data(session: Session, slug: str, ids: list[int]) -> dict[int, str]:
+    """id -> the stored ``data`` JSON text of those applications (parsed only when compared unequal)."""
+    table = Application.__table__
+    query = select(table.c.id, cast(table.c.data, Text)).where(table.c.project == slug)
+    ordered, out = sorted(set(ids)), {}
+    for i in range(0, len(ordered), 5000):
+        out.update((i_, t) for i_, t in session.execute(query.where(table.c.id.in_(ordered[i:i + 5000]))))
+    return out
+
+
+def _same_data(stored_text: str | None, data: dict) -> bool:
+    if stored_text is None:
+        return False
+    if stored_text == json.dumps(data):  # how the JSON column stores a dict (SQLAlchemy's default serializer)
+        return True
+    try:
+        return json.loads(stored_text) == data
+    except ValueError:
+        return False
+
+
+def _write_changed(session: Session, slug: str, changed: list, stored: dict[int, str], now: datetime) -> None:
+    """New versions of corrected applications: the previous content into ``application_versions``,
+    a person for an application that has none, attendance rewritten. All in bulk."""
+    if not changed:
+        return
+    versions, no_person = [], []
+    for app, outcome, submitted, _ in changed:
+        old = stored.get(app.id)
+        versions.append(dict(application_id=app.id, version=app.version, content_hash=app.content_hash,
+                             data=json.loads(old) if old is not None else None, valid_from=app.updated_at, valid_to=now))
+        app.set("content_hash", outcome.content_hash)
+        app.changes["data"] = outcome.data
+        app.set("kind", outcome.kind)
+        app.set("version", app.version + 1)
+        app.set("active", True)
+        app.changes.update(submitted_at=submitted, updated_at=now, last_seen_at=now)
+        if app.person_id is None:
+            no_person.append(app)
+    session.execute(insert(ApplicationVersion), versions)
+    if no_person:
+        ids = session.scalars(insert(Person).returning(Person.id, sort_by_parameter_order=True),
+                              [{"project": slug, "created_at": now} for _ in no_person]).all()
+        for app, pid in zip(no_person, ids):
+            app.set("person_id", pid)
+    app_ids = sorted({app.id for app, *_ in changed})
+    for i in range(0, len(app_ids), 5000):
+        session.execute(delete(Attendance).where(Attendance.project == slug, Attendance.application_id.in_(app_ids[i:i + 5000])))
+    attendance = [a for app, outcome, _, _ in changed for a in _attendance_rows(slug, app.id, outcome)]
+    if attendance:
+        session.execute(insert(Attendance), attendance)
 
 
 def _insert_new(session: Session, slug: str, new_apps: list[tuple[dict, Accepted]], now: datetime) -> None:
@@ -254,23 +375,24 @@ def _insert_new(session: Session, slug: str, new_apps: list[tuple[dict, Accepted
         session.execute(insert(Attendance), attendance)
 
 
-def _confirm(record) -> None:  # noqa: ANN001
+def _confirm(record: _Rec) -> None:
     """A migrated record whose source was read and that found no row: it may be matched by its
     last place only on that first night, never later (another row will stand there)."""
     if record.fingerprint is None:
-        record.fingerprint = ""
+        record.set("fingerprint", "")
 
 
-def _deactivate(app: Application | None, now: datetime) -> int:
+def _deactivate(app: _Rec | None, now: datetime) -> int:
     if app is None or not app.active:
         return 0
-    app.active, app.updated_at = False, now
+    app.set("active", False)
+    app.set("updated_at", now)
     return 1
 
 
-def _resolve(q: Quarantine | None, now: datetime) -> None:
+def _resolve(q: _Rec | None, now: datetime) -> None:
     if q is not None and q.resolved_at is None:
-        q.resolved_at = now
+        q.set("resolved_at", now)
 
 
 def _attendance_rows(slug: str, application_id: int, outcome: Accepted) -> list[dict]:
@@ -285,7 +407,3 @@ def _attendance_rows(slug: str, application_id: int, outcome: Accepted) -> list[
     return [dict(project=slug, application_id=application_id, event_id=event_id, session_no=number,
                  hours=None, attended_on=day) for number in data.get("sessions", [])]
 
-
-def _write_attendance(session: Session, slug: str, app: Application, outcome: Accepted) -> None:
-    for values in _attendance_rows(slug, app.id, outcome):
-        session.add(Attendance(**values))

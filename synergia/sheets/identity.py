@@ -24,15 +24,18 @@ event id are not personal data); still, never log them.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
+import re
 import unicodedata
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from datetime import datetime
 
 from config.project import CONSENT_PREFIX, Source
 from synergia.dedupe.normalize import fold
-from synergia.sheets.rows import RawRow
+from synergia.sheets.rows import RawRow, SourceRef
 from synergia.validation.dates import parse_date, parse_timestamp
 from synergia.validation.errors import Invalid
 
@@ -64,15 +67,28 @@ def norm_name(first: str | None, last: str | None) -> str:
 
 
 def norm_text(text: str | None) -> str:
-    value = unicodedata.normalize("NFKC", text or "")
+    return _norm_text(text or "")
+
+
+@functools.lru_cache(maxsize=1 << 16)  # gminas, consents, categories repeat on every row
+def _norm_text(text: str) -> str:
+    value = unicodedata.normalize("NFKC", text)
     if not value.isprintable():  # printable = no character of category C* or Z* but the space: nothing to drop
         value = "".join(c for c in value if unicodedata.category(c) not in ("Cf", "Cc"))
     return " ".join(value.split()).casefold()
 
 
+_ISO_STAMP = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}")
+
+
 def _timestamp(text: str, locale: str | None) -> str:
     if not text.strip():
         return ""
+    if len(text) == 19 and _ISO_STAMP.fullmatch(text):  # how an XLSX date-time cell reads: no locale to apply
+        try:
+            return datetime.fromisoformat(text).isoformat()
+        except ValueError:
+            pass  # not a real date: as parse_timestamp says
     try:
         return parse_timestamp(text, locale=locale).isoformat()
     except Invalid:
@@ -113,38 +129,57 @@ def identity_from_values(kind: str, *, event: str | None, submitted_at: str, ema
     return RowIdentity(key=key, fingerprint=fingerprint, fallbacks=tuple(fallbacks))
 
 
+def _norm_header(header: str) -> str:
+    return " ".join(header.lower().split())
+
+
 def _by_norm(values: Mapping[str, str]) -> dict[str, str]:
-    return {" ".join(h.lower().split()): v for h, v in values.items()}
+    return {_norm_header(h): v for h, v in values.items()}
+
+
+class _Lookup:
+    """Where each header of ``source`` is in rows keyed by ``headers`` (compared case- and
+    space-insensitively; of equal headers the last one, as ``_by_norm`` gives): worked out once per
+    tab, not once per row."""
+
+    def __init__(self, source: Source, headers: Iterable[str]):
+        actual = {_norm_header(h): h for h in headers}
+        self.columns = [(actual.get(_norm_header(h)), target) for h, target in source.columns.items()]
+        self.sessions = [(actual.get(_norm_header(h)), str(n)) for h, n in source.sessions.items()]
+        self.inputs = [(h, t) for h, t in self.columns if not t.startswith(CONSENT_PREFIX)]  # for the keys
+        self.content = [(h, t, t == "email") for h, t in self.columns if t != "submitted_at"]  # for the fingerprint
+
+
+def _fingerprint(values: Mapping[str, str], source: Source, look: _Lookup) -> str:
+    content: dict[str, str] = {}
+    for header, target, is_email in look.content:
+        text = _norm_text(values[header]) if header is not None else ""
+        if is_email:
+            text = norm_email(text)
+        if text or target not in content:
+            content[target] = text
+    marks = {n: _norm_text(values[h]) if h is not None else "" for h, n in look.sessions}
+    payload = json.dumps({"event": source.event or "", "fields": sorted(content.items()), "marks": sorted(marks.items())},
+                         ensure_ascii=False)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
 def fingerprint(raw: RawRow, source: Source) -> str:
     """sha256 of the row's mapped input fields (canonical name -> normalised text) and attendance
     marks, without the timestamp: the same submission gives the same fingerprint in any tab whose
     columns map to the same fields, whatever the column order, case or spacing."""
-    by_norm = _by_norm(raw.values)
-    content: dict[str, str] = {}
-    for header, target in source.columns.items():
-        if target == "submitted_at":
-            continue
-        text = norm_text(by_norm.get(" ".join(header.lower().split()), ""))
-        if target == "email":
-            text = norm_email(text)
-        if text or target not in content:
-            content[target] = text
-    marks = {str(n): norm_text(by_norm.get(" ".join(h.lower().split()), "")) for h, n in source.sessions.items()}
-    payload = json.dumps({"event": source.event or "", "fields": sorted(content.items()), "marks": sorted(marks.items())},
-                         ensure_ascii=False)
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+    return _fingerprint(raw.values, source, _Lookup(source, raw.values))
 
 
 def row_identity(raw: RawRow, source: Source, locale: str | None = None) -> RowIdentity:
     """Identity of one raw row of ``source`` (empty rows get one too; the sync ignores them)."""
-    by_norm = _by_norm(raw.values)
+    return _identity(raw.values, source, locale, _Lookup(source, raw.values))
+
+
+def _identity(values: Mapping[str, str], source: Source, locale: str | None, look: _Lookup) -> RowIdentity:
     mapped: dict[str, str] = {}
-    for header, target in source.columns.items():
-        if target.startswith(CONSENT_PREFIX):
-            continue
-        text = (by_norm.get(" ".join(header.lower().split()), "") or "").strip()
+    for header, target in look.inputs:
+        text = (values[header] if header is not None else "").strip()
         if text or target not in mapped:
             mapped[target] = text
     event = source.event or (norm_text(mapped.get("event")) if mapped.get("event") else None)
@@ -152,7 +187,7 @@ def row_identity(raw: RawRow, source: Source, locale: str | None = None) -> RowI
         source.kind, event=event, submitted_at=_timestamp(mapped.get("submitted_at", ""), locale),
         email=norm_email(mapped.get("email")), first=mapped.get("first_name", ""), last=mapped.get("last_name", ""),
         day=_day(mapped.get("date", ""), locale) if source.kind == "advisory" else "",
-        fingerprint=fingerprint(raw, source),
+        fingerprint=_fingerprint(values, source, look),
     )
 
 
@@ -173,5 +208,17 @@ def identity_from_data(kind: str, data: Mapping) -> RowIdentity | None:
 
 
 def with_identities(rows: Iterable[RawRow], source: Source, locale: str | None) -> list[RawRow]:
-    """The rows with ``ref.identity`` set (the reference still carries the row number for messages)."""
-    return [replace(r, ref=replace(r.ref, identity=row_identity(r, source, locale))) for r in rows]
+    """The rows with ``ref.identity`` set (the reference still carries the row number for messages).
+    Rows of one tab share their headers: where each mapped column is, is worked out once."""
+    out: list[RawRow] = []
+    looks: dict[tuple[str, ...], _Lookup] = {}
+    for r in rows:
+        headers = tuple(r.values)
+        look = looks.get(headers)
+        if look is None:
+            look = looks[headers] = _Lookup(source, headers)
+        ref = r.ref
+        ident = _identity(r.values, source, locale, look)
+        out.append(RawRow(SourceRef(ref.source_id, ref.spreadsheet, ref.worksheet, ref.row_number, ident),
+                          r.values, r.uncached))
+    return out

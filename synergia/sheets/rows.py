@@ -55,15 +55,27 @@ def rows_from_table(source_id: str, spreadsheet: str, worksheet: str, table: lis
     if not table:
         return []
     header = [str(h).strip() for h in table[0]]
+    named = [(i, name) for i, name in enumerate(header) if name]
+    width = len(header)
+    simple = len({name for _, name in named}) == len(named)  # no two columns with the same header
+    formulas_at: dict[int, set[str]] = {}
+    for r, c in uncached or ():
+        if c < width and header[c]:
+            formulas_at.setdefault(r, set()).add(header[c])
     out: list[RawRow] = []
     for offset, row in enumerate(table[1:], start=2):
-        values: dict[str, str] = {}
-        for i, name in enumerate(header):
-            if not name:
-                continue
-            cell = str(row[i]) if i < len(row) and row[i] is not None else ""
-            if name not in values or (not values[name].strip() and cell.strip()):
-                values[name] = cell
-        formulas = frozenset(header[c] for r, c in (uncached or ()) if r == offset - 1 and c < len(header) and header[c])
-        out.append(RawRow(SourceRef(source_id, spreadsheet, worksheet, offset), values, formulas))
+        if len(row) < width:
+            row = list(row) + [""] * (width - len(row))
+        if simple:
+            values = {name: (v if type(v) is str else ("" if v is None else str(v)))
+                      for name, v in ((name, row[i]) for i, name in named)}
+        else:
+            values = {}
+            for i, name in named:
+                cell = str(row[i]) if row[i] is not None else ""
+                if name not in values or (not values[name].strip() and cell.strip()):
+                    values[name] = cell
+        found = formulas_at.get(offset - 1)
+        out.append(RawRow(SourceRef(source_id, spreadsheet, worksheet, offset), values,
+                          frozenset(found) if found else frozenset()))
     return out
