@@ -44,8 +44,7 @@ from synergia.dedupe.names import (
     name_gender,
 )
 from synergia.validation.contact import (
-    mailbox_key,
-    read_email,
+    email_key,
     read_phone,
     read_postal_code,
 )
@@ -108,10 +107,8 @@ def parse_date(value: Any) -> str | None:
 normalize_phone = read_phone
 
 
-def normalize_email(value: str) -> str | None:
-    """The mailbox of a valid address (``read_email`` + ``mailbox_key``), None otherwise."""
-    email = read_email(value)
-    return mailbox_key(email) if email else None
+#: the mailbox of a valid address (``validation.contact.email_key``), None otherwise.
+normalize_email = email_key
 
 
 #: data key of a PESEL kept only as its salted keyed hash (``pesel: discard``, synergia.rodo.tombstones):

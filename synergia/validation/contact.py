@@ -40,8 +40,7 @@ def _domain(domain: str) -> str | None | bool:
         return None
 
 
-@lru_cache(maxsize=200_000)
-def read_email(raw: str) -> str | None:
+def _read_email(raw: str) -> str | None:
     """The stored form of an e-mail address (email-validator's normalised address, lower-cased;
     ``<...>`` around it dropped), ``None`` when it is not an address."""
     value = (raw or "").strip()
@@ -60,6 +59,9 @@ def read_email(raw: str) -> str | None:
     return result.normalized.lower()
 
 
+read_email = lru_cache(maxsize=200_000)(_read_email)
+
+
 def clean_email(raw: str) -> str:
     value = read_email(raw or "")
     if value is None:
@@ -74,6 +76,14 @@ def mailbox_key(email: str) -> str:
     if domain in ("gmail.com", "googlemail.com"):
         return f"{local.split('+', 1)[0].replace('.', '')}@gmail.com"
     return email
+
+
+@lru_cache(maxsize=200_000)
+def email_key(raw: str) -> str | None:
+    """``mailbox_key`` of the address ``read_email`` reads, ``None`` if it is no address: the key
+    people are compared by (matching reads every e-mail cell with it)."""
+    email = _read_email(raw)
+    return mailbox_key(email) if email else None
 
 
 # --- phone ----------------------------------------------------------------------------------

@@ -32,6 +32,7 @@ from synergia.validation.contact import (
     clean_email,
     clean_phone,
     clean_postal_code,
+    email_key,
     mailbox_key,
     phone_text,
     read_email,
@@ -266,5 +267,5 @@ def test_name_capitalisation_is_one_function(raw: str, written: str) -> None:
 
 
 def test_matching_uses_the_validation_functions_themselves() -> None:
-    assert normalize.fold is ascii_key and normalize.normalize_phone is read_phone
+    assert normalize.fold is ascii_key and normalize.normalize_phone is read_phone and normalize.normalize_email is email_key
     assert normalize.fold("ŁÓDŹ  Bałuty-Północ") == "lodz baluty polnoc"
