@@ -278,7 +278,7 @@ def unmerge(session: Session, project: str, person_id: int, application_ids: Seq
     now empty (its id is restored), otherwise to a new person. Every
     application stays; moves are recorded; the two sides get cannot-links."""
     now = now or utcnow()
-    moving = set(int(a) for a in application_ids)
+    moving = {int(a) for a in application_ids}
     apps = list(session.scalars(select(Application).where(Application.project == project, Application.person_id == person_id)))
     have = {a.id for a in apps}
     if not moving:

@@ -166,7 +166,7 @@ def validate_row(raw: RawRow, source: Source, project: ProjectConfig, *, locale:
     data: dict = {}
     for name in ("first_name", "last_name"):
         if fields.get(name):
-            data[name] = c.run(name, lambda: clean_name(fields[name], field=name))
+            data[name] = c.run(name, lambda name=name: clean_name(fields[name], field=name))
     for name in ("street", "city", "gmina", "organisation", "notes"):
         if fields.get(name):
             data[name] = visible(fields[name])
