@@ -13,7 +13,8 @@ import sys
 import time
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from types import FrameType, ModuleType
+from typing import Annotated, NoReturn
 from zoneinfo import ZoneInfo
 
 import typer
@@ -32,7 +33,7 @@ class _Stop(Exception):
     """SIGTERM before the runner took over signal handling."""
 
 
-def _raise_stop(signum, frame):  # noqa: ANN001
+def _raise_stop(signum: int, frame: FrameType | None) -> NoReturn:
     raise _Stop()
 
 
@@ -112,7 +113,7 @@ def next_runs(deploy_module, files: list[Path], now: datetime | None = None) -> 
     return sorted(rows, key=lambda r: r[3])
 
 
-def _deploy_module():
+def _deploy_module() -> ModuleType:
     if str(REPO_ROOT) not in sys.path:
         sys.path.insert(0, str(REPO_ROOT))
     import deploy
