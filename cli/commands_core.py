@@ -162,7 +162,8 @@ def demo(
     cfg = load_or_exit(path)
     settings = get_settings()
     if (cfg.spreadsheet.backend or settings.sheets_backend) != "workbook":
-        err_console.print("[red]Demo działa na lokalnym skoroszycie[/red] (demo needs the workbook backend; unset SYNERGIA_SHEETS_BACKEND).")
+        err_console.print("[red]Demo działa na lokalnym skoroszycie[/red] "
+                          "(demo needs the workbook backend; unset SYNERGIA_SHEETS_BACKEND).")
         raise typer.Exit(2)
     workbook = settings.resolved_data_dir / cfg.spreadsheet.id
     if regenerate or not workbook.exists():

@@ -124,7 +124,8 @@ def _deploy_module() -> ModuleType:
 def serve(
     port: Annotated[int, typer.Option(help="Port serwera Prefect (Prefect server port).")] = 4200,
     host: Annotated[str, typer.Option(help="Adres nasłuchu serwera; 0.0.0.0 = z sieci (listen address).")] = "127.0.0.1",
-    project: Annotated[list[str] | None, typer.Option("--project", "-p", help="Tylko ten projekt (slug, powtarzalne); domyślnie wszystkie z config/projects/.")] = None,
+    project: Annotated[list[str] | None, typer.Option(
+        "--project", "-p", help="Tylko ten projekt (slug, powtarzalne); domyślnie wszystkie z config/projects/.")] = None,
     startup_timeout: Annotated[float, typer.Option(help="Ile sekund czekać na serwer (seconds to wait for the server).")] = 180.0,
 ) -> None:
     """Produkcja na jednej maszynie: serwer Prefect + nocne i miesięczne przebiegi wszystkich projektów.

@@ -248,7 +248,8 @@ def validate_row(raw: RawRow, source: Source, project: ProjectConfig, *, locale:
     if c.errors:
         codes = tuple(dict.fromkeys(code for code, _ in c.errors))
         text = "; ".join(dict.fromkeys(msg for _, msg in c.errors))
-        return Rejected(raw.ref, content_hash, codes, f"Źródło '{raw.ref.source_id}', arkusz '{raw.ref.worksheet}', wiersz {raw.ref.row_number}: {text}.")
+        return Rejected(raw.ref, content_hash, codes,
+                        f"Źródło '{raw.ref.source_id}', arkusz '{raw.ref.worksheet}', wiersz {raw.ref.row_number}: {text}.")
     return Accepted(raw.ref, source.kind, content_hash, data)
 
 
