@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 REPO = Path(__file__).resolve().parent
 sys.path.insert(0, str(REPO))
@@ -30,6 +31,11 @@ prefect_environment()  # before anything imports prefect: it reads its settings 
 
 from config.project import ConfigError, ProjectConfig, load_project  # noqa: E402
 from config.settings import PROJECTS_DIR  # noqa: E402
+
+if TYPE_CHECKING:
+    from prefect.automations import Automation
+    from prefect.client.schemas.objects import ConcurrencyLimitConfig
+    from prefect.deployments.runner import RunnerDeployment
 
 
 def project_files(selected: list[str] | None = None) -> list[Path]:
@@ -44,14 +50,14 @@ def schedules_of(project: ProjectConfig) -> dict[str, tuple[str, str]]:
     return {"nightly": (s.nightly, s.timezone), "monthly": (s.monthly, s.timezone)}
 
 
-def one_at_a_time():
+def one_at_a_time() -> ConcurrencyLimitConfig:
     """At most one run per project and flow: a second trigger waits in ``AwaitingConcurrencySlot`` (shown in the UI)."""
     from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
 
     return ConcurrencyLimitConfig(limit=1, collision_strategy=ConcurrencyLimitStrategy.ENQUEUE)
 
 
-def build_deployments(files: list[Path]):
+def build_deployments(files: list[Path]) -> list[RunnerDeployment]:
     """RunnerDeployments for ``flow.serve``-style local serving (no API call here); ``synergia serve`` uses them too."""
     from prefect.schedules import Cron
 
@@ -98,7 +104,7 @@ def deploy_to_pool(files: list[Path], pool: str) -> list[str]:
 CRASH_AUTOMATION = "synergia: flow run without heartbeat -> Crashed"
 
 
-def crash_detection(within_seconds: int):
+def crash_detection(within_seconds: int) -> Automation:
     """Prefect's self-hosted recipe (docs "Detect zombie flows"): a flow run that sent a heartbeat and then
     neither another heartbeat nor a final state within ``within_seconds`` is set to Crashed. Needs workers
     started with ``PREFECT_FLOWS_HEARTBEAT_FREQUENCY`` (seconds, >= 30) well below ``within_seconds``."""

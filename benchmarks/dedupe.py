@@ -440,7 +440,8 @@ def main(argv: list[str] | None = None) -> int:
     if big:
         ours, spl = results.get((big, "ours"), {}), results.get((big, "splink"), {})
         if "wall_s" in ours:
-            line = f"{big}: peak {ours['peak_mb']:.0f} MB (≤{TARGETS['peak_mb']}) {'OK' if ours['peak_mb'] <= TARGETS['peak_mb'] else 'MISSED'}"
+            verdict = 'OK' if ours['peak_mb'] <= TARGETS['peak_mb'] else 'MISSED'
+            line = f"{big}: peak {ours['peak_mb']:.0f} MB (≤{TARGETS['peak_mb']}) {verdict}"
             if "wall_s" in spl:
                 ratio = ours["wall_s"] / spl["wall_s"]
                 line += f", time ratio {ratio:.3f} (≤{TARGETS['time_ratio']}) {'OK' if ratio <= TARGETS['time_ratio'] else 'MISSED'}"

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -12,6 +12,9 @@ from rich.table import Table
 from config.project import ConfigError, ProjectConfig, load_project
 from config.settings import PROJECTS_DIR, get_settings
 from synergia.counts import LABELS, label, nightly_keys
+
+if TYPE_CHECKING:
+    from prefect import Flow
 
 console = Console()
 err_console = Console(stderr=True)
@@ -83,7 +86,7 @@ def run_nightly(project: ProjectOpt) -> None:
         raise typer.Exit(1)  # the run finished, but a source was skipped: staff must fix its header
 
 
-def run_flow(flow_fn, **parameters) -> dict:  # noqa: ANN001
+def run_flow(flow_fn: Flow[..., dict], **parameters: object) -> dict:
     """Run a flow; on failure print its error in one line and exit 1 — the traceback stays
     in the Prefect logs above. Tasks raise sanitized errors only (``synergia.errors``);
     anything else is sanitized here too, so no message quoting data reaches the terminal."""
@@ -159,7 +162,8 @@ def demo(
     cfg = load_or_exit(path)
     settings = get_settings()
     if (cfg.spreadsheet.backend or settings.sheets_backend) != "workbook":
-        err_console.print("[red]Demo działa na lokalnym skoroszycie[/red] (demo needs the workbook backend; unset SYNERGIA_SHEETS_BACKEND).")
+        err_console.print("[red]Demo działa na lokalnym skoroszycie[/red] "
+                          "(demo needs the workbook backend; unset SYNERGIA_SHEETS_BACKEND).")
         raise typer.Exit(2)
     workbook = settings.resolved_data_dir / cfg.spreadsheet.id
     if regenerate or not workbook.exists():

@@ -36,10 +36,12 @@ Przykład / example:
 
 
 def dedupe_file(
-    input: Annotated[Path, typer.Argument(help="Plik CSV z nagłówkiem i kolumną record_id (input CSV).", exists=True, dir_okay=False, readable=True)],
+    input: Annotated[Path, typer.Argument(help="Plik CSV z nagłówkiem i kolumną record_id (input CSV).", exists=True,
+                                          dir_okay=False, readable=True)],
     output: Annotated[Path, typer.Option("--output", "-o", help="Plik wynikowy CSV: record_id,cluster_id (output CSV).")],
     explain: Annotated[bool, typer.Option("--explain", help="Dodaj kolumnę match_reason (add the reason of each match).")] = False,
-    review: Annotated[Path | None, typer.Option("--review", help="Zapisz pary do sprawdzenia przez człowieka (write uncertain pairs).")] = None,
+    review: Annotated[Path | None, typer.Option(
+        "--review", help="Zapisz pary do sprawdzenia przez człowieka (write uncertain pairs).")] = None,
     match_threshold: Annotated[float, typer.Option(help="Próg 'ta sama osoba' (same-person score).", min=0, max=1)] = 0.92,
     review_threshold: Annotated[float, typer.Option(help="Próg 'do sprawdzenia' (review score).", min=0, max=1)] = 0.70,
 ) -> None:
@@ -53,7 +55,8 @@ def dedupe_file(
 def unmerge_cmd(
     project: Annotated[str, typer.Option("--project", "-p", help="Plik projektu YAML albo slug (project file or slug).")],
     person: Annotated[int, typer.Option("--person", help="Id osoby, od której odłączyć zgłoszenia (person id).")],
-    applications: Annotated[str, typer.Option("--applications", "-a", help="Id zgłoszeń do odłączenia, po przecinku (application ids, comma-separated).")],
+    applications: Annotated[str, typer.Option(
+        "--applications", "-a", help="Id zgłoszeń do odłączenia, po przecinku (application ids, comma-separated).")],
 ) -> None:
     """Rozdziel błędnie połączoną osobę (split a wrong merge). Zgłoszenia i historia zostają.
 

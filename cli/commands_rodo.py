@@ -149,7 +149,8 @@ def export_person(
 def audit_cmd(
     project: str = ProjectOpt,
     since: str | None = typer.Option(None, "--since", help="Od dnia RRRR-MM-DD (since date)"),
-    action: str | None = typer.Option(None, "--action", help="erasure | export | dedupe_decisions | revocation | consent_versions | retention"),
+    action: str | None = typer.Option(
+        None, "--action", help="erasure | export | dedupe_decisions | revocation | consent_versions | retention"),
 ) -> None:
     """Dziennik audytu (audit log): kto, kiedy, co, ile — bez danych osobowych.
 
@@ -174,7 +175,9 @@ def audit_cmd(
     console.print(f"Wpisów: {len(rows)}")
 
 
-def retention_status(project: str = ProjectOpt, today: str | None = typer.Option(None, "--today", help="Data odniesienia RRRR-MM-DD (default: today)")) -> None:
+def retention_status(project: str = ProjectOpt,
+                     today: str | None = typer.Option(None, "--today", help="Data odniesienia RRRR-MM-DD (default: today)"),
+                     ) -> None:
     """Okres przechowywania projektu i co czeka na usunięcie (retention status).
 
     Example:  synergia retention status -p demo

@@ -13,7 +13,8 @@ import sys
 import time
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from types import FrameType, ModuleType
+from typing import Annotated, NoReturn
 from zoneinfo import ZoneInfo
 
 import typer
@@ -32,7 +33,7 @@ class _Stop(Exception):
     """SIGTERM before the runner took over signal handling."""
 
 
-def _raise_stop(signum, frame):  # noqa: ANN001
+def _raise_stop(signum: int, frame: FrameType | None) -> NoReturn:
     raise _Stop()
 
 
@@ -112,7 +113,7 @@ def next_runs(deploy_module, files: list[Path], now: datetime | None = None) -> 
     return sorted(rows, key=lambda r: r[3])
 
 
-def _deploy_module():
+def _deploy_module() -> ModuleType:
     if str(REPO_ROOT) not in sys.path:
         sys.path.insert(0, str(REPO_ROOT))
     import deploy
@@ -123,7 +124,8 @@ def _deploy_module():
 def serve(
     port: Annotated[int, typer.Option(help="Port serwera Prefect (Prefect server port).")] = 4200,
     host: Annotated[str, typer.Option(help="Adres nasłuchu serwera; 0.0.0.0 = z sieci (listen address).")] = "127.0.0.1",
-    project: Annotated[list[str] | None, typer.Option("--project", "-p", help="Tylko ten projekt (slug, powtarzalne); domyślnie wszystkie z config/projects/.")] = None,
+    project: Annotated[list[str] | None, typer.Option(
+        "--project", "-p", help="Tylko ten projekt (slug, powtarzalne); domyślnie wszystkie z config/projects/.")] = None,
     startup_timeout: Annotated[float, typer.Option(help="Ile sekund czekać na serwer (seconds to wait for the server).")] = 180.0,
 ) -> None:
     """Produkcja na jednej maszynie: serwer Prefect + nocne i miesięczne przebiegi wszystkich projektów.

@@ -107,7 +107,8 @@ class Source(Strict):
     organisation_type: str | None = None
     require: list[str] = Field(default_factory=list, description="Canonical fields that must be present.")
     value_maps: dict[str, dict[str, str]] = Field(default_factory=dict, description="Per-field mapping of answer text -> canonical value.")
-    consents: dict[str, ConsentAnswers] = Field(default_factory=dict, description="Per consent: the form's option texts meaning yes (overrides the project's).")
+    consents: dict[str, ConsentAnswers] = Field(
+        default_factory=dict, description="Per consent: the form's option texts meaning yes (overrides the project's).")
 
     def consent_keys(self) -> set[str]:
         return {t[len(CONSENT_PREFIX):] for t in self.columns.values() if t.startswith(CONSENT_PREFIX)}
@@ -174,7 +175,8 @@ class DemoSettings(Strict):
 
     people: int = Field(default=300, ge=10, le=200_000)
     seed: int = 2026
-    attendance: dict[str, int] = Field(default_factory=dict, description="Event id -> persons on its demo list (facts from the project text).")
+    attendance: dict[str, int] = Field(default_factory=dict,
+                                       description="Event id -> persons on its demo list (facts from the project text).")
 
 
 class ProjectConfig(Strict):

@@ -32,7 +32,8 @@ class Settings(BaseSettings):
                     "PostgreSQL lock_timeout) before the step fails with 'registry busy'.")
 
     sheets_backend: Literal["workbook", "gsheets"] = "workbook"
-    google_credentials: str | None = Field(default=None, description="Path to a service-account JSON key, or 'block:<name>' of a Prefect Secret block.")
+    google_credentials: str | None = Field(
+        default=None, description="Path to a service-account JSON key, or 'block:<name>' of a Prefect Secret block.")
     google_api_url: str | None = Field(default=None, description="Base URL override for Sheets/Drive (a local emulator).")
     google_timeout: float = 30.0
     google_retry_attempts: int = Field(default=5, ge=1, description="Attempts per Google request (429/408/5xx).")

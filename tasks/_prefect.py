@@ -18,7 +18,7 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from prefect import get_run_logger, task
+from prefect import Task, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.exceptions import MissingContextError
 
@@ -59,14 +59,14 @@ def sanitized(fn: Callable, step: str | None = None) -> Callable:
     return wrapper
 
 
-def synergia_task(fn: Callable | None = None, **options: Any):
+def synergia_task(fn: Callable | None = None, **options: Any) -> Task | Callable[[Callable], Task]:
     options.setdefault("persist_result", False)
     options.setdefault("cache_policy", NO_CACHE)
     options.setdefault("log_prints", False)
     if options.get("retries") and "retry_condition_fn" not in options:
         options["retry_condition_fn"] = retry_unless()
 
-    def declare(f: Callable):
+    def declare(f: Callable) -> Task:
         return task(sanitized(f), **{"name": f.__name__, **options})
 
     if fn is None:

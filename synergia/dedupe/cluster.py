@@ -252,12 +252,12 @@ def _namesake_household(g: _Groups, records: Sequence[NormRecord],
     for contact in shared:
         for name in names:
             for k in by_contact.get((contact, name), ()):
-                if k == i or k == j:
+                if k in (i, j):
                     continue
                 if ra < 0:
                     ra, rb = g.find(i), g.find(j)
                 rk = g.find(k)
-                if rk == ra or rk == rb or rk in seen:
+                if rk in (ra, rb) or rk in seen:
                     continue
                 seen.add(rk)
                 if not frozenset(shared) <= _group_contacts(g, records, rk):
@@ -460,7 +460,7 @@ def _merge_part(g: _Groups, records: Sequence[NormRecord], members: Iterable[int
     #    only when each of the two people is the other's only namesake there (a
     #    name-only attendance row and the one registration it can belong to)
     namesakes: dict[int, set[int]] = defaultdict(set)
-    for _neg, _ka, _kb, i, j, reason, kind in review:
+    for _neg, _ka, _kb, i, j, _reason, kind in review:
         if kind in (PLACE, ADDRESS):
             ra, rb = g.find(i), g.find(j)
             if ra != rb:

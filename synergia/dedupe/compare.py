@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from typing import TYPE_CHECKING, NamedTuple
 
 from rapidfuzz.distance import OSA, JaroWinkler
@@ -78,7 +78,7 @@ _NUMBERS = re.compile(r"\d+")
 _LETTERS = re.compile(r"[a-z]+")
 
 
-class Outcome(str, Enum):
+class Outcome(StrEnum):
     SAME = "same"
     REVIEW = "review"
     DIFFERENT = "different"
@@ -260,10 +260,10 @@ def veto(a: NormRecord, b: NormRecord, fr: str | None = None, freq: Frequencies 
     number = same_number(a, b)
     if fr is None:
         fr = first_name_relation(a, b)
-    if a.dob and b.dob and a.dob != b.dob and not number:
-        # an id number one typo apart, or a one-keystroke date with names and address agreeing
-        if not _near_id(a, b) and not _typed_dob(a, b, fr):
-            return V_DOB
+    # a differing date vetoes unless an id number one typo apart, or a one-keystroke date with names and
+    # address agreeing, explains it
+    if a.dob and b.dob and a.dob != b.dob and not number and not _near_id(a, b) and not _typed_dob(a, b, fr):
+        return V_DOB
     if a.gender and b.gender and a.gender != b.gender and not number:
         return V_GENDER
     if number or fr not in (CONFLICT, OTHER) or _swapped(a, b):

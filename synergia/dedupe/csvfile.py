@@ -13,8 +13,12 @@ from __future__ import annotations
 import csv
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 #: prints one message (Rich markup: ``[red]…[/red]``) to stderr
 Say = Callable[[str], None]
@@ -184,7 +188,7 @@ def fast_main(argv: list[str]) -> int | None:
                       opts["review_threshold"], say, progress)
 
 
-def rich_progress(console) -> Callable:
+def rich_progress(console: Console) -> Callable:
     """``progress(total)`` for ``dedupe_csv``: a Rich bar on ``console`` while normalising."""
     from contextlib import contextmanager
 
@@ -197,7 +201,7 @@ def rich_progress(console) -> Callable:
     )
 
     @contextmanager
-    def progress(total: int):
+    def progress(total: int) -> Iterator[Callable[[int], None]]:
         with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                       console=console, transient=True, disable=not console.is_terminal) as bar:
             task = bar.add_task("Normalizacja", total=total)

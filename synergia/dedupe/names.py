@@ -162,7 +162,25 @@ _DIMINUTIVES: dict[str, tuple[str, ...]] = {
 }
 
 # Known names without a diminutive worth listing (folded).
-_OTHER_KNOWN = ["adrian", "alan", "albert", "alfred", "ambrozy", "anatol", "aniela", "antonina", "apolonia", "aurelia", "bartosz", "benedykt", "blazej", "bozydar", "brygida", "cecylia", "celina", "cezary", "dagmara", "daria", "diana", "dobromir", "dorian", "edmund", "eliza", "elwira", "emanuel", "ernest", "eryk", "eleonora", "felicja", "felicjan", "feliks", "florian", "fryderyk", "gerard", "gustaw", "hieronim", "hilary", "iga", "ilona", "inga", "ireneusz", "iwo", "jacek", "janina", "joachim", "jolanta", "jowita", "jozefina", "jozefa", "judyta", "julita", "juliusz", "kajetan", "karina", "kazimiera", "klara", "klemens", "kornel", "kornelia", "krystian", "ksawery", "laura", "lena", "leokadia", "lidia", "liliana", "lucjan", "lucja", "malwina", "marcela", "marcel", "marzena", "maksymilian", "malina", "marlena", "matylda", "maja", "melania", "michalina", "mieczyslawa", "milena", "miron", "mirela", "miroslawa", "nadia", "nikola", "nikodem", "nina", "norberta", "oliwia", "oliwer", "olga", "oktawia", "pola", "rozalia", "roza", "regina", "romana", "romuald", "rudolf", "sabina", "salomea", "seweryn", "seweryna", "sara", "sandra", "stefania", "szczepan", "tamara", "tekla", "teodor", "tymon", "tymoteusz", "urban", "walenty", "waleria", "wawrzyniec", "wiesława", "wincenty", "wioletta", "wirginia", "wit", "zenon", "zenobia", "zenona", "zuzanna", "zygmunt", "lech", "leszek", "wojciech", "bronislaw", "klaudiusz", "kryspin", "kinga", "jagoda", "jagna", "amelia", "antonina", "laura", "lea", "alina", "aldona", "bogumila", "bogna", "danuta", "emilian", "eustachy", "fabian", "grazyna", "henryka", "honorata", "ida", "izydor", "jaroslawa", "joanna", "ludmila", "magdalena", "marzanna", "nataniel", "olaf", "oliwer", "remigiusz", "ryszarda", "sylwester", "teofil", "tobiasz", "violetta", "wladyslawa", "wladimir", "zbigniewa", "zbyszko", "zdzislaw", "zofia"]
+_OTHER_KNOWN = [
+    "adrian", "alan", "albert", "alfred", "ambrozy", "anatol", "aniela", "antonina", "apolonia", "aurelia", "bartosz",
+    "benedykt", "blazej", "bozydar", "brygida", "cecylia", "celina", "cezary", "dagmara", "daria", "diana",
+    "dobromir", "dorian", "edmund", "eliza", "elwira", "emanuel", "ernest", "eryk", "eleonora", "felicja", "felicjan",
+    "feliks", "florian", "fryderyk", "gerard", "gustaw", "hieronim", "hilary", "iga", "ilona", "inga", "ireneusz",
+    "iwo", "jacek", "janina", "joachim", "jolanta", "jowita", "jozefina", "jozefa", "judyta", "julita", "juliusz",
+    "kajetan", "karina", "kazimiera", "klara", "klemens", "kornel", "kornelia", "krystian", "ksawery", "laura",
+    "lena", "leokadia", "lidia", "liliana", "lucjan", "lucja", "malwina", "marcela", "marcel", "marzena",
+    "maksymilian", "malina", "marlena", "matylda", "maja", "melania", "michalina", "mieczyslawa", "milena", "miron",
+    "mirela", "miroslawa", "nadia", "nikola", "nikodem", "nina", "norberta", "oliwia", "oliwer", "olga", "oktawia",
+    "pola", "rozalia", "roza", "regina", "romana", "romuald", "rudolf", "sabina", "salomea", "seweryn", "seweryna",
+    "sara", "sandra", "stefania", "szczepan", "tamara", "tekla", "teodor", "tymon", "tymoteusz", "urban", "walenty",
+    "waleria", "wawrzyniec", "wiesława", "wincenty", "wioletta", "wirginia", "wit", "zenon", "zenobia", "zenona",
+    "zuzanna", "zygmunt", "lech", "leszek", "wojciech", "bronislaw", "klaudiusz", "kryspin", "kinga", "jagoda",
+    "jagna", "amelia", "antonina", "laura", "lea", "alina", "aldona", "bogumila", "bogna", "danuta", "emilian",
+    "eustachy", "fabian", "grazyna", "henryka", "honorata", "ida", "izydor", "jaroslawa", "joanna", "ludmila",
+    "magdalena", "marzanna", "nataniel", "olaf", "oliwer", "remigiusz", "ryszarda", "sylwester", "teofil", "tobiasz",
+    "violetta", "wladyslawa", "wladimir", "zbigniewa", "zbyszko", "zdzislaw", "zofia",
+]
 
 #: folded diminutive or variant -> canonical folded name
 CANONICAL: dict[str, str] = {}
@@ -181,7 +199,14 @@ for _n in _OTHER_KNOWN:
     CANONICAL.setdefault(_n, _n)
 #: more given names in use in Poland (issue 13: two real names one letter apart, Liwia/Lidia or
 #: Marika/Maria, are two people, not a typo — so a name missing here reads as a typo of its neighbour)
-_MORE_KNOWN = ["adela", "aleksy", "amanda", "anastazja", "aneta", "anita", "arleta", "aureliusz", "bernadeta", "bernard", "bianka", "blanka", "boguslawa", "borys", "bruno", "cyprian", "denis", "emma", "estera", "gaja", "gracjan", "jagienka", "jeremi", "jeremiasz", "julianna", "kaja", "kalina", "konstancja", "konstanty", "ksenia", "lara", "leonard", "lew", "lilia", "lilianna", "liwia", "ludwika", "luiza", "marcelina", "marian", "marika", "maurycy", "mieszko", "milosz", "mirella", "natan", "natasza", "nela", "nicole", "oktawian", "olgierd", "oliwier", "rebeka", "roksana", "sonia", "wiwiana", "zaklina", "zaneta", "zoja", "zyta"]
+_MORE_KNOWN = [
+    "adela", "aleksy", "amanda", "anastazja", "aneta", "anita", "arleta", "aureliusz", "bernadeta", "bernard",
+    "bianka", "blanka", "boguslawa", "borys", "bruno", "cyprian", "denis", "emma", "estera", "gaja", "gracjan",
+    "jagienka", "jeremi", "jeremiasz", "julianna", "kaja", "kalina", "konstancja", "konstanty", "ksenia", "lara",
+    "leonard", "lew", "lilia", "lilianna", "liwia", "ludwika", "luiza", "marcelina", "marian", "marika", "maurycy",
+    "mieszko", "milosz", "mirella", "natan", "natasza", "nela", "nicole", "oktawian", "olgierd", "oliwier", "rebeka",
+    "roksana", "sonia", "wiwiana", "zaklina", "zaneta", "zoja", "zyta",
+]
 for _n in _MORE_KNOWN:
     KNOWN.add(_n)
     CANONICAL.setdefault(_n, _n)

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from synergia.counts import Counts
-from synergia.dedupe.cluster import cluster_records
+from synergia.dedupe.cluster import Link, cluster_records
 from synergia.dedupe.compare import Thresholds, veto
 from synergia.dedupe.engine import no_gc
 from synergia.dedupe.normalize import normalize_record
@@ -203,7 +203,7 @@ def _split_contradicted(session: Session, project: str, apps: Sequence[Applicati
     return split
 
 
-def _evidence(merges, members, old_pid, folded):
+def _evidence(merges: Iterable[Link], members: Iterable[int], old_pid: dict[int, int | None], folded: int) -> Link | None:
     """The strongest link tying person ``folded`` to the rest of its new cluster."""
     inside = set(members)
     for link in merges:  # already strongest-first within each phase
@@ -214,7 +214,9 @@ def _evidence(merges, members, old_pid, folded):
     return None
 
 
-def _update_reviews(session, project, links, by_id, must, cannot, counts: DedupeCounts, now) -> None:
+def _update_reviews(session: Session, project: str, links: Iterable[Link], by_id: dict[int, Application],
+                    must: Iterable[tuple[int, int]], cannot: Iterable[tuple[int, int]], counts: DedupeCounts,
+                    now: datetime) -> None:
     decided = {_pair(a, b) for a, b in list(must) + list(cannot)}
     open_rows = {(r.application_a, r.application_b): r for r in session.scalars(
         select(DedupeReview).where(DedupeReview.project == project))}
@@ -278,7 +280,7 @@ def unmerge(session: Session, project: str, person_id: int, application_ids: Seq
     now empty (its id is restored), otherwise to a new person. Every
     application stays; moves are recorded; the two sides get cannot-links."""
     now = now or utcnow()
-    moving = set(int(a) for a in application_ids)
+    moving = {int(a) for a in application_ids}
     apps = list(session.scalars(select(Application).where(Application.project == project, Application.person_id == person_id)))
     have = {a.id for a in apps}
     if not moving:

@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import requests
@@ -29,6 +29,10 @@ from google.oauth2 import service_account
 
 from synergia.errors import SafeMessage
 from synergia.google.retry import RetryPolicy, call_with_retry
+
+if TYPE_CHECKING:
+    import gspread
+    from googleapiclient.discovery import Resource
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +103,7 @@ class RetryingSession(_RetryMixin, requests.Session):
         super().__init__()
         self.policy, self.default_timeout = policy, timeout
 
-    def request(self, method, url, *args, **kwargs):  # type: ignore[override]
+    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
         given = kwargs.get("timeout")
         # google-auth asks for 120 s on token calls; never wait longer than our own timeout.
         if given is None or (isinstance(given, (int, float)) and given > self.default_timeout):
@@ -110,13 +114,15 @@ class RetryingSession(_RetryMixin, requests.Session):
 class GoogleSession(_RetryMixin, AuthorizedSession):
     """Authorized session with endpoint override, default timeout and bounded retry."""
 
-    def __init__(self, credentials, *, api_url: str | None, timeout: float, policy: RetryPolicy,
+    def __init__(self, credentials: service_account.Credentials, *, api_url: str | None, timeout: float, policy: RetryPolicy,
                  auth_session: requests.Session):
         super().__init__(credentials, auth_request=Request(auth_session))
         self.api_url, self.default_timeout, self.policy = api_url, timeout, policy
         self.request_count = 0
 
-    def request(self, method, url, data=None, headers=None, max_allowed_time=None, timeout=None, **kwargs):  # type: ignore[override]
+    def request(self, method: str, url: str, data: object = None, headers: Mapping[str, str] | None = None,  # type: ignore[override]
+                max_allowed_time: float | None = None, timeout: float | tuple[float, float] | None = None,
+                **kwargs: Any) -> requests.Response:
         target = rewrite_url(url, self.api_url)
         timeout = self.default_timeout if timeout is None else timeout
 
@@ -132,21 +138,21 @@ class GoogleSession(_RetryMixin, AuthorizedSession):
 class GoogleClients:
     session: GoogleSession
 
-    def gspread(self):
+    def gspread(self) -> gspread.Client:
         import gspread
 
         client = gspread.Client(auth=self.session.credentials, session=self.session)
         client.set_timeout(self.session.default_timeout)
         return client
 
-    def sheets(self):
+    def sheets(self) -> Resource:
         return _build("sheets", "v4", self.session)
 
-    def drive(self):
+    def drive(self) -> Resource:
         return _build("drive", "v3", self.session)
 
 
-def _build(name: str, version: str, session: GoogleSession):
+def _build(name: str, version: str, session: GoogleSession) -> Resource:
     from googleapiclient.discovery import build
 
     from synergia.google.httplib2_shim import RequestsHttp

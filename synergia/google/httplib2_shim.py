@@ -12,7 +12,8 @@ class RequestsHttp:
         self.session = session
         self.timeout = getattr(session, "default_timeout", None)
 
-    def request(self, uri, method="GET", body=None, headers=None, redirections=5, connection_type=None):
+    def request(self, uri: str, method: str = "GET", body: bytes | str | None = None, headers: dict[str, str] | None = None,
+                redirections: int = 5, connection_type: object = None) -> tuple[httplib2.Response, bytes]:
         resp = self.session.request(method, uri, data=body, headers=headers)
         info = {k.lower(): v for k, v in resp.headers.items()}
         info["status"] = str(resp.status_code)

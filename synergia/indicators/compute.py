@@ -427,7 +427,8 @@ def reason_text(ind: IndicatorConfig, r: IndicatorResult, pace: Pace, facts: Fac
         return " ".join(parts + [b + "." for b in blockers(ind, facts)])
     missing = max(0.0, ind.target - (r.cumulative or 0))
     if r.status == STATUS_MISSED:
-        parts.append(f"Termin {pl_date(r.deadline, DATE_NUMERIC)} minął: osiągnięto {pl_number(r.cumulative or 0, 1)} z {pl_number(ind.target, 1)} "
+        parts.append(f"Termin {pl_date(r.deadline, DATE_NUMERIC)} minął: "
+                     f"osiągnięto {pl_number(r.cumulative or 0, 1)} z {pl_number(ind.target, 1)} "
                      f"({r.unit}), brakuje {pl_number(missing, 1)}.")
         parts.append("Następny krok: wyjaśnij przyczynę w sprawozdaniu i uzgodnij z grantodawcą korektę lub działanie naprawcze.")
     else:
@@ -445,9 +446,11 @@ def reason_text(ind: IndicatorConfig, r: IndicatorResult, pace: Pace, facts: Fac
             elif ind.kind == "distinct":
                 parts.append(f"Następny krok: zaproś na nie uczestników z co najmniej {pl_number(missing, 1)} nowych ({r.unit}).")
             elif ind.kind == "certificates" or ind.filters.completed:
-                parts.append(f"Następny krok: dopilnuj obecności — co najmniej {pl_number(missing, 1)} osób musi spełnić regułę ukończenia.")
+                parts.append(f"Następny krok: dopilnuj obecności — co najmniej {pl_number(missing, 1)} osób "
+                             "musi spełnić regułę ukończenia.")
             else:
-                parts.append(f"Następny krok: zrekrutuj na nie co najmniej {pl_number(missing, 1)} nowych uczestników spełniających kryteria.")
+                parts.append(f"Następny krok: zrekrutuj na nie co najmniej {pl_number(missing, 1)} "
+                             "nowych uczestników spełniających kryteria.")
         elif pace.rule == RULE_EVENTS:
             parts.append("Do terminu nie ma już zaplanowanych wydarzeń — zaplanuj dodatkowe albo uzgodnij zmianę celu.")
         else:

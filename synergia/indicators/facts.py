@@ -86,7 +86,8 @@ def load_events(session: Session, project: str) -> tuple[EventFact, ...]:
     )
 
 
-def completion_days(cfg: ProjectConfig, attended: dict[int, list[tuple[date, str, int, float | None]]]) -> dict[int, list[tuple[str, date]]]:
+def completion_days(cfg: ProjectConfig, attended: dict[int, list[tuple[date, str, int, float | None]]],
+                    ) -> dict[int, list[tuple[str, date]]]:
     """person -> [(cycle, day the certificate rule was first met)], using the certificates' own rule."""
     if cfg.certificates is None:
         return {}
@@ -112,7 +113,8 @@ def completion_days(cfg: ProjectConfig, attended: dict[int, list[tuple[date, str
     return out
 
 
-def load_persons(session: Session, cfg: ProjectConfig, events: tuple[EventFact, ...]) -> tuple[tuple[PersonFact, ...], tuple[HoursEntry, ...]]:
+def load_persons(session: Session, cfg: ProjectConfig, events: tuple[EventFact, ...],
+                 ) -> tuple[tuple[PersonFact, ...], tuple[HoursEntry, ...]]:
     tz = cfg.timezone
     ev_by_id = {e.id: e for e in events}
     cfg_dates = {e.id: sorted(e.dates) for e in cfg.events}

@@ -85,7 +85,7 @@ def parse_manual_rows(
         if not any(c.strip() for c in cells):
             continue
 
-        def cell(key: str) -> str:
+        def cell(key: str, cells: list[str] = cells) -> str:
             i = col[key]
             return cells[i].strip() if i < len(cells) else ""
 

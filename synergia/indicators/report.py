@@ -206,10 +206,14 @@ def failure_lines(summary: MonthSummary) -> list[str]:
 
 def _ops_lines(summary: MonthSummary) -> list[str]:
     return [
-        f"Wiersze w zakładce „Odrzucone” teraz: {pl_number(summary.quarantine_now) if summary.quarantine_now is not None else 'brak danych'}",
-        f"Nowe wiersze w kwarantannie w miesiącu: {pl_number(summary.quarantine_new) if summary.quarantine_new is not None else 'brak danych'}",
-        f"Wiersze w kwarantannie na koniec miesiąca (wg dat rejestru): {pl_number(summary.quarantine_open) if summary.quarantine_open is not None else 'brak danych'}",
-        f"Nieudane doręczenia e-maili w miesiącu: {pl_number(summary.delivery_failures) if summary.delivery_failures is not None else 'brak danych'}"
+        f"Wiersze w zakładce „Odrzucone” teraz: "
+        f"{pl_number(summary.quarantine_now) if summary.quarantine_now is not None else 'brak danych'}",
+        f"Nowe wiersze w kwarantannie w miesiącu: "
+        f"{pl_number(summary.quarantine_new) if summary.quarantine_new is not None else 'brak danych'}",
+        f"Wiersze w kwarantannie na koniec miesiąca (wg dat rejestru): "
+        f"{pl_number(summary.quarantine_open) if summary.quarantine_open is not None else 'brak danych'}",
+        f"Nieudane doręczenia e-maili w miesiącu: "
+        f"{pl_number(summary.delivery_failures) if summary.delivery_failures is not None else 'brak danych'}"
         + (f" ({'; '.join(failure_lines(summary))})" if summary.delivery_failure_kinds else ""),
     ]
 
@@ -278,7 +282,8 @@ def summary_markdown(summary: MonthSummary) -> str:
         gender = f"{g['K']} / {g['M']} / {g['nie podano']}" if g else ""
         name = r.name.replace("|", "/")
         out.append(
-            f"| {name} | {pl_number(r.target)} {r.unit} | {pl_number(r.month_value)} | {pl_number(r.cumulative)} | {pl_percent(r.percent)} | {r.status} | {gender} |"
+            f"| {name} | {pl_number(r.target)} {r.unit} | {pl_number(r.month_value)} | {pl_number(r.cumulative)} "
+            f"| {pl_percent(r.percent)} | {r.status} | {gender} |"
         )
     out += ["", f"**Wymagają działania:** {len(summary.at_risk) or 'brak'}", ""]
     out += [f"- **{r.name.replace('|', '/')}** ({r.status}): {r.reason or ''}" for r in summary.at_risk]

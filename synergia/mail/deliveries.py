@@ -58,7 +58,7 @@ from synergia.counts import Counts
 from synergia.mail.messages import OutgoingMessage
 from synergia.mail.mime import AddressError, build_mime
 from synergia.mail.queue import naive_utc, stored_message
-from synergia.mail.transports import Envelope, PermanentFailure, Transport, TransportError
+from synergia.mail.transports import Connection, Envelope, PermanentFailure, Transport, TransportError
 from synergia.registry.base import utcnow
 from synergia.registry.tables_mail import MailDelivery
 
@@ -169,7 +169,7 @@ class _Run:
                 self.conn = None
                 self.in_batch = 0
 
-    def connection(self):
+    def connection(self) -> Connection:
         if self.conn is None:
             self.flush()
             self.conn = self.transport.connect()
@@ -198,7 +198,7 @@ class _Run:
             with self.registry.session() as s:
                 self._record_accepted(s)
 
-    def mark(self, delivery_id: int, **changes) -> None:
+    def mark(self, delivery_id: int, **changes: object) -> None:
         """Commit a state change (plain UPDATEs: one round trip each, no ORM load)."""
         with self.registry.session() as s:
             self._record_accepted(s)

@@ -38,4 +38,4 @@ def status_counts(session: Session, *, project: str) -> dict[str, int]:
     rows = session.execute(
         select(MailDelivery.status, func.count()).where(MailDelivery.project == project).group_by(MailDelivery.status)
     )
-    return {status: n for status, n in rows}
+    return dict(rows.all())  # not dict(rows): a Result has .keys() (column names), dict() would index it

@@ -17,6 +17,7 @@ retry later) and :class:`PermanentFailure` (5xx for this recipient).
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import smtplib
@@ -183,15 +184,11 @@ class _SmtpConnection:
             raise (TemporaryFailure if 400 <= code < 500 else PermanentFailure)(f"smtp-{code}")
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(OSError, smtplib.SMTPException):
             self.client.close()  # QUIT; ignores an already dropped connection
-        except (OSError, smtplib.SMTPException):
-            pass
         if self.client.smtp is not None:
-            try:
+            with contextlib.suppress(OSError):
                 self.client.smtp.close()
-            except OSError:
-                pass
 
 
 class SmtpTransport:
@@ -277,7 +274,5 @@ def _no_delay(smtp: smtplib.SMTP) -> None:
     """
     sock = getattr(smtp, "sock", None)
     if sock is not None:
-        try:
+        with contextlib.suppress(OSError):
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        except OSError:
-            pass

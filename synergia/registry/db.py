@@ -12,12 +12,17 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine.interfaces import DBAPIConnection
+    from sqlalchemy.pool import ConnectionPoolEntry
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -32,7 +37,7 @@ def busy_timeout() -> float:
     return get_settings().database_busy_timeout
 
 
-def make_engine(url: str, *, busy_timeout_s: float | None = None, **kwargs) -> Engine:
+def make_engine(url: str, *, busy_timeout_s: float | None = None, **kwargs: Any) -> Engine:
     """The one way an engine of the registry is made (also for migrations)."""
     timeout = busy_timeout() if busy_timeout_s is None else busy_timeout_s
     kwargs["hide_parameters"] = True   # parameters are names, PESELs, e-mails, phones
@@ -43,7 +48,7 @@ def make_engine(url: str, *, busy_timeout_s: float | None = None, **kwargs) -> E
         engine = create_engine(url, connect_args={"timeout": timeout}, **kwargs)
 
         @event.listens_for(engine, "connect")
-        def _pragmas(dbapi_conn, _record):  # noqa: ANN001
+        def _pragmas(dbapi_conn: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA journal_mode=WAL")
@@ -54,7 +59,7 @@ def make_engine(url: str, *, busy_timeout_s: float | None = None, **kwargs) -> E
     if engine.dialect.name == "postgresql":
 
         @event.listens_for(engine, "connect")
-        def _lock_timeout(dbapi_conn, _record):  # noqa: ANN001
+        def _lock_timeout(dbapi_conn: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
             autocommit = dbapi_conn.autocommit
             dbapi_conn.autocommit = True
             cur = dbapi_conn.cursor()

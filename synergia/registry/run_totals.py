@@ -11,16 +11,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
+from synergia.registry.base import Base
 from synergia.registry.tables import SyncRun
 from synergia.registry.tables_certificates import Certificate
 from synergia.registry.tables_dedupe import DedupeDecision, DedupeMerge
 from synergia.registry.tables_mail import MailDelivery
 
 
-def _count(session: Session, model, *where) -> int:  # noqa: ANN001
+def _count(session: Session, model: type[Base], *where: ColumnElement[bool]) -> int:
     return int(session.scalar(select(func.count()).select_from(model).where(*where)) or 0)
 
 

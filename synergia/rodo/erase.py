@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -187,7 +188,7 @@ TOUCHED_TABLES = ("applications", "application_versions", "attendance", "quarant
                   "certificate_revisions", "mail_deliveries", "mail_delivery_parts")
 
 
-def _delete(session, *groups) -> None:  # noqa: ANN001 - a SQLAlchemy Session and lists of rows
+def _delete(session: Session, *groups: Iterable[object]) -> None:
     """Delete every row of ``groups`` and flush, so the next group's foreign keys no longer point at them."""
     for rows in groups:
         for row in rows:

@@ -51,7 +51,7 @@ def find_person(session: Session, project: str, *, person_id: int | None = None,
     if not wanted:
         raise PersonNotFound(f"podany {kind} jest pusty lub nieprawidłowy (empty or invalid {kind})")
     pids = set()
-    for app_id, pid, data in session.execute(select(Application.id, Application.person_id, Application.data)
+    for _app_id, pid, data in session.execute(select(Application.id, Application.person_id, Application.data)
                                              .where(Application.project == project)):
         if pid is not None and match(data or {}):
             pids.add(pid)

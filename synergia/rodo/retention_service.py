@@ -2,15 +2,22 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 from synergia.rodo import audit
 from synergia.rodo.erase import TOUCHED_TABLES, compact, delete_files, enable_secure_delete
 from synergia.rodo.retention import run
 from synergia.rodo.salt import salt_from_settings
 
+if TYPE_CHECKING:
+    from config.project import ProjectConfig
+    from config.settings import Settings
+    from synergia.registry.db import Registry
+    from synergia.storage.base import Storage
 
-def apply_retention(registry, project, *, settings, today: date, operator: str = "nightly",  # noqa: ANN001
-                    storage=None, revoked: int = 0) -> dict:
+
+def apply_retention(registry: Registry, project: ProjectConfig, *, settings: Settings, today: date,
+                    operator: str = "nightly", storage: Storage | None = None, revoked: int = 0) -> dict:
     """Mail bodies past ``mail_body_days``; after the retention date everyone anonymised and PDFs deleted.
     Also records consent-version changes and automatic revocations (``revoked``) in the audit log."""
     with registry.session() as session:

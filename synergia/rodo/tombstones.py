@@ -104,9 +104,9 @@ def screen_outcomes(session: Session, project, outcomes: list[Outcome], salt: by
     for outcome in outcomes:
         if discard and isinstance(outcome, Accepted) and "pesel" in outcome.data:  # first: its key is screened too
             outcome = replace(outcome, data=discard_pesel(outcome.data, salt))  # type: ignore[arg-type]
-        if digests and isinstance(outcome, (Accepted, Rejected)) and outcome.ref.identity is not None:
-            if any(digest(salt, k, v) in digests for k, v in _candidates(outcome)):  # type: ignore[arg-type]
-                out.append(_erased(outcome, salt))  # type: ignore[arg-type]
-                continue
+        if (digests and isinstance(outcome, (Accepted, Rejected)) and outcome.ref.identity is not None
+                and any(digest(salt, k, v) in digests for k, v in _candidates(outcome))):  # type: ignore[arg-type]
+            out.append(_erased(outcome, salt))  # type: ignore[arg-type]
+            continue
         out.append(outcome)
     return out

@@ -34,9 +34,7 @@ _PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d+)?")
 def needs_quote(value: str, medium: Medium) -> bool:
     if not value.startswith(FORMULA_LEADS):
         return False
-    if medium == "typed" and _PLAIN_NUMBER.fullmatch(value):
-        return False
-    return True
+    return not (medium == "typed" and _PLAIN_NUMBER.fullmatch(value))
 
 
 def as_text_cell(value: object, medium: Medium) -> str:

@@ -20,13 +20,15 @@ from __future__ import annotations
 import random
 import threading
 import time
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from synergia.sheets.a1 import index_to_col
 from synergia.sheets.base import DEFAULT_OWNED, RequestRejected, SheetData, SpreadsheetError, WorksheetNotFound, ensure_owned
 from synergia.sheets.cells import as_text_rows
+
+_T = TypeVar("_T")
 
 #: How long metadata fetched by this process is reused by later reads (one nightly run).
 META_MAX_AGE = 900.0
@@ -287,7 +289,7 @@ class GoogleSheetsBackend:
         return info
 
     # ------------------------------------------------------------------ errors
-    def _call(self, what: str, spreadsheet: str, fn, *args, **kwargs):
+    def _call(self, what: str, spreadsheet: str, fn: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:
         """Run a gspread call; turn failures into ``SpreadsheetError`` without cell values in the text."""
         import google.auth.exceptions
         import gspread

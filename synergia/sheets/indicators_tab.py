@@ -26,7 +26,8 @@ def indicator_rows(summary: MonthSummary) -> list[list[str]]:
     for r in summary.results:
         rows.append([
             r.id, r.name, r.unit, pl_number(r.target), pl_date(r.deadline, DATE_NUMERIC), r.month, pl_number(r.month_value),
-            pl_number(r.cumulative), pl_percent(r.percent), pl_number(r.expected, 1), pl_number(r.projected, 1), r.status, *_gender(r, "cum"), *_gender(r, "month"),
+            pl_number(r.cumulative), pl_percent(r.percent), pl_number(r.expected, 1), pl_number(r.projected, 1), r.status,
+            *_gender(r, "cum"), *_gender(r, "month"),
             r.target_source, PACE_RULE_PL.get(r.pace_rule, r.pace_rule), r.reason or "",
         ])
     return rows

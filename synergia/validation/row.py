@@ -166,7 +166,7 @@ def validate_row(raw: RawRow, source: Source, project: ProjectConfig, *, locale:
     data: dict = {}
     for name in ("first_name", "last_name"):
         if fields.get(name):
-            data[name] = c.run(name, lambda: clean_name(fields[name], field=name))
+            data[name] = c.run(name, lambda name=name: clean_name(fields[name], field=name))
     for name in ("street", "city", "gmina", "organisation", "notes"):
         if fields.get(name):
             data[name] = visible(fields[name])
@@ -248,7 +248,8 @@ def validate_row(raw: RawRow, source: Source, project: ProjectConfig, *, locale:
     if c.errors:
         codes = tuple(dict.fromkeys(code for code, _ in c.errors))
         text = "; ".join(dict.fromkeys(msg for _, msg in c.errors))
-        return Rejected(raw.ref, content_hash, codes, f"Źródło '{raw.ref.source_id}', arkusz '{raw.ref.worksheet}', wiersz {raw.ref.row_number}: {text}.")
+        return Rejected(raw.ref, content_hash, codes,
+                        f"Źródło '{raw.ref.source_id}', arkusz '{raw.ref.worksheet}', wiersz {raw.ref.row_number}: {text}.")
     return Accepted(raw.ref, source.kind, content_hash, data)
 
 

@@ -27,7 +27,9 @@ _DROP = ("Cf", "Cc", "Cs")
 _LETTERS = str.maketrans({
     **dict(zip("ąćęńóśźżĄĆĘŃÓŚŹŻ", "acenoszzACENOSZZ")),
     "ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D", "ß": "ss", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE",
-    **dict.fromkeys(("\xad", "\u180e", "\u2060", "\u2061", "\u2062", "\u2063", "\u2064", "\ufeff", *map(chr, range(8203, 8208)), *map(chr, range(8234, 8239)), *map(chr, range(8294, 8298)), *(chr(c) for c in range(32) if chr(c) not in "\t\n\r"), "\x7f")),
+    **dict.fromkeys(("\xad", "\u180e", "\u2060", "\u2061", "\u2062", "\u2063", "\u2064", "\ufeff",
+                     *map(chr, range(8203, 8208)), *map(chr, range(8234, 8239)), *map(chr, range(8294, 8298)),
+                     *(chr(c) for c in range(32) if chr(c) not in "\t\n\r"), "\x7f")),
 })
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 

@@ -16,6 +16,7 @@ Seeds: 100-109 are the tuning seeds; tests and the benchmark report on other see
 """
 from __future__ import annotations
 
+import contextlib
 import random
 from datetime import date, timedelta
 
@@ -112,10 +113,10 @@ class _Gen:
 
     def email(self, fn: str, ln: str) -> str:
         r = self.r
-        f, l = fn.translate(_PLAIN).lower(), ln.translate(_PLAIN).lower().replace(" ", "")
+        f, s = fn.translate(_PLAIN).lower(), ln.translate(_PLAIN).lower().replace(" ", "")
         while True:
-            local = r.choice([f"{f}.{l}", f"{f}{l}", f"{f[0]}.{l}", f"{l}.{f}", f"{f}_{l}", f"{f}{r.randint(1, 99)}",
-                              f"{l}{r.randint(60, 2010)}"])
+            local = r.choice([f"{f}.{s}", f"{f}{s}", f"{f[0]}.{s}", f"{s}.{f}", f"{f}_{s}", f"{f}{r.randint(1, 99)}",
+                              f"{s}{r.randint(60, 2010)}"])
             if r.random() < 0.3:
                 local += str(r.randint(1, 999))
             e = f"{local}@{r.choice(_DOMAINS)}"
@@ -263,11 +264,9 @@ class _Gen:
                 d["pesel"] = d["pesel"][:k] + str((int(d["pesel"][k]) + r.randint(1, 9)) % 10) + d["pesel"][k + 1:]
             if r.random() < 0.015:  # day and month typed the other way round / one digit off
                 b = d["birth_date"]
-                try:
+                with contextlib.suppress(ValueError):
                     d["birth_date"] = date(b.year, b.day, b.month) if r.random() < 0.5 else b.replace(
                         day=min(28, b.day + r.choice([-1, 1])) or 1)
-                except ValueError:
-                    pass
         out = {k: d[k] for k in FIELDS if k != "record_id"}
         out["birth_date"] = self.spell_date(d["birth_date"])
         out["phone"] = self.spell_phone(d["phone"])

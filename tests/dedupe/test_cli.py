@@ -7,10 +7,10 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from cli.app import app
-
-app_cli = app
 from devtools.metrics import pairwise_scores
 from devtools.synthetic import FIELDS, generate_records
+
+app_cli = app
 
 runner = CliRunner()
 

@@ -207,7 +207,7 @@ def test_no_chaining_through_a_record_that_fits_two_people() -> None:
     ]
     result = deduplicate(rows, id_field="id")
     assert sorted(map(sorted, result.clusters)) == [[1], [2], [3]]
-    assert {(l.a, l.b) for l in result.reviews} & {(1, 2), (2, 3)}
+    assert {(rv.a, rv.b) for rv in result.reviews} & {(1, 2), (2, 3)}
 
 
 def test_a_cluster_never_holds_two_records_that_veto_each_other() -> None:

@@ -73,7 +73,7 @@ def test_components_match_a_plain_union_find():
         j = np.array([rnd.randrange(n) for _ in range(m)], dtype=np.int64)
         parent = list(range(n))
 
-        def find(x):
+        def find(x: int, parent: list[int] = parent) -> int:
             while parent[x] != x:
                 x = parent[x]
             return x

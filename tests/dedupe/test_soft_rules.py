@@ -102,7 +102,7 @@ def test_no_first_name_fitting_both_twins_goes_to_review() -> None:
             {"id": 3, "first_name": "", **base}]
     result = deduplicate(rows, id_field="id")
     assert sorted(map(sorted, result.clusters)) == [[1], [2], [3]]
-    assert {(l.a, l.b) for l in result.reviews} & {(1, 3), (2, 3)}
+    assert {(rv.a, rv.b) for rv in result.reviews} & {(1, 3), (2, 3)}
 
 
 def test_same_other_id_with_address_and_typed_date_merges_a_changed_surname() -> None:

@@ -70,5 +70,5 @@ def test_nightly_dedupe_step_merges_and_reads_staff_answers_back(prefect_harness
     third = night(str(DEMO))
     assert third["decisions_recorded"] == first["reviews_open"]
     assert third["reviews_open"] == 0 and third["review_rows"] == 0
-    left = [r for r in load_workbook(workbook)[TAB].iter_rows(values_only=True)]
+    left = list(load_workbook(workbook)[TAB].iter_rows(values_only=True))
     assert len(left) == 1 and left[0][0] == KEY_HEADER

@@ -7,6 +7,7 @@ and N ``prefect worker start --pool`` processes. Used by ``tests/topology`` and
 """
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import pwd
@@ -209,10 +210,8 @@ class Topology:
         root = self.procs[name].pid
         pids = [root, *descendants(root)]
         for pid in pids:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
         self.procs[name].wait(timeout=30)
         return pids
 
@@ -238,22 +237,18 @@ class Topology:
 
     # -- teardown -----------------------------------------------------------------------
     def close(self) -> None:
-        for name, proc in reversed(list(self.procs.items())):
+        for proc in reversed(list(self.procs.values())):
             if proc.poll() is None:
                 for pid in [proc.pid, *descendants(proc.pid)]:
-                    try:
+                    with contextlib.suppress(ProcessLookupError):
                         os.kill(pid, signal.SIGTERM)
-                    except ProcessLookupError:
-                        pass
         for proc in self.procs.values():
             try:
                 proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 for pid in [proc.pid, *descendants(proc.pid)]:
-                    try:
+                    with contextlib.suppress(ProcessLookupError):
                         os.kill(pid, signal.SIGKILL)
-                    except ProcessLookupError:
-                        pass
                 proc.wait(timeout=10)
         if self._pg_stop:
             subprocess.run(self._pg_stop, check=False, capture_output=True)

@@ -1,7 +1,7 @@
 """core registry
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-21 06:15:18.384967
 """
 import sqlalchemy as sa
