@@ -38,8 +38,9 @@ FAST_MARKERS := not postgres and not prefect and not server and not chromium and
 test-fast: install  ## the fast tests only: no PostgreSQL, Chromium or Prefect server
 	$(VENV)/bin/python -m pytest -q -m "$(FAST_MARKERS)"
 
-lint: install  ## ruff check (the format check joins once the tree is formatted)
+lint: install  ## ruff check and ruff format --check (what .ci/run runs before the tests)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 bench: install  ## run all benchmarks, printing ratios against their yardsticks
 	$(VENV)/bin/python -m benchmarks

@@ -15,6 +15,7 @@ Two ways to run them for real (Prefect's no-server mode never fires schedules):
 Schedules and time zone come from each project's ``schedules:`` section.
 Parameters carry only the project file path — never personal data.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -69,14 +70,16 @@ def build_deployments(files: list[Path]) -> list[RunnerDeployment]:
     for path in files:
         project = load_project(path)
         for kind, (cron, tz) in schedules_of(project).items():
-            deployments.append(flows[kind].to_deployment(
-                name=f"{project.slug}-{kind}",
-                schedules=[Cron(cron, timezone=tz)],
-                parameters={"project_path": str(path.resolve())},
-                tags=["synergia", project.slug, kind],
-                description=f"{kind} — {project.name}",
-                concurrency_limit=one_at_a_time(),
-            ))
+            deployments.append(
+                flows[kind].to_deployment(
+                    name=f"{project.slug}-{kind}",
+                    schedules=[Cron(cron, timezone=tz)],
+                    parameters={"project_path": str(path.resolve())},
+                    tags=["synergia", project.slug, kind],
+                    description=f"{kind} — {project.name}",
+                    concurrency_limit=one_at_a_time(),
+                )
+            )
     return deployments
 
 
@@ -90,13 +93,18 @@ def deploy_to_pool(files: list[Path], pool: str) -> list[str]:
         project = load_project(path)
         for kind, (cron, tz) in schedules_of(project).items():
             remote = prefect_flow.from_source(source=str(REPO), entrypoint=f"flows/{kind}.py:{kind}")
-            ids.append(str(remote.deploy(
-                name=f"{project.slug}-{kind}", work_pool_name=pool,
-                schedules=[Cron(cron, timezone=tz)],
-                parameters={"project_path": str(path.resolve())},
-                tags=["synergia", project.slug, kind],
-                concurrency_limit=one_at_a_time(),
-            )))
+            ids.append(
+                str(
+                    remote.deploy(
+                        name=f"{project.slug}-{kind}",
+                        work_pool_name=pool,
+                        schedules=[Cron(cron, timezone=tz)],
+                        parameters={"project_path": str(path.resolve())},
+                        tags=["synergia", project.slug, kind],
+                        concurrency_limit=one_at_a_time(),
+                    )
+                )
+            )
     return ids
 
 
@@ -121,16 +129,22 @@ def crash_detection(within_seconds: int) -> Automation:
         description="Synergia (deploy.py): a worker that died mid-run leaves its flow run Crashed, not Running forever.",
         trigger=EventTrigger(
             after={"prefect.flow-run.heartbeat"},
-            expect={"prefect.flow-run.heartbeat", "prefect.flow-run.Completed", "prefect.flow-run.Failed",
-                    "prefect.flow-run.Cancelled", "prefect.flow-run.Crashed"},
+            expect={
+                "prefect.flow-run.heartbeat",
+                "prefect.flow-run.Completed",
+                "prefect.flow-run.Failed",
+                "prefect.flow-run.Cancelled",
+                "prefect.flow-run.Crashed",
+            },
             match=ResourceSpecification({"prefect.resource.id": ["prefect.flow-run.*"]}),
             for_each={"prefect.resource.id"},
             posture=Posture.Proactive,
             threshold=1,
             within=timedelta(seconds=within_seconds),
         ),
-        actions=[ChangeFlowRunState(state=StateType.CRASHED,
-                                    message=f"Brak sygnału życia od {within_seconds} s (no heartbeat: the worker died)")],
+        actions=[
+            ChangeFlowRunState(state=StateType.CRASHED, message=f"Brak sygnału życia od {within_seconds} s (no heartbeat: the worker died)")
+        ],
     )
 
 
@@ -152,9 +166,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--serve", action="store_true", help="serve all deployments from this process (needs PREFECT_API_URL)")
     parser.add_argument("--work-pool", help="register deployments in this work pool instead of serving")
-    parser.add_argument("--crash-after", type=int, default=120, metavar="SECONDS",
-                        help="with --work-pool: a run silent this long (no heartbeat) is marked Crashed (default 120; "
-                             "workers need PREFECT_FLOWS_HEARTBEAT_FREQUENCY well below it, e.g. 30)")
+    parser.add_argument(
+        "--crash-after",
+        type=int,
+        default=120,
+        metavar="SECONDS",
+        help="with --work-pool: a run silent this long (no heartbeat) is marked Crashed (default 120; "
+        "workers need PREFECT_FLOWS_HEARTBEAT_FREQUENCY well below it, e.g. 30)",
+    )
     parser.add_argument("--project", action="append", help="only this project slug (repeatable); default: all")
     parser.add_argument("--list", action="store_true", help="print deployments and schedules, then exit")
     args = parser.parse_args(argv)

@@ -5,6 +5,7 @@ the same process (see each module's docstring). ``--quick`` passes small sizes
 where a benchmark supports it (dedupe: FEBRL1 + Polish 2k). Long ones (``OPT_IN``: ``topology``,
 six projects on a Prefect server with PostgreSQL and two workers) run only when named.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -15,10 +16,17 @@ import time
 
 BENCHMARKS = ("dedupe", "certificates", "mail", "sheets", "indicators", "demo", "nightly", "generator")
 OPT_IN = ("topology",)  # long: run only when named, e.g. ``python -m benchmarks topology``
-QUICK_ARGS = {"dedupe": ["--quick"], "certificates": ["--n", "100"], "mail": ["--n", "100"],
-              "sheets": ["--rows", "5000"], "indicators": ["--persons", "5000"],
-              "demo": ["--quick"], "nightly": ["--rows", "5000"], "generator": ["--people", "10000"],
-              "topology": ["--rows", "2000"]}
+QUICK_ARGS = {
+    "dedupe": ["--quick"],
+    "certificates": ["--n", "100"],
+    "mail": ["--n", "100"],
+    "sheets": ["--rows", "5000"],
+    "indicators": ["--persons", "5000"],
+    "demo": ["--quick"],
+    "nightly": ["--rows", "5000"],
+    "generator": ["--people", "10000"],
+    "topology": ["--rows", "2000"],
+}
 
 
 def main() -> int:

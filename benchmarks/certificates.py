@@ -17,6 +17,7 @@ Each measurement runs ``--rounds`` times, interleaved, and keeps its best round.
 
 Usage: python -m benchmarks.certificates [--n 400] [--rounds 3]; target >= 50 certificates/s.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -48,10 +49,17 @@ def _contents(n: int):
 
     return [
         CertificateContent(
-            number=f"SYN/2026/{i:04d}", revision=1, verification_code=f"code{i:012d}",
-            verification_url=f"https://weryfikacja.example.org/z/code{i:012d}", issue_date=date(2026, 4, 10),
-            name=f"Zażółć Gęślą-Jaźń {i}", gender="K" if i % 2 else "M", title="Design Thinking w samorządzie",
-            dates=(date(2026, 3, 12), date(2026, 3, 19)), hours=20, programme=("Empatia", "Prototypowanie"),
+            number=f"SYN/2026/{i:04d}",
+            revision=1,
+            verification_code=f"code{i:012d}",
+            verification_url=f"https://weryfikacja.example.org/z/code{i:012d}",
+            issue_date=date(2026, 4, 10),
+            name=f"Zażółć Gęślą-Jaźń {i}",
+            gender="K" if i % 2 else "M",
+            title="Design Thinking w samorządzie",
+            dates=(date(2026, 3, 12), date(2026, 3, 19)),
+            hours=20,
+            programme=("Empatia", "Prototypowanie"),
             places=("Lublin",),
         )
         for i in range(n)
@@ -91,7 +99,7 @@ def render(project, contents) -> Clock:
     renderer = CertificateRenderer(project)
     with Clock() as clock:
         for start in range(0, len(contents), 100):
-            renderer.render_batch(contents[start:start + 100])
+            renderer.render_batch(contents[start : start + 100])
     return clock
 
 
@@ -130,27 +138,36 @@ def main(argv: list[str] | None = None) -> int:
     wall: dict[str, float] = {}
     cpu: dict[str, float] = {}
     for _ in range(args.rounds):
-        for name, count, fn in (("naive", len(small), lambda: naive(small)), ("qr", args.n, lambda: qr_only(contents)),
-                                ("render", args.n, lambda: render(project, contents)),
-                                ("full", args.n, lambda: full_run(project, args.n))):
+        for name, count, fn in (
+            ("naive", len(small), lambda: naive(small)),
+            ("qr", args.n, lambda: qr_only(contents)),
+            ("render", args.n, lambda: render(project, contents)),
+            ("full", args.n, lambda: full_run(project, args.n)),
+        ):
             clock = fn()
             wall[name] = max(wall.get(name, 0.0), count / clock.wall)
             cpu[name] = max(cpu.get(name, 0.0), count / max(clock.cpu, 1e-9))
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"certificates: n={args.n}, best of {args.rounds} rounds, load average {load:.1f} on {os.cpu_count()} CPUs")
     print(f"  {'':50} {'wall /s':>9} {'CPU /s':>9}")
-    rows = (("yardstick naive fpdf2 (one document each, no QR)", "naive"), ("yardstick segno QR matrices only", "qr"),
-            ("render with QR (batched + split)", "render"), ("full run (register + PDF + storage + mail queue)", "full"))
+    rows = (
+        ("yardstick naive fpdf2 (one document each, no QR)", "naive"),
+        ("yardstick segno QR matrices only", "qr"),
+        ("render with QR (batched + split)", "render"),
+        ("full run (register + PDF + storage + mail queue)", "full"),
+    )
     for label, key in rows:
         ratio = "" if key in ("naive", "qr") else f"  = {wall[key] / wall['naive']:.1f}x naive (wall)"
         print(f"  {label:50} {wall[key]:9.1f} {cpu[key]:9.1f}{ratio}")
     # The target is about making certificates with QR; the full run adds the registry, fsync'd files and the
     # mail queue, and is shown for planning (a nightly run of 1,000 people takes n / rate seconds).
     ok = wall["render"] >= TARGET
-    print(f"  target: certificates with QR >= {TARGET:.0f}/s in one process: {'OK' if ok else 'MISSED'} "
-          f"(wall {wall['render']:.1f}/s, CPU {cpu['render']:.1f}/s); "
-          f"full run {'also' if wall['full'] >= TARGET else 'not'} above it by wall clock "
-          f"({'also' if cpu['full'] >= TARGET else 'not'} by CPU)")
+    print(
+        f"  target: certificates with QR >= {TARGET:.0f}/s in one process: {'OK' if ok else 'MISSED'} "
+        f"(wall {wall['render']:.1f}/s, CPU {cpu['render']:.1f}/s); "
+        f"full run {'also' if wall['full'] >= TARGET else 'not'} above it by wall clock "
+        f"({'also' if cpu['full'] >= TARGET else 'not'} by CPU)"
+    )
     return 0 if ok else 1
 
 

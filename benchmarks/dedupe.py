@@ -25,6 +25,7 @@ name, and namesakes; "ceiling" is the recall reachable by linking only records
 that share a PESEL, birth date, e-mail or phone (the rest have nothing but a
 name in common and go to staff review at best).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -40,6 +41,7 @@ TARGETS = {"polish_precision": 0.995, "polish_recall": 0.97, "febrl_f1": 0.995, 
 
 # --- data ---------------------------------------------------------------------------
 
+
 def load_dataset(name: str) -> tuple[list[dict], dict]:
     """Rows in the CLI's input shape (record_id + canonical columns) and record_id -> true entity."""
     if name.startswith("febrl"):
@@ -50,9 +52,18 @@ def load_dataset(name: str) -> tuple[list[dict], dict]:
         rows, truth = [], {}
         for df in frames:
             for rid, r in df.fillna("").iterrows():
-                rows.append({"record_id": rid, "first_name": r.given_name, "last_name": r.surname,
-                             "street": f"{r.street_number} {r.address_1}".strip(), "postal_code": r.postcode,
-                             "city": r.suburb, "birth_date": r.date_of_birth, "pesel": r.soc_sec_id})
+                rows.append(
+                    {
+                        "record_id": rid,
+                        "first_name": r.given_name,
+                        "last_name": r.surname,
+                        "street": f"{r.street_number} {r.address_1}".strip(),
+                        "postal_code": r.postcode,
+                        "city": r.suburb,
+                        "birth_date": r.date_of_birth,
+                        "pesel": r.soc_sec_id,
+                    }
+                )
                 truth[rid] = rid.split("-")[1]
         return rows, truth
     if name.startswith("indep"):  # the independent generator (tests/dedupe): indep-5000-7001
@@ -119,8 +130,15 @@ def miss_report(rows: list[dict], truth: dict) -> list[tuple[int, str]]:
         people[person].append(rid)
 
     def twins(a, b) -> bool:  # same surname and birth date, another first name and id: what twins look like
-        return bool(a.dob and a.dob == b.dob and a.fn and b.fn and first_name_relation(a, b) not in (SAME, SIMILAR)
-                    and surname_relation(a, b) in (SAME, SIMILAR) and not same_number(a, b))
+        return bool(
+            a.dob
+            and a.dob == b.dob
+            and a.fn
+            and b.fn
+            and first_name_relation(a, b) not in (SAME, SIMILAR)
+            and surname_relation(a, b) in (SAME, SIMILAR)
+            and not same_number(a, b)
+        )
 
     kinds: Counter = Counter()
     for rids in people.values():
@@ -147,6 +165,7 @@ def miss_report(rows: list[dict], truth: dict) -> list[tuple[int, str]]:
 
 # --- engines (run inside a child process) -----------------------------------------
 
+
 def run_ours(rows: list[dict]) -> dict:
     from synergia.dedupe.engine import cluster_ids, deduplicate
 
@@ -162,9 +181,20 @@ def splink_frame(rows: list[dict]):
     out = []
     for r in rows:
         n = normalize_record(r, 0, r["record_id"])
-        out.append({"unique_id": r["record_id"], "first_name": n.fn or None, "last_name": n.ln or None,
-                    "birth_date": n.dob, "pesel": n.pesel or n.other_id, "email": n.email, "phone": n.phone,
-                    "postal_code": n.postal, "street": n.street or None, "city": n.city or None})
+        out.append(
+            {
+                "unique_id": r["record_id"],
+                "first_name": n.fn or None,
+                "last_name": n.ln or None,
+                "birth_date": n.dob,
+                "pesel": n.pesel or n.other_id,
+                "email": n.email,
+                "phone": n.phone,
+                "postal_code": n.postal,
+                "street": n.street or None,
+                "city": n.city or None,
+            }
+        )
     return pd.DataFrame(out)
 
 
@@ -190,13 +220,17 @@ def run_splink(frame) -> dict:
     logging.getLogger("splink").setLevel(logging.ERROR)
     db = DuckDBAPI()
     sdf = db.register(frame)
-    address = cl.CustomComparison(output_column_name="address", comparison_levels=[
-        cll.Or(cll.NullLevel("postal_code"), cll.NullLevel("street")),
-        cll.And(cll.ExactMatchLevel("postal_code"), cll.ExactMatchLevel("street"))
-        .configure(m_probability=0.90, fix_m_probability=True),
-        cll.ExactMatchLevel("postal_code").configure(m_probability=0.05, fix_m_probability=True),
-        cll.ElseLevel().configure(m_probability=0.05, fix_m_probability=True),
-    ])
+    address = cl.CustomComparison(
+        output_column_name="address",
+        comparison_levels=[
+            cll.Or(cll.NullLevel("postal_code"), cll.NullLevel("street")),
+            cll.And(cll.ExactMatchLevel("postal_code"), cll.ExactMatchLevel("street")).configure(
+                m_probability=0.90, fix_m_probability=True
+            ),
+            cll.ExactMatchLevel("postal_code").configure(m_probability=0.05, fix_m_probability=True),
+            cll.ElseLevel().configure(m_probability=0.05, fix_m_probability=True),
+        ],
+    )
     settings = SettingsCreator(
         link_type="dedupe_only",
         comparisons=[
@@ -209,13 +243,18 @@ def run_splink(frame) -> dict:
             address,
         ],
         blocking_rules_to_generate_predictions=[
-            block_on("first_name", "last_name"), block_on("birth_date"), block_on("pesel"),
-            block_on("email"), block_on("phone"), block_on("last_name", "postal_code"),
+            block_on("first_name", "last_name"),
+            block_on("birth_date"),
+            block_on("pesel"),
+            block_on("email"),
+            block_on("phone"),
+            block_on("last_name", "postal_code"),
         ],
     )
     linker = Linker(sdf, settings, log_level=logging.ERROR)
     linker.training.estimate_probability_two_random_records_match(
-        [block_on("first_name", "last_name", "birth_date"), block_on("pesel")], recall=0.7)
+        [block_on("first_name", "last_name", "birth_date"), block_on("pesel")], recall=0.7
+    )
     linker.training.estimate_u_using_random_sampling(max_pairs=1e6, seed=1)
     for rule in (block_on("first_name", "last_name"), block_on("birth_date")):  # no try: a failed session is a bug
         linker.training.estimate_parameters_using_expectation_maximisation(rule)
@@ -242,8 +281,20 @@ def worker(engine: str, dataset: str) -> None:
     # this process's peak plus the largest worker's: an upper bound of the memory in use at once
     peak_mb = (r1.ru_maxrss + c1.ru_maxrss) / 1024
     scores = pairwise_scores({k: clusters.get(k, f"single-{k}") for k in truth}, truth)
-    print(json.dumps({"engine": engine, "dataset": dataset, "records": len(rows), "wall_s": wall, "cpu_s": cpu,
-                      "peak_mb": peak_mb, "base_mb": base_mb, **scores}))
+    print(
+        json.dumps(
+            {
+                "engine": engine,
+                "dataset": dataset,
+                "records": len(rows),
+                "wall_s": wall,
+                "cpu_s": cpu,
+                "peak_mb": peak_mb,
+                "base_mb": base_mb,
+                **scores,
+            }
+        )
+    )
 
 
 def spawn(engine: str, dataset: str, timeout: float) -> dict:
@@ -261,6 +312,7 @@ def spawn(engine: str, dataset: str, timeout: float) -> dict:
 
 
 # --- whole processes on one CSV file (issue 13: what the user runs) -----------------------
+
 
 def splink_file(src: str, dst: str) -> None:
     """Splink as a whole process on the same CSV: read, clean (our normaliser, as for the
@@ -333,13 +385,18 @@ def whole_process(n: int, seed: int, repeat: int, timeout: float) -> None:
     print(f"\nwhole process on indep-{n}-{seed} ({n} records, {repeat} paired runs):")
     for eng in ("ours", "splink"):
         q = quality[eng]
-        print(f"  {eng:<7} wall {', '.join(f'{x:.1f}' for x in walls[eng])} s  peak (main process) {peak[eng]:.0f} MB  "
-              f"P {q['precision']:.4f} R {q['recall']:.4f} F1 {q['f1']:.4f}")
-    print(f"  ratio ours/splink per pair: {', '.join(f'{r:.3f}' for r in ratios)}; median {med:.3f} "
-          f"(≤{TARGETS['time_ratio']}) {'OK' if med <= TARGETS['time_ratio'] else 'MISSED'}")
+        print(
+            f"  {eng:<7} wall {', '.join(f'{x:.1f}' for x in walls[eng])} s  peak (main process) {peak[eng]:.0f} MB  "
+            f"P {q['precision']:.4f} R {q['recall']:.4f} F1 {q['f1']:.4f}"
+        )
+    print(
+        f"  ratio ours/splink per pair: {', '.join(f'{r:.3f}' for r in ratios)}; median {med:.3f} "
+        f"(≤{TARGETS['time_ratio']}) {'OK' if med <= TARGETS['time_ratio'] else 'MISSED'}"
+    )
 
 
 # --- driver -----------------------------------------------------------------------------
+
 
 def _median_run(runs: list[dict]) -> dict:
     """One engine's repeated runs -> the run with the median wall time, cpu time its
@@ -359,16 +416,28 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="FEBRL1 and Polish 2k only")
     ap.add_argument("--sizes", type=int, nargs="*", default=None, help="Polish dataset sizes (default 2000 10000 100000)")
     ap.add_argument("--no-febrl", action="store_true")
-    ap.add_argument("--seeds", type=int, nargs="*", default=None,
-                    help="Polish generator seeds (default: 2026 only); other seeds show the spread on unseen data")
+    ap.add_argument(
+        "--seeds",
+        type=int,
+        nargs="*",
+        default=None,
+        help="Polish generator seeds (default: 2026 only); other seeds show the spread on unseen data",
+    )
     ap.add_argument("--no-splink", action="store_true", help="our engine only")
     ap.add_argument("--timeout", type=float, default=1800)
-    ap.add_argument("--repeat", type=int, default=5,
-                    help="runs of each engine on the largest Polish dataset (median wall/cpu time, default 5)")
-    ap.add_argument("--indep", type=int, nargs="*", default=None,
-                    help="independent-generator sizes (default 5000 on its held-out seeds; 0 = none)")
-    ap.add_argument("--whole", type=int, default=None, metavar="N",
-                    help="whole-process speed: `synergia dedupe FILE` vs a splink process on an N-record file")
+    ap.add_argument(
+        "--repeat", type=int, default=5, help="runs of each engine on the largest Polish dataset (median wall/cpu time, default 5)"
+    )
+    ap.add_argument(
+        "--indep", type=int, nargs="*", default=None, help="independent-generator sizes (default 5000 on its held-out seeds; 0 = none)"
+    )
+    ap.add_argument(
+        "--whole",
+        type=int,
+        default=None,
+        metavar="N",
+        help="whole-process speed: `synergia dedupe FILE` vs a splink process on an N-record file",
+    )
     ap.add_argument("--worker", nargs=2, metavar=("ENGINE", "DATASET"), help=argparse.SUPPRESS)
     ap.add_argument("--splink-file", nargs=2, metavar=("IN", "OUT"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -390,12 +459,14 @@ def main(argv: list[str] | None = None) -> int:
     from tests.dedupe.independent_generator import HOLDOUT_SEEDS
 
     indep = [n for n in (args.indep if args.indep is not None else ([] if args.quick else [5000])) if n]
-    datasets = (febrl + [f"polish-{n}" if seed == 2026 else f"polish-{n}-{seed}" for seed in seeds for n in sizes]
-                + [f"indep-{n}-{seed}" for seed in HOLDOUT_SEEDS[:3] for n in indep])
+    datasets = (
+        febrl
+        + [f"polish-{n}" if seed == 2026 else f"polish-{n}-{seed}" for seed in seeds for n in sizes]
+        + [f"indep-{n}-{seed}" for seed in HOLDOUT_SEEDS[:3] for n in indep]
+    )
     engines = ["ours"] + ([] if args.no_splink else ["splink"])
 
-    header = (f"{'dataset':<16}{'engine':<8}{'records':>8}{'prec':>8}{'recall':>8}{'F1':>8}{'wall s':>9}{'cpu s':>8}"
-              f"{'peak MB':>9}")
+    header = f"{'dataset':<16}{'engine':<8}{'records':>8}{'prec':>8}{'recall':>8}{'F1':>8}{'wall s':>9}{'cpu s':>8}{'peak MB':>9}"
     print(header)
     print("-" * len(header))
     results: dict[tuple[str, str], dict] = {}
@@ -415,21 +486,30 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{ds:<16}{eng:<8}  ERROR: {r['error']}")
                 continue
             each = "" if len(runs[eng]) == 1 else "   runs: " + ", ".join(f"{x['wall_s']:.2f}" for x in runs[eng])
-            print(f"{ds:<16}{eng:<8}{r['records']:>8}{r['precision']:>8.4f}{r['recall']:>8.4f}{r['f1']:>8.4f}"
-                  f"{r['wall_s']:>9.2f}{r['cpu_s']:>8.2f}{r['peak_mb']:>9.0f}{each}", flush=True)
+            print(
+                f"{ds:<16}{eng:<8}{r['records']:>8}{r['precision']:>8.4f}{r['recall']:>8.4f}{r['f1']:>8.4f}"
+                f"{r['wall_s']:>9.2f}{r['cpu_s']:>8.2f}{r['peak_mb']:>9.0f}{each}",
+                flush=True,
+            )
         ours, spl = results.get((ds, "ours"), {}), results.get((ds, "splink"), {})
         if "wall_s" in ours and "wall_s" in spl:
-            print(f"{'':<16}ratio   ours/splink wall time = {ours['wall_s'] / spl['wall_s']:.3f}, "
-                  f"cpu time = {ours['cpu_s'] / spl['cpu_s']:.3f}"
-                  f"   (ours peak {ours['peak_mb']:.0f} MB, splink peak {spl['peak_mb']:.0f} MB)")
+            print(
+                f"{'':<16}ratio   ours/splink wall time = {ours['wall_s'] / spl['wall_s']:.3f}, "
+                f"cpu time = {ours['cpu_s'] / spl['cpu_s']:.3f}"
+                f"   (ours peak {ours['peak_mb']:.0f} MB, splink peak {spl['peak_mb']:.0f} MB)"
+            )
         if ds.startswith(("polish", "indep")) and "precision" in ours:
             rows, truth = load_dataset(ds)
-            print(f"{'':<16}ceiling recall (shared identifier) = {ceiling(rows, truth):.4f}; with a shared street too "
-                  f"= {ceiling(rows, truth, ('pesel', 'other_id', 'dob', 'email', 'phone', 'street')):.4f}")
-            verdicts.append(f"{ds}: precision {ours['precision']:.4f} (≥{TARGETS['polish_precision']}) "
-                            f"{'OK' if ours['precision'] >= TARGETS['polish_precision'] else 'MISSED'}, "
-                            f"recall {ours['recall']:.4f} (≥{TARGETS['polish_recall']}) "
-                            f"{'OK' if ours['recall'] >= TARGETS['polish_recall'] else 'MISSED'}")
+            print(
+                f"{'':<16}ceiling recall (shared identifier) = {ceiling(rows, truth):.4f}; with a shared street too "
+                f"= {ceiling(rows, truth, ('pesel', 'other_id', 'dob', 'email', 'phone', 'street')):.4f}"
+            )
+            verdicts.append(
+                f"{ds}: precision {ours['precision']:.4f} (≥{TARGETS['polish_precision']}) "
+                f"{'OK' if ours['precision'] >= TARGETS['polish_precision'] else 'MISSED'}, "
+                f"recall {ours['recall']:.4f} (≥{TARGETS['polish_recall']}) "
+                f"{'OK' if ours['recall'] >= TARGETS['polish_recall'] else 'MISSED'}"
+            )
         if ds in ("febrl1", "febrl2", "febrl3") and "f1" in ours:  # FEBRL4: shown as unseen data, no target
             verdicts.append(f"{ds}: F1 {ours['f1']:.4f} (≥{TARGETS['febrl_f1']}) {'OK' if ours['f1'] >= TARGETS['febrl_f1'] else 'MISSED'}")
             if ours["f1"] < TARGETS["febrl_f1"]:
@@ -440,7 +520,7 @@ def main(argv: list[str] | None = None) -> int:
     if big:
         ours, spl = results.get((big, "ours"), {}), results.get((big, "splink"), {})
         if "wall_s" in ours:
-            verdict = 'OK' if ours['peak_mb'] <= TARGETS['peak_mb'] else 'MISSED'
+            verdict = "OK" if ours["peak_mb"] <= TARGETS["peak_mb"] else "MISSED"
             line = f"{big}: peak {ours['peak_mb']:.0f} MB (≤{TARGETS['peak_mb']}) {verdict}"
             if "wall_s" in spl:
                 ratio = ours["wall_s"] / spl["wall_s"]

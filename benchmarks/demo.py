@@ -19,6 +19,7 @@ Targets (issue 11): warm <= 30 s, cold <= 90 s with both cores busy.
 
 Usage: python -m benchmarks.demo [--quick] [--no-busy] [--breakdown]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -89,14 +90,26 @@ def demo_env(data: Path, *, source: Path | None = None, cold: bool = False, extr
     return env
 
 
-def run_demo(data: Path, *, source: Path | None = None, cold: bool = False, extra: dict | None = None,
-             timeout: float = 600, args: tuple[str, ...] = ()) -> tuple[float, subprocess.CompletedProcess]:
+def run_demo(
+    data: Path,
+    *,
+    source: Path | None = None,
+    cold: bool = False,
+    extra: dict | None = None,
+    timeout: float = 600,
+    args: tuple[str, ...] = (),
+) -> tuple[float, subprocess.CompletedProcess]:
     """``python -m cli demo`` (the ``synergia`` script's code path) in ``data``'s parent; seconds and result."""
     data.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    result = subprocess.run([sys.executable, "-m", "cli", "demo", *args], cwd=data.parent,
-                            env=demo_env(data, source=source, cold=cold, extra=extra),
-                            capture_output=True, text=True, timeout=timeout)
+    result = subprocess.run(
+        [sys.executable, "-m", "cli", "demo", *args],
+        cwd=data.parent,
+        env=demo_env(data, source=source, cold=cold, extra=extra),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
     return time.perf_counter() - started, result
 
 
@@ -111,17 +124,20 @@ def breakdown(data: Path) -> dict[str, float]:
     env["PREFECT_HOME"] = str(data / "prefect")
     out = {
         "python + CLI import": _seconds("import synergia.bootstrap, cli.app", env),
-        "flows import (prefect client, pandas, ...)": _seconds("import synergia.bootstrap as b; b.prefect_environment(); "
-                                                              "import flows.nightly, flows.monthly", env),
+        "flows import (prefect client, pandas, ...)": _seconds(
+            "import synergia.bootstrap as b; b.prefect_environment(); import flows.nightly, flows.monthly", env
+        ),
     }
-    code = ("import subprocess, sys, time, urllib.request, socket\n"
-            "s = socket.socket(); s.bind(('127.0.0.1', 0)); port = s.getsockname()[1]; s.close()\n"
-            "p = subprocess.Popen([sys.executable, '-m', 'synergia.prefect_server', str(port), str(__import__('os').getpid())])\n"
-            "while True:\n"
-            "    try:\n"
-            "        urllib.request.urlopen(f'http://127.0.0.1:{port}/api/health', timeout=1); break\n"
-            "    except OSError: time.sleep(0.1)\n"
-            "p.terminate(); p.wait()\n")
+    code = (
+        "import subprocess, sys, time, urllib.request, socket\n"
+        "s = socket.socket(); s.bind(('127.0.0.1', 0)); port = s.getsockname()[1]; s.close()\n"
+        "p = subprocess.Popen([sys.executable, '-m', 'synergia.prefect_server', str(port), str(__import__('os').getpid())])\n"
+        "while True:\n"
+        "    try:\n"
+        "        urllib.request.urlopen(f'http://127.0.0.1:{port}/api/health', timeout=1); break\n"
+        "    except OSError: time.sleep(0.1)\n"
+        "p.terminate(); p.wait()\n"
+    )
     out["temporary Prefect server start (alone)"] = _seconds(code, env)
     return out
 
@@ -139,17 +155,26 @@ def main() -> int:
         with Burners() if args.busy else _Null():
             cold, result = run_demo(base / "cold" / "var", source=source, cold=True)
         failed |= result.returncode != 0
-        print(f"cold{' (both cores busy)' if args.busy else ''}: {cold:6.1f} s  exit {result.returncode}  "
-              f"target <= {COLD_TARGET:.0f} s  {'OK' if cold <= COLD_TARGET and not result.returncode else 'MISSED'}", flush=True)
+        print(
+            f"cold{' (both cores busy)' if args.busy else ''}: {cold:6.1f} s  exit {result.returncode}  "
+            f"target <= {COLD_TARGET:.0f} s  {'OK' if cold <= COLD_TARGET and not result.returncode else 'MISSED'}",
+            flush=True,
+        )
         run_demo(base / "warm" / "var")  # first run: workbook, registry, Prefect database, bytecode
         warm, result = run_demo(base / "warm" / "var")
         failed |= result.returncode != 0
-        print(f"warm: {warm:6.1f} s  exit {result.returncode}  target <= {WARM_TARGET:.0f} s  "
-              f"{'OK' if warm <= WARM_TARGET and not result.returncode else 'MISSED'}", flush=True)
+        print(
+            f"warm: {warm:6.1f} s  exit {result.returncode}  target <= {WARM_TARGET:.0f} s  "
+            f"{'OK' if warm <= WARM_TARGET and not result.returncode else 'MISSED'}",
+            flush=True,
+        )
         if not args.quick:
             yard, result = run_demo(base / "warm" / "var", extra={"SYNERGIA_EARLY_PREFECT_SERVER": "0"})
-            print(f"yardstick, warm with Prefect's own temporary server: {yard:6.1f} s  exit {result.returncode}  "
-                  f"ratio ours/yardstick {warm / yard:.2f}", flush=True)
+            print(
+                f"yardstick, warm with Prefect's own temporary server: {yard:6.1f} s  exit {result.returncode}  "
+                f"ratio ours/yardstick {warm / yard:.2f}",
+                flush=True,
+            )
         if args.breakdown:
             for what, seconds in breakdown(base / "warm" / "var").items():
                 print(f"  {what}: {seconds:5.1f} s", flush=True)

@@ -11,6 +11,7 @@ Usage: python -m benchmarks.generator [--people 100000] [--project demo] [--no-y
 Target: 100k people in <= 20 s wall time. On a machine busy with other work the CPU time
 (printed too) is the number that says what an idle machine takes.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -70,18 +71,24 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         wb.close()
     total = sum(stats.values())
-    print(f"people={args.people} project={args.project}: {total:,} rows in {len(stats)} tabs, "
-          f"{out.stat().st_size / 2**20:.1f} MB; wall {wall:.2f} s, CPU {cpu:.2f} s "
-          f"({total / wall:,.0f} rows/s), peak RSS {peak_mb:.0f} MB")
+    print(
+        f"people={args.people} project={args.project}: {total:,} rows in {len(stats)} tabs, "
+        f"{out.stat().st_size / 2**20:.1f} MB; wall {wall:.2f} s, CPU {cpu:.2f} s "
+        f"({total / wall:,.0f} rows/s), peak RSS {peak_mb:.0f} MB"
+    )
     if not args.no_yardstick:
         base = _yardstick(total, width, work / "yardstick.xlsx")
-        print(f"yardstick (openpyxl write-only, {total:,} rows x {width} constant strings): {base:.2f} s; "
-              f"generator / yardstick = {wall / base:.2f}")
+        print(
+            f"yardstick (openpyxl write-only, {total:,} rows x {width} constant strings): {base:.2f} s; "
+            f"generator / yardstick = {wall / base:.2f}"
+        )
     scaled = wall * TARGET_PEOPLE / args.people
     ok = scaled <= TARGET_SECONDS
     note = "" if args.people == TARGET_PEOPLE else f" (scaled linearly to {TARGET_PEOPLE:,} people: {scaled:.1f} s)"
-    print(f"target {TARGET_PEOPLE:,} people <= {TARGET_SECONDS:.0f} s wall{note}: {'PASS' if ok else 'FAIL'}"
-          + ("" if ok or cpu > 0.8 * wall else f" — the machine is busy: CPU {cpu:.1f} s of {wall:.1f} s wall"))
+    print(
+        f"target {TARGET_PEOPLE:,} people <= {TARGET_SECONDS:.0f} s wall{note}: {'PASS' if ok else 'FAIL'}"
+        + ("" if ok or cpu > 0.8 * wall else f" — the machine is busy: CPU {cpu:.1f} s of {wall:.1f} s wall")
+    )
     return 0 if ok else 1
 
 

@@ -10,6 +10,7 @@ Usage: python -m benchmarks.indicators [--persons 50000] [--rounds 3]
 Prints the ratio compute_all / yardstick (target: ≤ 24×, two passes per indicator; a 50k-person
 project's monthly report computes in seconds, not minutes).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -27,20 +28,33 @@ def make_facts(n: int, seed: int = 1):
     start = date(2024, 1, 1)
     types = ["szkolenie", "warsztat", "warsztat_world_cafe", "konferencja", "doradztwo"]
     events = tuple(
-        EventFact(f"e{i}", types[i % len(types)], start + timedelta(days=20 * i), start + timedelta(days=20 * i + 1),
-                  f"Gmina {i % 17}", "akademia" if i % 5 == 0 else None, 12)
+        EventFact(
+            f"e{i}",
+            types[i % len(types)],
+            start + timedelta(days=20 * i),
+            start + timedelta(days=20 * i + 1),
+            f"Gmina {i % 17}",
+            "akademia" if i % 5 == 0 else None,
+            12,
+        )
         for i in range(45)
     )
     persons = []
     for pid in range(n):
-        parts = tuple(
-            Participation(ev.id, ev.first_date) for ev in rng.sample(events, rng.randint(1, 4))
+        parts = tuple(Participation(ev.id, ev.first_date) for ev in rng.sample(events, rng.randint(1, 4)))
+        persons.append(
+            PersonFact(
+                pid,
+                min(p.on for p in parts),
+                rng.choice(["K", "M", None]),
+                rng.choice(["ngo", "jst", "rada"]),
+                f"Organizacja {rng.randrange(n // 5 + 1)}",
+                rng.choice(["NGO", "JST", "rada", "inna"]),
+                f"Gmina {rng.randrange(40)}",
+                parts,
+                (("akademia", parts[0].on),) if rng.random() < 0.3 else (),
+            )
         )
-        persons.append(PersonFact(
-            pid, min(p.on for p in parts), rng.choice(["K", "M", None]), rng.choice(["ngo", "jst", "rada"]),
-            f"Organizacja {rng.randrange(n // 5 + 1)}", rng.choice(["NGO", "JST", "rada", "inna"]), f"Gmina {rng.randrange(40)}",
-            parts, (("akademia", parts[0].on),) if rng.random() < 0.3 else (),
-        ))
     hours = tuple(HoursEntry("e4", start + timedelta(days=rng.randrange(900)), rng.choice([1, 1.5, 2])) for _ in range(n // 10))
     manual = tuple(ManualValue("inicjatywy", start + timedelta(days=rng.randrange(900)), 1) for _ in range(200))
     return Facts(tuple(persons), events, hours, manual, ())

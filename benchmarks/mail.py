@@ -20,6 +20,7 @@ as real relays require, where yagmail's login per message costs most.
 
 Usage: python -m benchmarks.mail [--n 300] [--rounds 3]; target >= 50 messages/s.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -59,7 +60,8 @@ def _messages(n: int, pdf: bytes):
 
     return [
         OutgoingMessage(
-            to=f"uczestnik{i}@example.org", subject="Zaświadczenie o ukończeniu szkolenia – Gmina Żółkiewka",
+            to=f"uczestnik{i}@example.org",
+            subject="Zaświadczenie o ukończeniu szkolenia – Gmina Żółkiewka",
             text=f"Dzień dobry,\nw załączniku zaświadczenie nr SYN/2026/{i:04d}.\n" * 3,
             html=f"<p>Dzień dobry,</p><p>w załączniku zaświadczenie nr <b>SYN/2026/{i:04d}</b>.</p>" * 3,
             attachments=(Attachment(f"zaswiadczenie-SYN-2026-{i:04d}.pdf", pdf),),
@@ -77,8 +79,7 @@ def _client_security(cert: Path | None) -> dict:
         return {"security": "none"}
     import ssl
 
-    return {"security": "starttls", "user": USER, "password": PASSWORD,
-            "ssl_context": ssl.create_default_context(cafile=str(cert))}
+    return {"security": "starttls", "user": USER, "password": PASSWORD, "ssl_context": ssl.create_default_context(cafile=str(cert))}
 
 
 def bench_register(port: int, messages, cert: Path | None = None) -> tuple[float, int]:
@@ -129,11 +130,25 @@ def bench_yagmail(port: int, messages, pdf: bytes, cert: Path | None = None) -> 
             p.write_bytes(pdf)
             paths.append(p)
         if cert is None:
-            yag = yagmail.SMTP(user=SENDER, host="127.0.0.1", port=port, smtp_ssl=False, smtp_starttls=False,
-                               smtp_skip_login=True, soft_email_validation=False)
+            yag = yagmail.SMTP(
+                user=SENDER,
+                host="127.0.0.1",
+                port=port,
+                smtp_ssl=False,
+                smtp_starttls=False,
+                smtp_skip_login=True,
+                soft_email_validation=False,
+            )
         else:
-            yag = yagmail.SMTP(user=USER, password=PASSWORD, host="127.0.0.1", port=port, smtp_ssl=False,
-                               smtp_starttls={"context": _client_security(cert)["ssl_context"]}, soft_email_validation=False)
+            yag = yagmail.SMTP(
+                user=USER,
+                password=PASSWORD,
+                host="127.0.0.1",
+                port=port,
+                smtp_ssl=False,
+                smtp_starttls={"context": _client_security(cert)["ssl_context"]},
+                soft_email_validation=False,
+            )
             yag.user = USER  # yagmail would append "@gmail.com" to a login without "@"
         yag.set_logging(None)
         t = time.perf_counter()
@@ -154,8 +169,9 @@ class _Server:
 
     def __init__(self, tls_dir: Path | None = None):
         extra = ["--tls", str(tls_dir)] if tls_dir else []
-        self.proc = subprocess.Popen([sys.executable, "-m", "benchmarks.mail", "--serve", *extra], cwd=ROOT,
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "benchmarks.mail", "--serve", *extra], cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
         self.port = int(self.proc.stdout.readline())
 
     def connections(self) -> int:
@@ -179,8 +195,12 @@ def serve(tls_dir: str | None) -> None:
     kwargs = {}
     if tls_dir:
         d = Path(tls_dir)
-        kwargs = {"tls_context": server_tls_context(d / "cert.pem", d / "key.pem"), "require_starttls": True,
-                  "authenticator": PasswordAuth(USER, PASSWORD), "auth_required": True}
+        kwargs = {
+            "tls_context": server_tls_context(d / "cert.pem", d / "key.pem"),
+            "require_starttls": True,
+            "authenticator": PasswordAuth(USER, PASSWORD),
+            "auth_required": True,
+        }
     ctl = start_server(Counting(), **kwargs)
     print(ctl.port, flush=True)
     for _line in sys.stdin:
@@ -229,8 +249,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"mail: n={args.n} (yagmail: {len(few)}), PDF {len(pdf) // 1000} kB, best of {args.rounds} rounds, cpu={os.cpu_count()}")
     print(f"  yardstick smtplib send_message, one connection: {plain:8.1f} msg/s")
     print(f"  yardstick yagmail send(), reconnect per message: {yag:8.1f} msg/s")
-    print(f"  send_pending (register + one connection):        {ours:8.1f} msg/s  = {ours / plain:.2f}x smtplib, "
-          f"{ours / yag:.1f}x yagmail send()")
+    print(
+        f"  send_pending (register + one connection):        {ours:8.1f} msg/s  = {ours / plain:.2f}x smtplib, "
+        f"{ours / yag:.1f}x yagmail send()"
+    )
     print(f"  connections per run: register {sorted(conns)}, server saw {server_conns:.0f}")
     print("  STARTTLS + AUTH:")
     print(f"  yardstick yagmail send(), TLS + login per message: {yag_tls:8.1f} msg/s")

@@ -22,6 +22,7 @@ prints medians (the machine is shared: look at ``uptime``).
 Yardstick, in this process: a bare python-calamine read of the same form tabs (nothing kept),
 the floor of reading the workbook with the library the workbook backend reads with.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -40,11 +41,21 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 PROJECT = REPO / "config" / "projects" / "demo.yaml"
 TARGETS = {"first_s": 30.0, "unchanged_s": 10.0, "peak_mb": 1536.0, "target_rows": 100_000}
-STEPS = ("prepare_registry", "read_sources", "validate_rows", "upsert_registry", "write_quarantine_tab",
-         "cluster_participants", "issue_certificates", "publish_verification_site", "send_mail")
+STEPS = (
+    "prepare_registry",
+    "read_sources",
+    "validate_rows",
+    "upsert_registry",
+    "write_quarantine_tab",
+    "cluster_participants",
+    "issue_certificates",
+    "publish_verification_site",
+    "send_mail",
+)
 
 
 # -- the workbook ------------------------------------------------------------
+
 
 def write_workbook(path: Path, rows: int, seed: int = 17) -> dict[str, int]:
     """The demo workbook with ``rows`` form rows over its recruitment tabs."""
@@ -110,7 +121,7 @@ def _add_dimensions(path: Path) -> None:
                 rows = re.findall(rb'<row r="(\d+)"', data)
                 cols = max((len(re.findall(rb"<c ", m)) for m in re.findall(rb"<row [^>]*>.*?</row>", data[:200_000])), default=1)
                 ref = f"A1:{get_column_letter(max(cols, 1))}{int(rows[-1]) if rows else 1}".encode()
-                data = data.replace(b"</sheetPr>", b"</sheetPr><dimension ref=\"" + ref + b"\"/>", 1)
+                data = data.replace(b"</sheetPr>", b'</sheetPr><dimension ref="' + ref + b'"/>', 1)
             dst.writestr(item, data)
     tmp.replace(path)
 
@@ -127,6 +138,7 @@ def yardstick(path: Path, tabs: list[str]) -> tuple[float, int]:
 
 
 # -- PostgreSQL ----------------------------------------------------------------
+
 
 def start_postgres(base: Path) -> tuple[str, list]:
     """A private cluster (initdb + pg_ctl, as in tests/conftest.py); returns (url, stop command)."""
@@ -150,11 +162,17 @@ def start_postgres(base: Path) -> tuple[str, list]:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     data = base / "pgdata"
-    subprocess.run(prefix + [initdb, "-D", str(data), "-U", "synergia", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"],
-                   check=True, capture_output=True)
+    subprocess.run(
+        prefix + [initdb, "-D", str(data), "-U", "synergia", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"],
+        check=True,
+        capture_output=True,
+    )
     opts = f"-p {port} -c listen_addresses=127.0.0.1 -k {base} -F -c fsync=off -c synchronous_commit=off"
-    subprocess.run(prefix + [pg_ctl, "-D", str(data), "-o", opts, "-l", str(base / "pg.log"), "-w", "-t", "60", "start"],
-                   check=True, capture_output=True)
+    subprocess.run(
+        prefix + [pg_ctl, "-D", str(data), "-o", opts, "-l", str(base / "pg.log"), "-w", "-t", "60", "start"],
+        check=True,
+        capture_output=True,
+    )
     return f"postgresql+psycopg://synergia@127.0.0.1:{port}/postgres", prefix + [pg_ctl, "-D", str(data), "-m", "immediate", "-w", "stop"]
 
 
@@ -170,6 +188,7 @@ def fresh_pg_database(url: str, name: str) -> str:
 
 
 # -- one child: first night + unchanged night ------------------------------------
+
 
 def run_nights(data_dir: Path, db_url: str, nights: int = 2) -> dict:
     os.environ["SYNERGIA_DATA_DIR"] = str(data_dir)
@@ -195,7 +214,7 @@ def run_nights(data_dir: Path, db_url: str, nights: int = 2) -> dict:
         times: dict[str, float] = {}
         cpu: dict[str, float] = {}
 
-        def step(name, fn, *args):  # noqa: ANN001
+        def step(name, fn, *args, times=times, cpu=cpu):
             t, c = time.perf_counter(), time.process_time()
             result = fn.fn(*args)
             times[name], cpu[name] = time.perf_counter() - t, time.process_time() - c
@@ -212,10 +231,18 @@ def run_nights(data_dir: Path, db_url: str, nights: int = 2) -> dict:
             step("publish_verification_site", publish_verification_site, path, certificates)
             step("send_mail", send_mail, path)
         del snapshot, batch
-        out.append({"times": times, "cpu": cpu, "total": sum(times.values()), "cpu_total": sum(cpu.values()),
-                    "rows": counts["rows"], "reused": counts.get("reused", 0),
-                    "counts": {k: counts[k] for k in ("accepted", "quarantined", "empty", "new", "changed", "unchanged")},
-                    "dedupe": {k: v for k, v in dedupe.items() if k in ("applications", "new_or_changed", "persons_merged")}})
+        out.append(
+            {
+                "times": times,
+                "cpu": cpu,
+                "total": sum(times.values()),
+                "cpu_total": sum(cpu.values()),
+                "rows": counts["rows"],
+                "reused": counts.get("reused", 0),
+                "counts": {k: counts[k] for k in ("accepted", "quarantined", "empty", "new", "changed", "unchanged")},
+                "dedupe": {k: v for k, v in dedupe.items() if k in ("applications", "new_or_changed", "persons_merged")},
+            }
+        )
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     return {"nights": out, "peak_mb": own + kids, "own_mb": own}
@@ -228,6 +255,7 @@ def child(args: argparse.Namespace) -> int:
 
 
 # -- orchestration ------------------------------------------------------------------
+
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m benchmarks.nightly")
@@ -246,8 +274,10 @@ def main(argv: list[str] | None = None) -> int:
     base = Path(tempfile.mkdtemp(prefix="synergia-bench-nightly-"))
     stop_pg = None
     try:
-        print(f"load: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f} (1/5/15 min), "
-              f"{os.cpu_count()} cores", flush=True)
+        print(
+            f"load: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f} (1/5/15 min), {os.cpu_count()} cores",
+            flush=True,
+        )
         book = base / "demo.xlsx"
         t = time.perf_counter()
         if args.workbook:
@@ -255,8 +285,11 @@ def main(argv: list[str] | None = None) -> int:
             stats = {}
         else:
             stats = write_workbook(book, args.rows)
-        print(f"workbook: {book.stat().st_size / 1e6:.1f} MB in {time.perf_counter() - t:.1f} s; "
-              f"tabs {json.dumps(stats, ensure_ascii=False)}", flush=True)
+        print(
+            f"workbook: {book.stat().st_size / 1e6:.1f} MB in {time.perf_counter() - t:.1f} s; "
+            f"tabs {json.dumps(stats, ensure_ascii=False)}",
+            flush=True,
+        )
         from config.project import load_project
 
         project = load_project(PROJECT)
@@ -278,10 +311,13 @@ def main(argv: list[str] | None = None) -> int:
                 data_dir = base / f"{db}-{r}"
                 (data_dir / "demo").mkdir(parents=True)
                 shutil.copy(book, data_dir / "demo" / "demo.xlsx")
-                url = f"sqlite:///{data_dir / 'synergia.db'}" if db == "sqlite" else \
-                    fresh_pg_database(pg_root, f"bench_nightly_{r}")
-                proc = subprocess.run([sys.executable, "-m", "benchmarks.nightly", "--child", "--data-dir", str(data_dir),
-                                       "--db-url", url], cwd=REPO, capture_output=True, text=True)
+                url = f"sqlite:///{data_dir / 'synergia.db'}" if db == "sqlite" else fresh_pg_database(pg_root, f"bench_nightly_{r}")
+                proc = subprocess.run(
+                    [sys.executable, "-m", "benchmarks.nightly", "--child", "--data-dir", str(data_dir), "--db-url", url],
+                    cwd=REPO,
+                    capture_output=True,
+                    text=True,
+                )
                 if proc.returncode:
                     print(proc.stderr[-4000:], file=sys.stderr)
                     return 1
@@ -315,19 +351,22 @@ def report(db: str, results: list[dict], yard: float, rows: int) -> bool:
     t_first, t_same = TARGETS["first_s"] * scale, TARGETS["unchanged_s"] * scale
     first_cpu = med(r["nights"][0]["cpu_total"] for r in results)
     same_cpu = med(r["nights"][1]["cpu_total"] for r in results)
-    print(f"  {'flow total':28s} {first:7.2f} {first_cpu:7.2f} {same:7.2f} {same_cpu:7.2f}   ({n} source rows; "
-          f"{n / first:,.0f} / {n / same:,.0f} rows/s wall; unchanged night reused "
-          f"{results[0]['nights'][1].get('reused', 0)} validations)")
+    print(
+        f"  {'flow total':28s} {first:7.2f} {first_cpu:7.2f} {same:7.2f} {same_cpu:7.2f}   ({n} source rows; "
+        f"{n / first:,.0f} / {n / same:,.0f} rows/s wall; unchanged night reused "
+        f"{results[0]['nights'][1].get('reused', 0)} validations)"
+    )
     print("  (cpu = this process's CPU time: on a loaded machine the steady number; PostgreSQL's own CPU not in it)")
     print(f"  ratio to yardstick ({yard:.2f} s): first {first / yard:.1f}x, unchanged {same / yard:.1f}x")
-    checks = [("first night", first, t_first, "s"), ("unchanged night", same, t_same, "s"),
-              ("peak memory", peak, TARGETS["peak_mb"], "MB")]
+    checks = [("first night", first, t_first, "s"), ("unchanged night", same, t_same, "s"), ("peak memory", peak, TARGETS["peak_mb"], "MB")]
     ok = True
     for name, value, target, unit in checks:
         passed = value <= target
         ok &= passed
-        print(f"  {'PASS' if passed else 'FAIL'} {name}: {value:.1f} {unit} (target <= {target:.1f} {unit}"
-              f"{'' if unit == 'MB' or scale == 1 else ', scaled from 100k rows'})")
+        print(
+            f"  {'PASS' if passed else 'FAIL'} {name}: {value:.1f} {unit} (target <= {target:.1f} {unit}"
+            f"{'' if unit == 'MB' or scale == 1 else ', scaled from 100k rows'})"
+        )
     return ok
 
 

@@ -9,6 +9,7 @@ Both sides talk to the same emulator over a loopback socket, so the server's cos
 Usage: python -m benchmarks.sheets [--rows 20000] [--rounds 3]; target: ratio <= 2.5
 (the backend adds one small metadata request and per-cell str conversion, nothing per row).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -22,9 +23,19 @@ TARGET_RATIO = 2.5
 
 def _rows(n: int) -> list[list[str]]:
     header = ["Sygnatura czasowa", "Imię", "Nazwisko", "PESEL", "E-mail", "Telefon", "Kod pocztowy", "Gmina"]
-    return [header] + [[f"{1 + i % 28:02d}.10.2026 12:{i % 60:02d}:00", f"Imię{i}", f"Nazwisko{i}",
-                        f"{2270803628 + i:011d}", f"osoba{i}@example.org", f"+48 600 {i % 1000:03d} 200",
-                        f"{i % 100:02d}-{i % 1000:03d}", "Tychy"] for i in range(n)]
+    return [header] + [
+        [
+            f"{1 + i % 28:02d}.10.2026 12:{i % 60:02d}:00",
+            f"Imię{i}",
+            f"Nazwisko{i}",
+            f"{2270803628 + i:011d}",
+            f"osoba{i}@example.org",
+            f"+48 600 {i % 1000:03d} 200",
+            f"{i % 100:02d}-{i % 1000:03d}",
+            "Tychy",
+        ]
+        for i in range(n)
+    ]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -55,8 +66,12 @@ def main(argv: list[str] | None = None) -> int:
 
         def yardstick() -> float:
             t = time.perf_counter()
-            r = bare.get(url, params={"ranges": "'Odpowiedzi'", "valueRenderOption": "FORMATTED_VALUE"},
-                         headers={"Authorization": f"Bearer {token}"}, timeout=60)
+            r = bare.get(
+                url,
+                params={"ranges": "'Odpowiedzi'", "valueRenderOption": "FORMATTED_VALUE"},
+                headers={"Authorization": f"Bearer {token}"},
+                timeout=60,
+            )
             assert len(json.loads(r.content)["valueRanges"][0]["values"]) == args.rows + 1
             return time.perf_counter() - t
 
@@ -74,8 +89,10 @@ def main(argv: list[str] | None = None) -> int:
         server.shutdown()
         server.server_close()
     ratio = ours / base
-    print(f"rows={args.rows}: yardstick {base:.3f}s ({args.rows / base:,.0f} rows/s), "
-          f"backend {ours:.3f}s ({args.rows / ours:,.0f} rows/s), ratio {ratio:.2f} (target <= {TARGET_RATIO})")
+    print(
+        f"rows={args.rows}: yardstick {base:.3f}s ({args.rows / base:,.0f} rows/s), "
+        f"backend {ours:.3f}s ({args.rows / ours:,.0f} rows/s), ratio {ratio:.2f} (target <= {TARGET_RATIO})"
+    )
     return 0 if ratio <= TARGET_RATIO else 1
 
 

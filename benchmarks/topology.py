@@ -14,6 +14,7 @@ Long (generation + a Prefect server start + six nights): opt-in in ``python -m b
 No target: the numbers are for sizing a machine. On a 2-core box the six runs share two cores, so the
 total is roughly the sum of the single-project nights divided by two.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -64,10 +65,10 @@ def main(argv: list[str] | None = None) -> int:
         for path in sorted(PROJECTS_DIR.glob("*.yaml")):
             project = load_project(path)
             people = _people_for(project, args.rows, base)
-            rows[project.slug] = sum(generate_workbook(project, topo.data / project.spreadsheet.id, seed=2026,
-                                                       people=people).values())
-        print(f"workbooks: {len(rows)} projects, {sum(rows.values()):,} form rows, generated in "
-              f"{time.perf_counter() - gen:.1f} s", flush=True)
+            rows[project.slug] = sum(generate_workbook(project, topo.data / project.spreadsheet.id, seed=2026, people=people).values())
+        print(
+            f"workbooks: {len(rows)} projects, {sum(rows.values()):,} form rows, generated in {time.perf_counter() - gen:.1f} s", flush=True
+        )
         step = time.perf_counter()
         topo.start_server(timeout=400)
         print(f"prefect server (PostgreSQL database): up in {time.perf_counter() - step:.1f} s", flush=True)
@@ -97,11 +98,16 @@ def main(argv: list[str] | None = None) -> int:
                 end = _ts(run["end_time"]) if run["end_time"] else time.time()
                 last_end = max(last_end, end)
                 flow = end - start
-                print(f"{slug:28} {rows[slug]:>8,} {state:>10} {start - triggered:>9.1f} {flow:>8.1f} "
-                      f"{rows[slug] / flow if flow else 0:>8,.0f}")
+                print(
+                    f"{slug:28} {rows[slug]:>8,} {state:>10} {start - triggered:>9.1f} {flow:>8.1f} "
+                    f"{rows[slug] / flow if flow else 0:>8,.0f}"
+                )
             total = last_end - triggered
-            print(f"{'total':28} {sum(rows.values()):>8,} {'':>10} {'':>9} {total:>8.1f} {sum(rows.values()) / total:>8,.0f}"
-                  "   (wall: triggers → last end)", flush=True)
+            print(
+                f"{'total':28} {sum(rows.values()):>8,} {'':>10} {'':>9} {total:>8.1f} {sum(rows.values()) / total:>8,.0f}"
+                "   (wall: triggers → last end)",
+                flush=True,
+            )
         print(f"\nwhole benchmark: {time.perf_counter() - started:.1f} s")
         if failed:
             for name in workers:

@@ -1,4 +1,5 @@
 """Root Typer app. Each concern registers its commands from its own module."""
+
 from __future__ import annotations
 
 import typer

@@ -1,4 +1,5 @@
 """``synergia certificates …``: preview the template, list the register, revoke, verify a code, build/serve the verification site."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -92,6 +93,7 @@ def revoke(
             shown = cert.number
             from synergia.rodo.audit import current_operator
             from synergia.rodo.audit import record as audit_record
+
             audit_record(session, cfg.slug, "revocation", operator=current_operator(), subject=cert.number, details={"staff": 1})
     except RegisterError as exc:
         err.print(f"[red]{exc}[/red]")
@@ -127,8 +129,13 @@ def verify(code: str = typer.Argument(..., help="Kod weryfikacyjny z zaświadcze
     with registry.session() as session:
         result = verify_code(session, code)
     registry.dispose()
-    labels = {"valid": "ważne", "superseded": "nieaktualne — wydano nowsze wydanie", "revoked": "unieważnione",
-              "withdrawn": "wycofane", "unknown": "nie znaleziono takiego kodu"}
+    labels = {
+        "valid": "ważne",
+        "superseded": "nieaktualne — wydano nowsze wydanie",
+        "revoked": "unieważnione",
+        "withdrawn": "wycofane",
+        "unknown": "nie znaleziono takiego kodu",
+    }
     console.print(f"Status: [bold]{labels[result.status]}[/bold]")
     if result.number:
         console.print(f"Numer: {result.number}, wydanie {result.revision} z {result.current_revision}, wydano {result.issued_on}")
@@ -170,8 +177,10 @@ def site(
         finally:
             registry.dispose()
         statuses = ", ".join(f"{k}: {v}" for k, v in sorted(counts.per_status.items())) or "brak"
-        console.print(f"Strona weryfikacji: kodów {counts.codes} ({statuses}); zapisano plików {counts.written}, "
-                      f"bez zmian {counts.unchanged}, usunięto {counts.removed} → [bold]{Path(folder).resolve()}[/bold]")
+        console.print(
+            f"Strona weryfikacji: kodów {counts.codes} ({statuses}); zapisano plików {counts.written}, "
+            f"bez zmian {counts.unchanged}, usunięto {counts.removed} → [bold]{Path(folder).resolve()}[/bold]"
+        )
     if serve:
         _serve(Path(folder), port)
 
@@ -185,8 +194,10 @@ def _serve(folder: Path, port: int) -> None:
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from None
     host, bound = server.server_address[:2]
-    console.print(f"Serwuję {folder.resolve()} na http://{host}:{bound}/ — otwórz http://{host}:{bound}/z/<kod> "
-                  "(kod z adresu na zaświadczeniu / z QR). Ctrl+C kończy (stop).")
+    console.print(
+        f"Serwuję {folder.resolve()} na http://{host}:{bound}/ — otwórz http://{host}:{bound}/z/<kod> "
+        "(kod z adresu na zaświadczeniu / z QR). Ctrl+C kończy (stop)."
+    )
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -1,4 +1,5 @@
 """Core commands: ``run nightly``, ``check-config``, ``demo``."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -47,7 +48,9 @@ def _server_did_not_answer(exc: BaseException) -> None:
         f"[red]Tymczasowy serwer Prefect nie odpowiedział na czas[/red]{detail} — uruchom ponownie albo zwiększ "
         "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS (np. 300) lub ustaw PREFECT_API_URL na działający serwer "
         "(the temporary Prefect server did not answer in time: rerun, raise PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS, "
-        "or point PREFECT_API_URL at a running server, e.g. `synergia serve`).", soft_wrap=True)
+        "or point PREFECT_API_URL at a running server, e.g. `synergia serve`).",
+        soft_wrap=True,
+    )
     raise typer.Exit(1) from None
 
 
@@ -154,16 +157,19 @@ def demo(
     try:
         from devtools.demo.generator import generate_workbook
     except ImportError:  # an installed wheel carries no fake data
-        err_console.print("[red]Demo wymaga kopii repozytorium[/red] (the demo generator ships with the source checkout, "
-                          "not the wheel): git clone … && make demo")
+        err_console.print(
+            "[red]Demo wymaga kopii repozytorium[/red] (the demo generator ships with the source checkout, "
+            "not the wheel): git clone … && make demo"
+        )
         raise typer.Exit(2) from None
 
     path = resolve_project_path(project)
     cfg = load_or_exit(path)
     settings = get_settings()
     if (cfg.spreadsheet.backend or settings.sheets_backend) != "workbook":
-        err_console.print("[red]Demo działa na lokalnym skoroszycie[/red] "
-                          "(demo needs the workbook backend; unset SYNERGIA_SHEETS_BACKEND).")
+        err_console.print(
+            "[red]Demo działa na lokalnym skoroszycie[/red] (demo needs the workbook backend; unset SYNERGIA_SHEETS_BACKEND)."
+        )
         raise typer.Exit(2)
     workbook = settings.resolved_data_dir / cfg.spreadsheet.id
     if regenerate or not workbook.exists():
@@ -189,8 +195,11 @@ def _run_monthly(path: Path) -> dict:
 SYNC_ROWS = [(text, key) for key, text in LABELS["sync"].items()]
 STEP_ROWS = [(label(key), key) for key in nightly_keys()]
 MONTHLY_ROWS = [
-    ("Miesiąc (month)", "month"), ("Wskaźniki (indicators)", "indicators"), ("zagrożone (at risk)", "at_risk"),
-    ("Zakładka „Wskaźniki” zapisana (tab written)", "tab_written"), ("E-maile w kolejce (queued)", "queued"),
+    ("Miesiąc (month)", "month"),
+    ("Wskaźniki (indicators)", "indicators"),
+    ("zagrożone (at risk)", "at_risk"),
+    ("Zakładka „Wskaźniki” zapisana (tab written)", "tab_written"),
+    ("E-maile w kolejce (queued)", "queued"),
     ("Wysłane (sent)", "sent"),
 ]
 
@@ -211,18 +220,24 @@ def print_sync_report(cfg: ProjectConfig, counts: dict) -> None:
     console.print(_table(f"Synchronizacja — {cfg.name}", SYNC_ROWS, {k: counts.get(k, 0) for _, k in SYNC_ROWS}))
     balanced = counts.get("accepted", 0) + counts.get("quarantined", 0) + counts.get("empty", 0) == counts.get("rows", -1)
     mark = "[green]✓[/green]" if balanced else "[red]✗[/red]"
-    console.print(f"{mark} przyjęte + kwarantanna + puste = wiersze ({counts.get('accepted', 0)} + {counts.get('quarantined', 0)} + "
-                  f"{counts.get('empty', 0)} = {counts.get('rows', 0)})")
+    console.print(
+        f"{mark} przyjęte + kwarantanna + puste = wiersze ({counts.get('accepted', 0)} + {counts.get('quarantined', 0)} + "
+        f"{counts.get('empty', 0)} = {counts.get('rows', 0)})"
+    )
     if counts.get("skipped_rows"):
-        console.print(f"[red]Pominięto {counts['skipped_rows']} wierszy ze źródeł z błędem[/red] — zostały w rejestrze "
-                      f"bez zmian (rows of skipped sources, left unchanged in the registry).")
+        console.print(
+            f"[red]Pominięto {counts['skipped_rows']} wierszy ze źródeł z błędem[/red] — zostały w rejestrze "
+            f"bez zmian (rows of skipped sources, left unchanged in the registry)."
+        )
     for problem in counts.get("source_errors", []):
         console.print(f"[red]Błąd źródła (source error):[/red] {problem}", soft_wrap=True)
     for problem in counts.get("source_warnings", []):
         console.print(f"[yellow]Uwaga (warning):[/yellow] {problem}", soft_wrap=True)
     if counts.get("formula_rows"):
-        console.print(f"[yellow]{counts['formula_rows']} wierszy z formułą bez obliczonej wartości[/yellow] — otwórz i zapisz "
-                      f"skoroszyt w Excelu/LibreOffice, żeby formuły się przeliczyły (formula without a cached value).")
+        console.print(
+            f"[yellow]{counts['formula_rows']} wierszy z formułą bez obliczonej wartości[/yellow] — otwórz i zapisz "
+            f"skoroszyt w Excelu/LibreOffice, żeby formuły się przeliczyły (formula without a cached value)."
+        )
     for missing in counts.get("missing_sources", []):
         console.print(f"[yellow]Brak arkusza dla źródła {missing}[/yellow] — sprawdź nazwę w pliku projektu (worksheet not found).")
     if counts.get("reasons"):

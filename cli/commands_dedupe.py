@@ -1,4 +1,5 @@
 """``synergia dedupe`` on any CSV file, and ``synergia unmerge`` on the registry."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -36,12 +37,14 @@ Przykład / example:
 
 
 def dedupe_file(
-    input: Annotated[Path, typer.Argument(help="Plik CSV z nagłówkiem i kolumną record_id (input CSV).", exists=True,
-                                          dir_okay=False, readable=True)],
+    input: Annotated[
+        Path, typer.Argument(help="Plik CSV z nagłówkiem i kolumną record_id (input CSV).", exists=True, dir_okay=False, readable=True)
+    ],
     output: Annotated[Path, typer.Option("--output", "-o", help="Plik wynikowy CSV: record_id,cluster_id (output CSV).")],
     explain: Annotated[bool, typer.Option("--explain", help="Dodaj kolumnę match_reason (add the reason of each match).")] = False,
-    review: Annotated[Path | None, typer.Option(
-        "--review", help="Zapisz pary do sprawdzenia przez człowieka (write uncertain pairs).")] = None,
+    review: Annotated[
+        Path | None, typer.Option("--review", help="Zapisz pary do sprawdzenia przez człowieka (write uncertain pairs).")
+    ] = None,
     match_threshold: Annotated[float, typer.Option(help="Próg 'ta sama osoba' (same-person score).", min=0, max=1)] = 0.92,
     review_threshold: Annotated[float, typer.Option(help="Próg 'do sprawdzenia' (review score).", min=0, max=1)] = 0.70,
 ) -> None:
@@ -55,8 +58,9 @@ def dedupe_file(
 def unmerge_cmd(
     project: Annotated[str, typer.Option("--project", "-p", help="Plik projektu YAML albo slug (project file or slug).")],
     person: Annotated[int, typer.Option("--person", help="Id osoby, od której odłączyć zgłoszenia (person id).")],
-    applications: Annotated[str, typer.Option(
-        "--applications", "-a", help="Id zgłoszeń do odłączenia, po przecinku (application ids, comma-separated).")],
+    applications: Annotated[
+        str, typer.Option("--applications", "-a", help="Id zgłoszeń do odłączenia, po przecinku (application ids, comma-separated).")
+    ],
 ) -> None:
     """Rozdziel błędnie połączoną osobę (split a wrong merge). Zgłoszenia i historia zostają.
 
@@ -82,8 +86,9 @@ def unmerge_cmd(
     except UnmergeError as exc:
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(1) from None
-    Console().print(f"Zgłoszenia {', '.join(map(str, app_ids))} należą teraz do osoby [bold]{target}[/bold]; "
-                    f"osoba {person} zachowuje pozostałe.")
+    Console().print(
+        f"Zgłoszenia {', '.join(map(str, app_ids))} należą teraz do osoby [bold]{target}[/bold]; osoba {person} zachowuje pozostałe."
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -1,4 +1,5 @@
 """``synergia doctor -p PROJECT``: a pre-flight checklist before the first night."""
+
 from __future__ import annotations
 
 from typing import Annotated

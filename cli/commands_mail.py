@@ -1,4 +1,5 @@
 """``synergia mail send|status``: send due mail now (no Prefect) and show the delivery register."""
+
 from __future__ import annotations
 
 from typing import Annotated
@@ -43,8 +44,10 @@ def send_cmd(project: ProjectOpt) -> None:
         table.add_row(label, str(value))
     console.print(table)
     if report.stopped:
-        err_console.print(f"[yellow]Serwer poczty niedostępny ({report.stopped})[/yellow] — reszta pójdzie w następnym przebiegu "
-                          f"(server unavailable; the rest goes in the next run).")
+        err_console.print(
+            f"[yellow]Serwer poczty niedostępny ({report.stopped})[/yellow] — reszta pójdzie w następnym przebiegu "
+            f"(server unavailable; the rest goes in the next run)."
+        )
     if transport.name == "outbox":
         console.print(f"Wiadomości .eml: {settings.outbox_dir}")
 

@@ -1,4 +1,5 @@
 """Monthly indicator report: ``synergia run monthly`` and ``synergia report preview``."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -2,6 +2,7 @@
 
 Thin: the work is in ``synergia.rodo``. Output is counts, ids and places only — never personal data.
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -45,12 +46,18 @@ def _find(registry, cfg, person: int | None, email: str | None, pesel: str | Non
 
 
 _LABELS = {
-    "applications": "zgłoszenia (applications)", "application_versions": "poprzednie wersje (versions)",
-    "attendance": "obecności (attendance)", "quarantine": "wiersze w kwarantannie (quarantine)",
-    "dedupe_merges": "połączenia (merges)", "dedupe_assignments": "historia przypisań (assignments)",
-    "dedupe_decisions": "decyzje personelu (decisions)", "dedupe_reviews": "pary do sprawdzenia (reviews)",
-    "certificates": "zaświadczenia (certificates)", "certificate_pdfs": "pliki PDF zaświadczeń",
-    "mail_deliveries": "wiadomości e-mail (mail)", "tombstones": "blokady ponownego importu (tombstones)",
+    "applications": "zgłoszenia (applications)",
+    "application_versions": "poprzednie wersje (versions)",
+    "attendance": "obecności (attendance)",
+    "quarantine": "wiersze w kwarantannie (quarantine)",
+    "dedupe_merges": "połączenia (merges)",
+    "dedupe_assignments": "historia przypisań (assignments)",
+    "dedupe_decisions": "decyzje personelu (decisions)",
+    "dedupe_reviews": "pary do sprawdzenia (reviews)",
+    "certificates": "zaświadczenia (certificates)",
+    "certificate_pdfs": "pliki PDF zaświadczeń",
+    "mail_deliveries": "wiadomości e-mail (mail)",
+    "tombstones": "blokady ponownego importu (tombstones)",
 }
 
 
@@ -97,12 +104,22 @@ def erase(
         console.print("Przerwano — nic nie zmieniono (aborted, nothing changed).")
         raise typer.Exit(1)
     settings = get_settings()
-    result = erase_person(registry, cfg, pid, mode, settings=settings, backend=runtime.sheets_backend(cfg, settings),
-                          storage=runtime.storage(settings), operator=current_operator(operator),
-                          salt=salt_from_settings(settings))
-    console.print(f"Gotowe (done). Pliki usunięte: {result.files.get('files_deleted', 0)}, brakujące: "
-                  f"{result.files.get('files_missing', 0)}, błędy: {result.files.get('files_failed', 0)}. "
-                  f"Blokady importu: {result.report.counts.get('tombstones', 0)}.")
+    result = erase_person(
+        registry,
+        cfg,
+        pid,
+        mode,
+        settings=settings,
+        backend=runtime.sheets_backend(cfg, settings),
+        storage=runtime.storage(settings),
+        operator=current_operator(operator),
+        salt=salt_from_settings(settings),
+    )
+    console.print(
+        f"Gotowe (done). Pliki usunięte: {result.files.get('files_deleted', 0)}, brakujące: "
+        f"{result.files.get('files_missing', 0)}, błędy: {result.files.get('files_failed', 0)}. "
+        f"Blokady importu: {result.report.counts.get('tombstones', 0)}."
+    )
     for tab, state in result.tabs.items():
         console.print(f"Zakładka '{tab}': {state}")
     if result.site:
@@ -114,8 +131,10 @@ def erase(
             console.print(f"  {sheet} / {tab}, wiersz {row}")
         console.print("Dopóki tam są, nocny przebieg odrzuca je z powodem 'erased' (until then they are quarantined).")
     if mode == "delete":
-        console.print("[yellow]Wskaźniki: osoba nie jest już liczona; zakładka 'Wskaźniki' zmieni się przy najbliższym "
-                      "przebiegu miesięcznym.[/yellow]")
+        console.print(
+            "[yellow]Wskaźniki: osoba nie jest już liczona; zakładka 'Wskaźniki' zmieni się przy najbliższym "
+            "przebiegu miesięcznym.[/yellow]"
+        )
 
 
 def export_person(
@@ -139,9 +158,19 @@ def export_person(
     pid = _find(registry, cfg, person, email, pesel)
     with registry.session() as session:
         doc = collect(session, cfg, pid)
-        audit.record(session, cfg.slug, "export", operator=audit.current_operator(operator), subject=f"osoba #{pid}",
-                     details={"applications": len(doc["zgloszenia"]), "certificates": len(doc["zaswiadczenia"]),
-                              "mails": len(doc["wiadomosci"]), "pdf": pdf})
+        audit.record(
+            session,
+            cfg.slug,
+            "export",
+            operator=audit.current_operator(operator),
+            subject=f"osoba #{pid}",
+            details={
+                "applications": len(doc["zgloszenia"]),
+                "certificates": len(doc["zaswiadczenia"]),
+                "mails": len(doc["wiadomosci"]),
+                "pdf": pdf,
+            },
+        )
     paths = write_export(doc, out, pdf=pdf)
     console.print(f"Zapisano {len(paths)} pliki eksportu osoby #{pid} w {out.resolve()} (tylko dla właściciela, 0600).")
 
@@ -150,7 +179,8 @@ def audit_cmd(
     project: str = ProjectOpt,
     since: str | None = typer.Option(None, "--since", help="Od dnia RRRR-MM-DD (since date)"),
     action: str | None = typer.Option(
-        None, "--action", help="erasure | export | dedupe_decisions | revocation | consent_versions | retention"),
+        None, "--action", help="erasure | export | dedupe_decisions | revocation | consent_versions | retention"
+    ),
 ) -> None:
     """Dziennik audytu (audit log): kto, kiedy, co, ile — bez danych osobowych.
 
@@ -169,15 +199,17 @@ def audit_cmd(
         rows = entries(session, cfg.slug, since_day, action)
     table = Table("Kiedy (UTC)", "Kto", "Czynność", "Dotyczy", "Liczby")
     for r in rows:
-        table.add_row(r.at.strftime("%Y-%m-%d %H:%M:%S"), r.operator, r.action, r.subject or "",
-                      ", ".join(f"{k}={v}" for k, v in r.details.items()))
+        table.add_row(
+            r.at.strftime("%Y-%m-%d %H:%M:%S"), r.operator, r.action, r.subject or "", ", ".join(f"{k}={v}" for k, v in r.details.items())
+        )
     console.print(table)
     console.print(f"Wpisów: {len(rows)}")
 
 
-def retention_status(project: str = ProjectOpt,
-                     today: str | None = typer.Option(None, "--today", help="Data odniesienia RRRR-MM-DD (default: today)"),
-                     ) -> None:
+def retention_status(
+    project: str = ProjectOpt,
+    today: str | None = typer.Option(None, "--today", help="Data odniesienia RRRR-MM-DD (default: today)"),
+) -> None:
     """Okres przechowywania projektu i co czeka na usunięcie (retention status).
 
     Example:  synergia retention status -p demo
@@ -195,13 +227,18 @@ def retention_status(project: str = ProjectOpt,
         console.print(f"Dane przechowywane do {st.keep_until} ({state}).")
     else:
         console.print("[yellow]Brak okresu przechowywania w pliku projektu (retention: until / years_after_end).[/yellow]")
-    console.print(f"Treść wysłanych e-maili: {st.mail_body_days if st.mail_body_days is not None else 'bez limitu'} dni; "
-                  f"do usunięcia teraz: {st.mail_bodies_due}.")
+    console.print(
+        f"Treść wysłanych e-maili: {st.mail_body_days if st.mail_body_days is not None else 'bez limitu'} dni; "
+        f"do usunięcia teraz: {st.mail_bodies_due}."
+    )
     console.print(f"Osób z danymi identyfikującymi: {st.persons_with_data}.")
 
 
-def retention_run(project: str = ProjectOpt, today: str | None = typer.Option(None, "--today", help="RRRR-MM-DD (default: today)"),
-                  operator: str | None = OperatorOpt) -> None:
+def retention_run(
+    project: str = ProjectOpt,
+    today: str | None = typer.Option(None, "--today", help="RRRR-MM-DD (default: today)"),
+    operator: str | None = OperatorOpt,
+) -> None:
     """Zastosuj okres przechowywania teraz (the nightly run does this after mail).
 
     Example:  synergia retention run -p demo --today 2027-01-31
@@ -215,8 +252,7 @@ def retention_run(project: str = ProjectOpt, today: str | None = typer.Option(No
     console.print(", ".join(f"{k}={v}" for k, v in counts.as_dict().items()))
 
 
-def register_cmd(project: str = ProjectOpt,
-                 out: Path = typer.Option(Path("."), "--out", help="Folder na rejestr (output folder)")) -> None:
+def register_cmd(project: str = ProjectOpt, out: Path = typer.Option(Path("."), "--out", help="Folder na rejestr (output folder)")) -> None:
     """Rejestr czynności przetwarzania (art. 30 RODO): Markdown i PDF, z pliku projektu.
 
     Example:  synergia rodo register -p demo --out docs/

@@ -3,6 +3,7 @@
 Prefect is imported only after ``PREFECT_API_URL`` points at the server this
 command started (Prefect reads its settings once, at import).
 """
+
 from __future__ import annotations
 
 import os
@@ -68,22 +69,29 @@ def start_server(host: str, port: int, startup_timeout: float) -> tuple[subproce
     with log.open("ab") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "prefect", "server", "start", "--host", host, "--port", str(port)],
-            env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
             start_new_session=True,  # Ctrl-C reaches us only: the runner stops first, then the server
         )
     api = f"http://{host}:{port}/api"
     deadline = time.monotonic() + startup_timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            err_console.print(f"[red]Serwer Prefect zakończył się z kodem {proc.returncode}[/red] — zobacz {log} "
-                              f"(the Prefect server exited; see its log).")
+            err_console.print(
+                f"[red]Serwer Prefect zakończył się z kodem {proc.returncode}[/red] — zobacz {log} "
+                f"(the Prefect server exited; see its log)."
+            )
             raise typer.Exit(1)
         if _healthy(api):
             return proc, log
         time.sleep(0.5)
     stop_server(proc)
-    err_console.print(f"[red]Serwer Prefect nie odpowiedział w {startup_timeout:.0f} s[/red] — zobacz {log}; "
-                      "spróbuj --startup-timeout 300 (the Prefect server did not answer in time; see its log).")
+    err_console.print(
+        f"[red]Serwer Prefect nie odpowiedział w {startup_timeout:.0f} s[/red] — zobacz {log}; "
+        "spróbuj --startup-timeout 300 (the Prefect server did not answer in time; see its log)."
+    )
     raise typer.Exit(1)
 
 
@@ -124,8 +132,10 @@ def _deploy_module() -> ModuleType:
 def serve(
     port: Annotated[int, typer.Option(help="Port serwera Prefect (Prefect server port).")] = 4200,
     host: Annotated[str, typer.Option(help="Adres nasłuchu serwera; 0.0.0.0 = z sieci (listen address).")] = "127.0.0.1",
-    project: Annotated[list[str] | None, typer.Option(
-        "--project", "-p", help="Tylko ten projekt (slug, powtarzalne); domyślnie wszystkie z config/projects/.")] = None,
+    project: Annotated[
+        list[str] | None,
+        typer.Option("--project", "-p", help="Tylko ten projekt (slug, powtarzalne); domyślnie wszystkie z config/projects/."),
+    ] = None,
     startup_timeout: Annotated[float, typer.Option(help="Ile sekund czekać na serwer (seconds to wait for the server).")] = 180.0,
 ) -> None:
     """Produkcja na jednej maszynie: serwer Prefect + nocne i miesięczne przebiegi wszystkich projektów.
@@ -150,8 +160,10 @@ def serve(
         api = os.environ.get("PREFECT_API_URL")
         if api:
             if not _healthy(api, timeout=10):
-                err_console.print(f"[red]Serwer Prefect pod PREFECT_API_URL nie odpowiada[/red]: {api} "
-                                  "(the Prefect server at PREFECT_API_URL does not answer; start it or unset the variable).")
+                err_console.print(
+                    f"[red]Serwer Prefect pod PREFECT_API_URL nie odpowiada[/red]: {api} "
+                    "(the Prefect server at PREFECT_API_URL does not answer; start it or unset the variable)."
+                )
                 raise typer.Exit(1)
             ui = api.removesuffix("/api")
         else:
@@ -171,8 +183,10 @@ def serve(
             table.add_row(name, cron, tz, when.strftime("%Y-%m-%d %H:%M"))
         console.print(table)
         console.print(f"[green]Interfejs Prefect (UI):[/green] {ui}   API: {api}")
-        console.print(f"{len(deployments)} wdrożeń, najwyżej jeden przebieg na projekt i przepływ naraz "
-                      "(deployments, at most one run per project and flow at a time). Zatrzymanie (stop): Ctrl-C / SIGTERM.")
+        console.print(
+            f"{len(deployments)} wdrożeń, najwyżej jeden przebieg na projekt i przepływ naraz "
+            "(deployments, at most one run per project and flow at a time). Zatrzymanie (stop): Ctrl-C / SIGTERM."
+        )
         from prefect import serve as prefect_serve
 
         # not paused on shutdown: a restarted `synergia serve` (systemd) must find its schedules active

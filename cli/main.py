@@ -4,6 +4,7 @@ Prefect reads its settings once, at import; ``synergia.bootstrap`` sets them
 (and may start the temporary API server early) before this module imports
 ``cli.app``, whose commands import flows and so prefect.
 """
+
 from __future__ import annotations
 
 import sys

@@ -1,4 +1,5 @@
 """Certificate settings of a project: completion rule per training cycle, numbering, verification."""
+
 from __future__ import annotations
 
 from typing import Literal
@@ -51,7 +52,7 @@ class CertificatesConfig(BaseModel):
     )
     holder_name: Literal["initials", "full"] = Field(
         default="initials",
-        description="How the holder's name appears on the public verification page: initials (\"M. B.\") or full.",
+        description='How the holder\'s name appears on the public verification page: initials ("M. B.") or full.',
     )
     template: str = Field(default="certificate.yaml", description="Layout file under config/templates/ (YAML blocks with Jinja2 texts).")
     place_of_issue: str | None = None
@@ -63,7 +64,9 @@ class CertificatesConfig(BaseModel):
         "it is reinstated under the same number if they meet it again.",
     )
     auto_revoke_limit: float = Field(
-        default=0.2, gt=0, le=1,
+        default=0.2,
+        gt=0,
+        le=1,
         description="Largest share of a cycle's valid certificates revoked automatically in one run; "
         "above it nothing is revoked (an emptied attendance sheet is not a correction).",
     )

@@ -1,4 +1,5 @@
 """Project-level knobs of participant deduplication (owned by the dedupe concern)."""
+
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field

@@ -39,6 +39,7 @@ A coordinator writes them in the project YAML, e.g.::
 Every field is checked here so that a typo fails at load time with the YAML
 line (``load_project`` maps the error location back to the file).
 """
+
 from __future__ import annotations
 
 from datetime import date

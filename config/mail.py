@@ -1,4 +1,5 @@
 """Mail pacing and retry policy of a project (the transport itself is a runtime setting)."""
+
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -14,7 +15,9 @@ class MailConfig(BaseModel):
     reply_to: str | None = None
     retry_attempts: int = Field(default=3, ge=0, le=10, description="In-run retries of a temporary failure (421, 4xx, lost connection).")
     retry_backoff_seconds: float = Field(default=2.0, ge=0, description="First in-run retry delay; doubles each retry.")
-    defer_minutes: float = Field(default=30.0, ge=0,
-                                 description="Wait before a deferred message is tried by a later run; doubles per deferral.")
-    max_attempts: int = Field(default=20, ge=1,
-                              description="Hand-overs after which a message that keeps failing temporarily is marked failed.")
+    defer_minutes: float = Field(
+        default=30.0, ge=0, description="Wait before a deferred message is tried by a later run; doubles per deferral."
+    )
+    max_attempts: int = Field(
+        default=20, ge=1, description="Hand-overs after which a message that keeps failing temporarily is marked failed."
+    )

@@ -5,6 +5,7 @@ are data. ``load_project`` turns every validation problem into a message that
 names the file, the line and the field, in Polish and English, so a
 coordinator can fix the YAML without reading Python.
 """
+
 from __future__ import annotations
 
 import re
@@ -54,8 +55,9 @@ class ConsentAnswers(Strict):
             if not answer_key(text):
                 raise ValueError(f"odpowiedź nr {i + 1} jest pusta (empty answer)")
             if read_consent(text) == "refused":
-                raise ValueError(f"odpowiedź nr {i + 1} wygląda na odmowę zgody, nie może oznaczać zgody "
-                                 f"(answer reads as a refusal: '{text}')")
+                raise ValueError(
+                    f"odpowiedź nr {i + 1} wygląda na odmowę zgody, nie może oznaczać zgody (answer reads as a refusal: '{text}')"
+                )
         return v
 
 
@@ -76,7 +78,8 @@ class Period(Strict):
     start: date
     end: date
     source: Literal[FIGURE_SOURCES] = Field(  # type: ignore[valid-type]
-        default="opis", description="Where the dates come from (roboczy = a working value).")
+        default="opis", description="Where the dates come from (roboczy = a working value)."
+    )
 
     @model_validator(mode="after")
     def _ordered(self) -> Period:
@@ -108,10 +111,11 @@ class Source(Strict):
     require: list[str] = Field(default_factory=list, description="Canonical fields that must be present.")
     value_maps: dict[str, dict[str, str]] = Field(default_factory=dict, description="Per-field mapping of answer text -> canonical value.")
     consents: dict[str, ConsentAnswers] = Field(
-        default_factory=dict, description="Per consent: the form's option texts meaning yes (overrides the project's).")
+        default_factory=dict, description="Per consent: the form's option texts meaning yes (overrides the project's)."
+    )
 
     def consent_keys(self) -> set[str]:
-        return {t[len(CONSENT_PREFIX):] for t in self.columns.values() if t.startswith(CONSENT_PREFIX)}
+        return {t[len(CONSENT_PREFIX) :] for t in self.columns.values() if t.startswith(CONSENT_PREFIX)}
 
     @field_validator("columns")
     @classmethod
@@ -175,8 +179,9 @@ class DemoSettings(Strict):
 
     people: int = Field(default=300, ge=10, le=200_000)
     seed: int = 2026
-    attendance: dict[str, int] = Field(default_factory=dict,
-                                       description="Event id -> persons on its demo list (facts from the project text).")
+    attendance: dict[str, int] = Field(
+        default_factory=dict, description="Event id -> persons on its demo list (facts from the project text)."
+    )
 
 
 class ProjectConfig(Strict):
@@ -233,8 +238,11 @@ class ProjectConfig(Strict):
         staff_tabs = {s.worksheet.casefold() for s in self.sources if self.spreadsheet_of(s) == self.spreadsheet.id}
         for field, name in self.spreadsheet.tabs:
             if name.casefold() in staff_tabs | {MANUAL_TAB.casefold()}:
-                raise At(("spreadsheet", "tabs", field), f"zakładka potoku '{name}' to zakładka personelu; nadaj "
-                         f"jej inną nazwę w spreadsheet.tabs.{field} (an owned tab must not be a tab staff fill in)")
+                raise At(
+                    ("spreadsheet", "tabs", field),
+                    f"zakładka potoku '{name}' to zakładka personelu; nadaj "
+                    f"jej inną nazwę w spreadsheet.tabs.{field} (an owned tab must not be a tab staff fill in)",
+                )
         cycles = {e.cycle for e in self.events if e.cycle} | {c.id for c in (self.certificates.cycles if self.certificates else [])}
         check_indicator_references(self.indicators, set(event_ids), cycles)
         return self
@@ -261,9 +269,7 @@ class ConfigError(SafeMessage, Exception):
         self.path = path
         self.problems = problems
         lines = [f"{path}:{line or '?'}: {field}: {msg}" for line, field, msg in problems]
-        super().__init__(
-            f"Błędy w pliku projektu {path} (project file errors) — popraw wskazane linie:\n  " + "\n  ".join(lines)
-        )
+        super().__init__(f"Błędy w pliku projektu {path} (project file errors) — popraw wskazane linie:\n  " + "\n  ".join(lines))
 
 
 _PL_MESSAGES = {

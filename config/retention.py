@@ -7,6 +7,7 @@ a number of years counted from 31 December of the project's last year
 (``years_after_end``). Mail bodies (the texts and attachments of sent e-mail)
 are minimised much earlier: ``mail_body_days`` after sending.
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -18,10 +19,12 @@ class RetentionConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     until: date | None = Field(default=None, description="Last day personal data may be kept.")
-    years_after_end: int | None = Field(default=None, ge=0, le=50,
-                                        description="Years counted from 31 December of the year the project ends.")
-    mail_body_days: int | None = Field(default=90, ge=0, le=3650,
-                                       description="Days after sending when a delivered e-mail's content is dropped.")
+    years_after_end: int | None = Field(
+        default=None, ge=0, le=50, description="Years counted from 31 December of the year the project ends."
+    )
+    mail_body_days: int | None = Field(
+        default=90, ge=0, le=3650, description="Days after sending when a delivered e-mail's content is dropped."
+    )
 
     @model_validator(mode="after")
     def _one_rule(self) -> RetentionConfig:

@@ -6,6 +6,7 @@ instead of Google Drive. Production flips these by environment variables or a
 ``.env`` file that is never committed. Secrets (SMTP password, Google key) are
 read from the environment or from a Prefect Secret block named in the setting.
 """
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -27,13 +28,17 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default=Path("var"), description="Where the registry, outbox, certificates and demo data live.")
     database_url: str | None = Field(default=None, description="SQLAlchemy URL; default: SQLite file in the data dir.")
     database_busy_timeout: float = Field(
-        default=30.0, gt=0, le=3600,
+        default=30.0,
+        gt=0,
+        le=3600,
         description="Seconds a registry statement waits for another writer's lock (SQLite busy timeout, "
-                    "PostgreSQL lock_timeout) before the step fails with 'registry busy'.")
+        "PostgreSQL lock_timeout) before the step fails with 'registry busy'.",
+    )
 
     sheets_backend: Literal["workbook", "gsheets"] = "workbook"
     google_credentials: str | None = Field(
-        default=None, description="Path to a service-account JSON key, or 'block:<name>' of a Prefect Secret block.")
+        default=None, description="Path to a service-account JSON key, or 'block:<name>' of a Prefect Secret block."
+    )
     google_api_url: str | None = Field(default=None, description="Base URL override for Sheets/Drive (a local emulator).")
     google_timeout: float = 30.0
     google_retry_attempts: int = Field(default=5, ge=1, description="Attempts per Google request (429/408/5xx).")

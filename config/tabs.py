@@ -4,6 +4,7 @@ What each tab holds, and how it is written, is ``synergia.sheets.owned``; here a
 with their defaults. A name must be a valid sheet title in Excel and in Google Sheets (at most
 31 characters, none of ``[ ] : * ? / \\``, no apostrophe at either end), and the three must differ.
 """
+
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -29,8 +30,7 @@ class TabsConfig(BaseModel):
             raise ValueError(f"nazwa zakładki dłuższa niż {MAX_TITLE} znaków (tab name longer than {MAX_TITLE} characters)")
         bad = sorted(_FORBIDDEN & set(v))
         if bad or v.startswith("'") or v.endswith("'"):
-            raise ValueError(f"niedozwolony znak w nazwie zakładki: {' '.join(bad) or chr(39)} "
-                             "(character not allowed in a sheet title)")
+            raise ValueError(f"niedozwolony znak w nazwie zakładki: {' '.join(bad) or chr(39)} (character not allowed in a sheet title)")
         return v
 
     @model_validator(mode="after")

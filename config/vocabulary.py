@@ -3,15 +3,31 @@
 Shared by the project file (``config.project``) and its parts (indicators,
 certificates), which import this module and never each other's models.
 """
+
 from __future__ import annotations
 
 #: Canonical participant fields a form column can map to.
 CANONICAL_FIELDS: tuple[str, ...] = (
-    "first_name", "last_name", "email", "phone", "pesel", "birth_date", "gender",
-    "street", "postal_code", "city", "gmina", "organisation", "organisation_type",
-    "category", "submitted_at",
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "pesel",
+    "birth_date",
+    "gender",
+    "street",
+    "postal_code",
+    "city",
+    "gmina",
+    "organisation",
+    "organisation_type",
+    "category",
+    "submitted_at",
     # attendance / advisory lists
-    "session", "hours", "date", "event",
+    "session",
+    "hours",
+    "date",
+    "event",
     # kept for the row but not validated
     "notes",
 )

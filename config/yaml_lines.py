@@ -4,6 +4,7 @@
 validator itself only knows its model); ``load_project`` adds it to pydantic's
 location, so the message names the line of that key.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable

@@ -4,6 +4,7 @@ Values are spread over the project period up to the generator's last day, so
 monthly reports show progress; one row has a typo in the date, as staff
 typing makes, so the report's "bad row" notice can be seen.
 """
+
 from __future__ import annotations
 
 import random

@@ -1,4 +1,5 @@
 """Pairwise precision/recall/F1 of a clustering against ground truth."""
+
 from __future__ import annotations
 
 from collections import Counter

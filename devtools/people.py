@@ -5,6 +5,7 @@ records (``devtools.synthetic``). Each keeps its own pools (names, places, domai
 what a PESEL, a phone number or an address *is* lives here once. Every maker draws from the ``rng`` it is
 given and nothing else, so a seed gives the same people.
 """
+
 from __future__ import annotations
 
 import random
@@ -15,7 +16,7 @@ from datetime import date
 
 _FOLD = str.maketrans("ąćęłńóśźżĄĆĘŁŃÓŚŹŻ", "acelnoszzACELNOSZZ")
 _PESEL_WEIGHTS = (1, 3, 7, 9, 1, 3, 7, 9, 1, 3)
-_PESEL_CENTURY = {18: 80, 19: 0, 20: 20, 21: 40, 22: 60}   # added to the month
+_PESEL_CENTURY = {18: 80, 19: 0, 20: 20, 21: 40, 22: 60}  # added to the month
 
 #: reserved domains (RFC 2606 / ``.example``): nothing generated can reach a real mailbox
 EXAMPLE_DOMAINS = ("example.org", "example.com", "example.net", "poczta.example", "skrzynka.example")
@@ -35,16 +36,16 @@ class Person:
     birth: date
     pesel: str
     email: str
-    phone: str           # nine digits
+    phone: str  # nine digits
     street: str
     postcode: str
     city: str
     organisation: str
-    nick: str = ""       # the diminutive people write on attendance lists
-    email2: str = ""     # a second mailbox
+    nick: str = ""  # the diminutive people write on attendance lists
+    email2: str = ""  # a second mailbox
     gmina: str = ""
     org_type: str = ""
-    pid: int = -1        # the true person id (ground truth of the synthetic records)
+    pid: int = -1  # the true person id (ground truth of the synthetic records)
 
     @property
     def female(self) -> bool:
@@ -71,17 +72,26 @@ def make_phone(rng: random.Random, prefixes: Sequence[str] = MOBILE_PREFIXES) ->
     return f"{prefix}{rng.randrange(10**rest):0{rest}d}"
 
 
-def phone_variant(digits9: str, rng: random.Random, styles: Sequence[str] = PHONE_STYLES,
-                  cum_weights: Sequence[float] | None = None) -> str:
+def phone_variant(
+    digits9: str, rng: random.Random, styles: Sequence[str] = PHONE_STYLES, cum_weights: Sequence[float] | None = None
+) -> str:
     """The number as someone typed it: one of ``styles``, uniformly or by cumulative weights."""
     style = rng.choice(styles) if cum_weights is None else rng.choices(styles, cum_weights=cum_weights)[0]
     d = digits9
     return style.format(d=d, a=d[:3], b=d[3:6], c=d[6:], w=d[:2], x=d[2:5], y=d[5:7], z=d[7:])
 
 
-def make_email(first: str, last: str, rng: random.Random, *, domains: Sequence[str] = EXAMPLE_DOMAINS,
-               patterns: Sequence[str] = ("{first}.{last}",), n: int = 0, numbered: float = 0.0,
-               taken: set[str] | None = None) -> str:
+def make_email(
+    first: str,
+    last: str,
+    rng: random.Random,
+    *,
+    domains: Sequence[str] = EXAMPLE_DOMAINS,
+    patterns: Sequence[str] = ("{first}.{last}",),
+    n: int = 0,
+    numbered: float = 0.0,
+    taken: set[str] | None = None,
+) -> str:
     """An address from a name: one of ``patterns`` (``{first}``, ``{last}``, ``{f}`` = initial, ``{n}``), a number
     0-99 appended with probability ``numbered``, folded to ASCII, lower case, at one of ``domains``.
 

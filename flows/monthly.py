@@ -1,4 +1,5 @@
 """Monthly run: indicators of a month → Wskaźniki and Odrzucone tabs → coordinators' e-mail → artifact."""
+
 from __future__ import annotations
 
 from prefect import flow
@@ -23,7 +24,11 @@ def monthly(project_path: str, month: str | None = None, resend: bool = False) -
     sent = send_mail(project_path)
     publish_indicator_artifact(project_path, summary)
     return {
-        "month": summary.month, "indicators": len(summary.results), "at_risk": len(summary.at_risk),
-        "tab_written": tab_written, "queued": queued["queued"], "already_queued": queued["already"],
+        "month": summary.month,
+        "indicators": len(summary.results),
+        "at_risk": len(summary.at_risk),
+        "tab_written": tab_written,
+        "queued": queued["queued"],
+        "already_queued": queued["already"],
         "sent": sent.get("sent", 0),
     }

@@ -1,4 +1,5 @@
 """Nightly run: sync → dedupe → certify → mail, then a counts-only report."""
+
 from __future__ import annotations
 
 from prefect import flow

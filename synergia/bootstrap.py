@@ -20,6 +20,7 @@ Where Prefect keeps its state (``PREFECT_HOME``):
   the demo neither reads nor locks the ``~/.prefect`` database that other
   Prefect processes of the same user share.
 """
+
 from __future__ import annotations
 
 import os
@@ -103,8 +104,13 @@ def start_early_server(argv: list[str], environ: MutableMapping[str, str] | None
     import subprocess
 
     environ = os.environ if environ is None else environ
-    if (environ.get("PREFECT_API_URL") or environ.get("SYNERGIA_EARLY_PREFECT_SERVER", "1") == "0"
-            or not argv or argv[0] not in EARLY_SERVER_COMMANDS or {"--help", "-h"} & set(argv)):
+    if (
+        environ.get("PREFECT_API_URL")
+        or environ.get("SYNERGIA_EARLY_PREFECT_SERVER", "1") == "0"
+        or not argv
+        or argv[0] not in EARLY_SERVER_COMMANDS
+        or {"--help", "-h"} & set(argv)
+    ):
         return False
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -113,8 +119,13 @@ def start_early_server(argv: list[str], environ: MutableMapping[str, str] | None
     home.mkdir(parents=True, exist_ok=True)
     log = home / "temporary-server.log"
     with log.open("wb") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "synergia.prefect_server", str(port), str(os.getpid())],
-                                env=dict(environ), stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "synergia.prefect_server", str(port), str(os.getpid())],
+            env=dict(environ),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
     environ["PREFECT_API_URL"] = f"http://127.0.0.1:{port}/api"
     environ.setdefault("PREFECT_UI_URL", "")  # this server has no UI: no dead "View at ..." links in the output
     _early.update(proc=proc, url=environ["PREFECT_API_URL"], log=log)

@@ -11,6 +11,7 @@ them from. The nightly run's result is one flat dict: sync counts as they are,
 a later step's as ``step.measure`` (``dedupe.persons_merged``);
 :func:`label` names either.
 """
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
@@ -29,9 +30,14 @@ TITLES: dict[str, str] = {
 #: Polish (English) label of each measure a person reads, per step, in the order shown.
 LABELS: dict[str, dict[str, str]] = {
     "sync": {
-        "rows": "Wiersze w źródłach (rows read)", "accepted": "przyjęte (accepted)",
-        "quarantined": "w kwarantannie (quarantined)", "empty": "puste (empty)", "new": "nowe (new)",
-        "changed": "zmienione (changed)", "unchanged": "bez zmian (unchanged)", "deactivated": "wycofane (deactivated)",
+        "rows": "Wiersze w źródłach (rows read)",
+        "accepted": "przyjęte (accepted)",
+        "quarantined": "w kwarantannie (quarantined)",
+        "empty": "puste (empty)",
+        "new": "nowe (new)",
+        "changed": "zmienione (changed)",
+        "unchanged": "bez zmian (unchanged)",
+        "deactivated": "wycofane (deactivated)",
     },
     "dedupe": {
         "persons_merged": "osoby połączone (persons merged)",
@@ -40,8 +46,11 @@ LABELS: dict[str, dict[str, str]] = {
         "applications_split": "poprawione zgłoszenia odłączone (corrected rows split off)",
     },
     "certificates": {
-        "eligible": "spełniają regułę (eligible)", "not_eligible": "poniżej progu (below the rule)",
-        "issued_new": "nowe (issued)", "reissued": "poprawione (re-issued)", "revoked": "unieważnione (revoked)",
+        "eligible": "spełniają regułę (eligible)",
+        "not_eligible": "poniżej progu (below the rule)",
+        "issued_new": "nowe (issued)",
+        "reissued": "poprawione (re-issued)",
+        "revoked": "unieważnione (revoked)",
     },
     "mail": {
         "picked": "wzięte do wysyłki (picked)",

@@ -5,6 +5,7 @@ staff tab or prints cell values: headers are form questions, ids are the
 project's own configuration. A check that cannot run because an earlier one
 failed is skipped rather than reported twice.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -23,9 +24,9 @@ OK, FAIL, INFO = "ok", "fail", "info"
 @dataclass(frozen=True)
 class Check:
     name: str
-    status: str           # ok | fail | info (not needed tonight, or a warning)
+    status: str  # ok | fail | info (not needed tonight, or a warning)
     detail: str = ""
-    fix: str = ""         # "po polsku (in English)"
+    fix: str = ""  # "po polsku (in English)"
 
     @property
     def failed(self) -> bool:
@@ -40,12 +41,17 @@ def _safe(exc: BaseException) -> str:
 
 # --------------------------------------------------------------------------- project and registry
 
+
 def check_project(path: Path) -> tuple[Check, ProjectConfig | None]:
     try:
         project = load_project(path)
     except ConfigError as exc:
-        return Check("Plik projektu (project file)", FAIL, str(exc),
-                     f"popraw wskazane linie, sprawdź: synergia check-config {path} (fix the lines named)"), None
+        return Check(
+            "Plik projektu (project file)",
+            FAIL,
+            str(exc),
+            f"popraw wskazane linie, sprawdź: synergia check-config {path} (fix the lines named)",
+        ), None
     return Check("Plik projektu (project file)", OK, f"{path.name}: {project.slug}"), project
 
 
@@ -64,27 +70,43 @@ def check_registry(settings: Settings) -> Check:
         if not file.exists():
             folder = next((p for p in [file.parent, *file.parents] if p.exists()), None)
             if folder is not None and os.access(folder, os.W_OK):
-                return Check(name, OK, "SQLite: plik powstanie i zostanie zmigrowany przy pierwszym przebiegu "
-                                       "(will be created and migrated by the first run)")
-            return Check(name, FAIL, f"SQLite: brak prawa zapisu w {file.parent} (folder not writable)",
-                         "ustaw SYNERGIA_DATA_DIR albo SYNERGIA_DATABASE_URL na zapisywalne miejsce (point it at a writable place)")
+                return Check(
+                    name,
+                    OK,
+                    "SQLite: plik powstanie i zostanie zmigrowany przy pierwszym przebiegu (will be created and migrated by the first run)",
+                )
+            return Check(
+                name,
+                FAIL,
+                f"SQLite: brak prawa zapisu w {file.parent} (folder not writable)",
+                "ustaw SYNERGIA_DATA_DIR albo SYNERGIA_DATABASE_URL na zapisywalne miejsce (point it at a writable place)",
+            )
     engine = create_engine(url, connect_args={"connect_timeout": 10} if url.startswith("postgresql") else {})
     try:
         with engine.connect() as conn:
             current = set(MigrationContext.configure(conn).get_current_heads())
     except Exception as exc:
-        return Check(name, FAIL, f"brak połączenia (cannot connect): {type(exc).__name__}",
-                     "sprawdź SYNERGIA_DATABASE_URL i czy serwer bazy działa (check the URL and that the server runs)")
+        return Check(
+            name,
+            FAIL,
+            f"brak połączenia (cannot connect): {type(exc).__name__}",
+            "sprawdź SYNERGIA_DATABASE_URL i czy serwer bazy działa (check the URL and that the server runs)",
+        )
     finally:
         engine.dispose()
     if current == heads:
         return Check(name, OK, "połączenie i schemat aktualny (reachable, migrated)")
     unknown = current - set(_all_revisions(url))
     if unknown:
-        return Check(name, FAIL, "baza ma migracje nieznane tej wersji programu (the database is newer than this code)",
-                     "zaktualizuj kod Synergii (update this checkout)")
-    return Check(name, OK, "połączenie; migracje wykonają się na początku przebiegu "
-                           "(reachable; pending migrations run at the start of the night)")
+        return Check(
+            name,
+            FAIL,
+            "baza ma migracje nieznane tej wersji programu (the database is newer than this code)",
+            "zaktualizuj kod Synergii (update this checkout)",
+        )
+    return Check(
+        name, OK, "połączenie; migracje wykonają się na początku przebiegu (reachable; pending migrations run at the start of the night)"
+    )
 
 
 def _all_revisions(url: str) -> list[str]:
@@ -97,6 +119,7 @@ def _all_revisions(url: str) -> list[str]:
 
 # --------------------------------------------------------------------------- spreadsheets
 
+
 def _google_checks(settings: Settings) -> tuple[list[Check], object | None]:
     """Credentials load and a token is obtained; returns the gspread client on success."""
     from google.auth.transport.requests import Request
@@ -108,21 +131,34 @@ def _google_checks(settings: Settings) -> tuple[list[Check], object | None]:
     try:
         clients = runtime.google_clients(settings)
     except GoogleConfigError as exc:
-        out.append(Check("Klucz Google (credentials)", FAIL, str(exc),
-                         "ustaw SYNERGIA_GOOGLE_CREDENTIALS na plik JSON klucza konta usługi (set it to the service-account JSON key)"))
+        out.append(
+            Check(
+                "Klucz Google (credentials)",
+                FAIL,
+                str(exc),
+                "ustaw SYNERGIA_GOOGLE_CREDENTIALS na plik JSON klucza konta usługi (set it to the service-account JSON key)",
+            )
+        )
         return out, None
     except Exception as exc:
-        out.append(Check("Klucz Google (credentials)", FAIL, _safe(exc),
-                         "sprawdź SYNERGIA_GOOGLE_CREDENTIALS (check the key path or block name)"))
+        out.append(
+            Check("Klucz Google (credentials)", FAIL, _safe(exc), "sprawdź SYNERGIA_GOOGLE_CREDENTIALS (check the key path or block name)")
+        )
         return out, None
     creds = clients.session.credentials
     out.append(Check("Klucz Google (credentials)", OK, f"konto usługi (service account) {creds.service_account_email}"))
     try:
         creds.refresh(getattr(clients.session, "_auth_request", None) or Request())
     except Exception as exc:
-        out.append(Check("Token Google (access token)", FAIL, _safe(exc),
-                         "klucz odrzucony: wygeneruj nowy klucz w Google Cloud Console lub sprawdź zegar systemowy "
-                         "(key refused: create a new key, check the system clock)"))
+        out.append(
+            Check(
+                "Token Google (access token)",
+                FAIL,
+                _safe(exc),
+                "klucz odrzucony: wygeneruj nowy klucz w Google Cloud Console lub sprawdź zegar systemowy "
+                "(key refused: create a new key, check the system clock)",
+            )
+        )
         return out, None
     out.append(Check("Token Google (access token)", OK, "uzyskany (obtained)"))
     return out, clients
@@ -142,16 +178,23 @@ def check_sheets(project: ProjectConfig, settings: Settings) -> list[Check]:
         from synergia.sheets.gsheets import GoogleSheetsBackend
 
         backend = GoogleSheetsBackend(clients.gspread(), cache_key=f"doctor:{settings.google_api_url or 'google'}")
-        share = f"udostępnij arkusz kontu {clients.session.credentials.service_account_email} jako edytor " \
-                "(share the spreadsheet with the service account as editor)"
+        share = (
+            f"udostępnij arkusz kontu {clients.session.credentials.service_account_email} jako edytor "
+            "(share the spreadsheet with the service account as editor)"
+        )
     else:
         backend = runtime.sheets_backend(project, settings)
         share = "uruchom synergia demo albo umieść skoroszyt w katalogu danych (run the demo or put the workbook in the data dir)"
         if not backend.path_of(project.spreadsheet.id).exists():
             if project.demo is not None:  # a demo project's workbook is generated by `synergia demo`
-                return out + [Check("Arkusz (spreadsheet)", INFO,
-                                    f"skoroszyt demo powstanie przy pierwszym `synergia demo` "
-                                    f"(generated by the first demo run): {backend.path_of(project.spreadsheet.id)}")]
+                return out + [
+                    Check(
+                        "Arkusz (spreadsheet)",
+                        INFO,
+                        f"skoroszyt demo powstanie przy pierwszym `synergia demo` "
+                        f"(generated by the first demo run): {backend.path_of(project.spreadsheet.id)}",
+                    )
+                ]
             return out + [Check("Arkusz (spreadsheet)", FAIL, f"brak pliku (no file) {backend.path_of(project.spreadsheet.id)}", share)]
 
     by_sheet: dict[str, list] = {}
@@ -187,8 +230,14 @@ def _source_checks(source, data, titles: list[str]) -> list[Check]:  # noqa: ANN
     if source.worksheet not in data.tabs:
         close = difflib.get_close_matches(source.worksheet, titles, n=1, cutoff=0.5)
         hint = f"; najbliższa (closest): „{close[0]}”" if close else ""
-        return [Check(name, FAIL, f"brak zakładki (tab missing){hint}",
-                      "popraw 'worksheet' w pliku projektu albo nazwę zakładki w arkuszu (fix the worksheet name)")]
+        return [
+            Check(
+                name,
+                FAIL,
+                f"brak zakładki (tab missing){hint}",
+                "popraw 'worksheet' w pliku projektu albo nazwę zakładki w arkuszu (fix the worksheet name)",
+            )
+        ]
     rows = data.tabs[source.worksheet]
     present = [str(h).strip() for h in (rows[0] if rows else []) if str(h).strip()]
     by_norm = {_norm(h): h for h in present}
@@ -198,11 +247,17 @@ def _source_checks(source, data, titles: list[str]) -> list[Check]:  # noqa: ANN
     parts = []
     for header in missing:
         close = difflib.get_close_matches(_norm(header), list(by_norm), n=1, cutoff=0.4)
-        parts.append(f"„{header}” → najbliższy (closest): „{by_norm[close[0]]}”" if close
-                     else f"„{header}” → brak podobnego (none similar)")
-    return [Check(f"Źródło {source.id}: nagłówki (mapped headers)", FAIL,
-                  f"brak {len(missing)} nagłówków (missing headers): " + "; ".join(parts),
-                  "popraw klucze 'columns' w pliku projektu albo przywróć nagłówek w arkuszu (fix the mapping or the header)")]
+        parts.append(
+            f"„{header}” → najbliższy (closest): „{by_norm[close[0]]}”" if close else f"„{header}” → brak podobnego (none similar)"
+        )
+    return [
+        Check(
+            f"Źródło {source.id}: nagłówki (mapped headers)",
+            FAIL,
+            f"brak {len(missing)} nagłówków (missing headers): " + "; ".join(parts),
+            "popraw klucze 'columns' w pliku projektu albo przywróć nagłówek w arkuszu (fix the mapping or the header)",
+        )
+    ]
 
 
 def _tab_titles(backend, spreadsheet: str) -> list[str]:  # noqa: ANN001
@@ -245,12 +300,17 @@ def _owned_writable(project: ProjectConfig, backend, data, kind: str, settings: 
     try:
         backend.write_tab(project.spreadsheet.id, tab, data.tabs.get(tab, []), owned=own)
     except (SpreadsheetError, OSError) as exc:
-        return Check(name, FAIL, f"zapis odrzucony (write refused): {_safe(exc)}",
-                     "konto usługi musi być edytorem arkusza (the service account must be an editor)")
+        return Check(
+            name,
+            FAIL,
+            f"zapis odrzucony (write refused): {_safe(exc)}",
+            "konto usługi musi być edytorem arkusza (the service account must be an editor)",
+        )
     return Check(name, OK, f"zapis „{tab}” bez zmian treści (wrote it back unchanged)")
 
 
 # --------------------------------------------------------------------------- mail, storage, Prefect, certificates
+
 
 def check_mail(settings: Settings) -> Check:
     from synergia import runtime
@@ -263,8 +323,12 @@ def check_mail(settings: Settings) -> Check:
             with tempfile.NamedTemporaryFile(dir=folder, prefix=".doctor-", suffix=".tmp"):
                 pass
         except OSError as exc:
-            return Check("Poczta: skrzynka .eml (outbox)", FAIL, f"{folder}: {type(exc).__name__}",
-                         "nadaj prawo zapisu albo ustaw SYNERGIA_DATA_DIR (make the folder writable)")
+            return Check(
+                "Poczta: skrzynka .eml (outbox)",
+                FAIL,
+                f"{folder}: {type(exc).__name__}",
+                "nadaj prawo zapisu albo ustaw SYNERGIA_DATA_DIR (make the folder writable)",
+            )
         return Check("Poczta: skrzynka .eml (outbox)", OK, f"zapisywalna (writable): {folder}")
     name = f"Poczta SMTP {settings.smtp_host}:{settings.smtp_port} ({settings.smtp_security})"
     try:
@@ -282,8 +346,10 @@ def check_mail(settings: Settings) -> Check:
 
 def _smtp_fix(code: str) -> str:
     if code.startswith("smtp-auth"):
-        return "serwer odrzucił login/hasło: sprawdź SYNERGIA_SMTP_USER i SYNERGIA_SMTP_PASSWORD (hasło aplikacji) " \
-               "(login refused: check user and app password)"
+        return (
+            "serwer odrzucił login/hasło: sprawdź SYNERGIA_SMTP_USER i SYNERGIA_SMTP_PASSWORD (hasło aplikacji) "
+            "(login refused: check user and app password)"
+        )
     if code in ("tls", "smtp-not-supported"):
         return "sprawdź SYNERGIA_SMTP_SECURITY (ssl dla 465, starttls dla 587) (check ssl/starttls for the port)"
     if code in ("connection-refused", "connection", "timeout"):
@@ -297,19 +363,32 @@ def check_storage(settings: Settings) -> Check:
         probe = folder if folder.exists() else next((p for p in folder.parents if p.exists()), folder)
         if os.access(probe, os.W_OK):
             return Check("Zaświadczenia: folder lokalny (local folder)", OK, str(folder))
-        return Check("Zaświadczenia: folder lokalny (local folder)", FAIL, f"brak prawa zapisu (not writable): {probe}",
-                     "nadaj prawo zapisu albo ustaw SYNERGIA_DATA_DIR (make it writable)")
+        return Check(
+            "Zaświadczenia: folder lokalny (local folder)",
+            FAIL,
+            f"brak prawa zapisu (not writable): {probe}",
+            "nadaj prawo zapisu albo ustaw SYNERGIA_DATA_DIR (make it writable)",
+        )
     name = "Google Drive: folder zaświadczeń (certificates folder)"
     if not settings.gdrive_folder_id:
         return Check(name, FAIL, "brak SYNERGIA_GDRIVE_FOLDER_ID (not set)", "ustaw identyfikator folderu (set the folder id)")
     from synergia import runtime
 
     try:
-        meta = runtime.google_clients(settings).drive().files().get(
-            fileId=settings.gdrive_folder_id, fields="id,mimeType", supportsAllDrives=True).execute()
+        meta = (
+            runtime.google_clients(settings)
+            .drive()
+            .files()
+            .get(fileId=settings.gdrive_folder_id, fields="id,mimeType", supportsAllDrives=True)
+            .execute()
+        )
     except Exception as exc:
-        return Check(name, FAIL, f"niedostępny (not reachable): {_safe(exc)}",
-                     "udostępnij folder kontu usługi jako edytor (share the folder with the service account)")
+        return Check(
+            name,
+            FAIL,
+            f"niedostępny (not reachable): {_safe(exc)}",
+            "udostępnij folder kontu usługi jako edytor (share the folder with the service account)",
+        )
     if meta.get("mimeType") != "application/vnd.google-apps.folder":
         return Check(name, FAIL, "to nie jest folder (not a folder)", "podaj id folderu, nie pliku (use a folder id)")
     return Check(name, OK, "dostępny (reachable)")
@@ -320,8 +399,12 @@ def check_prefect(environ: dict | os._Environ = os.environ) -> Check:
 
     api = environ.get("PREFECT_API_URL")
     if not api:
-        return Check("Prefect API", INFO, "nie ustawiono PREFECT_API_URL: przebiegi ręczne używają serwera tymczasowego; "
-                                          "harmonogram: synergia serve (not set: schedules need `synergia serve`)")
+        return Check(
+            "Prefect API",
+            INFO,
+            "nie ustawiono PREFECT_API_URL: przebiegi ręczne używają serwera tymczasowego; "
+            "harmonogram: synergia serve (not set: schedules need `synergia serve`)",
+        )
     try:
         ok = httpx.get(f"{api.rstrip('/')}/health", timeout=10).status_code == 200
     except httpx.HTTPError as exc:
@@ -344,8 +427,12 @@ def check_certificate(project: ProjectConfig) -> Check:
             out, problems = render_preview(project, Path(tmp) / "sample.pdf")
             size = out.stat().st_size
         except Exception as exc:
-            return Check(name, FAIL, f"nie renderuje się (does not render): {_safe(exc)}",
-                         "sprawdź config/templates/certificate.yaml: synergia certificates preview (check the template)")
+            return Check(
+                name,
+                FAIL,
+                f"nie renderuje się (does not render): {_safe(exc)}",
+                "sprawdź config/templates/certificate.yaml: synergia certificates preview (check the template)",
+            )
     if problems:
         return Check(name, INFO, f"renderuje się, ale bloki nachodzą (renders; overlapping blocks): {', '.join(problems)}")
     return Check(name, OK, f"renderuje się (renders), {size // 1024} kB")

@@ -17,6 +17,7 @@ safe to show and to pickle:
 Prefect code is not imported here; the task decorator in ``tasks._prefect``
 applies ``sanitize`` at every task boundary.
 """
+
 from __future__ import annotations
 
 import traceback
@@ -46,7 +47,8 @@ class RegistryBusy(SafeMessage, Exception):
             f"Rejestr jest zajęty przez inny proces — czekano {timeout:g} s{where}; uruchom ponownie później "
             f"albo zwiększ SYNERGIA_DATABASE_BUSY_TIMEOUT (registry busy: another process held the database "
             f"for more than {timeout:g} s).",
-            step=step, timeout=timeout,
+            step=step,
+            timeout=timeout,
         )
 
 
@@ -56,8 +58,7 @@ class StepFailed(SafeMessage, Exception):
     ``cause_types`` are the qualified names of the original exception's classes, so a retry
     rule can still tell a permanent failure from a transient one without the original."""
 
-    def __init__(self, message: str, *, step: str = "", kind: str = "", where: str = "",
-                 cause_types: tuple[str, ...] = ()):
+    def __init__(self, message: str, *, step: str = "", kind: str = "", where: str = "", cause_types: tuple[str, ...] = ()):
         super().__init__(message)
         self.step = step
         self.kind = kind

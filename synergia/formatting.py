@@ -4,6 +4,7 @@ One home for each: babel (CLDR data) supplies the genitive month names and the
 decimal comma, so ``5 marca 2026 r.``, ``05.03.2026`` and ``1 234,5`` come from
 the same two functions wherever they are printed.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence

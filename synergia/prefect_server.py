@@ -9,6 +9,7 @@ does, even a killed one. Prefect is imported only inside :func:`main`.
 
 Usage (internal): ``python -m synergia.prefect_server PORT PARENT_PID``
 """
+
 from __future__ import annotations
 
 import os
@@ -31,8 +32,7 @@ def main(argv: list[str] | None = None) -> None:
     os.environ.update(PREFECT_UI_ENABLED="0", PREFECT__SERVER_EPHEMERAL="1", PREFECT__SERVER_FINAL="1")
     import uvicorn
 
-    uvicorn.run("prefect.server.api.server:create_app", factory=True, host="127.0.0.1", port=port,
-                log_level="error", lifespan="on")
+    uvicorn.run("prefect.server.api.server:create_app", factory=True, host="127.0.0.1", port=port, log_level="error", lifespan="on")
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ A ``block:<name>`` Google key is read from a Prefect Secret block, but this
 package never imports prefect: the layers that do (``tasks/``, ``cli/``)
 install the reader with :func:`use_secret_reader`.
 """
+
 from __future__ import annotations
 
 import logging
@@ -77,8 +78,7 @@ def google_clients(settings: Settings | None = None) -> GoogleClients:
     from synergia.google.retry import RetryPolicy
 
     settings = settings or get_settings()
-    info = load_service_account_info(settings.google_credentials,
-                                     read_secret=_secret_reader[0] if _secret_reader else None)
+    info = load_service_account_info(settings.google_credentials, read_secret=_secret_reader[0] if _secret_reader else None)
     policy = RetryPolicy(max_attempts=settings.google_retry_attempts, max_total=settings.google_retry_max_total)
     return make_clients(info, api_url=settings.google_api_url, timeout=settings.google_timeout, policy=policy)
 
@@ -89,8 +89,13 @@ _GSPREAD_LOCK = threading.Lock()
 
 def _gspread(settings: Settings) -> Any:
     """One gspread client (and access token) per credentials/endpoint in a process."""
-    key = (settings.google_credentials, settings.google_api_url, settings.google_timeout,
-           settings.google_retry_attempts, settings.google_retry_max_total)
+    key = (
+        settings.google_credentials,
+        settings.google_api_url,
+        settings.google_timeout,
+        settings.google_retry_attempts,
+        settings.google_retry_max_total,
+    )
     with _GSPREAD_LOCK:
         if key not in _GSPREAD:
             _GSPREAD[key] = google_clients(settings).gspread()
@@ -143,9 +148,15 @@ def mail_transport(settings: Settings | None = None) -> Transport:
     settings = settings or get_settings()
     if settings.mail_backend == "smtp":
         password = settings.smtp_password.get_secret_value() if settings.smtp_password else None
-        return SmtpTransport(host=settings.smtp_host, port=settings.smtp_port, sender=settings.mail_from,
-                             user=settings.smtp_user, password=password, security=settings.smtp_security,
-                             timeout=settings.smtp_timeout)
+        return SmtpTransport(
+            host=settings.smtp_host,
+            port=settings.smtp_port,
+            sender=settings.mail_from,
+            user=settings.smtp_user,
+            password=password,
+            security=settings.smtp_security,
+            timeout=settings.smtp_timeout,
+        )
     return OutboxTransport(settings.outbox_dir)
 
 
@@ -186,8 +197,13 @@ class Context:
         return mail_transport(self.settings)
 
 
-def context(project_path: str | Path | ProjectConfig, *, log: logging.Logger | logging.LoggerAdapter | None = None,
-            settings: Settings | None = None, migrate: bool = False) -> Context:
+def context(
+    project_path: str | Path | ProjectConfig,
+    *,
+    log: logging.Logger | logging.LoggerAdapter | None = None,
+    settings: Settings | None = None,
+    migrate: bool = False,
+) -> Context:
     """The context of one step of a project (a project file path, or its loaded config)."""
     cfg = project_path if isinstance(project_path, ProjectConfig) else project(project_path)
     ctx = Context(cfg, settings or get_settings(), **({"log": log} if log is not None else {}))

@@ -7,6 +7,7 @@ summary) and logs numbers only, never personal data. The Prefect tasks in
 ``tasks/`` call these and nothing else; the CLI calls the same functions (or
 the flows). No prefect here.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -39,6 +40,7 @@ class Plain(Counts):
 
 
 # --------------------------------------------------------------------------- nightly
+
 
 def run_prepare_registry(ctx: Context) -> str:
     """Bring the schema up to date and mirror the project's events; returns the database dialect."""
@@ -74,8 +76,9 @@ def run_validate(ctx: Context, snapshot: SourceSnapshot) -> ValidatedBatch:
         if reusable(context, until, validation_context(project, snapshot), checked_until(project)):
             known = accepted_contents(session, project.slug, sources)
     batch = validate_snapshot(project, snapshot, known=known)
-    ctx.log.info("Zweryfikowano %d wierszy (%d bez zmian, bez ponownej weryfikacji): %s", len(batch.outcomes),
-                 batch.reused, batch.summary())
+    ctx.log.info(
+        "Zweryfikowano %d wierszy (%d bez zmian, bez ponownej weryfikacji): %s", len(batch.outcomes), batch.reused, batch.summary()
+    )
     for problem in batch.source_errors:  # header texts and source ids only, never cell values
         ctx.log.error(problem)
     for problem in batch.source_warnings:
@@ -106,7 +109,12 @@ def run_sync(ctx: Context, batch: ValidatedBatch) -> SyncCounts:
         counts.sync_run_id = run.id  # the report counts this run's events in the registry from here
     ctx.log.info(
         "Rejestr: %d przyjętych (%d nowych, %d zmienionych, %d bez zmian), %d w kwarantannie, %d pustych.",
-        counts.accepted, counts.new, counts.changed, counts.unchanged, counts.quarantined, counts.empty,
+        counts.accepted,
+        counts.new,
+        counts.changed,
+        counts.unchanged,
+        counts.quarantined,
+        counts.empty,
     )
     return counts
 
@@ -132,10 +140,13 @@ def run_dedupe(ctx: Context, review_current: list[list[str]] | None = None) -> D
     written = REVIEW.write_if_changed(ctx.sheets, project, rows, review_current)
     counts.extra.update(review_rows=len(rows) - 1, review_tab_written=int(written), unreadable_answers=parsed.unreadable)
     ctx.log.info(
-        "Deduplikacja: %d zgłoszeń (%d nowych/zmienionych), %d połączonych osób, %d decyzji personelu, "
-        "%d par do sprawdzenia%s%s.",
-        counts.applications, counts.new_or_changed, counts.persons_merged, counts.decisions_recorded,
-        counts.reviews_open, f", {parsed.unreadable} nieczytelnych odpowiedzi" if parsed.unreadable else "",
+        "Deduplikacja: %d zgłoszeń (%d nowych/zmienionych), %d połączonych osób, %d decyzji personelu, %d par do sprawdzenia%s%s.",
+        counts.applications,
+        counts.new_or_changed,
+        counts.persons_merged,
+        counts.decisions_recorded,
+        counts.reviews_open,
+        f", {parsed.unreadable} nieczytelnych odpowiedzi" if parsed.unreadable else "",
         f", {counts.applications_split} poprawionych zgłoszeń odłączonych od osoby" if counts.applications_split else "",
     )
     return counts
@@ -153,13 +164,25 @@ def run_certificates(ctx: Context) -> IssueCounts | Plain:
         "Zaświadczenia: uprawnionych %d, poniżej progu %d, nowych %d, poprawionych %d, przywróconych %d, "
         "bez zmian %d, unieważnionych %d, bez imienia i nazwiska %d; zapisano PDF %d, e-maili w kolejce %d "
         "(w tym z opóźnieniem %d), czeka na adres e-mail %d.",
-        counts.eligible, counts.not_eligible, counts.issued_new, counts.reissued, counts.reinstated, counts.unchanged,
-        counts.revoked, counts.missing_name, counts.pdfs_stored, counts.mails_queued, counts.mails_late, counts.no_email,
+        counts.eligible,
+        counts.not_eligible,
+        counts.issued_new,
+        counts.reissued,
+        counts.reinstated,
+        counts.unchanged,
+        counts.revoked,
+        counts.missing_name,
+        counts.pdfs_stored,
+        counts.mails_queued,
+        counts.mails_late,
+        counts.no_email,
     )
     if counts.revocations_held:
         ctx.log.warning(
             "Wstrzymano unieważnienie %d zaświadczeń: zbyt wiele naraz (pusta lub błędna lista obecności?). "
-            "Sprawdź listy; unieważniaj ręcznie: synergia certificates revoke.", counts.revocations_held)
+            "Sprawdź listy; unieważniaj ręcznie: synergia certificates revoke.",
+            counts.revocations_held,
+        )
     for problem in counts.layout_problems:
         ctx.log.warning("Szablon zaświadczenia: %s — sprawdź `synergia certificates preview`.", problem)
     if ctx.settings.storage_backend == "local":
@@ -181,11 +204,18 @@ def run_site(ctx: Context) -> SiteCounts | Plain:
         ctx.log.warning("Strona weryfikacji nie została zbudowana: %s", exc)
         return Plain({"error": "site_config"})
     except OSError as exc:  # the paths would show codes, so the type only
-        ctx.log.warning("Strona weryfikacji nie została zapisana w %s (%s) — sprawdź folder i miejsce na dysku.",
-                        folder, type(exc).__name__)
+        ctx.log.warning(
+            "Strona weryfikacji nie została zapisana w %s (%s) — sprawdź folder i miejsce na dysku.", folder, type(exc).__name__
+        )
         return Plain({"error": "site_write"})
-    ctx.log.info("Strona weryfikacji: kodów %d, zapisano plików %d, bez zmian %d, usunięto %d → %s",
-                 counts.codes, counts.written, counts.unchanged, counts.removed, folder)
+    ctx.log.info(
+        "Strona weryfikacji: kodów %d, zapisano plików %d, bez zmian %d, usunięto %d → %s",
+        counts.codes,
+        counts.written,
+        counts.unchanged,
+        counts.removed,
+        folder,
+    )
     return counts
 
 
@@ -194,14 +224,20 @@ def run_mail(ctx: Context) -> DeliveryReport:
     from synergia.mail.deliveries import send_pending
 
     project, transport = ctx.project, ctx.transport
-    report = send_pending(ctx.registry, transport, project=project.slug, mail_cfg=project.mail,
-                          sender=ctx.settings.mail_from, timezone_name=project.timezone)
+    report = send_pending(
+        ctx.registry, transport, project=project.slug, mail_cfg=project.mail, sender=ctx.settings.mail_from, timezone_name=project.timezone
+    )
     if report.locked:
         ctx.log.warning("Wysyłka pominięta: inny proces wysyła już pocztę tego projektu (another sender is running).")
     else:
         ctx.log.info(
             "Poczta (%s): wysłano %d, błędy stałe %d, odłożono %d, ponowiono po awarii %d, czeka %d, zostało w limicie dnia %d.",
-            transport.name, report.sent, report.failed, report.deferred, report.recovered, report.still_pending,
+            transport.name,
+            report.sent,
+            report.failed,
+            report.deferred,
+            report.recovered,
+            report.still_pending,
             report.cap_remaining,
         )
         if report.stopped:
@@ -217,10 +253,13 @@ def run_retention(ctx: Context, *, revoked: int = 0, today: date | None = None, 
     from synergia.rodo.retention_service import apply_retention
 
     today = today or datetime.now(ZoneInfo(ctx.project.timezone)).date()
-    counts = apply_retention(ctx.registry, ctx.project, settings=ctx.settings, today=today, operator=operator,
-                             revoked=revoked)
-    ctx.log.info("Retencja: usunięto treść %d wiadomości, zanonimizowano %d osób, usunięto plików %d.",
-                 counts.get("mail_bodies_purged", 0), counts.get("persons_anonymised", 0), counts.get("files_deleted", 0))
+    counts = apply_retention(ctx.registry, ctx.project, settings=ctx.settings, today=today, operator=operator, revoked=revoked)
+    ctx.log.info(
+        "Retencja: usunięto treść %d wiadomości, zanonimizowano %d osób, usunięto plików %d.",
+        counts.get("mail_bodies_purged", 0),
+        counts.get("persons_anonymised", 0),
+        counts.get("files_deleted", 0),
+    )
     return Plain(counts)
 
 
@@ -266,6 +305,7 @@ def report_rows(flat: dict, counts: dict, steps: dict[str, dict] | None = None) 
 
 # --------------------------------------------------------------------------- monthly
 
+
 def run_indicators(ctx: Context, month: str | None = None) -> MonthSummary:
     """Indicator results of ``month`` (YYYY-MM; default: the previous month in the project's
     time zone, within its period). Numbers only."""
@@ -275,8 +315,7 @@ def run_indicators(ctx: Context, month: str | None = None) -> MonthSummary:
     project = ctx.project
     chosen = Month.parse(month) if month else default_month(project)
     summary = build_summary(project, ctx.registry, ctx.sheets, chosen)
-    ctx.log.info("Wskaźniki %s za %s: %d wskaźników, zagrożone %d.", project.slug, chosen, len(summary.results),
-                 len(summary.at_risk))
+    ctx.log.info("Wskaźniki %s za %s: %d wskaźników, zagrożone %d.", project.slug, chosen, len(summary.results), len(summary.at_risk))
     for problem in summary.problems:
         ctx.log.warning(problem)
     return summary

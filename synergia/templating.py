@@ -8,6 +8,7 @@ verification site and the coordinators' summary.
 - block tags take their line with them (``trim_blocks``, ``lstrip_blocks``), a file keeps its last newline;
 - the Polish filters of ``synergia.formatting``.
 """
+
 from __future__ import annotations
 
 from functools import lru_cache

@@ -12,6 +12,7 @@ is pickled into Prefect's result storage (``$PREFECT_HOME/storage``) even with
 ``StepFailed`` naming step, type and code line) with no chained original.
 A busy registry is never retried by Prefect: the busy timeout was the wait.
 """
+
 from __future__ import annotations
 
 import functools

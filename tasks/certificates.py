@@ -1,4 +1,5 @@
 """Prefect tasks: certify a project (eligibility → register → PDFs → mails queued), then its verification site; counts only."""
+
 from __future__ import annotations
 
 from synergia import steps

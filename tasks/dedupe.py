@@ -1,4 +1,5 @@
 """Nightly dedupe step: staff answers in, persons merged, review tab out (``synergia.steps.run_dedupe``)."""
+
 from __future__ import annotations
 
 from synergia import steps

@@ -1,4 +1,5 @@
 """Prefect tasks of the monthly indicator report (thin: each calls one step of ``synergia.steps``)."""
+
 from __future__ import annotations
 
 from prefect.artifacts import create_markdown_artifact

@@ -1,4 +1,5 @@
 """Prefect task: send the project's due mail through the configured transport (counts only)."""
+
 from __future__ import annotations
 
 from synergia import steps

@@ -1,4 +1,5 @@
 """Registry steps: migrate the schema, then write one run's outcomes in one transaction."""
+
 from __future__ import annotations
 
 from synergia import steps

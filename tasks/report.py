@@ -1,4 +1,5 @@
 """Run reports as Prefect artifacts: counts only, never personal data."""
+
 from __future__ import annotations
 
 from prefect.artifacts import create_table_artifact
@@ -14,6 +15,9 @@ def publish_sync_report(project_path: str, counts: dict, steps: dict[str, dict] 
     ctx = step_context(project_path)
     flat = nightly_result(ctx, counts, steps)
     table = [{"Miara": label, "Liczba": value} for label, value in report_rows(flat, counts, steps)]
-    create_table_artifact(key=f"{ctx.project.slug}-nightly", table=table,
-                          description=f"Synchronizacja nocna projektu {ctx.project.name} (same liczby, bez danych osobowych).")
+    create_table_artifact(
+        key=f"{ctx.project.slug}-nightly",
+        table=table,
+        description=f"Synchronizacja nocna projektu {ctx.project.name} (same liczby, bez danych osobowych).",
+    )
     return flat

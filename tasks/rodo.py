@@ -1,4 +1,5 @@
 """Nightly RODO step: retention purge (mail bodies; everyone after the retention date) and audit entries; counts only."""
+
 from __future__ import annotations
 
 from synergia import steps

@@ -4,6 +4,7 @@
 by the layers above it: the tasks (``tasks/_prefect.py``) and the CLI (``cli/app.py``).
 Importing this module does not import prefect.
 """
+
 from __future__ import annotations
 
 from typing import Any

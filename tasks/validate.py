@@ -1,4 +1,5 @@
 """Validate every raw row of the snapshot (pure CPU work, one task for the whole batch)."""
+
 from __future__ import annotations
 
 from synergia import steps

@@ -1,4 +1,5 @@
 """Write the pipeline's own tabs back to the staff spreadsheet (the rule is ``synergia.sheets.owned``)."""
+
 from __future__ import annotations
 
 from synergia import steps

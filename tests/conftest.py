@@ -14,6 +14,7 @@
 - The Sheets emulator fixtures (``emulator``, ``backend``, ``socket_emulator``,
   ...) come from the ``tests.fixtures_sheets`` plugin.
 """
+
 from __future__ import annotations
 
 import glob
@@ -75,8 +76,10 @@ def pg_url() -> str:
         return
     initdb, pg_ctl = _pg_binary("initdb"), _pg_binary("pg_ctl")
     if not initdb or not pg_ctl:
-        pytest.fail("PostgreSQL binaries (initdb, pg_ctl) not found; `make test` installs them — run it, "
-                    "or set SYNERGIA_TEST_PG_URL to an existing server.")
+        pytest.fail(
+            "PostgreSQL binaries (initdb, pg_ctl) not found; `make test` installs them — run it, "
+            "or set SYNERGIA_TEST_PG_URL to an existing server."
+        )
     base = Path(tempfile.mkdtemp(prefix="synergia-pg-"))
     data, log = base / "data", base / "server.log"
     as_root = os.geteuid() == 0
@@ -86,11 +89,15 @@ def pg_url() -> str:
         os.chown(base, user.pw_uid, user.pw_gid)
         prefix = ["runuser", "-u", "postgres", "--"]
     port = _free_port()
-    subprocess.run(prefix + [initdb, "-D", str(data), "-U", "synergia", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"],
-                   check=True, capture_output=True)
+    subprocess.run(
+        prefix + [initdb, "-D", str(data), "-U", "synergia", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"],
+        check=True,
+        capture_output=True,
+    )
     opts = f"-p {port} -c listen_addresses=127.0.0.1 -k {base} -F -c fsync=off -c synchronous_commit=off"
-    subprocess.run(prefix + [pg_ctl, "-D", str(data), "-o", opts, "-l", str(log), "-w", "-t", "60", "start"],
-                   check=True, capture_output=True)
+    subprocess.run(
+        prefix + [pg_ctl, "-D", str(data), "-o", opts, "-l", str(log), "-w", "-t", "60", "start"], check=True, capture_output=True
+    )
     try:
         url = f"postgresql+psycopg://synergia@127.0.0.1:{port}/postgres"
         import sqlalchemy

@@ -2,6 +2,7 @@
 
 A plugin of tests/conftest.py (``pytest_plugins``), so every test directory can ask for them by name.
 """
+
 from __future__ import annotations
 
 import json
@@ -50,8 +51,13 @@ def sleeps() -> Sleeps:
 def clients(emulator, key_material, sleeps):
     """Clients on the real gspread/google-auth/requests stack, transport = in-process emulator."""
     info, _ = key_material
-    return make_clients(info, timeout=5.0, policy=RetryPolicy(max_attempts=5, base_delay=0.5, max_delay=8.0, max_total=60.0),
-                        mount=EmulatorAdapter(emulator).mount_on, sleep=sleeps)
+    return make_clients(
+        info,
+        timeout=5.0,
+        policy=RetryPolicy(max_attempts=5, base_delay=0.5, max_delay=8.0, max_total=60.0),
+        mount=EmulatorAdapter(emulator).mount_on,
+        sleep=sleeps,
+    )
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ household e-mails, twins, a father and son of one name, ~5 % invalid rows, a
 row without consent and a few emptied rows. The same seed gives the same
 workbook, byte for byte in content.
 """
+
 from __future__ import annotations
 
 import random
@@ -66,37 +67,61 @@ def make_people(count: int, rng: random.Random, period_start: date, area: list[s
         birth = date(year, rng.randint(1, 12), rng.randint(1, 28))
         gmina = rng.choice(gminas)
         city, prefix = places.get(gmina, (gmina, "00-"))
-        postcode = (prefix + "".join(str(rng.randrange(10)) for _ in range(6 - len(prefix))))
+        postcode = prefix + "".join(str(rng.randrange(10)) for _ in range(6 - len(prefix)))
         postcode = postcode[:2] + "-" + postcode[3:6] if postcode[2] == "-" else postcode
         roll = rng.random()
-        org_type = ("NGO" if roll < 0.42 else "JST" if roll < 0.72 else "rada" if roll < 0.88
-                    else "grupa nieformalna" if roll < 0.95 else "inna")
+        org_type = (
+            "NGO" if roll < 0.42 else "JST" if roll < 0.72 else "rada" if roll < 0.88 else "grupa nieformalna" if roll < 0.95 else "inna"
+        )
         if youth:
             org_type = "rada"
         pool = {"NGO": NGOS, "JST": JST, "rada": COUNCILS, "grupa nieformalna": INFORMAL, "inna": ["—"]}[org_type]
         organisation = rng.choice(pool).format(g=gmina) if org_type != "inna" else ""
-        p = Person(first=first, nick=nick, last=last, gender=gender, birth=birth, pesel=make_pesel(birth, gender == "K", rng),
-                   email=_email(first, last, rng, i), phone=make_phone(rng), street=f"ul. {rng.choice(STREETS)} {rng.randint(1, 120)}",
-                   postcode=postcode, city=city, gmina=gmina, organisation=organisation, org_type=org_type)
+        p = Person(
+            first=first,
+            nick=nick,
+            last=last,
+            gender=gender,
+            birth=birth,
+            pesel=make_pesel(birth, gender == "K", rng),
+            email=_email(first, last, rng, i),
+            phone=make_phone(rng),
+            street=f"ul. {rng.choice(STREETS)} {rng.randint(1, 120)}",
+            postcode=postcode,
+            city=city,
+            gmina=gmina,
+            organisation=organisation,
+            org_type=org_type,
+        )
         people.append(p)
         # households, twins and namesakes — the traps deduplication must not fall into
         extra = rng.random()
-        if extra < 0.04 and len(people) < count:   # spouse/child sharing the family e-mail and address
+        if extra < 0.04 and len(people) < count:  # spouse/child sharing the family e-mail and address
             g2 = "M" if gender == "K" else "K"
             f2, n2 = rng.choice(MALE_FIRST if g2 == "M" else FEMALE_FIRST)
             l2 = masc if g2 == "M" else fem
             b2 = date(rng.randint(1950, 1998), rng.randint(1, 12), rng.randint(1, 28))
-            people.append(replace(p, first=f2, nick=n2, last=l2, gender=g2, birth=b2, pesel=make_pesel(b2, g2 == "K", rng),
-                                  phone=make_phone(rng)))
+            people.append(
+                replace(p, first=f2, nick=n2, last=l2, gender=g2, birth=b2, pesel=make_pesel(b2, g2 == "K", rng), phone=make_phone(rng))
+            )
         elif extra < 0.06 and len(people) < count:  # twin: same surname, birth date and address
             f2, n2 = rng.choice(FEMALE_FIRST if gender == "K" else MALE_FIRST)
             if f2 != first:
-                people.append(replace(p, first=f2, nick=n2, pesel=make_pesel(birth, gender == "K", rng),
-                                      email=_email(f2, last, rng, i + 1), phone=make_phone(rng)))
+                people.append(
+                    replace(
+                        p,
+                        first=f2,
+                        nick=n2,
+                        pesel=make_pesel(birth, gender == "K", rng),
+                        email=_email(f2, last, rng, i + 1),
+                        phone=make_phone(rng),
+                    )
+                )
         elif extra < 0.07 and gender == "M" and len(people) < count and year < 1975:  # father and son, one name
             b2 = date(year + 27, rng.randint(1, 12), rng.randint(1, 28))
-            people.append(replace(p, birth=b2, pesel=make_pesel(b2, False, rng), email=_email(first, last, rng, i + 7),
-                                  phone=make_phone(rng)))
+            people.append(
+                replace(p, birth=b2, pesel=make_pesel(b2, False, rng), email=_email(first, last, rng, i + 7), phone=make_phone(rng))
+            )
     return people[:count]
 
 
@@ -172,7 +197,7 @@ class _Writer:
                 if target is None:
                     plan.append(("", ""))
                 elif target.startswith(CONSENT_PREFIX):
-                    required = target[len(CONSENT_PREFIX):] in source.required_consents
+                    required = target[len(CONSENT_PREFIX) :] in source.required_consents
                     plan.append(("", "Wyrażam zgodę") if required else ("consent", ""))
                 else:
                     plan.append(("field", target))

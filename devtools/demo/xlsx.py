@@ -6,6 +6,7 @@ named, empty tabs: workbook, styles, properties), and each tab's sheet part is
 then put in from :func:`synergia.sheets.xlsx_parts.sheet_xml` — the same
 inline-string cells (never a formula) the pipeline's own tabs are written with.
 """
+
 from __future__ import annotations
 
 import io
@@ -42,8 +43,11 @@ def write_text_workbook(path: Path, tabs: Mapping[str, Sequence[Sequence[str]]])
 
 def _sheet_parts(zin: zipfile.ZipFile) -> dict[str, str]:
     """Zip member of each tab's worksheet part → tab name (read from the workbook part and its rels)."""
-    rels = {el.get("Id"): el.get("Target") for el in ET.fromstring(zin.read("xl/_rels/workbook.xml.rels"))
-            if el.tag == f"{{{NS_PKG_REL}}}Relationship"}
+    rels = {
+        el.get("Id"): el.get("Target")
+        for el in ET.fromstring(zin.read("xl/_rels/workbook.xml.rels"))
+        if el.tag == f"{{{NS_PKG_REL}}}Relationship"
+    }
     sheets = ET.fromstring(zin.read("xl/workbook.xml")).find(f"{{{NS_MAIN}}}sheets")
     out: dict[str, str] = {}
     for sheet in sheets if sheets is not None else []:

@@ -3,10 +3,20 @@
 Pure Python, no Prefect. In-process via ``EmulatorAdapter`` mounted on a
 ``requests`` session, or over a socket via ``serve`` / ``python -m devtools.emulator``.
 """
+
 from .app import Fault, SheetsEmulator
 from .server import EmulatorServer, serve
 from .store import MODELLED_REQUESTS, PRESENTATION_REQUESTS, ApiError
 from .transport import GOOGLE_HOSTS, EmulatorAdapter
 
-__all__ = ["ApiError", "EmulatorAdapter", "EmulatorServer", "Fault", "GOOGLE_HOSTS", "MODELLED_REQUESTS",
-           "PRESENTATION_REQUESTS", "SheetsEmulator", "serve"]
+__all__ = [
+    "ApiError",
+    "EmulatorAdapter",
+    "EmulatorServer",
+    "Fault",
+    "GOOGLE_HOSTS",
+    "MODELLED_REQUESTS",
+    "PRESENTATION_REQUESTS",
+    "SheetsEmulator",
+    "serve",
+]

@@ -5,6 +5,7 @@ Each seeded workbook becomes one spreadsheet (id = file stem unless
 ``--write-key`` writes a service-account key whose ``token_uri`` points here,
 so ``SYNERGIA_GOOGLE_CREDENTIALS`` + ``SYNERGIA_GOOGLE_API_URL`` just work.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -30,8 +31,11 @@ def _cell_text(value: object, locale: str) -> str:
     if isinstance(value, (int, float)):
         return format_number(float(value))
     if isinstance(value, dt.datetime):
-        return value.strftime("%d.%m.%Y %H:%M:%S") if locale.startswith("pl") else \
-            f"{value.month}/{value.day}/{value.year} {value.hour}:{value:%M:%S}"
+        return (
+            value.strftime("%d.%m.%Y %H:%M:%S")
+            if locale.startswith("pl")
+            else f"{value.month}/{value.day}/{value.year} {value.hour}:{value:%M:%S}"
+        )
     if isinstance(value, dt.date):
         return value.strftime("%d.%m.%Y") if locale.startswith("pl") else f"{value.month}/{value.day}/{value.year}"
     return str(value)
@@ -41,28 +45,36 @@ def load_workbook_tabs(path: Path, locale: str = "pl_PL") -> dict[str, list[list
     """Tabs of an XLSX (openpyxl) or a single CSV as formatted strings."""
     if path.suffix.lower() == ".csv":
         import csv
+
         with path.open(newline="", encoding="utf-8-sig") as fh:
             return {path.stem: [list(r) for r in csv.reader(fh)]}
     import openpyxl
+
     wb = openpyxl.load_workbook(path, data_only=True, read_only=True)
     try:
-        return {ws.title: [[_cell_text(v, locale) for v in row] for row in ws.iter_rows(values_only=True)]
-                for ws in wb.worksheets}
+        return {ws.title: [[_cell_text(v, locale) for v in row] for row in ws.iter_rows(values_only=True)] for ws in wb.worksheets}
     finally:
         wb.close()
 
 
-def write_service_account_key(path: Path, token_uri: str, email: str = "synergia@emulator.iam.gserviceaccount.com"
-                             ) -> tuple[str, rsa.RSAPublicKey]:
+def write_service_account_key(
+    path: Path, token_uri: str, email: str = "synergia@emulator.iam.gserviceaccount.com"
+) -> tuple[str, rsa.RSAPublicKey]:
     """Create an RSA service-account key file; returns the public key for the emulator to verify JWTs."""
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import rsa
+
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                            serialization.NoEncryption()).decode()
-    info = {"type": "service_account", "project_id": "synergia-emulator", "private_key_id": "emulator",
-            "private_key": pem, "client_email": email, "client_id": "1",
-            "token_uri": token_uri}
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode()
+    info = {
+        "type": "service_account",
+        "project_id": "synergia-emulator",
+        "private_key_id": "emulator",
+        "private_key": pem,
+        "client_email": email,
+        "client_id": "1",
+        "token_uri": token_uri,
+    }
     path.write_text(json.dumps(info, indent=2), encoding="utf-8")
     return email, key.public_key()
 
@@ -80,8 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--write-key", type=Path, help="write a service-account key whose token_uri points here")
     args = ap.parse_args(argv)
 
-    emu = SheetsEmulator(require_auth=not args.no_auth, quota_per_minute=tuple(args.quota),
-                         locale=args.locale, time_zone=args.time_zone)
+    emu = SheetsEmulator(require_auth=not args.no_auth, quota_per_minute=tuple(args.quota), locale=args.locale, time_zone=args.time_zone)
     server = EmulatorServer(emu, args.host, args.port)
     for i, path in enumerate(args.seed):
         sid = args.spreadsheet_id[i] if i < len(args.spreadsheet_id) else path.stem

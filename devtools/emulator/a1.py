@@ -1,4 +1,5 @@
 """A1 notation as the Sheets API understands it: parse request ranges, print reply ranges."""
+
 from __future__ import annotations
 
 import re
@@ -34,7 +35,7 @@ def split_sheet(text: str) -> tuple[str | None, str]:
                     buf.append("'")
                     i += 2
                     continue
-                rest = text[i + 1:]
+                rest = text[i + 1 :]
                 if rest.startswith("!"):
                     return "".join(buf), rest[1:]
                 if rest == "":

@@ -4,6 +4,7 @@ Transport-neutral: ``SheetsEmulator.handle(method, url, headers, body)`` returns
 ``(status, headers, body)``. ``transport.EmulatorAdapter`` serves it in-process to
 ``requests``; ``server.serve`` serves it over a real socket.
 """
+
 from __future__ import annotations
 
 import base64
@@ -35,7 +36,7 @@ class Fault:
 
     kind: int | str
     count: int
-    method: str | None = None      # only requests with this HTTP method
+    method: str | None = None  # only requests with this HTTP method
     path_contains: str | None = None
 
 
@@ -44,7 +45,7 @@ class RecordedRequest:
     method: str
     path: str
     query: dict[str, list[str]]
-    kind: str          # 'read', 'write', 'token', 'drive', 'iam', 'control'
+    kind: str  # 'read', 'write', 'token', 'drive', 'iam', 'control'
     status: int = 0
     spreadsheet: str | None = None
 
@@ -67,8 +68,15 @@ class DriveFile:
     created: str = ""
 
     def resource(self) -> dict:
-        return {"kind": "drive#file", "id": self.id, "name": self.name, "mimeType": self.mime_type,
-                "parents": list(self.parents), "size": str(len(self.content)), "createdTime": self.created}
+        return {
+            "kind": "drive#file",
+            "id": self.id,
+            "name": self.name,
+            "mimeType": self.mime_type,
+            "parents": list(self.parents),
+            "size": str(len(self.content)),
+            "createdTime": self.created,
+        }
 
 
 def _new_id() -> str:
@@ -84,9 +92,17 @@ class SheetsEmulator:
     RESOURCE_EXHAUSTED like Google. Faults queued with ``inject`` come first.
     """
 
-    def __init__(self, *, require_auth: bool = True, quota_per_minute: tuple[int, int] | None = (300, 300),
-                 locale: str = "pl_PL", time_zone: str = "Europe/Warsaw", seed: int | None = None,
-                 clock: Callable[[], float] = time.monotonic, timeout_delay: float = 3.0):
+    def __init__(
+        self,
+        *,
+        require_auth: bool = True,
+        quota_per_minute: tuple[int, int] | None = (300, 300),
+        locale: str = "pl_PL",
+        time_zone: str = "Europe/Warsaw",
+        seed: int | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        timeout_delay: float = 3.0,
+    ):
         self.require_auth = require_auth
         self.quota_per_minute = quota_per_minute
         self.locale = locale
@@ -98,34 +114,48 @@ class SheetsEmulator:
         self.files: dict[str, DriveFile] = {}
         self.tokens: set[str] = set()
         self.static_tokens: set[str] = set()
-        self.trusted_keys: dict[str, Any] = {}   # client_email -> public key; verified when present
+        self.trusted_keys: dict[str, Any] = {}  # client_email -> public key; verified when present
         self.faults: deque[Fault] = deque()
         self.disabled_requests: set[str] = set()  # batchUpdate kinds to refuse (a less complete server)
-        self.disabled_status = 400                # ... with this status (400, or 501 Not Implemented)
+        self.disabled_status = 400  # ... with this status (400, or 501 Not Implemented)
         self.file_id_hints: deque[str] = deque()  # ids for new Drive files (the conformance replay's recorded ids)
         self.log: list[RecordedRequest] = []
         self._window: dict[str, deque[float]] = {"read": deque(), "write": deque()}
         self._lock = threading.RLock()
 
     # ------------------------------------------------------------------ test/seed API
-    def create_spreadsheet(self, title: str = "Untitled spreadsheet", *, spreadsheet_id: str | None = None,
-                           tabs: dict[str, list[list[Any]]] | None = None, locale: str | None = None,
-                           time_zone: str | None = None, parents: list[str] | None = None) -> str:
+    def create_spreadsheet(
+        self,
+        title: str = "Untitled spreadsheet",
+        *,
+        spreadsheet_id: str | None = None,
+        tabs: dict[str, list[list[Any]]] | None = None,
+        locale: str | None = None,
+        time_zone: str | None = None,
+        parents: list[str] | None = None,
+    ) -> str:
         """Create a spreadsheet (first sheet id 0, 1000x26 grid like Google) and fill ``tabs`` as RAW."""
         with self._lock:
             sid = spreadsheet_id or _new_id()
-            ss = Spreadsheet(sid, {"title": title, "locale": locale or self.locale, "autoRecalc": "ON_CHANGE",
-                                   "timeZone": time_zone or self.time_zone})
+            ss = Spreadsheet(
+                sid, {"title": title, "locale": locale or self.locale, "autoRecalc": "ON_CHANGE", "timeZone": time_zone or self.time_zone}
+            )
             names = list(tabs) if tabs else ["Sheet1"]
             for i, name in enumerate(names):
                 rows = (tabs or {}).get(name) or []
                 grid = {"rowCount": max(1000, len(rows)), "columnCount": max(26, max((len(r) for r in rows), default=0))}
-                props = {"sheetId": 0 if i == 0 else self.ids.next(), "title": name, "index": i,
-                         "sheetType": "GRID", "gridProperties": grid}
+                props = {
+                    "sheetId": 0 if i == 0 else self.ids.next(),
+                    "title": name,
+                    "index": i,
+                    "sheetType": "GRID",
+                    "gridProperties": grid,
+                }
                 ss.sheets.append(Sheet(props))
                 if rows:
-                    ss.values_update(f"'{name.replace(chr(39), chr(39) * 2)}'!A1", [list(r) for r in rows],
-                                     major="ROWS", input_option="RAW")
+                    ss.values_update(
+                        f"'{name.replace(chr(39), chr(39) * 2)}'!A1", [list(r) for r in rows], major="ROWS", input_option="RAW"
+                    )
             self.spreadsheets[sid] = ss
             self.files[sid] = DriveFile(sid, title, SPREADSHEET_MIME, list(parents or []), created=_now())
             return sid
@@ -147,8 +177,7 @@ class SheetsEmulator:
         self.tokens.add(token)
         return token
 
-    def inject(self, kind: int | str, count: int = 1, *, method: str | None = None,
-               path_contains: str | None = None) -> None:
+    def inject(self, kind: int | str, count: int = 1, *, method: str | None = None, path_contains: str | None = None) -> None:
         with self._lock:
             self.faults.append(Fault(kind, count, method, path_contains))
 
@@ -159,8 +188,7 @@ class SheetsEmulator:
     def counts(self, spreadsheet: str | None = None) -> Counter:
         """Answered API requests by kind ('read', 'write', 'drive', 'token'), optionally per spreadsheet."""
         with self._lock:
-            return Counter(r.kind for r in self.log
-                           if (spreadsheet is None or r.spreadsheet == spreadsheet))
+            return Counter(r.kind for r in self.log if (spreadsheet is None or r.spreadsheet == spreadsheet))
 
     # ------------------------------------------------------------------ HTTP entry
     def handle(self, method: str, url: str, headers: dict[str, str] | None, body: bytes | str | None) -> Reply:
@@ -209,13 +237,18 @@ class SheetsEmulator:
             if fault.count <= 0:
                 self.faults.remove(fault)
             if fault.kind == "timeout":
-                return Reply(503, {"Content-Type": "application/json; charset=UTF-8"},
-                             json.dumps(ApiError(503, "The service is currently unavailable.").body()).encode(),
-                             timeout=True)
+                return Reply(
+                    503,
+                    {"Content-Type": "application/json; charset=UTF-8"},
+                    json.dumps(ApiError(503, "The service is currently unavailable.").body()).encode(),
+                    timeout=True,
+                )
             code = int(fault.kind)
-            msg = {429: "Quota exceeded for quota metric 'Requests' and limit 'Requests per minute' of service "
-                        "'sheets.googleapis.com'.",
-                   500: "Internal error encountered.", 503: "The service is currently unavailable."}.get(code, "Error")
+            msg = {
+                429: "Quota exceeded for quota metric 'Requests' and limit 'Requests per minute' of service 'sheets.googleapis.com'.",
+                500: "Internal error encountered.",
+                503: "The service is currently unavailable.",
+            }.get(code, "Error")
             return _json(code, ApiError(code, msg).body())
         return None
 
@@ -225,8 +258,11 @@ class SheetsEmulator:
         auth = headers.get("authorization", "")
         token = auth[7:] if auth.lower().startswith("bearer ") else ""
         if token not in self.tokens and token not in self.static_tokens:
-            raise ApiError(401, "Request had invalid authentication credentials. Expected OAuth 2 access token, "
-                                "login cookie or other valid authentication credential.")
+            raise ApiError(
+                401,
+                "Request had invalid authentication credentials. Expected OAuth 2 access token, "
+                "login cookie or other valid authentication credential.",
+            )
 
     def _check_quota(self, kind: str) -> None:
         if self.quota_per_minute is None or kind not in ("read", "write"):
@@ -238,8 +274,10 @@ class SheetsEmulator:
             window.popleft()
         if len(window) >= limit:
             metric = "Read requests" if kind == "read" else "Write requests"
-            raise ApiError(429, f"Quota exceeded for quota metric '{metric}' and limit '{metric} per minute per user' "
-                                f"of service 'sheets.googleapis.com'.")
+            raise ApiError(
+                429,
+                f"Quota exceeded for quota metric '{metric}' and limit '{metric} per minute per user' of service 'sheets.googleapis.com'.",
+            )
         window.append(now)
 
     # ------------------------------------------------------------------ token endpoint
@@ -260,6 +298,7 @@ class SheetsEmulator:
         if key is not None:
             from cryptography.hazmat.primitives import hashes
             from cryptography.hazmat.primitives.asymmetric import padding
+
             try:
                 key.verify(_b64d(sig_b64), f"{head_b64}.{payload_b64}".encode(), padding.PKCS1v15(), hashes.SHA256())
             except Exception:
@@ -275,15 +314,23 @@ class SheetsEmulator:
             self.faults.append(Fault(spec["kind"], int(spec.get("count", 1)), spec.get("method"), spec.get("path_contains")))
             return _json(200, {"queued": len(self.faults)})
         if path == "/_emulator/requests" and method == "GET":
-            return _json(200, {"requests": [{"method": r.method, "path": r.path, "kind": r.kind, "status": r.status,
-                                             "spreadsheet": r.spreadsheet} for r in self.log]})
+            return _json(
+                200,
+                {
+                    "requests": [
+                        {"method": r.method, "path": r.path, "kind": r.kind, "status": r.status, "spreadsheet": r.spreadsheet}
+                        for r in self.log
+                    ]
+                },
+            )
         if path == "/_emulator/requests" and method == "DELETE":
             self.log.clear()
             return _json(200, {})
         if path == "/_emulator/spreadsheets" and method == "POST":
             spec = json.loads(raw or b"{}")
-            sid = self.create_spreadsheet(spec.get("title", "Untitled spreadsheet"),
-                                          spreadsheet_id=spec.get("spreadsheetId"), tabs=spec.get("tabs"))
+            sid = self.create_spreadsheet(
+                spec.get("title", "Untitled spreadsheet"), spreadsheet_id=spec.get("spreadsheetId"), tabs=spec.get("tabs")
+            )
             return _json(200, {"spreadsheetId": sid})
         raise ApiError(404, NOT_FOUND)
 
@@ -291,11 +338,11 @@ class SheetsEmulator:
     def _api(self, method: str, path: str, query: dict[str, list[str]], headers: dict[str, str], raw: bytes) -> Reply:
         q1 = {k: v[-1] for k, v in query.items()}
         if path.startswith("/v4/spreadsheets"):
-            return self._sheets(method, path[len("/v4/spreadsheets"):], query, q1, raw)
+            return self._sheets(method, path[len("/v4/spreadsheets") :], query, q1, raw)
         if path.startswith("/upload/drive/v3/files"):
-            return self._drive_upload(method, path[len("/upload/drive/v3/files"):].strip("/"), q1, headers, raw)
+            return self._drive_upload(method, path[len("/upload/drive/v3/files") :].strip("/"), q1, headers, raw)
         if path.startswith("/drive/v3/files"):
-            return self._drive(method, path[len("/drive/v3/files"):], q1, raw)
+            return self._drive(method, path[len("/drive/v3/files") :], q1, raw)
         raise ApiError(404, NOT_FOUND)
 
     def _sheet(self, sid: str) -> Spreadsheet:
@@ -308,8 +355,9 @@ class SheetsEmulator:
         body = _json_body(raw)
         if rest in ("", "/") and method == "POST":
             props = body.get("properties", {})
-            sid = self.create_spreadsheet(props.get("title", "Untitled spreadsheet"), locale=props.get("locale"),
-                                          time_zone=props.get("timeZone"))
+            sid = self.create_spreadsheet(
+                props.get("title", "Untitled spreadsheet"), locale=props.get("locale"), time_zone=props.get("timeZone")
+            )
             return _json(200, self.spreadsheets[sid].metadata())
         rest = rest.lstrip("/")
         sid, _, tail = rest.partition("/")
@@ -334,20 +382,32 @@ class SheetsEmulator:
         if tail == "values:batchUpdate" and method == "POST":
             return self._atomic(ss, lambda work: _values_batch_update(work, body))
         if tail == "values:batchClear" and method == "POST":
-            return self._atomic(ss, lambda work: {"spreadsheetId": work.spreadsheet_id,
-                                                  "clearedRanges": [work.values_clear(r)["clearedRange"]
-                                                                    for r in body.get("ranges", [])]})
+            return self._atomic(
+                ss,
+                lambda work: {
+                    "spreadsheetId": work.spreadsheet_id,
+                    "clearedRanges": [work.values_clear(r)["clearedRange"] for r in body.get("ranges", [])],
+                },
+            )
         if not tail.startswith("values/"):
             raise ApiError(404, NOT_FOUND)
-        rng = tail[len("values/"):]
+        rng = tail[len("values/") :]
         include = q1.get("includeValuesInResponse", "false").lower() == "true"
         opt = q1.get("valueInputOption", "")
         if rng.endswith(":append") and method == "POST":
             text = unquote(rng[: -len(":append")])
-            return self._atomic(ss, lambda work: work.values_append(
-                text, body.get("values"), major=body.get("majorDimension"), input_option=opt,
-                insert_option=q1.get("insertDataOption", "OVERWRITE"), include_values=include,
-                render_option=q1.get("responseValueRenderOption", "FORMATTED_VALUE")))
+            return self._atomic(
+                ss,
+                lambda work: work.values_append(
+                    text,
+                    body.get("values"),
+                    major=body.get("majorDimension"),
+                    input_option=opt,
+                    insert_option=q1.get("insertDataOption", "OVERWRITE"),
+                    include_values=include,
+                    render_option=q1.get("responseValueRenderOption", "FORMATTED_VALUE"),
+                ),
+            )
         if rng.endswith(":clear") and method == "POST":
             text = unquote(rng[: -len(":clear")])
             return self._atomic(ss, lambda work: work.values_clear(text))
@@ -355,9 +415,17 @@ class SheetsEmulator:
         if method == "GET":
             return _json(200, ss.values_get(text, major=major, render_option=render))
         if method == "PUT":
-            return self._atomic(ss, lambda work: work.values_update(
-                text, body.get("values"), major=body.get("majorDimension"), input_option=opt,
-                include_values=include, render_option=q1.get("responseValueRenderOption", "FORMATTED_VALUE")))
+            return self._atomic(
+                ss,
+                lambda work: work.values_update(
+                    text,
+                    body.get("values"),
+                    major=body.get("majorDimension"),
+                    input_option=opt,
+                    include_values=include,
+                    render_option=q1.get("responseValueRenderOption", "FORMATTED_VALUE"),
+                ),
+            )
         raise ApiError(404, NOT_FOUND)
 
     def _atomic(self, ss: Spreadsheet, op: Callable[[Spreadsheet], dict]) -> Reply:
@@ -369,12 +437,12 @@ class SheetsEmulator:
 
     def _batch_update(self, ss: Spreadsheet, body: dict) -> Reply:
         def run(work: Spreadsheet) -> dict:
-            replies = batch_update(work, body.get("requests") or [], self.ids, self.disabled_requests,
-                                   self.disabled_status)
+            replies = batch_update(work, body.get("requests") or [], self.ids, self.disabled_requests, self.disabled_status)
             out: dict[str, Any] = {"spreadsheetId": work.spreadsheet_id, "replies": replies}
             if body.get("includeSpreadsheetInResponse"):
                 out["updatedSpreadsheet"] = work.metadata()
             return out
+
         reply = self._atomic(ss, run)
         new = self.spreadsheets[ss.spreadsheet_id]
         if ss.spreadsheet_id in self.files:
@@ -391,8 +459,7 @@ class SheetsEmulator:
         if rest == "" and method == "GET":
             files = [f for f in self.files.values() if _matches(f, q1.get("q", ""))]
             page = int(q1.get("pageSize", "100"))
-            out = {"kind": "drive#fileList", "incompleteSearch": False,
-                   "files": [f.resource() for f in files[:page]]}
+            out = {"kind": "drive#fileList", "incompleteSearch": False, "files": [f.resource() for f in files[:page]]}
             if fields:
                 out = fieldmask.apply(out, fieldmask.parse(fields))
             return _json(200, out)
@@ -441,8 +508,7 @@ class SheetsEmulator:
         self.files[f.id] = f
         return f
 
-    def _drive_upload(self, method: str, file_id: str, q1: dict[str, str], headers: dict[str, str],
-                      raw: bytes) -> Reply:
+    def _drive_upload(self, method: str, file_id: str, q1: dict[str, str], headers: dict[str, str], raw: bytes) -> Reply:
         meta, media = _upload_parts(q1, headers.get("content-type", ""), raw)
         if method == "POST" and not file_id:
             return _json(200, self._mask_file(self._create_file(meta, media), q1.get("fields")))
@@ -459,14 +525,23 @@ class SheetsEmulator:
 
 # ---------------------------------------------------------------------- helpers
 
+
 def _values_batch_update(ss: Spreadsheet, body: dict) -> dict:
     opt = body.get("valueInputOption", "")
     responses = []
     touched: set[tuple[str, int, int]] = set()
     for i, vr in enumerate(body.get("data") or []):
-        responses.append(ss.values_update(vr.get("range", ""), vr.get("values"), major=vr.get("majorDimension"),
-                                          input_option=opt, include_values=bool(body.get("includeValuesInResponse")),
-                                          field_name=f"data[{i}].values", touched=touched))
+        responses.append(
+            ss.values_update(
+                vr.get("range", ""),
+                vr.get("values"),
+                major=vr.get("majorDimension"),
+                input_option=opt,
+                include_values=bool(body.get("includeValuesInResponse")),
+                field_name=f"data[{i}].values",
+                touched=touched,
+            )
+        )
     out: dict[str, Any] = {"spreadsheetId": ss.spreadsheet_id}
     if responses:
         # Totals count distinct rows/columns/cells written, as Google documents them.
@@ -493,13 +568,12 @@ def _classify(method: str, path: str) -> str:
 def _spreadsheet_of(path: str) -> str | None:
     if not path.startswith("/v4/spreadsheets/"):
         return None
-    seg = path[len("/v4/spreadsheets/"):].split("/", 1)[0]
+    seg = path[len("/v4/spreadsheets/") :].split("/", 1)[0]
     return unquote(seg.split(":", 1)[0]) or None
 
 
 def _json(status: int, obj: Any) -> Reply:
-    return Reply(status, {"Content-Type": "application/json; charset=UTF-8"},
-                 json.dumps(obj, ensure_ascii=False, indent=2).encode("utf-8"))
+    return Reply(status, {"Content-Type": "application/json; charset=UTF-8"}, json.dumps(obj, ensure_ascii=False, indent=2).encode("utf-8"))
 
 
 def _json_body(raw: bytes) -> dict:
@@ -525,8 +599,7 @@ def _now() -> str:
 def _upload_parts(q1: dict[str, str], ctype: str, raw: bytes) -> tuple[dict, bytes]:
     """(metadata, media) of a multipart/related upload, or of a plain media upload."""
     if q1.get("uploadType") == "multipart" or ctype.startswith("multipart/"):
-        msg = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
-            b"Content-Type: " + ctype.encode() + b"\r\n\r\n" + raw)
+        msg = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(b"Content-Type: " + ctype.encode() + b"\r\n\r\n" + raw)
         parts = list(msg.iter_parts()) if msg.is_multipart() else []
         if len(parts) != 2:
             raise ApiError(400, "Multipart upload needs a metadata part and a media part.")

@@ -1,4 +1,5 @@
 """Google partial-response field masks: ``fields=sheets.properties(title,sheetId),properties.locale``."""
+
 from __future__ import annotations
 
 from typing import Any

@@ -1,4 +1,5 @@
 """Socket mode: the emulator behind a real HTTP server on 127.0.0.1."""
+
 from __future__ import annotations
 
 import threading

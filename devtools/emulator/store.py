@@ -5,6 +5,7 @@ as FORMATTED_VALUE / UNFORMATTED_VALUE / FORMULA. Formulas are stored, not
 evaluated (their formatted value is the formula text); the conformance replay
 therefore skips comparisons that depend on evaluation.
 """
+
 from __future__ import annotations
 
 import copy
@@ -22,9 +23,17 @@ from .a1 import Bounds, RangeError, format_range, parse_cells, split_sheet
 class ApiError(Exception):
     """An error Google would answer with ``{"error": {"code", "message", "status"}}``."""
 
-    STATUS = {400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED", 404: "NOT_FOUND",
-              408: "DEADLINE_EXCEEDED", 429: "RESOURCE_EXHAUSTED", 500: "INTERNAL", 501: "UNIMPLEMENTED",
-              503: "UNAVAILABLE"}
+    STATUS = {
+        400: "INVALID_ARGUMENT",
+        401: "UNAUTHENTICATED",
+        403: "PERMISSION_DENIED",
+        404: "NOT_FOUND",
+        408: "DEADLINE_EXCEEDED",
+        429: "RESOURCE_EXHAUSTED",
+        500: "INTERNAL",
+        501: "UNIMPLEMENTED",
+        503: "UNAVAILABLE",
+    }
 
     def __init__(self, code: int, message: str, details: list[dict] | None = None):
         super().__init__(message)
@@ -144,6 +153,7 @@ def _trim(rows: list[list[Any]]) -> list[list[Any]]:
 
 # --------------------------------------------------------------------------- sheets
 
+
 @dataclass
 class Sheet:
     properties: dict[str, Any]
@@ -224,8 +234,9 @@ class Spreadsheet:
         for nr in self.named_ranges:
             if nr["name"] == cells:
                 g = nr["range"]
-                return self.by_id(g.get("sheetId", 0)), Bounds(g.get("startRowIndex"), g.get("startColumnIndex"),
-                                                               g.get("endRowIndex"), g.get("endColumnIndex"))
+                return self.by_id(g.get("sheetId", 0)), Bounds(
+                    g.get("startRowIndex"), g.get("startColumnIndex"), g.get("endRowIndex"), g.get("endColumnIndex")
+                )
         if title is None:
             sheet = self.by_title(cells)
             if sheet is not None:
@@ -249,8 +260,10 @@ class Spreadsheet:
     def grid_bounds(self, sheet: Sheet, b: Bounds, *, text: str) -> tuple[int, int, int, int]:
         r1, c1, r2, c2 = b.resolve(sheet.rows, sheet.cols)
         if r2 > sheet.rows or c2 > sheet.cols:
-            raise bad_request(f"Range ({format_range(sheet.title, r1, c1, r2, c2)}) exceeds grid limits. "
-                              f"Max rows: {sheet.rows}, max columns: {sheet.cols}")
+            raise bad_request(
+                f"Range ({format_range(sheet.title, r1, c1, r2, c2)}) exceeds grid limits. "
+                f"Max rows: {sheet.rows}, max columns: {sheet.cols}"
+            )
         return r1, c1, r2, c2
 
     @staticmethod
@@ -258,8 +271,7 @@ class Spreadsheet:
         """Google's refusal of a write outside the grid: the requested range itself (an explicit
         range ending past the grid, or an anchor outside it), else the cells the data reaches."""
         limits = f"exceeds grid limits. Max rows: {sheet.rows}, max columns: {sheet.cols}"
-        if b.r2 is not None and b.c2 is not None and (b.r2 > sheet.rows or b.c2 > sheet.cols) or \
-                r1 >= sheet.rows or c1 >= sheet.cols:
+        if b.r2 is not None and b.c2 is not None and (b.r2 > sheet.rows or b.c2 > sheet.cols) or r1 >= sheet.rows or c1 >= sheet.cols:
             r2 = b.r2 if b.r2 is not None else max(r1 + 1, r1 + n_rows)
             c2 = b.c2 if b.c2 is not None else max(c1 + 1, c1 + n_cols)
             raise bad_request(f"Range ({format_range(sheet.title, r1, c1, r2, c2)}) {limits}")
@@ -279,20 +291,41 @@ class Spreadsheet:
             out["values"] = trimmed
         return out
 
-    def values_update(self, text: str, values: Any, *, major: str | None, input_option: str,
-                      include_values: bool = False, render_option: str = "FORMATTED_VALUE",
-                      field_name: str = "data.values", touched: set | None = None, grow: bool = False) -> dict:
+    def values_update(
+        self,
+        text: str,
+        values: Any,
+        *,
+        major: str | None,
+        input_option: str,
+        include_values: bool = False,
+        render_option: str = "FORMATTED_VALUE",
+        field_name: str = "data.values",
+        touched: set | None = None,
+        grow: bool = False,
+    ) -> dict:
         """Write values like Google: a range that reaches past the tab's grid is refused (400
         "exceeds grid limits"), nothing grows the grid but ``values:append`` (``grow``) and
         batchUpdate's dimension/properties requests."""
         if input_option not in ("RAW", "USER_ENTERED"):
-            raise bad_request("Invalid valueInputOption: INPUT_VALUE_OPTION_UNSPECIFIED" if not input_option
-                              else f"Invalid value at 'value_input_option' ({input_option})")
+            raise bad_request(
+                "Invalid valueInputOption: INPUT_VALUE_OPTION_UNSPECIFIED"
+                if not input_option
+                else f"Invalid value at 'value_input_option' ({input_option})"
+            )
         if not isinstance(values, list) or any(not isinstance(r, list) for r in values):
             shown = values if isinstance(values, str) else str(values)
             message = f"Invalid value at '{field_name}' (type.googleapis.com/google.protobuf.ListValue), \"{shown}\""
-            raise ApiError(400, message, details=[{"@type": "type.googleapis.com/google.rpc.BadRequest",
-                                                   "fieldViolations": [{"field": field_name, "description": message}]}])
+            raise ApiError(
+                400,
+                message,
+                details=[
+                    {
+                        "@type": "type.googleapis.com/google.rpc.BadRequest",
+                        "fieldViolations": [{"field": field_name, "description": message}],
+                    }
+                ],
+            )
         sheet, b = self.resolve(text)
         rows = values if (major or "ROWS") == "ROWS" else [list(r) for r in _transpose(values)]
         n_rows = len(rows)
@@ -304,8 +337,10 @@ class Spreadsheet:
             req = format_range(sheet.title, r1, c1, b.r2, b.c2)
             if n_rows > b.r2 - r1:
                 raise bad_request(f"Requested writing within range [{req}], but tried writing to row [{r1 + n_rows}]")
-            raise bad_request(f"Requested writing within range [{req}], but tried writing to column "
-                              f"[{format_range(sheet.title, 0, c1 + n_cols - 1, 1, c1 + n_cols).split('!')[1][:-1]}]")
+            raise bad_request(
+                f"Requested writing within range [{req}], but tried writing to column "
+                f"[{format_range(sheet.title, 0, c1 + n_cols - 1, 1, c1 + n_cols).split('!')[1][:-1]}]"
+            )
         if not grow:
             self.check_grid(sheet, b, r1, c1, n_rows, n_cols)
         parse = parse_raw if input_option == "RAW" else parse_user_entered
@@ -343,24 +378,33 @@ class Spreadsheet:
         sheet, b = self.resolve(text)
         r1, c1, r2, c2 = b.resolve(sheet.rows, sheet.cols)
         if r1 >= sheet.rows or c1 >= sheet.cols:
-            raise bad_request(f"Range ({format_range(sheet.title, r1, c1, max(r2, r1 + 1), max(c2, c1 + 1))}) "
-                              f"exceeds grid limits. Max rows: {sheet.rows}, max columns: {sheet.cols}")
+            raise bad_request(
+                f"Range ({format_range(sheet.title, r1, c1, max(r2, r1 + 1), max(c2, c1 + 1))}) "
+                f"exceeds grid limits. Max rows: {sheet.rows}, max columns: {sheet.cols}"
+            )
         r2, c2 = min(r2, sheet.rows), min(c2, sheet.cols)
         for key in [k for k in sheet.cells if r1 <= k[0] < r2 and c1 <= k[1] < c2]:
             del sheet.cells[key]
         return {"spreadsheetId": self.spreadsheet_id, "clearedRange": format_range(sheet.title, r1, c1, r2, c2)}
 
-    def values_append(self, text: str, values: Any, *, major: str | None, input_option: str,
-                      insert_option: str = "OVERWRITE", include_values: bool = False,
-                      render_option: str = "FORMATTED_VALUE") -> dict:
+    def values_append(
+        self,
+        text: str,
+        values: Any,
+        *,
+        major: str | None,
+        input_option: str,
+        insert_option: str = "OVERWRITE",
+        include_values: bool = False,
+        render_option: str = "FORMATTED_VALUE",
+    ) -> dict:
         """Append after the table found in ``text`` (the block of filled rows the range touches)."""
         sheet, b = self.resolve(text)
         r1, c1, r2, c2 = b.resolve(sheet.rows, sheet.cols)
         single = b.r2 is not None and b.c2 is not None and b.r2 - r1 == 1 and b.c2 - c1 == 1
         if single:
             r2, c2 = sheet.rows, sheet.cols
-        filled = {k for k, cell in sheet.cells.items()
-                  if r1 <= k[0] < r2 and c1 <= k[1] < c2 and render(cell, "FORMATTED_VALUE") != ""}
+        filled = {k for k, cell in sheet.cells.items() if r1 <= k[0] < r2 and c1 <= k[1] < c2 and render(cell, "FORMATTED_VALUE") != ""}
         table = _table(filled, (r1, c1) if single else None)
         out: dict[str, Any] = {"spreadsheetId": self.spreadsheet_id}
         if table:
@@ -373,8 +417,9 @@ class Spreadsheet:
             n = len(values) if (major or "ROWS") == "ROWS" else max((len(r) for r in values), default=0)
             sheet.insert_rows(start_row, n)
         target = format_range(sheet.title, start_row, start_col, start_row + 1, start_col + 1)
-        upd = self.values_update(target, values, major=major, input_option=input_option,
-                                 include_values=include_values, render_option=render_option, grow=True)
+        upd = self.values_update(
+            target, values, major=major, input_option=input_option, include_values=include_values, render_option=render_option, grow=True
+        )
         out["updates"] = upd
         return out
 
@@ -399,8 +444,7 @@ class Spreadsheet:
                     rows.pop()
                 entry["data"] = [{"rowData": rows}] if rows else [{}]
             sheets.append(entry)
-        out: dict[str, Any] = {"spreadsheetId": self.spreadsheet_id, "properties": copy.deepcopy(self.properties),
-                               "sheets": sheets}
+        out: dict[str, Any] = {"spreadsheetId": self.spreadsheet_id, "properties": copy.deepcopy(self.properties), "sheets": sheets}
         if self.named_ranges:
             out["namedRanges"] = [_named_range_reply(n) for n in self.named_ranges]
         out["spreadsheetUrl"] = f"https://docs.google.com/spreadsheets/d/{self.spreadsheet_id}/edit"
@@ -441,8 +485,7 @@ def _table(filled: set[tuple[int, int]], anchor: tuple[int, int] | None) -> tupl
             return None
     else:
         chosen = max(blocks, key=lambda b: (max(r for r, _ in b), max(c for _, c in b)))
-    return (min(r for r, _ in chosen), min(c for _, c in chosen),
-            max(r for r, _ in chosen), max(c for _, c in chosen))
+    return (min(r for r, _ in chosen), min(c for _, c in chosen), max(r for r, _ in chosen), max(c for _, c in chosen))
 
 
 def _transpose(values: list[list[Any]]) -> list[list[Any]]:
@@ -466,18 +509,43 @@ def _shift(sheet: Sheet, axis: int, start: int, delta: int) -> None:
 # --------------------------------------------------------------------------- batchUpdate
 
 #: batchUpdate request kinds the emulator models (values and sheet structure).
-MODELLED_REQUESTS = frozenset({
-    "addSheet", "deleteSheet", "updateSheetProperties", "updateSpreadsheetProperties",
-    "insertDimension", "deleteDimension", "appendDimension", "updateCells", "mergeCells",
-    "unmergeCells", "addNamedRange", "deleteNamedRange", "updateNamedRange", "sortRange",
-    "copyPaste", "cutPaste",
-})
+MODELLED_REQUESTS = frozenset(
+    {
+        "addSheet",
+        "deleteSheet",
+        "updateSheetProperties",
+        "updateSpreadsheetProperties",
+        "insertDimension",
+        "deleteDimension",
+        "appendDimension",
+        "updateCells",
+        "mergeCells",
+        "unmergeCells",
+        "addNamedRange",
+        "deleteNamedRange",
+        "updateNamedRange",
+        "sortRange",
+        "copyPaste",
+        "cutPaste",
+    }
+)
 #: Kinds accepted and answered with an empty reply because they change only presentation.
-PRESENTATION_REQUESTS = frozenset({
-    "updateDimensionProperties", "autoResizeDimensions", "setBasicFilter", "clearBasicFilter",
-    "addDimensionGroup", "deleteDimensionGroup", "addProtectedRange", "deleteProtectedRange",
-    "setDataValidation", "repeatCell", "updateBorders", "addConditionalFormatRule",
-})
+PRESENTATION_REQUESTS = frozenset(
+    {
+        "updateDimensionProperties",
+        "autoResizeDimensions",
+        "setBasicFilter",
+        "clearBasicFilter",
+        "addDimensionGroup",
+        "deleteDimensionGroup",
+        "addProtectedRange",
+        "deleteProtectedRange",
+        "setDataValidation",
+        "repeatCell",
+        "updateBorders",
+        "addConditionalFormatRule",
+    }
+)
 
 
 def _set_path(target: dict, path: list[str], source: dict) -> None:
@@ -514,8 +582,9 @@ class IdSource:
         return self.hints.popleft() if self.hints else self.rng.randrange(1, 2**31 - 1)
 
 
-def batch_update(ss: Spreadsheet, requests: list[dict], ids: IdSource,
-                 disabled: frozenset[str] | set[str] = frozenset(), disabled_status: int = 400) -> list[dict]:
+def batch_update(
+    ss: Spreadsheet, requests: list[dict], ids: IdSource, disabled: frozenset[str] | set[str] = frozenset(), disabled_status: int = 400
+) -> list[dict]:
     """Apply requests in order (the caller commits only if all succeed). ``disabled`` kinds are
     refused with ``disabled_status`` (400, or 501 Not Implemented), to play a server that
     implements less of the API."""
@@ -537,8 +606,13 @@ def batch_update(ss: Spreadsheet, requests: list[dict], ids: IdSource,
 
 def _grid(ss: Spreadsheet, g: dict) -> tuple[Sheet, int, int, int, int]:
     sheet = ss.by_id(g.get("sheetId", 0))
-    return (sheet, g.get("startRowIndex", 0), g.get("startColumnIndex", 0),
-            g.get("endRowIndex", sheet.rows), g.get("endColumnIndex", sheet.cols))
+    return (
+        sheet,
+        g.get("startRowIndex", 0),
+        g.get("startColumnIndex", 0),
+        g.get("endRowIndex", sheet.rows),
+        g.get("endColumnIndex", sheet.cols),
+    )
 
 
 def _cell_from_data(data: dict) -> Cell | None:
@@ -588,8 +662,7 @@ def _apply_one(ss: Spreadsheet, kind: str, body: dict, ids: IdSource) -> dict:
         grid = {"rowCount": 1000, "columnCount": 26}
         grid.update(props.get("gridProperties", {}))
         index = props.get("index", len(ss.sheets))
-        new = {"sheetId": sheet_id, "title": title, "index": index, "sheetType": props.get("sheetType", "GRID"),
-               "gridProperties": grid}
+        new = {"sheetId": sheet_id, "title": title, "index": index, "sheetType": props.get("sheetType", "GRID"), "gridProperties": grid}
         for k in ("hidden", "tabColor", "tabColorStyle", "rightToLeft"):
             if k in props:
                 new[k] = props[k]
@@ -677,8 +750,10 @@ def _apply_one(ss: Spreadsheet, kind: str, body: dict, ids: IdSource) -> dict:
         n_rows = len(body.get("rows", []))
         n_cols = max((len(row.get("values", [])) for row in body.get("rows", [])), default=0)
         if r0 >= sheet.rows or c0 >= sheet.cols or r0 + n_rows > sheet.rows or c0 + n_cols > sheet.cols:
-            raise bad_request(f"Range ({format_range(sheet.title, r0, c0, r0 + max(n_rows, 1), c0 + max(n_cols, 1))}) "
-                              f"exceeds grid limits. Max rows: {sheet.rows}, max columns: {sheet.cols}")
+            raise bad_request(
+                f"Range ({format_range(sheet.title, r0, c0, r0 + max(n_rows, 1), c0 + max(n_cols, 1))}) "
+                f"exceeds grid limits. Max rows: {sheet.rows}, max columns: {sheet.cols}"
+            )
         if not touches_values:
             return {}
         written = set()
@@ -709,13 +784,17 @@ def _apply_one(ss: Spreadsheet, kind: str, body: dict, ids: IdSource) -> dict:
         for a, b, c, d in blocks:
             for key in [k for k in sheet.cells if a <= k[0] < c and b <= k[1] < d and k != (a, b)]:
                 del sheet.cells[key]
-            sheet.merges.append({"sheetId": sheet.sheet_id, "startRowIndex": a, "endRowIndex": c,
-                                 "startColumnIndex": b, "endColumnIndex": d})
+            sheet.merges.append(
+                {"sheetId": sheet.sheet_id, "startRowIndex": a, "endRowIndex": c, "startColumnIndex": b, "endColumnIndex": d}
+            )
         return {}
     if kind == "unmergeCells":
         sheet, r1, c1, r2, c2 = _grid(ss, body.get("range", {}))
-        sheet.merges = [m for m in sheet.merges if not (m["startRowIndex"] < r2 and r1 < m["endRowIndex"]
-                                                        and m["startColumnIndex"] < c2 and c1 < m["endColumnIndex"])]
+        sheet.merges = [
+            m
+            for m in sheet.merges
+            if not (m["startRowIndex"] < r2 and r1 < m["endRowIndex"] and m["startColumnIndex"] < c2 and c1 < m["endColumnIndex"])
+        ]
         return {}
     if kind == "addNamedRange":
         nr = copy.deepcopy(body.get("namedRange", {}))
@@ -768,8 +847,12 @@ def _apply_one(ss: Spreadsheet, kind: str, body: dict, ids: IdSource) -> dict:
             dst, r0, c0, r3, c3 = _grid(ss, body.get("destination", {}))
             h, w = a2 - a1, b2 - b1
             # A destination larger than the source is tiled with whole copies, as in the UI.
-            targets = [(r, c) for r in range(r0, max(r3, r0 + 1), h) for c in range(c0, max(c3, c0 + 1), w)
-                       if r + h <= max(r3, r0 + h) and c + w <= max(c3, c0 + w)]
+            targets = [
+                (r, c)
+                for r in range(r0, max(r3, r0 + 1), h)
+                for c in range(c0, max(c3, c0 + 1), w)
+                if r + h <= max(r3, r0 + h) and c + w <= max(c3, c0 + w)
+            ]
         if paste in ("PASTE_NORMAL", "PASTE_VALUES", "PASTE_NO_BORDERS"):
             for r0, c0 in targets:
                 for i in range(a2 - a1):

@@ -4,6 +4,7 @@ Mount it on gspread's session (and on the token session) for the Google hosts;
 requests then go through the real ``requests``/``gspread``/``google-auth`` stack
 except the socket.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -14,9 +15,13 @@ from requests.structures import CaseInsensitiveDict
 
 from .app import SheetsEmulator
 
-GOOGLE_HOSTS = ("https://sheets.googleapis.com", "https://www.googleapis.com", "https://oauth2.googleapis.com",
-                # google-auth looks up a "regional access boundary" here after each token refresh.
-                "https://iamcredentials.googleapis.com")
+GOOGLE_HOSTS = (
+    "https://sheets.googleapis.com",
+    "https://www.googleapis.com",
+    "https://oauth2.googleapis.com",
+    # google-auth looks up a "regional access boundary" here after each token refresh.
+    "https://iamcredentials.googleapis.com",
+)
 
 
 class EmulatorAdapter(BaseAdapter):
@@ -24,9 +29,15 @@ class EmulatorAdapter(BaseAdapter):
         super().__init__()
         self.emulator = emulator
 
-    def send(self, request: requests.PreparedRequest, stream: bool = False,
-             timeout: float | tuple[float, float] | tuple[float, None] | None = None, verify: bool | str = True,
-             cert: str | tuple[str, str] | None = None, proxies: Mapping[str, str] | None = None) -> requests.Response:
+    def send(
+        self,
+        request: requests.PreparedRequest,
+        stream: bool = False,
+        timeout: float | tuple[float, float] | tuple[float, None] | None = None,
+        verify: bool | str = True,
+        cert: str | tuple[str, str] | None = None,
+        proxies: Mapping[str, str] | None = None,
+    ) -> requests.Response:
         reply = self.emulator.handle(request.method or "GET", request.url or "", dict(request.headers), request.body)
         if reply.timeout:
             raise requests.exceptions.ReadTimeout(f"emulated timeout (read timeout={timeout})", request=request)

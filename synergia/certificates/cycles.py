@@ -1,5 +1,6 @@
 """A project's certificate settings as pure specs: which events make a cycle, what its rule is,
 and the training part printed on every certificate of the cycle (no registry, no people)."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -21,9 +22,7 @@ def cycle_specs(project) -> list[tuple[CycleSpec, object, list]]:  # noqa: ANN00
     """
     certs = project.certificates
     if certs is None:
-        raise CertificatesConfigError(
-            f"projekt '{project.slug}' nie ma sekcji 'certificates' (project has no certificates section)"
-        )
+        raise CertificatesConfigError(f"projekt '{project.slug}' nie ma sekcji 'certificates' (project has no certificates section)")
     events = {e.id: e for e in project.events}
     out = []
     cycle_ids = {c.id for c in certs.cycles}
@@ -36,9 +35,7 @@ def cycle_specs(project) -> list[tuple[CycleSpec, object, list]]:  # noqa: ANN00
         ids = list(dict.fromkeys(cycle.events))
         unknown = [i for i in ids if i not in events]
         if unknown:
-            raise CertificatesConfigError(
-                f"cykl '{cycle.id}' wskazuje nieistniejące wydarzenia {unknown} (cycle names unknown events)"
-            )
+            raise CertificatesConfigError(f"cykl '{cycle.id}' wskazuje nieistniejące wydarzenia {unknown} (cycle names unknown events)")
         stray = [e.id for e in project.events if e.cycle == cycle.id and e.id not in ids]
         other = [i for i in ids if events[i].cycle not in (None, cycle.id)]
         if stray or other:

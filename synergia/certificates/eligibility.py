@@ -4,6 +4,7 @@ Pure functions so the rule can be tested without a database. A person merged
 from several attendance rows (two list rows, a corrected duplicate) counts
 each session once: facts are reduced to the set of (event, session) pairs.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict

@@ -5,6 +5,7 @@ texts are Jinja2 templates, so wording, positions and sizes change without
 Python. ``load_layout`` checks the file and names what is wrong; a font face
 must have every Polish letter. Drawing is ``synergia.certificates.pdf``.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -74,9 +75,7 @@ def font_file(face: str) -> str:
     try:
         return font_lato.font_files[face]
     except KeyError:
-        raise LayoutError(
-            f"nieznany krój '{face}'; dostępne: {', '.join(sorted(font_lato.font_files))} (unknown font face)"
-        ) from None
+        raise LayoutError(f"nieznany krój '{face}'; dostępne: {', '.join(sorted(font_lato.font_files))} (unknown font face)") from None
 
 
 def check_polish_glyphs(face: str) -> list[str]:

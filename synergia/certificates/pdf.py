@@ -11,6 +11,7 @@ one multi-page document and split into one single-page PDF per certificate
 with pypdf, so the font work is paid once per batch, not once per person.
 Every split file carries only its own page and the shared font and logos.
 """
+
 from __future__ import annotations
 
 import io
@@ -190,7 +191,7 @@ class CertificateRenderer:
                 cursor = block.y if block.y >= 0 else pdf.h + block.y
             x = margin if block.x is None else block.x
             w = block.w if block.w is not None else pdf.w - x - margin
-            pdf.set_text_color(*(int(block.color[i:i + 2], 16) for i in (1, 3, 5)))
+            pdf.set_text_color(*(int(block.color[i : i + 2], 16) for i in (1, 3, 5)))
             pdf.set_font("cert", block.style, block.size)
             line_h = block.size * _PT_TO_MM * block.line_height
             if block.type == "spacer":
@@ -223,7 +224,7 @@ class CertificateRenderer:
                 self._logos(pdf, x, cursor, w, h)
                 cursor += h + block.space_after
             elif block.type == "line":
-                pdf.set_draw_color(*(int(block.color[i:i + 2], 16) for i in (1, 3, 5)))
+                pdf.set_draw_color(*(int(block.color[i : i + 2], 16) for i in (1, 3, 5)))
                 pdf.set_line_width(0.3)
                 pdf.line(x, cursor, x + w, cursor)
                 cursor += block.space_after
@@ -235,12 +236,11 @@ class CertificateRenderer:
         for i, (a, ax0, ay0, ax1, ay1) in enumerate(boxes):
             if ay1 > page_h:
                 self.layout_problems.add(f"blok {a} wychodzi poza stronę (block {a} runs off the page)")
-            for b, bx0, by0, bx1, by1 in boxes[i + 1:]:
+            for b, bx0, by0, bx1, by1 in boxes[i + 1 :]:
                 if min(ax1, bx1) - max(ax0, bx0) > 0.5 and min(ay1, by1) - max(ay0, by0) > 0.5:
                     self.layout_problems.add(f"bloki {a} i {b} nachodzą na siebie (blocks {a} and {b} overlap)")
 
-    def _text(self, pdf: FPDF, x: float, y: float, w: float, line_h: float, text: str, block: Block,
-              align: str | None = None) -> float:
+    def _text(self, pdf: FPDF, x: float, y: float, w: float, line_h: float, text: str, block: Block, align: str | None = None) -> float:
         """Write wrapped text at (x, y) and return the y below it.
 
         fpdf2's word wrapping re-measures the line for every character, which

@@ -1,5 +1,6 @@
 """What the registry knows about the people of a cycle: name, gender and e-mail for the certificate,
 and their attendance (personal data: never log it)."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
@@ -64,10 +65,9 @@ def person_details(session: Session, project: str, person_ids: Iterable[int]) ->
     ids = sorted(set(person_ids))
     apps: dict[int, list[Application]] = {}
     for start in range(0, len(ids), 500):
-        chunk = ids[start:start + 500]
+        chunk = ids[start : start + 500]
         for app in session.scalars(
-            select(Application).where(Application.project == project, Application.person_id.in_(chunk),
-                                      Application.active.is_(True))
+            select(Application).where(Application.project == project, Application.person_id.in_(chunk), Application.active.is_(True))
         ):
             apps.setdefault(app.person_id, []).append(app)
     out = {}
@@ -100,8 +100,12 @@ def last_session_days(session: Session, project: str, events: Sequence) -> dict[
     rows = session.execute(
         select(Application.person_id, Attendance.event_id, Attendance.session_no, Attendance.attended_on)
         .join(Application, Application.id == Attendance.application_id)
-        .where(Attendance.project == project, Attendance.event_id.in_(list(dates)),
-               Application.active.is_(True), Application.person_id.is_not(None))
+        .where(
+            Attendance.project == project,
+            Attendance.event_id.in_(list(dates)),
+            Application.active.is_(True),
+            Application.person_id.is_not(None),
+        )
     )
     out: dict[int, date] = {}
     for pid, ev, sess, on in rows:

@@ -7,6 +7,7 @@ SQLite). Two concurrent runs therefore serialise on the counter and cannot
 hand out the same number; a rolled-back run hands out nothing, so numbers are
 gap-free and never reused — revoked certificates keep theirs.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -94,18 +95,26 @@ class CertificateRegister:
         rows = session.scalars(select(Certificate).where(Certificate.project == project)).all()
         self.by_key: dict[tuple[int, str], Certificate] = {(c.person_id, c.cycle): c for c in rows}
         # content hash of each certificate's current revision, in one query (reruns compare every person)
-        self.current_hash: dict[int, str] = dict(session.execute(
-            select(CertificateRevision.certificate_id, CertificateRevision.content_hash)
-            .join(Certificate, Certificate.id == CertificateRevision.certificate_id)
-            .where(Certificate.project == project, CertificateRevision.revision == Certificate.revision)
-        ).all())
+        self.current_hash: dict[int, str] = dict(
+            session.execute(
+                select(CertificateRevision.certificate_id, CertificateRevision.content_hash)
+                .join(Certificate, Certificate.id == CertificateRevision.certificate_id)
+                .where(Certificate.project == project, CertificateRevision.revision == Certificate.revision)
+            ).all()
+        )
 
     def _add_revision(self, cert: Certificate, revision: int, content: dict, extra: dict) -> None:
         digest = content_hash(content)
-        self.session.add(CertificateRevision(
-            certificate_id=cert.id, revision=revision, verification_code=new_verification_code(),
-            content_hash=digest, data={"content": content, **extra}, issued_on=self.issue_date,
-        ))
+        self.session.add(
+            CertificateRevision(
+                certificate_id=cert.id,
+                revision=revision,
+                verification_code=new_verification_code(),
+                content_hash=digest,
+                data={"content": content, **extra},
+                issued_on=self.issue_date,
+            )
+        )
         self.current_hash[cert.id] = digest
 
     def issue(self, person_id: int, cycle: str, content: dict, extra: dict | None = None) -> Issued:
@@ -121,9 +130,16 @@ class CertificateRegister:
             self.counter.last_seq += 1
             seq = self.counter.last_seq
             cert = Certificate(
-                project=self.project, person_id=person_id, cycle=cycle, year=self.issue_date.year, seq=seq,
+                project=self.project,
+                person_id=person_id,
+                cycle=cycle,
+                year=self.issue_date.year,
+                seq=seq,
                 number=format_number(self.number_format, prefix=self.prefix, year=self.issue_date.year, seq=seq),
-                revision=1, status="valid", created_at=now, updated_at=now,
+                revision=1,
+                status="valid",
+                created_at=now,
+                updated_at=now,
             )
             self.session.add(cert)
             self.session.flush()
@@ -147,8 +163,7 @@ class CertificateRegister:
         self.session.flush()
         return Issued(cert.id, cert.number, cert.revision, outcome)
 
-    def revoke_ineligible(self, cycle: str, still_eligible: set[int], keep: set[int],
-                          limit_share: float = 1.0) -> tuple[list[str], int]:
+    def revoke_ineligible(self, cycle: str, still_eligible: set[int], keep: set[int], limit_share: float = 1.0) -> tuple[list[str], int]:
         """Auto-revoke valid certificates of ``cycle`` whose person is neither eligible nor in ``keep``.
 
         If more than ``limit_share`` of the cycle's valid certificates would go
@@ -187,9 +202,7 @@ def withdraw_for_erasure(session: Session, *, project: str, person_id: int) -> l
     certificate ids (no personal data) so the caller can log counts and
     rebuild the verification site (``synergia.certificates.site.build_site``).
     """
-    certs = session.scalars(
-        select(Certificate).where(Certificate.project == project, Certificate.person_id == person_id)
-    ).all()
+    certs = session.scalars(select(Certificate).where(Certificate.project == project, Certificate.person_id == person_id)).all()
     now = utcnow()
     for cert in certs:
         cert.status, cert.revoked_at, cert.updated_at = "revoked", cert.revoked_at or now, now
@@ -238,5 +251,4 @@ def verify(session: Session, code: str) -> Verification:
     if status == "withdrawn":
         return Verification(status)
     content = rev.data.get("content", {})
-    return Verification(status, cert.number, rev.revision, cert.revision, rev.issued_on,
-                        content.get("name"), content.get("title"))
+    return Verification(status, cert.number, rev.revision, cert.revision, rev.issued_on, content.get("name"), content.get("title"))

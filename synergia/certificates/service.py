@@ -17,6 +17,7 @@ The parts it runs: ``cycles`` (settings → specs), ``people`` (names, e-mails,
 attendance from the registry), ``eligibility``, ``register``, ``pdf`` (drawing
 the ``layout``).
 """
+
 from __future__ import annotations
 
 import re
@@ -24,6 +25,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -37,6 +39,10 @@ from synergia.certificates.register import CertificateRegister
 from synergia.counts import Counts
 from synergia.registry.tables_certificates import Certificate, CertificateRevision
 from synergia.storage.base import Storage
+
+if TYPE_CHECKING:
+    from config.project import ProjectConfig
+    from synergia.registry.db import Registry
 
 BATCH_SIZE = 100
 MAIL_KIND = "certificate"
@@ -99,7 +105,8 @@ def register_phase(session: Session, project, *, issue_date: date, counts: Issue
     def register_for(day: date) -> CertificateRegister:
         if day.year not in by_year:
             by_year[day.year] = CertificateRegister(
-                session, project=project.slug, number_format=certs.number_format, prefix=certs.prefix, issue_date=day)
+                session, project=project.slug, number_format=certs.number_format, prefix=certs.prefix, issue_date=day
+            )
         by_year[day.year].issue_date = day
         return by_year[day.year]
 
@@ -122,12 +129,16 @@ def register_phase(session: Session, project, *, issue_date: date, counts: Issue
             content = {**training, "name": person["name"], "gender": person["gender"]}
             day = decided_issue_date(cycle.issue_date, issue_date, last_days.get(pid), project.period.start, project.period.end)
             issued = register_for(day).issue(pid, spec.id, content, {"email": person["email"]})
-            key = {"new": "issued_new", "reissued": "reissued", "reinstated": "reinstated",
-                   "unchanged": "unchanged", "kept_revoked": "kept_revoked"}[issued.outcome]
+            key = {
+                "new": "issued_new",
+                "reissued": "reissued",
+                "reinstated": "reinstated",
+                "unchanged": "unchanged",
+                "kept_revoked": "kept_revoked",
+            }[issued.outcome]
             cycle_counts[key] += 1
         if certs.revoke_when_ineligible:
-            revoked, held = register.revoke_ineligible(spec.id, set(eligible), keep=unnamed,
-                                                       limit_share=certs.auto_revoke_limit)
+            revoked, held = register.revoke_ineligible(spec.id, set(eligible), keep=unnamed, limit_share=certs.auto_revoke_limit)
             cycle_counts["revoked"] += len(revoked)
             cycle_counts["revocations_held"] += held
         counts.per_cycle[spec.id] = dict(cycle_counts)
@@ -136,17 +147,19 @@ def register_phase(session: Session, project, *, issue_date: date, counts: Issue
 
 
 def _pending_revisions(session: Session, project: str) -> list[int]:
-    return list(session.scalars(
-        select(CertificateRevision.id)
-        .join(Certificate, Certificate.id == CertificateRevision.certificate_id)
-        .where(
-            Certificate.project == project,
-            Certificate.status == "valid",
-            CertificateRevision.revision == Certificate.revision,
-            CertificateRevision.storage_uri.is_(None),
+    return list(
+        session.scalars(
+            select(CertificateRevision.id)
+            .join(Certificate, Certificate.id == CertificateRevision.certificate_id)
+            .where(
+                Certificate.project == project,
+                Certificate.status == "valid",
+                CertificateRevision.revision == Certificate.revision,
+                CertificateRevision.storage_uri.is_(None),
+            )
+            .order_by(CertificateRevision.id)
         )
-        .order_by(CertificateRevision.id)
-    ))
+    )
 
 
 def content_for(project, cert: Certificate, rev: CertificateRevision) -> CertificateContent:  # noqa: ANN001
@@ -173,14 +186,25 @@ def certificate_message(project, content: CertificateContent, email: str, pdf: b
     from synergia.mail.templating import render_mail
 
     ctx = {
-        "name": content.name, "gender": content.gender or "", "number": content.number, "revision": content.revision,
-        "title": content.title, "dates": list(content.dates), "hours": content.hours,
-        "verification_url": content.verification_url, "issue_date": content.issue_date,
-        "organiser": project.organiser.model_dump(), "funder": project.funder.model_dump(), "project_name": project.name,
+        "name": content.name,
+        "gender": content.gender or "",
+        "number": content.number,
+        "revision": content.revision,
+        "title": content.title,
+        "dates": list(content.dates),
+        "hours": content.hours,
+        "verification_url": content.verification_url,
+        "issue_date": content.issue_date,
+        "organiser": project.organiser.model_dump(),
+        "funder": project.funder.model_dump(),
+        "project_name": project.name,
     }
     subject, text, html = render_mail("certificate", ctx)
     return OutgoingMessage(
-        to=email, subject=subject, text=text, html=html,
+        to=email,
+        subject=subject,
+        text=text,
+        html=html,
         attachments=(Attachment(attachment_name(content.number, content.revision), pdf, "application/pdf"),),
     )
 
@@ -189,8 +213,14 @@ Enqueue = Callable[..., int]
 
 
 def render_phase(
-    sessions: Callable, project, renderer: CertificateRenderer, storage: Storage, *,  # noqa: ANN001
-    counts: IssueCounts, enqueue: Enqueue | None = None, batch_size: int = BATCH_SIZE,
+    sessions: Callable,
+    project: ProjectConfig,
+    renderer: CertificateRenderer,
+    storage: Storage,
+    *,
+    counts: IssueCounts,
+    enqueue: Enqueue | None = None,
+    batch_size: int = BATCH_SIZE,
 ) -> None:
     """Render, store and queue every current revision that has no stored PDF yet, batch by batch."""
     if enqueue is None:
@@ -198,14 +228,17 @@ def render_phase(
     with sessions() as session:
         pending = _pending_revisions(session, project.slug)
     for start in range(0, len(pending), batch_size):
-        ids = pending[start:start + batch_size]
+        ids = pending[start : start + batch_size]
         with sessions() as session:
-            revs = session.scalars(select(CertificateRevision).where(CertificateRevision.id.in_(ids))
-                                   .order_by(CertificateRevision.id)).all()
+            revs = session.scalars(
+                select(CertificateRevision).where(CertificateRevision.id.in_(ids)).order_by(CertificateRevision.id)
+            ).all()
             contents = [content_for(project, r.certificate, r) for r in revs]
         pdfs = renderer.render_batch(contents)
-        uris = [storage.put(storage_name(project.slug, r.certificate.cycle, c.number, c.revision), pdf, "application/pdf")
-                for r, c, pdf in zip(revs, contents, pdfs, strict=True)]
+        uris = [
+            storage.put(storage_name(project.slug, r.certificate.cycle, c.number, c.revision), pdf, "application/pdf")
+            for r, c, pdf in zip(revs, contents, pdfs, strict=True)
+        ]
         with sessions() as session:
             for rev_id, content, pdf, uri in zip(ids, contents, pdfs, uris, strict=True):
                 rev = session.get(CertificateRevision, rev_id, with_for_update=True)
@@ -216,8 +249,16 @@ def render_phase(
                 _mail(session, project, rev, content, rev.data.get("email"), pdf, counts, enqueue)
 
 
-def _mail(session: Session, project, rev: CertificateRevision, content: CertificateContent,  # noqa: ANN001
-          email: str | None, pdf: bytes, counts: IssueCounts, enqueue: Enqueue) -> None:
+def _mail(
+    session: Session,
+    project: ProjectConfig,
+    rev: CertificateRevision,
+    content: CertificateContent,
+    email: str | None,
+    pdf: bytes,
+    counts: IssueCounts,
+    enqueue: Enqueue,
+) -> None:
     """Queue the certificate's e-mail, or mark the revision as waiting for an address."""
     message = None
     if email:
@@ -234,8 +275,14 @@ def _mail(session: Session, project, rev: CertificateRevision, content: Certific
     counts.mails_queued += 1
 
 
-def late_mail_phase(sessions: Callable, project, storage: Storage, *, counts: IssueCounts,  # noqa: ANN001
-                    enqueue: Enqueue | None = None) -> None:
+def late_mail_phase(
+    sessions: Callable,
+    project: ProjectConfig,
+    storage: Storage,
+    *,
+    counts: IssueCounts,
+    enqueue: Enqueue | None = None,
+) -> None:
     """Certificates stored while their person had no usable e-mail: queue them once an address appears."""
     if enqueue is None:
         from synergia.mail.queue import enqueue
@@ -243,8 +290,12 @@ def late_mail_phase(sessions: Callable, project, storage: Storage, *, counts: Is
         rows = session.execute(
             select(CertificateRevision, Certificate.person_id)
             .join(Certificate, Certificate.id == CertificateRevision.certificate_id)
-            .where(Certificate.project == project.slug, Certificate.status == "valid",
-                   CertificateRevision.revision == Certificate.revision, CertificateRevision.storage_uri.is_not(None))
+            .where(
+                Certificate.project == project.slug,
+                Certificate.status == "valid",
+                CertificateRevision.revision == Certificate.revision,
+                CertificateRevision.storage_uri.is_not(None),
+            )
         ).all()
         waiting = [(rev.id, pid) for rev, pid in rows if rev.data.get("mail") == "no_address"]
         if not waiting:
@@ -263,8 +314,14 @@ def late_mail_phase(sessions: Callable, project, storage: Storage, *, counts: Is
 
 
 def issue_certificates(
-    registry, project, storage: Storage, *, renderer: CertificateRenderer | None = None,  # noqa: ANN001
-    issue_date: date | None = None, enqueue: Enqueue | None = None, batch_size: int = BATCH_SIZE,
+    registry: Registry,
+    project: ProjectConfig,
+    storage: Storage,
+    *,
+    renderer: CertificateRenderer | None = None,
+    issue_date: date | None = None,
+    enqueue: Enqueue | None = None,
+    batch_size: int = BATCH_SIZE,
 ) -> IssueCounts:
     """Whole certification run for one project; returns counts only."""
     counts = IssueCounts()

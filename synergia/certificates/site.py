@@ -28,6 +28,7 @@ register, compared with the published file and written (temp file +
 no longer in the register are removed. No timestamps of the build go into a
 page, so an unchanged certificate means an unchanged file.
 """
+
 from __future__ import annotations
 
 import base64
@@ -39,7 +40,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -51,6 +52,9 @@ from synergia.certificates.register import public_status
 from synergia.counts import Counts
 from synergia.registry.tables_certificates import Certificate
 from synergia.templating import environment
+
+if TYPE_CHECKING:
+    from config.project import ProjectConfig
 
 SITE_TEMPLATES_DIR = TEMPLATES_DIR / "site"
 PAGE_TEMPLATE = "verification.html.j2"
@@ -87,6 +91,7 @@ class SiteFolder(Protocol):
 
 # --- addresses ------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class SiteLayout:
     """Where a code's page lives, derived from ``verification_url`` (``https://host/z/{code}``)."""
@@ -99,12 +104,19 @@ class SiteLayout:
         try:
             sample = verification_url.format(code=_SENTINEL)
         except (KeyError, IndexError, ValueError):
-            raise SiteError("verification_url: błędny wzorzec (invalid pattern), oczekiwano np. "
-                            "https://weryfikacja.example.org/z/{code}") from None
+            raise SiteError(
+                "verification_url: błędny wzorzec (invalid pattern), oczekiwano np. https://weryfikacja.example.org/z/{code}"
+            ) from None
         parts = urlsplit(sample)
         segments = parts.path.split("/")
-        if (sample.count(_SENTINEL) != 1 or parts.query or parts.fragment or segments[-1] != _SENTINEL
-                or segments[0] != "" or any(s in ("", ".", "..") for s in segments[1:-1])):
+        if (
+            sample.count(_SENTINEL) != 1
+            or parts.query
+            or parts.fragment
+            or segments[-1] != _SENTINEL
+            or segments[0] != ""
+            or any(s in ("", ".", "..") for s in segments[1:-1])
+        ):
             raise SiteError(
                 "verification_url: kod musi być ostatnim członem ścieżki, bez ?zapytania (the code must be the "
                 "last path segment for a static site), np. https://weryfikacja.example.org/z/{code}"
@@ -130,12 +142,13 @@ class SiteLayout:
         prefix = f"{self.pages_dir}/" if self.pages_dir else ""
         if not name.startswith(prefix):
             return None
-        rest = name[len(prefix):]
-        code = rest[:-len("/index.html")] if rest.endswith("/index.html") else rest[:-5] if rest.endswith(".json") else ""
+        rest = name[len(prefix) :]
+        code = rest[: -len("/index.html")] if rest.endswith("/index.html") else rest[:-5] if rest.endswith(".json") else ""
         return code if CODE_RE.match(code) else None
 
 
 # --- names ----------------------------------------------------------------------------------
+
 
 def initials(name: str) -> str:
     """``Maria Bąk`` → ``M. B.``; ``Anna-Maria Kowalska-Nowak`` → ``A.-M. K.-N.``."""
@@ -153,6 +166,7 @@ def holder_name(name: str | None, form: str) -> str:
 
 
 # --- what a page says (plain data) ----------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class PageFacts:
@@ -191,26 +205,35 @@ def page_facts(certs: Iterable[Certificate], *, name_form: str, tz: str) -> list
                 continue
             c = (rev.data or {}).get("content", {})
             reason = REASON_CATEGORIES.get(cert.revoked_by or "", REASON_CATEGORIES["staff"])[0] if status == "revoked" else None
-            out.append(PageFacts(
-                code=rev.verification_code, status=status, number=cert.number, revision=rev.revision,
-                current_revision=cert.revision, holder=holder_name(c.get("name"), name_form), title=c.get("title"),
-                dates=tuple(date.fromisoformat(d) for d in c.get("dates", ())), hours=c.get("hours"),
-                issued_on=rev.issued_on,
-                current_code=current.verification_code if status == "superseded" and current is not None else None,
-                revoked_on=_local_date(cert.revoked_at, tz) if status == "revoked" else None, reason=reason,
-            ))
+            out.append(
+                PageFacts(
+                    code=rev.verification_code,
+                    status=status,
+                    number=cert.number,
+                    revision=rev.revision,
+                    current_revision=cert.revision,
+                    holder=holder_name(c.get("name"), name_form),
+                    title=c.get("title"),
+                    dates=tuple(date.fromisoformat(d) for d in c.get("dates", ())),
+                    hours=c.get("hours"),
+                    issued_on=rev.issued_on,
+                    current_code=current.verification_code if status == "superseded" and current is not None else None,
+                    revoked_on=_local_date(cert.revoked_at, tz) if status == "revoked" else None,
+                    reason=reason,
+                )
+            )
     return out
 
 
 def collect(session: Session, project) -> list[PageFacts]:  # noqa: ANN001 - ProjectConfig
     certs = session.scalars(
-        select(Certificate).where(Certificate.project == project.slug)
-        .options(selectinload(Certificate.revisions)).order_by(Certificate.id)
+        select(Certificate).where(Certificate.project == project.slug).options(selectinload(Certificate.revisions)).order_by(Certificate.id)
     ).all()
     return page_facts(certs, name_form=project.certificates.holder_name, tz=project.timezone)
 
 
 # --- rendering ------------------------------------------------------------------------------
+
 
 @lru_cache(maxsize=16)
 def _logo_data_uri(path: str, mtime: float, max_height: int = 112) -> str:
@@ -249,8 +272,12 @@ class SiteRenderer:
         self.template = environment(templates_dir / "site").get_template(PAGE_TEMPLATE)
         self.static = {
             "organiser": {"name": project.organiser.name, "logo": _logo(templates_dir, project.organiser.logo)},
-            "funder": {"name": project.funder.name, "programme": project.funder.programme,
-                       "funding_line": project.funder.funding_line, "logo": _logo(templates_dir, project.funder.logo)},
+            "funder": {
+                "name": project.funder.name,
+                "programme": project.funder.programme,
+                "funding_line": project.funder.funding_line,
+                "logo": _logo(templates_dir, project.funder.logo),
+            },
             "robots": ROBOTS,
         }
 
@@ -258,7 +285,10 @@ class SiteRenderer:
         label = STATUS_LABELS[facts.status]
         reason = next((text for key, text in REASON_CATEGORIES.values() if key == facts.reason), None)
         html = self.template.render(
-            **self.static, f=facts, status_label=label, reason_text=reason,
+            **self.static,
+            f=facts,
+            status_label=label,
+            reason_text=reason,
             json_path=self.layout.path(facts.code) + ".json",
             current_path=self.layout.path(facts.current_code) if facts.current_code else None,
         )
@@ -268,11 +298,17 @@ class SiteRenderer:
         data: dict = {"code": facts.code, "status": facts.status, "status_label": STATUS_LABELS[facts.status]}
         if facts.status != "withdrawn":
             data.update(
-                url=self.layout.url(facts.code), number=facts.number, revision=facts.revision,
-                current_revision=facts.current_revision, holder=facts.holder, title=facts.title,
-                dates=[d.isoformat() for d in facts.dates], hours=facts.hours,
+                url=self.layout.url(facts.code),
+                number=facts.number,
+                revision=facts.revision,
+                current_revision=facts.current_revision,
+                holder=facts.holder,
+                title=facts.title,
+                dates=[d.isoformat() for d in facts.dates],
+                hours=facts.hours,
                 issued_on=facts.issued_on.isoformat() if facts.issued_on else None,
-                organiser=self.project.organiser.name, funder=self.project.funder.name,
+                organiser=self.project.organiser.name,
+                funder=self.project.funder.name,
                 current_url=self.layout.url(facts.current_code) if facts.current_code else None,
                 revoked_on=facts.revoked_on.isoformat() if facts.revoked_on else None,
                 revocation_reason=facts.reason,
@@ -304,6 +340,7 @@ class SiteRenderer:
 
 
 # --- publishing -----------------------------------------------------------------------------
+
 
 @dataclass
 class SiteCounts(Counts, step="site"):
@@ -338,8 +375,13 @@ def default_site_dir(settings, slug: str) -> Path:  # noqa: ANN001 - Settings
     return settings.resolved_data_dir / "site" / slug
 
 
-def build_site(sessions: Callable, project, folder: SiteFolder, *,  # noqa: ANN001
-               renderer: SiteRenderer | None = None) -> SiteCounts:
+def build_site(
+    sessions: Callable,
+    project: ProjectConfig,
+    folder: SiteFolder,
+    *,
+    renderer: SiteRenderer | None = None,
+) -> SiteCounts:
     """Render every code's page from the register and publish the changes; returns counts only."""
     renderer = renderer or SiteRenderer(project)
     with sessions() as session:

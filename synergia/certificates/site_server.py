@@ -6,6 +6,7 @@ are served as is, folders never list their contents (404 unless they have an
 ``index.html``), hidden and temporary files are not served, and every answer
 carries ``X-Robots-Tag: noindex``. The access log shows no codes.
 """
+
 from __future__ import annotations
 
 import posixpath
@@ -22,8 +23,12 @@ from synergia.certificates.site import ROBOTS
 class VerificationHandler(SimpleHTTPRequestHandler):
     server_version = "synergia-site"
     sys_version = ""
-    extensions_map = {**SimpleHTTPRequestHandler.extensions_map, ".html": "text/html; charset=utf-8",
-                      ".json": "application/json; charset=utf-8", "": "text/plain; charset=utf-8"}
+    extensions_map = {
+        **SimpleHTTPRequestHandler.extensions_map,
+        ".html": "text/html; charset=utf-8",
+        ".json": "application/json; charset=utf-8",
+        "": "text/plain; charset=utf-8",
+    }
 
     def _target(self) -> Path | None:
         """The file a request path names, or None (outside the root, hidden, or a folder without index.html)."""

@@ -8,6 +8,7 @@ organisation) and the address keys feed the staff review (a name alone never
 merges, so no looser name keys). Oversized blocks (a placeholder e-mail
 used by hundreds of rows) are skipped: they carry no evidence.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
@@ -31,7 +32,7 @@ def blocking_keys(r: NormRecord) -> Iterable[tuple[str, ...]]:
         if len(r.other_id) >= 6:  # one digit dropped in turn: ids one typo apart meet
             oid = r.other_id
             for k in range(len(oid)):
-                yield ("d", oid[:k], oid[k + 1:])
+                yield ("d", oid[:k], oid[k + 1 :])
     if r.email:
         yield ("e", r.email)
     if r.phone:
@@ -69,7 +70,9 @@ def key_hashes(records: Iterable[NormRecord]) -> tuple[list[int], list[int]]:
 
 
 def candidate_pairs(
-    records: Sequence[NormRecord], new: Sequence[bool] | None = None, max_block: int = MAX_BLOCK,
+    records: Sequence[NormRecord],
+    new: Sequence[bool] | None = None,
+    max_block: int = MAX_BLOCK,
     hashed: tuple[Sequence[int], Sequence[int]] | None = None,
 ) -> list[tuple[int, int]]:
     """Distinct index pairs (i < j) sharing at least one key, sorted.
@@ -83,7 +86,9 @@ def candidate_pairs(
 
 
 def candidate_pair_arrays(
-    records: Sequence[NormRecord], new: Sequence[bool] | None = None, max_block: int = MAX_BLOCK,
+    records: Sequence[NormRecord],
+    new: Sequence[bool] | None = None,
+    max_block: int = MAX_BLOCK,
     hashed: tuple[Sequence[int], Sequence[int]] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """``candidate_pairs`` as two index arrays (first, second)."""
@@ -142,7 +147,7 @@ def components(n: int, edges: Sequence[tuple[np.ndarray, np.ndarray]]) -> np.nda
         i, j, li, lj = i[differ], j[differ], li[differ], lj[differ]
         lo, hi = np.minimum(li, lj), np.maximum(li, lj)
         # hook each larger root onto a smaller one (several candidates: any will do) ...
-        order = np.lexsort((lo, hi))[::-1]   # per hi, its smallest lo written last
+        order = np.lexsort((lo, hi))[::-1]  # per hi, its smallest lo written last
         labels[hi[order]] = lo[order]
         # ... then jump pointers until each node points at a root
         while True:

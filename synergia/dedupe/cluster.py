@@ -6,6 +6,7 @@ across them veto each other or carry a staff "NIE", so every final cluster is
 veto-free. Edges are processed in a fixed order (score, then record ids), so
 the result does not depend on input order.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -53,8 +54,8 @@ class Link(NamedTuple):
 
 @dataclass
 class ClusterResult:
-    clusters: list[list[Any]]                      # record ids, each cluster sorted, clusters sorted
-    merges: list[Link] = field(default_factory=list)   # accepted links (why records are together)
+    clusters: list[list[Any]]  # record ids, each cluster sorted, clusters sorted
+    merges: list[Link] = field(default_factory=list)  # accepted links (why records are together)
     reviews: list[Link] = field(default_factory=list)  # uncertain pairs across different clusters
     vetoed: int = 0
     pairs_compared: int = 0
@@ -93,8 +94,7 @@ def pair_key(a: Any, b: Any) -> tuple[Any, Any]:
 class _Groups:
     """Union-find keeping member lists, for veto checks across groups."""
 
-    def __init__(self, records: Sequence[NormRecord], cannot: Mapping[int, set[int]],
-                 freq: Frequencies = NO_FREQUENCIES):
+    def __init__(self, records: Sequence[NormRecord], cannot: Mapping[int, set[int]], freq: Frequencies = NO_FREQUENCIES):
         self.records = records
         self.freq = freq
         self.parent = list(range(len(records)))
@@ -176,7 +176,7 @@ def _fits_several(g: _Groups, records: Sequence[NormRecord], x: int, ys: set[int
         return None
     rivals: dict[int, list[int]] = {}
     for k, ra in enumerate(roots):
-        for rb in roots[k + 1:]:
+        for rb in roots[k + 1 :]:
             if g.conflict(ra, rb, check_veto=True):
                 rivals.setdefault(ra, []).append(rb)
                 rivals.setdefault(rb, []).append(ra)
@@ -207,8 +207,7 @@ def _phones_differ(g: _Groups, records: Sequence[NormRecord], ra: int, rb: int) 
     return bool(pa and pb and pa.isdisjoint(pb))
 
 
-def _namesake_at_home(g: _Groups, records: Sequence[NormRecord], by_home: Mapping[tuple[str, str], list[int]],
-                      i: int, j: int) -> bool:
+def _namesake_at_home(g: _Groups, records: Sequence[NormRecord], by_home: Mapping[tuple[str, str], list[int]], i: int, j: int) -> bool:
     """Does a third person with this name, who cannot be either group, live at this address?"""
     ra, rb = g.find(i), g.find(j)
     for r in (records[i], records[j]):
@@ -236,8 +235,7 @@ def _contacts(r: NormRecord) -> frozenset[str]:
     return frozenset((r.phone,)) if r.phone else frozenset()
 
 
-def _namesake_household(g: _Groups, records: Sequence[NormRecord],
-                        by_contact: Mapping[tuple[str, str], list[int]], i: int, j: int) -> bool:
+def _namesake_household(g: _Groups, records: Sequence[NormRecord], by_contact: Mapping[tuple[str, str], list[int]], i: int, j: int) -> bool:
     """Does another person with this name use the very contacts that link
     ``i`` and ``j`` (a father and son sharing a phone)? Then they prove nothing.
     A contact of the pair that this namesake never used (the father's own
@@ -274,9 +272,15 @@ def _group_contacts(g: _Groups, records: Sequence[NormRecord], root: int) -> fro
     return out
 
 
-def _score_pairs(records: Sequence[NormRecord], pairs: Sequence[tuple[int, int]], lo: int, hi: int,
-                 thresholds: Thresholds, keys: Sequence[int], freq: Frequencies = NO_FREQUENCIES,
-                 ) -> tuple[list[tuple], list[tuple], int]:
+def _score_pairs(
+    records: Sequence[NormRecord],
+    pairs: Sequence[tuple[int, int]],
+    lo: int,
+    hi: int,
+    thresholds: Thresholds,
+    keys: Sequence[int],
+    freq: Frequencies = NO_FREQUENCIES,
+) -> tuple[list[tuple], list[tuple], int]:
     """Score ``pairs[lo:hi]`` -> (merge edges, review edges, vetoed count); edges are
     (-score, rank, rank, i, j, reason, kind) in pair order, plain tuples (cheap to send back)."""
     same: list[tuple] = []
@@ -288,12 +292,10 @@ def _score_pairs(records: Sequence[NormRecord], pairs: Sequence[tuple[int, int]]
         d = decide(recs[i], recs[j], thresholds, freq)
         if d.outcome is SAME_:
             ka, kb = keys[i], keys[j]
-            add_same((-d.score, ka, kb, i, j, d.reason, d.kind) if ka <= kb
-                     else (-d.score, kb, ka, i, j, d.reason, d.kind))
+            add_same((-d.score, ka, kb, i, j, d.reason, d.kind) if ka <= kb else (-d.score, kb, ka, i, j, d.reason, d.kind))
         elif d.outcome is REVIEW_:
             ka, kb = keys[i], keys[j]
-            add_review((-d.score, ka, kb, i, j, d.reason, d.kind) if ka <= kb
-                       else (-d.score, kb, ka, i, j, d.reason, d.kind))
+            add_review((-d.score, ka, kb, i, j, d.reason, d.kind) if ka <= kb else (-d.score, kb, ka, i, j, d.reason, d.kind))
         elif d.veto:
             vetoed += 1
     return same, review, vetoed
@@ -332,8 +334,7 @@ def _namesake_indexes(records: Sequence[NormRecord], members: Iterable[int], pla
     return by_contact, by_home, by_place
 
 
-def _only_namesakes(g: _Groups, records: Sequence[NormRecord], by_place: Mapping[tuple[str, str], list[int]],
-                    ra: int, rb: int) -> bool:
+def _only_namesakes(g: _Groups, records: Sequence[NormRecord], by_place: Mapping[tuple[str, str], list[int]], ra: int, rb: int) -> bool:
     """Is every record with this name in these towns / organisations one of the two groups?"""
     for m in g.group(ra) + g.group(rb):
         for key in _place_keys(records[m]):
@@ -403,8 +404,15 @@ def _worker_side(g: _Groups, n: int, pi: np.ndarray, pj: np.ndarray, ties: tuple
     return worker_part[labels]
 
 
-def _merge_part(g: _Groups, records: Sequence[NormRecord], members: Iterable[int], pairs: Sequence[tuple[int, int]],
-                thresholds: Thresholds, keys: Sequence[int], places: bool) -> tuple[list[tuple], list[tuple], int]:
+def _merge_part(
+    g: _Groups,
+    records: Sequence[NormRecord],
+    members: Iterable[int],
+    pairs: Sequence[tuple[int, int]],
+    thresholds: Thresholds,
+    keys: Sequence[int],
+    places: bool,
+) -> tuple[list[tuple], list[tuple], int]:
     """Score ``pairs`` and merge in four phases -> (merges as (phase, -score, rank, rank,
     i, j, score, reason) in the order made, review edges, vetoed count). Parts that share
     no pair, contact, home or town under one name give the same merges apart as together. ``places``: also
@@ -593,6 +601,8 @@ def cluster_records(
         if ra == rb or (edge[1], edge[2]) in decided:
             continue
         best.setdefault((min(ra, rb), max(ra, rb)), edge)
-    reviews = [Link(*pair_key(records[i].rid, records[j].rid), -neg, reason)
-               for neg, _ka, _kb, i, j, reason, _kind in sorted(best.values(), key=lambda e: (e[1], e[2]))]
+    reviews = [
+        Link(*pair_key(records[i].rid, records[j].rid), -neg, reason)
+        for neg, _ka, _kb, i, j, reason, _kind in sorted(best.values(), key=lambda e: (e[1], e[2]))
+    ]
     return ClusterResult(clusters, merges, reviews, vetoed, len(pi))

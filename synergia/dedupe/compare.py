@@ -12,6 +12,7 @@ a digit swap or day<->month in day/month) *and* the names and the full address
 with the house number agree: a father and son differ in the year, twins have
 other names. The PESEL veto has no exception.
 """
+
 from __future__ import annotations
 
 import re
@@ -184,9 +185,7 @@ def _swapped(a: NormRecord, b: NormRecord) -> bool:
 
 def _crossed(a: NormRecord, b: NormRecord) -> bool:
     """One name found in the other field (a half-swapped entry)."""
-    return bool(a.fn and b.ln and (a.fn == b.ln or _typo(a.fn, b.ln))) or bool(
-        a.ln and b.fn and (a.ln == b.fn or _typo(a.ln, b.fn))
-    )
+    return bool(a.fn and b.ln and (a.fn == b.ln or _typo(a.fn, b.ln))) or bool(a.ln and b.fn and (a.ln == b.fn or _typo(a.ln, b.fn)))
 
 
 def _near_id(a: NormRecord, b: NormRecord, limit: int = 2) -> bool:
@@ -291,10 +290,15 @@ def veto_fields(records: Sequence[NormRecord]) -> np.ndarray:
     import numpy as np
 
     dobs = [r.dob or "" for r in records]
-    return np.vstack((
-        _codes([r.pesel or "" for r in records]), _codes([r.other_id or "" for r in records]), _codes(dobs),
-        _codes([d[:4] for d in dobs]), _codes([r.gender or "" for r in records]),
-    ))
+    return np.vstack(
+        (
+            _codes([r.pesel or "" for r in records]),
+            _codes([r.other_id or "" for r in records]),
+            _codes(dobs),
+            _codes([d[:4] for d in dobs]),
+            _codes([r.gender or "" for r in records]),
+        )
+    )
 
 
 def plain_vetoes(fields: np.ndarray, i: np.ndarray, j: np.ndarray) -> np.ndarray:
@@ -320,10 +324,17 @@ def twins(a: NormRecord, b: NormRecord, fr: str, freq: Frequencies = NO_FREQUENC
     typo of it) and no shared identity number (nor one a keystroke from the other:
     that is one number mistyped, twins' numbers are not that close). The pair is never linked; the
     records may still meet through others (a twin's own e-mail on a later form)."""
-    return (fr in (OTHER, CONFLICT) and bool(a.dob) and a.dob == b.dob and not same_number(a, b)
-            and not _near_id(a, b, 1)
-            and not short_typo(a.fn, b.fn) and surname_relation(a, b) in (SAME, SIMILAR, PART)
-            and not names_outweighed(a, b, freq) and not _swapped(a, b))
+    return (
+        fr in (OTHER, CONFLICT)
+        and bool(a.dob)
+        and a.dob == b.dob
+        and not same_number(a, b)
+        and not _near_id(a, b, 1)
+        and not short_typo(a.fn, b.fn)
+        and surname_relation(a, b) in (SAME, SIMILAR, PART)
+        and not names_outweighed(a, b, freq)
+        and not _swapped(a, b)
+    )
 
 
 def names_outweighed(a: NormRecord, b: NormRecord, freq: Frequencies = NO_FREQUENCIES) -> bool:
@@ -360,8 +371,7 @@ def _same_address(a: NormRecord, b: NormRecord) -> bool:
     if na and nb and na != nb:
         return False  # the neighbours' house
     ta, tb = _NUMBERS.sub("", a.street), _NUMBERS.sub("", b.street)
-    return (token_sort_ratio(ta, tb, score_cutoff=85) >= 85
-            or ratio(ta.replace(" ", ""), tb.replace(" ", ""), score_cutoff=85) >= 85)
+    return token_sort_ratio(ta, tb, score_cutoff=85) >= 85 or ratio(ta.replace(" ", ""), tb.replace(" ", ""), score_cutoff=85) >= 85
 
 
 def _foreign_email(r: NormRecord) -> bool:
@@ -377,8 +387,7 @@ def _foreign_email(r: NormRecord) -> bool:
             return False
     if r.ln_root and r.ln_root[:4] in local:
         return False  # a relative's mailbox (same surname): people do use it for themselves
-    return any(len(t) >= 4 and canonical_first_name(t) != r.fn_canon and t in KNOWN
-               for t in _LETTERS.findall(local))
+    return any(len(t) >= 4 and canonical_first_name(t) != r.fn_canon and t in KNOWN for t in _LETTERS.findall(local))
 
 
 def _own_mailbox(r: NormRecord) -> bool:
@@ -569,8 +578,7 @@ def compare(a: NormRecord, b: NormRecord, th: Thresholds = Thresholds(), freq: F
     if L_FN in w.differed and not w.identifier and kind:
         # two first names and only household evidence (a family's mailbox, phone, home):
         # never merged on that alone, at most sent to review
-        return Decision(Outcome.REVIEW if score >= th.review else Outcome.DIFFERENT, min(score, th.match - 0.01),
-                        reason, False, kind)
+        return Decision(Outcome.REVIEW if score >= th.review else Outcome.DIFFERENT, min(score, th.match - 0.01), reason, False, kind)
     if score >= th.match and kind not in (ADDRESS, PLACE, ""):
         return Decision(Outcome.SAME, score, reason, False, kind)
     if score >= th.review and kind:

@@ -8,6 +8,7 @@ of the run at 100k records. ``fast_main`` understands exactly the command's
 options; anything else (``--help``, a typo, a value out of range, a missing
 file) is left to Typer, so help and error messages stay Typer's own.
 """
+
 from __future__ import annotations
 
 import csv
@@ -50,8 +51,16 @@ def read_csv(path: Path) -> tuple[list[dict[str, str]], list[str]]:
         return rows, header
 
 
-def dedupe_csv(input: Path, output: Path, explain: bool, review: Path | None, match_threshold: float,
-               review_threshold: float, say: Say, progress: Callable | None = None) -> int:
+def dedupe_csv(
+    input: Path,
+    output: Path,
+    explain: bool,
+    review: Path | None,
+    match_threshold: float,
+    review_threshold: float,
+    say: Say,
+    progress: Callable | None = None,
+) -> int:
     """The whole command; returns the exit code (0, or 2 for an unreadable file).
     ``say``: prints one message (Rich markup) to stderr; ``progress(total)``: a context
     manager giving ``advance(n)`` (a progress bar), or None."""
@@ -106,14 +115,21 @@ def dedupe_csv(input: Path, output: Path, explain: bool, review: Path | None, ma
             for link in result.reviews:
                 w.writerow([link.a, link.b, f"{link.score:.2f}", link.reason])
     persons = len(result.clusters)
-    say(f"[green]{len(rows)} wierszy → {persons} osób[/green] ({len(rows) - persons} duplikatów, "
-        f"{len(result.reviews)} par do sprawdzenia). Wynik: {output}")
+    say(
+        f"[green]{len(rows)} wierszy → {persons} osób[/green] ({len(rows) - persons} duplikatów, "
+        f"{len(result.reviews)} par do sprawdzenia). Wynik: {output}"
+    )
     return 0
 
 
 _FLAGS = {"--explain": "explain"}
-_VALUES = {"--output": "output", "-o": "output", "--review": "review",
-           "--match-threshold": "match_threshold", "--review-threshold": "review_threshold"}
+_VALUES = {
+    "--output": "output",
+    "-o": "output",
+    "--review": "review",
+    "--match-threshold": "match_threshold",
+    "--review-threshold": "review_threshold",
+}
 
 
 def _parse(argv: list[str]) -> dict | None:
@@ -125,7 +141,7 @@ def _parse(argv: list[str]) -> dict | None:
     while k < len(argv):
         a = argv[k]
         if a == "--":
-            args += argv[k + 1:]
+            args += argv[k + 1 :]
             break
         if a.startswith("-") and a != "-":
             name, eq, value = a.partition("=")
@@ -184,8 +200,9 @@ def fast_main(argv: list[str]) -> int | None:
             print(markup.sub("", text), file=sys.stderr)
 
         progress = None
-    return dedupe_csv(opts["input"], opts["output"], opts["explain"], opts["review"], opts["match_threshold"],
-                      opts["review_threshold"], say, progress)
+    return dedupe_csv(
+        opts["input"], opts["output"], opts["explain"], opts["review"], opts["match_threshold"], opts["review_threshold"], say, progress
+    )
 
 
 def rich_progress(console: Console) -> Callable:
@@ -202,8 +219,15 @@ def rich_progress(console: Console) -> Callable:
 
     @contextmanager
     def progress(total: int) -> Iterator[Callable[[int], None]]:
-        with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                      console=console, transient=True, disable=not console.is_terminal) as bar:
+        with Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+            disable=not console.is_terminal,
+        ) as bar:
             task = bar.add_task("Normalizacja", total=total)
             yield lambda n: bar.advance(task, n)
 

@@ -1,4 +1,5 @@
 """Dedupe plain dict records in one call (CLI, benchmark, tests)."""
+
 from __future__ import annotations
 
 import gc
@@ -42,6 +43,7 @@ def deduplicate(
     (per 1,000 rows in one process, all at once in two)."""
     with no_gc():
         if worth_forking(len(rows), processes):
+
             def normalize_slice(lo: int, hi: int) -> tuple[list[NormRecord], tuple[list[int], ...]]:
                 recs = [normalize_record(rows[i], i, rows[i][id_field]) for i in range(lo, hi)]
                 return recs, (*key_hashes(recs), *namesake_tie_hashes(recs))

@@ -9,6 +9,7 @@ is pickled on the way in); only its results come back, as plain tuples
 output is exactly that of a serial run. Small batches (nightly runs) stay
 single-process: a fork costs more than it saves.
 """
+
 from __future__ import annotations
 
 import os
@@ -26,8 +27,7 @@ def worth_forking(n: int, processes: int | None) -> bool:
     return processes >= 2
 
 
-def split_run(mine: Callable[[int, int], Any], theirs: Callable[[int, int], Any], n: int,
-              parent_share: float = 0.5) -> tuple[Any, Any]:
+def split_run(mine: Callable[[int, int], Any], theirs: Callable[[int, int], Any], n: int, parent_share: float = 0.5) -> tuple[Any, Any]:
     """``(mine(0, cut), theirs(cut, n))``, the second computed in a forked child.
 
     ``theirs`` should return plain tuples/strings (pickled back to us); the

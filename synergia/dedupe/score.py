@@ -21,6 +21,7 @@ The model only *weighs*; the vetoes that protect people (two PESELs, two birth
 dates, sex, twins, different real first names unless everything else agrees)
 are in ``compare.veto`` and are checked first.
 """
+
 from __future__ import annotations
 
 from collections import Counter, defaultdict
@@ -34,34 +35,34 @@ from rapidfuzz.distance import OSA
 from synergia.dedupe.normalize import NormRecord
 
 # --- weights (bits) -------------------------------------------------------------------
-M_FN_SAME, U_FN_DEFAULT = 0.88, 0.02     # first name, same (diminutive mapped): m, default u
-W_FN_VARIANT = -0.5                      # the same name written another way (Kasia/Katarzyna) vs exact
-W_FN_TYPO = 4.5                          # one typo (Kornelia/Kronelia, Igor/Iogr, Olaf/Olf)
-W_FN_INITIAL = 1.0                       # "K." or a truncated name
-W_FN_OTHER = -5.0                        # two different first names (at least one unknown)
-W_FN_CONFLICT = -7.0                     # two different real first names (Maria/Marta)
-M_LN_SAME, U_LN_DEFAULT = 0.85, 0.001    # surname root (Kowalski/Kowalska), default u
+M_FN_SAME, U_FN_DEFAULT = 0.88, 0.02  # first name, same (diminutive mapped): m, default u
+W_FN_VARIANT = -0.5  # the same name written another way (Kasia/Katarzyna) vs exact
+W_FN_TYPO = 4.5  # one typo (Kornelia/Kronelia, Igor/Iogr, Olaf/Olf)
+W_FN_INITIAL = 1.0  # "K." or a truncated name
+W_FN_OTHER = -5.0  # two different first names (at least one unknown)
+W_FN_CONFLICT = -7.0  # two different real first names (Maria/Marta)
+M_LN_SAME, U_LN_DEFAULT = 0.85, 0.001  # surname root (Kowalski/Kowalska), default u
 W_LN_TYPO = 6.5
-W_LN_PART = 4.0                          # one part of a double surname
-W_LN_OTHER = -3.0                        # another surname, a man's
-W_LN_OTHER_K = -2.0                      # another surname, a woman's (a married name is common)
+W_LN_PART = 4.0  # one part of a double surname
+W_LN_OTHER = -3.0  # another surname, a man's
+W_LN_OTHER_K = -2.0  # another surname, a woman's (a married name is common)
 W_PESEL = 22.0
-W_ID = 20.0                              # the same other id number (not a valid PESEL)
-W_ID_NEAR = 9.0                          # id numbers one keystroke apart
-W_ID_NEAR2 = 4.0                         # two keystrokes apart
+W_ID = 20.0  # the same other id number (not a valid PESEL)
+W_ID_NEAR = 9.0  # id numbers one keystroke apart
+W_ID_NEAR2 = 4.0  # two keystrokes apart
 W_ID_OTHER = -0.5
 W_DOB = 13.0
-W_DOB_TYPO = 6.0                         # one keystroke apart (only when no veto, see compare.veto)
-W_DOB_OTHER = -4.0                       # different, not vetoed (the same id number)
+W_DOB_TYPO = 6.0  # one keystroke apart (only when no veto, see compare.veto)
+W_DOB_OTHER = -4.0  # different, not vetoed (the same id number)
 W_EMAIL, W_EMAIL_OTHER = 12.0, -1.5
-W_EMAIL_OWN = 2.0                        # the same e-mail, and it names this person (jan.nowak, j.nowak, kasia85)
-W_EMAIL_FOREIGN = -10.0                  # different, and one names somebody else (halina.mroz67 on Radosław's form)
+W_EMAIL_OWN = 2.0  # the same e-mail, and it names this person (jan.nowak, j.nowak, kasia85)
+W_EMAIL_FOREIGN = -10.0  # different, and one names somebody else (halina.mroz67 on Radosław's form)
 W_PHONE, W_PHONE_OTHER = 11.0, -1.0
-W_SHARED = 2.0                           # less per extra first name seen on that mailbox / phone
+W_SHARED = 2.0  # less per extra first name seen on that mailbox / phone
 W_SHARED_FLOOR = 2.0
-W_ADDRESS = 7.0                          # street with house number, postcode or town
-W_ADDRESS_OTHER = -1.0                   # both given, different (people move)
-W_PLACE = 1.5                            # the same town or postcode, no common street
+W_ADDRESS = 7.0  # street with house number, postcode or town
+W_ADDRESS_OTHER = -1.0  # both given, different (people move)
+W_PLACE = 1.5  # the same town or postcode, no common street
 W_ORG = 2.0
 W_PLACE_OTHER = -0.5
 
@@ -77,7 +78,7 @@ def to_score(bits: float) -> float:
         return 1.0
     if x < -60:
         return 0.0
-    return 1.0 / (1.0 + 2.0 ** -x)
+    return 1.0 / (1.0 + 2.0**-x)
 
 
 @dataclass
@@ -125,19 +126,20 @@ def frequencies(records: Iterable[NormRecord]) -> Frequencies:
             email_sets[r.email].add(r.fn_canon)
         if r.phone and r.fn_canon:
             phone_sets[r.phone].add(r.fn_canon)
-    return Frequencies(n, fn, ln, {e: len(s) for e, s in email_sets.items() if len(s) > 1},
-                       {p: len(s) for p, s in phone_sets.items() if len(s) > 1})
+    return Frequencies(
+        n, fn, ln, {e: len(s) for e, s in email_sets.items() if len(s) > 1}, {p: len(s) for p, s in phone_sets.items() if len(s) > 1}
+    )
 
 
 class Weighed(NamedTuple):
     bits: float
-    agreed: tuple[str, ...]    # Polish field labels, strongest first
+    agreed: tuple[str, ...]  # Polish field labels, strongest first
     differed: tuple[str, ...]
-    identifier: bool           # a PESEL, id number or birth date agrees
-    contact: bool              # an e-mail or phone agrees
-    address: bool              # the address agrees
-    place: bool                # the town, postcode or organisation agrees (no address)
-    names: int                 # how many of first name and surname agree (0-2)
+    identifier: bool  # a PESEL, id number or birth date agrees
+    contact: bool  # an e-mail or phone agrees
+    address: bool  # the address agrees
+    place: bool  # the town, postcode or organisation agrees (no address)
+    names: int  # how many of first name and surname agree (0-2)
 
 
 # field labels staff read

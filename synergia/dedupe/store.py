@@ -8,6 +8,7 @@ per moved application, and keeps the open review pairs. ``unmerge`` splits a
 wrong merge without losing an application or a line of history and records
 cannot-links so the next run does not redo it.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -55,14 +56,18 @@ def _pair(a: int, b: int) -> tuple[int, int]:
     return (a, b) if a < b else (b, a)
 
 
-def record_decisions(session: Session, project: str, decisions: Iterable[StaffDecision], source: str = "review_tab",
-                     now: datetime | None = None) -> int:
+def record_decisions(
+    session: Session, project: str, decisions: Iterable[StaffDecision], source: str = "review_tab", now: datetime | None = None
+) -> int:
     """Store staff decisions for good (a later answer on the same pair replaces the earlier one)."""
     now = now or utcnow()
-    existing = {(d.application_a, d.application_b): d for d in session.scalars(
-        select(DedupeDecision).where(DedupeDecision.project == project))}
-    reviews = {(r.application_a, r.application_b): r for r in session.scalars(
-        select(DedupeReview).where(DedupeReview.project == project, DedupeReview.status == "open"))}
+    existing = {
+        (d.application_a, d.application_b): d for d in session.scalars(select(DedupeDecision).where(DedupeDecision.project == project))
+    }
+    reviews = {
+        (r.application_a, r.application_b): r
+        for r in session.scalars(select(DedupeReview).where(DedupeReview.project == project, DedupeReview.status == "open"))
+    }
     n = 0
     for dec in decisions:
         a, b = _pair(dec.a, dec.b)
@@ -82,40 +87,51 @@ def record_decisions(session: Session, project: str, decisions: Iterable[StaffDe
     return n
 
 
-def run_dedupe(session: Session, project: str, thresholds: Thresholds = Thresholds(),
-               decisions: Sequence[StaffDecision] = (), now: datetime | None = None) -> DedupeCounts:
+def run_dedupe(
+    session: Session,
+    project: str,
+    thresholds: Thresholds = Thresholds(),
+    decisions: Sequence[StaffDecision] = (),
+    now: datetime | None = None,
+) -> DedupeCounts:
     """One deduplication pass over a project's active applications, in the caller's transaction."""
     now = now or utcnow()
     counts = DedupeCounts()
     counts.decisions_recorded = record_decisions(session, project, decisions, now=now)
     if counts.decisions_recorded:  # the audit log counts staff answers read from the review tab (no data)
         from synergia.rodo.audit import record as audit_record
+
         audit_record(session, project, "dedupe_decisions", operator="review_tab", details={"recorded": counts.decisions_recorded})
 
-    apps = list(session.scalars(select(Application).where(Application.project == project, Application.active.is_(True))
-                                .order_by(Application.id)))
+    apps = list(
+        session.scalars(select(Application).where(Application.project == project, Application.active.is_(True)).order_by(Application.id))
+    )
     counts.applications = len(apps)
     if not apps:
         return counts
     by_id = {a.id: a for a in apps}
-    seen = {s.application_id: s for s in session.scalars(
-        select(DedupeSeen).join(Application, Application.id == DedupeSeen.application_id).where(Application.project == project))}
+    seen = {
+        s.application_id: s
+        for s in session.scalars(
+            select(DedupeSeen).join(Application, Application.id == DedupeSeen.application_id).where(Application.project == project)
+        )
+    }
     new_ids = [a.id for a in apps if a.id not in seen or seen[a.id].content_hash != a.content_hash]
     counts.new_or_changed = len(new_ids)
 
     must, cannot = [], []
     for d in session.scalars(select(DedupeDecision).where(DedupeDecision.project == project)):
         (must if d.same else cannot).append((d.application_a, d.application_b))
-    counts.conflicting_decisions = sum(1 for a, b in cannot if a in by_id and b in by_id
-                                       and by_id[a].person_id is not None and by_id[a].person_id == by_id[b].person_id)
+    counts.conflicting_decisions = sum(
+        1 for a, b in cannot if a in by_id and b in by_id and by_id[a].person_id is not None and by_id[a].person_id == by_id[b].person_id
+    )
 
     with no_gc():
         records = [normalize_record(a.data or {}, i, a.id) for i, a in enumerate(apps)]
         counts.applications_split = _split_contradicted(session, project, apps, records, new_ids, seen, now)
         groups = {a.id: a.person_id for a in apps if a.person_id is not None}
         # processes=1: this runs inside a (threaded) Prefect task, where forking is not safe
-        result = cluster_records(records, thresholds, must_link=must, cannot_link=cannot, groups=groups, new=new_ids,
-                                 processes=1)
+        result = cluster_records(records, thresholds, must_link=must, cannot_link=cannot, groups=groups, new=new_ids, processes=1)
     counts.compared_pairs, counts.vetoed_pairs = result.pairs_compared, result.vetoed
 
     old_pid = {a.id: a.person_id for a in apps}
@@ -132,31 +148,55 @@ def run_dedupe(session: Session, project: str, thresholds: Thresholds = Threshol
         merge_rows: dict[int, DedupeMerge] = {}
         for folded in pids[1:]:
             link = _evidence(result.merges, members, old_pid, folded)
-            row = DedupeMerge(project=project, survivor_person_id=survivor, merged_person_id=folded,
-                              application_a=link.a if link else None, application_b=link.b if link else None,
-                              reason=(link.reason if link else "połączone przez inne zgłoszenia tej osoby")[:200],
-                              score=link.score if link else 1.0, created_at=now)
+            row = DedupeMerge(
+                project=project,
+                survivor_person_id=survivor,
+                merged_person_id=folded,
+                application_a=link.a if link else None,
+                application_b=link.b if link else None,
+                reason=(link.reason if link else "połączone przez inne zgłoszenia tej osoby")[:200],
+                score=link.score if link else 1.0,
+                created_at=now,
+            )
             session.add(row)
             merge_rows[folded] = row
             counts.persons_merged += 1
         if merge_rows:
             session.flush()
             # applications no longer active follow their person too (history stays whole)
-            for app in session.scalars(select(Application).where(
-                    Application.project == project, Application.person_id.in_(list(merge_rows)),
-                    Application.active.is_(False))):
-                session.add(DedupeAssignment(project=project, application_id=app.id, old_person_id=app.person_id,
-                                             new_person_id=survivor, merge_id=merge_rows[app.person_id].id,
-                                             action="merge", created_at=now))
+            for app in session.scalars(
+                select(Application).where(
+                    Application.project == project, Application.person_id.in_(list(merge_rows)), Application.active.is_(False)
+                )
+            ):
+                session.add(
+                    DedupeAssignment(
+                        project=project,
+                        application_id=app.id,
+                        old_person_id=app.person_id,
+                        new_person_id=survivor,
+                        merge_id=merge_rows[app.person_id].id,
+                        action="merge",
+                        created_at=now,
+                    )
+                )
                 app.person_id = survivor
         for m in members:
             app = by_id[m]
             if app.person_id == survivor:
                 continue
             merge = merge_rows.get(app.person_id) if app.person_id is not None else None
-            session.add(DedupeAssignment(project=project, application_id=m, old_person_id=app.person_id,
-                                         new_person_id=survivor, merge_id=merge.id if merge else None,
-                                         action="merge", created_at=now))
+            session.add(
+                DedupeAssignment(
+                    project=project,
+                    application_id=m,
+                    old_person_id=app.person_id,
+                    new_person_id=survivor,
+                    merge_id=merge.id if merge else None,
+                    action="merge",
+                    created_at=now,
+                )
+            )
             app.person_id = survivor
             counts.applications_moved += 1
 
@@ -171,8 +211,9 @@ def run_dedupe(session: Session, project: str, thresholds: Thresholds = Threshol
     return counts
 
 
-def _split_contradicted(session: Session, project: str, apps: Sequence[Application], records: Sequence,
-                        new_ids: Sequence[int], seen: dict, now: datetime) -> int:
+def _split_contradicted(
+    session: Session, project: str, apps: Sequence[Application], records: Sequence, new_ids: Sequence[int], seen: dict, now: datetime
+) -> int:
     """A corrected application that now vetoes another application of its person
     (another valid PESEL, another birth date, ...) leaves that person for a new one
     before matching, so tonight's run places it afresh: the person keeps its id and
@@ -195,8 +236,17 @@ def _split_contradicted(session: Session, project: str, apps: Sequence[Applicati
         person = Person(project=project, created_at=now)
         session.add(person)
         session.flush()
-        session.add(DedupeAssignment(project=project, application_id=app.id, old_person_id=app.person_id,
-                                     new_person_id=person.id, merge_id=None, action="split", created_at=now))
+        session.add(
+            DedupeAssignment(
+                project=project,
+                application_id=app.id,
+                old_person_id=app.person_id,
+                new_person_id=person.id,
+                merge_id=None,
+                action="split",
+                created_at=now,
+            )
+        )
         app.person_id = person.id
         members[person.id].append(i)
         split += 1
@@ -214,20 +264,29 @@ def _evidence(merges: Iterable[Link], members: Iterable[int], old_pid: dict[int,
     return None
 
 
-def _update_reviews(session: Session, project: str, links: Iterable[Link], by_id: dict[int, Application],
-                    must: Iterable[tuple[int, int]], cannot: Iterable[tuple[int, int]], counts: DedupeCounts,
-                    now: datetime) -> None:
+def _update_reviews(
+    session: Session,
+    project: str,
+    links: Iterable[Link],
+    by_id: dict[int, Application],
+    must: Iterable[tuple[int, int]],
+    cannot: Iterable[tuple[int, int]],
+    counts: DedupeCounts,
+    now: datetime,
+) -> None:
     decided = {_pair(a, b) for a, b in list(must) + list(cannot)}
-    open_rows = {(r.application_a, r.application_b): r for r in session.scalars(
-        select(DedupeReview).where(DedupeReview.project == project))}
+    open_rows = {
+        (r.application_a, r.application_b): r for r in session.scalars(select(DedupeReview).where(DedupeReview.project == project))
+    }
     for link in links:
         a, b = _pair(int(link.a), int(link.b))
         if (a, b) in decided:
             continue
         row = open_rows.get((a, b))
         if row is None:
-            row = DedupeReview(project=project, application_a=a, application_b=b, reason=link.reason[:200],
-                               score=link.score, status="open", created_at=now)
+            row = DedupeReview(
+                project=project, application_a=a, application_b=b, reason=link.reason[:200], score=link.score, status="open", created_at=now
+            )
             session.add(row)
             open_rows[(a, b)] = row
             counts.reviews_new += 1
@@ -252,19 +311,30 @@ def review_items(session: Session, project: str, pending_text: dict[tuple[int, i
     ids = sorted({r.application_a for r in rows} | {r.application_b for r in rows})
     apps: dict[int, Application] = {}
     for start in range(0, len(ids), 5000):  # bounded IN lists (SQLite variable limit)
-        chunk = ids[start:start + 5000]
-        apps.update({a.id: a for a in session.scalars(select(Application).where(
-            Application.project == project, Application.id.in_(chunk)))})
+        chunk = ids[start : start + 5000]
+        apps.update(
+            {a.id: a for a in session.scalars(select(Application).where(Application.project == project, Application.id.in_(chunk)))}
+        )
     items = []
     for r in rows:
         a, b = apps.get(r.application_a), apps.get(r.application_b)
         if a is None or b is None:
             continue
-        items.append(ReviewItem(
-            a=a.id, b=b.id, reason=r.reason, score=r.score, data_a=a.data or {}, data_b=b.data or {},
-            source_a=_label(a), source_b=_label(b), person_a=a.person_id, person_b=b.person_id,
-            decision_text=pending_text.get((r.application_a, r.application_b), ""),
-        ))
+        items.append(
+            ReviewItem(
+                a=a.id,
+                b=b.id,
+                reason=r.reason,
+                score=r.score,
+                data_a=a.data or {},
+                data_b=b.data or {},
+                source_a=_label(a),
+                source_b=_label(b),
+                person_a=a.person_id,
+                person_b=b.person_id,
+                decision_text=pending_text.get((r.application_a, r.application_b), ""),
+            )
+        )
     return items
 
 
@@ -272,8 +342,7 @@ def _label(app: Application) -> str:
     return f"{app.source_id} / {app.worksheet}, wiersz {app.row_number}"
 
 
-def unmerge(session: Session, project: str, person_id: int, application_ids: Sequence[int],
-            now: datetime | None = None) -> int:
+def unmerge(session: Session, project: str, person_id: int, application_ids: Sequence[int], now: datetime | None = None) -> int:
     """Split ``application_ids`` off person ``person_id``; returns the person id they get.
 
     The applications go back to the person they came from when that person is
@@ -286,23 +355,31 @@ def unmerge(session: Session, project: str, person_id: int, application_ids: Seq
     if not moving:
         raise UnmergeError("Podaj zgłoszenia do odłączenia (no applications given).")
     if not moving <= have:
-        raise UnmergeError(f"Zgłoszenia {sorted(moving - have)} nie należą do osoby {person_id} "
-                           f"(applications not of person {person_id}).")
+        raise UnmergeError(f"Zgłoszenia {sorted(moving - have)} nie należą do osoby {person_id} (applications not of person {person_id}).")
     staying = have - moving
     if not staying:
         raise UnmergeError(f"Osoba {person_id} zostałaby pusta (nothing would stay with person {person_id}).")
 
     origins = set()
     for app_id in moving:
-        last = session.scalars(select(DedupeAssignment).where(
-            DedupeAssignment.project == project, DedupeAssignment.application_id == app_id, DedupeAssignment.new_person_id == person_id,
-            DedupeAssignment.action == "merge").order_by(DedupeAssignment.id.desc()).limit(1)).first()
+        last = session.scalars(
+            select(DedupeAssignment)
+            .where(
+                DedupeAssignment.project == project,
+                DedupeAssignment.application_id == app_id,
+                DedupeAssignment.new_person_id == person_id,
+                DedupeAssignment.action == "merge",
+            )
+            .order_by(DedupeAssignment.id.desc())
+            .limit(1)
+        ).first()
         origins.add(last.old_person_id if last else None)
     target: int | None = None
     if len(origins) == 1 and None not in origins:
         (candidate,) = origins
-        holders = session.scalars(select(Application.id).where(
-            Application.project == project, Application.person_id == candidate).limit(1)).first()
+        holders = session.scalars(
+            select(Application.id).where(Application.project == project, Application.person_id == candidate).limit(1)
+        ).first()
         former = session.get(Person, candidate)
         if holders is None and former is not None and former.project == project:
             target = candidate
@@ -313,15 +390,30 @@ def unmerge(session: Session, project: str, person_id: int, application_ids: Seq
         target = person.id
     for app in apps:
         if app.id in moving:
-            session.add(DedupeAssignment(project=project, application_id=app.id, old_person_id=person_id,
-                                         new_person_id=target, merge_id=None, action="unmerge", created_at=now))
+            session.add(
+                DedupeAssignment(
+                    project=project,
+                    application_id=app.id,
+                    old_person_id=person_id,
+                    new_person_id=target,
+                    merge_id=None,
+                    action="unmerge",
+                    created_at=now,
+                )
+            )
             app.person_id = target
-    for m in session.scalars(select(DedupeMerge).where(
-            DedupeMerge.project == project, DedupeMerge.survivor_person_id == person_id,
-            DedupeMerge.merged_person_id == target, DedupeMerge.undone_at.is_(None))):
+    for m in session.scalars(
+        select(DedupeMerge).where(
+            DedupeMerge.project == project,
+            DedupeMerge.survivor_person_id == person_id,
+            DedupeMerge.merged_person_id == target,
+            DedupeMerge.undone_at.is_(None),
+        )
+    ):
         m.undone_at = now
-    record_decisions(session, project, [StaffDecision(a, b, False) for a in sorted(moving) for b in sorted(staying)],
-                     source="unmerge", now=now)
+    record_decisions(
+        session, project, [StaffDecision(a, b, False) for a in sorted(moving) for b in sorted(staying)], source="unmerge", now=now
+    )
     session.flush()
     return target
 
@@ -331,10 +423,12 @@ def person_of(session: Session, project: str, person_id: int) -> int:
     seen = set()
     while person_id not in seen:
         seen.add(person_id)
-        row = session.scalars(select(DedupeMerge).where(DedupeMerge.project == project,
-                                                        DedupeMerge.merged_person_id == person_id,
-                                                        DedupeMerge.undone_at.is_(None))
-                              .order_by(DedupeMerge.id.desc()).limit(1)).first()
+        row = session.scalars(
+            select(DedupeMerge)
+            .where(DedupeMerge.project == project, DedupeMerge.merged_person_id == person_id, DedupeMerge.undone_at.is_(None))
+            .order_by(DedupeMerge.id.desc())
+            .limit(1)
+        ).first()
         if row is None:
             return person_id
         person_id = row.survivor_person_id

@@ -11,6 +11,7 @@ timeouts apply to every request, uploads included (``client_options`` alone
 would not redirect Drive's ``/upload`` path, which comes from the discovery
 document's rootUrl).
 """
+
 from __future__ import annotations
 
 import json
@@ -60,9 +61,11 @@ def load_service_account_info(spec: str | None, *, read_secret: Callable[[str], 
         raise GoogleConfigError("Brak SYNERGIA_GOOGLE_CREDENTIALS (no Google service-account key configured).")
     if spec.startswith("block:"):
         if read_secret is None:
-            raise GoogleConfigError("SYNERGIA_GOOGLE_CREDENTIALS=block:… czyta blok Prefect Secret tylko w przepływach "
-                                    "i w poleceniu synergia (a Prefect Secret block is read by the flows and the CLI only).")
-        value = read_secret(spec[len("block:"):])
+            raise GoogleConfigError(
+                "SYNERGIA_GOOGLE_CREDENTIALS=block:… czyta blok Prefect Secret tylko w przepływach "
+                "i w poleceniu synergia (a Prefect Secret block is read by the flows and the CLI only)."
+            )
+        value = read_secret(spec[len("block:") :])
         info = value if isinstance(value, Mapping) else json.loads(value)
         return dict(info)
     path = Path(spec).expanduser()
@@ -114,22 +117,37 @@ class RetryingSession(_RetryMixin, requests.Session):
 class GoogleSession(_RetryMixin, AuthorizedSession):
     """Authorized session with endpoint override, default timeout and bounded retry."""
 
-    def __init__(self, credentials: service_account.Credentials, *, api_url: str | None, timeout: float, policy: RetryPolicy,
-                 auth_session: requests.Session):
+    def __init__(
+        self,
+        credentials: service_account.Credentials,
+        *,
+        api_url: str | None,
+        timeout: float,
+        policy: RetryPolicy,
+        auth_session: requests.Session,
+    ):
         super().__init__(credentials, auth_request=Request(auth_session))
         self.api_url, self.default_timeout, self.policy = api_url, timeout, policy
         self.request_count = 0
 
-    def request(self, method: str, url: str, data: object = None, headers: Mapping[str, str] | None = None,  # type: ignore[override]
-                max_allowed_time: float | None = None, timeout: float | tuple[float, float] | None = None,
-                **kwargs: Any) -> requests.Response:
+    def request(
+        self,
+        method: str,
+        url: str,
+        data: object = None,
+        headers: Mapping[str, str] | None = None,  # type: ignore[override]
+        max_allowed_time: float | None = None,
+        timeout: float | tuple[float, float] | None = None,
+        **kwargs: Any,
+    ) -> requests.Response:
         target = rewrite_url(url, self.api_url)
         timeout = self.default_timeout if timeout is None else timeout
 
         def send() -> requests.Response:
             self.request_count += 1
-            return AuthorizedSession.request(self, method, target, data=data, headers=headers,
-                                             max_allowed_time=max_allowed_time, timeout=timeout, **kwargs)
+            return AuthorizedSession.request(
+                self, method, target, data=data, headers=headers, max_allowed_time=max_allowed_time, timeout=timeout, **kwargs
+            )
 
         return self._with_retry(send, method, target)
 
@@ -161,9 +179,15 @@ def _build(name: str, version: str, session: GoogleSession) -> Resource:
     return build(name, version, http=RequestsHttp(session), static_discovery=True, cache_discovery=False)
 
 
-def make_clients(info: Mapping[str, Any], *, api_url: str | None = None, timeout: float = 30.0,
-                 policy: RetryPolicy | None = None, mount: Callable[[requests.Session], Any] | None = None,
-                 sleep: Callable[[float], None] | None = None) -> GoogleClients:
+def make_clients(
+    info: Mapping[str, Any],
+    *,
+    api_url: str | None = None,
+    timeout: float = 30.0,
+    policy: RetryPolicy | None = None,
+    mount: Callable[[requests.Session], Any] | None = None,
+    sleep: Callable[[float], None] | None = None,
+) -> GoogleClients:
     """Build clients from key ``info``. ``mount`` lets tests attach a transport adapter (the
     in-process emulator) to both the API and the token session."""
     policy = policy or RetryPolicy()

@@ -1,4 +1,5 @@
 """Let google-api-python-client send through our ``requests`` session (override, retry, timeouts)."""
+
 from __future__ import annotations
 
 import httplib2
@@ -12,8 +13,15 @@ class RequestsHttp:
         self.session = session
         self.timeout = getattr(session, "default_timeout", None)
 
-    def request(self, uri: str, method: str = "GET", body: bytes | str | None = None, headers: dict[str, str] | None = None,
-                redirections: int = 5, connection_type: object = None) -> tuple[httplib2.Response, bytes]:
+    def request(
+        self,
+        uri: str,
+        method: str = "GET",
+        body: bytes | str | None = None,
+        headers: dict[str, str] | None = None,
+        redirections: int = 5,
+        connection_type: object = None,
+    ) -> tuple[httplib2.Response, bytes]:
         resp = self.session.request(method, uri, data=body, headers=headers)
         info = {k.lower(): v for k, v in resp.headers.items()}
         info["status"] = str(resp.status_code)

@@ -1,5 +1,6 @@
 """Bounded retry for Google API calls: 408/429/5xx and connection errors, exponential backoff with
 full jitter, capped by attempts *and* total time (gspread's BackOffHTTPClient never gives up)."""
+
 from __future__ import annotations
 
 import random
@@ -14,14 +15,14 @@ RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    max_attempts: int = 5            # including the first try
-    base_delay: float = 0.5          # seconds; attempt n waits uniform(0, min(cap, base * 2**n))
+    max_attempts: int = 5  # including the first try
+    base_delay: float = 0.5  # seconds; attempt n waits uniform(0, min(cap, base * 2**n))
     max_delay: float = 8.0
-    max_total: float = 60.0          # no new attempt starts after this many seconds
+    max_total: float = 60.0  # no new attempt starts after this many seconds
     statuses: frozenset[int] = field(default=RETRY_STATUSES)
 
     def delay(self, attempt: int, rng: random.Random) -> float:
-        return rng.uniform(0, min(self.max_delay, self.base_delay * (2 ** attempt)))
+        return rng.uniform(0, min(self.max_delay, self.base_delay * (2**attempt)))
 
 
 def retry_after_seconds(response: requests.Response) -> float | None:
@@ -32,10 +33,15 @@ def retry_after_seconds(response: requests.Response) -> float | None:
         return None
 
 
-def call_with_retry(send: Callable[[], requests.Response], policy: RetryPolicy, *,
-                    sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic,
-                    rng: random.Random | None = None,
-                    on_retry: Callable[[int, str], None] | None = None) -> requests.Response:
+def call_with_retry(
+    send: Callable[[], requests.Response],
+    policy: RetryPolicy,
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+    rng: random.Random | None = None,
+    on_retry: Callable[[int, str], None] | None = None,
+) -> requests.Response:
     """Run ``send`` until it returns a non-retryable response or the caps are reached.
 
     The last retryable response is returned as is (the caller turns it into an

@@ -58,6 +58,7 @@ which planned events can still deliver, and what blocks it (completed people
 without a certificate, certificates waiting for an e-mail address, rejected
 rows that would count).
 """
+
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
@@ -117,21 +118,13 @@ def _event_ok(ind: IndicatorConfig, ev: EventFact | None) -> bool:
         return True
     if ev is None:
         return False
-    return (
-        (not f.event_type or ev.type in f.event_type)
-        and (not f.event or ev.id in f.event)
-        and (not f.cycle or ev.cycle in f.cycle)
-    )
+    return (not f.event_type or ev.type in f.event_type) and (not f.event or ev.id in f.event) and (not f.cycle or ev.cycle in f.cycle)
 
 
 def _person_date(ind: IndicatorConfig, p: PersonFact, events: dict[str, EventFact]) -> date | None:
     """The day person ``p`` starts counting for ``ind``, or None if they do not qualify."""
     f = ind.filters
-    if not (
-        _matches(p.category, f.category)
-        and _matches(p.organisation_type, f.organisation_type)
-        and _matches(p.gmina, f.gmina)
-    ):
+    if not (_matches(p.category, f.category) and _matches(p.organisation_type, f.organisation_type) and _matches(p.gmina, f.gmina)):
         return None
     days = [x.on for x in p.participations if _event_ok(ind, events.get(x.event_id))]
     if not days:
@@ -159,10 +152,7 @@ def _delivered_events(ind: IndicatorConfig, facts: Facts) -> list[EventFact]:
     f = ind.filters
     attendees = _participants_by_event(facts)
     need = f.min_participants or 1
-    return [
-        ev for ev in facts.events
-        if _event_ok(ind, ev) and _matches(ev.gmina, f.gmina) and len(attendees.get(ev.id, ())) >= need
-    ]
+    return [ev for ev in facts.events if _event_ok(ind, ev) and _matches(ev.gmina, f.gmina) and len(attendees.get(ev.id, ())) >= need]
 
 
 def _first_by_key(pairs: Iterable[tuple[str | None, date]]) -> list[Occurrence]:
@@ -205,10 +195,7 @@ def occurrences(ind: IndicatorConfig, facts: Facts) -> list[Occurrence] | None:
         if facts.certificates is None:
             return None
         f = ind.filters
-        return [
-            Occurrence(c.issued_on) for c in facts.certificates
-            if not f.cycle or c.cycle in f.cycle
-        ]
+        return [Occurrence(c.issued_on) for c in facts.certificates if not f.cycle or c.cycle in f.cycle]
     raise ValueError(f"unknown indicator kind {ind.kind}")
 
 
@@ -243,11 +230,7 @@ class Delivery:
 
 def _planned_ok(ind: IndicatorConfig, ev: PlannedEvent) -> bool:
     f = ind.filters
-    return (
-        (not f.event_type or ev.type in f.event_type)
-        and (not f.event or ev.id in f.event)
-        and (not f.cycle or ev.cycle in f.cycle)
-    )
+    return (not f.event_type or ev.type in f.event_type) and (not f.event or ev.id in f.event) and (not f.cycle or ev.cycle in f.cycle)
 
 
 def planned_deliveries(ind: IndicatorConfig, planned: Iterable[PlannedEvent], deadline: date) -> list[Delivery]:
@@ -295,9 +278,7 @@ def planned_share(plan: list[Delivery], day: date) -> float:
     return sum(x.weight for x in plan if x.on <= day) / total if total else 0.0
 
 
-def pace_for(
-    ind: IndicatorConfig, cumulative: float, plan: list[Delivery], start: date, deadline: date, as_of: date
-) -> Pace:
+def pace_for(ind: IndicatorConfig, cumulative: float, plan: list[Delivery], start: date, deadline: date, as_of: date) -> Pace:
     """Expected value, projection and status at the end of day ``as_of`` (rule in the module docstring)."""
     target = ind.target
     if not plan:
@@ -325,9 +306,7 @@ def _gender_counts(items: Iterable[Occurrence]) -> dict[str, int]:
     return {label: int(c.get(label, 0)) for label in GENDER_LABELS.values()}
 
 
-def compute_indicator(
-    ind: IndicatorConfig, facts: Facts, month: Month, period_start: date, period_end: date
-) -> IndicatorResult:
+def compute_indicator(ind: IndicatorConfig, facts: Facts, month: Month, period_start: date, period_end: date) -> IndicatorResult:
     start = ind.start or period_start
     deadline = ind.deadline or period_end
     occ = occurrences(ind, facts)
@@ -345,10 +324,23 @@ def compute_indicator(
     if occ is None:
         pace = pace_for(ind, 0.0, plan, start, deadline, month.last_day)
         result = IndicatorResult(
-            id=ind.id, name=ind.name, kind=ind.kind, unit=ind.unit, target=ind.target, start=start,
-            deadline=deadline, month=str(month), month_value=None, cumulative=None, percent=None,
-            expected=pace.expected, projected=None, status=STATUS_NO_DATA,
-            note="brak źródła danych dla tego wskaźnika", pace_rule=pace.rule, target_source=ind.target_source,
+            id=ind.id,
+            name=ind.name,
+            kind=ind.kind,
+            unit=ind.unit,
+            target=ind.target,
+            start=start,
+            deadline=deadline,
+            month=str(month),
+            month_value=None,
+            cumulative=None,
+            percent=None,
+            expected=pace.expected,
+            projected=None,
+            status=STATUS_NO_DATA,
+            note="brak źródła danych dla tego wskaźnika",
+            pace_rule=pace.rule,
+            target_source=ind.target_source,
             plan=plan_points,
         )
         return replace(result, reason=reason_text(ind, result, pace, facts))
@@ -359,20 +351,33 @@ def compute_indicator(
     def total_upto(day: date) -> float:
         return running[bisect_right(days, day)]
 
-    in_month = occ[bisect_left(days, month.first_day):bisect_right(days, month.last_day)]
-    upto = occ[:bisect_right(days, month.last_day)]
+    in_month = occ[bisect_left(days, month.first_day) : bisect_right(days, month.last_day)]
+    upto = occ[: bisect_right(days, month.last_day)]
     cumulative = total_upto(month.last_day)
     month_value = cumulative - total_upto(month.first_day - timedelta(days=1))
     pace = pace_for(ind, cumulative, plan, start, deadline, month.last_day)
     series = tuple(MonthPoint(str(m), total_upto(m.last_day), planned_at(m.last_day)) for m in months)
     result = IndicatorResult(
-        id=ind.id, name=ind.name, kind=ind.kind, unit=ind.unit, target=ind.target, start=start, deadline=deadline,
-        month=str(month), month_value=month_value, cumulative=cumulative,
+        id=ind.id,
+        name=ind.name,
+        kind=ind.kind,
+        unit=ind.unit,
+        target=ind.target,
+        start=start,
+        deadline=deadline,
+        month=str(month),
+        month_value=month_value,
+        cumulative=cumulative,
         percent=(cumulative / ind.target * 100) if ind.target else None,
-        expected=pace.expected, projected=pace.projected, status=pace.status,
+        expected=pace.expected,
+        projected=pace.projected,
+        status=pace.status,
         gender_month=_gender_counts(in_month) if ind.per_person else None,
         gender_cumulative=_gender_counts(upto) if ind.per_person else None,
-        series=series, pace_rule=pace.rule, target_source=ind.target_source, plan=plan_points,
+        series=series,
+        pace_rule=pace.rule,
+        target_source=ind.target_source,
+        plan=plan_points,
     )
     return replace(result, reason=reason_text(ind, result, pace, facts))
 
@@ -393,8 +398,10 @@ def blockers(ind: IndicatorConfig, facts: Facts) -> list[str]:
         done = sum(1 for p in facts.persons if any(not f.cycle or c in f.cycle for c, _ in p.completions))
         issued = [c for c in facts.certificates if not f.cycle or c.cycle in f.cycle]
         if done > len(issued):
-            out.append(f"{done - len(issued)} osób spełnia regułę ukończenia, a nie ma jeszcze zaświadczenia "
-                       "(sprawdź, czy mają imię i nazwisko w zgłoszeniu; nocny przebieg je wyda)")
+            out.append(
+                f"{done - len(issued)} osób spełnia regułę ukończenia, a nie ma jeszcze zaświadczenia "
+                "(sprawdź, czy mają imię i nazwisko w zgłoszeniu; nocny przebieg je wyda)"
+            )
         waiting = sum(1 for c in issued if not c.has_email)
         if waiting:
             out.append(f"{waiting} zaświadczeń czeka na adres e-mail uczestnika (uzupełnij e-mail w zgłoszeniu)")
@@ -402,16 +409,26 @@ def blockers(ind: IndicatorConfig, facts: Facts) -> list[str]:
     if bad:
         gain = sum(b.value or 0 for b in bad)
         rows = ", ".join(str(b.row_number) for b in bad)
-        out.append(f"w zakładce „Wartości ręczne” odrzucono {len(bad)} wiersz(e) ({rows}; szczegóły w „Odrzucone”)"
-                   + (f" — po poprawieniu doda {pl_number(gain, 1)}" if gain else ""))
+        out.append(
+            f"w zakładce „Wartości ręczne” odrzucono {len(bad)} wiersz(e) ({rows}; szczegóły w „Odrzucone”)"
+            + (f" — po poprawieniu doda {pl_number(gain, 1)}" if gain else "")
+        )
     if ind.kind in ("persons", "distinct", "events", "hours") and facts.quarantined:
         matching = {e.id for e in facts.planned if _planned_ok(ind, e)} if f.used() else None
-        n = sum(q.count for q in facts.quarantined if q.kind != "manual" and (
-            (q.kind == "recruitment" and ind.kind in ("persons", "distinct"))
-            or (q.event_id is not None and (matching is None or q.event_id in matching))))
+        n = sum(
+            q.count
+            for q in facts.quarantined
+            if q.kind != "manual"
+            and (
+                (q.kind == "recruitment" and ind.kind in ("persons", "distinct"))
+                or (q.event_id is not None and (matching is None or q.event_id in matching))
+            )
+        )
         if n:
-            out.append(f"{n} wierszy z formularzy/list, z których liczony jest ten wskaźnik, jest w kwarantannie "
-                       "(zakładka „Odrzucone”) — po poprawieniu mogą się doliczyć")
+            out.append(
+                f"{n} wierszy z formularzy/list, z których liczony jest ten wskaźnik, jest w kwarantannie "
+                "(zakładka „Odrzucone”) — po poprawieniu mogą się doliczyć"
+            )
     return out
 
 
@@ -422,35 +439,46 @@ def reason_text(ind: IndicatorConfig, r: IndicatorResult, pace: Pace, facts: Fac
     as_of = Month.parse(r.month).last_day
     parts: list[str] = []
     if r.status == STATUS_NO_DATA:
-        parts.append("Brak danych: " + ("nie można odczytać zakładki „Wartości ręczne”" if ind.kind == "manual"
-                                        else "brak rejestru zaświadczeń") + " — uzupełnij źródło, potem uruchom raport ponownie.")
+        parts.append(
+            "Brak danych: "
+            + ("nie można odczytać zakładki „Wartości ręczne”" if ind.kind == "manual" else "brak rejestru zaświadczeń")
+            + " — uzupełnij źródło, potem uruchom raport ponownie."
+        )
         return " ".join(parts + [b + "." for b in blockers(ind, facts)])
     missing = max(0.0, ind.target - (r.cumulative or 0))
     if r.status == STATUS_MISSED:
-        parts.append(f"Termin {pl_date(r.deadline, DATE_NUMERIC)} minął: "
-                     f"osiągnięto {pl_number(r.cumulative or 0, 1)} z {pl_number(ind.target, 1)} "
-                     f"({r.unit}), brakuje {pl_number(missing, 1)}.")
+        parts.append(
+            f"Termin {pl_date(r.deadline, DATE_NUMERIC)} minął: "
+            f"osiągnięto {pl_number(r.cumulative or 0, 1)} z {pl_number(ind.target, 1)} "
+            f"({r.unit}), brakuje {pl_number(missing, 1)}."
+        )
         parts.append("Następny krok: wyjaśnij przyczynę w sprawozdaniu i uzgodnij z grantodawcą korektę lub działanie naprawcze.")
     else:
-        parts.append(f"Brakuje: {pl_number(missing, 1)} (cel {pl_number(ind.target, 1)} {r.unit} do {pl_date(r.deadline, DATE_NUMERIC)}, "
-                     f"{_time_left(as_of, r.deadline)}); wg planu powinno być już {pl_number(r.expected, 1)}.")
+        parts.append(
+            f"Brakuje: {pl_number(missing, 1)} (cel {pl_number(ind.target, 1)} {r.unit} do {pl_date(r.deadline, DATE_NUMERIC)}, "
+            f"{_time_left(as_of, r.deadline)}); wg planu powinno być już {pl_number(r.expected, 1)}."
+        )
         if pace.remaining:
             names = "; ".join(f"{x.event.title} {pl_date(x.on, DATE_NUMERIC)}" for x in pace.remaining[:4])
             more = f" i {len(pace.remaining) - 4} innych" if len(pace.remaining) > 4 else ""
             parts.append(f"Zaplanowane do terminu: {names}{more}.")
             if ind.kind == "events" or ind.distinct_of == "event_gmina":
-                parts.append(f"Nawet po nich zabraknie {pl_number(max(0.0, missing - len(pace.remaining)), 1)} — "
-                             "dodaj wydarzenie do harmonogramu albo uzgodnij zmianę celu.")
+                parts.append(
+                    f"Nawet po nich zabraknie {pl_number(max(0.0, missing - len(pace.remaining)), 1)} — "
+                    "dodaj wydarzenie do harmonogramu albo uzgodnij zmianę celu."
+                )
             elif ind.kind == "hours":
                 parts.append(f"Następny krok: zapewnij na nich co najmniej {pl_number(missing, 1)} godz. i odnotuj je w listach.")
             elif ind.kind == "distinct":
                 parts.append(f"Następny krok: zaproś na nie uczestników z co najmniej {pl_number(missing, 1)} nowych ({r.unit}).")
             elif ind.kind == "certificates" or ind.filters.completed:
-                parts.append(f"Następny krok: dopilnuj obecności — co najmniej {pl_number(missing, 1)} osób "
-                             "musi spełnić regułę ukończenia.")
+                parts.append(
+                    f"Następny krok: dopilnuj obecności — co najmniej {pl_number(missing, 1)} osób musi spełnić regułę ukończenia."
+                )
             else:
-                parts.append(f"Następny krok: zrekrutuj na nie co najmniej {pl_number(missing, 1)} "
-                             "nowych uczestników spełniających kryteria.")
+                parts.append(
+                    f"Następny krok: zrekrutuj na nie co najmniej {pl_number(missing, 1)} nowych uczestników spełniających kryteria."
+                )
         elif pace.rule == RULE_EVENTS:
             parts.append("Do terminu nie ma już zaplanowanych wydarzeń — zaplanuj dodatkowe albo uzgodnij zmianę celu.")
         else:
@@ -458,6 +486,8 @@ def reason_text(ind: IndicatorConfig, r: IndicatorResult, pace: Pace, facts: Fac
             parts.append(f"Następny krok: potrzeba średnio {pl_number(missing / months_left, 1)} ({r.unit}) miesięcznie do terminu.")
     parts += [f"Blokuje: {b}." for b in blockers(ind, facts)]
     return " ".join(parts)
+
+
 def compute_all(
     indicators: Iterable[IndicatorConfig], facts: Facts, month: Month, period_start: date, period_end: date
 ) -> tuple[IndicatorResult, ...]:

@@ -7,6 +7,7 @@ applications count. Completion of a training cycle is evaluated with the
 project's certificate rule (``certificates.cycles[].rule``) on the
 attendance recorded so far.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -74,20 +75,18 @@ def jst_unit(cfg: ProjectConfig, organisation_type: str | None, organisation: st
 
 def planned_events(cfg: ProjectConfig) -> tuple[PlannedEvent, ...]:
     """The YAML's events as the plan pace is judged against."""
-    return tuple(
-        PlannedEvent(e.id, e.type, e.title, tuple(sorted(e.dates)), e.gmina, e.cycle, float(e.hours)) for e in cfg.events
-    )
+    return tuple(PlannedEvent(e.id, e.type, e.title, tuple(sorted(e.dates)), e.gmina, e.cycle, float(e.hours)) for e in cfg.events)
 
 
 def load_events(session: Session, project: str) -> tuple[EventFact, ...]:
     rows = session.scalars(select(Event).where(Event.project == project)).all()
-    return tuple(
-        EventFact(e.id, e.type, e.first_date, e.last_date, e.gmina, e.cycle, float(e.hours or 0)) for e in rows
-    )
+    return tuple(EventFact(e.id, e.type, e.first_date, e.last_date, e.gmina, e.cycle, float(e.hours or 0)) for e in rows)
 
 
-def completion_days(cfg: ProjectConfig, attended: dict[int, list[tuple[date, str, int, float | None]]],
-                    ) -> dict[int, list[tuple[str, date]]]:
+def completion_days(
+    cfg: ProjectConfig,
+    attended: dict[int, list[tuple[date, str, int, float | None]]],
+) -> dict[int, list[tuple[str, date]]]:
     """person -> [(cycle, day the certificate rule was first met)], using the certificates' own rule."""
     if cfg.certificates is None:
         return {}
@@ -113,8 +112,11 @@ def completion_days(cfg: ProjectConfig, attended: dict[int, list[tuple[date, str
     return out
 
 
-def load_persons(session: Session, cfg: ProjectConfig, events: tuple[EventFact, ...],
-                 ) -> tuple[tuple[PersonFact, ...], tuple[HoursEntry, ...]]:
+def load_persons(
+    session: Session,
+    cfg: ProjectConfig,
+    events: tuple[EventFact, ...],
+) -> tuple[tuple[PersonFact, ...], tuple[HoursEntry, ...]]:
     tz = cfg.timezone
     ev_by_id = {e.id: e for e in events}
     cfg_dates = {e.id: sorted(e.dates) for e in cfg.events}
@@ -126,8 +128,9 @@ def load_persons(session: Session, cfg: ProjectConfig, events: tuple[EventFact, 
         by_person[a.person_id].append(a)  # type: ignore[index]
     app_person = {a.id: a.person_id for a in apps}
     att_rows = session.execute(
-        select(Attendance.application_id, Attendance.event_id, Attendance.session_no, Attendance.hours, Attendance.attended_on)
-        .where(Attendance.project == cfg.slug)
+        select(Attendance.application_id, Attendance.event_id, Attendance.session_no, Attendance.hours, Attendance.attended_on).where(
+            Attendance.project == cfg.slug
+        )
     ).all()
     attended: dict[int, list[tuple[date, str, int, float | None]]] = defaultdict(list)
     attended_first: dict[int, date] = {}
@@ -154,8 +157,11 @@ def load_persons(session: Session, cfg: ProjectConfig, events: tuple[EventFact, 
         days = [_app_day(a, tz, attended_first) for a in papps] + [p.on for p in parts]
         persons.append(
             PersonFact(
-                person_id=pid, entry_date=min(days), participations=parts,
-                completions=tuple(completions.get(pid, ())), **entry,
+                person_id=pid,
+                entry_date=min(days),
+                participations=parts,
+                completions=tuple(completions.get(pid, ())),
+                **entry,
                 jst=jst_unit(cfg, entry["organisation_type"], entry["organisation"], entry["gmina"]),
             )
         )
@@ -172,14 +178,28 @@ def load_certificates(session: Session, cfg: ProjectConfig) -> tuple[Certificate
     from synergia.registry.tables_certificates import Certificate, CertificateRevision
 
     rows = session.execute(
-        select(Certificate.id, Certificate.cycle, Certificate.revision, CertificateRevision.revision,
-               CertificateRevision.issued_on, CertificateRevision.data)
+        select(
+            Certificate.id,
+            Certificate.cycle,
+            Certificate.revision,
+            CertificateRevision.revision,
+            CertificateRevision.issued_on,
+            CertificateRevision.data,
+        )
         .join(CertificateRevision, CertificateRevision.certificate_id == Certificate.id)
-        .where(Certificate.project == cfg.slug, or_(
-            Certificate.status == "valid",
-            # withdrawn by an anonymising erasure: the person still counts (their anonymised applications stay)
-            and_(Certificate.revoked_by == "erasure", Certificate.person_id.in_(
-                select(Application.person_id).where(Application.project == cfg.slug, Application.active.is_(True))))))
+        .where(
+            Certificate.project == cfg.slug,
+            or_(
+                Certificate.status == "valid",
+                # withdrawn by an anonymising erasure: the person still counts (their anonymised applications stay)
+                and_(
+                    Certificate.revoked_by == "erasure",
+                    Certificate.person_id.in_(
+                        select(Application.person_id).where(Application.project == cfg.slug, Application.active.is_(True))
+                    ),
+                ),
+            ),
+        )
     ).all()
     first: dict[int, tuple[str | None, date]] = {}
     has_email: dict[int, bool] = {}
@@ -188,8 +208,12 @@ def load_certificates(session: Session, cfg: ProjectConfig) -> tuple[Certificate
             first[cid] = (cycle, issued)
         if revision == current:
             has_email[cid] = bool((data or {}).get("email"))  # only whether there is one
-    return tuple(sorted((CertificateFact(issued, cycle, has_email.get(cid, True)) for cid, (cycle, issued) in first.items()),
-                        key=lambda c: (c.issued_on, c.cycle or "")))
+    return tuple(
+        sorted(
+            (CertificateFact(issued, cycle, has_email.get(cid, True)) for cid, (cycle, issued) in first.items()),
+            key=lambda c: (c.issued_on, c.cycle or ""),
+        )
+    )
 
 
 MANUAL_SOURCE = "wartosci-reczne"  # source id of the manual tab's rows in the quarantine register
@@ -198,7 +222,8 @@ MANUAL_SOURCE = "wartosci-reczne"  # source id of the manual tab's rows in the q
 def open_quarantine(session: Session, cfg: ProjectConfig) -> tuple[QuarantinedSource, ...]:
     """Open quarantine entries per source — the rows of the ``Odrzucone`` tab, counted."""
     rows = session.execute(
-        select(Quarantine.source_id, func.count()).where(Quarantine.project == cfg.slug, Quarantine.resolved_at.is_(None))
+        select(Quarantine.source_id, func.count())
+        .where(Quarantine.project == cfg.slug, Quarantine.resolved_at.is_(None))
         .group_by(Quarantine.source_id)
     ).all()
     sources = {s.id: s for s in cfg.sources}
@@ -213,9 +238,7 @@ def open_quarantine(session: Session, cfg: ProjectConfig) -> tuple[QuarantinedSo
 def quarantine_counts(session: Session, cfg: ProjectConfig, month: Month) -> tuple[int, int]:
     """(rows rejected for the first time in the month, rows still rejected at month end)."""
     start, end = month.window_utc(cfg.timezone)
-    rows = session.execute(
-        select(Quarantine.first_seen_at, Quarantine.resolved_at).where(Quarantine.project == cfg.slug)
-    ).all()
+    rows = session.execute(select(Quarantine.first_seen_at, Quarantine.resolved_at).where(Quarantine.project == cfg.slug)).all()
     new = sum(1 for first, _ in rows if start <= first < end)
     open_ = sum(1 for first, resolved in rows if first < end and (resolved is None or resolved >= end))
     return new, open_
@@ -234,7 +257,13 @@ def load_facts(
     if not events and cfg.events:
         problems.append("rejestr nie ma jeszcze wydarzeń projektu — uruchom najpierw synchronizację (nightly)")
     return Facts(
-        persons=persons, events=events, hours=hours, manual=manual,
-        certificates=load_certificates(session, cfg), problems=tuple(problems),
-        planned=planned_events(cfg), bad_manual=bad_manual, quarantined=open_quarantine(session, cfg),
+        persons=persons,
+        events=events,
+        hours=hours,
+        manual=manual,
+        certificates=load_certificates(session, cfg),
+        problems=tuple(problems),
+        planned=planned_events(cfg),
+        bad_manual=bad_manual,
+        quarantined=open_quarantine(session, cfg),
     )

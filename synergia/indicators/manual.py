@@ -15,6 +15,7 @@ Dates are read by the one date rule of the registry (``synergia.validation.dates
 dd.mm.yyyy, yyyy-mm-dd, dd/mm/yyyy, dd-mm-yyyy, yyyy.mm.dd, yyyy/mm/dd, yyyymmdd,
 a time part ignored); this tab once had its own, narrower list of formats.
 """
+
 from __future__ import annotations
 
 import re
@@ -53,9 +54,7 @@ def parse_number(text: str) -> float | None:
         return None
 
 
-def parse_manual_tab(
-    rows: list[list[str]], manual_ids: set[str], tab: str
-) -> tuple[tuple[ManualValue, ...], tuple[str, ...]]:
+def parse_manual_tab(rows: list[list[str]], manual_ids: set[str], tab: str) -> tuple[tuple[ManualValue, ...], tuple[str, ...]]:
     """Values and Polish problem messages (``'<tab>, wiersz N: ...'``) of the manual tab."""
     values, bad, header_problems = parse_manual_rows(rows, manual_ids, tab)
     return values, header_problems + tuple(b.message for b in bad)
@@ -111,6 +110,9 @@ def parse_manual_rows(
         extra = ""
         if code == "unknown_indicator":
             extra = f" (dozwolone: {', '.join(sorted(manual_ids)) or 'brak'})"
-        bad.append(BadManualRow(number, code, f"{tab}, wiersz {number}: {REASONS[code]}{extra}", known,
-                                value if value is not None and value >= 0 else None))
+        bad.append(
+            BadManualRow(
+                number, code, f"{tab}, wiersz {number}: {REASONS[code]}{extra}", known, value if value is not None and value >= 0 else None
+            )
+        )
     return tuple(values), tuple(bad), ()

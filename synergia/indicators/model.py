@@ -6,6 +6,7 @@ carry only numbers, indicator ids and names. A piece of evidence that could
 not be loaded is ``None`` (not an empty tuple), so an indicator depending on
 it shows "brak danych" instead of a silent zero.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -6,6 +6,7 @@ coordinator into the delivery register under the key ``<month>:<hash of the
 address>``: a rerun for the same month finds the key and queues nothing, a
 ``resend`` adds a numbered suffix so the register sends it again.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -67,9 +68,20 @@ def record_manual_quarantine(session, cfg: ProjectConfig, bad: tuple[BadManualRo
         digest = hashlib.sha256(f"{b.reason_code}:{b.indicator}:{b.value}".encode()).hexdigest()
         q = existing.pop(b.row_number, None)
         if q is None:
-            session.add(Quarantine(project=cfg.slug, source_id=MANUAL_SOURCE, spreadsheet=cfg.spreadsheet.id,
-                                   worksheet=MANUAL_TAB, row_number=b.row_number, content_hash=digest,
-                                   reason_codes=[b.reason_code], message=b.message, first_seen_at=now, last_seen_at=now))
+            session.add(
+                Quarantine(
+                    project=cfg.slug,
+                    source_id=MANUAL_SOURCE,
+                    spreadsheet=cfg.spreadsheet.id,
+                    worksheet=MANUAL_TAB,
+                    row_number=b.row_number,
+                    content_hash=digest,
+                    reason_codes=[b.reason_code],
+                    message=b.message,
+                    first_seen_at=now,
+                    last_seen_at=now,
+                )
+            )
         else:
             if q.content_hash != digest or q.resolved_at is not None:
                 q.content_hash, q.reason_codes, q.message, q.resolved_at = digest, [b.reason_code], b.message, None
@@ -103,11 +115,19 @@ def build_summary(cfg: ProjectConfig, registry: Registry, backend: SpreadsheetBa
     if not cfg.indicators:
         problems.append("Projekt nie definiuje wskaźników (sekcja 'indicators' w pliku projektu).")
     return MonthSummary(
-        project=cfg.slug, project_name=cfg.name, month=str(month), period_start=cfg.period.start,
-        period_end=cfg.period.end, results=results, quarantine_new=q_new, quarantine_open=q_open,
+        project=cfg.slug,
+        project_name=cfg.name,
+        month=str(month),
+        period_start=cfg.period.start,
+        period_end=cfg.period.end,
+        results=results,
+        quarantine_new=q_new,
+        quarantine_open=q_open,
         delivery_failures=len(failures),
         delivery_failure_kinds=tuple(sorted((k, c, n) for (k, c), n in Counter((f.kind, f.code) for f in failures).items())),
-        problems=tuple(problems), bad_manual=bad or (), quarantine_now=sum(q.count for q in facts.quarantined),
+        problems=tuple(problems),
+        bad_manual=bad or (),
+        quarantine_now=sum(q.count for q in facts.quarantined),
         period_source=cfg.period.source,
     )
 
@@ -123,8 +143,13 @@ def summary_message(summary: MonthSummary, to: str) -> OutgoingMessage:
         subject=report.summary_subject(summary),
         text=report.summary_text(summary),
         html=report.summary_html(summary),
-        attachments=(Attachment(f"wskazniki-{summary.project}-{summary.month}.xlsx", report.summary_xlsx(summary),
-                                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),),
+        attachments=(
+            Attachment(
+                f"wskazniki-{summary.project}-{summary.month}.xlsx",
+                report.summary_xlsx(summary),
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            ),
+        ),
         inline_images=(InlineImage(report.CHART_CID, report.chart_png(summary), "image/png"),),
     )
 
@@ -139,8 +164,11 @@ def enqueue_summary(cfg: ProjectConfig, registry: Registry, summary: MonthSummar
             key = base
             if resend:
                 previous = session.scalar(
-                    select(func.count()).select_from(MailDelivery).where(
-                        MailDelivery.project == cfg.slug, MailDelivery.kind == MAIL_KIND,
+                    select(func.count())
+                    .select_from(MailDelivery)
+                    .where(
+                        MailDelivery.project == cfg.slug,
+                        MailDelivery.kind == MAIL_KIND,
                         (MailDelivery.key == base) | MailDelivery.key.like(f"{base}:r%"),
                     )
                 )

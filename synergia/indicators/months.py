@@ -7,6 +7,7 @@ month, so an entry at 23:30 on 31 March in Warsaw belongs to March even though
 it is already the 31st at 21:30 UTC, and 00:30 on 1 November belongs to
 November although UTC still says 31 October.
 """
+
 from __future__ import annotations
 
 import re
@@ -65,8 +66,18 @@ class Month:
 
 
 MONTHS_PL = (
-    "styczeń", "luty", "marzec", "kwiecień", "maj", "czerwiec",
-    "lipiec", "sierpień", "wrzesień", "październik", "listopad", "grudzień",
+    "styczeń",
+    "luty",
+    "marzec",
+    "kwiecień",
+    "maj",
+    "czerwiec",
+    "lipiec",
+    "sierpień",
+    "wrzesień",
+    "październik",
+    "listopad",
+    "grudzień",
 )
 
 

@@ -6,6 +6,7 @@ only), so no personal data can reach a report. Outputs are deterministic for
 the same summary (no "generated at" stamps, fixed PNG/XLSX metadata): a rerun
 for the same month produces the same tab and files.
 """
+
 from __future__ import annotations
 
 import io
@@ -31,15 +32,29 @@ STATUS_COLOURS = {
 }
 #: Columns of the indicator table: the indicators tab's header and the attachment's first sheet.
 COLUMNS = [
-    "Wskaźnik", "Nazwa", "Jednostka", "Cel", "Termin", "Miesiąc", "Wartość w miesiącu", "Narastająco",
-    "% celu", "Oczekiwane wg harmonogramu", "Prognoza na termin", "Status",
-    "Kobiety (narastająco)", "Mężczyźni (narastająco)", "Płeć nie podana (narastająco)",
-    "Kobiety (w miesiącu)", "Mężczyźni (w miesiącu)", "Płeć nie podana (w miesiącu)",
-    "Źródło celu", "Tempo oceniane", "Przyczyna i następny krok",
+    "Wskaźnik",
+    "Nazwa",
+    "Jednostka",
+    "Cel",
+    "Termin",
+    "Miesiąc",
+    "Wartość w miesiącu",
+    "Narastająco",
+    "% celu",
+    "Oczekiwane wg harmonogramu",
+    "Prognoza na termin",
+    "Status",
+    "Kobiety (narastająco)",
+    "Mężczyźni (narastająco)",
+    "Płeć nie podana (narastająco)",
+    "Kobiety (w miesiącu)",
+    "Mężczyźni (w miesiącu)",
+    "Płeć nie podana (w miesiącu)",
+    "Źródło celu",
+    "Tempo oceniane",
+    "Przyczyna i następny krok",
 ]
 PACE_RULE_PL = {"wydarzenia": "wg harmonogramu wydarzeń", "liniowy": "liniowo (wskaźnik ciągły)"}
-
-
 
 
 TARGET_SOURCE_PL = {"umowa": "wg umowy", "opis": "wg opisu projektu", "roboczy": "wartość robocza"}
@@ -88,8 +103,14 @@ def chart_png(summary: MonthSummary) -> bytes:
         if r.plan:
             ax.plot([x_of[m] for m, _ in r.plan], [v for _, v in r.plan], linestyle="--", color=PLAN_COLOUR, linewidth=1.5)
         if r.series:
-            ax.plot([x_of[p.month] for p in r.series], [p.cumulative for p in r.series], color=CUMULATIVE_COLOUR,
-                    linewidth=2.2, marker="o", markersize=3.2)
+            ax.plot(
+                [x_of[p.month] for p in r.series],
+                [p.cumulative for p in r.series],
+                color=CUMULATIVE_COLOUR,
+                linewidth=2.2,
+                marker="o",
+                markersize=3.2,
+            )
         ax.axhline(r.target, color=TARGET_COLOUR, linewidth=1.6)
         deadline = str(Month.of(r.deadline))
         if deadline in x_of:
@@ -100,8 +121,16 @@ def chart_png(summary: MonthSummary) -> bytes:
         ax.set_ylim(0, top * 1.15)
         ax.yaxis.set_major_locator(MaxNLocator(nbins=4, integer=r.kind != "hours" or top >= 4))
         if not r.series:
-            ax.text(0.5, 0.75, "brak danych", transform=ax.transAxes, ha="center", va="center", fontsize=10,
-                    color=STATUS_COLOURS.get(STATUS_NO_DATA))
+            ax.text(
+                0.5,
+                0.75,
+                "brak danych",
+                transform=ax.transAxes,
+                ha="center",
+                va="center",
+                fontsize=10,
+                color=STATUS_COLOURS.get(STATUS_NO_DATA),
+            )
         step = max(1, -(-len(months) // 5))
         ticks = list(range(0, len(months), step))
         ax.set_xticks(ticks, [month_tick(months[t]) for t in ticks], fontsize=7.5)
@@ -113,8 +142,16 @@ def chart_png(summary: MonthSummary) -> bytes:
             title = title.rstrip() + "…"
         colour = STATUS_COLOURS.get(r.status, "#1f2933")
         ax.set_title(title, fontsize=8.5, loc="left", pad=14 if "\n" not in title else 16)
-        ax.text(0, 1.01, f"{pl_number(r.cumulative)} z {pl_number(r.target)} · {r.status}", transform=ax.transAxes,
-                fontsize=7.5, color=colour, fontweight="bold", va="bottom")
+        ax.text(
+            0,
+            1.01,
+            f"{pl_number(r.cumulative)} z {pl_number(r.target)} · {r.status}",
+            transform=ax.transAxes,
+            fontsize=7.5,
+            color=colour,
+            fontweight="bold",
+            va="bottom",
+        )
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
     handles = [
@@ -124,8 +161,11 @@ def chart_png(summary: MonthSummary) -> bytes:
         Line2D([], [], color=DEADLINE_COLOUR, linestyle=":", linewidth=2.2, label="termin"),
     ]
     fig.legend(handles=handles, loc="upper center", ncol=4, fontsize=8.5, frameon=False, bbox_to_anchor=(0.5, 1.0))
-    fig.suptitle(f"Wskaźniki — stan na koniec: {Month.parse(summary.month).label_pl()} (żółte tło: ten miesiąc)",
-                 fontsize=10.5, y=1.0 + 0.45 / fig.get_figheight())
+    fig.suptitle(
+        f"Wskaźniki — stan na koniec: {Month.parse(summary.month).label_pl()} (żółte tło: ten miesiąc)",
+        fontsize=10.5,
+        y=1.0 + 0.45 / fig.get_figheight(),
+    )
     fig.tight_layout(rect=(0, 0, 1, 1 - 0.35 / fig.get_figheight()), h_pad=1.6, w_pad=1.2)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", bbox_inches="tight", metadata={"Software": None})
@@ -166,10 +206,21 @@ def _short(name: str, width: int = 52) -> str:
 def summary_html(summary: MonthSummary, chart_src: str = f"cid:{CHART_CID}") -> str:
     """The e-mail body. ``chart_src`` is ``cid:...`` in mail, a data: URI or file path for previews."""
     header, rows = month_table(summary)
-    return environment(TEMPLATES_DIR).get_template(SUMMARY_TEMPLATE).render(
-        s=summary, month_label=Month.parse(summary.month).label_pl(), chart_src=chart_src, colours=STATUS_COLOURS,
-        at_risk=summary.at_risk, failures=failure_lines(summary), month_header=header, month_rows=rows,
-        target_source=TARGET_SOURCE_PL, no_data=[r for r in summary.results if r.status == STATUS_NO_DATA],
+    return (
+        environment(TEMPLATES_DIR)
+        .get_template(SUMMARY_TEMPLATE)
+        .render(
+            s=summary,
+            month_label=Month.parse(summary.month).label_pl(),
+            chart_src=chart_src,
+            colours=STATUS_COLOURS,
+            at_risk=summary.at_risk,
+            failures=failure_lines(summary),
+            month_header=header,
+            month_rows=rows,
+            target_source=TARGET_SOURCE_PL,
+            no_data=[r for r in summary.results if r.status == STATUS_NO_DATA],
+        )
     )
 
 
@@ -229,14 +280,27 @@ def summary_xlsx(summary: MonthSummary) -> bytes:
     ws.title = DEFAULT_TABS.indicators
     ws.append(COLUMNS)
     for r in summary.results:
-        ws.append([
-            r.id, r.name, r.unit, r.target, r.deadline, r.month, r.month_value, r.cumulative,
-            None if r.percent is None else round(r.percent / 100, 4), round(r.expected, 2),
-            None if r.projected is None else round(r.projected, 2), r.status,
-            *[(r.gender_cumulative or {}).get(k) for k in ("K", "M", "nie podano")],
-            *[(r.gender_month or {}).get(k) for k in ("K", "M", "nie podano")],
-            r.target_source, PACE_RULE_PL.get(r.pace_rule, r.pace_rule), r.reason,
-        ])
+        ws.append(
+            [
+                r.id,
+                r.name,
+                r.unit,
+                r.target,
+                r.deadline,
+                r.month,
+                r.month_value,
+                r.cumulative,
+                None if r.percent is None else round(r.percent / 100, 4),
+                round(r.expected, 2),
+                None if r.projected is None else round(r.projected, 2),
+                r.status,
+                *[(r.gender_cumulative or {}).get(k) for k in ("K", "M", "nie podano")],
+                *[(r.gender_month or {}).get(k) for k in ("K", "M", "nie podano")],
+                r.target_source,
+                PACE_RULE_PL.get(r.pace_rule, r.pace_rule),
+                r.reason,
+            ]
+        )
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for row in ws.iter_rows(min_row=2):

@@ -39,6 +39,7 @@ Daily cap: messages accepted since local midnight (project time zone) count
 against ``daily_cap``; what does not fit stays pending for the next run.
 Only counts, codes and internal ids are ever logged or returned.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -189,8 +190,11 @@ class _Run:
     def _record_accepted(self, s: Session) -> None:
         if self.accepted is not None:
             delivery_id, at = self.accepted
-            s.execute(update(MailDelivery).where(MailDelivery.id == delivery_id).values(
-                status="sent", sent_at=at, last_error=None, next_attempt_at=None, updated_at=at))
+            s.execute(
+                update(MailDelivery)
+                .where(MailDelivery.id == delivery_id)
+                .values(status="sent", sent_at=at, last_error=None, next_attempt_at=None, updated_at=at)
+            )
             self.accepted = None
 
     def flush(self) -> None:
@@ -230,9 +234,16 @@ class _Run:
         if item.message is None:
             return "invalid-message"
         try:
-            return Envelope.of(build_mime(item.message, message_id=item.message_id, sender=self.sender,
-                                          sender_name=self.cfg.sender_name, reply_to=self.cfg.reply_to,
-                                          date=self.clock().replace(tzinfo=UTC)))
+            return Envelope.of(
+                build_mime(
+                    item.message,
+                    message_id=item.message_id,
+                    sender=self.sender,
+                    sender_name=self.cfg.sender_name,
+                    reply_to=self.cfg.reply_to,
+                    date=self.clock().replace(tzinfo=UTC),
+                )
+            )
         except AddressError:
             return "invalid-address"
         except (ValueError, TypeError, UnicodeError, LookupError):
@@ -263,10 +274,14 @@ class _Run:
                 handed_over = True
                 if recovering:
                     self.report.recovered += 1
-                    log.warning("delivery %s was left in 'sending' by a crashed run; sending it once more (same Message-ID)",
-                                delivery_id)
-                self.mark(delivery_id, status="sending", sending_at=self.clock(), attempts=attempts,
-                          recoveries=MailDelivery.recoveries + (1 if recovering else 0))
+                    log.warning("delivery %s was left in 'sending' by a crashed run; sending it once more (same Message-ID)", delivery_id)
+                self.mark(
+                    delivery_id,
+                    status="sending",
+                    sending_at=self.clock(),
+                    attempts=attempts,
+                    recoveries=MailDelivery.recoveries + (1 if recovering else 0),
+                )
                 self.last_handoff = time.monotonic()
                 try:
                     conn.send(envelope)
@@ -298,8 +313,7 @@ class _Run:
                 self.mark(delivery_id, status="failed", last_error=err.code, failed_at=self.clock())
                 self.report.failed += 1
             else:
-                self.mark(delivery_id, status="deferred", last_error=err.code,
-                          next_attempt_at=self.clock() + self.defer_delay(attempts))
+                self.mark(delivery_id, status="deferred", last_error=err.code, next_attempt_at=self.clock() + self.defer_delay(attempts))
                 self.report.deferred += 1
             log.info("delivery %s %s after %d tries: %s", delivery_id, "failed" if give_up else "deferred", tries, err.code)
             if connect_failed or err.connection_lost:
@@ -345,25 +359,38 @@ def send_pending(
             log.warning("another mail sender of this project is running; nothing sent")
             return report
         with registry.session() as s:
-            sent_today = s.scalar(
-                select(func.count()).select_from(MailDelivery).where(
-                    MailDelivery.project == project, MailDelivery.status == "sent",
-                    MailDelivery.sent_at >= day_start_utc(start_wall, timezone_name),
+            sent_today = (
+                s.scalar(
+                    select(func.count())
+                    .select_from(MailDelivery)
+                    .where(
+                        MailDelivery.project == project,
+                        MailDelivery.status == "sent",
+                        MailDelivery.sent_at >= day_start_utc(start_wall, timezone_name),
+                    )
                 )
-            ) or 0
+                or 0
+            )
             budget = max(int(mail_cfg.daily_cap) - sent_today, 0)
             due = _due(project, start_wall)
-            ids = list(s.scalars(select(MailDelivery.id).where(*due).order_by(
-                (MailDelivery.status != "sending"), MailDelivery.id).limit(budget))) if budget else []
+            ids = (
+                list(
+                    s.scalars(
+                        select(MailDelivery.id).where(*due).order_by((MailDelivery.status != "sending"), MailDelivery.id).limit(budget)
+                    )
+                )
+                if budget
+                else []
+            )
         report.picked = len(ids)
         try:
             loaded: dict[int, _Pending] = {}
             for index, delivery_id in enumerate(ids):
                 if delivery_id not in loaded:
-                    loaded = run.load(ids[index:index + LOAD_CHUNK])
+                    loaded = run.load(ids[index : index + LOAD_CHUNK])
                 envelope = run.prepare(loaded[delivery_id])
                 if not run.deliver(delivery_id, loaded[delivery_id], envelope):
-                    rest = ids[index + 1:]
+                    rest = ids[index + 1 :]
                     if rest:  # the server is unreachable: let the untried ones wait as well
                         with registry.session() as s:
                             for row in s.scalars(select(MailDelivery).where(MailDelivery.id.in_(rest))):

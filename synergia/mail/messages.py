@@ -5,6 +5,7 @@ register at send time, so producers cannot break exactly-once delivery by
 accident. Validation here keeps headers injection-free and attachment names
 ASCII (old mail clients and Windows mangle encoded file names).
 """
+
 from __future__ import annotations
 
 import re

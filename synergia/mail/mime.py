@@ -5,6 +5,7 @@ Structure: multipart/mixed[ multipart/alternative[ text/plain,
 ``email.policy.SMTP`` encodes the Polish subject and sender name as RFC 2047
 words and uses CRLF line ends, as SMTP requires.
 """
+
 from __future__ import annotations
 
 import re
@@ -73,8 +74,14 @@ def build_mime(
         html_part = msg.get_payload()[1]
         for image in message.inline_images:
             maintype, subtype = image.mime.split("/", 1)
-            html_part.add_related(image.content, maintype=maintype, subtype=subtype, cid=f"<{image.cid}>",
-                                  disposition="inline", filename=f"{image.cid}.{subtype.split('+')[0]}")
+            html_part.add_related(
+                image.content,
+                maintype=maintype,
+                subtype=subtype,
+                cid=f"<{image.cid}>",
+                disposition="inline",
+                filename=f"{image.cid}.{subtype.split('+')[0]}",
+            )
     for att in message.attachments:
         maintype, subtype = att.mime.split("/", 1)
         msg.add_attachment(att.content, maintype=maintype, subtype=subtype, filename=att.filename)

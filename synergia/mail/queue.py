@@ -4,6 +4,7 @@ drop its content when it is old.
 Times in the register are naive UTC (``naive_utc``). Sending is ``deliveries``; what the
 register says for coordinators and the CLI is ``reports``.
 """
+
 from __future__ import annotations
 
 from datetime import UTC, datetime
@@ -41,9 +42,17 @@ def enqueue(session: Session, *, project: str, kind: str, key: str, message: Out
 
         sender = get_settings().mail_from
     row = MailDelivery(
-        project=project, kind=kind, key=key, message_id=new_message_id(sender), recipient=message.to,
-        subject=message.subject, body_text=message.text, body_html=message.html, status="pending",
-        attempts=0, recoveries=0,
+        project=project,
+        kind=kind,
+        key=key,
+        message_id=new_message_id(sender),
+        recipient=message.to,
+        subject=message.subject,
+        body_text=message.text,
+        body_html=message.html,
+        status="pending",
+        attempts=0,
+        recoveries=0,
     )
     position = 0
     for att in message.attachments:
@@ -75,7 +84,10 @@ def stored_message(row: MailDelivery) -> OutgoingMessage:
     if row.recipient is None:
         raise ValueError("delivery content was purged")
     return OutgoingMessage(
-        to=row.recipient, subject=row.subject or "", text=row.body_text or "", html=row.body_html or "",
+        to=row.recipient,
+        subject=row.subject or "",
+        text=row.body_text or "",
+        html=row.body_html or "",
         attachments=tuple(Attachment(p.name, p.content, p.mime) for p in row.parts if p.role == "attachment"),
         inline_images=tuple(InlineImage(p.name, p.content, p.mime) for p in row.parts if p.role == "inline"),
     )
@@ -87,10 +99,14 @@ def purge_content(session: Session, *, project: str, sent_before: datetime) -> i
     The row, its key, Message-ID and dates stay, so a rerun still knows it was sent.
     """
     rows = session.scalars(
-        select(MailDelivery).where(
-            MailDelivery.project == project, MailDelivery.status == "sent",
-            MailDelivery.sent_at < naive_utc(sent_before), MailDelivery.purged_at.is_(None),
-        ).options(selectinload(MailDelivery.parts))
+        select(MailDelivery)
+        .where(
+            MailDelivery.project == project,
+            MailDelivery.status == "sent",
+            MailDelivery.sent_at < naive_utc(sent_before),
+            MailDelivery.purged_at.is_(None),
+        )
+        .options(selectinload(MailDelivery.parts))
     ).all()
     for row in rows:
         row.recipient = row.subject = row.body_text = row.body_html = None

@@ -1,5 +1,6 @@
 """What the delivery register says, for coordinators and the CLI: permanent failures, counts per status
 (kinds, codes and internal ids only, never an address)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -35,7 +36,5 @@ def list_failures(session: Session, *, project: str, since: datetime | None = No
 
 
 def status_counts(session: Session, *, project: str) -> dict[str, int]:
-    rows = session.execute(
-        select(MailDelivery.status, func.count()).where(MailDelivery.project == project).group_by(MailDelivery.status)
-    )
+    rows = session.execute(select(MailDelivery.status, func.count()).where(MailDelivery.project == project).group_by(MailDelivery.status))
     return dict(rows.all())  # not dict(rows): a Result has .keys() (column names), dict() would index it

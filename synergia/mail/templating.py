@@ -6,6 +6,7 @@ and subject are not. Filters ``data`` / ``data_czas`` format dates the Polish
 way ("21 listopada 2026"); the environment and its filters are
 ``synergia.templating``'s, shared with certificates, the site and the summary.
 """
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -15,6 +15,7 @@ Errors are classified, never echoing addresses or server text (which often
 quotes the address): :class:`TemporaryFailure` (4xx, connection loss -
 retry later) and :class:`PermanentFailure` (5xx for this recipient).
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -86,6 +87,7 @@ def _addr(message: EmailMessage, header: str) -> str:
 
 # --------------------------------------------------------------------------- outbox
 
+
 def outbox_filename(message_id: str) -> str:
     """File name of a message in the outbox: its Message-ID made filesystem-safe."""
     core = message_id.strip().strip("<>")
@@ -127,6 +129,7 @@ class OutboxTransport:
 
 
 # --------------------------------------------------------------------------- SMTP
+
 
 def _classify(exc: BaseException, *, stage: str) -> TransportError:
     """Map smtplib/socket errors to safe codes. ``stage`` = connect | send."""

@@ -1,4 +1,5 @@
 """Import every table module so Base.metadata is complete (for Alembic autogenerate and tests)."""
+
 import importlib
 import pkgutil
 

@@ -5,6 +5,7 @@ registry, ``tables_dedupe.py``, ``tables_certificates.py``, ...) on this one
 metadata. The schema itself is only ever created by Alembic migrations
 (``synergia/registry/migrations``), never by ``create_all`` in production paths.
 """
+
 from __future__ import annotations
 
 from datetime import UTC, datetime

@@ -6,6 +6,7 @@ statement waits at most ``SYNERGIA_DATABASE_BUSY_TIMEOUT`` seconds for another
 writer's lock (SQLite busy timeout, PostgreSQL ``lock_timeout``); ``is_busy``
 recognises the error it then raises.
 """
+
 from __future__ import annotations
 
 import sqlite3
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 _SQLITE_BUSY, _SQLITE_LOCKED = 5, 6
-_PG_LOCK_NOT_AVAILABLE = "55P03"   # raised when lock_timeout expires
+_PG_LOCK_NOT_AVAILABLE = "55P03"  # raised when lock_timeout expires
 
 
 def busy_timeout() -> float:
@@ -40,7 +41,7 @@ def busy_timeout() -> float:
 def make_engine(url: str, *, busy_timeout_s: float | None = None, **kwargs: Any) -> Engine:
     """The one way an engine of the registry is made (also for migrations)."""
     timeout = busy_timeout() if busy_timeout_s is None else busy_timeout_s
-    kwargs["hide_parameters"] = True   # parameters are names, PESELs, e-mails, phones
+    kwargs["hide_parameters"] = True  # parameters are names, PESELs, e-mails, phones
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":

@@ -32,6 +32,7 @@ Stored keys are ``key`` for the first row with that key in its source and
 once stored is never handed to another row in the same run, so unique indexes
 never see a transient clash.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -58,13 +59,13 @@ def numbered(base: str, n: int) -> str:
 class Incoming:
     """One non-empty row of tonight's read."""
 
-    index: int             # position in the run's outcome list
+    index: int  # position in the run's outcome list
     source_id: str
-    kind: str | None       # the source's kind
+    kind: str | None  # the source's kind
     key: str
     fingerprint: str
     fallbacks: tuple[str, ...]
-    place: tuple           # (spreadsheet, worksheet, row_number): for migrated records only
+    place: tuple  # (spreadsheet, worksheet, row_number): for migrated records only
     content_hash: str = ""  # hash of the raw row: for migrated records only
 
 
@@ -77,16 +78,16 @@ class _Old:
     number: int
     fingerprint: str
     fallbacks: tuple[str, ...]
-    legacy: bool        # no key could be computed when the registry was migrated
-    unconfirmed: bool   # migrated and not seen by a night since (fingerprint unknown)
+    legacy: bool  # no key could be computed when the registry was migrated
+    unconfirmed: bool  # migrated and not seen by a night since (fingerprint unknown)
     movable: bool
 
 
 @dataclass
 class MatchResult:
-    matched: dict[int, Any] = field(default_factory=dict)   # incoming index -> record
+    matched: dict[int, Any] = field(default_factory=dict)  # incoming index -> record
     unmatched_records: list[Any] = field(default_factory=list)
-    passes: dict[str, int] = field(default_factory=dict)     # how many matched in which pass (numbers only)
+    passes: dict[str, int] = field(default_factory=dict)  # how many matched in which pass (numbers only)
 
 
 def _fallback(keys: Iterable[str], kind: str) -> str | None:
@@ -94,17 +95,34 @@ def _fallback(keys: Iterable[str], kind: str) -> str | None:
     return next((k for k in keys if k.startswith(prefix)), None)
 
 
-def match_records(records: Sequence[Any], incoming: Sequence[Incoming], *, kinds: dict[str, str],
-                  read_sources: set[str], kind_of: Callable[[Any], str | None]) -> MatchResult:
+def match_records(
+    records: Sequence[Any],
+    incoming: Sequence[Incoming],
+    *,
+    kinds: dict[str, str],
+    read_sources: set[str],
+    kind_of: Callable[[Any], str | None],
+) -> MatchResult:
     """Pair ``incoming`` rows with stored ``records`` (objects with ``source_id``, ``row_key``,
     ``fingerprint``, ``fallback_keys``, ``spreadsheet``, ``worksheet``, ``row_number``)."""
     olds: list[_Old] = []
     for r in records:
         base, number = split_key(r.row_key or "")
         legacy = base.startswith(LEGACY_PREFIX)
-        olds.append(_Old(r, r.source_id, kind_of(r), "" if legacy else base, number, r.fingerprint or "",
-                         tuple(r.fallback_keys or ()), legacy, r.fingerprint is None,
-                         movable=r.source_id in read_sources or r.source_id not in kinds))
+        olds.append(
+            _Old(
+                r,
+                r.source_id,
+                kind_of(r),
+                "" if legacy else base,
+                number,
+                r.fingerprint or "",
+                tuple(r.fallback_keys or ()),
+                legacy,
+                r.fingerprint is None,
+                movable=r.source_id in read_sources or r.source_id not in kinds,
+            )
+        )
     olds.sort(key=lambda o: (o.source_id, o.base, o.number, getattr(o.obj, "id", 0) or 0))
     free_old = set(range(len(olds)))
     free_new = {i.index for i in incoming}
@@ -147,29 +165,45 @@ def match_records(records: Sequence[Any], incoming: Sequence[Incoming], *, kinds
 
     real = lambda o: not o.legacy  # noqa: E731
     # 1-2: same source
-    in_order("key_fingerprint", lambda o: (o.source_id, o.base, o.fingerprint) if real(o) and o.fingerprint else None,
-             lambda n: (n.source_id, n.key, n.fingerprint))
+    in_order(
+        "key_fingerprint",
+        lambda o: (o.source_id, o.base, o.fingerprint) if real(o) and o.fingerprint else None,
+        lambda n: (n.source_id, n.key, n.fingerprint),
+    )
     in_order("key", lambda o: (o.source_id, o.base) if real(o) else None, lambda n: (n.source_id, n.key))
     # 3: migrated records not seen since: by the raw row's content hash in their source, then by place
-    in_order("migrated_content", lambda o: (o.source_id, o.obj.content_hash) if o.unconfirmed else None,
-             lambda n: (n.source_id, n.content_hash) if n.content_hash else None)
-    in_order("legacy_place", lambda o: (o.source_id, o.obj.spreadsheet, o.obj.worksheet, o.obj.row_number)
-             if o.unconfirmed else None,
-             lambda n: (n.source_id, *n.place))
+    in_order(
+        "migrated_content",
+        lambda o: (o.source_id, o.obj.content_hash) if o.unconfirmed else None,
+        lambda n: (n.source_id, n.content_hash) if n.content_hash else None,
+    )
+    in_order(
+        "legacy_place",
+        lambda o: (o.source_id, o.obj.spreadsheet, o.obj.worksheet, o.obj.row_number) if o.unconfirmed else None,
+        lambda n: (n.source_id, *n.place),
+    )
     # 4: moved to another source of the same kind
     moved = lambda o: o.movable and real(o) and o.kind is not None  # noqa: E731
-    in_order("moved_key_fingerprint", lambda o: (o.kind, o.base, o.fingerprint) if moved(o) and o.fingerprint else None,
-             lambda n: (n.kind, n.key, n.fingerprint))
+    in_order(
+        "moved_key_fingerprint",
+        lambda o: (o.kind, o.base, o.fingerprint) if moved(o) and o.fingerprint else None,
+        lambda n: (n.kind, n.key, n.fingerprint),
+    )
     in_order("moved_key", lambda o: (o.kind, o.base) if moved(o) else None, lambda n: (n.kind, n.key))
     # 5: weaker keys, same source, unique on both sides
     for fb in FALLBACK_KINDS:
-        unique(f"fallback_{fb}", lambda o, fb=fb: (o.source_id, k) if (k := _fallback(o.fallbacks, fb)) else None,
-               lambda n, fb=fb: (n.source_id, k) if (k := _fallback(n.fallbacks, fb)) else None)
+        unique(
+            f"fallback_{fb}",
+            lambda o, fb=fb: (o.source_id, k) if (k := _fallback(o.fallbacks, fb)) else None,
+            lambda n, fb=fb: (n.source_id, k) if (k := _fallback(n.fallbacks, fb)) else None,
+        )
     # 6: fingerprint, same source then moved
-    unique("fingerprint", lambda o: (o.source_id, o.fingerprint) if o.fingerprint else None,
-           lambda n: (n.source_id, n.fingerprint))
-    unique("moved_fingerprint", lambda o: (o.kind, o.fingerprint) if o.movable and o.fingerprint and o.kind else None,
-           lambda n: (n.kind, n.fingerprint))
+    unique("fingerprint", lambda o: (o.source_id, o.fingerprint) if o.fingerprint else None, lambda n: (n.source_id, n.fingerprint))
+    unique(
+        "moved_fingerprint",
+        lambda o: (o.kind, o.fingerprint) if o.movable and o.fingerprint and o.kind else None,
+        lambda n: (n.kind, n.fingerprint),
+    )
 
     result.unmatched_records = [olds[i].obj for i in sorted(free_old)]
     return result

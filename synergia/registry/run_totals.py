@@ -7,6 +7,7 @@ must say what happened, so these numbers are counted in the registry from the
 start of this run's sync (``SyncRun.started_at``): merges, staff decisions,
 certificates issued and revoked, e-mails sent and failed. Numbers only.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -29,15 +30,22 @@ def run_totals(session: Session, project: str, since: datetime) -> dict[str, int
     """Counts of what was written for ``project`` since ``since`` (naive UTC), keyed like the step results."""
     return {
         "dedupe.persons_merged": _count(session, DedupeMerge, DedupeMerge.project == project, DedupeMerge.created_at >= since),
-        "dedupe.decisions_recorded": _count(session, DedupeDecision, DedupeDecision.project == project,
-                                            DedupeDecision.decided_at >= since),
+        "dedupe.decisions_recorded": _count(session, DedupeDecision, DedupeDecision.project == project, DedupeDecision.decided_at >= since),
         "certificates.issued_new": _count(session, Certificate, Certificate.project == project, Certificate.created_at >= since),
-        "certificates.revoked": _count(session, Certificate, Certificate.project == project, Certificate.status == "revoked",
-                                       Certificate.revoked_by == "auto", Certificate.revoked_at >= since),
-        "mail.sent": _count(session, MailDelivery, MailDelivery.project == project, MailDelivery.status == "sent",
-                            MailDelivery.sent_at >= since),
-        "mail.failed": _count(session, MailDelivery, MailDelivery.project == project, MailDelivery.status == "failed",
-                              MailDelivery.failed_at >= since),
+        "certificates.revoked": _count(
+            session,
+            Certificate,
+            Certificate.project == project,
+            Certificate.status == "revoked",
+            Certificate.revoked_by == "auto",
+            Certificate.revoked_at >= since,
+        ),
+        "mail.sent": _count(
+            session, MailDelivery, MailDelivery.project == project, MailDelivery.status == "sent", MailDelivery.sent_at >= since
+        ),
+        "mail.failed": _count(
+            session, MailDelivery, MailDelivery.project == project, MailDelivery.status == "failed", MailDelivery.failed_at >= since
+        ),
     }
 
 

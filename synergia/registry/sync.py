@@ -15,14 +15,17 @@ their row number, which is kept only to name the row in messages.
 
 Everything for one run happens in one transaction, so a failure leaves no partial write.
 """
+
 from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Text, bindparam, cast, delete, insert, select, update
+from sqlalchemy import Table, Text, bindparam, cast, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from config.project import ProjectConfig
@@ -39,6 +42,10 @@ from synergia.registry.tables import (
     SyncRun,
 )
 from synergia.validation.row import Accepted, Empty, Outcome, Rejected
+
+if TYPE_CHECKING:
+    from synergia.sheets.identity import RowIdentity
+    from synergia.sheets.rows import SourceRef
 
 
 @dataclass
@@ -58,14 +65,14 @@ class SyncCounts(Counts, step="sync"):
     per_source: dict[str, dict[str, int]] = field(default_factory=dict)
     reasons: dict[str, int] = field(default_factory=dict)
     missing_sources: list[str] = field(default_factory=list)  # "source id: 'worksheet'" not found this run
-    source_errors: list[str] = field(default_factory=list)    # a source skipped this run (e.g. a required column missing)
+    source_errors: list[str] = field(default_factory=list)  # a source skipped this run (e.g. a required column missing)
     source_warnings: list[str] = field(default_factory=list)  # e.g. an optional column missing
-    skipped_rows: int = 0           # rows of skipped sources: neither validated nor deactivated, left as they were
-    formula_rows: int = 0           # rows holding a formula without a computed value (counted in their outcome)
+    skipped_rows: int = 0  # rows of skipped sources: neither validated nor deactivated, left as they were
+    formula_rows: int = 0  # rows holding a formula without a computed value (counted in their outcome)
     sync_run_id: int | None = None  # the SyncRun row of this run (set by the nightly task)
-    reused: int = 0                 # accepted rows not validated again (content unchanged, same rules)
-    validation_context: str = ""    # a hash of the rules (``validation.batch.validation_context``), no data
-    checked_until: str = ""         # the date bound of this run's birth-date check (ISO)
+    reused: int = 0  # accepted rows not validated again (content unchanged, same rules)
+    validation_context: str = ""  # a hash of the rules (``validation.batch.validation_context``), no data
+    checked_until: str = ""  # the date bound of this run's birth-date check (ISO)
     validated_sources: list[str] = field(default_factory=list)  # source ids read and validated completely this run
 
 
@@ -73,8 +80,16 @@ def mirror_events(session: Session, project: ProjectConfig) -> None:
     """Keep the events table equal to the YAML (only rows that differ are written)."""
     existing = {e.id: e for e in session.scalars(select(Event).where(Event.project == project.slug))}
     for ev in project.events:
-        values = dict(type=ev.type, title=ev.title, gmina=ev.gmina, first_date=min(ev.dates), last_date=max(ev.dates),
-                      sessions=ev.sessions, hours=ev.hours, cycle=ev.cycle)
+        values = dict(
+            type=ev.type,
+            title=ev.title,
+            gmina=ev.gmina,
+            first_date=min(ev.dates),
+            last_date=max(ev.dates),
+            sessions=ev.sessions,
+            hours=ev.hours,
+            cycle=ev.cycle,
+        )
         row = existing.pop(ev.id, None)
         if row is None:
             session.add(Event(project=project.slug, id=ev.id, **values))
@@ -87,12 +102,12 @@ def mirror_events(session: Session, project: ProjectConfig) -> None:
 
 def previous_validation(session: Session, slug: str) -> tuple[str | None, str | None, list[str]]:
     """(validation context, date bound, sources validated completely) of the project's last completed sync run."""
-    counts = session.scalar(select(SyncRun.counts).where(SyncRun.project == slug, SyncRun.status == "ok")
-                            .order_by(SyncRun.id.desc()).limit(1))
+    counts = session.scalar(
+        select(SyncRun.counts).where(SyncRun.project == slug, SyncRun.status == "ok").order_by(SyncRun.id.desc()).limit(1)
+    )
     if not counts:
         return None, None, []
-    return (counts.get("validation_context") or None, counts.get("checked_until") or None,
-            list(counts.get("validated_sources") or []))
+    return (counts.get("validation_context") or None, counts.get("checked_until") or None, list(counts.get("validated_sources") or []))
 
 
 def accepted_contents(session: Session, slug: str, sources: list[str]) -> dict[tuple[str, str], tuple[str, dict]]:
@@ -102,9 +117,11 @@ def accepted_contents(session: Session, slug: str, sources: list[str]) -> dict[t
     either confirmed or rewritten by that run's rules, or deactivated."""
     if not sources:
         return {}
-    rows = session.execute(select(Application.source_id, Application.content_hash, Application.kind, Application.data)
-                           .where(Application.project == slug, Application.active.is_(True),
-                                  Application.source_id.in_(sources)))
+    rows = session.execute(
+        select(Application.source_id, Application.content_hash, Application.kind, Application.data).where(
+            Application.project == slug, Application.active.is_(True), Application.source_id.in_(sources)
+        )
+    )
     return {(source_id, digest): (kind, data) for source_id, digest, kind, data in rows if digest and data is not None}
 
 
@@ -117,15 +134,25 @@ def _incoming(project: ProjectConfig, outcomes: list[Outcome]) -> list[Incoming]
         ref = outcome.ref
         ident = ref.identity
         if ident is None:
-            raise ValueError(f"wiersz bez tożsamości: {ref.label()} (row read without its identity; "
-                             "use synergia.sheets.read.read_project_sources)")
-        out.append(Incoming(index=i, source_id=ref.source_id, kind=kinds.get(ref.source_id), key=ident.key,
-                            fingerprint=ident.fingerprint, fallbacks=ident.fallbacks,
-                            place=(ref.spreadsheet, ref.worksheet, ref.row_number), content_hash=outcome.content_hash))
+            raise ValueError(
+                f"wiersz bez tożsamości: {ref.label()} (row read without its identity; use synergia.sheets.read.read_project_sources)"
+            )
+        out.append(
+            Incoming(
+                index=i,
+                source_id=ref.source_id,
+                kind=kinds.get(ref.source_id),
+                key=ident.key,
+                fingerprint=ident.fingerprint,
+                fallbacks=ident.fallbacks,
+                place=(ref.spreadsheet, ref.worksheet, ref.row_number),
+                content_hash=outcome.content_hash,
+            )
+        )
     return out
 
 
-def _load(session: Session, table, slug: str, columns: tuple[str, ...]) -> list[_Rec]:
+def _load(session: Session, table: Table, slug: str, columns: tuple[str, ...]) -> list[_Rec]:
     cols = [table.c[name] for name in columns]
     return [_Rec(row) for row in session.execute(select(*cols).where(table.c.project == slug).order_by(table.c.id)).mappings()]
 
@@ -134,7 +161,7 @@ class _Rec:
     """A stored application / quarantine row loaded with Core (no ORM object per row): its columns as
     attributes; ``changes`` collects the columns to write, flushed in bulk (``_write_changes``)."""
 
-    def __init__(self, row) -> None:
+    def __init__(self, row: Mapping[str, object]) -> None:
         self.__dict__.update(row)
         self.changes: dict[str, object] = {}
 
@@ -147,7 +174,7 @@ class _Rec:
         return f"_Rec(id={getattr(self, 'id', None)})"
 
 
-def _write_changes(session: Session, table, slug: str, records: list[_Rec]) -> None:
+def _write_changes(session: Session, table: Table, slug: str, records: list[_Rec]) -> None:
     """One executemany UPDATE per set of changed columns (by id, within the project)."""
     groups: dict[tuple[str, ...], list[dict]] = defaultdict(list)
     for r in records:
@@ -155,22 +182,53 @@ def _write_changes(session: Session, table, slug: str, records: list[_Rec]) -> N
             groups[tuple(sorted(r.changes))].append({"b_id": r.id, **{f"b_{k}": v for k, v in r.changes.items()}})
             r.changes = {}
     for columns, params in groups.items():
-        stmt = (update(table).where(table.c.id == bindparam("b_id"), table.c.project == slug)
-                .values({c: bindparam(f"b_{c}", type_=table.c[c].type) for c in columns}))
+        stmt = (
+            update(table)
+            .where(table.c.id == bindparam("b_id"), table.c.project == slug)
+            .values({c: bindparam(f"b_{c}", type_=table.c[c].type) for c in columns})
+        )
         session.execute(stmt, params)
 
 
-_APP_COLUMNS = ("id", "source_id", "spreadsheet", "worksheet", "row_number", "row_key", "fingerprint", "fallback_keys",
-                "kind", "content_hash", "active", "version", "person_id", "updated_at")
-_Q_COLUMNS = ("id", "source_id", "spreadsheet", "worksheet", "row_number", "row_key", "fingerprint", "fallback_keys",
-              "content_hash", "resolved_at")
+_APP_COLUMNS = (
+    "id",
+    "source_id",
+    "spreadsheet",
+    "worksheet",
+    "row_number",
+    "row_key",
+    "fingerprint",
+    "fallback_keys",
+    "kind",
+    "content_hash",
+    "active",
+    "version",
+    "person_id",
+    "updated_at",
+)
+_Q_COLUMNS = (
+    "id",
+    "source_id",
+    "spreadsheet",
+    "worksheet",
+    "row_number",
+    "row_key",
+    "fingerprint",
+    "fallback_keys",
+    "content_hash",
+    "resolved_at",
+)
 
 
-def _place(obj: _Rec, ref, book: KeyBook, identity) -> bool:
+def _place(obj: _Rec, ref: SourceRef, book: KeyBook, identity: RowIdentity) -> bool:
     """Point a record at tonight's place and key; True if its place (tab or row) moved."""
     row_key = book.keep_or_new(obj, ref.source_id, identity.key)
-    moved = (obj.source_id, obj.spreadsheet, obj.worksheet, obj.row_number) != \
-        (ref.source_id, ref.spreadsheet, ref.worksheet, ref.row_number)
+    moved = (obj.source_id, obj.spreadsheet, obj.worksheet, obj.row_number) != (
+        ref.source_id,
+        ref.spreadsheet,
+        ref.worksheet,
+        ref.row_number,
+    )
     if moved:
         obj.set("source_id", ref.source_id)
         obj.set("spreadsheet", ref.spreadsheet)
@@ -183,8 +241,13 @@ def _place(obj: _Rec, ref, book: KeyBook, identity) -> bool:
     return moved
 
 
-def apply_outcomes(session: Session, project: ProjectConfig, outcomes: list[Outcome],
-                   read_worksheets: set[tuple[str, str, str]], now: datetime | None = None) -> SyncCounts:
+def apply_outcomes(
+    session: Session,
+    project: ProjectConfig,
+    outcomes: list[Outcome],
+    read_worksheets: set[tuple[str, str, str]],
+    now: datetime | None = None,
+) -> SyncCounts:
     """Apply one run's outcomes. ``read_worksheets`` = (source_id, spreadsheet, worksheet) read
     completely this run: records of those sources whose row is no longer there are deactivated.
 
@@ -199,6 +262,7 @@ def apply_outcomes(session: Session, project: ProjectConfig, outcomes: list[Outc
     from synergia.rodo.tombstones import (
         screen_outcomes,  # erased persons stay out; pesel: discard
     )
+
     outcomes = screen_outcomes(session, project, outcomes)
     session.flush()  # pending ORM changes of the caller first: the Core reads below must see them
     slug = project.slug
@@ -209,8 +273,13 @@ def apply_outcomes(session: Session, project: ProjectConfig, outcomes: list[Outc
     quarantined = _load(session, Quarantine.__table__, slug, _Q_COLUMNS)
     incoming = _incoming(project, outcomes)
     app_match = match_records(apps, incoming, kinds=kinds, read_sources=read_sources, kind_of=lambda a: a.kind)
-    q_match = match_records(quarantined, [i for i in incoming if isinstance(outcomes[i.index], Rejected)], kinds=kinds,
-                            read_sources=read_sources, kind_of=lambda q: kinds.get(q.source_id))
+    q_match = match_records(
+        quarantined,
+        [i for i in incoming if isinstance(outcomes[i.index], Rejected)],
+        kinds=kinds,
+        read_sources=read_sources,
+        kind_of=lambda q: kinds.get(q.source_id),
+    )
     app_keys, q_keys = KeyBook(apps), KeyBook(quarantined)
     per_source: dict[str, Counter] = {}
     reasons: Counter = Counter()
@@ -236,12 +305,24 @@ def apply_outcomes(session: Session, project: ProjectConfig, outcomes: list[Outc
                 _place(app, ref, app_keys, ref.identity)  # the kept application follows its row
             q = q_match.matched.get(index)
             if q is None:
-                new_quarantine.append(dict(project=slug, source_id=ref.source_id, spreadsheet=ref.spreadsheet,
-                                           worksheet=ref.worksheet, row_number=ref.row_number,
-                                           row_key=q_keys.keep_or_new(None, ref.source_id, ref.identity.key),
-                                           fingerprint=ref.identity.fingerprint, fallback_keys=list(ref.identity.fallbacks),
-                                           content_hash=outcome.content_hash, reason_codes=list(outcome.reasons),
-                                           message=outcome.message, first_seen_at=now, last_seen_at=now, resolved_at=None))
+                new_quarantine.append(
+                    dict(
+                        project=slug,
+                        source_id=ref.source_id,
+                        spreadsheet=ref.spreadsheet,
+                        worksheet=ref.worksheet,
+                        row_number=ref.row_number,
+                        row_key=q_keys.keep_or_new(None, ref.source_id, ref.identity.key),
+                        fingerprint=ref.identity.fingerprint,
+                        fallback_keys=list(ref.identity.fallbacks),
+                        content_hash=outcome.content_hash,
+                        reason_codes=list(outcome.reasons),
+                        message=outcome.message,
+                        first_seen_at=now,
+                        last_seen_at=now,
+                        resolved_at=None,
+                    )
+                )
                 counts.newly_quarantined += 1
                 continue
             moved = _place(q, ref, q_keys, ref.identity)
@@ -259,12 +340,30 @@ def apply_outcomes(session: Session, project: ProjectConfig, outcomes: list[Outc
         tally["accepted"] += 1
         submitted = datetime.fromisoformat(outcome.data["submitted_at"]) if outcome.data.get("submitted_at") else None
         if app is None:
-            new_apps.append((dict(project=slug, source_id=ref.source_id, spreadsheet=ref.spreadsheet, worksheet=ref.worksheet,
-                                  row_number=ref.row_number, row_key=app_keys.keep_or_new(None, ref.source_id, ref.identity.key),
-                                  fingerprint=ref.identity.fingerprint, fallback_keys=list(ref.identity.fallbacks),
-                                  kind=outcome.kind, content_hash=outcome.content_hash,
-                                  data=outcome.data, version=1, active=True, submitted_at=submitted,
-                                  first_seen_at=now, last_seen_at=now, updated_at=now), outcome))
+            new_apps.append(
+                (
+                    dict(
+                        project=slug,
+                        source_id=ref.source_id,
+                        spreadsheet=ref.spreadsheet,
+                        worksheet=ref.worksheet,
+                        row_number=ref.row_number,
+                        row_key=app_keys.keep_or_new(None, ref.source_id, ref.identity.key),
+                        fingerprint=ref.identity.fingerprint,
+                        fallback_keys=list(ref.identity.fallbacks),
+                        kind=outcome.kind,
+                        content_hash=outcome.content_hash,
+                        data=outcome.data,
+                        version=1,
+                        active=True,
+                        submitted_at=submitted,
+                        first_seen_at=now,
+                        last_seen_at=now,
+                        updated_at=now,
+                    ),
+                    outcome,
+                )
+            )
             counts.new += 1
             tally["new"] += 1
             continue
@@ -313,7 +412,7 @@ def _stored_data(session: Session, slug: str, ids: list[int]) -> dict[int, str]:
     query = select(table.c.id, cast(table.c.data, Text)).where(table.c.project == slug)
     ordered, out = sorted(set(ids)), {}
     for i in range(0, len(ordered), 5000):
-        out.update((i_, t) for i_, t in session.execute(query.where(table.c.id.in_(ordered[i:i + 5000]))))
+        out.update((i_, t) for i_, t in session.execute(query.where(table.c.id.in_(ordered[i : i + 5000]))))
     return out
 
 
@@ -336,8 +435,16 @@ def _write_changed(session: Session, slug: str, changed: list, stored: dict[int,
     versions, no_person = [], []
     for app, outcome, submitted, _ in changed:
         old = stored.get(app.id)
-        versions.append(dict(application_id=app.id, version=app.version, content_hash=app.content_hash,
-                             data=json.loads(old) if old is not None else None, valid_from=app.updated_at, valid_to=now))
+        versions.append(
+            dict(
+                application_id=app.id,
+                version=app.version,
+                content_hash=app.content_hash,
+                data=json.loads(old) if old is not None else None,
+                valid_from=app.updated_at,
+                valid_to=now,
+            )
+        )
         app.set("content_hash", outcome.content_hash)
         app.changes["data"] = outcome.data
         app.set("kind", outcome.kind)
@@ -348,13 +455,14 @@ def _write_changed(session: Session, slug: str, changed: list, stored: dict[int,
             no_person.append(app)
     session.execute(insert(ApplicationVersion), versions)
     if no_person:
-        ids = session.scalars(insert(Person).returning(Person.id, sort_by_parameter_order=True),
-                              [{"project": slug, "created_at": now} for _ in no_person]).all()
+        ids = session.scalars(
+            insert(Person).returning(Person.id, sort_by_parameter_order=True), [{"project": slug, "created_at": now} for _ in no_person]
+        ).all()
         for app, pid in zip(no_person, ids):
             app.set("person_id", pid)
     app_ids = sorted({app.id for app, *_ in changed})
     for i in range(0, len(app_ids), 5000):
-        session.execute(delete(Attendance).where(Attendance.project == slug, Attendance.application_id.in_(app_ids[i:i + 5000])))
+        session.execute(delete(Attendance).where(Attendance.project == slug, Attendance.application_id.in_(app_ids[i : i + 5000])))
     attendance = [a for app, outcome, _, _ in changed for a in _attendance_rows(slug, app.id, outcome)]
     if attendance:
         session.execute(insert(Attendance), attendance)
@@ -366,8 +474,9 @@ def _insert_new(session: Session, slug: str, new_apps: list[tuple[dict, Accepted
     if not new_apps:
         return
     session.flush()  # pending ORM changes first (keys handed out by KeyBook never clash with them)
-    person_ids = session.scalars(insert(Person).returning(Person.id, sort_by_parameter_order=True),
-                                 [{"project": slug, "created_at": now} for _ in new_apps]).all()
+    person_ids = session.scalars(
+        insert(Person).returning(Person.id, sort_by_parameter_order=True), [{"project": slug, "created_at": now} for _ in new_apps]
+    ).all()
     rows = [{**values, "person_id": pid} for (values, _), pid in zip(new_apps, person_ids)]
     app_ids = session.scalars(insert(Application).returning(Application.id, sort_by_parameter_order=True), rows).all()
     attendance = [a for (_, outcome), app_id in zip(new_apps, app_ids) for a in _attendance_rows(slug, app_id, outcome)]
@@ -402,8 +511,10 @@ def _attendance_rows(slug: str, application_id: int, outcome: Accepted) -> list[
         return []
     day = date.fromisoformat(data["date"]) if data.get("date") else None
     if outcome.kind == "advisory":
-        return [dict(project=slug, application_id=application_id, event_id=event_id, session_no=1,
-                     hours=data.get("hours"), attended_on=day)]
-    return [dict(project=slug, application_id=application_id, event_id=event_id, session_no=number,
-                 hours=None, attended_on=day) for number in data.get("sessions", [])]
-
+        return [
+            dict(project=slug, application_id=application_id, event_id=event_id, session_no=1, hours=data.get("hours"), attended_on=day)
+        ]
+    return [
+        dict(project=slug, application_id=application_id, event_id=event_id, session_no=number, hours=None, attended_on=day)
+        for number in data.get("sessions", [])
+    ]

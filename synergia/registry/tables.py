@@ -5,6 +5,7 @@ Every source row ends in exactly one place: an *application* (accepted), a
 sync run. Corrected rows update the application and keep the previous
 content in ``application_versions``.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -106,9 +107,7 @@ class Quarantine(SourceRowMixin, Base):
     """A rejected source row: where it is and why, never its content."""
 
     __tablename__ = "quarantine"
-    __table_args__ = (
-        UniqueConstraint("project", "source_id", "row_key", name="uq_quarantine_row_key"),
-    )
+    __table_args__ = (UniqueConstraint("project", "source_id", "row_key", name="uq_quarantine_row_key"),)
 
     content_hash: Mapped[str] = mapped_column(String(64))
     reason_codes: Mapped[list] = mapped_column(JSON)

@@ -5,6 +5,7 @@ handed out once from ``certificate_counters`` (per project and year) and never
 reused; corrections add a *revision* under the same number, each revision with
 its own verification code so an outdated printout verifies as "superseded".
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -48,9 +49,7 @@ class Certificate(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
-    revisions: Mapped[list[CertificateRevision]] = relationship(
-        back_populates="certificate", order_by="CertificateRevision.revision"
-    )
+    revisions: Mapped[list[CertificateRevision]] = relationship(back_populates="certificate", order_by="CertificateRevision.revision")
 
 
 class CertificateRevision(Base):

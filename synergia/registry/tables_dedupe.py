@@ -6,6 +6,7 @@ application back where it came from. Staff decisions are kept for good as
 must-link / cannot-link pairs of applications. Nothing here holds personal
 data beyond ids and Polish reasons.
 """
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -7,6 +7,7 @@ the storage backend and of later data corrections (those create a new
 revision, hence a new delivery key). The registry is already the one place
 where personal data lives; ``purge_content`` drops bodies of old sent mail.
 """
+
 from __future__ import annotations
 
 from datetime import datetime

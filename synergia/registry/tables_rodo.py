@@ -7,6 +7,7 @@ is a secret outside the database) of the normalised identifiers of an erased
 person, so the nightly sync can refuse to bring them back without keeping
 anything that identifies them.
 """
+
 from __future__ import annotations
 
 from datetime import datetime

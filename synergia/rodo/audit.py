@@ -1,4 +1,5 @@
 """The audit log: who did what, when, with counts only (never personal data). Append-only."""
+
 from __future__ import annotations
 
 import getpass
@@ -36,12 +37,19 @@ def _plain(details: dict) -> dict:
     return out
 
 
-def record(session: Session, project: str, action: str, *, operator: str, subject: str | None = None,
-           details: dict | None = None, at: datetime | None = None) -> AuditEntry:
+def record(
+    session: Session,
+    project: str,
+    action: str,
+    *,
+    operator: str,
+    subject: str | None = None,
+    details: dict | None = None,
+    at: datetime | None = None,
+) -> AuditEntry:
     if action not in ACTIONS:
         raise ValueError(f"nieznana czynność audytu {action!r} (unknown audit action)")
-    entry = AuditEntry(project=project, at=at or utcnow(), operator=operator, action=action, subject=subject,
-                       details=_plain(details or {}))
+    entry = AuditEntry(project=project, at=at or utcnow(), operator=operator, action=action, subject=subject, details=_plain(details or {}))
     session.add(entry)
     session.flush()
     return entry
@@ -62,20 +70,30 @@ def entries(session: Session, project: str, since: date | None = None, action: s
         q = q.where(AuditEntry.at >= datetime(since.year, since.month, since.day))
     if action is not None:
         q = q.where(AuditEntry.action == action)
-    return [AuditRow(e.at, e.operator, e.action, e.subject, dict(e.details or {}))
-            for e in session.scalars(q.order_by(AuditEntry.at, AuditEntry.id))]
+    return [
+        AuditRow(e.at, e.operator, e.action, e.subject, dict(e.details or {}))
+        for e in session.scalars(q.order_by(AuditEntry.at, AuditEntry.id))
+    ]
 
 
 def record_consent_versions(session: Session, project) -> bool:  # noqa: ANN001 - ProjectConfig
     """Append an entry when the consent versions of the project's sources differ from the last recorded ones."""
     current = {s.id: s.consent_version or "" for s in project.sources if s.required_consents or s.consent_version}
-    last = session.scalars(select(AuditEntry).where(AuditEntry.project == project.slug,
-                                                    AuditEntry.action == "consent_versions")
-                           .order_by(AuditEntry.id.desc()).limit(1)).first()
+    last = session.scalars(
+        select(AuditEntry)
+        .where(AuditEntry.project == project.slug, AuditEntry.action == "consent_versions")
+        .order_by(AuditEntry.id.desc())
+        .limit(1)
+    ).first()
     if last is not None and dict(last.details or {}).get("versions") == current:
         return False
     previous = dict(last.details or {}).get("versions", {}) if last else {}
     changed = sorted(k for k in set(current) | set(previous) if current.get(k) != previous.get(k))
-    record(session, project.slug, "consent_versions", operator="config",
-           details={"versions": current, "changed_sources": len(changed), "first_record": last is None})
+    record(
+        session,
+        project.slug,
+        "consent_versions",
+        operator="config",
+        details={"versions": current, "changed_sources": len(changed), "first_record": last is None},
+    )
     return True

@@ -11,6 +11,7 @@ and ``.eml`` files deleted, dedupe history removed, quarantine entries of the
 person's rows removed, and tombstones stored so the next night quarantines the
 person's rows with reason ``erased`` instead of importing them again.
 """
+
 from __future__ import annotations
 
 import secrets
@@ -63,8 +64,17 @@ def _tombstone_items(h: Holdings) -> list[tuple[str, str]]:
     return items
 
 
-def erase(session: Session, project: str, person_id: int, mode: Mode, *, salt: bytes, outbox_dir: Path | None,
-          operator: str, record_audit: bool = True) -> ErasureReport:
+def erase(
+    session: Session,
+    project: str,
+    person_id: int,
+    mode: Mode,
+    *,
+    salt: bytes,
+    outbox_dir: Path | None,
+    operator: str,
+    record_audit: bool = True,
+) -> ErasureReport:
     """Erase one person in the caller's transaction. Files to delete come back in ``report.files``."""
     if mode not in ("anonymise", "delete"):
         raise ValueError("mode must be anonymise or delete")
@@ -110,8 +120,14 @@ def erase(session: Session, project: str, person_id: int, mode: Mode, *, salt: b
                 session.delete(p)
         session.flush()
     if record_audit:
-        audit.record(session, project, "erasure", operator=operator, subject=f"osoba #{person_id}",
-                     details={"mode": mode, **report.counts, "source_rows": len(report.source_rows)})
+        audit.record(
+            session,
+            project,
+            "erasure",
+            operator=operator,
+            subject=f"osoba #{person_id}",
+            details={"mode": mode, **report.counts, "source_rows": len(report.source_rows)},
+        )
     return report
 
 
@@ -129,7 +145,7 @@ def delete_files(files: list[str], storage=None) -> dict[str, int]:  # noqa: ANN
                 if drive is None:
                     out["files_failed"] += 1
                     continue
-                drive.files().delete(fileId=f[len("gdrive://"):], supportsAllDrives=True).execute()
+                drive.files().delete(fileId=f[len("gdrive://") :], supportsAllDrives=True).execute()
                 out["files_deleted"] += 1
                 continue
             else:
@@ -183,9 +199,22 @@ def compact(engine, tables: tuple[str, ...] = ()) -> str:  # noqa: ANN001 - sqla
         raw.close()
 
 
-TOUCHED_TABLES = ("applications", "application_versions", "attendance", "quarantine", "persons", "dedupe_merges",
-                  "dedupe_assignments", "dedupe_decisions", "dedupe_reviews", "dedupe_seen", "certificates",
-                  "certificate_revisions", "mail_deliveries", "mail_delivery_parts")
+TOUCHED_TABLES = (
+    "applications",
+    "application_versions",
+    "attendance",
+    "quarantine",
+    "persons",
+    "dedupe_merges",
+    "dedupe_assignments",
+    "dedupe_decisions",
+    "dedupe_reviews",
+    "dedupe_seen",
+    "certificates",
+    "certificate_revisions",
+    "mail_deliveries",
+    "mail_delivery_parts",
+)
 
 
 def _delete(session: Session, *groups: Iterable[object]) -> None:

@@ -1,4 +1,5 @@
 """One plain-text PDF page setup (embedded Lato) for the RODO documents: the export and the register."""
+
 from __future__ import annotations
 
 

@@ -1,15 +1,30 @@
 """Register of processing activities (art. 30 RODO) generated from the project file: Markdown and PDF, Polish."""
+
 from __future__ import annotations
 
 from pathlib import Path
 
 FIELD_NAMES = {
-    "first_name": "imię", "last_name": "nazwisko", "email": "adres e-mail", "phone": "numer telefonu",
-    "pesel": "numer PESEL", "birth_date": "data urodzenia", "gender": "płeć", "street": "ulica",
-    "postal_code": "kod pocztowy", "city": "miejscowość", "gmina": "gmina", "organisation": "organizacja",
-    "organisation_type": "typ organizacji", "category": "kategoria uczestnika", "submitted_at": "data zgłoszenia",
-    "session": "obecność na sesjach", "hours": "liczba godzin doradztwa", "date": "data udziału",
-    "event": "wydarzenie", "notes": "uwagi",
+    "first_name": "imię",
+    "last_name": "nazwisko",
+    "email": "adres e-mail",
+    "phone": "numer telefonu",
+    "pesel": "numer PESEL",
+    "birth_date": "data urodzenia",
+    "gender": "płeć",
+    "street": "ulica",
+    "postal_code": "kod pocztowy",
+    "city": "miejscowość",
+    "gmina": "gmina",
+    "organisation": "organizacja",
+    "organisation_type": "typ organizacji",
+    "category": "kategoria uczestnika",
+    "submitted_at": "data zgłoszenia",
+    "session": "obecność na sesjach",
+    "hours": "liczba godzin doradztwa",
+    "date": "data udziału",
+    "event": "wydarzenie",
+    "notes": "uwagi",
 }
 
 
@@ -27,8 +42,10 @@ def mapped_fields(project) -> list[str]:  # noqa: ANN001
 def _legal_basis(project) -> str:  # noqa: ANN001
     text = f"{project.funder.name} {project.funder.programme or ''}".lower()
     if any(w in text for w in ("europejsk", "efs", "fundusze europejskie", "ue")):
-        return ("art. 6 ust. 1 lit. c RODO (obowiązek prawny beneficjenta funduszy UE), art. 9 ust. 2 lit. g "
-                "i art. 10 RODO w zakresie danych szczególnych kategorii")
+        return (
+            "art. 6 ust. 1 lit. c RODO (obowiązek prawny beneficjenta funduszy UE), art. 9 ust. 2 lit. g "
+            "i art. 10 RODO w zakresie danych szczególnych kategorii"
+        )
     return "art. 6 ust. 1 lit. b RODO (umowa udziału w projekcie) oraz art. 6 ust. 1 lit. a RODO (zgoda)"
 
 
@@ -78,8 +95,15 @@ def build_markdown(project, *, settings=None) -> str:  # noqa: ANN001
         *[f"- {FIELD_NAMES.get(f, f)}" for f in fields],
         *(["- treść i wersja wyrażonych zgód: " + ", ".join(f"{sid} (wersja {v})" for sid, v in consents)] if consents else []),
         "",
-        ("Numer PESEL: " + ("sprawdzany i używany wyłącznie w pamięci, **nie jest zapisywany** (`pesel: discard`)."
-                            if getattr(project, "pesel", "store") == "discard" else "zapisywany w rejestrze.")) if pesel
+        (
+            "Numer PESEL: "
+            + (
+                "sprawdzany i używany wyłącznie w pamięci, **nie jest zapisywany** (`pesel: discard`)."
+                if getattr(project, "pesel", "store") == "discard"
+                else "zapisywany w rejestrze."
+            )
+        )
+        if pesel
         else "Numer PESEL: **nie jest zbierany** (żadne źródło go nie mapuje).",
         "",
         "## 5. Odbiorcy",
@@ -87,13 +111,16 @@ def build_markdown(project, *, settings=None) -> str:  # noqa: ANN001
         "",
         "## 6. Przekazywanie do państw trzecich",
         "- Google LLC (jeśli używane Arkusze/Dysk Google): na podstawie standardowych klauzul umownych / EU-US Data Privacy Framework."
-        if sheets == "gsheets" or settings.storage_backend == "gdrive" else "- brak.",
+        if sheets == "gsheets" or settings.storage_backend == "gdrive"
+        else "- brak.",
         "",
         "## 7. Okres przechowywania",
-        f"- dane uczestników: do {keep:%d.%m.%Y}, potem anonimizacja automatyczna (przebieg nocny)" if keep
+        f"- dane uczestników: do {keep:%d.%m.%Y}, potem anonimizacja automatyczna (przebieg nocny)"
+        if keep
         else "- dane uczestników: okres nie został określony w pliku projektu (`retention:`) — uzupełnij",
         f"- treść wysłanych wiadomości e-mail: {project.retention.mail_body_days} dni od wysłania"
-        if project.retention.mail_body_days is not None else "- treść wysłanych wiadomości e-mail: bez limitu — uzupełnij",
+        if project.retention.mail_body_days is not None
+        else "- treść wysłanych wiadomości e-mail: bez limitu — uzupełnij",
         "- dziennik audytu: bez danych osobowych, przechowywany bezterminowo.",
         "",
         "## 8. Środki bezpieczeństwa (art. 32)",

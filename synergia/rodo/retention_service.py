@@ -1,4 +1,5 @@
 """Retention end to end (the nightly task and ``synergia retention run`` call this): counts only."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -16,8 +17,16 @@ if TYPE_CHECKING:
     from synergia.storage.base import Storage
 
 
-def apply_retention(registry: Registry, project: ProjectConfig, *, settings: Settings, today: date,
-                    operator: str = "nightly", storage: Storage | None = None, revoked: int = 0) -> dict:
+def apply_retention(
+    registry: Registry,
+    project: ProjectConfig,
+    *,
+    settings: Settings,
+    today: date,
+    operator: str = "nightly",
+    storage: Storage | None = None,
+    revoked: int = 0,
+) -> dict:
     """Mail bodies past ``mail_body_days``; after the retention date everyone anonymised and PDFs deleted.
     Also records consent-version changes and automatic revocations (``revoked``) in the audit log."""
     with registry.session() as session:
@@ -25,8 +34,7 @@ def apply_retention(registry: Registry, project: ProjectConfig, *, settings: Set
         if revoked:
             audit.record(session, project.slug, "revocation", operator=operator, details={"automatic": revoked})
         enable_secure_delete(session)
-        counts = run(session, project, today=today, salt=salt_from_settings(settings), outbox_dir=settings.outbox_dir,
-                     operator=operator)
+        counts = run(session, project, today=today, salt=salt_from_settings(settings), outbox_dir=settings.outbox_dir, operator=operator)
     out = counts.as_dict()
     files = counts.files or []
     if files:

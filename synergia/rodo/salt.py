@@ -1,4 +1,5 @@
 """The secret salt of erasure tombstones: ``SYNERGIA_RODO_SALT``, else a file made once in the data dir (0600)."""
+
 from __future__ import annotations
 
 import hashlib

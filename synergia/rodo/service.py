@@ -1,10 +1,18 @@
 """Erasure end to end: one transaction, then files, owned tabs, the verification site, and compaction."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from synergia.rodo.erase import TOUCHED_TABLES, ErasureReport, Mode, compact, delete_files, enable_secure_delete, erase
 from synergia.rodo.locate import holdings
+
+if TYPE_CHECKING:
+    from config.project import ProjectConfig
+    from config.settings import Settings
+    from synergia.registry.db import Registry
+    from synergia.sheets.base import SpreadsheetBackend
 
 
 @dataclass
@@ -48,12 +56,21 @@ def rewrite_owned_tabs(registry, project, backend) -> dict[str, str]:  # noqa: A
     return out
 
 
-def erase_person(registry, project, person_id: int, mode: Mode, *, settings, backend, storage,  # noqa: ANN001
-                 operator: str, salt: bytes) -> ErasureResult:
+def erase_person(
+    registry: Registry,
+    project: ProjectConfig,
+    person_id: int,
+    mode: Mode,
+    *,
+    settings: Settings,
+    backend: SpreadsheetBackend,
+    storage,  # noqa: ANN001
+    operator: str,
+    salt: bytes,
+) -> ErasureResult:
     with registry.session() as session:
         enable_secure_delete(session)
-        report = erase(session, project.slug, person_id, mode, salt=salt, outbox_dir=settings.outbox_dir,
-                       operator=operator)
+        report = erase(session, project.slug, person_id, mode, salt=salt, outbox_dir=settings.outbox_dir, operator=operator)
     result = ErasureResult(report)
     result.files = delete_files(report.files, storage)
     report.files = []

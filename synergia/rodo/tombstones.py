@@ -10,6 +10,7 @@ and its birth date / gender taken in validation): a valid one is kept only as
 ``pesel_key``, its keyed hash under the salt (outside the database), which
 dedupe compares like a PESEL — equal = match, different = veto.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -26,8 +27,7 @@ from synergia.sheets.identity import RowIdentity
 from synergia.validation.row import Accepted, Outcome, Rejected
 
 REASON = "erased"
-MESSAGE = ("osoba usunięta na żądanie (RODO art. 17) — usuń ten wiersz z arkusza "
-           "(person erased on request; delete this row)")
+MESSAGE = "osoba usunięta na żądanie (RODO art. 17) — usuń ten wiersz z arkusza (person erased on request; delete this row)"
 
 
 def add(session: Session, project: str, salt: bytes, items: Iterable[tuple[str, str]]) -> int:
@@ -68,10 +68,17 @@ def _erased(outcome: Outcome, salt: bytes) -> Rejected:
     ref, ident = outcome.ref, outcome.ref.identity
     salted = None
     if ident is not None:
-        salted = RowIdentity(key="x:" + digest(salt, "key", f"{ref.source_id}|{ident.key}")[:48],
-                             fingerprint=digest(salt, "fp", ident.fingerprint or ""), fallbacks=())
-    return Rejected(replace(ref, identity=salted), digest(salt, "content", outcome.content_hash), (REASON,),
-                    f"Źródło '{ref.source_id}', arkusz '{ref.worksheet}', wiersz {ref.row_number}: {MESSAGE}.")
+        salted = RowIdentity(
+            key="x:" + digest(salt, "key", f"{ref.source_id}|{ident.key}")[:48],
+            fingerprint=digest(salt, "fp", ident.fingerprint or ""),
+            fallbacks=(),
+        )
+    return Rejected(
+        replace(ref, identity=salted),
+        digest(salt, "content", outcome.content_hash),
+        (REASON,),
+        f"Źródło '{ref.source_id}', arkusz '{ref.worksheet}', wiersz {ref.row_number}: {MESSAGE}.",
+    )
 
 
 def pesel_key(salt: bytes, pesel: str) -> str:
@@ -104,8 +111,12 @@ def screen_outcomes(session: Session, project, outcomes: list[Outcome], salt: by
     for outcome in outcomes:
         if discard and isinstance(outcome, Accepted) and "pesel" in outcome.data:  # first: its key is screened too
             outcome = replace(outcome, data=discard_pesel(outcome.data, salt))  # type: ignore[arg-type]
-        if (digests and isinstance(outcome, (Accepted, Rejected)) and outcome.ref.identity is not None
-                and any(digest(salt, k, v) in digests for k, v in _candidates(outcome))):  # type: ignore[arg-type]
+        if (
+            digests
+            and isinstance(outcome, (Accepted, Rejected))
+            and outcome.ref.identity is not None
+            and any(digest(salt, k, v) in digests for k, v in _candidates(outcome))
+        ):  # type: ignore[arg-type]
             out.append(_erased(outcome, salt))  # type: ignore[arg-type]
             continue
         out.append(outcome)

@@ -1,4 +1,5 @@
 """Spreadsheet backends behind one seam; ``backend_for`` picks the one a project uses."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING

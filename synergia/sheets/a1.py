@@ -1,4 +1,5 @@
 """A1 column letters, the one helper the Sheets adapter needs (the emulator in devtools uses it too)."""
+
 from __future__ import annotations
 
 

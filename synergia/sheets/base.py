@@ -6,6 +6,7 @@ workbook (``synergia.sheets.workbook``); production uses Google Sheets
 (``synergia.sheets.gsheets``). Both return cells as *formatted strings* so that
 PESELs, phones and postcodes keep their digits.
 """
+
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
@@ -80,8 +81,7 @@ class SpreadsheetBackend(Protocol):
         hide the others."""
         ...
 
-    def write_tab(self, spreadsheet: str, tab: str, rows: Sequence[Sequence[str]], *,
-                  owned: Collection[str] = DEFAULT_OWNED) -> None:
+    def write_tab(self, spreadsheet: str, tab: str, rows: Sequence[Sequence[str]], *, owned: Collection[str] = DEFAULT_OWNED) -> None:
         """Replace the whole content of owned tab ``tab`` (created if absent)
         with ``rows`` in one write. Values are literal text, never formulas; each goes through
         ``synergia.sheets.cells.as_text_cell`` (formula-like values get a leading ``'``).

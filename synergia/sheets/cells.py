@@ -18,6 +18,7 @@ OWASP). Every backend writes cells through ``as_text_cell``:
 The rule is idempotent (an escaped value is not escaped again), so a tab read
 back compares equal to what we would write (``matches_written``).
 """
+
 from __future__ import annotations
 
 import re

@@ -15,6 +15,7 @@ gets addSheet and a ``values:batchUpdate`` RAW as two requests. A refusal by
 Google (400 such as "exceeds grid limits", 401, 403, 501) raises
 ``GoogleRequestRejected``, a ``RequestRejected``: permanent, never retried.
 """
+
 from __future__ import annotations
 
 import random
@@ -33,8 +34,7 @@ _T = TypeVar("_T")
 #: How long metadata fetched by this process is reused by later reads (one nightly run).
 META_MAX_AGE = 900.0
 
-META_FIELDS = ("spreadsheetId,properties(title,locale,timeZone),"
-               "sheets.properties(sheetId,title,index,gridProperties(rowCount,columnCount))")
+META_FIELDS = "spreadsheetId,properties(title,locale,timeZone),sheets.properties(sheetId,title,index,gridProperties(rowCount,columnCount))"
 
 
 class GoogleApiError(SpreadsheetError):
@@ -77,7 +77,7 @@ class _TabInfo:
     sheet_id: int
     rows: int
     cols: int
-    extent: tuple[int, int] | None = None   # (rows, cols) of content last seen; None = unknown
+    extent: tuple[int, int] | None = None  # (rows, cols) of content last seen; None = unknown
 
 
 @dataclass
@@ -120,8 +120,13 @@ class GoogleSheetsBackend:
 
     # ------------------------------------------------------------------ reads
     def _fetch_meta(self, spreadsheet: str) -> _SheetMeta:
-        raw = self._call("odczyt metadanych", spreadsheet, self.http.fetch_sheet_metadata, spreadsheet,
-                         params={"includeGridData": "false", "fields": META_FIELDS})
+        raw = self._call(
+            "odczyt metadanych",
+            spreadsheet,
+            self.http.fetch_sheet_metadata,
+            spreadsheet,
+            params={"includeGridData": "false", "fields": META_FIELDS},
+        )
         props = raw.get("properties", {})
         meta = _SheetMeta(props.get("locale"), props.get("timeZone"))
         for sh in raw.get("sheets", []):
@@ -161,14 +166,20 @@ class GoogleSheetsBackend:
         missing = tuple(t for t in wanted if t not in meta.tabs)
         values: dict[str, list[list[str]]] = {}
         if present:
-            raw = self._call("odczyt wartości", spreadsheet, self.http.values_batch_get, spreadsheet,
-                             [a1_tab(t) for t in present],
-                             params={"valueRenderOption": "FORMATTED_VALUE", "majorDimension": "ROWS",
-                                     "dateTimeRenderOption": "FORMATTED_STRING"})
+            raw = self._call(
+                "odczyt wartości",
+                spreadsheet,
+                self.http.values_batch_get,
+                spreadsheet,
+                [a1_tab(t) for t in present],
+                params={"valueRenderOption": "FORMATTED_VALUE", "majorDimension": "ROWS", "dateTimeRenderOption": "FORMATTED_STRING"},
+            )
             ranges = raw.get("valueRanges", [])
             if len(ranges) != len(present):
-                raise SpreadsheetError(f"Arkusz {spreadsheet}: odpowiedź batchGet ma {len(ranges)} zakresów "
-                                       f"zamiast {len(present)} (unexpected batchGet reply).")
+                raise SpreadsheetError(
+                    f"Arkusz {spreadsheet}: odpowiedź batchGet ma {len(ranges)} zakresów "
+                    f"zamiast {len(present)} (unexpected batchGet reply)."
+                )
             for title, vr in zip(present, ranges):
                 rows = [["" if c is None else str(c) for c in row] for row in vr.get("values", [])]
                 values[title] = rows
@@ -176,8 +187,7 @@ class GoogleSheetsBackend:
         return SheetData(spreadsheet=spreadsheet, tabs=values, locale=meta.locale, missing=missing)
 
     # ------------------------------------------------------------------ writes
-    def write_tab(self, spreadsheet: str, tab: str, rows: Sequence[Sequence[str]], *,
-                  owned: Collection[str] = DEFAULT_OWNED) -> None:
+    def write_tab(self, spreadsheet: str, tab: str, rows: Sequence[Sequence[str]], *, owned: Collection[str] = DEFAULT_OWNED) -> None:
         ensure_owned(tab, owned)
         data = as_text_rows(rows, "typed")
         try:
@@ -207,11 +217,15 @@ class GoogleSheetsBackend:
         grid = {"rowCount": max(info.rows, len(data)), "columnCount": max(info.cols, width)}
         requests: list[dict] = []
         if not fits:
-            requests.append({"updateSheetProperties": {
-                "properties": {"sheetId": info.sheet_id, "gridProperties": grid},
-                "fields": "gridProperties.rowCount,gridProperties.columnCount"}})
-        requests.append({"updateCells": {"range": {"sheetId": info.sheet_id}, "rows": _cell_rows(data),
-                                         "fields": "userEnteredValue"}})
+            requests.append(
+                {
+                    "updateSheetProperties": {
+                        "properties": {"sheetId": info.sheet_id, "gridProperties": grid},
+                        "fields": "gridProperties.rowCount,gridProperties.columnCount",
+                    }
+                }
+            )
+        requests.append({"updateCells": {"range": {"sheetId": info.sheet_id}, "rows": _cell_rows(data), "fields": "userEnteredValue"}})
         if fits and self.cache_key in _PARTIAL_SERVERS:
             self._write_values(spreadsheet, tab, data, width, info)
             return
@@ -236,14 +250,15 @@ class GoogleSheetsBackend:
         if n_rows == 0 or n_cols == 0:
             return
         padded = [r + [""] * (n_cols - len(r)) for r in data] + [[""] * n_cols for _ in range(n_rows - len(data))]
-        body = {"valueInputOption": "RAW", "includeValuesInResponse": False,
-                "data": [{"range": f"{a1_tab(tab)}!A1:{index_to_col(n_cols - 1)}{n_rows}",
-                          "majorDimension": "ROWS", "values": padded}]}
+        body = {
+            "valueInputOption": "RAW",
+            "includeValuesInResponse": False,
+            "data": [{"range": f"{a1_tab(tab)}!A1:{index_to_col(n_cols - 1)}{n_rows}", "majorDimension": "ROWS", "values": padded}],
+        }
         self._call("zapis zakładki", spreadsheet, self.http.values_batch_update, spreadsheet, body)
         info.extent = (len(data), width)
 
-    def _create_filled_tab(self, spreadsheet: str, meta: _SheetMeta, tab: str, data: list[list[str]],
-                           width: int) -> bool:
+    def _create_filled_tab(self, spreadsheet: str, meta: _SheetMeta, tab: str, data: list[list[str]], width: int) -> bool:
         """A missing tab is created and filled in ONE atomic batchUpdate (addSheet with a grid that
         holds the rows + updateCells with ``stringValue`` cells: literal text, never formulas), so a
         first night also costs one write. Returns False if the server refuses (400, or 501 from a
@@ -251,11 +266,18 @@ class GoogleSheetsBackend:
         taken = {t.sheet_id for t in meta.tabs.values()}
         sheet_id = next(i for i in iter(lambda: random.randrange(1, 2**31 - 1), None) if i not in taken)
         grid = {"rowCount": max(1000, len(data)), "columnCount": max(26, width)}
-        body = {"requests": [
-            {"addSheet": {"properties": {"sheetId": sheet_id, "title": tab, "gridProperties": grid}}},
-            {"updateCells": {"start": {"sheetId": sheet_id, "rowIndex": 0, "columnIndex": 0},
-                             "rows": _cell_rows(data), "fields": "userEnteredValue"}},
-        ]}
+        body = {
+            "requests": [
+                {"addSheet": {"properties": {"sheetId": sheet_id, "title": tab, "gridProperties": grid}}},
+                {
+                    "updateCells": {
+                        "start": {"sheetId": sheet_id, "rowIndex": 0, "columnIndex": 0},
+                        "rows": _cell_rows(data),
+                        "fields": "userEnteredValue",
+                    }
+                },
+            ]
+        }
         try:
             self._call("utworzenie zakładki", spreadsheet, self.http.batch_update, spreadsheet, body)
         except GoogleApiError as exc:
@@ -283,8 +305,9 @@ class GoogleSheetsBackend:
         replies = reply.get("replies") or [{}]
         props = (replies[0] or {}).get("addSheet", {}).get("properties", {})
         g = props.get("gridProperties", grid)
-        info = _TabInfo(props.get("sheetId", -1), g.get("rowCount", grid["rowCount"]),
-                        g.get("columnCount", grid["columnCount"]), extent=(0, 0))
+        info = _TabInfo(
+            props.get("sheetId", -1), g.get("rowCount", grid["rowCount"]), g.get("columnCount", grid["columnCount"]), extent=(0, 0)
+        )
         meta.tabs[tab] = info
         return info
 
@@ -300,14 +323,19 @@ class GoogleSheetsBackend:
         except gspread.exceptions.APIError as exc:
             status = exc.error.get("status", "") if isinstance(exc.error, dict) else ""
             if exc.code == 404:
-                raise WorksheetNotFound(f"Arkusz {spreadsheet}: {what} — nie znaleziono (404 {status}; "
-                                        f"spreadsheet not found or not shared with the service account).") from None
+                raise WorksheetNotFound(
+                    f"Arkusz {spreadsheet}: {what} — nie znaleziono (404 {status}; "
+                    f"spreadsheet not found or not shared with the service account)."
+                ) from None
             cls = GoogleRequestRejected if is_permanent_status(exc.code) else GoogleApiError
-            raise cls(exc.code, f"Arkusz {spreadsheet}: {what} nie powiódł się "
-                                f"(Google API {exc.code} {status}{_hint(exc.code, exc.error)}).") from None
+            raise cls(
+                exc.code, f"Arkusz {spreadsheet}: {what} nie powiódł się (Google API {exc.code} {status}{_hint(exc.code, exc.error)})."
+            ) from None
         except google.auth.exceptions.GoogleAuthError as exc:
-            raise SpreadsheetError(f"Arkusz {spreadsheet}: {what} — uwierzytelnienie konta usługi nie powiodło się "
-                                   f"({type(exc).__name__}; check the key and its token_uri).") from None
+            raise SpreadsheetError(
+                f"Arkusz {spreadsheet}: {what} — uwierzytelnienie konta usługi nie powiodło się "
+                f"({type(exc).__name__}; check the key and its token_uri)."
+            ) from None
         except requests.RequestException as exc:
             raise SpreadsheetError(f"Arkusz {spreadsheet}: {what} — błąd połączenia ({type(exc).__name__}).") from None
         return result

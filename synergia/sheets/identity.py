@@ -22,6 +22,7 @@ is in ``synergia.registry.identity``.
 Keys hold hashes of e-mails and names, never the text (the timestamp and the
 event id are not personal data); still, never log them.
 """
+
 from __future__ import annotations
 
 import functools
@@ -45,8 +46,8 @@ SCHEME = 1
 
 @dataclass(frozen=True)
 class RowIdentity:
-    key: str                       # primary key, e.g. "f:2026-03-21T10:15:02:<email hash>"
-    fingerprint: str               # sha256 of the normalised mapped content
+    key: str  # primary key, e.g. "f:2026-03-21T10:15:02:<email hash>"
+    fingerprint: str  # sha256 of the normalised mapped content
     fallbacks: tuple[str, ...] = ()  # weaker keys, in matching order (fingerprint key not included)
 
     def __repr__(self) -> str:  # keys carry hashes of personal data: keep them out of reprs
@@ -104,8 +105,9 @@ def _day(text: str, locale: str | None) -> str:
         return "raw:" + norm_text(text)
 
 
-def identity_from_values(kind: str, *, event: str | None, submitted_at: str, email: str, first: str, last: str,
-                         day: str, fingerprint: str) -> RowIdentity:
+def identity_from_values(
+    kind: str, *, event: str | None, submitted_at: str, email: str, first: str, last: str, day: str, fingerprint: str
+) -> RowIdentity:
     """The one rule for keys, from already normalised values (``email`` via ``norm_email``;
     ``submitted_at`` / ``day`` ISO text or "")."""
     mail = _h(email) if email else ""
@@ -159,8 +161,9 @@ def _fingerprint(values: Mapping[str, str], source: Source, look: _Lookup) -> st
         if text or target not in content:
             content[target] = text
     marks = {n: _norm_text(values[h]) if h is not None else "" for h, n in look.sessions}
-    payload = json.dumps({"event": source.event or "", "fields": sorted(content.items()), "marks": sorted(marks.items())},
-                         ensure_ascii=False)
+    payload = json.dumps(
+        {"event": source.event or "", "fields": sorted(content.items()), "marks": sorted(marks.items())}, ensure_ascii=False
+    )
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
@@ -184,8 +187,12 @@ def _identity(values: Mapping[str, str], source: Source, locale: str | None, loo
             mapped[target] = text
     event = source.event or (norm_text(mapped.get("event")) if mapped.get("event") else None)
     return identity_from_values(
-        source.kind, event=event, submitted_at=_timestamp(mapped.get("submitted_at", ""), locale),
-        email=norm_email(mapped.get("email")), first=mapped.get("first_name", ""), last=mapped.get("last_name", ""),
+        source.kind,
+        event=event,
+        submitted_at=_timestamp(mapped.get("submitted_at", ""), locale),
+        email=norm_email(mapped.get("email")),
+        first=mapped.get("first_name", ""),
+        last=mapped.get("last_name", ""),
         day=_day(mapped.get("date", ""), locale) if source.kind == "advisory" else "",
         fingerprint=_fingerprint(values, source, look),
     )
@@ -201,9 +208,14 @@ def identity_from_data(kind: str, data: Mapping) -> RowIdentity | None:
     if not submitted and (kind not in ("attendance", "advisory") or not (data.get("first_name") or data.get("last_name"))):
         return None
     return identity_from_values(
-        kind, event=str(data.get("event") or "") or None, submitted_at=submitted, email=norm_email(data.get("email")),
-        first=str(data.get("first_name") or ""), last=str(data.get("last_name") or ""),
-        day=str(data.get("date") or "") if kind == "advisory" else "", fingerprint="",
+        kind,
+        event=str(data.get("event") or "") or None,
+        submitted_at=submitted,
+        email=norm_email(data.get("email")),
+        first=str(data.get("first_name") or ""),
+        last=str(data.get("last_name") or ""),
+        day=str(data.get("date") or "") if kind == "advisory" else "",
+        fingerprint="",
     )
 
 
@@ -219,6 +231,5 @@ def with_identities(rows: Iterable[RawRow], source: Source, locale: str | None) 
             look = looks[headers] = _Lookup(source, headers)
         ref = r.ref
         ident = _identity(r.values, source, locale, look)
-        out.append(RawRow(SourceRef(ref.source_id, ref.spreadsheet, ref.worksheet, ref.row_number, ident),
-                          r.values, r.uncached))
+        out.append(RawRow(SourceRef(ref.source_id, ref.spreadsheet, ref.worksheet, ref.row_number, ident), r.values, r.uncached))
     return out

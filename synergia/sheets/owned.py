@@ -13,6 +13,7 @@ values stay byte for byte), every value goes in as text (``cells``: formula-like
 leading ``'``), a Google tab's grid grows to fit (``gsheets``), and a backend refuses any tab that
 is not one of the project's owned tabs.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
@@ -35,8 +36,8 @@ class OwnedTab:
     """One tab the pipeline owns. ``build`` turns domain data into rows (header first, all text);
     ``parse`` reads staff answers from the tab's current values (None: staff do not answer here)."""
 
-    key: str                    # its field in ``config.tabs.TabsConfig`` (project file: spreadsheet.tabs.<key>)
-    header: tuple[str, ...]     # row 1, as ``build`` writes it
+    key: str  # its field in ``config.tabs.TabsConfig`` (project file: spreadsheet.tabs.<key>)
+    header: tuple[str, ...]  # row 1, as ``build`` writes it
     build: Callable[..., Rows]
     parse: Callable[[Sequence[Sequence[str]] | None], Any] | None = None
 
@@ -52,8 +53,9 @@ class OwnedTab:
         """The tab's current values ([] when the tab does not exist yet)."""
         return read_current(backend, project, [self])[self.key]
 
-    def write_if_changed(self, backend: SpreadsheetBackend, project: ProjectConfig, rows: Sequence[Sequence[str]],
-                         current: Sequence[Sequence[str]] | None) -> bool:
+    def write_if_changed(
+        self, backend: SpreadsheetBackend, project: ProjectConfig, rows: Sequence[Sequence[str]], current: Sequence[Sequence[str]] | None
+    ) -> bool:
         """One write of the whole tab, or none if ``current`` (the tab as read this run) already shows
         exactly ``rows``. ``current`` None = not known: write. Returns whether it wrote."""
         if current is not None and same_table(current, rows):
@@ -80,8 +82,7 @@ def names(project: ProjectConfig) -> tuple[str, ...]:
     return tuple(t.name(project) for t in TABLE)
 
 
-def read_current(backend: SpreadsheetBackend, project: ProjectConfig,
-                 tabs: Iterable[OwnedTab] = TABLE) -> dict[str, Rows]:
+def read_current(backend: SpreadsheetBackend, project: ProjectConfig, tabs: Iterable[OwnedTab] = TABLE) -> dict[str, Rows]:
     """Current values of ``tabs`` in one read, by entry key; a tab that does not exist reads as []."""
     wanted = {t.key: t.name(project) for t in tabs}
     data = backend.read_tabs(project.spreadsheet.id, sorted(set(wanted.values())), owned=names(project))
@@ -105,5 +106,4 @@ def same_table(current: Sequence[Sequence[str]] | None, desired: Sequence[Sequen
         return out
 
     cur, want = norm(current), norm(desired)
-    return len(cur) == len(want) and all(
-        len(a) == len(b) and all(matches_written(x, y) for x, y in zip(a, b)) for a, b in zip(cur, want))
+    return len(cur) == len(want) and all(len(a) == len(b) and all(matches_written(x, y) for x, y in zip(a, b)) for a, b in zip(cur, want))

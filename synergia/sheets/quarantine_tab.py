@@ -4,6 +4,7 @@ A row names where the rejected row is (source, tab, row number) and why (reason 
 message); never its content, so the tab holds no personal data. Staff do not answer here: a row
 leaves the tab when staff fix it in the source and the next run accepts it.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -23,6 +24,15 @@ def quarantine_rows(session: Session, project: str) -> list[list[str]]:
     )
     rows = [list(HEADER)]
     for q in entries:
-        rows.append([q.source_id, q.worksheet, str(q.row_number), ", ".join(q.reason_codes), q.message,
-                     q.first_seen_at.strftime("%Y-%m-%d %H:%M"), q.last_seen_at.strftime("%Y-%m-%d %H:%M")])
+        rows.append(
+            [
+                q.source_id,
+                q.worksheet,
+                str(q.row_number),
+                ", ".join(q.reason_codes),
+                q.message,
+                q.first_seen_at.strftime("%Y-%m-%d %H:%M"),
+                q.last_seen_at.strftime("%Y-%m-%d %H:%M"),
+            ]
+        )
     return rows

@@ -1,4 +1,5 @@
 """Read every source of a project through the spreadsheet seam, one read per spreadsheet."""
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -15,12 +16,12 @@ from synergia.sheets.rows import RawRow, rows_from_table
 class SourceSnapshot:
     """Raw rows of one run. Holds personal data: keep it in memory, never log or persist it."""
 
-    rows: dict[str, list[RawRow]] = field(default_factory=dict)       # source id -> rows
-    locales: dict[str, str | None] = field(default_factory=dict)       # source id -> sheet locale
+    rows: dict[str, list[RawRow]] = field(default_factory=dict)  # source id -> rows
+    locales: dict[str, str | None] = field(default_factory=dict)  # source id -> sheet locale
     read_worksheets: set[tuple[str, str, str]] = field(default_factory=set)
-    missing: list[tuple[str, str]] = field(default_factory=list)      # (source id, worksheet) not found
+    missing: list[tuple[str, str]] = field(default_factory=list)  # (source id, worksheet) not found
     owned_tabs: dict[str, list[list[str]]] = field(default_factory=dict)  # our own tabs' content, by table key
-    headers: dict[str, list[str]] = field(default_factory=dict)       # source id -> its tab's header row
+    headers: dict[str, list[str]] = field(default_factory=dict)  # source id -> its tab's header row
 
     def __repr__(self) -> str:  # never show rows
         return f"SourceSnapshot(sources={len(self.rows)}, rows={self.row_count}, missing={len(self.missing)})"

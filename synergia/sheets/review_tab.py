@@ -6,6 +6,7 @@ ids. Staff type TAK (the same person) or NIE (two people) in the decision
 column; the next run reads it back with ``parse_decisions``. The tab shows
 personal data to staff on purpose; none of it goes to logs.
 """
+
 from __future__ import annotations
 
 import re

@@ -5,6 +5,7 @@ sheet's own header text. It carries personal data, so it is never logged,
 never returned from a Prefect task that persists results, and never put into
 an exception message: refer to it by ``ref`` only.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -15,10 +16,10 @@ from typing import Any
 
 @dataclass(frozen=True, order=True)
 class SourceRef:
-    source_id: str      # id of the source in the project YAML
-    spreadsheet: str    # workbook path or Google spreadsheet key
-    worksheet: str      # tab title
-    row_number: int     # 1-based row number in the sheet (header is row 1): a display reference only
+    source_id: str  # id of the source in the project YAML
+    spreadsheet: str  # workbook path or Google spreadsheet key
+    worksheet: str  # tab title
+    row_number: int  # 1-based row number in the sheet (header is row 1): a display reference only
     # What identifies the row across nights (``synergia.sheets.identity.RowIdentity``), set by
     # ``read_project_sources``; not part of equality, never shown.
     identity: Any = field(default=None, compare=False, repr=False)
@@ -43,8 +44,9 @@ class RawRow:
         return hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()  # a lone surrogate must not crash
 
 
-def rows_from_table(source_id: str, spreadsheet: str, worksheet: str, table: list[list[str]],
-                    uncached: set[tuple[int, int]] | None = None) -> list[RawRow]:
+def rows_from_table(
+    source_id: str, spreadsheet: str, worksheet: str, table: list[list[str]], uncached: set[tuple[int, int]] | None = None
+) -> list[RawRow]:
     """Turn a tab's values (row 1 = header) into RawRows keyed by header text.
 
     Short rows (Google omits trailing empty cells) are padded; cells under an
@@ -67,8 +69,7 @@ def rows_from_table(source_id: str, spreadsheet: str, worksheet: str, table: lis
         if len(row) < width:
             row = list(row) + [""] * (width - len(row))
         if simple:
-            values = {name: (v if type(v) is str else ("" if v is None else str(v)))
-                      for name, v in ((name, row[i]) for i, name in named)}
+            values = {name: (v if type(v) is str else ("" if v is None else str(v))) for name, v in ((name, row[i]) for i, name in named)}
         else:
             values = {}
             for i, name in named:
@@ -76,6 +77,5 @@ def rows_from_table(source_id: str, spreadsheet: str, worksheet: str, table: lis
                 if name not in values or (not values[name].strip() and cell.strip()):
                     values[name] = cell
         found = formulas_at.get(offset - 1)
-        out.append(RawRow(SourceRef(source_id, spreadsheet, worksheet, offset), values,
-                          frozenset(found) if found else frozenset()))
+        out.append(RawRow(SourceRef(source_id, spreadsheet, worksheet, offset), values, frozenset(found) if found else frozenset()))
     return out

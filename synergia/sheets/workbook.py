@@ -15,8 +15,10 @@ is copied byte for byte; a tab that does not exist yet is added as a new part
 (with its entries in ``workbook.xml``, its rels and ``[Content_Types].xml``,
 edited as text so nothing else in them changes). See ``xlsx_parts``.
 """
+
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import os
@@ -24,16 +26,15 @@ import re
 import stat
 import tempfile
 import zipfile
+from collections.abc import Callable, Collection, Sequence
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Collection, Sequence
-
+from typing import IO
 from xml.etree import ElementTree
 
 from openpyxl.utils import column_index_from_string
 
-from synergia.sheets.base import (DEFAULT_OWNED, SheetData, SpreadsheetError, UnreadableWorkbook, WorksheetNotFound,
-                                  ensure_owned)
+from synergia.sheets.base import DEFAULT_OWNED, SheetData, SpreadsheetError, UnreadableWorkbook, WorksheetNotFound, ensure_owned
 from synergia.sheets.cells import as_text_rows
 
 
@@ -86,12 +87,12 @@ class WorkbookBackend:
         for tab, rows in found.items():
             _trim(rows, keep={r for r, _ in uncached.get(tab, ())})
         missing = tuple(t for t in tabs if t not in found)
-        return SheetData(spreadsheet=spreadsheet, tabs=found, locale=None, missing=missing,
-                         uncached={t: c for t, c in uncached.items() if c})
+        return SheetData(
+            spreadsheet=spreadsheet, tabs=found, locale=None, missing=missing, uncached={t: c for t, c in uncached.items() if c}
+        )
 
     # -- writing ---------------------------------------------------------
-    def write_tab(self, spreadsheet: str, tab: str, rows: Sequence[Sequence[str]], *,
-                  owned: Collection[str] = DEFAULT_OWNED) -> None:
+    def write_tab(self, spreadsheet: str, tab: str, rows: Sequence[Sequence[str]], *, owned: Collection[str] = DEFAULT_OWNED) -> None:
         """Replace owned tab ``tab``. CSV: the tab's own file, beside the staff's (their files are
         never opened for writing). XLSX: only the tab's sheet part inside the staff's workbook (see
         ``synergia.sheets.xlsx_parts``); every other member of the file keeps its bytes. Both are
@@ -115,8 +116,10 @@ class WorkbookBackend:
             source = path.read_bytes()
             result = replace_sheet(source, tab, data)
         except (OSError, ValueError, KeyError, zipfile.BadZipFile, ElementTree.ParseError) as exc:
-            raise SpreadsheetError(f"Nie można zapisać zakładki '{tab}' w skoroszycie '{path.name}': "
-                                   f"{type(exc).__name__} (cannot write the tab into the workbook).") from None
+            raise SpreadsheetError(
+                f"Nie można zapisać zakładki '{tab}' w skoroszycie '{path.name}': "
+                f"{type(exc).__name__} (cannot write the tab into the workbook)."
+            ) from None
         _atomic_write(path, lambda fh: fh.write(result), text=False)
 
 
@@ -142,8 +145,7 @@ def _read_xlsx(path: Path, tabs: Sequence[str]) -> tuple[dict[str, list[list[str
     try:
         with zipfile.ZipFile(path) as archive:
             parts = _sheet_parts(archive)
-            lossy = any(_trimmed_text(archive.read(name)) for name in archive.namelist()
-                        if name.lower().endswith("sharedstrings.xml"))
+            lossy = any(_trimmed_text(archive.read(name)) for name in archive.namelist() if name.lower().endswith("sharedstrings.xml"))
             for tab in tabs:
                 part = parts.get(tab)
                 if not part or part not in archive.NameToInfo:
@@ -207,8 +209,11 @@ def _read_cells_openpyxl(path: Path, tabs: Sequence[str]) -> dict[str, list[list
     except Exception as exc:
         raise _unreadable(path, exc) from None
     try:
-        return {tab: [[format_cell(v) for v in row] for row in wb[tab].iter_rows(values_only=True)]
-                for tab in tabs if tab in wb.sheetnames and hasattr(wb[tab], "iter_rows")}
+        return {
+            tab: [[format_cell(v) for v in row] for row in wb[tab].iter_rows(values_only=True)]
+            for tab in tabs
+            if tab in wb.sheetnames and hasattr(wb[tab], "iter_rows")
+        }
     finally:
         wb.close()
 
@@ -226,11 +231,10 @@ _NS_R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 
 def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
     """Tab name -> its worksheet part (``xl/worksheets/sheet3.xml``), from ``workbook.xml`` and its rels."""
-    from synergia.sheets.xlsx_parts import REL_OFFICE_DOCUMENT, _rels_path, _relationships, _resolve
+    from synergia.sheets.xlsx_parts import REL_OFFICE_DOCUMENT, _relationships, _rels_path, _resolve
 
     root_rels = _relationships(archive.read("_rels/.rels"))
-    wb_part = next((_resolve("", r["Target"]) for r in root_rels if r.get("Type") == REL_OFFICE_DOCUMENT),
-                   "xl/workbook.xml")
+    wb_part = next((_resolve("", r["Target"]) for r in root_rels if r.get("Type") == REL_OFFICE_DOCUMENT), "xl/workbook.xml")
     rels = {r["Id"]: r for r in _relationships(archive.read(_rels_path(wb_part)))}
     parts: dict[str, str] = {}
     for sheet in ElementTree.fromstring(archive.read(wb_part)).iter(f"{{{_NS_MAIN}}}sheet"):
@@ -263,9 +267,8 @@ def _scan_cells(xml: bytes) -> tuple[set[tuple[int, int]], dict[tuple[int, int],
             value = children.get("v")
             if elem.get("t") == "e" and value is not None and value.text:
                 errors[(row_no - 1, col_no - 1)] = value.text
-            elif "f" in children and (value is None or value.text is None):
-                if children.get("is") is None:  # an inline string is a value
-                    cells.add((row_no - 1, col_no - 1))
+            elif "f" in children and (value is None or value.text is None) and children.get("is") is None:
+                cells.add((row_no - 1, col_no - 1))  # a formula without a cached value (an inline string is a value)
             elem.clear()
         elif tag == "row":
             elem.clear()
@@ -298,7 +301,7 @@ def _trimmed_text(xml: bytes) -> bool:
             return True
         start = 0
         while (i := xml.find(ws + b"</t>", start)) >= 0:
-            if not xml[xml.rfind(b"<", 0, i):i].startswith(b'<t xml:space="preserve">'):
+            if not xml[xml.rfind(b"<", 0, i) : i].startswith(b'<t xml:space="preserve">'):
                 return True
             start = i + 1
     return False
@@ -307,7 +310,7 @@ def _trimmed_text(xml: bytes) -> bool:
 def _trimmed_text_slow(xml: bytes) -> bool:
     for m in _TEXT_ENDS_IN_SPACE.finditer(xml):
         opening = xml.rfind(b"<", 0, m.start())  # text holds no "<": this is the element's start tag
-        if b"preserve" not in xml[opening:m.start()].split(b">", 1)[0]:
+        if b"preserve" not in xml[opening : m.start()].split(b">", 1)[0]:
             return True
     return any(b"preserve" not in m.group() for m in _TEXT_STARTS_WITH_SPACE.finditer(xml))
 
@@ -329,7 +332,7 @@ def _trim(rows: list[list[str]], keep: set[int] = frozenset()) -> None:
         rows.pop()
 
 
-def _atomic_write(target: Path, write, *, text: bool, encoding: str = "utf-8") -> None:
+def _atomic_write(target: Path, write: Callable[[IO], None], *, text: bool, encoding: str = "utf-8") -> None:
     """Write ``target`` through a temp file in its directory and ``os.replace``. An existing file
     keeps its permission bits and (when we may set it) its owner and group; a new file gets the
     mode the umask gives (not mkstemp's 0600)."""
@@ -342,10 +345,8 @@ def _atomic_write(target: Path, write, *, text: bool, encoding: str = "utf-8") -
     try:
         if st is not None:
             os.fchmod(fd, stat.S_IMODE(st.st_mode))
-            try:
+            with contextlib.suppress(OSError):  # not ours to give away (not root): owner stays the writer
                 os.fchown(fd, st.st_uid, st.st_gid)
-            except OSError:  # not ours to give away (not root): owner stays the writer
-                pass
         else:
             umask = os.umask(0)
             os.umask(umask)

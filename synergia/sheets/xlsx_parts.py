@@ -22,6 +22,7 @@ written:
 
 A tab name matches case-insensitively, as Excel compares sheet names.
 """
+
 from __future__ import annotations
 
 import io
@@ -50,6 +51,7 @@ _FORMULA_ELEMENT = re.compile(rb"<(?:\w+:)?f[\s>/]")
 
 # --------------------------------------------------------------------------- the sheet part
 
+
 def column_letters(index: int) -> str:
     """0 -> A, 25 -> Z, 26 -> AA."""
     out = ""
@@ -73,26 +75,33 @@ def _xml_text(value: str) -> str:
 def sheet_xml(rows: Sequence[Sequence[str]]) -> bytes:
     """A worksheet part holding ``rows`` as inline strings, header row frozen."""
     width = max((len(r) for r in rows), default=0)
-    out = ['<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n',
-           f'<worksheet xmlns="{NS_MAIN}" xmlns:r="{NS_R}">',
-           f'<dimension ref="{"A1" if not rows or not width else f"A1:{column_letters(width - 1)}{len(rows)}"}"/>',
-           '<sheetViews><sheetView workbookViewId="0">']
+    out = [
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n',
+        f'<worksheet xmlns="{NS_MAIN}" xmlns:r="{NS_R}">',
+        f'<dimension ref="{"A1" if not rows or not width else f"A1:{column_letters(width - 1)}{len(rows)}"}"/>',
+        '<sheetViews><sheetView workbookViewId="0">',
+    ]
     if len(rows) > 1:
-        out.append('<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
-                   '<selection pane="bottomLeft" activeCell="A2" sqref="A2"/>')
+        out.append(
+            '<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
+            '<selection pane="bottomLeft" activeCell="A2" sqref="A2"/>'
+        )
     out.append('</sheetView></sheetViews><sheetFormatPr defaultRowHeight="15"/><sheetData>')
     letters = [column_letters(c) for c in range(width)]
     for r, row in enumerate(rows, start=1):
-        cells = [f'<c r="{letters[c]}{r}" t="inlineStr"><is><t xml:space="preserve">{_xml_text(v)}</t></is></c>'
-                 for c, v in enumerate(row) if v != ""]
+        cells = [
+            f'<c r="{letters[c]}{r}" t="inlineStr"><is><t xml:space="preserve">{_xml_text(v)}</t></is></c>'
+            for c, v in enumerate(row)
+            if v != ""
+        ]
         if cells:
             out.append(f'<row r="{r}">' + "".join(cells) + "</row>")
-    out.append('</sheetData><pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
-               '</worksheet>')
+    out.append('</sheetData><pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/></worksheet>')
     return "".join(out).encode("utf-8")
 
 
 # --------------------------------------------------------------------------- the package
+
 
 def _rels_path(part: str) -> str:
     folder, name = posixpath.split(part)
@@ -118,7 +127,7 @@ def _insert_before_close(xml: bytes, local: str, fragment: str) -> bytes:
     m = matches[-1]
     prefix = (m.group(1) or b"").decode()
     text = fragment.replace("<~", "<" + prefix)
-    return xml[:m.start()] + text.encode("utf-8") + xml[m.start():]
+    return xml[: m.start()] + text.encode("utf-8") + xml[m.start() :]
 
 
 def _remove_element(xml: bytes, pattern: bytes) -> bytes:
@@ -130,8 +139,7 @@ def replace_sheet(source: bytes, tab: str, rows: Sequence[Sequence[str]]) -> byt
     zin = zipfile.ZipFile(io.BytesIO(source))
     names = zin.namelist()
     root_rels = _relationships(zin.read("_rels/.rels"))
-    wb_part = next((_resolve("", r["Target"]) for r in root_rels if r.get("Type") == REL_OFFICE_DOCUMENT),
-                   "xl/workbook.xml")
+    wb_part = next((_resolve("", r["Target"]) for r in root_rels if r.get("Type") == REL_OFFICE_DOCUMENT), "xl/workbook.xml")
     wb_rels_part = _rels_path(wb_part)
     wb_xml = zin.read(wb_part)
     wb_rels_xml = zin.read(wb_rels_part)
@@ -172,15 +180,18 @@ def replace_sheet(source: bytes, tab: str, rows: Sequence[Sequence[str]]) -> byt
         # Declared on the element itself: a prefix bound elsewhere may be scoped to another element.
         r_attr = f'xmlns:r="{NS_R}" r:id={quoteattr(rid)}'
         replaced[wb_part] = _insert_before_close(
-            replaced.get(wb_part, wb_xml), "sheets",
-            f"<~sheet name={quoteattr(tab)} sheetId=\"{sheet_id}\" {r_attr}/>")
+            replaced.get(wb_part, wb_xml), "sheets", f'<~sheet name={quoteattr(tab)} sheetId="{sheet_id}" {r_attr}/>'
+        )
         target = posixpath.relpath(part, posixpath.dirname(wb_part))
         replaced[wb_rels_part] = _insert_before_close(
-            replaced.get(wb_rels_part, wb_rels_xml), "Relationships",
-            f"<~Relationship Id={quoteattr(rid)} Type=\"{REL_WORKSHEET}\" Target={quoteattr(target)}/>")
+            replaced.get(wb_rels_part, wb_rels_xml),
+            "Relationships",
+            f'<~Relationship Id={quoteattr(rid)} Type="{REL_WORKSHEET}" Target={quoteattr(target)}/>',
+        )
         ct = replaced.get("[Content_Types].xml", zin.read("[Content_Types].xml"))
         replaced["[Content_Types].xml"] = _insert_before_close(
-            ct, "Types", f"<~Override PartName={quoteattr('/' + part)} ContentType=\"{CT_WORKSHEET}\"/>")
+            ct, "Types", f'<~Override PartName={quoteattr("/" + part)} ContentType="{CT_WORKSHEET}"/>'
+        )
         added.append((part, new_part))
 
     out = io.BytesIO()
@@ -197,8 +208,9 @@ def replace_sheet(source: bytes, tab: str, rows: Sequence[Sequence[str]]) -> byt
     return out.getvalue()
 
 
-def _drop_calc_chain(zin: zipfile.ZipFile, names: list[str], wb_part: str, rels: dict[str, dict[str, str]],
-                     replaced: dict[str, bytes], dropped: set[str]) -> None:
+def _drop_calc_chain(
+    zin: zipfile.ZipFile, names: list[str], wb_part: str, rels: dict[str, dict[str, str]], replaced: dict[str, bytes], dropped: set[str]
+) -> None:
     for rid, rel in rels.items():
         if rel.get("Type") != REL_CALC_CHAIN:
             continue
@@ -208,10 +220,12 @@ def _drop_calc_chain(zin: zipfile.ZipFile, names: list[str], wb_part: str, rels:
         rels_part = _rels_path(wb_part)
         replaced[rels_part] = _remove_element(
             replaced.get(rels_part, zin.read(rels_part)),
-            rb"<(?:\w+:)?Relationship\b[^>]*\bId=[\"']" + re.escape(rid.encode()) + rb"[\"'][^>]*/>")
+            rb"<(?:\w+:)?Relationship\b[^>]*\bId=[\"']" + re.escape(rid.encode()) + rb"[\"'][^>]*/>",
+        )
         ct = replaced.get("[Content_Types].xml", zin.read("[Content_Types].xml"))
         replaced["[Content_Types].xml"] = _remove_element(
-            ct, rb"<(?:\w+:)?Override\b[^>]*\bPartName=[\"']/" + re.escape(part.encode()) + rb"[\"'][^>]*/>")
+            ct, rb"<(?:\w+:)?Override\b[^>]*\bPartName=[\"']/" + re.escape(part.encode()) + rb"[\"'][^>]*/>"
+        )
 
 
 def new_workbook_bytes(tab: str, rows: Sequence[Sequence[str]]) -> bytes:

@@ -1,4 +1,5 @@
 """The storage seam: put bytes under a name, get them back by the returned URI."""
+
 from __future__ import annotations
 
 from typing import Protocol, runtime_checkable

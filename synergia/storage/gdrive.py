@@ -4,6 +4,7 @@ One multipart upload per file (metadata + bytes in a single request) through
 google-api-python-client on the shared Google session, so the endpoint
 override, timeouts and bounded retry apply to uploads too.
 """
+
 from __future__ import annotations
 
 import io
@@ -37,25 +38,31 @@ class GoogleDriveStorage:
         try:
             existing = self._find(name)
             if existing is not None:
-                done = self.drive.files().update(fileId=existing, body={"mimeType": mime}, media_body=media,
-                                                 fields="id", supportsAllDrives=True).execute()
+                done = (
+                    self.drive.files()
+                    .update(fileId=existing, body={"mimeType": mime}, media_body=media, fields="id", supportsAllDrives=True)
+                    .execute()
+                )
             else:
-                done = self.drive.files().create(body={"name": name, "parents": [self.folder_id]}, media_body=media,
-                                                 fields="id", supportsAllDrives=True).execute()
+                done = (
+                    self.drive.files()
+                    .create(body={"name": name, "parents": [self.folder_id]}, media_body=media, fields="id", supportsAllDrives=True)
+                    .execute()
+                )
         except HttpError as exc:
-            raise StorageError(f"Nie udało się wysłać pliku {name} na Dysk Google "
-                               f"(Drive API {exc.resp.status}).") from None
+            raise StorageError(f"Nie udało się wysłać pliku {name} na Dysk Google (Drive API {exc.resp.status}).") from None
         return URI_PREFIX + done["id"]
 
     def _find(self, name: str) -> str | None:
         quoted = name.replace("\\", "\\\\").replace("'", "\\'")
         q = f"name = '{quoted}' and '{self.folder_id}' in parents and trashed = false"
-        found = self.drive.files().list(q=q, fields="files(id)", pageSize=1, supportsAllDrives=True,
-                                        includeItemsFromAllDrives=True).execute()
+        found = (
+            self.drive.files().list(q=q, fields="files(id)", pageSize=1, supportsAllDrives=True, includeItemsFromAllDrives=True).execute()
+        )
         files = found.get("files", [])
         return files[0]["id"] if files else None
 
     def get(self, uri: str) -> bytes:
         """Download a stored file (for checks and re-sending)."""
-        file_id = uri[len(URI_PREFIX):] if uri.startswith(URI_PREFIX) else uri
+        file_id = uri[len(URI_PREFIX) :] if uri.startswith(URI_PREFIX) else uri
         return self.drive.files().get_media(fileId=file_id, supportsAllDrives=True).execute()

@@ -1,4 +1,5 @@
 """Local folder storage: atomic writes so a crash never leaves half a PDF behind."""
+
 from __future__ import annotations
 
 import os
@@ -45,8 +46,7 @@ class LocalStorage:
         base = self._path(under) if under else self.root
         if not base.is_dir():
             return []
-        return sorted(p.relative_to(self.root).as_posix() for p in base.rglob("*")
-                      if p.is_file() and not p.name.startswith(".tmp-"))
+        return sorted(p.relative_to(self.root).as_posix() for p in base.rglob("*") if p.is_file() and not p.name.startswith(".tmp-"))
 
     def delete(self, name: str) -> None:
         """Remove ``name`` and the folders it leaves empty (up to the root)."""

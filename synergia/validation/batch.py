@@ -1,4 +1,5 @@
 """Validate a whole snapshot; the batch object is opaque to logs (repr shows counts only)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -19,13 +20,13 @@ class ValidatedBatch:
     read_worksheets: set[tuple[str, str, str]] = field(default_factory=set)
     owned_tabs: dict[str, list[list[str]]] = field(default_factory=dict)
     missing: list[tuple[str, str]] = field(default_factory=list)  # (source id, worksheet) not found
-    source_errors: list[str] = field(default_factory=list)    # run-level: a source skipped (no personal data)
+    source_errors: list[str] = field(default_factory=list)  # run-level: a source skipped (no personal data)
     source_warnings: list[str] = field(default_factory=list)  # run-level: e.g. an optional column missing
-    skipped_rows: int = 0                                      # rows of skipped sources: kept as they were
-    formula_rows: int = 0                                      # rows with a formula cell that has no value
-    context: str = ""               # ``validation_context`` of this run: stored with the run's counts
-    checked_until: str = ""         # ISO date bounding plausible birth dates this run (see ``reusable``)
-    reused: int = 0                 # accepted rows taken from the registry, not validated again
+    skipped_rows: int = 0  # rows of skipped sources: kept as they were
+    formula_rows: int = 0  # rows with a formula cell that has no value
+    context: str = ""  # ``validation_context`` of this run: stored with the run's counts
+    checked_until: str = ""  # ISO date bounding plausible birth dates this run (see ``reusable``)
+    reused: int = 0  # accepted rows taken from the registry, not validated again
 
     def summary(self) -> dict[str, int]:
         c = Counter(type(o).__name__ for o in self.outcomes)
@@ -81,17 +82,26 @@ def reusable(previous_context: str | None, previous_until: str | None, context: 
         return False
 
 
-def validate_snapshot(project: ProjectConfig, snapshot: SourceSnapshot, *, today: date | None = None,
-                      known: dict[tuple[str, str], tuple[str, dict]] | None = None) -> ValidatedBatch:
+def validate_snapshot(
+    project: ProjectConfig,
+    snapshot: SourceSnapshot,
+    *,
+    today: date | None = None,
+    known: dict[tuple[str, str], tuple[str, dict]] | None = None,
+) -> ValidatedBatch:
     """Validate every row; a source whose tab lacks a required column is skipped as a whole (one
     run-level error, its worksheet not marked as read, so none of its applications is deactivated).
 
     ``known``: (source id, content hash) -> (kind, data) of rows accepted by an earlier run under
     the same ``validation_context`` (the caller checks ``reusable``). A row with that hash and no
     formula without a value gets the same ``Accepted`` without being validated again."""
-    batch = ValidatedBatch(read_worksheets=set(snapshot.read_worksheets), owned_tabs=dict(snapshot.owned_tabs),
-                           missing=list(snapshot.missing), context=validation_context(project, snapshot),
-                           checked_until=checked_until(project, today).isoformat())
+    batch = ValidatedBatch(
+        read_worksheets=set(snapshot.read_worksheets),
+        owned_tabs=dict(snapshot.owned_tabs),
+        missing=list(snapshot.missing),
+        context=validation_context(project, snapshot),
+        checked_until=checked_until(project, today).isoformat(),
+    )
     known = known or {}
     for source in project.sources:
         rows = snapshot.rows.get(source.id, [])

@@ -9,6 +9,7 @@ closest header found (ignoring case, spaces and diacritics, so ``Imie`` is
 named for ``Imię``), and its rows in the registry are left as they were — not
 quarantined, not deactivated. A missing optional column is a warning.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -22,18 +23,22 @@ from synergia.validation.text import fold
 class ColumnProblem:
     source_id: str
     worksheet: str
-    column: str            # the header the project file expects
-    closest: str | None    # the most similar header in the tab, if any is similar
+    column: str  # the header the project file expects
+    closest: str | None  # the most similar header in the tab, if any is similar
     required: bool
 
     def message(self) -> str:
         hint = f"; najbliższy nagłówek w arkuszu: '{self.closest}' (closest header)" if self.closest else ""
         if self.required:
-            return (f"Źródło '{self.source_id}', arkusz '{self.worksheet}': brak wymaganej kolumny '{self.column}'{hint} — "
-                    f"źródło pominięte w tym przebiegu, popraw nagłówek albo plik projektu "
-                    f"(required column missing, source skipped).")
-        return (f"Źródło '{self.source_id}', arkusz '{self.worksheet}': brak kolumny '{self.column}'{hint} — "
-                f"jej wartości nie są czytane (column missing, its values are not read).")
+            return (
+                f"Źródło '{self.source_id}', arkusz '{self.worksheet}': brak wymaganej kolumny '{self.column}'{hint} — "
+                f"źródło pominięte w tym przebiegu, popraw nagłówek albo plik projektu "
+                f"(required column missing, source skipped)."
+            )
+        return (
+            f"Źródło '{self.source_id}', arkusz '{self.worksheet}': brak kolumny '{self.column}'{hint} — "
+            f"jej wartości nie są czytane (column missing, its values are not read)."
+        )
 
 
 def _norm(header: str) -> str:

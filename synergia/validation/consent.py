@@ -19,6 +19,7 @@
   staff must ask again;
 - **missing**: nothing but spaces or invisible characters.
 """
+
 from __future__ import annotations
 
 import re
@@ -30,22 +31,85 @@ from synergia.validation.text import fold, visible
 ConsentAnswer = Literal["given", "refused", "unclear", "missing"]
 
 YES = {
-    "tak", "t", "yes", "y", "true", "1", "x", "v", "✓", "✔", "☑", "✅", "wyrazam zgode", "tak wyrazam zgode",
-    "zgadzam sie", "tak zgadzam sie", "zgoda", "wyrazam", "akceptuje", "potwierdzam", "oczywiscie", "tak oczywiscie",
-    "udzielam zgody", "zaznaczone", "checked",
+    "tak",
+    "t",
+    "yes",
+    "y",
+    "true",
+    "1",
+    "x",
+    "v",
+    "✓",
+    "✔",
+    "☑",
+    "✅",
+    "wyrazam zgode",
+    "tak wyrazam zgode",
+    "zgadzam sie",
+    "tak zgadzam sie",
+    "zgoda",
+    "wyrazam",
+    "akceptuje",
+    "potwierdzam",
+    "oczywiscie",
+    "tak oczywiscie",
+    "udzielam zgody",
+    "zaznaczone",
+    "checked",
 }
 #: A yes-sentence: the form's option text usually starts like this ("Wyrażam zgodę na przetwarzanie...").
 YES_SENTENCE = re.compile(r"^(tak )?(wyrazam zgode|zgadzam sie|udzielam zgody|akceptuje|potwierdzam)\b")
 NO = {
-    "nie", "n", "no", "false", "0", "brak", "brak zgody", "nie wyrazam zgody", "nie wyrazam", "nie zgadzam sie",
-    "nie zgoda", "odmawiam", "odmawiam zgody", "odmowa", "nie akceptuje", "nie udzielam zgody", "nie chce",
-    "nie dziekuje", "no thanks", "no thank you", "sprzeciw", "sprzeciwiam sie", "wycofuje zgode", "cofam zgode",
-    "nie wyrazam zgody na przetwarzanie", "✗", "✘", "☐", "❌", "nie zaznaczone", "unchecked",
+    "nie",
+    "n",
+    "no",
+    "false",
+    "0",
+    "brak",
+    "brak zgody",
+    "nie wyrazam zgody",
+    "nie wyrazam",
+    "nie zgadzam sie",
+    "nie zgoda",
+    "odmawiam",
+    "odmawiam zgody",
+    "odmowa",
+    "nie akceptuje",
+    "nie udzielam zgody",
+    "nie chce",
+    "nie dziekuje",
+    "no thanks",
+    "no thank you",
+    "sprzeciw",
+    "sprzeciwiam sie",
+    "wycofuje zgode",
+    "cofam zgode",
+    "nie wyrazam zgody na przetwarzanie",
+    "✗",
+    "✘",
+    "☐",
+    "❌",
+    "nie zaznaczone",
+    "unchecked",
 }
 REFUSAL_SENTENCE = re.compile(r"^(nie )?(nie wyrazam zgody|nie zgadzam sie|nie udzielam zgody|odmawiam|sprzeciwiam sie|wycofuje zgode)\b")
 FILLER = {"dziekuje", "dziekuje bardzo", "dzieki", "thanks", "thank you", "pozdrawiam"}
-NEGATION_WORDS = {"nie", "no", "not", "brak", "bez", "odmawiam", "odmowa", "sprzeciw", "sprzeciwiam", "wycofuje",
-                  "cofam", "false", "nigdy", "never"}
+NEGATION_WORDS = {
+    "nie",
+    "no",
+    "not",
+    "brak",
+    "bez",
+    "odmawiam",
+    "odmowa",
+    "sprzeciw",
+    "sprzeciwiam",
+    "wycofuje",
+    "cofam",
+    "false",
+    "nigdy",
+    "never",
+}
 
 _PARTS = re.compile(r"[,;/|\\–—―‒\-:!()\[\]{}\"'„”“«»]+|\.+|…")
 _WORD = re.compile(r"[^\W_]+|[✓✔☑✅✗✘☐❌]")

@@ -9,6 +9,7 @@ the common shapes (a Polish 9-digit number, a plain ASCII address) take a fast
 path that gives the library's answer (proven against phonenumbers and
 email-validator in ``tests/foundation/test_rules.py``) without its per-call cost.
 """
+
 from __future__ import annotations
 
 import re
@@ -104,8 +105,21 @@ def _pl_nine_digit_validity() -> re.Pattern:
     def fits(desc: phonenumbers.PhoneNumberDesc | None) -> bool:
         return bool(desc and desc.national_number_pattern and (not desc.possible_length or 9 in desc.possible_length))
 
-    types = [getattr(meta, name) for name in ("premium_rate", "toll_free", "shared_cost", "voip", "personal_number",
-                                              "pager", "uan", "voicemail", "fixed_line", "mobile")]
+    types = [
+        getattr(meta, name)
+        for name in (
+            "premium_rate",
+            "toll_free",
+            "shared_cost",
+            "voip",
+            "personal_number",
+            "pager",
+            "uan",
+            "voicemail",
+            "fixed_line",
+            "mobile",
+        )
+    ]
     union = "|".join(f"(?:{d.national_number_pattern})" for d in types if fits(d))
     general = meta.general_desc.national_number_pattern if fits(meta.general_desc) else "(?!)"
     return re.compile(f"(?=(?:{general})$)(?:{union or '(?!)'})")

@@ -11,6 +11,7 @@ One home of the rule: validation (``parse_date``, raising ``Invalid``), matching
 (``synergia.dedupe.normalize.parse_date``) and the manual indicator tab
 (``synergia.indicators.manual``) read dates with ``read_date``.
 """
+
 from __future__ import annotations
 
 import re

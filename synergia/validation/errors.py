@@ -1,4 +1,5 @@
 """The one exception validators raise: a reason code and a Polish message, never the value itself."""
+
 from __future__ import annotations
 
 

@@ -13,6 +13,7 @@ the same person's PESEL in several rows); they return plain values and never
 raise. The ``clean_*`` functions raise ``Invalid`` with a reason code for the
 row's quarantine message.
 """
+
 from __future__ import annotations
 
 import re
@@ -29,8 +30,17 @@ from synergia.validation.text import NO_VALUE, has_letter, visible
 NO_PESEL_ANSWERS = NO_VALUE | {"brak pesel", "nie posiadam"}
 
 _GENDER = {
-    "k": "K", "kobieta": "K", "female": "K", "f": "K", "pani": "K", "ż": "K",
-    "m": "M", "mężczyzna": "M", "mezczyzna": "M", "male": "M", "pan": "M",
+    "k": "K",
+    "kobieta": "K",
+    "female": "K",
+    "f": "K",
+    "pani": "K",
+    "ż": "K",
+    "m": "M",
+    "mężczyzna": "M",
+    "mezczyzna": "M",
+    "male": "M",
+    "pan": "M",
 }
 _GENDER_UNKNOWN = {"", "nie chcę podawać", "nie chce podawac", "wolę nie podawać", "inna", "inne", "nie podano", "nie dotyczy"}
 

@@ -4,6 +4,7 @@ The result is one of three things, so every source row is accounted for:
 ``Accepted`` (normalised canonical fields), ``Rejected`` (reason codes and a
 Polish message naming the source row, never the person's data) or ``Empty``.
 """
+
 from __future__ import annotations
 
 import re
@@ -103,7 +104,7 @@ def _mapped_values(raw: RawRow, source: Source) -> tuple[dict[str, str], dict[st
         # names keep their raw text: clean_name tells "only invisible characters" (name_invalid) from empty
         text = (text or "").strip() if target in ("first_name", "last_name") else visible(text)
         if target.startswith(CONSENT_PREFIX):
-            consents[target[len(CONSENT_PREFIX):]] = text
+            consents[target[len(CONSENT_PREFIX) :]] = text
         elif text or target not in fields:
             fields[target] = text
     return fields, consents
@@ -142,14 +143,17 @@ def _uncached_formulas(c: _Collector, raw: RawRow, source: Source, fields: dict[
     for header, target in list(source.columns.items()) + [(h, f"session:{n}") for h, n in source.sessions.items()]:
         if " ".join(header.lower().split()) not in formulas or target in c.failed:
             continue
-        c.errors.append((f"formula_without_value:{target}",
-                         f"w polu '{target}' jest formuła bez obliczonej wartości — otwórz i zapisz skoroszyt w "
-                         f"Excelu/LibreOffice (formula without a cached value)"))
+        c.errors.append(
+            (
+                f"formula_without_value:{target}",
+                f"w polu '{target}' jest formuła bez obliczonej wartości — otwórz i zapisz skoroszyt w "
+                f"Excelu/LibreOffice (formula without a cached value)",
+            )
+        )
         c.failed.add(target)
 
 
-def validate_row(raw: RawRow, source: Source, project: ProjectConfig, *, locale: str | None = None,
-                 today: date | None = None) -> Outcome:
+def validate_row(raw: RawRow, source: Source, project: ProjectConfig, *, locale: str | None = None, today: date | None = None) -> Outcome:
     """Normalise and check one row. Never raises for bad data: returns ``Rejected``.
     ``today`` (default: the real date) bounds plausible birth dates together with the project period."""
     content_hash = raw.content_hash()
@@ -248,8 +252,12 @@ def validate_row(raw: RawRow, source: Source, project: ProjectConfig, *, locale:
     if c.errors:
         codes = tuple(dict.fromkeys(code for code, _ in c.errors))
         text = "; ".join(dict.fromkeys(msg for _, msg in c.errors))
-        return Rejected(raw.ref, content_hash, codes,
-                        f"Źródło '{raw.ref.source_id}', arkusz '{raw.ref.worksheet}', wiersz {raw.ref.row_number}: {text}.")
+        return Rejected(
+            raw.ref,
+            content_hash,
+            codes,
+            f"Źródło '{raw.ref.source_id}', arkusz '{raw.ref.worksheet}', wiersz {raw.ref.row_number}: {text}.",
+        )
     return Accepted(raw.ref, source.kind, content_hash, data)
 
 
@@ -262,12 +270,18 @@ def _check_plausible_birth(c: _Collector, birth: date, latest: date, code: str =
     except ValueError:  # 29 February
         youngest = latest.replace(year=latest.year - MIN_AGE_YEARS, day=28)
     if birth.year < EARLIEST_BIRTH_YEAR or birth > youngest:
-        c.errors.append((code, f"data urodzenia jest nieprawdopodobna (przed {EARLIEST_BIRTH_YEAR} r., w przyszłości "
-                               f"lub uczestnik młodszy niż {MIN_AGE_YEARS} lat)"))
+        c.errors.append(
+            (
+                code,
+                f"data urodzenia jest nieprawdopodobna (przed {EARLIEST_BIRTH_YEAR} r., w przyszłości "
+                f"lub uczestnik młodszy niż {MIN_AGE_YEARS} lat)",
+            )
+        )
 
 
-def _attendance_fields(c: _Collector, data: dict, fields: dict[str, str], sessions: list[int],
-                       source: Source, project: ProjectConfig, locale: str | None) -> None:
+def _attendance_fields(
+    c: _Collector, data: dict, fields: dict[str, str], sessions: list[int], source: Source, project: ProjectConfig, locale: str | None
+) -> None:
     event_id = source.event
     if not event_id and fields.get("event"):
         wanted = " ".join(fields["event"].lower().split())

@@ -11,6 +11,7 @@ punctuation (consent answers are cut at commas and dashes), ``ascii_key`` keeps
 only ASCII letters and digits (names, towns and streets compared in matching,
 in certificate and RODO look-ups).
 """
+
 from __future__ import annotations
 
 import re
@@ -24,13 +25,39 @@ _DROP = ("Cf", "Cc", "Cs")
 #: Letters without a Unicode decomposition (ł, ø, đ, ß, æ, œ) and the Polish letters mapped straight to
 #: ASCII (what NFKD + dropping the accents gives), so most text never takes the slow Unicode path;
 #: the common invisible characters vanish instead of splitting a word.
-_LETTERS = str.maketrans({
-    **dict(zip("ąćęńóśźżĄĆĘŃÓŚŹŻ", "acenoszzACENOSZZ")),
-    "ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D", "ß": "ss", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE",
-    **dict.fromkeys(("\xad", "\u180e", "\u2060", "\u2061", "\u2062", "\u2063", "\u2064", "\ufeff",
-                     *map(chr, range(8203, 8208)), *map(chr, range(8234, 8239)), *map(chr, range(8294, 8298)),
-                     *(chr(c) for c in range(32) if chr(c) not in "\t\n\r"), "\x7f")),
-})
+_LETTERS = str.maketrans(
+    {
+        **dict(zip("ąćęńóśźżĄĆĘŃÓŚŹŻ", "acenoszzACENOSZZ")),
+        "ł": "l",
+        "Ł": "L",
+        "ø": "o",
+        "Ø": "O",
+        "đ": "d",
+        "Đ": "D",
+        "ß": "ss",
+        "æ": "ae",
+        "Æ": "AE",
+        "œ": "oe",
+        "Œ": "OE",
+        **dict.fromkeys(
+            (
+                "\xad",
+                "\u180e",
+                "\u2060",
+                "\u2061",
+                "\u2062",
+                "\u2063",
+                "\u2064",
+                "\ufeff",
+                *map(chr, range(8203, 8208)),
+                *map(chr, range(8234, 8239)),
+                *map(chr, range(8294, 8298)),
+                *(chr(c) for c in range(32) if chr(c) not in "\t\n\r"),
+                "\x7f",
+            )
+        ),
+    }
+)
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 
 #: What people type for "nothing here" in any field of people data (compared stripped, lower-case).

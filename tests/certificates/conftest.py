@@ -1,4 +1,5 @@
 """Shared fixtures: the test project and helpers to seed people and attendance (``registry`` is tests/conftest.py's)."""
+
 from __future__ import annotations
 
 import itertools
@@ -43,12 +44,18 @@ class Seeder:
 
     def _app(self, person_id: int | None, kind: str, source: str, data: dict) -> Application:
         return Application(
-            project=self.project, source_id=source, spreadsheet="demo.xlsx", worksheet=source, row_number=next(_rows),
-            kind=kind, content_hash=str(next(_rows)), data=data, person_id=person_id,
+            project=self.project,
+            source_id=source,
+            spreadsheet="demo.xlsx",
+            worksheet=source,
+            row_number=next(_rows),
+            kind=kind,
+            content_hash=str(next(_rows)),
+            data=data,
+            person_id=person_id,
         )
 
-    def attend(self, person_id: int, event: str, sessions: list[int], hours: float | None = None,
-               data: dict | None = None) -> int:
+    def attend(self, person_id: int, event: str, sessions: list[int], hours: float | None = None, data: dict | None = None) -> int:
         """One attendance-list row of the person with presence at ``sessions``; returns the application id."""
         with self.registry.session() as s:
             app = self._app(person_id, "attendance", "obecnosc", data or {"first_name": "x", "last_name": "y"})
@@ -62,8 +69,7 @@ class Seeder:
         from sqlalchemy import select
 
         with self.registry.session() as s:
-            app = s.scalars(select(Application).where(Application.person_id == person_id,
-                                                      Application.kind == "recruitment")).one()
+            app = s.scalars(select(Application).where(Application.person_id == person_id, Application.kind == "recruitment")).one()
             app.data = {**app.data, "first_name": first, "last_name": last}
 
     def deactivate(self, application_id: int) -> None:

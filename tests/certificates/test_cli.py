@@ -1,4 +1,5 @@
 """``synergia certificates preview|list|revoke|verify`` through the real Typer app."""
+
 from __future__ import annotations
 
 import io
@@ -30,8 +31,7 @@ def test_preview_renders_a_sample_without_a_registry(tmp_path, synergia_env):
     assert re.search(r"SYN/\d{4}/0001", text)
     assert not (synergia_env / "synergia.db").exists()  # no registry touched
 
-    result = runner.invoke(cli(), ["certificates", "preview", "--project", str(PROJECT_YAML), "--output", str(out),
-                                   "--cycle", "rada"])
+    result = runner.invoke(cli(), ["certificates", "preview", "--project", str(PROJECT_YAML), "--output", str(out), "--cycle", "rada"])
     assert result.exit_code == 0 and "Warsztat dla rad seniorów" in PdfReader(str(out)).pages[0].extract_text()
 
 
@@ -64,8 +64,9 @@ def test_list_revoke_verify(tmp_path, synergia_env, project):
     ok = runner.invoke(cli(), ["certificates", "verify", code])
     assert ok.exit_code == 0 and "ważne" in ok.output and number in ok.output
 
-    revoked = runner.invoke(cli(), ["certificates", "revoke", number, "--project", str(PROJECT_YAML),
-                                    "--reason", "rezygnacja uczestniczki"])
+    revoked = runner.invoke(
+        cli(), ["certificates", "revoke", number, "--project", str(PROJECT_YAML), "--reason", "rezygnacja uczestniczki"]
+    )
     assert revoked.exit_code == 0 and f"Unieważniono zaświadczenie {number}" in revoked.output
     assert "unieważnione" in runner.invoke(cli(), ["certificates", "verify", code]).output
     twice = runner.invoke(cli(), ["certificates", "revoke", number, "--project", str(PROJECT_YAML), "--reason", "x"])

@@ -1,4 +1,5 @@
 """A certification run killed with SIGKILL in the middle of a batch, then rerun: every certificate once."""
+
 from __future__ import annotations
 
 import signal
@@ -53,8 +54,9 @@ def test_killed_run_then_rerun_queues_each_certificate_exactly_once(request, bac
         people.append(pid)
     store = tmp_path / "certificates"
 
-    child = subprocess.run([sys.executable, "-c", CHILD, url, str(store), str(PROJECT_YAML)], cwd=REPO,
-                           capture_output=True, text=True, timeout=120)
+    child = subprocess.run(
+        [sys.executable, "-c", CHILD, url, str(store), str(PROJECT_YAML)], cwd=REPO, capture_output=True, text=True, timeout=120
+    )
     assert child.returncode == -signal.SIGKILL, child.stderr[-2000:]
     with registry.session() as s:
         assert s.scalar(select(func.count()).select_from(Certificate)) == 7  # register phase had committed

@@ -1,4 +1,5 @@
 """Completion rule: thresholds, hours, merged persons, bad session numbers."""
+
 from __future__ import annotations
 
 from hypothesis import given

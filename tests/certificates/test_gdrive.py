@@ -1,4 +1,5 @@
 """Certificates into a Google Drive folder: the real Drive adapter over a socket, against the project's emulator."""
+
 from __future__ import annotations
 
 import io
@@ -15,8 +16,9 @@ from synergia.runtime import storage as get_storage
 def test_issue_into_drive_folder_once_and_reissue_in_place(registry, project, seed, socket_emulator, socket_key):
     emu, url = socket_emulator
     folder = emu.create_folder("Zaświadczenia 2026")
-    settings = Settings(storage_backend="gdrive", gdrive_folder_id=folder, google_credentials=str(socket_key),
-                        google_api_url=url, google_timeout=5.0)
+    settings = Settings(
+        storage_backend="gdrive", gdrive_folder_id=folder, google_credentials=str(socket_key), google_api_url=url, google_timeout=5.0
+    )
     storage = get_storage(settings)
     a = seed.person("Ewa", "Ślązak", "ewa@example.org", "K")
     seed.attend(a, "rada", [1])

@@ -1,4 +1,5 @@
 """Issue date is a decision: completion date for a back-dated project, run date for a live one."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -20,8 +21,12 @@ def renderer(project):
 
 def issued(registry) -> dict[int, tuple[str, date]]:
     with registry.session() as s:
-        return {c.person_id: (c.number, r.issued_on) for c, r in s.execute(
-            select(Certificate, CertificateRevision).join(CertificateRevision, CertificateRevision.certificate_id == Certificate.id))}
+        return {
+            c.person_id: (c.number, r.issued_on)
+            for c, r in s.execute(
+                select(Certificate, CertificateRevision).join(CertificateRevision, CertificateRevision.certificate_id == Certificate.id)
+            )
+        }
 
 
 def with_policy(project, policy: str):
@@ -46,24 +51,25 @@ def test_live_project_dates_certificates_by_the_run(registry, project, renderer,
 
 
 def test_policy_per_cycle(registry, project, renderer, people, tmp_path):  # noqa: F811
-    issue_certificates(registry, with_policy(project, "completion"), LocalStorage(tmp_path), renderer=renderer,
-                       issue_date=date(2026, 6, 1))
+    issue_certificates(registry, with_policy(project, "completion"), LocalStorage(tmp_path), renderer=renderer, issue_date=date(2026, 6, 1))
     assert issued(registry)[people["zofia"]][1] == date(2026, 4, 9)  # completion even while the project runs
 
 
 def test_run_policy_keeps_the_run_date_after_the_period(registry, project, renderer, people, tmp_path):  # noqa: F811
-    issue_certificates(registry, with_policy(project, "run"), LocalStorage(tmp_path), renderer=renderer,
-                       issue_date=date(2027, 3, 1))
+    issue_certificates(registry, with_policy(project, "run"), LocalStorage(tmp_path), renderer=renderer, issue_date=date(2027, 3, 1))
     assert {d for _, d in issued(registry).values()} == {date(2027, 3, 1)}
 
 
-@pytest.mark.parametrize("policy,run,done,expected", [
-    ("auto", date(2027, 1, 5), date(2026, 4, 9), date(2026, 4, 9)),
-    ("auto", date(2026, 4, 20), date(2026, 4, 9), date(2026, 4, 20)),
-    ("auto", date(2027, 1, 5), date(2027, 1, 2), date(2026, 12, 31)),   # a session typed after the end: kept inside
-    ("completion", date(2026, 4, 20), date(2025, 12, 1), date(2026, 1, 1)),
-    ("completion", date(2026, 4, 20), None, date(2026, 4, 20)),
-    ("run", date(2027, 1, 5), date(2026, 4, 9), date(2027, 1, 5)),
-])
+@pytest.mark.parametrize(
+    "policy,run,done,expected",
+    [
+        ("auto", date(2027, 1, 5), date(2026, 4, 9), date(2026, 4, 9)),
+        ("auto", date(2026, 4, 20), date(2026, 4, 9), date(2026, 4, 20)),
+        ("auto", date(2027, 1, 5), date(2027, 1, 2), date(2026, 12, 31)),  # a session typed after the end: kept inside
+        ("completion", date(2026, 4, 20), date(2025, 12, 1), date(2026, 1, 1)),
+        ("completion", date(2026, 4, 20), None, date(2026, 4, 20)),
+        ("run", date(2027, 1, 5), date(2026, 4, 9), date(2027, 1, 5)),
+    ],
+)
 def test_decided_issue_date(policy, run, done, expected):
     assert decided_issue_date(policy, run, done, date(2026, 1, 1), date(2026, 12, 31)) == expected

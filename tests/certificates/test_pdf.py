@@ -1,4 +1,5 @@
 """The PDF itself: Polish text in the embedded font, number, QR that decodes to the verification URL, layout edits."""
+
 from __future__ import annotations
 
 import io
@@ -18,10 +19,18 @@ from synergia.formatting import pl_dates, pl_number
 
 def content(**kw) -> CertificateContent:
     base = dict(
-        number="SYN/2026/0042", revision=1, verification_code="Qx7-kP2_aa9ZZtY1", issue_date=date(2026, 4, 10),
-        verification_url="https://weryfikacja.example.org/z/Qx7-kP2_aa9ZZtY1", name="Łucja Źdźbło-Gęsiorowska",
-        gender="K", title="Design Thinking w samorządzie", dates=(date(2026, 3, 12), date(2026, 3, 19), date(2026, 4, 2)),
-        hours=20, programme=("Empatia", "Prototypowanie"), places=("Lublin",),
+        number="SYN/2026/0042",
+        revision=1,
+        verification_code="Qx7-kP2_aa9ZZtY1",
+        issue_date=date(2026, 4, 10),
+        verification_url="https://weryfikacja.example.org/z/Qx7-kP2_aa9ZZtY1",
+        name="Łucja Źdźbło-Gęsiorowska",
+        gender="K",
+        title="Design Thinking w samorządzie",
+        dates=(date(2026, 3, 12), date(2026, 3, 19), date(2026, 4, 2)),
+        hours=20,
+        programme=("Empatia", "Prototypowanie"),
+        places=("Lublin",),
     )
     base.update(kw)
     return CertificateContent(**base)
@@ -88,8 +97,10 @@ def test_qr_decodes_to_the_verification_url(renderer):
 
 @pytest.mark.slow
 def test_batch_split_gives_each_person_only_their_own_page(renderer):
-    people = [content(name=f"Osoba Żółta {i}", number=f"SYN/2026/{i:04d}",
-                      verification_url=f"https://weryfikacja.example.org/z/code{i}") for i in range(1, 6)]
+    people = [
+        content(name=f"Osoba Żółta {i}", number=f"SYN/2026/{i:04d}", verification_url=f"https://weryfikacja.example.org/z/code{i}")
+        for i in range(1, 6)
+    ]
     pdfs = renderer.render_batch(people)
     assert len(pdfs) == 5
     for i, pdf in enumerate(pdfs, start=1):
@@ -120,10 +131,12 @@ def test_staff_edited_layout_and_logos_are_used(project, tmp_path):
         "  - {type: qr, x: 10, y: 80, h: 40}\n",
         encoding="utf-8",
     )
-    proj = project.model_copy(update={
-        "organiser": project.organiser.model_copy(update={"logo": "org.png"}),
-        "funder": project.funder.model_copy(update={"logo": "fund.png"}),
-    })
+    proj = project.model_copy(
+        update={
+            "organiser": project.organiser.model_copy(update={"logo": "org.png"}),
+            "funder": project.funder.model_copy(update={"logo": "fund.png"}),
+        }
+    )
     pdf = CertificateRenderer(proj, templates_dir=tmp_path).render(content())
     text = text_of(pdf)
     assert "CERTYFIKAT dla ŁUCJA ŹDŹBŁO-GĘSIOROWSKA" in text and "nie pojawi" not in text
@@ -137,13 +150,16 @@ def test_staff_edited_layout_and_logos_are_used(project, tmp_path):
     assert qr_codes(pdf) == [content().verification_url]
 
 
-@pytest.mark.parametrize("yaml_text, message", [
-    ("blocks: []\n", "blocks"),
-    ("blocks:\n  - {type: circle}\n", "type"),
-    ("blocks:\n  - {text: '{{ name '}\n", "Jinja2"),
-    ("fonts: {regular: Comic}\nblocks:\n  - {text: x}\n", "Comic"),
-    ("blocks: [\n", "YAML"),
-])
+@pytest.mark.parametrize(
+    "yaml_text, message",
+    [
+        ("blocks: []\n", "blocks"),
+        ("blocks:\n  - {type: circle}\n", "type"),
+        ("blocks:\n  - {text: '{{ name '}\n", "Jinja2"),
+        ("fonts: {regular: Comic}\nblocks:\n  - {text: x}\n", "Comic"),
+        ("blocks: [\n", "YAML"),
+    ],
+)
 def test_broken_layout_is_reported_in_polish(project, tmp_path, yaml_text, message):
     (tmp_path / "certificate.yaml").write_text(yaml_text, encoding="utf-8")
     with pytest.raises(LayoutError, match=re.escape(message)):
@@ -152,8 +168,12 @@ def test_broken_layout_is_reported_in_polish(project, tmp_path, yaml_text, messa
 
 def test_unknown_variable_in_a_block_is_a_layout_error(project, tmp_path):
     (tmp_path / "certificate.yaml").write_text("blocks:\n  - {text: 'Dla {{ imie_nazwisko }}'}\n", encoding="utf-8")
-    no_logos = project.model_copy(update={"organiser": project.organiser.model_copy(update={"logo": None}),
-                                          "funder": project.funder.model_copy(update={"logo": None})})
+    no_logos = project.model_copy(
+        update={
+            "organiser": project.organiser.model_copy(update={"logo": None}),
+            "funder": project.funder.model_copy(update={"logo": None}),
+        }
+    )
     with pytest.raises(LayoutError, match="imie_nazwisko") as info:
         CertificateRenderer(no_logos, templates_dir=tmp_path).render(content())
     assert "Łucja" not in str(info.value)
@@ -168,8 +188,9 @@ def test_missing_logo_file_is_reported(project, tmp_path):
 
 def test_long_programme_goes_overleaf_and_pages_stay_with_their_person(renderer):
     long = tuple(f"Moduł {i}: współpraca międzysektorowa" for i in range(1, 10))
-    pdfs = renderer.render_batch([content(programme=long, name="Anna Długa", number="SYN/2026/0001"),
-                                  content(name="Piotr Krótki", number="SYN/2026/0002")])
+    pdfs = renderer.render_batch(
+        [content(programme=long, name="Anna Długa", number="SYN/2026/0001"), content(name="Piotr Krótki", number="SYN/2026/0002")]
+    )
     first = PdfReader(io.BytesIO(pdfs[0]))
     assert len(first.pages) == 2
     front, back = (" ".join(p.extract_text().split()) for p in first.pages)
@@ -196,9 +217,15 @@ def test_overlapping_blocks_are_reported_but_the_default_layout_has_none(project
         "  - {type: qr, x: 150, y: 280, h: 40}\n",
         encoding="utf-8",
     )
-    no_logos = project.model_copy(update={"organiser": project.organiser.model_copy(update={"logo": None}),
-                                          "funder": project.funder.model_copy(update={"logo": None})})
+    no_logos = project.model_copy(
+        update={
+            "organiser": project.organiser.model_copy(update={"logo": None}),
+            "funder": project.funder.model_copy(update={"logo": None}),
+        }
+    )
     bad = CertificateRenderer(no_logos, templates_dir=tmp_path)
     bad.render(content())
-    assert bad.layout_problems == {"bloki 1 i 2 nachodzą na siebie (blocks 1 and 2 overlap)",
-                                   "blok 3 wychodzi poza stronę (block 3 runs off the page)"}
+    assert bad.layout_problems == {
+        "bloki 1 i 2 nachodzą na siebie (blocks 1 and 2 overlap)",
+        "blok 3 wychodzi poza stronę (block 3 runs off the page)",
+    }

@@ -1,4 +1,5 @@
 """Numbering, revisions, revocation and verification codes in a real registry (SQLite; PostgreSQL when available)."""
+
 from __future__ import annotations
 
 import threading
@@ -99,12 +100,10 @@ def test_auto_revoked_certificate_is_reinstated_under_its_number_but_staff_revoc
         assert reg.revoke_ineligible("dt", still_eligible={b, c}, keep=set()) == (["SYN/2026/0001"], 0)
         revoke_number(s, project="cert-test", number="SYN/2026/0002", reason="rezygnacja")
     with registry.session() as s:
-        code_a = s.scalars(select(CertificateRevision.verification_code).join(Certificate)
-                           .where(Certificate.person_id == a)).one()
+        code_a = s.scalars(select(CertificateRevision.verification_code).join(Certificate).where(Certificate.person_id == a)).one()
         assert verify(s, code_a).status == "revoked"
     back = issue(registry, [a, b])  # same content: the printout they hold is valid again, no new revision
-    assert [(i.number, i.revision, i.outcome) for i in back] == [
-        ("SYN/2026/0001", 1, "reinstated"), ("SYN/2026/0002", 1, "kept_revoked")]
+    assert [(i.number, i.revision, i.outcome) for i in back] == [("SYN/2026/0001", 1, "reinstated"), ("SYN/2026/0002", 1, "kept_revoked")]
     with registry.session() as s:
         assert verify(s, code_a).status == "valid"
         reg = CertificateRegister(s, project="cert-test", number_format=FMT, prefix="SYN", issue_date=date(2026, 3, 3))
@@ -120,7 +119,9 @@ def test_mass_auto_revocation_is_held_back(registry):
         reg = CertificateRegister(s, project="cert-test", number_format=FMT, prefix="SYN", issue_date=date(2026, 3, 2))
         assert reg.revoke_ineligible("dt", still_eligible=set(ids[3:]), keep=set(), limit_share=0.2) == ([], 3)
         assert reg.revoke_ineligible("dt", still_eligible=set(ids[2:]), keep={ids[0]}, limit_share=0.2) == (
-            [reg.by_key[(ids[1], "dt")].number], 0)
+            [reg.by_key[(ids[1], "dt")].number],
+            0,
+        )
         assert reg.revoke_ineligible("other-cycle", still_eligible=set(), keep=set()) == ([], 0)
     with registry.session() as s:
         assert s.scalar(select(func.count()).where(Certificate.status == "revoked")) == 1

@@ -1,4 +1,5 @@
 """The certification run against a real SQLite registry, local storage and the real mail register."""
+
 from __future__ import annotations
 
 import io
@@ -117,8 +118,7 @@ def test_corrected_name_reissues_under_the_same_number(registry, project, store,
     assert last.parts[0].name == "zaswiadczenie-SYN-2026-0001-r2.pdf"
 
 
-def test_person_who_no_longer_qualifies_is_revoked_and_reinstated_when_they_do_again(
-        registry, project, store, renderer, people, seed):
+def test_person_who_no_longer_qualifies_is_revoked_and_reinstated_when_they_do_again(registry, project, store, renderer, people, seed):
     run(registry, project, store, renderer)
     seed.deactivate(people["ewa_row"])  # the attendance row disappeared from the sheet
     counts = run(registry, project, store, renderer)
@@ -208,12 +208,23 @@ def test_project_without_certificates_does_nothing(registry, project, store, ren
     assert counts.as_dict()["issued_new"] == 0 and deliveries(registry) == []
 
 
-@pytest.mark.parametrize("change, message", [
-    (lambda p: {"events": [e.model_copy(update={"cycle": "nie-ma"}) if e.id == "rada" else e for e in p.events]}, "nie-ma"),
-    (lambda p: {"events": [e.model_copy(update={"cycle": "dt"}) if e.id == "rada" else e for e in p.events]}, "rada"),
-    (lambda p: {"certificates": p.certificates.model_copy(update={"cycles": [
-        c.model_copy(update={"events": ["dt-1", "dt-9"]}) if c.id == "dt" else c for c in p.certificates.cycles]})}, "dt-9"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda p: {"events": [e.model_copy(update={"cycle": "nie-ma"}) if e.id == "rada" else e for e in p.events]}, "nie-ma"),
+        (lambda p: {"events": [e.model_copy(update={"cycle": "dt"}) if e.id == "rada" else e for e in p.events]}, "rada"),
+        (
+            lambda p: {
+                "certificates": p.certificates.model_copy(
+                    update={
+                        "cycles": [c.model_copy(update={"events": ["dt-1", "dt-9"]}) if c.id == "dt" else c for c in p.certificates.cycles]
+                    }
+                )
+            },
+            "dt-9",
+        ),
+    ],
+)
 def test_inconsistent_cycles_are_refused_before_anything_is_issued(registry, project, store, renderer, people, change, message):
     from synergia.certificates.cycles import CertificatesConfigError
 
@@ -231,8 +242,7 @@ def test_certificate_waits_for_an_address_and_is_mailed_once_one_appears(registr
     assert run(registry, project, store, renderer).no_email == 1  # still waiting, nothing queued
     assert len(deliveries(registry)) == 2
     with registry.session() as s:  # staff add her address in the form sheet
-        app = s.scalars(select(Application).where(Application.person_id == people["ewa"],
-                                                  Application.kind == "recruitment")).one()
+        app = s.scalars(select(Application).where(Application.person_id == people["ewa"], Application.kind == "recruitment")).one()
         app.data = {**app.data, "email": "ewa.nowak@example.org"}
     late = run(registry, project, store, renderer)
     assert (late.pdfs_stored, late.mails_queued, late.mails_late, late.no_email) == (0, 1, 1, 0)
@@ -247,18 +257,24 @@ def test_certificate_name_uses_the_formal_spelling_the_person_typed_somewhere() 
     from synergia.certificates.people import best_name
 
     newest_first = [
-        {"first_name": "Kasia", "last_name": "KROL"},              # newest: diminutive, no diacritics, caps
-        {"first_name": "Katarzyna", "last_name": "Król"},          # older recruitment form
+        {"first_name": "Kasia", "last_name": "KROL"},  # newest: diminutive, no diacritics, caps
+        {"first_name": "Katarzyna", "last_name": "Król"},  # older recruitment form
         {"first_name": "Katarzyna", "last_name": "Krol"},
     ]
     assert best_name(newest_first) == "Katarzyna Król"
-    assert best_name([{"first_name": "Jerzy", "last_name": "Krol"}]) == "Jerzy Krol"   # nothing better typed: kept
+    assert best_name([{"first_name": "Jerzy", "last_name": "Krol"}]) == "Jerzy Krol"  # nothing better typed: kept
     assert best_name([{"first_name": "Ola", "last_name": "Nowak"}, {"first_name": "Olga", "last_name": "Nowak"}]) == "Ola Nowak"
 
 
-@pytest.mark.parametrize(("first", "last"), [
-    ("ANNA-MARIA", "nowak-kowalska"), ("jan", "von TRAPP"), ("  ZOFIA  ", "DE  ŁĘCKA"), ("Łucja", "McDONALD"),
-])
+@pytest.mark.parametrize(
+    ("first", "last"),
+    [
+        ("ANNA-MARIA", "nowak-kowalska"),
+        ("jan", "von TRAPP"),
+        ("  ZOFIA  ", "DE  ŁĘCKA"),
+        ("Łucja", "McDONALD"),
+    ],
+)
 def test_certificate_name_is_capitalised_as_validation_writes_it(first: str, last: str) -> None:
     from synergia.certificates.people import best_name
     from synergia.validation.identity import clean_name

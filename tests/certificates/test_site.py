@@ -1,5 +1,6 @@
 """The verification site: built from a real SQLite register, served by the real local server,
 opened in headless Chromium, reached from the QR code printed in the real PDF."""
+
 from __future__ import annotations
 
 import json
@@ -61,8 +62,7 @@ def people(seed):
     seed.attend(grzegorz, "dt-1", [1])  # 3 of 5 sessions: below the rule, no certificate
     seed.attend(grzegorz, "dt-2", [2, 3])
     halina = seed.person("Halina", "Ożóg", None, "K")
-    seed.attend(halina, "rada", [1], data={"first_name": "Halina", "last_name": "Ożóg", "phone": "600 700 800",
-                                            "pesel": "85030412345"})
+    seed.attend(halina, "rada", [1], data={"first_name": "Halina", "last_name": "Ożóg", "phone": "600 700 800", "pesel": "85030412345"})
     return {"bozena": bozena, "grzegorz": grzegorz, "halina": halina}
 
 
@@ -73,8 +73,11 @@ def certify(registry, project, store, renderer, on=DAY):
 def codes_by_person(registry) -> dict[int, list[str]]:
     """Every verification code of each person, oldest revision first."""
     with registry.session() as s:
-        rows = s.execute(select(Certificate.person_id, CertificateRevision.verification_code)
-                         .join(Certificate).order_by(Certificate.person_id, CertificateRevision.revision)).all()
+        rows = s.execute(
+            select(Certificate.person_id, CertificateRevision.verification_code)
+            .join(Certificate)
+            .order_by(Certificate.person_id, CertificateRevision.revision)
+        ).all()
     out: dict[int, list[str]] = {}
     for pid, code in rows:
         out.setdefault(pid, []).append(code)
@@ -117,6 +120,7 @@ def get(url: str) -> tuple[int, dict, str]:
 
 # --- addresses and names -----------------------------------------------------------------------
 
+
 def test_layout_mirrors_the_path_of_verification_url():
     layout = SiteLayout.from_url("https://weryfikacja.example.org/z/{code}")
     assert layout.pages_dir == "z"
@@ -130,19 +134,26 @@ def test_layout_mirrors_the_path_of_verification_url():
     assert deep.page_file("Q1w2e3r4t5y6u7i8") == "weryfikacja/zaswiadczenia/Q1w2e3r4t5y6u7i8/index.html"
     root = SiteLayout.from_url("https://v.example.pl/{code}")
     assert root.pages_dir == "" and root.json_file("Q1w2e3r4t5y6u7i8") == "Q1w2e3r4t5y6u7i8.json"
-    for bad in ("https://v.example.pl/verify?kod={code}", "https://v.example.pl/z/{code}/pdf",
-                "https://v.example.pl/z/{code}#x", "https://v.example.pl/z/x{code}"):
+    for bad in (
+        "https://v.example.pl/verify?kod={code}",
+        "https://v.example.pl/z/{code}/pdf",
+        "https://v.example.pl/z/{code}#x",
+        "https://v.example.pl/z/x{code}",
+    ):
         with pytest.raises(SiteError, match="ostatnim członem"):
             SiteLayout.from_url(bad)
 
 
-@pytest.mark.parametrize(("name", "short"), [
-    ("Bożena Ćwierć-Łapińska", "B. Ć.-Ł."),
-    ("Anna Maria  Ożóg", "A. M. O."),
-    ("łucja żak", "Ł. Ż."),
-    ("Jean-Luc de Vries", "J.-L. D. V."),
-    ("", ""),
-])
+@pytest.mark.parametrize(
+    ("name", "short"),
+    [
+        ("Bożena Ćwierć-Łapińska", "B. Ć.-Ł."),
+        ("Anna Maria  Ożóg", "A. M. O."),
+        ("łucja żak", "Ł. Ż."),
+        ("Jean-Luc de Vries", "J.-L. D. V."),
+        ("", ""),
+    ],
+)
 def test_initials(name, short):
     assert initials(name) == short
     assert holder_name(name, "initials") == short
@@ -150,6 +161,7 @@ def test_initials(name, short):
 
 
 # --- building ----------------------------------------------------------------------------------
+
 
 def test_site_has_one_page_and_json_per_code_and_nothing_personal(registry, project, store, renderer, people, site_dir):
     certify(registry, project, store, renderer)
@@ -169,7 +181,11 @@ def test_site_has_one_page_and_json_per_code_and_nothing_personal(registry, proj
     assert '<meta name="robots" content="noindex' in html
     data = page_json(site_dir, codes[people["bozena"]][0])
     assert (data["status"], data["holder"], data["number"], data["hours"]) == (
-        "valid", "B. Ć.-Ł.", number_of(registry, people["bozena"]), 20)
+        "valid",
+        "B. Ć.-Ł.",
+        number_of(registry, people["bozena"]),
+        20,
+    )
     assert data["url"] == f"https://weryfikacja.example.org/z/{codes[people['bozena']][0]}"
 
     published = [p for p in site_dir.rglob("*") if p.is_file()]
@@ -191,8 +207,7 @@ def test_full_name_when_the_project_chooses_it(registry, project, store, rendere
     assert "Bożena Ćwierć-Łapińska" in html and "bozena.cw@example.net" not in html
 
 
-def test_unchanged_pages_are_not_rewritten_and_revocation_rewrites_only_its_own(
-        registry, project, store, renderer, people, site_dir):
+def test_unchanged_pages_are_not_rewritten_and_revocation_rewrites_only_its_own(registry, project, store, renderer, people, site_dir):
     certify(registry, project, store, renderer)
     first = build_site_in(registry, project, site_dir)
     assert (first.written, first.unchanged) == (2 * 2 + 3, 0)  # page + JSON of 2 codes, 2 blank index.html, _headers
@@ -203,12 +218,12 @@ def test_unchanged_pages_are_not_rewritten_and_revocation_rewrites_only_its_own(
 
     halina = codes_by_person(registry)[people["halina"]][0]
     with registry.session() as s:
-        revoke_number(s, project=project.slug, number=number_of(registry, people["halina"]),
-                      reason="Halina Ożóg zrezygnowała, tel. 600 700 800")
+        revoke_number(
+            s, project=project.slug, number=number_of(registry, people["halina"]), reason="Halina Ożóg zrezygnowała, tel. 600 700 800"
+        )
     after = build_site_in(registry, project, site_dir)
     assert (after.written, after.per_status) == (2, {"valid": 1, "revoked": 1})
-    changed = sorted(p.relative_to(site_dir).as_posix() for p in site_dir.rglob("*")
-                     if p.is_file() and p.stat().st_mtime_ns != stamps[p])
+    changed = sorted(p.relative_to(site_dir).as_posix() for p in site_dir.rglob("*") if p.is_file() and p.stat().st_mtime_ns != stamps[p])
     assert changed == [f"z/{halina}.json", f"z/{halina}/index.html"]
     html = page(site_dir, halina)
     assert "Status: unieważnione" in html and "decyzja organizatora" in html
@@ -290,8 +305,9 @@ def test_pages_of_codes_no_longer_in_the_register_are_removed(registry, project,
 
 
 def test_a_bad_verification_url_is_reported(registry, project, site_dir):
-    bad = project.model_copy(update={"certificates": project.certificates.model_copy(
-        update={"verification_url": "https://v.example.pl/sprawdz?kod={code}"})})
+    bad = project.model_copy(
+        update={"certificates": project.certificates.model_copy(update={"verification_url": "https://v.example.pl/sprawdz?kod={code}"})}
+    )
     with pytest.raises(SiteError, match="verification_url"):
         build_site_in(registry, bad, site_dir)
 
@@ -314,6 +330,7 @@ def test_builds_from_postgresql(pg_url, project, store, renderer, tmp_path):
 
 
 # --- serving, QR, browser ----------------------------------------------------------------------
+
 
 def test_local_server_maps_codes_hides_folders_and_says_noindex(registry, project, store, renderer, people, site_dir):
     certify(registry, project, store, renderer)
@@ -345,8 +362,7 @@ def test_qr_in_the_pdf_opens_its_page_and_revocation_shows_on_it(registry, proje
     certify(registry, project, store, renderer)
     build_site_in(registry, project, site_dir)
     with registry.session() as s:
-        rev = s.scalars(select(CertificateRevision).join(Certificate)
-                        .where(Certificate.person_id == people["bozena"])).one()
+        rev = s.scalars(select(CertificateRevision).join(Certificate).where(Certificate.person_id == people["bozena"])).one()
         uri, number = rev.storage_uri, rev.certificate.number
     [url] = qr_urls(store.get(uri))
     assert url.startswith("https://weryfikacja.example.org/z/")
@@ -372,8 +388,9 @@ def test_page_in_headless_chromium_at_phone_width(registry, project, store, rend
     with serving(site_dir) as base:
         shot = tmp_path / "strona-390.png"
         common = [browser, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}"]
-        proc = subprocess.run([*common, f"--screenshot={shot}", "--window-size=390,900", f"{base}/z/{old}"],
-                              capture_output=True, text=True, timeout=120)
+        proc = subprocess.run(
+            [*common, f"--screenshot={shot}", "--window-size=390,900", f"{base}/z/{old}"], capture_output=True, text=True, timeout=120
+        )
         assert shot.exists(), proc.stderr[-2000:]
         dom = subprocess.run([*common, "--dump-dom", f"{base}/z/{old}"], capture_output=True, text=True, timeout=120).stdout
     assert shot.stat().st_size > 20_000
@@ -394,6 +411,7 @@ def test_page_in_headless_chromium_at_phone_width(registry, project, store, rend
 
 
 # --- command line ------------------------------------------------------------------------------
+
 
 def _free_port() -> int:
     with socket.socket() as s:
@@ -434,9 +452,23 @@ def test_cli_builds_into_the_default_folder_revoke_refreshes_and_serve_answers(t
     port = _free_port()
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     proc = subprocess.Popen(
-        [sys.executable, "-c", "from cli.app import app; app()", "certificates", "site",
-         "--out", str(folder), "--serve", "--port", str(port)],
-        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-c",
+            "from cli.app import app; app()",
+            "certificates",
+            "site",
+            "--out",
+            str(folder),
+            "--serve",
+            "--port",
+            str(port),
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         deadline = time.monotonic() + 60

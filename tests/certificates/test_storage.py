@@ -1,4 +1,5 @@
 """Local folder storage: round trip, atomic replace, no escaping the folder."""
+
 from __future__ import annotations
 
 import pytest

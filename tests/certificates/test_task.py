@@ -1,4 +1,5 @@
 """The Prefect task in a real flow run: counts only in the result, PDFs in the data dir, mails queued."""
+
 from __future__ import annotations
 
 import pytest

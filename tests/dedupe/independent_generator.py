@@ -14,6 +14,7 @@ returns rows in the ``synergia dedupe`` CSV shape and record_id -> person id.
 Seeds: 100-109 are the tuning seeds; tests and the benchmark report on other seeds
 (``HOLDOUT_SEEDS``).
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -27,8 +28,20 @@ from faker.providers.person.pl_PL import Provider as _Person
 TUNING_SEEDS = tuple(range(100, 110))
 HOLDOUT_SEEDS = (7001, 7002, 7003, 7004, 7005)
 
-FIELDS = ("record_id", "first_name", "last_name", "email", "phone", "pesel", "birth_date", "gender",
-          "street", "postal_code", "city", "organisation")
+FIELDS = (
+    "record_id",
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "pesel",
+    "birth_date",
+    "gender",
+    "street",
+    "postal_code",
+    "city",
+    "organisation",
+)
 
 _MALE = list(_Person.first_names_male)
 _FEMALE = list(_Person.first_names_female)
@@ -38,16 +51,48 @@ _CITIES = list(_Address.cities)
 
 # diminutives written for this generator (not taken from synergia/dedupe/names.py)
 _SHORT = {
-    "Aleksandra": ["Ola", "Oleńka"], "Agnieszka": ["Aga"], "Anna": ["Ania", "Anka"], "Barbara": ["Basia"],
-    "Dorota": ["Dorotka"], "Ewa": ["Ewka"], "Elżbieta": ["Ela"], "Joanna": ["Asia"], "Julia": ["Julka"],
-    "Katarzyna": ["Kasia"], "Magdalena": ["Magda"], "Małgorzata": ["Gosia", "Małgosia"], "Maria": ["Marysia"],
-    "Monika": ["Monia"], "Natalia": ["Natalka"], "Zofia": ["Zosia"], "Zuzanna": ["Zuzia"], "Krystyna": ["Krysia"],
-    "Andrzej": ["Andrzejek"], "Bartłomiej": ["Bartek"], "Dariusz": ["Darek"], "Grzegorz": ["Grzesiek"],
-    "Jakub": ["Kuba"], "Jan": ["Janek", "Jasiek"], "Jarosław": ["Jarek"], "Krzysztof": ["Krzysiek"],
-    "Łukasz": ["Łukaszek"], "Maciej": ["Maciek"], "Marek": ["Mareczek"], "Michał": ["Michałek"],
-    "Paweł": ["Pawełek"], "Piotr": ["Piotrek"], "Przemysław": ["Przemek"], "Radosław": ["Radek"],
-    "Stanisław": ["Staszek"], "Tomasz": ["Tomek"], "Wojciech": ["Wojtek"], "Zbigniew": ["Zbyszek"],
-    "Mirosław": ["Mirek"], "Sławomir": ["Sławek"], "Józef": ["Józek"], "Kazimierz": ["Kazek"],
+    "Aleksandra": ["Ola", "Oleńka"],
+    "Agnieszka": ["Aga"],
+    "Anna": ["Ania", "Anka"],
+    "Barbara": ["Basia"],
+    "Dorota": ["Dorotka"],
+    "Ewa": ["Ewka"],
+    "Elżbieta": ["Ela"],
+    "Joanna": ["Asia"],
+    "Julia": ["Julka"],
+    "Katarzyna": ["Kasia"],
+    "Magdalena": ["Magda"],
+    "Małgorzata": ["Gosia", "Małgosia"],
+    "Maria": ["Marysia"],
+    "Monika": ["Monia"],
+    "Natalia": ["Natalka"],
+    "Zofia": ["Zosia"],
+    "Zuzanna": ["Zuzia"],
+    "Krystyna": ["Krysia"],
+    "Andrzej": ["Andrzejek"],
+    "Bartłomiej": ["Bartek"],
+    "Dariusz": ["Darek"],
+    "Grzegorz": ["Grzesiek"],
+    "Jakub": ["Kuba"],
+    "Jan": ["Janek", "Jasiek"],
+    "Jarosław": ["Jarek"],
+    "Krzysztof": ["Krzysiek"],
+    "Łukasz": ["Łukaszek"],
+    "Maciej": ["Maciek"],
+    "Marek": ["Mareczek"],
+    "Michał": ["Michałek"],
+    "Paweł": ["Pawełek"],
+    "Piotr": ["Piotrek"],
+    "Przemysław": ["Przemek"],
+    "Radosław": ["Radek"],
+    "Stanisław": ["Staszek"],
+    "Tomasz": ["Tomek"],
+    "Wojciech": ["Wojtek"],
+    "Zbigniew": ["Zbyszek"],
+    "Mirosław": ["Mirek"],
+    "Sławomir": ["Sławek"],
+    "Józef": ["Józek"],
+    "Kazimierz": ["Kazek"],
 }
 # first names of twins that are one or two letters apart (kept two people)
 _TWIN_NAMES_F = [("Maria", "Marta"), ("Ewa", "Ewelina"), ("Anna", "Hanna"), ("Julia", "Julita"), ("Natalia", "Nadia")]
@@ -57,11 +102,39 @@ _KEYS = ["qwertyuiop", "asdfghjkl", "zxcvbnm"]
 _NEIGHBOUR: dict[str, str] = {}
 for _row_i, _row in enumerate(_KEYS):
     for _k, _c in enumerate(_row):
-        near = _row[max(0, _k - 1):_k] + _row[_k + 1:_k + 2]
+        near = _row[max(0, _k - 1) : _k] + _row[_k + 1 : _k + 2]
         _NEIGHBOUR[_c] = near
 _PLAIN = str.maketrans("ąćęłńóśźżĄĆĘŁŃÓŚŹŻ", "acelnoszzACELNOSZZ")
-_SYLLABLES = ["bor", "cz", "dub", "gol", "grab", "jaw", "kal", "kos", "kr", "lip", "mal", "mar", "nad", "os",
-              "pal", "prz", "rad", "ros", "sad", "sob", "szcz", "tar", "wal", "wil", "wr", "zab", "zel", "żur"]
+_SYLLABLES = [
+    "bor",
+    "cz",
+    "dub",
+    "gol",
+    "grab",
+    "jaw",
+    "kal",
+    "kos",
+    "kr",
+    "lip",
+    "mal",
+    "mar",
+    "nad",
+    "os",
+    "pal",
+    "prz",
+    "rad",
+    "ros",
+    "sad",
+    "sob",
+    "szcz",
+    "tar",
+    "wal",
+    "wil",
+    "wr",
+    "zab",
+    "zel",
+    "żur",
+]
 _VOWELS = "aeiouy"
 _SUFFIX_M = ["ski", "owski", "ewski", "cki", "ak", "czyk", "ek", "owicz", "iak", "ała", "uk"]
 _DOMAINS = ["wp.pl", "onet.pl", "o2.pl", "interia.pl", "gmail.com", "poczta.fm", "op.pl", "tlen.pl", "int.pl"]
@@ -104,8 +177,7 @@ class _Gen:
         number = str(r.randint(1, 180)) + (r.choice("abc") if r.random() < 0.08 else "")
         if r.random() < 0.5:
             number += f"/{r.randint(1, 60)}"
-        return {"street": f"{street} {number}", "postal_code": f"{r.randint(0, 99):02d}-{r.randint(0, 999):03d}",
-                "city": r.choice(_CITIES)}
+        return {"street": f"{street} {number}", "postal_code": f"{r.randint(0, 99):02d}-{r.randint(0, 999):03d}", "city": r.choice(_CITIES)}
 
     def phone(self) -> str:
         r = self.r
@@ -115,8 +187,9 @@ class _Gen:
         r = self.r
         f, s = fn.translate(_PLAIN).lower(), ln.translate(_PLAIN).lower().replace(" ", "")
         while True:
-            local = r.choice([f"{f}.{s}", f"{f}{s}", f"{f[0]}.{s}", f"{s}.{f}", f"{f}_{s}", f"{f}{r.randint(1, 99)}",
-                              f"{s}{r.randint(60, 2010)}"])
+            local = r.choice(
+                [f"{f}.{s}", f"{f}{s}", f"{f[0]}.{s}", f"{s}.{f}", f"{f}_{s}", f"{f}{r.randint(1, 99)}", f"{s}{r.randint(60, 2010)}"]
+            )
             if r.random() < 0.3:
                 local += str(r.randint(1, 999))
             e = f"{local}@{r.choice(_DOMAINS)}"
@@ -128,13 +201,17 @@ class _Gen:
         fn = over.pop("first_name", None) or self.first(sex)
         ln = _female(surname) if sex == "K" else surname
         has_pesel = self.r.random() < 0.55
-        p = {"first_name": fn, "last_name": ln, "gender": sex, "birth_date": born,
-             "pesel": self.fk.pesel(date_of_birth=born, sex="F" if sex == "K" else "M") if has_pesel else "",
-             "email": self.email(fn, ln) if self.r.random() < 0.85 else "",
-             "phone": self.phone() if self.r.random() < 0.85 else "",
-             "organisation": (f"{self.r.choice(_ORGS)} {self.r.randint(1, 40)} {self.r.choice(_CITIES)}"
-                              if self.r.random() < 0.25 else ""),
-             **home}
+        p = {
+            "first_name": fn,
+            "last_name": ln,
+            "gender": sex,
+            "birth_date": born,
+            "pesel": self.fk.pesel(date_of_birth=born, sex="F" if sex == "K" else "M") if has_pesel else "",
+            "email": self.email(fn, ln) if self.r.random() < 0.85 else "",
+            "phone": self.phone() if self.r.random() < 0.85 else "",
+            "organisation": (f"{self.r.choice(_ORGS)} {self.r.randint(1, 40)} {self.r.choice(_CITIES)}" if self.r.random() < 0.25 else ""),
+            **home,
+        }
         p.update(over)
         return p
 
@@ -170,16 +247,15 @@ class _Gen:
             if r.random() < 0.12 and kids_from <= 2010:  # twins: one birth date, other names, other PESELs
                 born = self.born(kids_from, min(2010, kids_from + 8))
                 sex = r.choice("KM")
-                a, b = r.choice(_TWIN_NAMES_F if sex == "K" else _TWIN_NAMES_M) if r.random() < 0.5 else (
-                    self.first(sex), self.first(sex))
+                a, b = r.choice(_TWIN_NAMES_F if sex == "K" else _TWIN_NAMES_M) if r.random() < 0.5 else (self.first(sex), self.first(sex))
                 if a == b:
                     b = self.first(sex)
                 if a != b:
-                    members += [self.person(sex, surname, born, home, first_name=a),
-                                self.person(sex, surname, born, home, first_name=b)]
+                    members += [self.person(sex, surname, born, home, first_name=a), self.person(sex, surname, born, home, first_name=b)]
             if r.random() < 0.10 and kids_from <= 2010:  # junior with his father's first name
-                members.append(self.person("M", surname, self.born(kids_from, min(2010, kids_from + 8)), home,
-                                           first_name=dad["first_name"]))
+                members.append(
+                    self.person("M", surname, self.born(kids_from, min(2010, kids_from + 8)), home, first_name=dad["first_name"])
+                )
             for m in members:
                 if family_phone and r.random() < 0.6:
                     m["phone"] = family_phone
@@ -198,15 +274,15 @@ class _Gen:
         i = r.randint(1, len(s) - 2)
         kind = r.random()
         if kind < 0.3:  # transposition
-            return s[:i] + s[i + 1] + s[i] + s[i + 2:]
+            return s[:i] + s[i + 1] + s[i] + s[i + 2 :]
         if kind < 0.55:  # a dropped letter
-            return s[:i] + s[i + 1:]
+            return s[:i] + s[i + 1 :]
         if kind < 0.75:  # a doubled letter
             return s[:i] + s[i] + s[i:]
         c = s[i].lower()
         if c in _NEIGHBOUR and _NEIGHBOUR[c]:
-            return s[:i] + r.choice(_NEIGHBOUR[c]) + s[i + 1:]
-        return s[:i] + s[i + 1:]
+            return s[:i] + r.choice(_NEIGHBOUR[c]) + s[i + 1 :]
+        return s[:i] + s[i + 1 :]
 
     def spell_date(self, d: date) -> str:
         r = self.r.random()
@@ -261,12 +337,13 @@ class _Gen:
                 d["first_name"], d["last_name"] = d["last_name"], d["first_name"]
             if r.random() < 0.02 and d["pesel"]:  # one digit of the PESEL wrong
                 k = r.randrange(11)
-                d["pesel"] = d["pesel"][:k] + str((int(d["pesel"][k]) + r.randint(1, 9)) % 10) + d["pesel"][k + 1:]
+                d["pesel"] = d["pesel"][:k] + str((int(d["pesel"][k]) + r.randint(1, 9)) % 10) + d["pesel"][k + 1 :]
             if r.random() < 0.015:  # day and month typed the other way round / one digit off
                 b = d["birth_date"]
                 with contextlib.suppress(ValueError):
-                    d["birth_date"] = date(b.year, b.day, b.month) if r.random() < 0.5 else b.replace(
-                        day=min(28, b.day + r.choice([-1, 1])) or 1)
+                    d["birth_date"] = (
+                        date(b.year, b.day, b.month) if r.random() < 0.5 else b.replace(day=min(28, b.day + r.choice([-1, 1])) or 1)
+                    )
         out = {k: d[k] for k in FIELDS if k != "record_id"}
         out["birth_date"] = self.spell_date(d["birth_date"])
         out["phone"] = self.spell_phone(d["phone"])
@@ -279,8 +356,16 @@ class _Gen:
         elif case < 0.12:
             out["first_name"], out["last_name"] = out["first_name"].lower(), out["last_name"].lower()
         # fields left empty this time (a form without that question, or skipped)
-        for k, q in (("pesel", 0.45), ("birth_date", 0.2), ("email", 0.15), ("phone", 0.15), ("street", 0.2),
-                     ("postal_code", 0.2), ("gender", 0.5), ("organisation", 0.5)):
+        for k, q in (
+            ("pesel", 0.45),
+            ("birth_date", 0.2),
+            ("email", 0.15),
+            ("phone", 0.15),
+            ("street", 0.2),
+            ("postal_code", 0.2),
+            ("gender", 0.5),
+            ("organisation", 0.5),
+        ):
             if r.random() < q:
                 out[k] = ""
         if not base and not any(out[k] for k in ("pesel", "birth_date", "email", "phone", "street")):

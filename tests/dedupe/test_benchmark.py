@@ -1,4 +1,5 @@
 """The dedupe benchmark keeps working (it is run by hand, so nothing else would notice it rot)."""
+
 from __future__ import annotations
 
 from benchmarks.dedupe import load_dataset, main, miss_report

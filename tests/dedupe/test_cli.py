@@ -1,4 +1,5 @@
 """`synergia dedupe` on CSV files: one output row per input row, reasons, errors in Polish."""
+
 from __future__ import annotations
 
 import csv
@@ -88,10 +89,20 @@ def test_unmerge_command_splits_a_person_in_the_registry(synergia_env: Path) -> 
     p = make_pesel(date(1975, 5, 5), True, random.Random(3))
     with runtime.registry(migrate=True).session() as s:
         ids = []
-        for row, data in enumerate([{"first_name": "Ewa", "last_name": "Lis", "pesel": p},
-                                    {"first_name": "Ewka", "last_name": "Lis", "pesel": p}], start=2):
-            app = Application(project=slug, source_id="r", spreadsheet="wb.xlsx", worksheet="F", row_number=row,
-                              kind="recruitment", content_hash=str(row), data=data, person=Person(project=slug))
+        for row, data in enumerate(
+            [{"first_name": "Ewa", "last_name": "Lis", "pesel": p}, {"first_name": "Ewka", "last_name": "Lis", "pesel": p}], start=2
+        ):
+            app = Application(
+                project=slug,
+                source_id="r",
+                spreadsheet="wb.xlsx",
+                worksheet="F",
+                row_number=row,
+                kind="recruitment",
+                content_hash=str(row),
+                data=data,
+                person=Person(project=slug),
+            )
             s.add(app)
             s.flush()
             ids.append(app.id)
@@ -99,14 +110,16 @@ def test_unmerge_command_splits_a_person_in_the_registry(synergia_env: Path) -> 
     with runtime.registry().session() as s:
         survivor = s.scalar(select(Application.person_id).where(Application.id == ids[0]))
         assert s.scalar(select(Application.person_id).where(Application.id == ids[1])) == survivor
-    res = runner.invoke(app_cli, ["unmerge", "--project", str(PROJECTS_DIR / "demo.yaml"), "--person", str(survivor),
-                                  "--applications", str(ids[1])])
+    res = runner.invoke(
+        app_cli, ["unmerge", "--project", str(PROJECTS_DIR / "demo.yaml"), "--person", str(survivor), "--applications", str(ids[1])]
+    )
     assert res.exit_code == 0, res.output
     with runtime.registry().session() as s:
         moved = s.scalar(select(Application.person_id).where(Application.id == ids[1]))
     assert moved != survivor and f"osoby [bold]{moved}" not in res.output and str(moved) in res.output
-    bad = runner.invoke(app_cli, ["unmerge", "--project", str(PROJECTS_DIR / "demo.yaml"), "--person", str(survivor),
-                                  "--applications", "999999"])
+    bad = runner.invoke(
+        app_cli, ["unmerge", "--project", str(PROJECTS_DIR / "demo.yaml"), "--person", str(survivor), "--applications", "999999"]
+    )
     assert bad.exit_code == 1 and "nie należą do osoby" in bad.output
 
 
@@ -117,17 +130,21 @@ def test_lean_start_writes_what_the_typer_command_writes_and_loads_no_cli(tmp_pa
     import sys
 
     src = tmp_path / "in.csv"
-    src.write_text("record_id,first_name,last_name,email,phone\n"
-                   "x1,Bożena,Wróblewska,bozena.w@o2.pl,501 222 333\n"
-                   "x2,Bozena,WROBLEWSKA,,+48501222333\n"
-                   "x3,Bogdan,Wróblewski,,501222333\n", encoding="utf-8")
+    src.write_text(
+        "record_id,first_name,last_name,email,phone\n"
+        "x1,Bożena,Wróblewska,bozena.w@o2.pl,501 222 333\n"
+        "x2,Bozena,WROBLEWSKA,,+48501222333\n"
+        "x3,Bogdan,Wróblewski,,501222333\n",
+        encoding="utf-8",
+    )
     typer_out, lean_out = tmp_path / "typer.csv", tmp_path / "lean.csv"
-    res = runner.invoke(app, ["dedupe", str(src), "--output", str(typer_out), "--explain",
-                              "--review", str(tmp_path / "r1.csv")])
+    res = runner.invoke(app, ["dedupe", str(src), "--output", str(typer_out), "--explain", "--review", str(tmp_path / "r1.csv")])
     assert res.exit_code == 0, res.output
-    code = ("import sys; from synergia.dedupe.csvfile import fast_main; "
-            f"rc = fast_main([{str(src)!r}, '--explain', '-o', {str(lean_out)!r}, '--review={tmp_path / 'r2.csv'}']); "
-            "print(rc, sorted(m for m in ('typer', 'rich', 'pydantic', 'click') if m in sys.modules))")
+    code = (
+        "import sys; from synergia.dedupe.csvfile import fast_main; "
+        f"rc = fast_main([{str(src)!r}, '--explain', '-o', {str(lean_out)!r}, '--review={tmp_path / 'r2.csv'}']); "
+        "print(rc, sorted(m for m in ('typer', 'rich', 'pydantic', 'click') if m in sys.modules))"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.stdout.split() == ["0", "[]"], done.stdout + done.stderr
     assert "3 wierszy → 2 osób" in done.stderr
@@ -141,10 +158,18 @@ def test_lean_start_leaves_help_typos_and_bad_values_to_typer(tmp_path: Path) ->
     src = tmp_path / "in.csv"
     src.write_text("record_id,first_name\n1,Jan\n", encoding="utf-8")
     out = str(tmp_path / "o.csv")
-    for argv in (["--help"], [str(src), "-o", out, "-h"], [str(src)], [str(src), "--outptu", out],
-                 [str(src), "-o", out, "--match-threshold", "1.5"], [str(src), "-o", out, "--review-threshold", "x"],
-                 [str(tmp_path / "missing.csv"), "-o", out], [str(tmp_path), "-o", out], [str(src), str(src), "-o", out],
-                 [str(src), "-o"]):
+    for argv in (
+        ["--help"],
+        [str(src), "-o", out, "-h"],
+        [str(src)],
+        [str(src), "--outptu", out],
+        [str(src), "-o", out, "--match-threshold", "1.5"],
+        [str(src), "-o", out, "--review-threshold", "x"],
+        [str(tmp_path / "missing.csv"), "-o", out],
+        [str(tmp_path), "-o", out],
+        [str(src), str(src), "-o", out],
+        [str(src), "-o"],
+    ):
         assert fast_main(argv) is None, argv
     assert not Path(out).exists()
     assert fast_main([str(src), f"--output={out}", "--match-threshold=0.95"]) == 0 and Path(out).exists()

@@ -1,5 +1,6 @@
 """Every dedupe rule is safe and fast on any cell: very long text, NUL, zero-width
 characters, emoji (issue 10 item 7: a 1,000-letter first name used to raise RecursionError)."""
+
 from __future__ import annotations
 
 import csv
@@ -28,7 +29,7 @@ def test_name_gender_of_a_very_long_name_ending_in_a_does_not_recurse(n: int) ->
 
 
 def test_name_gender_keeps_its_answers() -> None:
-    assert name_gender("daniela") == "K"   # female form of a known male name
+    assert name_gender("daniela") == "K"  # female form of a known male name
     assert name_gender("danielaa") is None  # not a name, no guess
     assert name_gender("kuba") == "M"
     assert name_gender("marta") == "K"
@@ -57,9 +58,20 @@ def test_invisible_characters_vanish_instead_of_splitting_a_name() -> None:
 def test_deduplicate_records_with_huge_fields_is_fast_and_keeps_the_rest_working(n: int) -> None:
     long = "Anna" + "a" * n
     rows = [
-        {"record_id": "r1", "first_name": long, "last_name": "Nowak" * (n // 5), "email": "x" * n + "@wp.pl",
-         "phone": "6" * n, "pesel": "1" * n, "birth_date": "1" * n, "gender": "k" * n,
-         "street": "Lipowa " * (n // 7), "postal_code": "4" * n, "city": "Łódź" * (n // 4), "organisation": "o" * n},
+        {
+            "record_id": "r1",
+            "first_name": long,
+            "last_name": "Nowak" * (n // 5),
+            "email": "x" * n + "@wp.pl",
+            "phone": "6" * n,
+            "pesel": "1" * n,
+            "birth_date": "1" * n,
+            "gender": "k" * n,
+            "street": "Lipowa " * (n // 7),
+            "postal_code": "4" * n,
+            "city": "Łódź" * (n // 4),
+            "organisation": "o" * n,
+        },
         {"record_id": "r2", "first_name": long, "last_name": "Nowak" * (n // 5), "email": "x" * n + "@wp.pl"},
         {"record_id": "r3", "first_name": "Katarzyna", "last_name": "Kowalska", "email": "kk@wp.pl"},
         {"record_id": "r4", "first_name": "Kasia", "last_name": "KOWALSKA", "email": "KK@wp.pl"},
@@ -74,14 +86,18 @@ def test_deduplicate_records_with_huge_fields_is_fast_and_keeps_the_rest_working
 
 @pytest.mark.parametrize("value", list(HOSTILE.values()), ids=list(HOSTILE))
 def test_every_field_accepts_hostile_text(value: str) -> None:
-    fields = ("first_name", "last_name", "email", "phone", "pesel", "birth_date", "gender",
-              "street", "postal_code", "city", "organisation")
+    fields = ("first_name", "last_name", "email", "phone", "pesel", "birth_date", "gender", "street", "postal_code", "city", "organisation")
     a = normalize_record(dict.fromkeys(fields, value), 0, "a")
     b = normalize_record(dict.fromkeys(fields, value), 1, "b")
     compare(a, b)  # no exception
-    res = deduplicate([{"record_id": "a", **dict.fromkeys(fields, value)},
-                       {"record_id": "b", **dict.fromkeys(fields, value)},
-                       {"record_id": "c", "first_name": value, "last_name": "Nowak"}], processes=1)
+    res = deduplicate(
+        [
+            {"record_id": "a", **dict.fromkeys(fields, value)},
+            {"record_id": "b", **dict.fromkeys(fields, value)},
+            {"record_id": "c", "first_name": value, "last_name": "Nowak"},
+        ],
+        processes=1,
+    )
     assert sorted(cluster_ids(res)) == ["a", "b", "c"]
 
 

@@ -1,4 +1,5 @@
 """Pair outcomes, every veto, and clustering without chaining."""
+
 from __future__ import annotations
 
 import random
@@ -41,6 +42,7 @@ def groups(rows):
 
 # --- vetoes -------------------------------------------------------------------
 
+
 def test_two_different_valid_pesels_veto_even_with_everything_else_equal() -> None:
     born = date(1990, 5, 1)
     a = rec(first_name="Anna", last_name="Nowak", pesel=pesel(born, True), email="a@x.pl")
@@ -78,6 +80,7 @@ def test_a_typo_in_a_first_name_is_not_a_veto() -> None:
 
 
 # --- positive evidence ----------------------------------------------------------
+
 
 def test_same_pesel_merges_despite_diacritics_case_and_diminutive() -> None:
     p = pesel(date(1985, 7, 9), True)
@@ -133,13 +136,13 @@ def test_id_numbers_one_typo_apart_are_compared_and_match_with_the_same_name_and
     from synergia.dedupe.blocking import candidate_pairs
 
     a = normalize_record({"first_name": "Tomasz", "last_name": "Alagić", "pesel": "ABC379088", "city": "Toruń"}, 0, 1)
-    b = normalize_record({"first_name": "Tomasz", "last_name": "Alagic", "pesel": "ABC379068", "city": "Torun",
-                          "birth_date": "1980-01-02"}, 1, 2)
+    b = normalize_record(
+        {"first_name": "Tomasz", "last_name": "Alagic", "pesel": "ABC379068", "city": "Torun", "birth_date": "1980-01-02"}, 1, 2
+    )
     c = normalize_record({"first_name": "Tomasz", "last_name": "Alagic", "pesel": "ABC379068", "city": "Gdańsk"}, 2, 3)
     assert (0, 1) in candidate_pairs([a, b, c])
     d = compare(a, b)
-    assert (d.outcome, d.reason) == (Outcome.SAME, "zgodne: imię+nazwisko+numer identyfikacyjny (z literówką)"
-                                                   "+miejscowość/organizacja")
+    assert (d.outcome, d.reason) == (Outcome.SAME, "zgodne: imię+nazwisko+numer identyfikacyjny (z literówką)+miejscowość/organizacja")
     e = normalize_record({"first_name": "Tomasz", "last_name": "Alagic", "pesel": "ABC379968", "city": "Gdańsk"}, 3, 4)
     assert compare(a, e).outcome is not Outcome.SAME  # two digits off in another town
     f = normalize_record({"first_name": "Tomek", "last_name": "Kowalczyk", "pesel": "ABC379068", "city": "Torun"}, 4, 5)
@@ -159,6 +162,7 @@ def test_a_postcode_typo_keeps_the_address_only_with_the_same_street_number_and_
 
 # --- clustering -------------------------------------------------------------------
 
+
 def test_household_sharing_an_email_is_not_merged_through_it() -> None:
     rows = [
         {"id": 1, "first_name": "Jan", "last_name": "Nowak", "email": "dom@x.pl", "birth_date": "1970-01-01"},
@@ -171,25 +175,43 @@ def test_household_sharing_an_email_is_not_merged_through_it() -> None:
 
 
 def test_twins_stay_apart() -> None:
-    base = {"last_name": "Zielińska", "birth_date": "2004-06-01", "street": "Leśna 4", "postal_code": "80-100",
-            "city": "Gdańsk", "email": "zielinscy@x.pl", "phone": "600300300"}
-    rows = [{"id": 1, "first_name": "Maria", **base}, {"id": 2, "first_name": "Marta", **base},
-            {"id": 3, "first_name": "Marysia", **base}]
+    base = {
+        "last_name": "Zielińska",
+        "birth_date": "2004-06-01",
+        "street": "Leśna 4",
+        "postal_code": "80-100",
+        "city": "Gdańsk",
+        "email": "zielinscy@x.pl",
+        "phone": "600300300",
+    }
+    rows = [{"id": 1, "first_name": "Maria", **base}, {"id": 2, "first_name": "Marta", **base}, {"id": 3, "first_name": "Marysia", **base}]
     assert groups(rows) == [[1, 3], [2]]
 
 
 def test_a_name_only_attendance_row_joins_the_only_namesake_in_town() -> None:
     from synergia.dedupe.compare import R_ONLY_NAMESAKE
 
-    registered = {"id": 1, "first_name": "Jan", "last_name": "Kowalski", "birth_date": "1961-04-02",
-                  "email": "jan.kowalski@x.pl", "city": "Gliwice"}
+    registered = {
+        "id": 1,
+        "first_name": "Jan",
+        "last_name": "Kowalski",
+        "birth_date": "1961-04-02",
+        "email": "jan.kowalski@x.pl",
+        "city": "Gliwice",
+    }
     attendance = {"id": 2, "first_name": "JAN", "last_name": "KOWALSKI", "city": "Gliwice"}
     result = deduplicate([registered, attendance], id_field="id")
     assert result.clusters == [[1, 2]]
     assert [m.reason for m in result.merges] == [R_ONLY_NAMESAKE]
     # a second Jan Kowalski in Gliwice (the son): the row fits both, staff decide
-    son = {"id": 3, "first_name": "Jan", "last_name": "Kowalski", "birth_date": "1989-04-02",
-           "email": "jkowalski89@x.pl", "city": "Gliwice"}
+    son = {
+        "id": 3,
+        "first_name": "Jan",
+        "last_name": "Kowalski",
+        "birth_date": "1989-04-02",
+        "email": "jkowalski89@x.pl",
+        "city": "Gliwice",
+    }
     result = deduplicate([registered, attendance, son], id_field="id")
     assert result.clusters == [[1], [2], [3]]
     assert {(r.a, r.b) for r in result.reviews} >= {(1, 2)}

@@ -1,4 +1,5 @@
 """Normalisation: Polish folding, surname roots, diminutives, phones, e-mails, dates, PESEL."""
+
 from __future__ import annotations
 
 import pytest
@@ -16,17 +17,30 @@ from synergia.dedupe.normalize import (
 )
 
 
-@pytest.mark.parametrize(("raw", "folded"), [
-    ("ŁÓDŹ", "lodz"), ("Łukasz", "lukasz"), ("Michał", "michal"), ("  Zażółć   gęślą  jaźń ", "zazolc gesla jazn"),
-    ("KOWALSKA", "kowalska"), ("Anna-Maria", "anna maria"),
-])
+@pytest.mark.parametrize(
+    ("raw", "folded"),
+    [
+        ("ŁÓDŹ", "lodz"),
+        ("Łukasz", "lukasz"),
+        ("Michał", "michal"),
+        ("  Zażółć   gęślą  jaźń ", "zazolc gesla jazn"),
+        ("KOWALSKA", "kowalska"),
+        ("Anna-Maria", "anna maria"),
+    ],
+)
 def test_fold_drops_diacritics_including_l_stroke(raw: str, folded: str) -> None:
     assert fold(raw) == folded
 
 
-@pytest.mark.parametrize(("a", "b"), [
-    ("kowalski", "kowalska"), ("zawadzki", "zawadzka"), ("wysocki", "wysocka"), ("czarny", "czarna"),
-])
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("kowalski", "kowalska"),
+        ("zawadzki", "zawadzka"),
+        ("wysocki", "wysocka"),
+        ("czarny", "czarna"),
+    ],
+)
 def test_gendered_surnames_share_a_root(a: str, b: str) -> None:
     assert surname_root(a) == surname_root(b)
 
@@ -36,10 +50,19 @@ def test_different_surnames_keep_different_roots() -> None:
     assert surname_root("nowak") == "nowak"
 
 
-@pytest.mark.parametrize(("dim", "full"), [
-    ("kasia", "katarzyna"), ("gosia", "malgorzata"), ("asia", "joanna"), ("ola", "aleksandra"),
-    ("zosia", "zofia"), ("kuba", "jakub"), ("bartek", "bartlomiej"), ("katarzyna", "katarzyna"),
-])
+@pytest.mark.parametrize(
+    ("dim", "full"),
+    [
+        ("kasia", "katarzyna"),
+        ("gosia", "malgorzata"),
+        ("asia", "joanna"),
+        ("ola", "aleksandra"),
+        ("zosia", "zofia"),
+        ("kuba", "jakub"),
+        ("bartek", "bartlomiej"),
+        ("katarzyna", "katarzyna"),
+    ],
+)
 def test_diminutives_map_to_the_full_name(dim: str, full: str) -> None:
     assert canonical_first_name(dim) == full
 

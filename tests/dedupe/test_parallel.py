@@ -1,4 +1,5 @@
 """Two processes give exactly the single-process result (large batches fork a worker)."""
+
 from __future__ import annotations
 
 from devtools.synthetic import generate_records
@@ -25,8 +26,7 @@ def test_two_processes_with_staff_decisions_and_new_records():
     rows, _truth = generate_records(3000, seed=5)
     records = [normalize_record(r, i, r["record_id"]) for i, r in enumerate(rows)]
     ids = [r.rid for r in records]
-    kwargs = dict(must_link=[(ids[0], ids[1])], cannot_link=[(ids[2], ids[3])],
-                  groups={ids[4]: "p1", ids[5]: "p1"}, new=ids[1500:])
+    kwargs = dict(must_link=[(ids[0], ids[1])], cannot_link=[(ids[2], ids[3])], groups={ids[4]: "p1", ids[5]: "p1"}, new=ids[1500:])
     serial = cluster_records(records, processes=1, **kwargs)
     forked = cluster_records(records, processes=2, **kwargs)
     assert serial.pairs_compared > 0

@@ -1,4 +1,5 @@
 """Properties of clustering: order-independent, never merges vetoed records."""
+
 from __future__ import annotations
 
 import random
@@ -19,11 +20,17 @@ DOB = ["1990-01-01", "01.01.1990", "1960-05-05", None]
 PESEL = ["90010113784", "90010186702", "60050526112", "90010112345", None]  # three valid, one not
 GENDER = ["K", "M", None]
 
-record = st.fixed_dictionaries({
-    "first_name": st.sampled_from(FIRST), "last_name": st.sampled_from(LAST), "email": st.sampled_from(EMAIL),
-    "phone": st.sampled_from(PHONE), "birth_date": st.sampled_from(DOB), "pesel": st.sampled_from(PESEL),
-    "gender": st.sampled_from(GENDER),
-})
+record = st.fixed_dictionaries(
+    {
+        "first_name": st.sampled_from(FIRST),
+        "last_name": st.sampled_from(LAST),
+        "email": st.sampled_from(EMAIL),
+        "phone": st.sampled_from(PHONE),
+        "birth_date": st.sampled_from(DOB),
+        "pesel": st.sampled_from(PESEL),
+        "gender": st.sampled_from(GENDER),
+    }
+)
 
 
 def partition(rows, order):
@@ -48,7 +55,7 @@ def test_no_cluster_holds_a_vetoed_pair(rows) -> None:
     by_id = {r.rid: r for r in recs}
     for c in clusters:
         for i, a in enumerate(c):
-            for b in c[i + 1:]:
+            for b in c[i + 1 :]:
                 assert veto(by_id[a], by_id[b]) is None
 
 

@@ -1,5 +1,6 @@
 """The softer rules (typed birth dates, corrected first names, missing first
 name, id+address), each with a look-alike that must stay apart."""
+
 from __future__ import annotations
 
 from synergia.dedupe.blocking import blocking_keys
@@ -33,6 +34,7 @@ def clusters(rows):
 
 # --- a birth date typed with one keystroke --------------------------------------
 
+
 def test_typed_birth_date_with_names_and_full_address_merges() -> None:
     for other in ("1990-03-17", "1990-03-21", "1990-12-03"):  # one digit, digit swap, day<->month
         a = rec(first_name="Jan", birth_date="1990-03-12", **HOME)
@@ -64,6 +66,7 @@ def test_typed_birth_date_never_joins_siblings_with_other_names() -> None:
 
 # --- first names one keystroke off ---------------------------------------------
 
+
 def test_a_misspelt_diminutive_is_corrected() -> None:
     assert corrected_first_name("krysa") == "krystyna"
     assert corrected_first_name("janke") == "jan"
@@ -88,9 +91,12 @@ def test_a_truncated_first_name_is_similar_but_two_real_names_are_not() -> None:
 
 # --- no first name, or other names around an id -------------------------------
 
+
 def test_no_first_name_with_surname_birth_date_and_address_merges() -> None:
-    rows = [{"id": 1, "first_name": "", "birth_date": "1961-05-20", **HOME},
-            {"id": 2, "first_name": "Rafał", "birth_date": "1961-05-20", **HOME}]
+    rows = [
+        {"id": 1, "first_name": "", "birth_date": "1961-05-20", **HOME},
+        {"id": 2, "first_name": "Rafał", "birth_date": "1961-05-20", **HOME},
+    ]
     d = compare(rec(**rows[0]), rec(**rows[1]))
     assert (d.outcome, d.reason) == (Outcome.SAME, R_NO_FIRST_NAME_DOB)
     assert clusters(rows) == [[1, 2]]
@@ -98,8 +104,7 @@ def test_no_first_name_with_surname_birth_date_and_address_merges() -> None:
 
 def test_no_first_name_fitting_both_twins_goes_to_review() -> None:
     base = {"last_name": "Zielińska", "birth_date": "2004-06-01", "street": "Leśna 4", "postal_code": "80-100", "city": "Gdańsk"}
-    rows = [{"id": 1, "first_name": "Maria", **base}, {"id": 2, "first_name": "Marta", **base},
-            {"id": 3, "first_name": "", **base}]
+    rows = [{"id": 1, "first_name": "Maria", **base}, {"id": 2, "first_name": "Marta", **base}, {"id": 3, "first_name": "", **base}]
     result = deduplicate(rows, id_field="id")
     assert sorted(map(sorted, result.clusters)) == [[1], [2], [3]]
     assert {(rv.a, rv.b) for rv in result.reviews} & {(1, 3), (2, 3)}
@@ -134,26 +139,33 @@ FATHER = {"first_name": "Dominik", "last_name": "Kopeć", "phone": "742219938"}
 
 
 def test_a_contact_only_the_father_used_tells_father_and_son_apart() -> None:
-    rows = [{"id": 1, **FATHER, "email": "ojciec@x.pl", "birth_date": "1971-08-16"},
-            {"id": 2, **FATHER, "email": "syn@x.pl", "birth_date": "2004-08-16"},
-            {"id": 3, **FATHER, "email": "ojciec@x.pl"}]
+    rows = [
+        {"id": 1, **FATHER, "email": "ojciec@x.pl", "birth_date": "1971-08-16"},
+        {"id": 2, **FATHER, "email": "syn@x.pl", "birth_date": "2004-08-16"},
+        {"id": 3, **FATHER, "email": "ojciec@x.pl"},
+    ]
     assert clusters(rows) == [[1, 3], [2]]
 
 
 def test_only_the_shared_family_contacts_keep_the_record_apart() -> None:
-    phone_only = [{"id": 1, **FATHER, "email": "ojciec@x.pl", "birth_date": "1971-08-16"},
-                  {"id": 2, **FATHER, "email": "syn@x.pl", "birth_date": "2004-08-16"},
-                  {"id": 3, **FATHER}]
+    phone_only = [
+        {"id": 1, **FATHER, "email": "ojciec@x.pl", "birth_date": "1971-08-16"},
+        {"id": 2, **FATHER, "email": "syn@x.pl", "birth_date": "2004-08-16"},
+        {"id": 3, **FATHER},
+    ]
     assert clusters(phone_only) == [[1], [2], [3]]
-    both_use_it = [{"id": 1, **FATHER, "email": "dom@x.pl", "birth_date": "1971-08-16"},
-                   {"id": 2, **FATHER, "email": "dom@x.pl", "birth_date": "2004-08-16"},
-                   {"id": 3, **FATHER, "email": "dom@x.pl"}]
+    both_use_it = [
+        {"id": 1, **FATHER, "email": "dom@x.pl", "birth_date": "1971-08-16"},
+        {"id": 2, **FATHER, "email": "dom@x.pl", "birth_date": "2004-08-16"},
+        {"id": 3, **FATHER, "email": "dom@x.pl"},
+    ]
     result = deduplicate(both_use_it, id_field="id")
     assert sorted(map(sorted, result.clusters)) == [[1], [2], [3]]
     assert result.reviews
 
 
 # --- contradicting contacts turn a weak match into a question -------------------
+
 
 def test_one_email_but_two_different_phones_goes_to_review() -> None:
     a = dict(first_name="Jerzy", last_name="Sobczak", email="rodzina@x.pl", phone="600100200")
@@ -179,20 +191,27 @@ def test_similar_surname_and_birth_date_with_other_contacts_weigh_less() -> None
 
 # --- name+address once the groups are known --------------------------------------
 
+
 def test_name_and_address_merge_when_nothing_contradicts() -> None:
-    rows = [{"id": 1, "first_name": "Zofia", **HOME, "last_name": "Borkowska", "birth_date": "1950-02-02"},
-            {"id": 2, "first_name": "Zosia", **HOME, "last_name": "Borkowska", "email": "zb@x.pl"}]
+    rows = [
+        {"id": 1, "first_name": "Zofia", **HOME, "last_name": "Borkowska", "birth_date": "1950-02-02"},
+        {"id": 2, "first_name": "Zosia", **HOME, "last_name": "Borkowska", "email": "zb@x.pl"},
+    ]
     result = deduplicate(rows, id_field="id")
     assert sorted(map(sorted, result.clusters)) == [[1, 2]]
 
 
 def test_name_and_address_with_other_contacts_or_a_namesake_at_home_stay_apart() -> None:
-    other_phones = [{"id": 1, "first_name": "Jan", **HOME, "phone": "600100200", "birth_date": "1960-01-01"},
-                    {"id": 2, "first_name": "Jan", **HOME, "phone": "700100200"}]
+    other_phones = [
+        {"id": 1, "first_name": "Jan", **HOME, "phone": "600100200", "birth_date": "1960-01-01"},
+        {"id": 2, "first_name": "Jan", **HOME, "phone": "700100200"},
+    ]
     assert clusters(other_phones) == [[1], [2]]
-    father_and_son = [{"id": 1, "first_name": "Jan", **HOME, "birth_date": "1960-01-01"},
-                      {"id": 2, "first_name": "Jan", **HOME, "birth_date": "1990-01-01"},
-                      {"id": 3, "first_name": "Jan", **HOME}]
+    father_and_son = [
+        {"id": 1, "first_name": "Jan", **HOME, "birth_date": "1960-01-01"},
+        {"id": 2, "first_name": "Jan", **HOME, "birth_date": "1990-01-01"},
+        {"id": 3, "first_name": "Jan", **HOME},
+    ]
     result = deduplicate(father_and_son, id_field="id")
     assert sorted(map(sorted, result.clusters)) == [[1], [2], [3]]
     assert result.reviews
@@ -206,15 +225,18 @@ def test_a_family_mailbox_does_not_join_people_whose_phones_differ() -> None:
 
     p = make_pesel(date(1990, 1, 1), False, random.Random(3))
     base = {"first_name": "Jan", "last_name": "Nowak"}
-    rows = [{"id": 1, **base, "email": "dom@x.pl", "phone": "600100200"},
-            {"id": 2, **base, "email": "dom@x.pl", "pesel": p},
-            {"id": 3, **base, "pesel": p, "phone": "700100200"}]  # 2's person has another phone
+    rows = [
+        {"id": 1, **base, "email": "dom@x.pl", "phone": "600100200"},
+        {"id": 2, **base, "email": "dom@x.pl", "pesel": p},
+        {"id": 3, **base, "pesel": p, "phone": "700100200"},
+    ]  # 2's person has another phone
     assert clusters(rows) == [[1], [2, 3]]
     rows[2].pop("phone")  # nothing tells them apart: the mailbox links them
     assert clusters(rows) == [[1, 2, 3]]
 
 
 # --- names typed in the wrong field ---------------------------------------------
+
 
 def test_a_name_in_the_wrong_field_with_birth_date_and_full_address_merges() -> None:
     home = {k: v for k, v in HOME.items() if k != "last_name"}

@@ -1,4 +1,5 @@
 """Registry side, on SQLite and PostgreSQL: stable ids, nightly increments, staff loop, unmerge."""
+
 from __future__ import annotations
 
 import hashlib
@@ -38,8 +39,17 @@ def add(session, data: dict, row: int) -> int:
     """What the nightly upsert does for a new row: an application with a person of its own."""
     person = Person(project=P)
     h = hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
-    app = Application(project=P, source_id="rekrutacja", spreadsheet="wb.xlsx", worksheet="Odpowiedzi", row_number=row,
-                      kind="recruitment", content_hash=h, data=data, person=person)
+    app = Application(
+        project=P,
+        source_id="rekrutacja",
+        spreadsheet="wb.xlsx",
+        worksheet="Odpowiedzi",
+        row_number=row,
+        kind="recruitment",
+        content_hash=h,
+        data=data,
+        person=person,
+    )
     session.add(app)
     session.flush()
     return app.id
@@ -67,7 +77,8 @@ def test_merges_keep_the_oldest_id_and_record_the_reason(reg: Registry) -> None:
         assert after[ids[2]] == before[ids[2]]  # household e-mail did not pull Jan in
         merges = s.scalars(select(DedupeMerge)).all()
         assert [(m.survivor_person_id, m.merged_person_id, m.reason) for m in merges] == [
-            (before[ids[0]], before[ids[1]], "zgodne: imię+nazwisko+e-mail")]
+            (before[ids[0]], before[ids[1]], "zgodne: imię+nazwisko+e-mail")
+        ]
         assert counts.persons_merged == 1 and counts.applications_moved == 1
 
 
@@ -132,10 +143,23 @@ def test_staff_decisions_from_the_review_tab_survive_reruns(reg: Registry, tmp_p
     wb.active.title = "Odpowiedzi"
     wb.save(tmp_path / "wb.xlsx")
     # name+address with two different phones: a question for staff (a parent and child?)
-    same_a = {"first_name": "Jan", "last_name": "Kowalski", "street": "ul. Polna 1", "postal_code": "00-001", "city": "Warszawa",
-              "phone": "600100200"}
-    same_b = {"first_name": "Jan", "last_name": "Kowalski", "street": "Polna 1", "postal_code": "00001", "city": "Warszawa",
-              "birth_date": "1960-01-01", "phone": "700100200"}
+    same_a = {
+        "first_name": "Jan",
+        "last_name": "Kowalski",
+        "street": "ul. Polna 1",
+        "postal_code": "00-001",
+        "city": "Warszawa",
+        "phone": "600100200",
+    }
+    same_b = {
+        "first_name": "Jan",
+        "last_name": "Kowalski",
+        "street": "Polna 1",
+        "postal_code": "00001",
+        "city": "Warszawa",
+        "birth_date": "1960-01-01",
+        "phone": "700100200",
+    }
     # the family phone, and one of them wrote someone else's mailbox (a mother and daughter?)
     other_a = {"first_name": "Anna", "last_name": "Nowak", "city": "Opole", "email": "anna.nowak@x.pl", "phone": "600300300"}
     other_b = {"first_name": "Anna", "last_name": "Nowak", "city": "Opole", "email": "halina.mroz@x.pl", "phone": "600300300"}
@@ -178,8 +202,18 @@ def test_staff_decisions_from_the_review_tab_survive_reruns(reg: Registry, tmp_p
 def test_unreadable_answers_stay_in_the_tab(reg: Registry) -> None:
     with reg.session() as s:
         a = add(s, {"first_name": "Jan", "last_name": "Lis", "street": "Polna 1", "postal_code": "00-001", "email": "jl@x.pl"}, 2)
-        b = add(s, {"first_name": "Jan", "last_name": "Lis", "street": "Polna 1", "postal_code": "00-001", "birth_date": "1950-01-01",
-                    "email": "lis@y.pl"}, 3)
+        b = add(
+            s,
+            {
+                "first_name": "Jan",
+                "last_name": "Lis",
+                "street": "Polna 1",
+                "postal_code": "00-001",
+                "birth_date": "1950-01-01",
+                "email": "lis@y.pl",
+            },
+            3,
+        )
         run_dedupe(s, P)
         rows = build_rows(review_items(s, P))
     rows[1][1] = "chyba tak?"
@@ -213,7 +247,9 @@ def test_unmerge_keeps_every_application_and_the_history(reg: Registry) -> None:
         assert after[a] == after[b] == survivor
         moves = s.scalars(select(DedupeAssignment).where(DedupeAssignment.application_id == c).order_by(DedupeAssignment.id)).all()
         assert [(m.action, m.old_person_id, m.new_person_id) for m in moves] == [
-            ("merge", original[c], survivor), ("unmerge", survivor, original[c])]
+            ("merge", original[c], survivor),
+            ("unmerge", survivor, original[c]),
+        ]
         assert person_of(s, P, original[b]) == survivor and person_of(s, P, original[c]) == original[c]
         run_dedupe(s, P)  # the next night does not undo the split
     with reg.session() as s:

@@ -1,4 +1,5 @@
 """The Prefect task in a real flow run on the demo workbook: merges, review tab, staff answers back."""
+
 from __future__ import annotations
 
 from pathlib import Path

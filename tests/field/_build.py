@@ -1,4 +1,5 @@
 """Small builders for field tests: a project with one form source, and raw rows typed by hand."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -65,30 +66,64 @@ def form_table(rows: list[dict[str, str]], headers: list[str] | None = None) -> 
 
 def people(n: int, seed: int = 0) -> list[dict[str, str]]:
     """``n`` distinct, valid form rows (own values: surnames of Polish rivers, unique e-mails)."""
-    rivers = ["Wisłocka", "Sanowska", "Bugajska", "Narewska", "Odrzańska", "Wartecka", "Pilicka", "Drwęcka",
-              "Bzurska", "Nyska", "Prosnowska", "Wieprzecka", "Liwiecka", "Dunajecka", "Popradzka", "Rabska"]
+    rivers = [
+        "Wisłocka",
+        "Sanowska",
+        "Bugajska",
+        "Narewska",
+        "Odrzańska",
+        "Wartecka",
+        "Pilicka",
+        "Drwęcka",
+        "Bzurska",
+        "Nyska",
+        "Prosnowska",
+        "Wieprzecka",
+        "Liwiecka",
+        "Dunajecka",
+        "Popradzka",
+        "Rabska",
+    ]
     firsts = ["Halina", "Jadwiga", "Teresa", "Urszula", "Wanda", "Irena", "Lucyna", "Danuta"]
     out = []
     for i in range(n):
         k = i + seed * 100
-        out.append(good_values(**{
-            "Imię": firsts[k % len(firsts)],
-            "Nazwisko": rivers[k % len(rivers)] + ("" if k < len(rivers) else f"-{firsts[(k // 3) % 8]}owa"),
-            "Adres e-mail": f"uczestniczka{k}@pole-testowe.pl", "Telefon": f"6{k % 10}1 {200 + k:03d} {300 + k % 700:03d}",
-            "Data urodzenia": f"{1 + k % 28:02d}.{1 + k % 12:02d}.{1950 + k % 50}",
-            "Sygnatura czasowa": f"{1 + k % 28:02d}.04.2026 {8 + k % 12}:{k % 60:02d}:00",
-        }))
+        out.append(
+            good_values(
+                **{
+                    "Imię": firsts[k % len(firsts)],
+                    "Nazwisko": rivers[k % len(rivers)] + ("" if k < len(rivers) else f"-{firsts[(k // 3) % 8]}owa"),
+                    "Adres e-mail": f"uczestniczka{k}@pole-testowe.pl",
+                    "Telefon": f"6{k % 10}1 {200 + k:03d} {300 + k % 700:03d}",
+                    "Data urodzenia": f"{1 + k % 28:02d}.{1 + k % 12:02d}.{1950 + k % 50}",
+                    "Sygnatura czasowa": f"{1 + k % 28:02d}.04.2026 {8 + k % 12}:{k % 60:02d}:00",
+                }
+            )
+        )
     return out
 
 
-def project_data(*, period=(date(2026, 3, 1), date(2027, 6, 30)), consents: dict | None = None,
-                 source_extra: dict | None = None, extra_sources: list[dict] | None = None) -> dict:
-    form = {"id": "formularz", "kind": "recruitment", "worksheet": "Odpowiedzi", "columns": dict(FORM_COLUMNS),
-            "required_consents": ["rodo"], "consent_version": "v1"}
+def project_data(
+    *,
+    period=(date(2026, 3, 1), date(2027, 6, 30)),
+    consents: dict | None = None,
+    source_extra: dict | None = None,
+    extra_sources: list[dict] | None = None,
+) -> dict:
+    form = {
+        "id": "formularz",
+        "kind": "recruitment",
+        "worksheet": "Odpowiedzi",
+        "columns": dict(FORM_COLUMNS),
+        "required_consents": ["rodo"],
+        "consent_version": "v1",
+    }
     form.update(source_extra or {})
     data = {
-        "slug": "pole-testowe", "name": "Pole testowe",
-        "organiser": {"name": "Stowarzyszenie Testowe"}, "funder": {"name": "Fundusz"},
+        "slug": "pole-testowe",
+        "name": "Pole testowe",
+        "organiser": {"name": "Stowarzyszenie Testowe"},
+        "funder": {"name": "Fundusz"},
         "period": {"start": period[0].isoformat(), "end": period[1].isoformat()},
         "spreadsheet": {"id": "pole.xlsx"},
         "sources": [form] + list(extra_sources or []),

@@ -6,6 +6,7 @@ openpyxl writes formulas without cached values, so the values Excel would have s
 the sheet XML afterwards (``<v>``), computed here from the same inputs. All values are made up for
 these tests (not from the project's generator).
 """
+
 from __future__ import annotations
 
 import io
@@ -22,19 +23,76 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 FORM_TAB = "Formularz NGO i rady"
 LOOKUP_TAB = "Słownik gmin"
-HEADER = ["Sygnatura czasowa", "Imię", "Nazwisko", "Adres e-mail", "Telefon kontaktowy", "PESEL", "Data urodzenia",
-          "Płeć", "Kod pocztowy", "Miejscowość", "Gmina", "Nazwa organizacji / rady", "Typ podmiotu",
-          "Wyrażam zgodę na przetwarzanie moich danych osobowych w celu realizacji projektu",
-          "E-mail (jak wpisano)", "Wiek (formuła biura)", "Uwagi biura"]
+HEADER = [
+    "Sygnatura czasowa",
+    "Imię",
+    "Nazwisko",
+    "Adres e-mail",
+    "Telefon kontaktowy",
+    "PESEL",
+    "Data urodzenia",
+    "Płeć",
+    "Kod pocztowy",
+    "Miejscowość",
+    "Gmina",
+    "Nazwa organizacji / rady",
+    "Typ podmiotu",
+    "Wyrażam zgodę na przetwarzanie moich danych osobowych w celu realizacji projektu",
+    "E-mail (jak wpisano)",
+    "Wiek (formuła biura)",
+    "Uwagi biura",
+]
 COL = {h: i for i, h in enumerate(HEADER)}
 POSTCODES = {"43-100": "Tychy", "43-200": "Pszczyna", "43-150": "Bieruń", "43-190": "Mikołów"}
 
-FIRST = ["Halina", "Bogumił", "Wiesława", "Radosław", "Teodora", "Kajetan", "Ludmiła", "Florian", "Genowefa",
-         "Ignacy", "Józefina", "Lucjan", "Marianna", "Sylwester", "Bronisława", "Eustachy", "Celina", "Dobromir",
-         "Eleonora", "Fabian", "Gertruda", "Hilary"]
-LAST = ["Wróblewska", "Kałuża", "Pietrzyk", "Ostrowski", "Zając", "Gołąb", "Szczepańska", "Mazurek", "Bąk",
-        "Kopeć", "Nowicka", "Rybak", "Sowa", "Jeleń", "Kania", "Dudek", "Czajka", "Wilk", "Lis", "Kruk", "Sroka",
-        "Żuraw"]
+FIRST = [
+    "Halina",
+    "Bogumił",
+    "Wiesława",
+    "Radosław",
+    "Teodora",
+    "Kajetan",
+    "Ludmiła",
+    "Florian",
+    "Genowefa",
+    "Ignacy",
+    "Józefina",
+    "Lucjan",
+    "Marianna",
+    "Sylwester",
+    "Bronisława",
+    "Eustachy",
+    "Celina",
+    "Dobromir",
+    "Eleonora",
+    "Fabian",
+    "Gertruda",
+    "Hilary",
+]
+LAST = [
+    "Wróblewska",
+    "Kałuża",
+    "Pietrzyk",
+    "Ostrowski",
+    "Zając",
+    "Gołąb",
+    "Szczepańska",
+    "Mazurek",
+    "Bąk",
+    "Kopeć",
+    "Nowicka",
+    "Rybak",
+    "Sowa",
+    "Jeleń",
+    "Kania",
+    "Dudek",
+    "Czajka",
+    "Wilk",
+    "Lis",
+    "Kruk",
+    "Sroka",
+    "Żuraw",
+]
 
 
 def pesel(born: date, serial: int, female: bool) -> str:
@@ -49,9 +107,9 @@ def pesel(born: date, serial: int, female: bool) -> str:
 @dataclass
 class StaffWorkbook:
     path: Path
-    rows: int            # response rows
-    invalid: int         # of which with an unusable e-mail (quarantined every night)
-    emails: list[str]    # the cached values of the e-mail formula column
+    rows: int  # response rows
+    invalid: int  # of which with an unusable e-mail (quarantined every night)
+    emails: list[str]  # the cached values of the e-mail formula column
 
 
 def build(path: Path, *, people: int = 20, invalid: int = 2, owned_tabs: tuple[str, ...] = ()) -> StaffWorkbook:
@@ -73,12 +131,25 @@ def build(path: Path, *, people: int = 20, invalid: int = 2, owned_tabs: tuple[s
         typed = f"  {first[:3]}.{last[:4]}{i}@Poczta-Biura.example " if i >= invalid else f"brak maila {i}"
         email = typed.strip().lower()
         emails.append(email)
-        row = [f"{3 + i % 20:02d}.04.2026 {8 + i % 9:02d}:{i % 60:02d}:00", first, last,
-               f"=LOWER(TRIM({_a1('E-mail (jak wpisano)', r)}))", f"600 {100 + i:03d} {200 + i:03d}",
-               pesel(born, 100 + i, female), born.strftime("%d.%m.%Y"), "Kobieta" if female else "Mężczyzna",
-               code, POSTCODES[code], f"=VLOOKUP({_a1('Kod pocztowy', r)},'{LOOKUP_TAB}'!$A$2:$B$9,2,FALSE)",
-               f"Stowarzyszenie nr {i % 5}", "NGO", "Tak", typed,
-               f'=DATEDIF({_a1("Data urodzenia", r)},DATE(2026,4,1),"y")', "sprawdzone" if i % 3 == 0 else None]
+        row = [
+            f"{3 + i % 20:02d}.04.2026 {8 + i % 9:02d}:{i % 60:02d}:00",
+            first,
+            last,
+            f"=LOWER(TRIM({_a1('E-mail (jak wpisano)', r)}))",
+            f"600 {100 + i:03d} {200 + i:03d}",
+            pesel(born, 100 + i, female),
+            born.strftime("%d.%m.%Y"),
+            "Kobieta" if female else "Mężczyzna",
+            code,
+            POSTCODES[code],
+            f"=VLOOKUP({_a1('Kod pocztowy', r)},'{LOOKUP_TAB}'!$A$2:$B$9,2,FALSE)",
+            f"Stowarzyszenie nr {i % 5}",
+            "NGO",
+            "Tak",
+            typed,
+            f'=DATEDIF({_a1("Data urodzenia", r)},DATE(2026,4,1),"y")',
+            "sprawdzone" if i % 3 == 0 else None,
+        ]
         ws.append(row)
         cached[_a1("Adres e-mail", r)] = email
         cached[_a1("Gmina", r)] = POSTCODES[code]

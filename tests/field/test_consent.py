@@ -1,4 +1,5 @@
 """Consent is given only by an unambiguous yes (RODO art. 7); refusals and unclear answers quarantine the row."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -19,23 +20,65 @@ def outcome(answer: str, proj=PROJECT, header: str = RODO):
     return validate_row(raw(good_values(**{header: answer})), proj.sources[0], proj)
 
 
-@pytest.mark.parametrize("answer", [
-    "Tak", "tak.", " TAK ", "tak!", "Tak\u00a0", "\u00a0tak\u00a0.", "Wyrażam zgodę", "wyrażam zgodę.",
-    "WYRAZAM ZGODE", "tak, wyrażam zgodę", "Tak – wyrażam zgodę", "TAK - wyrażam zgodę!", "Zgadzam się",
-    "TRUE", "true", "1", "✓", "✔", "x", "X", "Yes", "tak\u200b",
-    "Wyrażam zgodę na przetwarzanie moich danych osobowych w celu realizacji projektu",
-])
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "Tak",
+        "tak.",
+        " TAK ",
+        "tak!",
+        "Tak\u00a0",
+        "\u00a0tak\u00a0.",
+        "Wyrażam zgodę",
+        "wyrażam zgodę.",
+        "WYRAZAM ZGODE",
+        "tak, wyrażam zgodę",
+        "Tak – wyrażam zgodę",
+        "TAK - wyrażam zgodę!",
+        "Zgadzam się",
+        "TRUE",
+        "true",
+        "1",
+        "✓",
+        "✔",
+        "x",
+        "X",
+        "Yes",
+        "tak\u200b",
+        "Wyrażam zgodę na przetwarzanie moich danych osobowych w celu realizacji projektu",
+    ],
+)
 def test_unambiguous_yes_is_consent(answer: str) -> None:
     result = outcome(answer)
     assert isinstance(result, Accepted), getattr(result, "reasons", None)
     assert result.data["consents"]["rodo"] == {"given": True, "version": "v1"}
 
 
-@pytest.mark.parametrize("answer", [
-    "Nie", "NIE.", "nie!", "Nie wyrażam zgody.", "nie wyrazam zgody", "Nie zgadzam się", "nie zgadzam się.",
-    "odmawiam", "Odmawiam.", "brak zgody", "nie, dziękuję", "Nie dziękuję", "No.", "no", "0", "false", "FALSE",
-    "NIE WYRAŻAM ZGODY", "nie\u00a0wyrażam\u00a0zgody", "Sprzeciwiam się",
-])
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "Nie",
+        "NIE.",
+        "nie!",
+        "Nie wyrażam zgody.",
+        "nie wyrazam zgody",
+        "Nie zgadzam się",
+        "nie zgadzam się.",
+        "odmawiam",
+        "Odmawiam.",
+        "brak zgody",
+        "nie, dziękuję",
+        "Nie dziękuję",
+        "No.",
+        "no",
+        "0",
+        "false",
+        "FALSE",
+        "NIE WYRAŻAM ZGODY",
+        "nie\u00a0wyrażam\u00a0zgody",
+        "Sprzeciwiam się",
+    ],
+)
 def test_refusal_quarantines_as_refused(answer: str) -> None:
     result = outcome(answer)
     assert isinstance(result, Rejected)
@@ -43,10 +86,25 @@ def test_refusal_quarantines_as_refused(answer: str) -> None:
     assert answer.strip() not in result.message or answer.strip().lower() in ("nie", "no")  # message names the row, not the answer
 
 
-@pytest.mark.parametrize("answer", [
-    "-", "?", "…", "może", "Może później", "tak/nie", "Tak, ale nie wyrażam zgody", "nie wiem", "tak nie",
-    "ok?", "zapytam męża", "2", "Tak? Nie?", "wyrażam zgodę, ale nie na publikację",
-])
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "-",
+        "?",
+        "…",
+        "może",
+        "Może później",
+        "tak/nie",
+        "Tak, ale nie wyrażam zgody",
+        "nie wiem",
+        "tak nie",
+        "ok?",
+        "zapytam męża",
+        "2",
+        "Tak? Nie?",
+        "wyrażam zgodę, ale nie na publikację",
+    ],
+)
 def test_anything_else_is_unclear(answer: str) -> None:
     result = outcome(answer)
     assert isinstance(result, Rejected)
@@ -77,8 +135,7 @@ def test_form_option_text_from_the_project_yaml_is_consent() -> None:
 
 
 def test_source_level_accept_overrides_project() -> None:
-    configured = project(consents={"rodo": {"accept": ["Zgoda A"]}},
-                         source_extra={"consents": {"rodo": {"accept": ["Zgoda B"]}}})
+    configured = project(consents={"rodo": {"accept": ["Zgoda A"]}}, source_extra={"consents": {"rodo": {"accept": ["Zgoda B"]}}})
     assert isinstance(outcome("Zgoda B", configured), Accepted)
     assert isinstance(outcome("Zgoda A", configured), Rejected)
     assert isinstance(outcome("Tak", configured), Accepted)  # a plain yes stays a yes
@@ -92,17 +149,17 @@ def _yaml(tmp_path: Path, text: str) -> Path:
 
 def test_yaml_consent_section_errors_name_the_line(tmp_path: Path) -> None:
     good = (PROJECTS_DIR / "demo.yaml").read_text(encoding="utf-8")
-    text = good.replace("sources:\n", "consents:\n  rodo:\n    accept: [\"Nie wyrażam zgody\"]\nsources:\n", 1)
+    text = good.replace("sources:\n", 'consents:\n  rodo:\n    accept: ["Nie wyrażam zgody"]\nsources:\n', 1)
     with pytest.raises(ConfigError) as exc:
         load_project(_yaml(tmp_path, text))
-    (line, field, msg), = exc.value.problems
+    ((line, field, msg),) = exc.value.problems
     assert field == "consents.rodo.accept" and "odmow" in msg
-    assert line == next(i for i, ln in enumerate(text.splitlines(), 1) if "Nie wyrażam zgody\"]" in ln)
+    assert line == next(i for i, ln in enumerate(text.splitlines(), 1) if 'Nie wyrażam zgody"]' in ln)
 
-    text = good.replace("sources:\n", "consents:\n  rodo:\n    accept: [\"Tak\"]\n  zdjecia:\n    accept: [\"Tak\"]\nsources:\n", 1)
+    text = good.replace("sources:\n", 'consents:\n  rodo:\n    accept: ["Tak"]\n  zdjecia:\n    accept: ["Tak"]\nsources:\n', 1)
     with pytest.raises(ConfigError) as exc:
         load_project(_yaml(tmp_path, text))
-    (line, field, msg), = exc.value.problems
+    ((line, field, msg),) = exc.value.problems
     assert field == "consents.zdjecia" and "consent.zdjecia" in msg
     assert line == next(i for i, ln in enumerate(text.splitlines(), 1) if ln.strip() == "zdjecia:")
     assert f"p.yaml:{line}:" in str(exc.value)
@@ -110,7 +167,7 @@ def test_yaml_consent_section_errors_name_the_line(tmp_path: Path) -> None:
 
 def test_yaml_consent_accept_must_be_a_nonempty_list(tmp_path: Path) -> None:
     good = (PROJECTS_DIR / "demo.yaml").read_text(encoding="utf-8")
-    text = good.replace("sources:\n", "consents:\n  rodo:\n    accept: []\n    akcept: [\"Tak\"]\nsources:\n", 1)
+    text = good.replace("sources:\n", 'consents:\n  rodo:\n    accept: []\n    akcept: ["Tak"]\nsources:\n', 1)
     with pytest.raises(ConfigError) as exc:
         load_project(_yaml(tmp_path, text))
     fields = {field for _, field, _ in exc.value.problems}

@@ -1,4 +1,5 @@
 """A corrupt or non-XLSX workbook is permanent: no task retry, one clear line naming the file."""
+
 from __future__ import annotations
 
 import time

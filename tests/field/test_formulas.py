@@ -1,5 +1,6 @@
 """A formula cell without a cached value (a workbook saved by a program that does not compute):
 the row is never silently trimmed — it is counted, and ends empty or quarantined."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -27,8 +28,8 @@ def rows_in_file(path: Path, tab: str) -> int:
 def build(tmp_path: Path) -> Path:
     table = form_table(people(6), HEADERS)
     for i, row in enumerate(table[1:], start=2):
-        row[-1] = f'=DATEDIF(G{i},TODAY(),"y")'         # staff helper column, no cached value
-    table[2][HEADERS.index("Imię")] = "=PROPER(B20)"     # a mapped cell that is a formula without value
+        row[-1] = f'=DATEDIF(G{i},TODAY(),"y")'  # staff helper column, no cached value
+    table[2][HEADERS.index("Imię")] = "=PROPER(B20)"  # a mapped cell that is a formula without value
     blank = [""] * len(HEADERS)
     table.append(blank[:-1] + ['=IF(B8="","",DATEDIF(G8,TODAY(),"y"))'])  # formula dragged below the data
     table.append(blank[:-1] + ['=IF(B9="","",DATEDIF(G9,TODAY(),"y"))'])

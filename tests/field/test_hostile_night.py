@@ -1,5 +1,6 @@
 """The nightly CLI on a workbook of the behaviours validation owns: every row ends in one place, exit 0,
 the reasons are the new codes, and nothing typed in the sheet reaches the output."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -40,8 +41,13 @@ def test_hostile_night(prefect_harness, synergia_env: Path, tmp_path: Path) -> N
     out = result.output
     assert result.exit_code == 0, out
     assert "✓ przyjęte + kwarantanna + puste = wiersze (8 + 8 + 1 = 17)" in out
-    for code in ("consent_refused:rodo: 2", "consent_unclear:rodo: 2", "too_long:first_name: 1", "name_invalid:last_name: 1",
-                 "birth_date_implausible: 2"):
+    for code in (
+        "consent_refused:rodo: 2",
+        "consent_unclear:rodo: 2",
+        "too_long:first_name: 1",
+        "name_invalid:last_name: 1",
+        "birth_date_implausible: 2",
+    ):
         assert code in out, code
     assert "17 wierszy z formułą bez obliczonej wartości" in out
     typed = {v for row in rows for v in row.values() if len(v) > 3}

@@ -19,6 +19,7 @@ no second e-mail; every zip member of the staff's that we do not own byte-identi
 mode kept; the injection stays text; no PESEL, e-mail or phone of the workbook in the terminal,
 in Prefect's database or in any file under PREFECT_HOME. All values are made up for this test.
 """
+
 from __future__ import annotations
 
 import io
@@ -52,9 +53,23 @@ WORKBOOK = "biuro/rekrutacja-rady.xlsx"
 TAB_A, TAB_B, LIST = "Odpowiedzi z formularza", "Odpowiedzi – druga tura", "Obecność – warsztat rad"
 OWNED = ("Odrzucone", "Do sprawdzenia")
 CONSENT_Q = "Czy wyrażasz zgodę na przetwarzanie danych osobowych na potrzeby projektu?"
-FORM_HEADER = ["Sygnatura czasowa", "Imię", "Nazwisko", "Adres e-mail", "Nr telefonu", "PESEL", "Data urodzenia",
-               "Ulica", "Kod pocztowy", "Miejscowość", "Organizacja", CONSENT_Q,
-               "Wiek (biuro)", "E-mail małymi (biuro)", "Uwagi biura"]
+FORM_HEADER = [
+    "Sygnatura czasowa",
+    "Imię",
+    "Nazwisko",
+    "Adres e-mail",
+    "Nr telefonu",
+    "PESEL",
+    "Data urodzenia",
+    "Ulica",
+    "Kod pocztowy",
+    "Miejscowość",
+    "Organizacja",
+    CONSENT_Q,
+    "Wiek (biuro)",
+    "E-mail małymi (biuro)",
+    "Uwagi biura",
+]
 LIST_HEADER = ["Imię", "Nazwisko", "E-mail", "Spotkanie 1", "Spotkanie 2", "Razem (biuro)"]
 C = {h: get_column_letter(i + 1) for i, h in enumerate(FORM_HEADER)}
 INJECTION = '=HYPERLINK("http://evil.example","x")'
@@ -125,7 +140,7 @@ class Person:
     last: str
     email: str
     phone: str
-    pesel: str          # as typed
+    pesel: str  # as typed
     born: str
     postcode: str | int
     city: str
@@ -133,12 +148,24 @@ class Person:
     consent: str
     note: str = ""
     street: str = ""
-    quarantined: bool = False       # our expectation for this row
-    attended: bool = False          # on the list, both meetings
+    quarantined: bool = False  # our expectation for this row
+    attended: bool = False  # on the list, both meetings
 
     def values(self) -> list:
-        return [self.ts, self.first, self.last, self.email, self.phone, self.pesel, self.born, self.street or None, self.postcode,
-                self.city, self.org, self.consent]
+        return [
+            self.ts,
+            self.first,
+            self.last,
+            self.email,
+            self.phone,
+            self.pesel,
+            self.born,
+            self.street or None,
+            self.postcode,
+            self.city,
+            self.org,
+            self.consent,
+        ]
 
 
 def _p(born: date, serial: int, female: bool) -> str:
@@ -146,75 +173,399 @@ def _p(born: date, serial: int, female: bool) -> str:
 
 
 # PESELs typed with spaces, dashes, dots; phones in many formats; postcode 2100 as a number
-P1, P2, P3, P4 = _p(date(1968, 3, 14), 412, True), _p(date(1975, 11, 2), 77, False), \
-    _p(date(1983, 7, 29), 931, True), _p(date(2001, 2, 5), 640, True)
+P1, P2, P3, P4 = (
+    _p(date(1968, 3, 14), 412, True),
+    _p(date(1975, 11, 2), 77, False),
+    _p(date(1983, 7, 29), 931, True),
+    _p(date(2001, 2, 5), 640, True),
+)
 GOOD = [
-    Person("12.03.2026 08:14:51", "Krystyna", "Ambroziak", "k.ambroziak@solectwo-kostuchna.example", "+48 601 733 219",
-           f"{P1[:6]} {P1[6:]}", "14.03.1968", "43-150", "Bieruń", "Rada Sołecka Kostuchna", "Tak", attended=True),
-    Person("12.03.2026 09:02:07", "Mirosław", "Brzozowski", "mbrzozowski@osp-czarnuchowice.example", "(0-32) 216 44 85",
-           ".".join([P2[:2], P2[2:4], P2[4:6], P2[6:]]), "02.11.1975", "43-155", "Bieruń", "OSP Czarnuchowice",
-           "tak, wyrażam zgodę", attended=True),
-    Person("13.03.2026 19:40:00", "Aldona", "Cieślik", "aldona.cieslik@kgw-bojszowy.example", "0048 692-118-034",
-           f"{P3[:3]} {P3[3:6]} {P3[6:9]} {P3[9:]}", "29.07.1983", 2100, "Pszczyna", "KGW Bojszowy",
-           "Wyrażam zgodę", attended=True),
-    Person("14.03.2026 07:55:13", "Natalia", "Dziedzic", "natalia.dziedzic@mlodziezowa-rada.example", "692118035",
-           f"{P4[:6]}-{P4[6:]}", "05.02.2001", "43-100", "Tychy", "Młodzieżowa Rada Miasta", "TAK.", attended=True),
-    Person("15.03.2026 12:31:44", "Eugeniusz", "Fabiański", "e.fabianski@rada-seniorow-tychy.example", "32 227 15 90",
-           "", "19.05.1949", "43-100", "Tychy", "Rada Seniorów", " tak ", attended=True),
-    Person("16.03.2026 16:05:29", "Grzegorz", "Gajda", "g.gajda@sołectwo.example".replace("ł", "l"), "+48-733-450-118",
-           "", "30.09.1990", "43-190", "Mikołów", "Sołectwo Borowa Wieś", "Tak", attended=True),
-    Person("17.03.2026 10:10:10", "Helena", "Hajduk", "helena.hajduk@ug-kobior.example", "733 450 119",
-           "", "11.12.1958", "43-211", "Kobiór", "Koło Emerytów", "Tak", attended=True),
-    Person("18.03.2026 21:47:02", "Ireneusz", "Jarząbek", "ireneusz.jarzabek@osiedle-paprocany.example", "+48733450120",
-           "", "23.04.1979", "43-100", "Tychy", "Rada Osiedla Paprocany", "tak – wyrażam zgodę", attended=True),
-    Person("19.03.2026 06:30:55", "Lidia", "Kołodziej", "lidia.kolodziej@kgw-wyry.example", "48 733 450 121",
-           "", "08.08.1966", "43-175", "Wyry", "KGW Wyry", "Tak"),          # not on the list: no certificate
-    Person("20.03.2026 13:13:13", "Bogdan", "Wawrzyczek", "b.wawrzyczek@stowarzyszenie-gostyn.example",
-           "733.450.122", "", "17.01.1962", "43-176", "Gostyń", "Stowarzyszenie Gostyń", "Tak"),
+    Person(
+        "12.03.2026 08:14:51",
+        "Krystyna",
+        "Ambroziak",
+        "k.ambroziak@solectwo-kostuchna.example",
+        "+48 601 733 219",
+        f"{P1[:6]} {P1[6:]}",
+        "14.03.1968",
+        "43-150",
+        "Bieruń",
+        "Rada Sołecka Kostuchna",
+        "Tak",
+        attended=True,
+    ),
+    Person(
+        "12.03.2026 09:02:07",
+        "Mirosław",
+        "Brzozowski",
+        "mbrzozowski@osp-czarnuchowice.example",
+        "(0-32) 216 44 85",
+        ".".join([P2[:2], P2[2:4], P2[4:6], P2[6:]]),
+        "02.11.1975",
+        "43-155",
+        "Bieruń",
+        "OSP Czarnuchowice",
+        "tak, wyrażam zgodę",
+        attended=True,
+    ),
+    Person(
+        "13.03.2026 19:40:00",
+        "Aldona",
+        "Cieślik",
+        "aldona.cieslik@kgw-bojszowy.example",
+        "0048 692-118-034",
+        f"{P3[:3]} {P3[3:6]} {P3[6:9]} {P3[9:]}",
+        "29.07.1983",
+        2100,
+        "Pszczyna",
+        "KGW Bojszowy",
+        "Wyrażam zgodę",
+        attended=True,
+    ),
+    Person(
+        "14.03.2026 07:55:13",
+        "Natalia",
+        "Dziedzic",
+        "natalia.dziedzic@mlodziezowa-rada.example",
+        "692118035",
+        f"{P4[:6]}-{P4[6:]}",
+        "05.02.2001",
+        "43-100",
+        "Tychy",
+        "Młodzieżowa Rada Miasta",
+        "TAK.",
+        attended=True,
+    ),
+    Person(
+        "15.03.2026 12:31:44",
+        "Eugeniusz",
+        "Fabiański",
+        "e.fabianski@rada-seniorow-tychy.example",
+        "32 227 15 90",
+        "",
+        "19.05.1949",
+        "43-100",
+        "Tychy",
+        "Rada Seniorów",
+        " tak ",
+        attended=True,
+    ),
+    Person(
+        "16.03.2026 16:05:29",
+        "Grzegorz",
+        "Gajda",
+        "g.gajda@sołectwo.example".replace("ł", "l"),
+        "+48-733-450-118",
+        "",
+        "30.09.1990",
+        "43-190",
+        "Mikołów",
+        "Sołectwo Borowa Wieś",
+        "Tak",
+        attended=True,
+    ),
+    Person(
+        "17.03.2026 10:10:10",
+        "Helena",
+        "Hajduk",
+        "helena.hajduk@ug-kobior.example",
+        "733 450 119",
+        "",
+        "11.12.1958",
+        "43-211",
+        "Kobiór",
+        "Koło Emerytów",
+        "Tak",
+        attended=True,
+    ),
+    Person(
+        "18.03.2026 21:47:02",
+        "Ireneusz",
+        "Jarząbek",
+        "ireneusz.jarzabek@osiedle-paprocany.example",
+        "+48733450120",
+        "",
+        "23.04.1979",
+        "43-100",
+        "Tychy",
+        "Rada Osiedla Paprocany",
+        "tak – wyrażam zgodę",
+        attended=True,
+    ),
+    Person(
+        "19.03.2026 06:30:55",
+        "Lidia",
+        "Kołodziej",
+        "lidia.kolodziej@kgw-wyry.example",
+        "48 733 450 121",
+        "",
+        "08.08.1966",
+        "43-175",
+        "Wyry",
+        "KGW Wyry",
+        "Tak",
+    ),  # not on the list: no certificate
+    Person(
+        "20.03.2026 13:13:13",
+        "Bogdan",
+        "Wawrzyczek",
+        "b.wawrzyczek@stowarzyszenie-gostyn.example",
+        "733.450.122",
+        "",
+        "17.01.1962",
+        "43-176",
+        "Gostyń",
+        "Stowarzyszenie Gostyń",
+        "Tak",
+    ),
 ]
-SPAM = Person("15.03.2026 03:03:03", "Test", "Testowy", "test@test.example", "", "", "01.01.1980",
-              "00-000", "Test", "test", "Tak", note="usunąć — spam")
+SPAM = Person(
+    "15.03.2026 03:03:03",
+    "Test",
+    "Testowy",
+    "test@test.example",
+    "",
+    "",
+    "01.01.1980",
+    "00-000",
+    "Test",
+    "test",
+    "Tak",
+    note="usunąć — spam",
+)
 REFUSED = [
-    Person("21.03.2026 09:00:01", "Romana", "Lewicka", "romana.lewicka@poczta-rady.example", "601 000 001",
-           "", "12.12.1970", "43-100", "Tychy", "Rada Osiedla", "Nie wyrażam zgody.", quarantined=True),
-    Person("21.03.2026 09:00:02", "Zbigniew", "Łukowski", "z.lukowski@poczta-rady.example", "601-000-002",
-           "", "13.12.1971", "43-100", "Tychy", "Rada Osiedla", "NIE.", quarantined=True),
-    Person("21.03.2026 09:00:03", "Wanda", "Majchrzak", "wanda.majchrzak@poczta-rady.example", "+48 601 000 003",
-           "", "14.12.1972", "43-100", "Tychy", "Rada Osiedla", "odmawiam", quarantined=True),
-    Person("21.03.2026 09:00:04", "Czesław", "Nowara", "cz.nowara@poczta-rady.example", "601000004",
-           "", "15.12.1973", "43-100", "Tychy", "Rada Osiedla", "-", quarantined=True),
-    Person("21.03.2026 09:00:05", "Jolanta", "Orzeł", "jolanta.orzel@poczta-rady.example", "0048601000005",
-           "", "16.12.1974", "43-100", "Tychy", "Rada Osiedla", "?", quarantined=True),
+    Person(
+        "21.03.2026 09:00:01",
+        "Romana",
+        "Lewicka",
+        "romana.lewicka@poczta-rady.example",
+        "601 000 001",
+        "",
+        "12.12.1970",
+        "43-100",
+        "Tychy",
+        "Rada Osiedla",
+        "Nie wyrażam zgody.",
+        quarantined=True,
+    ),
+    Person(
+        "21.03.2026 09:00:02",
+        "Zbigniew",
+        "Łukowski",
+        "z.lukowski@poczta-rady.example",
+        "601-000-002",
+        "",
+        "13.12.1971",
+        "43-100",
+        "Tychy",
+        "Rada Osiedla",
+        "NIE.",
+        quarantined=True,
+    ),
+    Person(
+        "21.03.2026 09:00:03",
+        "Wanda",
+        "Majchrzak",
+        "wanda.majchrzak@poczta-rady.example",
+        "+48 601 000 003",
+        "",
+        "14.12.1972",
+        "43-100",
+        "Tychy",
+        "Rada Osiedla",
+        "odmawiam",
+        quarantined=True,
+    ),
+    Person(
+        "21.03.2026 09:00:04",
+        "Czesław",
+        "Nowara",
+        "cz.nowara@poczta-rady.example",
+        "601000004",
+        "",
+        "15.12.1973",
+        "43-100",
+        "Tychy",
+        "Rada Osiedla",
+        "-",
+        quarantined=True,
+    ),
+    Person(
+        "21.03.2026 09:00:05",
+        "Jolanta",
+        "Orzeł",
+        "jolanta.orzel@poczta-rady.example",
+        "0048601000005",
+        "",
+        "16.12.1974",
+        "43-100",
+        "Tychy",
+        "Rada Osiedla",
+        "?",
+        quarantined=True,
+    ),
     # a formula injection in a name, with a refusal: quarantined (Odrzucone), never a live formula
-    Person("21.03.2026 09:00:06", INJECTION, "Pasternak", "pasternak@poczta-rady.example", "601 000 006",
-           "", "17.12.1975", "43-100", "Tychy", "Rada Osiedla", "NIE.", quarantined=True),
+    Person(
+        "21.03.2026 09:00:06",
+        INJECTION,
+        "Pasternak",
+        "pasternak@poczta-rady.example",
+        "601 000 006",
+        "",
+        "17.12.1975",
+        "43-100",
+        "Tychy",
+        "Rada Osiedla",
+        "NIE.",
+        quarantined=True,
+    ),
 ]
 ODD = [
-    Person("22.03.2026 11:11:11", "Maksymilian" + "ia" * 560, "Rzepecki", "m.rzepecki@poczta-rady.example",
-           "601 000 011", "", "01.06.1980", "43-100", "Tychy", "Rada", "Tak", quarantined=True),     # 1,131 chars
-    Person("22.03.2026 11:11:12", "Sabina", "\u200b\u200c\ufeff\u2060", "sabina.zw@poczta-rady.example",
-           "601 000 012", "", "02.06.1981", "43-100", "Tychy", "Rada", "Tak", quarantined=True),     # zero-width only
-    Person("01.01.2099 00:00:00", "Tadeusz", "Sroczyński", "t.sroczynski@poczta-rady.example", "601 000 013",
-           "", "12.05.2090", "43-100", "Tychy", "Rada", "Tak", quarantined=True),                  # born 2090
-    Person("01.01.1900 00:00:00", "Urszula", "Tkacz", "u.tkacz@poczta-rady.example", "601 000 014",
-           "", "03.02.1850", "43-100", "Tychy", "Rada", "Tak", quarantined=True),                  # born 1850
+    Person(
+        "22.03.2026 11:11:11",
+        "Maksymilian" + "ia" * 560,
+        "Rzepecki",
+        "m.rzepecki@poczta-rady.example",
+        "601 000 011",
+        "",
+        "01.06.1980",
+        "43-100",
+        "Tychy",
+        "Rada",
+        "Tak",
+        quarantined=True,
+    ),  # 1,131 chars
+    Person(
+        "22.03.2026 11:11:12",
+        "Sabina",
+        "\u200b\u200c\ufeff\u2060",
+        "sabina.zw@poczta-rady.example",
+        "601 000 012",
+        "",
+        "02.06.1981",
+        "43-100",
+        "Tychy",
+        "Rada",
+        "Tak",
+        quarantined=True,
+    ),  # zero-width only
+    Person(
+        "01.01.2099 00:00:00",
+        "Tadeusz",
+        "Sroczyński",
+        "t.sroczynski@poczta-rady.example",
+        "601 000 013",
+        "",
+        "12.05.2090",
+        "43-100",
+        "Tychy",
+        "Rada",
+        "Tak",
+        quarantined=True,
+    ),  # born 2090
+    Person(
+        "01.01.1900 00:00:00",
+        "Urszula",
+        "Tkacz",
+        "u.tkacz@poczta-rady.example",
+        "601 000 014",
+        "",
+        "03.02.1850",
+        "43-100",
+        "Tychy",
+        "Rada",
+        "Tak",
+        quarantined=True,
+    ),  # born 1850
 ]
 TAB_B_ROWS = [
-    Person("02.05.2026 10:20:30", "Witold", "Zalewski", "witold.zalewski@rada-gminy.example", "+48 (32) 219 40 40",
-           "", "09.09.1969", "43-143", "Lędziny", "Rada Gminy", "Tak", attended=True),
+    Person(
+        "02.05.2026 10:20:30",
+        "Witold",
+        "Zalewski",
+        "witold.zalewski@rada-gminy.example",
+        "+48 (32) 219 40 40",
+        "",
+        "09.09.1969",
+        "43-143",
+        "Lędziny",
+        "Rada Gminy",
+        "Tak",
+        attended=True,
+    ),
 ]
 # night 2: new rows that are quarantined, and a near-duplicate pair whose organisation is a formula
 NIGHT2_NEW = [
-    Person("03.05.2026 08:00:01", "Adela", "Urbańska", "adela.urbanska@poczta-rady.example", "601 000 021",
-           "", "04.04.1977", "43-100", "Tychy", "Rada", "nie zgadzam się", quarantined=True),
-    Person("03.05.2026 08:00:02", "Feliks", "Wójcik", "feliks.wojcik@poczta-rady.example", "601 000 022",
-           "", "05.04.1978", "43-100", "Tychy", "Rada", "brak zgody", quarantined=True),
-    Person("03.05.2026 08:00:03", "Genowefa", "Zięba", "genowefa.zieba(at)poczta", "601 000 023",
-           "", "06.04.1979", "43-100", "Tychy", "Rada", "Tak", quarantined=True),                 # e-mail unusable
-    Person("03.05.2026 08:00:04", "Dobrosława", "Kmiecik", "dobroslawa.kmiecik@kgw-imielin.example", "601 000 024",
-           "", "07.07.1967", "41-407", "Imielin", "KGW Imielin", "Tak", street="Polna 12"),
-    Person("04.05.2026 18:30:00", "Dobrosawa", "Kmiecik", "d.kmiecik@inny-adres.example", "601 000 025",
-           "", "", "41-407", "Imielin", INJECTION, "Tak", street="Polna 12"),
+    Person(
+        "03.05.2026 08:00:01",
+        "Adela",
+        "Urbańska",
+        "adela.urbanska@poczta-rady.example",
+        "601 000 021",
+        "",
+        "04.04.1977",
+        "43-100",
+        "Tychy",
+        "Rada",
+        "nie zgadzam się",
+        quarantined=True,
+    ),
+    Person(
+        "03.05.2026 08:00:02",
+        "Feliks",
+        "Wójcik",
+        "feliks.wojcik@poczta-rady.example",
+        "601 000 022",
+        "",
+        "05.04.1978",
+        "43-100",
+        "Tychy",
+        "Rada",
+        "brak zgody",
+        quarantined=True,
+    ),
+    Person(
+        "03.05.2026 08:00:03",
+        "Genowefa",
+        "Zięba",
+        "genowefa.zieba(at)poczta",
+        "601 000 023",
+        "",
+        "06.04.1979",
+        "43-100",
+        "Tychy",
+        "Rada",
+        "Tak",
+        quarantined=True,
+    ),  # e-mail unusable
+    Person(
+        "03.05.2026 08:00:04",
+        "Dobrosława",
+        "Kmiecik",
+        "dobroslawa.kmiecik@kgw-imielin.example",
+        "601 000 024",
+        "",
+        "07.07.1967",
+        "41-407",
+        "Imielin",
+        "KGW Imielin",
+        "Tak",
+        street="Polna 12",
+    ),
+    Person(
+        "04.05.2026 18:30:00",
+        "Dobrosawa",
+        "Kmiecik",
+        "d.kmiecik@inny-adres.example",
+        "601 000 025",
+        "",
+        "",
+        "41-407",
+        "Imielin",
+        INJECTION,
+        "Tak",
+        street="Polna 12",
+    ),
 ]
 TRAILING_FORMULA = True
 
@@ -225,17 +576,19 @@ def form_rows(people: list[Person | None], *, age_at: str = "DATE(2026,6,1)", ag
     cached: dict[str, object] = {}
     for person in people:
         r = len(rows) + 1
-        if person is None:      # a blank row staff inserted
+        if person is None:  # a blank row staff inserted
             rows.append([None] * len(FORM_HEADER))
             continue
-        rows.append(person.values() + [f'=DATEDIF({C["Data urodzenia"]}{r},{age_at},"y")',
-                                       f'=LOWER(TRIM({C["Adres e-mail"]}{r}))', person.note or None])
+        rows.append(
+            person.values()
+            + [f'=DATEDIF({C["Data urodzenia"]}{r},{age_at},"y")', f"=LOWER(TRIM({C['Adres e-mail']}{r}))", person.note or None]
+        )
         if person.born:
             d, m, y = (int(x) for x in person.born.split("."))
-            cached[f'{C["Wiek (biuro)"]}{r}'] = age_year - y - (1 if (m, d) > (6, 1) else 0)
+            cached[f"{C['Wiek (biuro)']}{r}"] = age_year - y - (1 if (m, d) > (6, 1) else 0)
         else:
-            cached[f'{C["Wiek (biuro)"]}{r}'] = "#NUM!"    # Excel's cached error for an empty date
-        cached[f'{C["E-mail małymi (biuro)"]}{r}'] = person.email.strip().lower()
+            cached[f"{C['Wiek (biuro)']}{r}"] = "#NUM!"  # Excel's cached error for an empty date
+        cached[f"{C['E-mail małymi (biuro)']}{r}"] = person.email.strip().lower()
     return rows, cached
 
 
@@ -256,7 +609,7 @@ class Staff:
     tab_a: list[Person | None]
     tab_b: list[Person | None]
     attendance: list[Person]
-    owned: dict[str, list[list]] = field(default_factory=dict)   # the pipeline's tabs, as staff re-save them
+    owned: dict[str, list[list]] = field(default_factory=dict)  # the pipeline's tabs, as staff re-save them
     age_at: str = "DATE(2026,6,1)"
     age_year: int = 2026
 
@@ -278,8 +631,8 @@ class Staff:
         cached_by_tab: dict[str, dict] = {}
         for title, people in ((TAB_A, self.tab_a), (TAB_B, self.tab_b)):
             rows, cached = form_rows(people, age_at=self.age_at, age_year=self.age_year)
-            if title == TAB_A and TRAILING_FORMULA:   # staff dragged the formula one row too far
-                rows.append([None] * (len(FORM_HEADER) - 2) + [f'=LOWER(TRIM({C["Adres e-mail"]}{len(rows) + 1}))', None])
+            if title == TAB_A and TRAILING_FORMULA:  # staff dragged the formula one row too far
+                rows.append([None] * (len(FORM_HEADER) - 2) + [f"=LOWER(TRIM({C['Adres e-mail']}{len(rows) + 1}))", None])
             ws = wb.create_sheet(title)
             _fill(ws, rows)
             ws.freeze_panes = "B2"
@@ -309,7 +662,7 @@ def _fill(ws, rows: list[list], header_style: bool = True) -> None:
                 continue
             cell = ws.cell(row=r, column=c, value=value)
             if isinstance(value, str) and not (value.startswith("=") and header_style and r > 1 and _is_staff_formula(value)):
-                cell.data_type = "s"      # typed text, even when it looks like a formula
+                cell.data_type = "s"  # typed text, even when it looks like a formula
             if header_style and r == 1:
                 cell.font = Font(bold=True)
                 cell.fill = PatternFill("solid", fgColor="BDD7EE")
@@ -339,6 +692,7 @@ def _with_cached_values(xlsx: bytes, titles: list[str], cached_by_tab: dict[str,
             if text.startswith("#"):
                 return f'<c r="{ref}"{attrs} t="e"><f>{formula}</f><v>{text}</v></c>'
             return f'<c r="{ref}"{attrs} t="str"><f>{formula}</f><v>{text}</v></c>'
+
         return fill
 
     out = io.BytesIO()
@@ -346,8 +700,9 @@ def _with_cached_values(xlsx: bytes, titles: list[str], cached_by_tab: dict[str,
         for info in zin.infolist():
             data = zin.read(info.filename)
             if info.filename in parts and parts[info.filename]:
-                xml, n = re.subn(r'<c r="([A-Z]+\d+)"([^>]*)><f>([^<]*)</f><v\s*/?>(?:</v>)?</c>',
-                                 filler(parts[info.filename]), data.decode("utf-8"))
+                xml, n = re.subn(
+                    r'<c r="([A-Z]+\d+)"([^>]*)><f>([^<]*)</f><v\s*/?>(?:</v>)?</c>', filler(parts[info.filename]), data.decode("utf-8")
+                )
                 assert xml.count("<v>") >= len(parts[info.filename])
                 data = xml.encode("utf-8")
             zout.writestr(info, data)
@@ -379,16 +734,29 @@ def personal_values(people: list[Person]) -> set[str]:
     return values
 
 
-def run_nightly(project: Path, data: Path, home: Path, db_url: str,
-                extra: dict[str, str] | None = None) -> tuple[subprocess.CompletedProcess, str]:
+def run_nightly(
+    project: Path, data: Path, home: Path, db_url: str, extra: dict[str, str] | None = None
+) -> tuple[subprocess.CompletedProcess, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SYNERGIA_", "PREFECT_"))}
     env.update(extra or {})
-    env.update(PYTHONPATH=str(REPO), PREFECT_HOME=str(home), SYNERGIA_DATA_DIR=str(data),
-               SYNERGIA_DATABASE_URL=db_url, SYNERGIA_MAIL_FROM="biuro@fundacja-rad.example",
-               PREFECT_SERVER_ANALYTICS_ENABLED="false", PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="180",
-               COLUMNS="200")
-    result = subprocess.run([sys.executable, "-m", "cli", "run", "nightly", "-p", str(project)],
-                            cwd=project.parent, env=env, capture_output=True, text=True, timeout=600)
+    env.update(
+        PYTHONPATH=str(REPO),
+        PREFECT_HOME=str(home),
+        SYNERGIA_DATA_DIR=str(data),
+        SYNERGIA_DATABASE_URL=db_url,
+        SYNERGIA_MAIL_FROM="biuro@fundacja-rad.example",
+        PREFECT_SERVER_ANALYTICS_ENABLED="false",
+        PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="180",
+        COLUMNS="200",
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "cli", "run", "nightly", "-p", str(project)],
+        cwd=project.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     return result, result.stdout + result.stderr
 
 
@@ -408,8 +776,9 @@ def registry_state(db_url: str) -> dict:
             return {
                 "certs": {c.id: (c.person_id, c.number, c.revision, c.status) for c in s.scalars(select(Certificate))},
                 "deliveries": s.scalar(select(func.count()).select_from(MailDelivery)),
-                "postcodes": sorted(str(a.data.get("postal_code")) for a in s.scalars(select(Application))
-                                    if a.active and a.data.get("city") == "Pszczyna"),
+                "postcodes": sorted(
+                    str(a.data.get("postal_code")) for a in s.scalars(select(Application)) if a.active and a.data.get("city") == "Pszczyna"
+                ),
             }
     finally:
         engine.dispose()
@@ -452,31 +821,42 @@ def test_two_hostile_nights(db: str, tmp_path: Path, request: pytest.FixtureRequ
     accepted, quarantined, empty, rows = accounting(out1)
     assert rows == staff.rows_to_count() == 1 + 10 + 6 + 4 + 1 + 1 + 9
     assert (accepted + quarantined + empty, quarantined, empty) == (rows, staff.expected_quarantined(), 1), out1[-3000:]
-    for code in ("consent_refused:rodo: 4", "consent_unclear:rodo: 2", "too_long:first_name: 1",
-                 "name_invalid:last_name: 1", "birth_date_implausible: 2"):
+    for code in (
+        "consent_refused:rodo: 4",
+        "consent_unclear:rodo: 2",
+        "too_long:first_name: 1",
+        "name_invalid:last_name: 1",
+        "birth_date_implausible: 2",
+    ):
         assert code in out1, (code, out1[-3000:])
     assert "1 wierszy z formułą bez obliczonej wartości" in out1
     night1 = registry_state(db_url)
     attended = sum(p.attended for p in GOOD + TAB_B_ROWS)
     assert len(night1["certs"]) == attended and night1["deliveries"] == attended
     assert {v[3] for v in night1["certs"].values()} == {"valid"}
-    assert night1["postcodes"] == ["02-100"]   # the number 2100, repaired where unambiguous
+    assert night1["postcodes"] == ["02-100"]  # the number 2100, repaired where unambiguous
     outbox1 = sorted(p.name for p in (data / "outbox").glob("*.eml"))
     assert len(outbox1) == attended
     after1 = zip_members(workbook)
     ours1 = owned_parts(workbook)
-    index = {"xl/workbook.xml", "xl/_rels/workbook.xml.rels", "[Content_Types].xml"}   # tabs added tonight
+    index = {"xl/workbook.xml", "xl/_rels/workbook.xml.rels", "[Content_Types].xml"}  # tabs added tonight
     assert {m for m in saved if saved[m] != after1.get(m)} <= ours1 | index
     assert set(after1) - set(saved) <= ours1
     assert stat.S_IMODE(os.stat(workbook).st_mode) == 0o640
 
     # --- a day of staff work, re-saved in "Excel" (formulas with their values, our tabs kept) ------
-    moved = GOOD[6]                                          # Helena Hajduk: certified, moved to tab 2
+    moved = GOOD[6]  # Helena Hajduk: certified, moved to tab 2
     tab_a = [p for p in tab_a if p is not SPAM and p is not moved] + NIGHT2_NEW
     tab_a.sort(key=lambda p: (p.last.strip("\u200b\u200c\ufeff\u2060"), p.ts))
-    tab_a.insert(7, None)                                   # a blank row to separate groups
-    staff = Staff(tab_a=tab_a, tab_b=list(TAB_B_ROWS) + [moved], attendance=staff.attendance,
-                  owned=owned_values(workbook), age_at="DATE(2026,9,1)", age_year=2026)   # the formula edited
+    tab_a.insert(7, None)  # a blank row to separate groups
+    staff = Staff(
+        tab_a=tab_a,
+        tab_b=list(TAB_B_ROWS) + [moved],
+        attendance=staff.attendance,
+        owned=owned_values(workbook),
+        age_at="DATE(2026,9,1)",
+        age_year=2026,
+    )  # the formula edited
     staff.save(workbook)
     os.chmod(workbook, 0o640)
     saved = zip_members(workbook)
@@ -488,13 +868,13 @@ def test_two_hostile_nights(db: str, tmp_path: Path, request: pytest.FixtureRequ
     assert (accepted2 + quarantined2 + empty2, empty2) == (rows2, 2)
     assert quarantined2 == staff.expected_quarantined() == quarantined + 3
     night2 = registry_state(db_url)
-    assert night2["certs"] == night1["certs"]               # holder, number, revision, status
+    assert night2["certs"] == night1["certs"]  # holder, number, revision, status
     assert night2["deliveries"] == night1["deliveries"]
     assert sorted(p.name for p in (data / "outbox").glob("*.eml")) == outbox1
 
     after2 = zip_members(workbook)
     ours2 = owned_parts(workbook)
-    assert ours2 and {m for m in saved if saved[m] != after2.get(m)} <= ours2   # no tab added: index kept
+    assert ours2 and {m for m in saved if saved[m] != after2.get(m)} <= ours2  # no tab added: index kept
     assert set(after2) == set(saved)
     assert stat.S_IMODE(os.stat(workbook).st_mode) == 0o640
 
@@ -544,21 +924,39 @@ def _text(v) -> str:
 
 def sheets_tabs(tab_a: list[Person | None], tab_b: list[Person], attendance: list[Person]) -> dict[str, list[list[str]]]:
     """The staff tabs as the API shows them (strings; staff helper columns as their shown values)."""
+
     def rows(people):
         out = [list(FORM_HEADER)]
         for p in people:
-            out.append([""] * len(FORM_HEADER) if p is None else
-                       [_text(v) for v in p.values()] + ["", p.email.strip().lower(), p.note])
+            out.append([""] * len(FORM_HEADER) if p is None else [_text(v) for v in p.values()] + ["", p.email.strip().lower(), p.note])
         return out
-    return {TAB_A: rows(tab_a), TAB_B: rows(tab_b),
-            LIST: [list(LIST_HEADER)] + [[p.first, p.last, p.email, "x", "x", "2"] for p in attendance]}
+
+    return {
+        TAB_A: rows(tab_a),
+        TAB_B: rows(tab_b),
+        LIST: [list(LIST_HEADER)] + [[p.first, p.last, p.email, "x", "x", "2"] for p in attendance],
+    }
 
 
 def refusals(n: int) -> list[Person]:
     words = ["Nie wyrażam zgody.", "NIE.", "odmawiam", "nie zgadzam się", "brak zgody", "-", "?", "Nie, dziękuję"]
-    return [Person(f"{1 + i % 28:02d}.04.2026 {8 + i % 12:02d}:{i % 60:02d}:{i // 60 % 60:02d}", "Odmowa", f"Nr{i}",
-                   f"odmowa.{i}@odmowy-testowe.example", "", "", "", "", "Tychy", "Rada", words[i % len(words)],
-                   quarantined=True) for i in range(n)]
+    return [
+        Person(
+            f"{1 + i % 28:02d}.04.2026 {8 + i % 12:02d}:{i % 60:02d}:{i // 60 % 60:02d}",
+            "Odmowa",
+            f"Nr{i}",
+            f"odmowa.{i}@odmowy-testowe.example",
+            "",
+            "",
+            "",
+            "",
+            "Tychy",
+            "Rada",
+            words[i % len(words)],
+            quarantined=True,
+        )
+        for i in range(n)
+    ]
 
 
 @pytest.mark.prefect
@@ -570,16 +968,21 @@ def test_two_hostile_nights_on_google_sheets_past_the_grid(tmp_path: Path, socke
     home.mkdir()
     db_url = f"sqlite:///{data / 'synergia.db'}"
     project = tmp_path / "wrogie-noce-google.yaml"
-    project.write_text(PROJECT_YAML.replace(f"spreadsheet: {{id: {WORKBOOK}}}",
-                                            f"spreadsheet: {{id: {SHEET_KEY}, backend: gsheets}}"), encoding="utf-8")
+    project.write_text(
+        PROJECT_YAML.replace(f"spreadsheet: {{id: {WORKBOOK}}}", f"spreadsheet: {{id: {SHEET_KEY}, backend: gsheets}}"), encoding="utf-8"
+    )
     many = refusals(MANY)
     tab_a = GOOD[:4] + [SPAM] + GOOD[4:] + REFUSED + ODD + many
     attendance = [p for p in GOOD + TAB_B_ROWS if p.attended]
     tabs = sheets_tabs(tab_a, TAB_B_ROWS, attendance)
-    emu.create_spreadsheet("Rekrutacja rad", spreadsheet_id=SHEET_KEY, tabs=tabs)   # bare: no tab of ours yet
-    extra = {"SYNERGIA_SHEETS_BACKEND": "gsheets", "SYNERGIA_GOOGLE_CREDENTIALS": str(socket_key),
-             "SYNERGIA_GOOGLE_API_URL": url, "SYNERGIA_GOOGLE_RETRY_ATTEMPTS": "3",
-             "SYNERGIA_GOOGLE_RETRY_MAX_TOTAL": "5"}
+    emu.create_spreadsheet("Rekrutacja rad", spreadsheet_id=SHEET_KEY, tabs=tabs)  # bare: no tab of ours yet
+    extra = {
+        "SYNERGIA_SHEETS_BACKEND": "gsheets",
+        "SYNERGIA_GOOGLE_CREDENTIALS": str(socket_key),
+        "SYNERGIA_GOOGLE_API_URL": url,
+        "SYNERGIA_GOOGLE_RETRY_ATTEMPTS": "3",
+        "SYNERGIA_GOOGLE_RETRY_MAX_TOTAL": "5",
+    }
     expected_q = sum(p.quarantined for p in tab_a + TAB_B_ROWS)
 
     first, out1 = run_nightly(project, data, home, db_url, extra)
@@ -588,7 +991,7 @@ def test_two_hostile_nights_on_google_sheets_past_the_grid(tmp_path: Path, socke
     assert rows == len(tab_a) + len(TAB_B_ROWS) + len(attendance) and (a + q + e, q) == (rows, expected_q)
     assert q > 1_000
     odrzucone = emu.tab_values(SHEET_KEY, "Odrzucone")
-    assert len(odrzucone) - 1 == q                       # past the new tab's 1,000-row grid
+    assert len(odrzucone) - 1 == q  # past the new tab's 1,000-row grid
     night1 = registry_state(db_url)
     assert len(night1["certs"]) == len(attendance) == night1["deliveries"]
     outbox1 = sorted(p.name for p in (data / "outbox").glob("*.eml"))
@@ -602,10 +1005,10 @@ def test_two_hostile_nights_on_google_sheets_past_the_grid(tmp_path: Path, socke
     tab_a.insert(5, None)
     tabs2 = sheets_tabs(tab_a, TAB_B_ROWS + [moved], attendance)
     ss = emu.spreadsheets[SHEET_KEY]
-    with emu._lock:                                       # staff edit their tabs in place (ours stay)
+    with emu._lock:  # staff edit their tabs in place (ours stay)
         for title in (TAB_A, TAB_B):
             ss.by_title(title).cells.clear()
-            ss.by_title(title).grow(len(tabs2[title]) + 20, len(FORM_HEADER))   # staff inserted rows
+            ss.by_title(title).grow(len(tabs2[title]) + 20, len(FORM_HEADER))  # staff inserted rows
             ss.values_update(f"'{title}'!A1", tabs2[title], major="ROWS", input_option="RAW")
     assert [r[:5] for r in emu.tab_values(SHEET_KEY, TAB_B)] == [r[:5] for r in tabs2[TAB_B]]
     second, out2 = run_nightly(project, data, home, db_url, extra)

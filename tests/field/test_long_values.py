@@ -1,5 +1,6 @@
 """No input value may crash validation: over-long values quarantine as too_long naming the field;
 a property test feeds arbitrary text (NUL, emoji, RTL marks, combining characters, huge strings) to every field."""
+
 from __future__ import annotations
 
 import pytest
@@ -10,24 +11,47 @@ from synergia.validation.limits import FIELD_MAX_LENGTH, max_length
 from synergia.validation.row import Accepted, Empty, Rejected, validate_row
 from tests.field._build import FORM_COLUMNS, good_values, project, raw
 
-ATTENDANCE = {"id": "lista", "kind": "attendance", "worksheet": "Lista", "event": "warsztat-1",
-              "columns": {"Imię": "first_name", "Nazwisko": "last_name", "E-mail": "email", "Sesja": "session",
-                          "Data": "date", "Godziny": "hours"},
-              "sessions": {"Dzień 1": 1, "Dzień 2": 2}}
-ADVISORY = {"id": "doradztwo", "kind": "advisory", "worksheet": "Doradztwo",
-            "columns": {"Imię": "first_name", "Nazwisko": "last_name", "Wydarzenie": "event", "Data": "date",
-                        "Godziny": "hours", "Zgoda": "consent.rodo"},
-            "required_consents": ["rodo"]}
+ATTENDANCE = {
+    "id": "lista",
+    "kind": "attendance",
+    "worksheet": "Lista",
+    "event": "warsztat-1",
+    "columns": {"Imię": "first_name", "Nazwisko": "last_name", "E-mail": "email", "Sesja": "session", "Data": "date", "Godziny": "hours"},
+    "sessions": {"Dzień 1": 1, "Dzień 2": 2},
+}
+ADVISORY = {
+    "id": "doradztwo",
+    "kind": "advisory",
+    "worksheet": "Doradztwo",
+    "columns": {
+        "Imię": "first_name",
+        "Nazwisko": "last_name",
+        "Wydarzenie": "event",
+        "Data": "date",
+        "Godziny": "hours",
+        "Zgoda": "consent.rodo",
+    },
+    "required_consents": ["rodo"],
+}
 PROJECT = project(extra_sources=[ATTENDANCE, ADVISORY])
 FORM, LIST, ADVICE = PROJECT.sources
 
 
-@pytest.mark.parametrize("header,field,length", [
-    ("Imię", "first_name", 1_000), ("Nazwisko", "last_name", 5_000), ("Adres e-mail", "email", 300),
-    ("Miejscowość", "city", 10_000), ("Organizacja", "organisation", 100_000), ("Telefon", "phone", 500),
-    ("PESEL", "pesel", 2_000), ("Kod pocztowy", "postal_code", 200), ("Uwagi", "notes", 50_000),
-    ("Zgoda na przetwarzanie danych", "consent.rodo", 20_000),
-])
+@pytest.mark.parametrize(
+    "header,field,length",
+    [
+        ("Imię", "first_name", 1_000),
+        ("Nazwisko", "last_name", 5_000),
+        ("Adres e-mail", "email", 300),
+        ("Miejscowość", "city", 10_000),
+        ("Organizacja", "organisation", 100_000),
+        ("Telefon", "phone", 500),
+        ("PESEL", "pesel", 2_000),
+        ("Kod pocztowy", "postal_code", 200),
+        ("Uwagi", "notes", 50_000),
+        ("Zgoda na przetwarzanie danych", "consent.rodo", 20_000),
+    ],
+)
 def test_over_long_value_is_quarantined_naming_the_field(header: str, field: str, length: int) -> None:
     value = ("Maria" * (length // 5 + 1))[:length] if field != "email" else "a" * (length - 12) + "@przyklad.pl"
     result = validate_row(raw(good_values(**{header: value})), FORM, PROJECT)
@@ -56,12 +80,60 @@ def test_a_thousand_a_first_name_does_not_crash() -> None:
     assert isinstance(result, Rejected) and "too_long:first_name" in result.reasons
 
 
-HOSTILE = st.sampled_from([
-    "\x00", "\u200b", "\u200d", "\u200e", "\u200f", "\u202e", "\u2066", "\ufeff", "\u00a0", "\u0301", "\u0328",
-    "😀", "👩‍👩‍👧", "\U0001F1F5\U0001F1F1", "ﷺ", "٣", "²", "½", "Ⅻ", "ǅ", "İ", "ß", "\ud800", "\r\n", "\t", "=", "-",
-    "inf", "nan", "1e308", "-0", "9" * 30, "1_0", "31.02.1980", "29.02.2023", "00-000", "+48", "@", "..",
-    "TAK", "Nie", "?", "0", "2100", "2090-01-01", "01.01.1850", "9999-12-31", "0001-01-01", "24:00:00", "x",
-])
+HOSTILE = st.sampled_from(
+    [
+        "\x00",
+        "\u200b",
+        "\u200d",
+        "\u200e",
+        "\u200f",
+        "\u202e",
+        "\u2066",
+        "\ufeff",
+        "\u00a0",
+        "\u0301",
+        "\u0328",
+        "😀",
+        "👩‍👩‍👧",
+        "\U0001f1f5\U0001f1f1",
+        "ﷺ",
+        "٣",
+        "²",
+        "½",
+        "Ⅻ",
+        "ǅ",
+        "İ",
+        "ß",
+        "\ud800",
+        "\r\n",
+        "\t",
+        "=",
+        "-",
+        "inf",
+        "nan",
+        "1e308",
+        "-0",
+        "9" * 30,
+        "1_0",
+        "31.02.1980",
+        "29.02.2023",
+        "00-000",
+        "+48",
+        "@",
+        "..",
+        "TAK",
+        "Nie",
+        "?",
+        "0",
+        "2100",
+        "2090-01-01",
+        "01.01.1850",
+        "9999-12-31",
+        "0001-01-01",
+        "24:00:00",
+        "x",
+    ]
+)
 TEXT = st.one_of(
     st.text(max_size=40),
     st.text(alphabet=st.characters(codec=None, exclude_categories=()), max_size=20),

@@ -1,5 +1,6 @@
 """A required column missing from a tab: one run-level error naming the source, the column and the
 closest header; the source's rows are neither quarantined one by one nor deactivated."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -18,15 +19,21 @@ from tests.field._build import FORM_COLUMNS, form_table, people, project, write_
 
 pytestmark = pytest.mark.both_backends  # `registry` on SQLite and on PostgreSQL
 
-LIST = {"id": "lista", "kind": "attendance", "worksheet": "Lista", "event": "warsztat-1",
-        "columns": {"Imię": "first_name", "Nazwisko": "last_name", "E-mail": "email"},
-        "sessions": {"Dzień 1": 1, "Dzień 2": 2}}
+LIST = {
+    "id": "lista",
+    "kind": "attendance",
+    "worksheet": "Lista",
+    "event": "warsztat-1",
+    "columns": {"Imię": "first_name", "Nazwisko": "last_name", "E-mail": "email"},
+    "sessions": {"Dzień 1": 1, "Dzień 2": 2},
+}
 PROJECT = project(extra_sources=[LIST])
 
 
 def _tabs(form_headers: list[str], rows: list[dict]) -> dict:
     list_rows = [["Imię", "Nazwisko", "E-mail", "Dzień 1", "Dzień 2"]] + [
-        [r["Imię"], r["Nazwisko"], r["Adres e-mail"], "x", "x"] for r in rows[:5]]
+        [r["Imię"], r["Nazwisko"], r["Adres e-mail"], "x", "x"] for r in rows[:5]
+    ]
     renamed = dict(zip(FORM_COLUMNS, form_headers))
     return {"Odpowiedzi": form_table([{renamed[k]: v for k, v in r.items()} for r in rows], form_headers), "Lista": list_rows}
 
@@ -36,8 +43,12 @@ def sync(reg: Registry, base: Path) -> dict:
     with reg.session() as session:
         mirror_events(session, PROJECT)
         counts = apply_outcomes(session, PROJECT, batch.outcomes, batch.read_worksheets)
-    return {**counts.as_dict(), "source_errors": batch.source_errors, "source_warnings": batch.source_warnings,
-            "skipped_rows": batch.skipped_rows}
+    return {
+        **counts.as_dict(),
+        "source_errors": batch.source_errors,
+        "source_warnings": batch.source_warnings,
+        "skipped_rows": batch.skipped_rows,
+    }
 
 
 def headers_with(**renames: str) -> list[str]:

@@ -1,5 +1,6 @@
 """Names made only of invisible characters, NUL, spaces or punctuation are not names;
 otherwise zero-width/bidi marks are removed and the name NFC-normalised."""
+
 from __future__ import annotations
 
 import unicodedata
@@ -13,8 +14,26 @@ PROJECT = project()
 FORM = PROJECT.sources[0]
 
 
-@pytest.mark.parametrize("value", ["\u200b", "\u200b\u200c\u200d", "\x00", "\x00\x00 \x00", "\ufeff", "\u200e\u200f",
-                                   "...", "-", "- -", "?!", "\u00a0\u200b", "\u202e\u202c", "123", "😀😀", "'"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "\u200b",
+        "\u200b\u200c\u200d",
+        "\x00",
+        "\x00\x00 \x00",
+        "\ufeff",
+        "\u200e\u200f",
+        "...",
+        "-",
+        "- -",
+        "?!",
+        "\u00a0\u200b",
+        "\u202e\u202c",
+        "123",
+        "😀😀",
+        "'",
+    ],
+)
 def test_name_without_letters_is_quarantined(value: str) -> None:
     result = validate_row(raw(good_values(**{"Imię": value})), FORM, PROJECT)
     assert isinstance(result, Rejected)

@@ -10,6 +10,7 @@ fresh PREFECT_HOME while this process holds ``BEGIN EXCLUSIVE`` on the registry;
 afterwards every byte under PREFECT_HOME, a dump of Prefect's tables and the
 terminal output are searched for every personal value of the workbook.
 """
+
 from __future__ import annotations
 
 import base64
@@ -63,22 +64,68 @@ def pesel(yymmdd: str, serial: str) -> str:
 # first name, surname, PESEL, e-mail and phone as typed on the form, then as corrected by the
 # office before the locked night (an UPDATE of the application carries them) — invented for this test
 PEOPLE = [
-    ("Bożydar", "Wrzosowiecki", pesel("790417", "0153"), "Bozydar.Wrzosowiecki@skrzynka-testowa.example",
-     "+48 512 347 861", "bozydar.w@poprawiony-adres.example", "512347871"),
-    ("Radosława", "Pstrągowska", pesel("880130", "1248"), "radka.p@poczta-proba.example",
-     "512-347-862", "RADKA.PSTRAGOWSKA@poprawiony-adres.example", "+48 512-347-872"),
-    ("Teodozja", "Bąkowska-Ślęk", pesel("920914", "3346"), "TEODOZJA.SLEK@przyklad-nabor.example",
-     "(48) 698 204 113", "t.bakowska@poprawiony-adres.example", "698 204 123"),
-    ("Gerwazy", "Mączyński", pesel("650702", "4471"), "gerwazy65@zgloszenia-test.example",
-     "0048 725 019 448", "gerwazy.maczynski@poprawiony-adres.example", "0048725019458"),
-    ("Wiesława", "Żurawińska", pesel("012305", "2762"), "w.zurawinska@lista-probna.example",
-     "791.336.205", "wiesia.z@poprawiony-adres.example", "791 336 215"),
-    ("Lucjan", "Fiołkowski", pesel("550921", "0937"), "lucjan.fiolkowski@skrzynka-testowa.example",
-     "609 441 387", "l.fiolkowski@poprawiony-adres.example", "(0) 609 441 397"),
+    (
+        "Bożydar",
+        "Wrzosowiecki",
+        pesel("790417", "0153"),
+        "Bozydar.Wrzosowiecki@skrzynka-testowa.example",
+        "+48 512 347 861",
+        "bozydar.w@poprawiony-adres.example",
+        "512347871",
+    ),
+    (
+        "Radosława",
+        "Pstrągowska",
+        pesel("880130", "1248"),
+        "radka.p@poczta-proba.example",
+        "512-347-862",
+        "RADKA.PSTRAGOWSKA@poprawiony-adres.example",
+        "+48 512-347-872",
+    ),
+    (
+        "Teodozja",
+        "Bąkowska-Ślęk",
+        pesel("920914", "3346"),
+        "TEODOZJA.SLEK@przyklad-nabor.example",
+        "(48) 698 204 113",
+        "t.bakowska@poprawiony-adres.example",
+        "698 204 123",
+    ),
+    (
+        "Gerwazy",
+        "Mączyński",
+        pesel("650702", "4471"),
+        "gerwazy65@zgloszenia-test.example",
+        "0048 725 019 448",
+        "gerwazy.maczynski@poprawiony-adres.example",
+        "0048725019458",
+    ),
+    (
+        "Wiesława",
+        "Żurawińska",
+        pesel("012305", "2762"),
+        "w.zurawinska@lista-probna.example",
+        "791.336.205",
+        "wiesia.z@poprawiony-adres.example",
+        "791 336 215",
+    ),
+    (
+        "Lucjan",
+        "Fiołkowski",
+        pesel("550921", "0937"),
+        "lucjan.fiolkowski@skrzynka-testowa.example",
+        "609 441 387",
+        "l.fiolkowski@poprawiony-adres.example",
+        "(0) 609 441 397",
+    ),
 ]
 TYPED_PESEL = {  # people type PESELs with spaces, dashes, dots
-    0: lambda p: p, 1: lambda p: f"{p[:6]} {p[6:]}", 2: lambda p: f"{p[:6]}-{p[6:]}",
-    3: lambda p: ".".join([p[:2], p[2:4], p[4:6], p[6:]]), 4: lambda p: p, 5: lambda p: " ".join([p[:3], p[3:6], p[6:9], p[9:]]),
+    0: lambda p: p,
+    1: lambda p: f"{p[:6]} {p[6:]}",
+    2: lambda p: f"{p[:6]}-{p[6:]}",
+    3: lambda p: ".".join([p[:2], p[2:4], p[4:6], p[6:]]),
+    4: lambda p: p,
+    5: lambda p: " ".join([p[:3], p[3:6], p[6:9], p[9:]]),
 }
 
 
@@ -86,8 +133,7 @@ def write_workbook(path: Path, *, corrected: bool = False) -> None:
     wb = Workbook()
     ws = wb.active
     ws.title = "Odpowiedzi na formularz 1"
-    ws.append(["Sygnatura czasowa", "Imię", "Nazwisko", "Adres e-mail", "Numer telefonu", "PESEL",
-               "Zgoda na przetwarzanie danych"])
+    ws.append(["Sygnatura czasowa", "Imię", "Nazwisko", "Adres e-mail", "Numer telefonu", "PESEL", "Zgoda na przetwarzanie danych"])
     for i, (first, last, number, email, phone, email2, phone2) in enumerate(PEOPLE):
         email, phone = (email2, phone2) if corrected else (email, phone)
         ws.append([f"2026-02-{10 + i:02d} 09:{15 + i:02d}:00", first, last, email, phone, TYPED_PESEL[i](number), "Tak"])
@@ -101,8 +147,14 @@ def personal_values() -> set[str]:
         values |= {number, TYPED_PESEL[i](number), last}
         for email, phone in (contacts[:2], contacts[2:]):
             national = re.sub(r"\D", "", phone)[-9:]
-            values |= {email.lower(), phone.lower(), national, "+48" + national, "48" + national,
-                       f"{national[:3]} {national[3:6]} {national[6:]}"}
+            values |= {
+                email.lower(),
+                phone.lower(),
+                national,
+                "+48" + national,
+                "48" + national,
+                f"{national[:3]} {national[3:6]} {national[6:]}",
+            }
     return values
 
 
@@ -190,20 +242,27 @@ def test_locked_registry_fails_in_one_line_and_leaks_nothing(tmp_path: Path, syn
     project.write_text(PROJECT_YAML, encoding="utf-8")
     write_workbook(data / "nabor.xlsx")
     assert first_night(project) == len(PEOPLE)
-    write_workbook(data / "nabor.xlsx", corrected=True)   # the office corrected every e-mail and phone
+    write_workbook(data / "nabor.xlsx", corrected=True)  # the office corrected every e-mail and phone
 
     # tonight another writer (a backup, a second run) holds the registry for longer than we wait
     holder = sqlite3.connect(data / "synergia.db", isolation_level=None)
     holder.execute("BEGIN EXCLUSIVE")
 
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SYNERGIA_", "PREFECT_"))}
-    env.update(PYTHONPATH=str(REPO), PREFECT_HOME=str(home), SYNERGIA_DATA_DIR=str(data),
-               SYNERGIA_DATABASE_BUSY_TIMEOUT=str(BUSY_TIMEOUT), PREFECT_SERVER_ANALYTICS_ENABLED="false",
-               PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="180", COLUMNS="200")
+    env.update(
+        PYTHONPATH=str(REPO),
+        PREFECT_HOME=str(home),
+        SYNERGIA_DATA_DIR=str(data),
+        SYNERGIA_DATABASE_BUSY_TIMEOUT=str(BUSY_TIMEOUT),
+        PREFECT_SERVER_ANALYTICS_ENABLED="false",
+        PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="180",
+        COLUMNS="200",
+    )
     started = time.monotonic()
     try:
-        result = subprocess.run([str(SYNERGIA), "run", "nightly", "-p", str(project)], cwd=tmp_path, env=env,
-                                capture_output=True, text=True, timeout=600)
+        result = subprocess.run(
+            [str(SYNERGIA), "run", "nightly", "-p", str(project)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600
+        )
     finally:
         holder.rollback()
         holder.close()
@@ -220,7 +279,7 @@ def test_locked_registry_fails_in_one_line_and_leaks_nothing(tmp_path: Path, syn
 
     ours = [line for line in output.splitlines() if line.startswith("Przebieg nie powiódł się")]
     not_prefect = [line for line in output.splitlines() if line.strip() and not PREFECT_LOG_LINE.match(line)]
-    assert ours == not_prefect[-1:], output[-3000:]   # one line of ours, after Prefect's own log
+    assert ours == not_prefect[-1:], output[-3000:]  # one line of ours, after Prefect's own log
     assert "Rejestr jest zajęty" in ours[0] and "(registry busy" in ours[0] and "SYNERGIA_DATABASE_BUSY_TIMEOUT" in ours[0]
     assert f"czekano {BUSY_TIMEOUT} s w kroku upsert_registry" in ours[0]
     assert elapsed < 240

@@ -2,6 +2,7 @@
 
 Values below are invented for these tests (a valid PESEL, a reserved-domain e-mail, a mobile number).
 """
+
 from __future__ import annotations
 
 import pickle
@@ -26,15 +27,20 @@ PERSONAL = (PESEL, EMAIL, PHONE, "Wróbel")
 
 def _everything_about(exc: BaseException) -> str:
     """All text a log, a state message or a pickle could hold of an exception."""
-    return "\n".join([
-        str(exc), repr(exc), "".join(traceback.format_exception(exc)),
-        cloudpickle.dumps(exc).decode("latin-1"), pickle.dumps(exc).decode("latin-1"),
-    ])
+    return "\n".join(
+        [
+            str(exc),
+            repr(exc),
+            "".join(traceback.format_exception(exc)),
+            cloudpickle.dumps(exc).decode("latin-1"),
+            pickle.dumps(exc).decode("latin-1"),
+        ]
+    )
 
 
 def _raise_with_data() -> None:
     try:
-        int(f"PESEL {PESEL}")                       # the cause quotes a cell
+        int(f"PESEL {PESEL}")  # the cause quotes a cell
     except ValueError as inner:
         raise RuntimeError(f"wiersz Celestyna Wróbel {EMAIL} {PHONE}") from inner
 
@@ -56,7 +62,7 @@ def test_a_task_error_quoting_a_person_is_replaced_by_step_and_type() -> None:
     assert exc.step == "przelicz" and exc.kind == "builtins.RuntimeError"
     assert "tests/field/test_pii_errors.py" in exc.where and "_raise_with_data" in exc.where
     assert "Krok przelicz nie powiódł się: builtins.RuntimeError" in str(exc)
-    restored = pickle.loads(pickle.dumps(exc))       # Prefect pickles a failed flow's exception
+    restored = pickle.loads(pickle.dumps(exc))  # Prefect pickles a failed flow's exception
     assert isinstance(restored, StepFailed) and str(restored) == str(exc) and restored.step == "przelicz"
 
 
@@ -121,7 +127,7 @@ def test_sqlite_busy_waits_the_configured_time_then_fails_without_parameters(hel
     engine.dispose()
     assert 0.8 <= waited < 15
     assert is_busy(info.value)
-    assert PESEL not in str(info.value) and EMAIL not in str(info.value)   # hide_parameters=True
+    assert PESEL not in str(info.value) and EMAIL not in str(info.value)  # hide_parameters=True
     safe = sanitize(info.value, "upsert_registry")
     assert isinstance(safe, RegistryBusy)
     assert "Rejestr jest zajęty" in str(safe) and "upsert_registry" in str(safe) and "\n" not in str(safe)
@@ -211,7 +217,7 @@ def test_in_a_flow_the_busy_registry_is_not_retried_and_prefect_keeps_no_data(pr
     other = noc("other", return_state=True)
     engine.dispose()
     assert busy.is_failed() and other.is_failed()
-    assert attempts == [1, 2, 2, 2]           # busy: once (the timeout was the wait); others: retried
+    assert attempts == [1, 2, 2, 2]  # busy: once (the timeout was the wait); others: retried
     assert isinstance(busy.result(raise_on_failure=False), RegistryBusy)
     assert isinstance(other.result(raise_on_failure=False), StepFailed)
     with get_client(sync_client=True) as client:

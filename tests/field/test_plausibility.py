@@ -1,4 +1,5 @@
 """Birth dates are checked against today and the project period, never against the row's own timestamp."""
+
 from __future__ import annotations
 
 from datetime import date

@@ -1,4 +1,5 @@
 """A postcode Sheets stored as a number lost its leading zero: NNNN -> 0N-NNN, and nothing else is guessed."""
+
 from __future__ import annotations
 
 import pytest
@@ -9,8 +10,10 @@ from synergia.validation.row import Accepted, validate_row
 from tests.field._build import good_values, project, raw
 
 
-@pytest.mark.parametrize("raw_value,expected", [("2100", "02-100"), ("5077", "05-077"), ("2100.0", "02-100"),
-                                                (" 9410 ", "09-410"), ("01-234", "01-234"), ("01234", "01-234")])
+@pytest.mark.parametrize(
+    "raw_value,expected",
+    [("2100", "02-100"), ("5077", "05-077"), ("2100.0", "02-100"), (" 9410 ", "09-410"), ("01-234", "01-234"), ("01234", "01-234")],
+)
 def test_four_digits_get_their_leading_zero_back(raw_value: str, expected: str) -> None:
     assert clean_postal_code(raw_value) == expected
 

@@ -8,6 +8,7 @@ id), applications, certificates (each numbered from 1), mail deliveries and
 indicator counts, all equal in number; and running B leaves every row of A
 exactly as it was (A's rows dumped before and after).
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -21,19 +22,33 @@ from sqlalchemy.orm import Session
 from tests.field._build import form_table, people, project_data, write_workbook
 
 LIST_COLUMNS = {"Imię": "first_name", "Nazwisko": "last_name", "E-mail": "email"}
-ATTENDANCE = {"id": "lista", "kind": "attendance", "worksheet": "Lista obecności", "event": "warsztat-1",
-              "columns": LIST_COLUMNS, "sessions": {"Dzień 1": 1, "Dzień 2": 2}}
+ATTENDANCE = {
+    "id": "lista",
+    "kind": "attendance",
+    "worksheet": "Lista obecności",
+    "event": "warsztat-1",
+    "columns": LIST_COLUMNS,
+    "sessions": {"Dzień 1": 1, "Dzień 2": 2},
+}
 
 
 def _project_file(folder: Path, slug: str, prefix: str) -> Path:
     data = project_data(extra_sources=[ATTENDANCE])
     data.update(slug=slug, name=f"Projekt {slug}", spreadsheet={"id": f"{slug}.xlsx"})
-    data["certificates"] = {"prefix": prefix, "cycles": [{"id": "warsztaty", "title": "Warsztaty lokalne",
-                                                          "events": ["warsztat-1"], "rule": {"min_attendance_ratio": 1.0}}]}
-    data["indicators"] = [{"id": "uczestnicy", "name": "Uczestnicy warsztatu", "kind": "persons", "target": 10,
-                           "filters": {"event_type": "warsztat"}},
-                          {"id": "ukonczenie", "name": "Ukończyli warsztaty", "kind": "persons", "target": 5,
-                           "filters": {"completed": True, "cycle": "warsztaty"}}]
+    data["certificates"] = {
+        "prefix": prefix,
+        "cycles": [{"id": "warsztaty", "title": "Warsztaty lokalne", "events": ["warsztat-1"], "rule": {"min_attendance_ratio": 1.0}}],
+    }
+    data["indicators"] = [
+        {"id": "uczestnicy", "name": "Uczestnicy warsztatu", "kind": "persons", "target": 10, "filters": {"event_type": "warsztat"}},
+        {
+            "id": "ukonczenie",
+            "name": "Ukończyli warsztaty",
+            "kind": "persons",
+            "target": 5,
+            "filters": {"completed": True, "cycle": "warsztaty"},
+        },
+    ]
     path = folder / f"{slug}.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return path
@@ -59,14 +74,19 @@ def _dump(session: Session, slug: str) -> dict[str, list[tuple]]:
         if "project" in table.c:
             rows = session.execute(select(table).where(table.c.project == slug).order_by(*table.primary_key.columns))
             out[table.name] = [tuple(r) for r in rows]
+
     def ids(name: str) -> list[int]:
         position = list(Base.metadata.tables[name].c.keys()).index("id")
         return [r[position] for r in out[name]]
 
     apps, certs, deliveries = ids("applications"), ids("certificates"), ids("mail_deliveries")
     assert apps and certs and deliveries
-    children = {"application_versions": ("application_id", apps), "dedupe_seen": ("application_id", apps),
-                "certificate_revisions": ("certificate_id", certs), "mail_delivery_parts": ("delivery_id", deliveries)}
+    children = {
+        "application_versions": ("application_id", apps),
+        "dedupe_seen": ("application_id", apps),
+        "certificate_revisions": ("certificate_id", certs),
+        "mail_delivery_parts": ("delivery_id", deliveries),
+    }
     for name, (column, ids) in children.items():
         table = Base.metadata.tables[name]
         rows = session.execute(select(table).where(table.c[column].in_(ids)).order_by(*table.primary_key.columns))
@@ -84,15 +104,14 @@ def _indicators(session: Session, path: Path) -> dict[str, float | None]:
     cfg = project(path)
     facts = load_facts(session, cfg, manual=None)
     results = compute_all(cfg.indicators, facts, Month.of(date.today()), cfg.period.start, cfg.period.end)
-    return {r.id: r.cumulative for r in results} | {"persons": len(facts.persons),
-                                                    "certificates": len(facts.certificates or ())}
+    return {r.id: r.cumulative for r in results} | {"persons": len(facts.persons), "certificates": len(facts.certificates or ())}
 
 
 @pytest.mark.prefect
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
-def test_two_projects_with_the_same_people_stay_apart(backend: str, prefect_harness, synergia_env: Path,
-                                                      tmp_path: Path, request: pytest.FixtureRequest,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_two_projects_with_the_same_people_stay_apart(
+    backend: str, prefect_harness, synergia_env: Path, tmp_path: Path, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from config.settings import reset_settings_cache
     from flows.nightly import nightly
     from synergia import runtime
@@ -134,8 +153,7 @@ def test_two_projects_with_the_same_people_stay_apart(backend: str, prefect_harn
             linked = set(s.scalars(select(Application.person_id).where(Application.project == slug)))
             assert linked <= own  # an application only ever points to a person of its own project
             assert set(s.scalars(select(Person.project).where(Person.id.in_(linked)))) == {slug}
-        live_b = set(s.scalars(select(Application.person_id).where(Application.project == "projekt-b",
-                                                                  Application.active.is_(True))))
+        live_b = set(s.scalars(select(Application.person_id).where(Application.project == "projekt-b", Application.active.is_(True))))
         assert len(live_b) == 6  # dedupe merged within B: the double registration, the list rows
 
         cert_cols = [c.name for c in Certificate.__table__.c]
@@ -152,8 +170,9 @@ def test_two_projects_with_the_same_people_stay_apart(backend: str, prefect_harn
     mail_cols = [c.name for c in MailDelivery.__table__.c]
     status, key = mail_cols.index("status"), mail_cols.index("key")
     assert [r[status] for r in mine["mail_deliveries"]] == ["sent"] * len(numbers_b)
-    assert sorted(r[key].split("/", 1)[1] for r in mine["mail_deliveries"]) == \
-        sorted(r[key].split("/", 1)[1] for r in before["mail_deliveries"])
+    assert sorted(r[key].split("/", 1)[1] for r in mine["mail_deliveries"]) == sorted(
+        r[key].split("/", 1)[1] for r in before["mail_deliveries"]
+    )
 
     again_a = nightly(project_path=str(path_a))  # A's next night: nothing of B is picked up
     assert again_a["new"] == again_a["changed"] == 0

@@ -1,5 +1,6 @@
 """A step retried after a partial commit: the run summary reports what the registry holds for the run,
 not the last attempt's counts ("merged 0" after 170 merges)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -55,8 +56,9 @@ def test_summary_after_retries_reports_the_registry(registry: Registry, tmp_path
     assert first["issued_new"] > 0 and steps["certificates"]["issued_new"] == 0
     outbox = tmp_path / "outbox"
     sent = send_pending(registry, OutboxTransport(outbox), project=PROJECT.slug, mail_cfg=PROJECT.mail, sender="s@example.org")
-    steps["mail"] = send_pending(registry, OutboxTransport(outbox), project=PROJECT.slug, mail_cfg=PROJECT.mail,
-                                 sender="s@example.org").as_dict()
+    steps["mail"] = send_pending(
+        registry, OutboxTransport(outbox), project=PROJECT.slug, mail_cfg=PROJECT.mail, sender="s@example.org"
+    ).as_dict()
     assert sent.sent > 0 and steps["mail"]["sent"] == 0
 
     with registry.session() as s:

@@ -11,6 +11,7 @@ The nights run the real steps the nightly flow runs (sync, Odrzucone rows,
 dedupe, certificates, mail to the outbox) on SQLite and PostgreSQL; one test
 runs the Prefect flow itself.
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -149,10 +150,12 @@ LIST_ROWS = [
 
 
 def initial_tabs() -> dict[str, list[list[str]]]:
-    return {FORM_A: [FORM_HEADER] + [list(r) for r in FORM_A_ROWS],
-            FORM_B: [FORM_HEADER] + [list(r) for r in FORM_B_ROWS],
-            PHONE: [PHONE_HEADER] + [list(r) for r in PHONE_ROWS],
-            LIST: [LIST_HEADER] + [list(r) for r in LIST_ROWS]}
+    return {
+        FORM_A: [FORM_HEADER] + [list(r) for r in FORM_A_ROWS],
+        FORM_B: [FORM_HEADER] + [list(r) for r in FORM_B_ROWS],
+        PHONE: [PHONE_HEADER] + [list(r) for r in PHONE_ROWS],
+        LIST: [LIST_HEADER] + [list(r) for r in LIST_ROWS],
+    }
 
 
 def save(path: Path, tabs: dict[str, list[list[str]]]) -> None:
@@ -201,15 +204,12 @@ class Office:
         with reg.session() as s:
             dedupe = run_dedupe(s, project.slug, Thresholds(project.dedupe.match_threshold, project.dedupe.review_threshold))
         certs = issue_certificates(reg, project, LocalStorage(self.root / "certificates"), issue_date=date(2026, 10, 1))
-        mail = send_pending(reg, OutboxTransport(self.outbox), project=project.slug, mail_cfg=project.mail,
-                            sender="biuro@fundacja.example")
-        return {"sync": sync, "rejected": rejected, "dedupe": dedupe.as_dict(), "certificates": certs.as_dict(),
-                "mail": mail.as_dict()}
+        mail = send_pending(reg, OutboxTransport(self.outbox), project=project.slug, mail_cfg=project.mail, sender="biuro@fundacja.example")
+        return {"sync": sync, "rejected": rejected, "dedupe": dedupe.as_dict(), "certificates": certs.as_dict(), "mail": mail.as_dict()}
 
     def state(self) -> dict:
         with self.registry.session() as s:
-            apps = {a.id: (a.person_id, a.active, a.version, a.content_hash, a.source_id)
-                    for a in s.scalars(select(Application))}
+            apps = {a.id: (a.person_id, a.active, a.version, a.content_hash, a.source_id) for a in s.scalars(select(Application))}
             certs = {c.id: (c.person_id, c.number, c.revision, c.status) for c in s.scalars(select(Certificate))}
             return {
                 "apps": apps,
@@ -225,8 +225,9 @@ class Office:
 
     def app_of(self, source_id: str, email: str) -> Application:
         with self.registry.session() as s:
-            found = [a for a in s.scalars(select(Application).where(Application.source_id == source_id))
-                     if (a.data.get("email") or "") == email]
+            found = [
+                a for a in s.scalars(select(Application).where(Application.source_id == source_id)) if (a.data.get("email") or "") == email
+            ]
             assert len(found) == 1
             return found[0]
 
@@ -415,8 +416,11 @@ def test_a_name_corrected_on_the_list_stays_the_same_list_row(office: Office) ->
 
 def test_double_submission_stays_two_applications_when_sorted(office: Office) -> None:
     with office.registry.session() as s:
-        wilk = sorted((a.id, a.data.get("phone")) for a in s.scalars(select(Application).where(
-            Application.source_id == "nabor-wiosna")) if a.data.get("email") == "t.wilk@stowarzyszenie.example")
+        wilk = sorted(
+            (a.id, a.data.get("phone"))
+            for a in s.scalars(select(Application).where(Application.source_id == "nabor-wiosna"))
+            if a.data.get("email") == "t.wilk@stowarzyszenie.example"
+        )
     assert len(wilk) == 2 and wilk[0][1] != wilk[1][1]
     before = office.state()
     rows = [r for r in office.tabs[FORM_A] if "t.wilk@stowarzyszenie.example" in r]
@@ -432,10 +436,12 @@ def test_double_submission_stays_two_applications_when_sorted(office: Office) ->
 
 # --- the Prefect flow itself ---------------------------------------------------------------------
 
+
 @pytest.mark.prefect
 @pytest.mark.parametrize("db", ["sqlite", "postgresql"])
-def test_nightly_flow_after_a_deleted_middle_row(db: str, prefect_harness, synergia_env: Path, tmp_path: Path,
-                                                 monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> None:
+def test_nightly_flow_after_a_deleted_middle_row(
+    db: str, prefect_harness, synergia_env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> None:
     from config.settings import reset_settings_cache
     from flows.nightly import nightly
     from synergia import runtime
@@ -472,6 +478,7 @@ def test_nightly_flow_after_a_deleted_middle_row(db: str, prefect_harness, syner
 
 
 # --- upgrading an existing registry --------------------------------------------------------------
+
 
 def _back_to_0005(office: Office) -> None:
     """The registry as the code before row identities left it: migration 0006 undone."""
@@ -536,10 +543,16 @@ def test_keys_from_stored_data_equal_keys_from_the_sheet(project) -> None:
     from synergia.validation.row import Accepted, validate_row
 
     typed = {
-        "nabor-wiosna": [FORM_HEADER, ["3/3/2026 9:12:44", "  HALINA ", "zawadzka", " H.Zawadzka@Poczta.Example ", "", "Tak", ""],
-                         ["2026-03-05 07:55:30", "Marian\u200b", "Kubacki  ", "m.kubacki@osp.example", "", "Tak", ""]],
-        "lista-warsztat": [LIST_HEADER, ["elżbieta", "NOWICKA - BARAN", "Ela.NB@rada-seniorow.example", "x", ""],
-                           ["Stanisław", "Jaworski", "", "", "x"]],
+        "nabor-wiosna": [
+            FORM_HEADER,
+            ["3/3/2026 9:12:44", "  HALINA ", "zawadzka", " H.Zawadzka@Poczta.Example ", "", "Tak", ""],
+            ["2026-03-05 07:55:30", "Marian\u200b", "Kubacki  ", "m.kubacki@osp.example", "", "Tak", ""],
+        ],
+        "lista-warsztat": [
+            LIST_HEADER,
+            ["elżbieta", "NOWICKA - BARAN", "Ela.NB@rada-seniorow.example", "x", ""],
+            ["Stanisław", "Jaworski", "", "", "x"],
+        ],
     }
     checked = 0
     for source_id, table in typed.items():
@@ -550,8 +563,7 @@ def test_keys_from_stored_data_equal_keys_from_the_sheet(project) -> None:
             assert identity_from_data(outcome.kind, outcome.data).key == raw.ref.identity.key
             checked += 1
     assert checked == 4
-    spaced = rows_from_table("lista-warsztat", WORKBOOK, LIST, [LIST_HEADER, ["Jan", "Kos", "", "x", ""],
-                                                                 ["Jan", "Kos", "", "x", "x"]])
+    spaced = rows_from_table("lista-warsztat", WORKBOOK, LIST, [LIST_HEADER, ["Jan", "Kos", "", "x", ""], ["Jan", "Kos", "", "x", "x"]])
     a, b = with_identities(spaced, project.source("lista-warsztat"), None)
     assert a.ref.identity.key == b.ref.identity.key and a.ref.identity.fingerprint != b.ref.identity.fingerprint
     assert "kos" not in a.ref.identity.key.lower() and repr(a.ref.identity) == "RowIdentity(…)"

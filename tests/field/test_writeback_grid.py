@@ -4,6 +4,7 @@ outside a tab's grid as Google does ("exceeds grid limits").
 Before the fix the write to an existing owned tab was a values write into its 1,000-row grid: with
 1,200 quarantined rows Google answered 400, Prefect retried it twice and the night failed.
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -121,6 +122,7 @@ def test_an_existing_tab_on_a_server_without_update_cells_gets_a_values_write(em
 
 # --------------------------------------------------------------------------- the nightly run
 
+
 @pytest.fixture
 def grid_project(tmp_path, synergia_env, socket_emulator, socket_key, monkeypatch):
     """The demo project on the socket emulator; its form has 1,230 responses, 1,200 without an e-mail."""
@@ -131,15 +133,29 @@ def grid_project(tmp_path, synergia_env, socket_emulator, socket_key, monkeypatc
     emu, url = socket_emulator
     text = (PROJECTS_DIR / "demo.yaml").read_text(encoding="utf-8")
     project_path = tmp_path / "grid.yaml"
-    project_path.write_text(text.replace("  id: demo/demo.xlsx", f"  id: {SHEET_KEY}\n  backend: gsheets"),
-                            encoding="utf-8")
+    project_path.write_text(text.replace("  id: demo/demo.xlsx", f"  id: {SHEET_KEY}\n  backend: gsheets"), encoding="utf-8")
     load_project(project_path)
     form = [HEADER[:14]]
     for i in range(1230):
         email = f"uczestnik.{i}@stowarzyszenie-{i % 7}.example" if i % 41 == 0 else ""
-        form.append([f"{1 + i % 28:02d}.04.2026 {8 + i % 10:02d}:{i % 60:02d}:{i % 59:02d}", f"Imię{chr(97 + i % 26)}",
-                     f"Nazwisko{chr(97 + (i // 26) % 26)}", email, "", pesel(date(1970 + i % 30, 1 + i % 12, 1 + i % 28), i, i % 2 == 0),
-                     "", "", "43-100", "Tychy", "Tychy", "Koło Gospodyń", "NGO", "Tak"])
+        form.append(
+            [
+                f"{1 + i % 28:02d}.04.2026 {8 + i % 10:02d}:{i % 60:02d}:{i % 59:02d}",
+                f"Imię{chr(97 + i % 26)}",
+                f"Nazwisko{chr(97 + (i // 26) % 26)}",
+                email,
+                "",
+                pesel(date(1970 + i % 30, 1 + i % 12, 1 + i % 28), i, i % 2 == 0),
+                "",
+                "",
+                "43-100",
+                "Tychy",
+                "Tychy",
+                "Koło Gospodyń",
+                "NGO",
+                "Tak",
+            ]
+        )
     tabs = {"Formularz NGO i rady": form}
     tabs.update({t: [] for t in OWNED_TABS})  # the staff template has the pipeline's tabs (1,000-row grids)
     emu.create_spreadsheet("Grid", spreadsheet_id=SHEET_KEY, tabs=tabs)

@@ -2,6 +2,7 @@
 
 Before the fix ``Do sprawdzenia.csv`` held ``=HYPERLINK(...)`` as typed, which Excel evaluates.
 """
+
 from __future__ import annotations
 
 import csv
@@ -16,8 +17,7 @@ from synergia.sheets.owned import same_table
 from synergia.sheets.workbook import WorkbookBackend
 from tests.field.staff_workbook import sheet_part_of
 
-HOSTILE = ['=HYPERLINK("http://evil.example","Kliknij")', "+SUM(1)", "-2+3", "@cmd", "\tX", "\rX",
-           "=cmd|' /C calc'!A0", "-", "+", "@"]
+HOSTILE = ['=HYPERLINK("http://evil.example","Kliknij")', "+SUM(1)", "-2+3", "@cmd", "\tX", "\rX", "=cmd|' /C calc'!A0", "-", "+", "@"]
 HARMLESS = ["Anna", "'już z apostrofem", "12-34", "", "1 234,5 %", "Łódź"]
 
 
@@ -50,8 +50,7 @@ def test_csv_backend_quotes_every_formula_like_value_and_leaves_staff_files(tmp_
     cells = [c for row in csv.reader(io.StringIO(text, newline="")) for c in row]
     # No cell of the file starts like a formula: Excel/LibreOffice show all of them as text.
     assert not [c for c in cells if c.startswith(("=", "+", "-", "@", "\t", "\r"))]
-    assert [r[1] for r in csv.reader(io.StringIO(text, newline=""))][1:] == [
-        "'" + v for v in HOSTILE] + HARMLESS
+    assert [r[1] for r in csv.reader(io.StringIO(text, newline=""))][1:] == ["'" + v for v in HOSTILE] + HARMLESS
     # Read back, the tab compares equal: the next night does not rewrite it.
     current = backend.read_tabs("arkusz", ["Do sprawdzenia"]).tabs["Do sprawdzenia"]
     assert same_table(current, _rows())

@@ -1,6 +1,7 @@
 """Two real nightly runs on a staff XLSX whose e-mail and gmina columns are staff formulas with cached
 values (issue 10, item 4): the second night reads exactly what the first read, quarantines nothing
 more, and every zip member of the staff's is byte-identical after both nights."""
+
 from __future__ import annotations
 
 import os
@@ -20,8 +21,7 @@ pytestmark = [pytest.mark.prefect]
 
 
 @pytest.mark.parametrize("template", [True, False], ids=["owned-tabs-in-template", "bare-workbook"])
-def test_two_nights_keep_staff_formulas_and_quarantine_nothing_new(prefect_harness, synergia_env: Path,
-                                                                   template: bool) -> None:
+def test_two_nights_keep_staff_formulas_and_quarantine_nothing_new(prefect_harness, synergia_env: Path, template: bool) -> None:
     from flows.nightly import nightly
 
     project = load_project(DEMO)

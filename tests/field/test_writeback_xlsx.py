@@ -4,6 +4,7 @@ Before the fix the workbook was loaded and re-saved by openpyxl: the cached valu
 formulas were gone (the next night read empty e-mails and quarantined every row) and the file
 became 0600.
 """
+
 from __future__ import annotations
 
 import csv
@@ -44,8 +45,7 @@ def test_first_write_adds_the_tab_and_changes_only_the_three_index_parts(tmp_pat
     assert changed <= OWNED_PARTS_OF_A_NEW_TAB
     assert stat.S_IMODE(os.stat(staff.path).st_mode) == 0o644
     assert _staff_values(backend, "biuro.xlsx") == values_before
-    assert backend.read_tabs("biuro.xlsx", ["Odrzucone"]).tabs["Odrzucone"] == [
-        ["Źródło", "Opis"], ["rekrutacja", "'" + HOSTILE[0]]]
+    assert backend.read_tabs("biuro.xlsx", ["Odrzucone"]).tabs["Odrzucone"] == [["Źródło", "Opis"], ["rekrutacja", "'" + HOSTILE[0]]]
 
 
 def test_rewriting_an_existing_owned_tab_changes_only_its_sheet_part(tmp_path: Path) -> None:
@@ -114,9 +114,21 @@ def test_libreoffice_opens_the_result_with_staff_values_and_our_text(tmp_path: P
     backend.write_tab("biuro.xlsx", "Wskaźniki", [["Wskaźnik", "Wartość"], ["ngo-osoby", "-3"]])
     out = tmp_path / "lo"
     # All sheets, one CSV each (LibreOffice >= 7.2): <name>-<sheet>.csv
-    subprocess.run(["soffice", f"-env:UserInstallation=file://{tmp_path / 'profile'}", "--headless", "--convert-to",
-                    "csv:Text - txt - csv (StarCalc):44,34,UTF8,1,,0,false,true,false,false,false,-1",
-                    "--outdir", str(out), str(staff.path)], check=True, capture_output=True, timeout=240)
+    subprocess.run(
+        [
+            "soffice",
+            f"-env:UserInstallation=file://{tmp_path / 'profile'}",
+            "--headless",
+            "--convert-to",
+            "csv:Text - txt - csv (StarCalc):44,34,UTF8,1,,0,false,true,false,false,false,-1",
+            "--outdir",
+            str(out),
+            str(staff.path),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=240,
+    )
     files = {p.name: p for p in out.glob("*.csv")}
     assert {f"biuro-{FORM_TAB}.csv", "biuro-Odrzucone.csv", "biuro-Wskaźniki.csv"} <= set(files), sorted(files)
     with files[f"biuro-{FORM_TAB}.csv"].open(encoding="utf-8", newline="") as fh:
@@ -157,14 +169,21 @@ def test_formulas_comments_and_a_table_staff_put_into_our_tab_do_not_break_the_f
         for info in zin.infolist():
             data = zin.read(info.filename)
             if info.filename == "xl/_rels/workbook.xml.rels":
-                data = data.replace(b"</Relationships>", b'<Relationship Id="rId99" Type="http://schemas.openxmlformats.org'
-                                    b'/officeDocument/2006/relationships/calcChain" Target="calcChain.xml"/></Relationships>')
+                data = data.replace(
+                    b"</Relationships>",
+                    b'<Relationship Id="rId99" Type="http://schemas.openxmlformats.org'
+                    b'/officeDocument/2006/relationships/calcChain" Target="calcChain.xml"/></Relationships>',
+                )
             if info.filename == "[Content_Types].xml":
-                data = data.replace(b"</Types>", b'<Override PartName="/xl/calcChain.xml" ContentType="application/'
-                                    b'vnd.openxmlformats-officedocument.spreadsheetml.calcChain+xml"/></Types>')
+                data = data.replace(
+                    b"</Types>",
+                    b'<Override PartName="/xl/calcChain.xml" ContentType="application/'
+                    b'vnd.openxmlformats-officedocument.spreadsheetml.calcChain+xml"/></Types>',
+                )
             zout.writestr(info, data)
-        zout.writestr("xl/calcChain.xml", '<calcChain xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-                                          '<c r="B2" i="2"/></calcChain>')
+        zout.writestr(
+            "xl/calcChain.xml", '<calcChain xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><c r="B2" i="2"/></calcChain>'
+        )
     before = members(path)
     WorkbookBackend(tmp_path).write_tab("biuro.xlsx", "Odrzucone", [["Źródło"], ["=2"]])
     after = members(path)
@@ -175,7 +194,19 @@ def test_formulas_comments_and_a_table_staff_put_into_our_tab_do_not_break_the_f
     assert load_workbook(path)["Odrzucone"]["A2"].value == "'=2"
     if shutil.which("soffice"):
         out = tmp_path / "lo"
-        subprocess.run(["soffice", f"-env:UserInstallation=file://{tmp_path / 'profile'}", "--headless", "--convert-to",
-                        "csv:Text - txt - csv (StarCalc):44,34,UTF8,1,,0,false,true,false,false,false,-1",
-                        "--outdir", str(out), str(path)], check=True, capture_output=True, timeout=240)
+        subprocess.run(
+            [
+                "soffice",
+                f"-env:UserInstallation=file://{tmp_path / 'profile'}",
+                "--headless",
+                "--convert-to",
+                "csv:Text - txt - csv (StarCalc):44,34,UTF8,1,,0,false,true,false,false,false,-1",
+                "--outdir",
+                str(out),
+                str(path),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=240,
+        )
         assert (out / "biuro-Odrzucone.csv").read_text(encoding="utf-8").splitlines() == ["Źródło", "'=2"]

@@ -1,6 +1,7 @@
 """The bulk (Core-only) sync: an unchanged night sends no write at all, a corrected row is one new
 version, and two projects with the same rows in one registry never touch each other's records.
 SQLite and PostgreSQL; rows built here with our own values."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -13,25 +14,57 @@ from config.settings import PROJECTS_DIR
 from synergia.registry.db import Registry
 from synergia.registry.sync import apply_outcomes, mirror_events
 from synergia.registry.tables import Application, ApplicationVersion, Attendance, Quarantine
-from synergia.sheets.workbook import WorkbookBackend
 from synergia.sheets.read import read_project_sources
+from synergia.sheets.workbook import WorkbookBackend
 from synergia.validation.batch import validate_snapshot
 
 DEMO = load_project(PROJECTS_DIR / "demo.yaml")
 OTHER = DEMO.model_copy(update={"slug": "drugi-projekt"})
 TAB = "Formularz NGO i rady"
-HEADER = ["Sygnatura czasowa", "Imię", "Nazwisko", "Adres e-mail", "Telefon kontaktowy", "PESEL", "Data urodzenia", "Płeć",
-          "Ulica i numer domu", "Kod pocztowy", "Miejscowość", "Gmina", "Nazwa organizacji / rady", "Typ podmiotu",
-          "Wyrażam zgodę na przetwarzanie moich danych osobowych w celu realizacji projektu", "Zgoda na publikację wizerunku"]
+HEADER = [
+    "Sygnatura czasowa",
+    "Imię",
+    "Nazwisko",
+    "Adres e-mail",
+    "Telefon kontaktowy",
+    "PESEL",
+    "Data urodzenia",
+    "Płeć",
+    "Ulica i numer domu",
+    "Kod pocztowy",
+    "Miejscowość",
+    "Gmina",
+    "Nazwa organizacji / rady",
+    "Typ podmiotu",
+    "Wyrażam zgodę na przetwarzanie moich danych osobowych w celu realizacji projektu",
+    "Zgoda na publikację wizerunku",
+]
 
 
 def _rows() -> list[list[str]]:
     first = ["Zenobia", "Klemens", "Aurelia", "Bonifacy", "Cecylia", "Dionizy"]
     last = ["Grzebyk", "Miodek", "Parzych", "Stróż", "Wach", "Żmuda"]
-    rows = [[f"2026-05-{d + 1:02d} 09:{d:02d}:00", f, l, f"{f[:3].lower()}.{l[:4].lower()}@gmina.example",
-             f"+48 700 100 2{d:02d}", "", f"1{d}.04.198{d}", "Kobieta" if f.endswith("a") else "Mężczyzna",
-             f"ul. Klonowa {d + 3}", "43-100", "Tychy", "Tychy", "Stowarzyszenie Klon", "Organizacja pozarządowa",
-             "Wyrażam zgodę", "Tak"] for d, (f, l) in enumerate(zip(first, last))]
+    rows = [
+        [
+            f"2026-05-{d + 1:02d} 09:{d:02d}:00",
+            f,
+            surname,
+            f"{f[:3].lower()}.{surname[:4].lower()}@gmina.example",
+            f"+48 700 100 2{d:02d}",
+            "",
+            f"1{d}.04.198{d}",
+            "Kobieta" if f.endswith("a") else "Mężczyzna",
+            f"ul. Klonowa {d + 3}",
+            "43-100",
+            "Tychy",
+            "Tychy",
+            "Stowarzyszenie Klon",
+            "Organizacja pozarządowa",
+            "Wyrażam zgodę",
+            "Tak",
+        ]
+        for d, (f, surname) in enumerate(zip(first, last))
+    ]
     rows[4][3] = "brak-maila"  # quarantined every night
     return rows
 
@@ -56,12 +89,12 @@ def registry(request: pytest.FixtureRequest, tmp_path: Path) -> Registry:
     reg.dispose()
 
 
-def _night(reg: Registry, base: Path, project=DEMO) -> tuple[dict, list[str]]:  # noqa: ANN001
+def _night(reg: Registry, base: Path, project=DEMO) -> tuple[dict, list[str]]:
     snap = read_project_sources(project, WorkbookBackend(base))
     batch = validate_snapshot(project, snap)
     statements: list[str] = []
 
-    def seen(conn, cursor, statement, *args) -> None:  # noqa: ANN001
+    def seen(conn, cursor, statement, *args) -> None:
         statements.append(statement.split(None, 1)[0].upper())
 
     event.listen(reg.engine, "before_cursor_execute", seen)
@@ -76,11 +109,24 @@ def _night(reg: Registry, base: Path, project=DEMO) -> tuple[dict, list[str]]:  
 
 def _state(reg: Registry, slug: str) -> list:
     with reg.session() as s:
-        apps = s.execute(select(Application.id, Application.row_key, Application.row_number, Application.version,
-                                Application.active, Application.data, Application.person_id)
-                         .where(Application.project == slug).order_by(Application.id)).all()
-        qs = s.execute(select(Quarantine.id, Quarantine.row_key, Quarantine.resolved_at, Quarantine.reason_codes)
-                       .where(Quarantine.project == slug).order_by(Quarantine.id)).all()
+        apps = s.execute(
+            select(
+                Application.id,
+                Application.row_key,
+                Application.row_number,
+                Application.version,
+                Application.active,
+                Application.data,
+                Application.person_id,
+            )
+            .where(Application.project == slug)
+            .order_by(Application.id)
+        ).all()
+        qs = s.execute(
+            select(Quarantine.id, Quarantine.row_key, Quarantine.resolved_at, Quarantine.reason_codes)
+            .where(Quarantine.project == slug)
+            .order_by(Quarantine.id)
+        ).all()
     return [tuple(a) for a in apps] + [tuple(q) for q in qs]
 
 
@@ -97,8 +143,8 @@ def test_unchanged_night_sends_no_write_and_a_correction_is_one_version(registry
     assert not [s for s in statements if s in ("INSERT", "UPDATE", "DELETE")], statements
     assert _state(registry, DEMO.slug) == before
 
-    rows[1][4] = "+48 700 999 000"          # staff correct a phone
-    rows[0], rows[2] = rows[2], rows[0]      # and sort the tab
+    rows[1][4] = "+48 700 999 000"  # staff correct a phone
+    rows[0], rows[2] = rows[2], rows[0]  # and sort the tab
     _write(book, rows)
     fixed, statements = _night(registry, tmp_path)
     assert (fixed["changed"], fixed["unchanged"], fixed["new"], fixed["moved"]) == (1, 4, 0, 2)
@@ -122,11 +168,12 @@ def test_two_projects_with_the_same_rows_keep_their_own_records(registry: Regist
     _write(tmp_path / "b" / DEMO.spreadsheet.id, rows)
     other, _ = _night(registry, tmp_path / "b", OTHER)
     assert (other["changed"], other["deactivated"]) == (1, 1)
-    assert _state(registry, DEMO.slug) == mine          # the first project's records are untouched
+    assert _state(registry, DEMO.slug) == mine  # the first project's records are untouched
     with registry.session() as s:
         for slug in (DEMO.slug, OTHER.slug):
             assert s.scalar(select(func.count()).select_from(Application).where(Application.project == slug)) == 5
         assert s.scalar(select(func.count()).select_from(Attendance)) == 0
-        persons = {slug: set(s.scalars(select(Application.person_id).where(Application.project == slug)))
-                   for slug in (DEMO.slug, OTHER.slug)}
+        persons = {
+            slug: set(s.scalars(select(Application.person_id).where(Application.project == slug))) for slug in (DEMO.slug, OTHER.slug)
+        }
         assert not persons[DEMO.slug] & persons[OTHER.slug]

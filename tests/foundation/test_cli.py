@@ -1,4 +1,5 @@
 """CLI behaviour a user meets first: slugs resolve, failures are one clear line."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -13,7 +14,7 @@ from config.settings import PROJECTS_DIR
 
 def test_slug_wins_over_a_same_named_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "demo").mkdir()          # e.g. the data dir's demo/ folder
+    (tmp_path / "demo").mkdir()  # e.g. the data dir's demo/ folder
     assert resolve_project_path("demo") == PROJECTS_DIR / "demo.yaml"
 
 
@@ -25,7 +26,7 @@ def test_unknown_project_lists_the_known_ones() -> None:
 
 @pytest.mark.prefect
 def test_failed_run_exits_1_with_a_one_line_reason(prefect_harness, synergia_env: Path) -> None:
-    result = CliRunner().invoke(app, ["run", "nightly", "--project", "demo"])   # no workbook generated
+    result = CliRunner().invoke(app, ["run", "nightly", "--project", "demo"])  # no workbook generated
     assert result.exit_code == 1
     text = " ".join(result.output.split())
     assert "Przebieg nie powiódł się" in text and "Nie znaleziono skoroszytu" in text

@@ -1,4 +1,5 @@
 """Project-file errors name the file, the line and the field."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -31,7 +32,7 @@ def test_unknown_column_target_points_to_its_line(tmp_path: Path) -> None:
     text = GOOD.replace('"Telefon kontaktowy": phone', '"Telefon kontaktowy": telefon')
     with pytest.raises(ConfigError) as exc:
         load_project(_write(tmp_path, text))
-    (line, field, msg), = exc.value.problems
+    ((line, field, msg),) = exc.value.problems
     assert field == "sources[0].columns"
     assert "telefon" in msg and "nieznane pole" in msg
     assert line == _line_of(text, "columns:")
@@ -53,7 +54,7 @@ def test_required_consent_without_column(tmp_path: Path) -> None:
     text = GOOD.replace('      "Zgoda RODO": consent.rodo\n', "")
     with pytest.raises(ConfigError) as exc:
         load_project(_write(tmp_path, text))
-    (line, field, msg), = exc.value.problems
+    ((line, field, msg),) = exc.value.problems
     assert field == "sources[1]" and "rodo" in msg
     assert line == _line_of(text, "- id: rekrutacja-jst")
 
@@ -85,33 +86,35 @@ def test_check_config_cli(tmp_path: Path) -> None:
     assert "sources[5].kind" in bad.output and "p.yaml:" in bad.output
 
 
-
 def _line_of_second(text: str, needle: str) -> int:
     return text.count("\n", 0, text.index(needle, text.index(needle) + 1)) + 1
 
 
-@pytest.mark.parametrize(("old", "new", "field", "words"), [
-    ("  - id: lista-akademia-2\n", "  - id: lista-akademia-1\n", "sources[3].id", "powtórzone id źródła: ['lista-akademia-1']"),
-    ("  - id: world-cafe-bierun\n", "  - id: world-cafe-tychy\n", "events[3].id", "powtórzone id wydarzenia"),
-    ("  - id: nowe-rady\n", "  - id: rady-osoby\n", "indicators[10].id", "powtórzone id wskaźnika: ['rady-osoby']"),
-])
+@pytest.mark.parametrize(
+    ("old", "new", "field", "words"),
+    [
+        ("  - id: lista-akademia-2\n", "  - id: lista-akademia-1\n", "sources[3].id", "powtórzone id źródła: ['lista-akademia-1']"),
+        ("  - id: world-cafe-bierun\n", "  - id: world-cafe-tychy\n", "events[3].id", "powtórzone id wydarzenia"),
+        ("  - id: nowe-rady\n", "  - id: rady-osoby\n", "indicators[10].id", "powtórzone id wskaźnika: ['rady-osoby']"),
+    ],
+)
 def test_a_repeated_id_points_to_the_line_of_the_repeat(tmp_path: Path, old: str, new: str, field: str, words: str) -> None:
     assert GOOD.count(old) == 1 and GOOD.count(new) == 1
     text = GOOD.replace(old, new)
     with pytest.raises(ConfigError) as exc:
         load_project(_write(tmp_path, text))
-    (line, got_field, msg), = exc.value.problems
+    ((line, got_field, msg),) = exc.value.problems
     assert got_field == field and words in msg and "(duplicate" in msg
     assert line == _line_of_second(text, new)
 
 
 def test_a_repeated_cycle_id_points_to_its_line(tmp_path: Path) -> None:
     start = GOOD.index("    - id: akademia\n")
-    block = GOOD[start:GOOD.index("min_attendance_ratio: 0.8\n", start) + len("min_attendance_ratio: 0.8\n")]
+    block = GOOD[start : GOOD.index("min_attendance_ratio: 0.8\n", start) + len("min_attendance_ratio: 0.8\n")]
     text = GOOD.replace(block, block + block.replace("title: ", "title: Drugi "))
     with pytest.raises(ConfigError) as exc:
         load_project(_write(tmp_path, text))
-    (line, field, msg), = exc.value.problems
+    ((line, field, msg),) = exc.value.problems
     assert field == "certificates.cycles[1].id" and "powtórzone id cyklu szkoleń: ['akademia']" in msg
     assert line == _line_of_second(text, "    - id: akademia\n")
 
@@ -121,10 +124,11 @@ def test_the_parts_of_a_project_file_do_not_import_the_whole() -> None:
     import subprocess
     import sys
 
-    code = ("import sys, config.indicators as i, config.certificates, config.yaml_lines, config.vocabulary; "
-            "i.IndicatorConfig.model_validate({'id': 'a', 'name': 'A', 'kind': 'persons', 'target': 1, "
-            "'filters': {'event_type': 'warsztat', 'organisation_type': 'NGO'}}); "
-            "print('config.project' in sys.modules)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                         cwd=Path(__file__).resolve().parents[2])
+    code = (
+        "import sys, config.indicators as i, config.certificates, config.yaml_lines, config.vocabulary; "
+        "i.IndicatorConfig.model_validate({'id': 'a', 'name': 'A', 'kind': 'persons', 'target': 1, "
+        "'filters': {'event_type': 'warsztat', 'organisation_type': 'NGO'}}); "
+        "print('config.project' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=Path(__file__).resolve().parents[2])
     assert out.stdout.strip() == "False"

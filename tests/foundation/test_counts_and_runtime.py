@@ -1,4 +1,5 @@
 """One Counts base with its labels; runtime turns Settings into adapters; a step's context builds them lazily."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -61,8 +62,9 @@ def test_adapters_come_from_the_settings_given(tmp_path: Path) -> None:
     assert isinstance(ctx.storage, LocalStorage) and isinstance(ctx.transport, OutboxTransport)
     assert isinstance(ctx.sheets, WorkbookBackend)
     assert ctx.registry.url == f"sqlite:///{tmp_path / 'd' / 'synergia.db'}"
-    smtp = runtime.mail_transport(Settings(data_dir=tmp_path, mail_backend="smtp", smtp_host="127.0.0.1", smtp_port=2526,
-                                           smtp_security="none"))
+    smtp = runtime.mail_transport(
+        Settings(data_dir=tmp_path, mail_backend="smtp", smtp_host="127.0.0.1", smtp_port=2526, smtp_security="none")
+    )
     assert isinstance(smtp, SmtpTransport)
     from sqlalchemy import text
 

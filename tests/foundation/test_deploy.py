@@ -1,4 +1,5 @@
 """Deployments: cron schedules in Europe/Warsaw for every project, and a real served run through `prefect server`."""
+
 from __future__ import annotations
 
 import os
@@ -58,22 +59,35 @@ def test_served_deployment_runs_against_a_real_prefect_server(tmp_path: Path) ->
     port = _port()
     api = f"http://127.0.0.1:{port}/api"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "SYNERGIA_"))}
-    env.update(PREFECT_HOME=str(tmp_path / "prefect"), PREFECT_SERVER_ANALYTICS_ENABLED="false",
-               SYNERGIA_DATA_DIR=str(tmp_path / "data"), PREFECT_API_URL=api)
+    env.update(
+        PREFECT_HOME=str(tmp_path / "prefect"),
+        PREFECT_SERVER_ANALYTICS_ENABLED="false",
+        SYNERGIA_DATA_DIR=str(tmp_path / "data"),
+        PREFECT_API_URL=api,
+    )
     from config.project import load_project
     from devtools.demo.generator import generate_workbook
 
     project = load_project(PROJECTS_DIR / "demo.yaml")
     generate_workbook(project, tmp_path / "data" / project.spreadsheet.id, seed=3, people=40)
     bin_dir = Path(sys.executable).parent
-    server = subprocess.Popen([str(bin_dir / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-                              env={k: v for k, v in env.items() if k != "PREFECT_API_URL"}, cwd=tmp_path,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [str(bin_dir / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+        env={k: v for k, v in env.items() if k != "PREFECT_API_URL"},
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     served = None
     try:
         _wait_http(f"{api}/health", 240)  # a fresh server database on a busy 2-core machine
-        served = subprocess.Popen([sys.executable, str(REPO / "deploy.py"), "--serve", "--project", "demo"], env=env,
-                                  cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        served = subprocess.Popen(
+            [sys.executable, str(REPO / "deploy.py"), "--serve", "--project", "demo"],
+            env=env,
+            cwd=tmp_path,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         code = (
             "from prefect.deployments import run_deployment\n"
             "from prefect.exceptions import ObjectNotFound\n"

@@ -3,6 +3,7 @@
 As sqlite-utils does for its CLI reference: the list of commands is read from the Typer app itself, so a
 new command without an example or without a README line fails here.
 """
+
 from __future__ import annotations
 
 import re
@@ -15,6 +16,7 @@ import typer.main
 from typer.testing import CliRunner
 
 README = Path(__file__).resolve().parents[2] / "README.md"
+
 
 def cli_app() -> typer.Typer:
     """The root Typer app of the ``synergia`` command."""
@@ -60,7 +62,7 @@ def test_help_shows_an_example(command: str) -> None:
     words = r"\s+".join(map(re.escape, command.split()))
     example = re.search(r"(?i)\bexamples?\b\s*:", text)
     assert example, f"`synergia {command} --help` has no 'Example:' line"
-    assert re.search(rf"synergia\s+{words}\b", text[example.start():]), f"the example does not run `synergia {command}`"
+    assert re.search(rf"synergia\s+{words}\b", text[example.start() :]), f"the example does not run `synergia {command}`"
 
 
 def listed(command: str, section: str) -> bool:
@@ -79,6 +81,6 @@ def test_readme_lists_the_command(command: str) -> None:
 def test_the_readme_matcher_is_strict() -> None:
     section = "synergia retention status|run -p SLUG\nsynergia certificates site -p PATH\n  synergia mail send\n"
     assert listed("retention run", section) and listed("retention status", section) and listed("certificates site", section)
-    assert not listed("retention purge", section)      # another subcommand of a listed group
+    assert not listed("retention purge", section)  # another subcommand of a listed group
     assert not listed("certificates", section.replace("certificates site", "certificates-site"))
-    assert not listed("mail send", section)            # only at the start of a line
+    assert not listed("mail send", section)  # only at the start of a line

@@ -1,4 +1,5 @@
 """First contact: Prefect settings before prefect is imported, a cold `synergia demo` on a busy machine, one clear line."""
+
 from __future__ import annotations
 
 import subprocess
@@ -30,12 +31,15 @@ def test_a_user_who_configured_prefect_keeps_their_prefect_home(tmp_path: Path, 
     assert env.get("PREFECT_HOME") in (None, "/srv/prefect-of-the-user")
 
 
-@pytest.mark.parametrize(("profiles", "configured"), [
-    ('active = "ephemeral"\n\n[profiles.ephemeral]\n', False),
-    ('active = "ephemeral"\n\n[profiles.ephemeral]\nPREFECT_API_URL = "http://10.0.0.5:4200/api"\n', True),
-    ('active = "fundacja"\n\n[profiles.fundacja]\n', True),
-    ("this is [not toml", True),
-])
+@pytest.mark.parametrize(
+    ("profiles", "configured"),
+    [
+        ('active = "ephemeral"\n\n[profiles.ephemeral]\n', False),
+        ('active = "ephemeral"\n\n[profiles.ephemeral]\nPREFECT_API_URL = "http://10.0.0.5:4200/api"\n', True),
+        ('active = "fundacja"\n\n[profiles.fundacja]\n', True),
+        ("this is [not toml", True),
+    ],
+)
 def test_a_profiles_file_counts_when_it_chooses_something(tmp_path: Path, profiles: str, configured: bool) -> None:
     (tmp_path / ".prefect").mkdir()
     (tmp_path / ".prefect" / "profiles.toml").write_text(profiles, encoding="utf-8")
@@ -51,9 +55,16 @@ def test_the_data_dir_comes_from_dotenv_when_the_environment_has_none(tmp_path: 
     assert bootstrap.data_dir({"SYNERGIA_DATA_DIR": "inne"}, tmp_path) == tmp_path / "inne"
 
 
-@pytest.mark.parametrize(("argv", "env"), [(["check-config", "x.yaml"], {}), (["demo", "--help"], {}),
-                                           (["demo"], {"PREFECT_API_URL": "http://127.0.0.1:4200/api"}),
-                                           (["run", "nightly", "-p", "demo"], {"SYNERGIA_EARLY_PREFECT_SERVER": "0"}), ([], {})])
+@pytest.mark.parametrize(
+    ("argv", "env"),
+    [
+        (["check-config", "x.yaml"], {}),
+        (["demo", "--help"], {}),
+        (["demo"], {"PREFECT_API_URL": "http://127.0.0.1:4200/api"}),
+        (["run", "nightly", "-p", "demo"], {"SYNERGIA_EARLY_PREFECT_SERVER": "0"}),
+        ([], {}),
+    ],
+)
 def test_no_early_server_where_none_is_needed(argv: list[str], env: dict) -> None:
     before = dict(env)
     assert bootstrap.start_early_server(argv, env) is False
@@ -71,8 +82,9 @@ def test_a_server_that_does_not_answer_gives_one_line_not_a_traceback(tmp_path: 
     data = tmp_path / "var"
     data.mkdir()
     env = _cold_env(data, PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="1")
-    result = subprocess.run([sys.executable, "-m", "cli", "run", "nightly", "-p", "demo"], cwd=tmp_path,
-                            env=env, capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-m", "cli", "run", "nightly", "-p", "demo"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300
+    )
     assert result.returncode == 1, result.stdout[-2000:] + result.stderr[-2000:]
     assert "Traceback" not in result.stderr and "╭" not in result.stderr
     assert "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS" in result.stderr and "synergia serve" in result.stderr

@@ -1,4 +1,5 @@
 """One home for Polish dates and numbers, and one Jinja environment for every staff-edited template."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -21,10 +22,18 @@ def test_dates_in_each_style() -> None:
     assert pl_date(None) == "" and pl_formal_date(None) == ""
 
 
-@pytest.mark.parametrize(("value", "digits", "text"), [
-    (3, 2, "3"), (12.5, 2, "12,5"), (0.333, 2, "0,33"), (4.96, 1, "5"), (98765.4321, 2, "98\xa0765,43"),
-    (2048, 1, "2\xa0048"), (None, 2, "—"),
-])
+@pytest.mark.parametrize(
+    ("value", "digits", "text"),
+    [
+        (3, 2, "3"),
+        (12.5, 2, "12,5"),
+        (0.333, 2, "0,33"),
+        (4.96, 1, "5"),
+        (98765.4321, 2, "98\xa0765,43"),
+        (2048, 1, "2\xa0048"),
+        (None, 2, "—"),
+    ],
+)
 def test_numbers_have_a_decimal_comma_and_grouped_thousands(value: float | None, digits: int, text: str) -> None:
     assert pl_number(value, digits) == text
 
@@ -35,7 +44,7 @@ def test_percent() -> None:
 
 def test_one_environment_escapes_html_files_only_and_fails_on_a_typo(tmp_path: Path) -> None:
     (tmp_path / "a.html.j2").write_text("<b>{{ who }}</b> {{ on|pl_date }}\n", encoding="utf-8")
-    (tmp_path / "a.txt.j2").write_text("{{ who }} {{ on|data(\"dd.MM.y\") }} {{ n|pl_number }}\n", encoding="utf-8")
+    (tmp_path / "a.txt.j2").write_text('{{ who }} {{ on|data("dd.MM.y") }} {{ n|pl_number }}\n', encoding="utf-8")
     env = environment(tmp_path)
     ctx = {"who": "Zoë & <Syn>", "on": date(2027, 2, 7), "n": 1500.25}
     assert env.get_template("a.html.j2").render(ctx) == "<b>Zoë &amp; &lt;Syn&gt;</b> 7 lutego 2027 r.\n"

@@ -6,6 +6,7 @@ Two checks over every file under ``synergia/`` (no skips):
 - a fresh interpreter that imports every module of the package and then runs the Alembic
   migrations (``env.py`` and every revision) holds no ``prefect`` module.
 """
+
 from __future__ import annotations
 
 import ast

@@ -1,4 +1,5 @@
 """Migrations are the only way the schema is made, and they match the models, on SQLite and PostgreSQL."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -38,6 +39,10 @@ def test_upgrade_matches_models_and_downgrade_removes_everything(url: str) -> No
 
 def test_no_create_all_in_production_code() -> None:
     root = Path(__file__).resolve().parents[2]
-    offenders = [p for d in ("synergia", "tasks", "flows", "config") for p in (root / d).rglob("*.py")
-                 if "create_all(" in p.read_text(encoding="utf-8")]
+    offenders = [
+        p
+        for d in ("synergia", "tasks", "flows", "config")
+        for p in (root / d).rglob("*.py")
+        if "create_all(" in p.read_text(encoding="utf-8")
+    ]
     assert offenders == []

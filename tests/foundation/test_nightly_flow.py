@@ -1,4 +1,5 @@
 """One real Prefect flow run of the nightly job on the demo project (harness started once per session)."""
+
 from __future__ import annotations
 
 import re
@@ -26,7 +27,7 @@ def _personal_values(workbook: Path) -> set[str]:
                     found.add(s.strip().lower())
                 digits = re.sub(r"\D", "", s)
                 if len(digits) >= 9 and not re.fullmatch(r"\d{2}\.\d{2}\.\d{4}.*", s):
-                    found.add(digits[-9:])   # phones end in the subscriber number, PESELs are 11 digits
+                    found.add(digits[-9:])  # phones end in the subscriber number, PESELs are 11 digits
                     found.add(digits)
     return found
 

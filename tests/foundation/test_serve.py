@@ -1,4 +1,5 @@
 """`synergia serve` end to end: its own Prefect server, every project's two deployments, one run at a time, SIGTERM."""
+
 from __future__ import annotations
 
 import os
@@ -89,13 +90,19 @@ def test_serve_registers_every_project_runs_one_at_a_time_and_stops_on_sigterm(t
     env.update(SYNERGIA_DATA_DIR=str(data), PYTHONPATH=str(REPO))  # PREFECT_HOME: the bootstrap puts it in the data dir
     log = tmp_path / "serve.log"
     with log.open("wb") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "cli", "serve", "--port", str(port), "--startup-timeout", "300"], env=env,
-                                cwd=tmp_path, stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "cli", "serve", "--port", str(port), "--startup-timeout", "300"],
+            env=env,
+            cwd=tmp_path,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     try:
         expected = {f"{p.stem}-{kind}" for p in PROJECTS_DIR.glob("*.yaml") for kind in ("nightly", "monthly")}
         assert len(expected) == 12
-        deployments = _wait(lambda: (d := _post(f"{api}/deployments/filter")) and {x["name"] for x in d} == expected and d,
-                            360, "12 deployments", proc, log)
+        deployments = _wait(
+            lambda: (d := _post(f"{api}/deployments/filter")) and {x["name"] for x in d} == expected and d, 360, "12 deployments", proc, log
+        )
         for d in deployments:
             assert d["global_concurrency_limit"]["limit"] == 1
             assert d["concurrency_options"]["collision_strategy"] == "ENQUEUE"
@@ -109,8 +116,11 @@ def test_serve_registers_every_project_runs_one_at_a_time_and_stops_on_sigterm(t
 
         def finished():
             runs = _post(f"{api}/flow_runs/filter", {"flow_runs": {"id": {"any_": [first, second]}}})
-            return runs if len(runs) == 2 and all(r["state"]["type"] in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED")
-                                                  for r in runs) else None
+            return (
+                runs
+                if len(runs) == 2 and all(r["state"]["type"] in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED") for r in runs)
+                else None
+            )
 
         runs = {r["id"]: r for r in _wait(finished, 400, "both runs to finish", proc, log)}
         assert [runs[i]["state"]["type"] for i in (first, second)] == ["COMPLETED", "COMPLETED"], log.read_text()[-3000:]

@@ -1,4 +1,5 @@
 """Row accounting, idempotent reruns and corrected rows — on SQLite and on PostgreSQL."""
+
 from __future__ import annotations
 
 import re
@@ -116,8 +117,9 @@ def test_row_turning_invalid_is_quarantined_without_losing_the_application(regis
     with registry.session() as s:
         kept = s.get(Application, app.id)
         assert kept is not None and kept.active is False and kept.data == app.data
-        q = s.scalars(select(Quarantine).where(Quarantine.row_number == app.row_number,
-                                               Quarantine.worksheet == "Formularz NGO i rady")).one()
+        q = s.scalars(
+            select(Quarantine).where(Quarantine.row_number == app.row_number, Quarantine.worksheet == "Formularz NGO i rady")
+        ).one()
         assert q.reason_codes == ["email_invalid"] and f"wiersz {app.row_number}" in q.message
     # staff fix it again: the quarantine entry is resolved and the application comes back
     _edit(workbook, "Formularz NGO i rady", "Adres e-mail", app.row_number, app.data["email"])
@@ -125,8 +127,12 @@ def test_row_turning_invalid_is_quarantined_without_losing_the_application(regis
     assert again["changed"] == 1
     with registry.session() as s:
         assert s.get(Application, app.id).active is True
-        assert s.scalars(select(Quarantine).where(Quarantine.row_number == app.row_number,
-                                                  Quarantine.worksheet == "Formularz NGO i rady")).one().resolved_at is not None
+        assert (
+            s.scalars(select(Quarantine).where(Quarantine.row_number == app.row_number, Quarantine.worksheet == "Formularz NGO i rady"))
+            .one()
+            .resolved_at
+            is not None
+        )
 
 
 def test_quarantine_holds_no_personal_data(registry: Registry, workbook: Path) -> None:

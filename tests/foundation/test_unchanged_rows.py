@@ -3,6 +3,7 @@
 The nightly steps are called as plain functions (``task.fn``) on a workbook written here with
 our own values; the registry's content after a night that reused outcomes must be what a full
 validation gives."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -18,16 +19,79 @@ from synergia.validation.batch import checked_until, reusable, validation_contex
 
 DEMO = PROJECTS_DIR / "demo.yaml"
 TAB = "Formularz NGO i rady"
-HEADER = ["Sygnatura czasowa", "Imię", "Nazwisko", "Adres e-mail", "Telefon kontaktowy", "PESEL", "Data urodzenia", "Płeć",
-          "Ulica i numer domu", "Kod pocztowy", "Miejscowość", "Gmina", "Nazwa organizacji / rady", "Typ podmiotu",
-          "Wyrażam zgodę na przetwarzanie moich danych osobowych w celu realizacji projektu", "Zgoda na publikację wizerunku"]
+HEADER = [
+    "Sygnatura czasowa",
+    "Imię",
+    "Nazwisko",
+    "Adres e-mail",
+    "Telefon kontaktowy",
+    "PESEL",
+    "Data urodzenia",
+    "Płeć",
+    "Ulica i numer domu",
+    "Kod pocztowy",
+    "Miejscowość",
+    "Gmina",
+    "Nazwa organizacji / rady",
+    "Typ podmiotu",
+    "Wyrażam zgodę na przetwarzanie moich danych osobowych w celu realizacji projektu",
+    "Zgoda na publikację wizerunku",
+]
 ROWS = [
-    ["12.03.2026 10:15:00", "Halina", "Wróblewska", "h.wroblewska@przyklad.pl", "501 222 333", "", "02.11.1991", "Kobieta",
-     "ul. Lipowa 4", "43-100", "Tychy", "Tychy", "Stowarzyszenie Lipa", "Organizacja pozarządowa", "Wyrażam zgodę", "Tak"],
-    ["14.03.2026 18:40:10", "Bogdan", "Kręcisz", "bkrecisz@poczta.example", "+48 602 111 909", "", "1979-06-30", "Mężczyzna",
-     "ul. Polna 17", "43-143", "Lędziny", "Lędziny", "Rada Seniorów", "Rada seniorów", "Wyrażam zgodę", "Nie"],
-    ["15.03.2026 07:05:00", "Irena", "Sołtys", "to nie jest adres", "601 000 111", "", "11.01.1960", "Kobieta",
-     "ul. Krótka 1", "43-100", "Tychy", "Tychy", "", "Organizacja pozarządowa", "Wyrażam zgodę", "Tak"],
+    [
+        "12.03.2026 10:15:00",
+        "Halina",
+        "Wróblewska",
+        "h.wroblewska@przyklad.pl",
+        "501 222 333",
+        "",
+        "02.11.1991",
+        "Kobieta",
+        "ul. Lipowa 4",
+        "43-100",
+        "Tychy",
+        "Tychy",
+        "Stowarzyszenie Lipa",
+        "Organizacja pozarządowa",
+        "Wyrażam zgodę",
+        "Tak",
+    ],
+    [
+        "14.03.2026 18:40:10",
+        "Bogdan",
+        "Kręcisz",
+        "bkrecisz@poczta.example",
+        "+48 602 111 909",
+        "",
+        "1979-06-30",
+        "Mężczyzna",
+        "ul. Polna 17",
+        "43-143",
+        "Lędziny",
+        "Lędziny",
+        "Rada Seniorów",
+        "Rada seniorów",
+        "Wyrażam zgodę",
+        "Nie",
+    ],
+    [
+        "15.03.2026 07:05:00",
+        "Irena",
+        "Sołtys",
+        "to nie jest adres",
+        "601 000 111",
+        "",
+        "11.01.1960",
+        "Kobieta",
+        "ul. Krótka 1",
+        "43-100",
+        "Tychy",
+        "Tychy",
+        "",
+        "Organizacja pozarządowa",
+        "Wyrażam zgodę",
+        "Tak",
+    ],
 ]
 
 
@@ -68,8 +132,10 @@ def dump() -> list:
     from synergia import runtime
 
     with runtime.registry().engine.connect() as conn:
-        return [sorted(map(tuple, conn.execute(text(f"select * from {t}")).all()), key=repr)
-                for t in ("persons", "applications", "application_versions", "quarantine", "attendance")]
+        return [
+            sorted(map(tuple, conn.execute(text(f"select * from {t}")).all()), key=repr)
+            for t in ("persons", "applications", "application_versions", "quarantine", "attendance")
+        ]
 
 
 def test_unchanged_rows_reuse_their_outcome_and_write_nothing(env: Path) -> None:
@@ -81,7 +147,7 @@ def test_unchanged_rows_reuse_their_outcome_and_write_nothing(env: Path) -> None
     assert dump() == before
 
     wb = load_workbook(env)
-    wb[TAB]["K3"] = "Bieruń"          # Bogdan's town corrected: validated again, a new version
+    wb[TAB]["K3"] = "Bieruń"  # Bogdan's town corrected: validated again, a new version
     wb[TAB]["D4"] = "irena.soltys@przyklad.pl"  # the rejected row fixed: validated, accepted
     wb.save(env)
     third = night()
@@ -111,8 +177,9 @@ def test_reused_outcome_equals_a_full_validation(env: Path) -> None:
     known = {(o.ref.source_id, o.content_hash): (o.kind, o.data) for o in fresh.outcomes if hasattr(o, "data")}
     reused = validate_snapshot(project, snap, known=known)
     assert reused.reused == 2
-    assert [(type(o), o.ref, o.content_hash, getattr(o, "data", None)) for o in reused.outcomes] == \
-           [(type(o), o.ref, o.content_hash, getattr(o, "data", None)) for o in fresh.outcomes]
+    assert [(type(o), o.ref, o.content_hash, getattr(o, "data", None)) for o in reused.outcomes] == [
+        (type(o), o.ref, o.content_hash, getattr(o, "data", None)) for o in fresh.outcomes
+    ]
 
 
 def test_other_rules_or_an_earlier_date_bound_validate_everything_again() -> None:

@@ -1,4 +1,5 @@
 """Pure validators: PESEL, contacts, dates, names."""
+
 from __future__ import annotations
 
 import random
@@ -23,18 +24,21 @@ def test_pesel_century_offsets_roundtrip(born: date, sex: str) -> None:
 
 
 def test_pesel_month_encodes_century() -> None:
-    assert pesel_birth_date("02270803624") == date(2002, 7, 8)   # month 27 = July 2000s
+    assert pesel_birth_date("02270803624") == date(2002, 7, 8)  # month 27 = July 2000s
     assert pesel_birth_date("02070803628") == date(1902, 7, 8)
 
 
-@pytest.mark.parametrize("value,code", [
-    ("44444444444", "pesel_date"),        # checksum holds, date 2144-04-44 does not exist
-    ("55558888888", "pesel_date"),
-    ("02070803627", "pesel_checksum"),
-    ("0207080362", "pesel_length"),       # 10 digits whose padding does not validate
-    ("020708036281", "pesel_length"),
-    ("0207O803628", "pesel_format"),
-])
+@pytest.mark.parametrize(
+    "value,code",
+    [
+        ("44444444444", "pesel_date"),  # checksum holds, date 2144-04-44 does not exist
+        ("55558888888", "pesel_date"),
+        ("02070803627", "pesel_checksum"),
+        ("0207080362", "pesel_length"),  # 10 digits whose padding does not validate
+        ("020708036281", "pesel_length"),
+        ("0207O803628", "pesel_format"),
+    ],
+)
 def test_pesel_rejections(value: str, code: str) -> None:
     with pytest.raises(Invalid) as exc:
         clean_pesel(value)
@@ -43,7 +47,7 @@ def test_pesel_rejections(value: str, code: str) -> None:
 
 
 def test_ten_digit_pesel_repaired_only_if_checksum_holds() -> None:
-    assert clean_pesel("2270803624") == "02270803624"      # Sheets dropped the leading zero
+    assert clean_pesel("2270803624") == "02270803624"  # Sheets dropped the leading zero
     assert clean_pesel("2070803628") == "02070803628"
     with pytest.raises(Invalid):
         clean_pesel("2270803625")
@@ -59,8 +63,20 @@ def test_pesel_tolerates_spaces_and_float_export() -> None:
     assert clean_pesel("2270803624.0") == "02270803624"
 
 
-@pytest.mark.parametrize("raw", ["+48 600 100 200", "600-100-200", "600100200", "0048600100200", "(+48) 600 100 200",
-                                 "48600100200", "+48600100200", "0600100200", "600 100 200"])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "+48 600 100 200",
+        "600-100-200",
+        "600100200",
+        "0048600100200",
+        "(+48) 600 100 200",
+        "48600100200",
+        "+48600100200",
+        "0600100200",
+        "600 100 200",
+    ],
+)
 def test_phone_formats_to_e164(raw: str) -> None:
     assert clean_phone(raw) == "+48600100200"
 
@@ -98,8 +114,10 @@ def test_forms_timestamps_pl_and_us_locale() -> None:
     assert parse_timestamp("2026-11-21 14:03") == datetime(2026, 11, 21, 14, 3)
 
 
-@pytest.mark.parametrize("raw,expected", [("07.03.1980", date(1980, 3, 7)), ("1980-03-07", date(1980, 3, 7)),
-                                          ("07/03/1980", date(1980, 3, 7)), ("7.3.1980", date(1980, 3, 7))])
+@pytest.mark.parametrize(
+    "raw,expected",
+    [("07.03.1980", date(1980, 3, 7)), ("1980-03-07", date(1980, 3, 7)), ("07/03/1980", date(1980, 3, 7)), ("7.3.1980", date(1980, 3, 7))],
+)
 def test_dates_in_form_formats(raw: str, expected: date) -> None:
     assert parse_date(raw) == expected
 

@@ -3,6 +3,7 @@
 The wheel is built the way a release would be (``uv build --wheel``, hatchling as the backend), offline
 from uv's cache when it can; uv is the one ``make install`` bootstraps into ``.tools/``.
 """
+
 from __future__ import annotations
 
 import shutil
@@ -14,7 +15,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 
-SHIPPED = {"synergia", "flows", "tasks", "config", "cli"}   # `cli` once the command line leaves synergia/
+SHIPPED = {"synergia", "flows", "tasks", "config", "cli"}  # `cli` once the command line leaves synergia/
 REQUIRED = {"synergia", "flows", "tasks", "config"}
 NOT_SHIPPED_WORDS = ("emulator", "demo", "synthetic", "metrics")
 
@@ -64,8 +65,11 @@ def test_no_emulator_demo_synthetic_or_metrics_module(wheel_names: list[str]) ->
 
 def test_config_templates_projects_and_migrations_are_shipped(wheel_names: list[str]) -> None:
     names = set(wheel_names)
-    needed = [p.relative_to(REPO).as_posix() for p in (REPO / "config").rglob("*")
-              if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"]
+    needed = [
+        p.relative_to(REPO).as_posix()
+        for p in (REPO / "config").rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"
+    ]
     assert any(n.startswith("config/projects/") and n.endswith(".yaml") for n in needed)
     assert any(n.startswith("config/templates/") for n in needed)
     assert sorted(set(needed) - names) == []

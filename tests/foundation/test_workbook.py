@@ -1,4 +1,5 @@
 """The local workbook backend: formatted text in, literal text out, only owned tabs written."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -27,9 +28,9 @@ def test_reads_cells_as_displayed_text(tmp_path: Path) -> None:
     _xlsx(tmp_path / "wb.xlsx")
     data = WorkbookBackend(tmp_path).read_tabs("wb.xlsx", ["Odpowiedzi", "Nie ma"])
     rows = data.tabs["Odpowiedzi"]
-    assert rows[1] == ["2026-11-21 14:03:22", "02270803624", "600100200", "43-100"]   # trailing empty cell omitted
+    assert rows[1] == ["2026-11-21 14:03:22", "02270803624", "600100200", "43-100"]  # trailing empty cell omitted
     assert rows[2] == ["2026-11-22", "2270803624", "+48 600 100 201", "43100"]
-    assert len(rows) == 3                                                             # trailing empty row dropped
+    assert len(rows) == 3  # trailing empty row dropped
     assert data.missing == ("Nie ma",)
 
 
@@ -56,11 +57,11 @@ def test_owned_tab_written_as_literal_text_and_replaced(tmp_path: Path) -> None:
     path = _xlsx(tmp_path / "wb.xlsx")
     backend = WorkbookBackend(tmp_path)
     staff_before = [[c.value for c in row] for row in load_workbook(path)["Odpowiedzi"].iter_rows()]
-    evil = ["=HYPERLINK(\"http://x\")", "+48 600", "-1", "@SUM(A1)"]
+    evil = ['=HYPERLINK("http://x")', "+48 600", "-1", "@SUM(A1)"]
     backend.write_tab("wb.xlsx", "Odrzucone", [["a", "b", "c", "d"], evil, ["x"]])
-    backend.write_tab("wb.xlsx", "Odrzucone", [["a", "b", "c", "d"], evil])      # shorter: no stale row left
+    backend.write_tab("wb.xlsx", "Odrzucone", [["a", "b", "c", "d"], evil])  # shorter: no stale row left
     ws = load_workbook(path)["Odrzucone"]
-    stored = ["'=HYPERLINK(\"http://x\")", "'+48 600", "-1", "'@SUM(A1)"]  # synergia.sheets.cells
+    stored = ['\'=HYPERLINK("http://x")', "'+48 600", "-1", "'@SUM(A1)"]  # synergia.sheets.cells
     assert [c.value for c in ws[2]] == stored
     assert all(c.data_type == "s" for c in ws[2])
     assert ws.max_row == 2

@@ -7,6 +7,7 @@ formulas with cached numbers / strings / booleans / errors, a formula without a 
 error typed in, a sheet part with an unusual name, cells without an ``r`` attribute, a gap row, a
 1904 date system). The reference is the previous reader: openpyxl read-only + ``format_cell``.
 """
+
 from __future__ import annotations
 
 import sys
@@ -43,19 +44,49 @@ def test_cells_written_by_openpyxl_read_the_same(tmp_path: Path) -> None:
     wb = Workbook()
     ws = wb.active
     ws.title = "Zgłoszenia"
-    ws.append(["Sygnatura czasowa", "Data urodzenia", "Godzina", "Czas", "PESEL", "PESEL liczbą", "Telefon",
-               "Kwota", "Zgoda", "Puste", "Uwagi", "Udział"])
-    ws.append([datetime(2026, 4, 3, 8, 5, 9), date(1987, 12, 30), time(17, 45), timedelta(hours=26, minutes=3),
-               "00211507418", 87123004412, "0048 512 300 411", 1234.5, True, None, "  z odstępami  ", 0.25])
-    ws.append([datetime(2026, 4, 4), date(2001, 1, 1), time(0, 0, 1), None, "", 1e15, 512300411,
-               -0.0, False, "", "wiele\nlinii", 3.0])
+    ws.append(
+        [
+            "Sygnatura czasowa",
+            "Data urodzenia",
+            "Godzina",
+            "Czas",
+            "PESEL",
+            "PESEL liczbą",
+            "Telefon",
+            "Kwota",
+            "Zgoda",
+            "Puste",
+            "Uwagi",
+            "Udział",
+        ]
+    )
+    ws.append(
+        [
+            datetime(2026, 4, 3, 8, 5, 9),
+            date(1987, 12, 30),
+            time(17, 45),
+            timedelta(hours=26, minutes=3),
+            "00211507418",
+            87123004412,
+            "0048 512 300 411",
+            1234.5,
+            True,
+            None,
+            "  z odstępami  ",
+            0.25,
+        ]
+    )
+    ws.append([datetime(2026, 4, 4), date(2001, 1, 1), time(0, 0, 1), None, "", 1e15, 512300411, -0.0, False, "", "wiele\nlinii", 3.0])
     ws.append([None] * 12)  # an empty row between responses
-    ws.append(["2026-04-05 10:00:00", "05.06.1990", None, None, "900506O1234", None, "+48512300412", 7,
-               None, None, "nie = formuła", None])
+    ws.append(["2026-04-05 10:00:00", "05.06.1990", None, None, "900506O1234", None, "+48512300412", 7, None, None, "nie = formuła", None])
     ws["L5"].number_format = "0%"
     ws["H3"].number_format = "#,##0.00"
-    for cell, value, fmt in (("M2", 45123, "dd.mm.yyyy"), ("M3", 45123.75, "yyyy-mm-dd hh:mm"),
-                             ("M4", 0.5, "hh:mm"), ("M5", 2.25, "[h]:mm:ss")):
+    for cell, value, fmt in (
+        ("M2", 45123, "dd.mm.yyyy"),
+        ("M3", 45123.75, "yyyy-mm-dd hh:mm"),
+        ("M4", 0.5, "hh:mm"),
+        ("M5", 2.25, "[h]:mm:ss"),
+    ):
         ws[cell] = value
         ws[cell].number_format = fmt
     path = tmp_path / "openpyxl.xlsx"
@@ -65,8 +96,17 @@ def test_cells_written_by_openpyxl_read_the_same(tmp_path: Path) -> None:
     want = _openpyxl_rows(path, "Zgłoszenia")
     assert _norm(got) == want
     # and the values are what a sheet shows (not just equal to the old reader by accident)
-    assert got[1][:9] == ["2026-04-03 08:05:09", "1987-12-30", "17:45:00", "1 day, 2:03:00", "00211507418",
-                          "87123004412", "0048 512 300 411", "1234.5", "TRUE"]
+    assert got[1][:9] == [
+        "2026-04-03 08:05:09",
+        "1987-12-30",
+        "17:45:00",
+        "1 day, 2:03:00",
+        "00211507418",
+        "87123004412",
+        "0048 512 300 411",
+        "1234.5",
+        "TRUE",
+    ]
     assert got[2][5:7] == ["1000000000000000", "512300411"] and got[2][7] == "0"
     assert got[3] == [""] * 12 + ["12:00:00"] and got[4][4] == "900506O1234"  # the empty response row
     assert [r[12] for r in got[1:5]] == ["2023-07-16", "2023-07-16 18:00:00", "12:00:00", "2 days, 6:00:00"]
@@ -110,12 +150,28 @@ _STYLES = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>
 <cellXfs count="6"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/><xf numFmtId="14" fontId="0" fillId="0" borderId="0" applyNumberFormat="1"/><xf numFmtId="22" fontId="0" fillId="0" borderId="0" applyNumberFormat="1"/><xf numFmtId="164" fontId="0" fillId="0" borderId="0" applyNumberFormat="1"/><xf numFmtId="49" fontId="0" fillId="0" borderId="0" applyNumberFormat="1"/><xf numFmtId="20" fontId="0" fillId="0" borderId="0" applyNumberFormat="1"/></cellXfs>
 </styleSheet>"""
-_STRINGS = ["Sygnatura czasowa", "Imię", "Telefon", "PESEL", "Urodzony", "Wynik", "Adres e-mail", "Uwagi",
-            "Żaneta", "0048600700800", "02290512345", "ż.kos@example.org", "Ósma klasa", "Nr"]
-_SST = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-        '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="15" uniqueCount="15">'
-        + "".join(f"<si><t>{s}</t></si>" for s in _STRINGS)
-        + '<si><r><rPr><b/></rPr><t>Gra</t></r><r><t xml:space="preserve">żyna </t></r></si></sst>')
+_STRINGS = [
+    "Sygnatura czasowa",
+    "Imię",
+    "Telefon",
+    "PESEL",
+    "Urodzony",
+    "Wynik",
+    "Adres e-mail",
+    "Uwagi",
+    "Żaneta",
+    "0048600700800",
+    "02290512345",
+    "ż.kos@example.org",
+    "Ósma klasa",
+    "Nr",
+]
+_SST = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="15" uniqueCount="15">'
+    + "".join(f"<si><t>{s}</t></si>" for s in _STRINGS)
+    + '<si><r><rPr><b/></rPr><t>Gra</t></r><r><t xml:space="preserve">żyna </t></r></si></sst>'
+)
 _SHEET = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><dimension ref="A1:I6"/><sheetData>
 <row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c><c r="C1" t="s"><v>2</v></c><c r="D1" t="s"><v>3</v></c><c r="E1" t="s"><v>4</v></c><c r="F1" t="s"><v>5</v></c><c r="G1" t="s"><v>6</v></c><c r="H1" t="s"><v>7</v></c><c r="I1" t="s"><v>13</v></c></row>
@@ -145,8 +201,7 @@ def _hand_made(path: Path, *, date1904: bool = False) -> Path:
 
 
 @pytest.mark.parametrize("date1904", [False, True])
-def test_cells_as_spreadsheet_programs_store_them_read_the_same(tmp_path: Path, date1904: bool,
-                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cells_as_spreadsheet_programs_store_them_read_the_same(tmp_path: Path, date1904: bool, monkeypatch: pytest.MonkeyPatch) -> None:
     path = _hand_made(tmp_path / "staff.xlsx", date1904=date1904)
     monkeypatch.setattr(workbook, "_read_cells_openpyxl", None)  # this workbook is read by calamine alone
     data = WorkbookBackend(tmp_path).read_tabs("staff.xlsx", ["Odpowiedzi z formularza", "Lista obecności"])
@@ -154,10 +209,9 @@ def test_cells_as_spreadsheet_programs_store_them_read_the_same(tmp_path: Path, 
         assert _norm(data.tabs[tab]) == _openpyxl_rows(path, tab), tab
     rows = data.tabs["Odpowiedzi z formularza"]
     stamp, born = ("2030-04-04 10:20:02", "1994-05-08") if date1904 else ("2026-04-03 10:20:02", "1990-05-07")
-    assert rows[1] == [stamp, "Żaneta", "0048600700800", "02290512345", born, "33",
-                       "ż.kos@example.org", "Grażyna ", "1"]
+    assert rows[1] == [stamp, "Żaneta", "0048600700800", "02290512345", born, "33", "ż.kos@example.org", "Grażyna ", "1"]
     assert rows[2][2:4] == ["600700801", "2290512346"] and rows[2][5] == "#N/A" and rows[2][7] == "TRUE"
-    assert rows[2][6] == "" and rows[4][6] == ""       # formulas without a cached value read as empty...
+    assert rows[2][6] == "" and rows[4][6] == ""  # formulas without a cached value read as empty...
     assert data.uncached == {"Odpowiedzi z formularza": {(2, 6), (4, 6)}}  # ...and are reported
     assert rows[3] == [] and rows[4][5] == "#DIV/0!" and rows[4][8] == "0.1"
     assert rows[5][:2] == ["ż.kos@example.org", "7"] and rows[5][4] == "18:00:00" and rows[5][8] == "0.001"
@@ -166,13 +220,17 @@ def test_cells_as_spreadsheet_programs_store_them_read_the_same(tmp_path: Path, 
 def test_spaces_around_text_stored_without_preserve_are_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """calamine trims ``<t>a </t>``; openpyxl (and a sheet) keep the space: such a workbook is read as before."""
     strings = ["a ", " b", "c\n", "d", "  "]
-    sst = ('<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-           + "".join(f"<si><t>{s}</t></si>" for s in strings)
-           + "<si><r><t>e </t></r><r><t> f</t></r></si></sst>")
-    sheet = ('<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-             '<sheetData><row r="1">' + "".join(f'<c t="s"><v>{i}</v></c>' for i in range(6)) + "</row>"
-             '<row r="2"><c t="inlineStr"><is><t>g </t></is></c><c r="C2" t="str"><f>"h"</f><v> h </v></c></row>'
-             "</sheetData></worksheet>")
+    sst = (
+        '<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        + "".join(f"<si><t>{s}</t></si>" for s in strings)
+        + "<si><r><t>e </t></r><r><t> f</t></r></si></sst>"
+    )
+    sheet = (
+        '<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        '<sheetData><row r="1">' + "".join(f'<c t="s"><v>{i}</v></c>' for i in range(6)) + "</row>"
+        '<row r="2"><c t="inlineStr"><is><t>g </t></is></c><c r="C2" t="str"><f>"h"</f><v> h </v></c></row>'
+        "</sheetData></worksheet>"
+    )
     monkeypatch.setattr(sys.modules[__name__], "_SST", sst)
     monkeypatch.setattr(sys.modules[__name__], "_SHEET", sheet)
     path = _hand_made(tmp_path / "w.xlsx")

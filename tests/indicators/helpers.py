@@ -1,4 +1,5 @@
 """Shared bits of the indicator tests."""
+
 from __future__ import annotations
 
 from pathlib import Path

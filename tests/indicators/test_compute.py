@@ -1,4 +1,5 @@
 """Each indicator kind on small hand-made facts, with the right answers written out."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -29,8 +30,15 @@ def P(pid, entry, gender, org_type, org, parts, *, category=None, gmina=None, co
 
 PERSONS = (
     # NGO people: 1 and 2 come from the same organisation (typed differently), 3 from another
-    P(1, date(2021, 8, 2), "K", "NGO", "Fundacja Razem", [("szk-1", date(2021, 9, 10)), ("wc-tychy", date(2021, 9, 20))],
-      completions=(("akademia", date(2021, 9, 11)),)),
+    P(
+        1,
+        date(2021, 8, 2),
+        "K",
+        "NGO",
+        "Fundacja Razem",
+        [("szk-1", date(2021, 9, 10)), ("wc-tychy", date(2021, 9, 20))],
+        completions=(("akademia", date(2021, 9, 11)),),
+    ),
     P(2, date(2021, 8, 3), "M", "NGO", "  fundacja   RAZEM", [("wc-bierun", date(2021, 10, 5))]),
     P(3, date(2021, 8, 4), None, "NGO", "Stowarzyszenie Most", [("szk-1", date(2021, 9, 11))]),
     # JST staff
@@ -42,10 +50,16 @@ PERSONS = (
     P(7, date(2021, 9, 30), "M", "rada", "Rada Seniorów Tychy", [("dor", date(2021, 10, 1))], category="rada"),
 )
 HOURS = (HoursEntry("dor", date(2021, 9, 30), 1.5), HoursEntry("dor", date(2021, 10, 1), 2.0), HoursEntry("szk-1", date(2021, 9, 10), 6))
-MANUAL = (ManualValue("inicjatywy", date(2021, 9, 15), 2), ManualValue("inicjatywy", date(2021, 10, 1), 1),
-          ManualValue("odbiorcy", date(2021, 10, 2), 30))
-CERTS = (CertificateFact(date(2021, 9, 30), "akademia"), CertificateFact(date(2021, 10, 1), "akademia"),
-         CertificateFact(date(2021, 10, 2), "inny"))
+MANUAL = (
+    ManualValue("inicjatywy", date(2021, 9, 15), 2),
+    ManualValue("inicjatywy", date(2021, 10, 1), 1),
+    ManualValue("odbiorcy", date(2021, 10, 2), 30),
+)
+CERTS = (
+    CertificateFact(date(2021, 9, 30), "akademia"),
+    CertificateFact(date(2021, 10, 1), "akademia"),
+    CertificateFact(date(2021, 10, 2), "inny"),
+)
 FACTS = Facts(PERSONS, EVENTS, HOURS, MANUAL, CERTS)
 
 
@@ -155,12 +169,12 @@ def test_deadline_and_start_override_pace():
     "cumulative,target,share,passed,status",
     [
         (15, 15, 0.5, False, "osiągnięty"),
-        (7.5, 15, 0.5, False, "na dobrej drodze"),   # exactly on the line
+        (7.5, 15, 0.5, False, "na dobrej drodze"),  # exactly on the line
         (6.75, 15, 0.5, False, "na dobrej drodze"),  # projection 13.5 = 90 % of target
-        (6.7, 15, 0.5, False, "zagrożony"),          # projection 13.4 < 90 %
-        (0, 15, 0.0, False, "na dobrej drodze"),     # period not started
-        (14.9, 15, 1.0, True, "nie osiągnięto"),     # deadline reached without the target
-        (0, 0, 0.3, False, "osiągnięty"),            # nothing required
+        (6.7, 15, 0.5, False, "zagrożony"),  # projection 13.4 < 90 %
+        (0, 15, 0.0, False, "na dobrej drodze"),  # period not started
+        (14.9, 15, 1.0, True, "nie osiągnięto"),  # deadline reached without the target
+        (0, 0, 0.3, False, "osiągnięty"),  # nothing required
     ],
 )
 def test_pace_thresholds(cumulative, target, share, passed, status):

@@ -1,4 +1,5 @@
 """Registry -> facts -> indicators on a small hand-made registry (real SQLite and PostgreSQL, real migrations)."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -38,23 +39,51 @@ def world(registry, tmp_path: Path):
     row = iter(range(1, 1000))
 
     def app(session, person, kind, data, *, submitted=None, active=True, seen=datetime(2026, 5, 1, 10)):
-        a = Application(project="mini", source_id="rek", spreadsheet="mini.xlsx", worksheet="F", row_number=next(row),
-                        kind=kind, content_hash="h", data=data, active=active, person=person, submitted_at=submitted,
-                        first_seen_at=seen)
+        a = Application(
+            project="mini",
+            source_id="rek",
+            spreadsheet="mini.xlsx",
+            worksheet="F",
+            row_number=next(row),
+            kind=kind,
+            content_hash="h",
+            data=data,
+            active=active,
+            person=person,
+            submitted_at=submitted,
+            first_seen_at=seen,
+        )
         session.add(a)
         session.flush()
         return a
 
     with reg.session() as s:
         for e in cfg.events:
-            s.add(Event(project="mini", id=e.id, type=e.type, title=e.title, gmina=e.gmina, first_date=min(e.dates),
-                        last_date=max(e.dates), sessions=e.sessions, hours=e.hours, cycle=e.cycle))
+            s.add(
+                Event(
+                    project="mini",
+                    id=e.id,
+                    type=e.type,
+                    title=e.title,
+                    gmina=e.gmina,
+                    first_date=min(e.dates),
+                    last_date=max(e.dates),
+                    sessions=e.sessions,
+                    hours=e.hours,
+                    cycle=e.cycle,
+                )
+            )
         anna, jan, ola, gone = (Person(project="mini") for _ in range(4))
         s.add_all([anna, jan, ola, gone])
         s.flush()
         # Anna: recruited as NGO in February (local Forms time), later a second form says JST: entry wins
-        app(s, anna, "recruitment", {"gender": "K", "organisation": "Fundacja A", "organisation_type": "NGO"},
-            submitted=datetime(2026, 2, 3, 9))
+        app(
+            s,
+            anna,
+            "recruitment",
+            {"gender": "K", "organisation": "Fundacja A", "organisation_type": "NGO"},
+            submitted=datetime(2026, 2, 3, 9),
+        )
         app(s, anna, "recruitment", {"gender": "K", "organisation": "Urząd", "organisation_type": "JST"}, submitted=datetime(2026, 4, 3, 9))
         a_list = app(s, anna, "attendance", {"event": "szk"})
         # sessions 1 and 2 without a date: the YAML's 30 and 31 March; 2 of 3 >= 60 % -> completed on 31 March
@@ -73,12 +102,28 @@ def world(registry, tmp_path: Path):
         s.add(Attendance(project="mini", application_id=g.id, event_id="wc", session_no=1))
         # quarantine: one new at 23:30 Warsaw on 31 March (21:30 UTC), one new on 1 April 00:30 (22:30 UTC 31 March),
         # one older still open, one resolved in March
-        for i, (first, resolved) in enumerate([
-            (datetime(2026, 3, 31, 21, 30), None), (datetime(2026, 3, 31, 22, 30), None),
-            (datetime(2026, 2, 10, 12, 0), None), (datetime(2026, 2, 11, 12, 0), datetime(2026, 3, 5, 12, 0)),
-        ]):
-            s.add(Quarantine(project="mini", source_id="rek", spreadsheet="mini.xlsx", worksheet="F", row_number=100 + i,
-                             content_hash="q", reason_codes=["x"], message="m", first_seen_at=first, resolved_at=resolved))
+        for i, (first, resolved) in enumerate(
+            [
+                (datetime(2026, 3, 31, 21, 30), None),
+                (datetime(2026, 3, 31, 22, 30), None),
+                (datetime(2026, 2, 10, 12, 0), None),
+                (datetime(2026, 2, 11, 12, 0), datetime(2026, 3, 5, 12, 0)),
+            ]
+        ):
+            s.add(
+                Quarantine(
+                    project="mini",
+                    source_id="rek",
+                    spreadsheet="mini.xlsx",
+                    worksheet="F",
+                    row_number=100 + i,
+                    content_hash="q",
+                    reason_codes=["x"],
+                    message="m",
+                    first_seen_at=first,
+                    resolved_at=resolved,
+                )
+            )
     return cfg, reg
 
 
@@ -120,15 +165,24 @@ def test_certificates_register(world):
         cert = Certificate(project="mini", person_id=anna_id, cycle="akad", year=2026, seq=1, number="SYN/2026/0001")
         s.add(cert)
         s.flush()
-        s.add(CertificateRevision(certificate_id=cert.id, revision=1, verification_code="c1", content_hash="h", data={},
-                                  issued_on=date(2026, 4, 2)))
-        s.add(CertificateRevision(certificate_id=cert.id, revision=2, verification_code="c2", content_hash="h2", data={},
-                                  issued_on=date(2026, 5, 2)))
+        s.add(
+            CertificateRevision(
+                certificate_id=cert.id, revision=1, verification_code="c1", content_hash="h", data={}, issued_on=date(2026, 4, 2)
+            )
+        )
+        s.add(
+            CertificateRevision(
+                certificate_id=cert.id, revision=2, verification_code="c2", content_hash="h2", data={}, issued_on=date(2026, 5, 2)
+            )
+        )
         revoked = Certificate(project="mini", person_id=anna_id, cycle="other", year=2026, seq=2, number="SYN/2026/0002", status="revoked")
         s.add(revoked)
         s.flush()
-        s.add(CertificateRevision(certificate_id=revoked.id, revision=1, verification_code="c3", content_hash="h", data={},
-                                  issued_on=date(2026, 4, 3)))
+        s.add(
+            CertificateRevision(
+                certificate_id=revoked.id, revision=1, verification_code="c3", content_hash="h", data={}, issued_on=date(2026, 4, 3)
+            )
+        )
     march, _ = results(cfg, reg, "2026-03")
     april, _ = results(cfg, reg, "2026-04")
     may, _ = results(cfg, reg, "2026-05")

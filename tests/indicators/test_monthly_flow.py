@@ -6,6 +6,7 @@ its own month windows. Only *who is who* is taken from the registry (the
 deduplicated person of each accepted row, and which rows were accepted) —
 that is the registry's decision, not the indicators'.
 """
+
 from __future__ import annotations
 
 import email
@@ -31,8 +32,11 @@ from tests.foundation.test_nightly_flow import _personal_values
 SEED = PROJECTS_DIR / "wspolpraca-sie-oplaca.yaml"
 GENDER = {"Kobieta": "K", "Mężczyzna": "M"}
 ORG_TYPE = {  # the generator's answers, read back independently of the validators
-    "Organizacja pozarządowa": "NGO", "Jednostka samorządu terytorialnego": "JST",
-    "Rada (seniorów, młodzieżowa, pożytku publicznego)": "rada", "Grupa nieformalna": "grupa nieformalna", "Inna": "inna",
+    "Organizacja pozarządowa": "NGO",
+    "Jednostka samorządu terytorialnego": "JST",
+    "Rada (seniorów, młodzieżowa, pożytku publicznego)": "rada",
+    "Grupa nieformalna": "grupa nieformalna",
+    "Inna": "inna",
 }
 PRESENT = {"x", "tak", "✓"}
 
@@ -84,10 +88,13 @@ def recount(cfg, workbook: Path, registry_rows: dict, month_end: date, month_sta
         app_day[app_id] = min(day, app_day.get(app_id, day))
     entry: dict[int, dict] = defaultdict(dict)
     for person, _app_id, _day, _kind, _ev, fields, _h in sorted(rows, key=lambda r: (app_day[r[1]], r[1])):
-        for name, value in (("gender", GENDER.get(fields.get("gender", "")) or _pesel_gender(fields.get("pesel", ""))),
-                            ("type", ORG_TYPE.get(fields.get("organisation_type", ""))),
-                            ("org", fields.get("organisation") or None), ("gmina", fields.get("gmina") or None),
-                            ("category", fields.get("category") or None)):
+        for name, value in (
+            ("gender", GENDER.get(fields.get("gender", "")) or _pesel_gender(fields.get("pesel", ""))),
+            ("type", ORG_TYPE.get(fields.get("organisation_type", ""))),
+            ("org", fields.get("organisation") or None),
+            ("gmina", fields.get("gmina") or None),
+            ("category", fields.get("category") or None),
+        ):
             if value and name not in entry[person]:
                 entry[person][name] = value
     parts: dict[int, list[tuple[date, str]]] = defaultdict(list)
@@ -132,8 +139,11 @@ def recount(cfg, workbook: Path, registry_rows: dict, month_end: date, month_sta
         return [(d, 1) for d in first.values()]
 
     def delivered(f):
-        return [e for e in cfg.events
-                if event_ok(f, e.id) and same(e.gmina, f.gmina) and len(attendees.get(e.id, ())) >= (f.min_participants or 1)]
+        return [
+            e
+            for e in cfg.events
+            if event_ok(f, e.id) and same(e.gmina, f.gmina) and len(attendees.get(e.id, ())) >= (f.min_participants or 1)
+        ]
 
     out = {}
     for ind in cfg.indicators:
@@ -221,8 +231,9 @@ def run_and_recount(seed_path: Path, data: Path, month: str, people: int):
         registry_rows = {
             (src, row): (app_id, person)
             for src, row, app_id, person in s.execute(
-                select(Application.source_id, Application.row_number, Application.id, Application.person_id)
-                .where(Application.project == cfg.slug, Application.active.is_(True))
+                select(Application.source_id, Application.row_number, Application.id, Application.person_id).where(
+                    Application.project == cfg.slug, Application.active.is_(True)
+                )
             )
         }
     m = Month.parse(month)
@@ -232,7 +243,8 @@ def run_and_recount(seed_path: Path, data: Path, month: str, people: int):
         assert (row["Wartość w miesiącu"], row["Narastająco"]) == (_pl(values[0]), _pl(values[1])), ind
         if len(values) == 3:
             assert (row["Kobiety (narastająco)"], row["Mężczyźni (narastająco)"], row["Płeć nie podana (narastająco)"]) == tuple(
-                str(v) for v in values[2]), ind
+                str(v) for v in values[2]
+            ), ind
     # only completion and certificates (which need the certificate rule / register) are left to other tests
     assert set(body) - set(expected) == {i.id for i in cfg.indicators if i.kind == "certificates" or i.filters.completed is not None}
     # the demo's bad manual row is quarantined: in Odrzucone, and the summary's figure is the tab's row count
@@ -251,10 +263,15 @@ def run_and_recount(seed_path: Path, data: Path, month: str, people: int):
 
 
 @pytest.mark.prefect
-@pytest.mark.parametrize("slug,month,people", [
-    ("synergia-lubelskie", "2024-10", 80), ("miedzysektorowa-rydultowy", "2014-04", 50),
-    ("kuznia-pruszkow", "2017-12", 60), ("dzialaj-lokalnie-plock", "2019-12", 80),
-])
+@pytest.mark.parametrize(
+    "slug,month,people",
+    [
+        ("synergia-lubelskie", "2024-10", 80),
+        ("miedzysektorowa-rydultowy", "2014-04", 50),
+        ("kuznia-pruszkow", "2017-12", 60),
+        ("dzialaj-lokalnie-plock", "2019-12", 80),
+    ],
+)
 def test_other_seeds_match_independent_recount(prefect_harness, synergia_env: Path, slug, month, people) -> None:
     cfg, _, _, body, expected = run_and_recount(PROJECTS_DIR / f"{slug}.yaml", synergia_env, month, people)
     assert sum(v[1] for v in expected.values()) > 0 and any(v[0] for v in expected.values())
@@ -305,7 +322,8 @@ def test_monthly_matches_independent_recount_and_is_idempotent(prefect_harness, 
     attached = load_workbook(io.BytesIO(xlsx.get_payload(decode=True)), read_only=True)
     sheet = {r[0]: r for r in attached["Wskaźniki"].iter_rows(min_row=2, values_only=True)}
     assert {k: _pl(v[7]) for k, v in sheet.items() if v[7] is not None} == {
-        k: row["Narastająco"] for k, row in body.items() if row["Narastająco"] != "—"}
+        k: row["Narastająco"] for k, row in body.items() if row["Narastająco"] != "—"
+    }
     assert attached.sheetnames == ["Wskaźniki", "Przebieg", "Informacje"]
 
     # rerun: same numbers, tab not rewritten, no second e-mail

@@ -1,4 +1,5 @@
 """Month windows in Europe/Warsaw, including the DST changes."""
+
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
@@ -16,7 +17,7 @@ TZ = "Europe/Warsaw"
         (datetime(2026, 3, 31, 21, 30), "2026-03"),  # 23:30 CEST on 31 March (DST since 29 March)
         (datetime(2026, 3, 31, 22, 30), "2026-04"),  # 00:30 CEST on 1 April
         (datetime(2026, 2, 28, 22, 59), "2026-02"),  # 23:59 CET
-        (datetime(2026, 2, 28, 23, 0), "2026-03"),   # 00:00 CET on 1 March
+        (datetime(2026, 2, 28, 23, 0), "2026-03"),  # 00:00 CET on 1 March
         (datetime(2026, 10, 31, 22, 59), "2026-10"),  # 23:59 CET (DST ended 25 October)
         (datetime(2026, 10, 31, 23, 30), "2026-11"),  # 00:30 CET on 1 November, UTC still says 31 October
         (datetime(2025, 12, 31, 23, 0), "2026-01"),  # New Year in Warsaw

@@ -3,6 +3,7 @@
 The plan is what the YAML says will happen (events with dates); the facts are
 what the registry saw. Each case writes out the right answer by hand.
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -44,8 +45,16 @@ def person(pid: int, event_id: str, day: date, *, completions=(), org_type="NGO"
 
 
 def facts(persons=(), *, certificates=(), bad=(), quarantined=(), manual=()) -> Facts:
-    return Facts(tuple(persons), tuple(ev(e) for e in PLAN), (), tuple(manual), tuple(certificates), planned=PLAN,
-                 bad_manual=tuple(bad), quarantined=tuple(quarantined))
+    return Facts(
+        tuple(persons),
+        tuple(ev(e) for e in PLAN),
+        (),
+        tuple(manual),
+        tuple(certificates),
+        planned=PLAN,
+        bad_manual=tuple(bad),
+        quarantined=tuple(quarantined),
+    )
 
 
 def ind(**kw) -> IndicatorConfig:
@@ -91,8 +100,9 @@ def test_world_cafe_one_of_three_with_two_planned_later():
 
 def test_remaining_events_named_in_reason_when_behind():
     # planned 2 of 3 by 30.11 is not met, but the third is still ahead: named as what can still deliver
-    target4 = ind(id="wc4", kind="events", target=3, unit="warsztaty", filters={"event_type": "warsztat_world_cafe"},
-                  deadline=date(2024, 11, 30))
+    target4 = ind(
+        id="wc4", kind="events", target=3, unit="warsztaty", filters={"event_type": "warsztat_world_cafe"}, deadline=date(2024, 11, 30)
+    )
     r = run(target4, Month(2024, 10), facts())
     assert r.status == "zagrożony" and r.projected == 2
     assert "Zaplanowane do terminu: World Cafe Chełm 07.11.2024; World Cafe Biała Podlaska 21.11.2024." in r.reason
@@ -143,14 +153,19 @@ def test_reason_certificates_blocked_by_missing_email_and_unissued():
 
 def test_reason_names_rejected_rows_that_would_count():
     m = ind(id="inicjatywy", kind="manual", target=5, unit="inicjatywy")
-    bad = [BadManualRow(17, "impossible_date", "Wartości ręczne, wiersz 17: ...", "inicjatywy", 2.0),
-           BadManualRow(18, "impossible_date", "Wartości ręczne, wiersz 18: ...", "odbiorcy", 9.0)]
+    bad = [
+        BadManualRow(17, "impossible_date", "Wartości ręczne, wiersz 17: ...", "inicjatywy", 2.0),
+        BadManualRow(18, "impossible_date", "Wartości ręczne, wiersz 18: ...", "odbiorcy", 9.0),
+    ]
     r = run(m, Month(2024, 11), facts(manual=[ManualValue("inicjatywy", date(2024, 2, 1), 1)], bad=bad))
     assert r.status == "zagrożony"
     assert "odrzucono 1 wiersz(e) (17; szczegóły w „Odrzucone”) — po poprawieniu doda 2" in r.reason
     assert "potrzeba średnio 4 (inicjatywy) miesięcznie" in r.reason
     i = ind(id="p", kind="persons", target=10, filters={"event": "wc-1"})
-    q = [QuarantinedSource("lista-wc-1", "attendance", "wc-1", 3), QuarantinedSource("lista-konf", "attendance", "konf", 5),
-         QuarantinedSource("rekrutacja", "recruitment", None, 2)]
+    q = [
+        QuarantinedSource("lista-wc-1", "attendance", "wc-1", 3),
+        QuarantinedSource("lista-konf", "attendance", "konf", 5),
+        QuarantinedSource("rekrutacja", "recruitment", None, 2),
+    ]
     r = run(i, Month(2024, 10), facts(quarantined=q))
     assert "5 wierszy z formularzy/list" in r.reason  # the World Cafe list (3) and the recruitment form (2), not the conference

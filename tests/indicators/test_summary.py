@@ -1,4 +1,5 @@
 """build_summary / enqueue_summary without Prefect: manual tab, delivery failures, e-mail keys."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime
@@ -32,16 +33,31 @@ def env(registry, tmp_path: Path):
     wb = Workbook()
     wb.active.title = "Formularz"
     ws = wb.create_sheet("Wartości ręczne")
-    for row in (["Wskaźnik", "Data", "Wartość", "Opis"], ["inicjatywy", "31.03.2026", "2", ""], ["inicjatywy", "01.04.2026", "1,5", ""],
-                ["rady", "32.04.2026", "1", "literówka"], ["inicjatywy", "15.01.2026", "1", ""]):
+    for row in (
+        ["Wskaźnik", "Data", "Wartość", "Opis"],
+        ["inicjatywy", "31.03.2026", "2", ""],
+        ["inicjatywy", "01.04.2026", "1,5", ""],
+        ["rady", "32.04.2026", "1", "literówka"],
+        ["inicjatywy", "15.01.2026", "1", ""],
+    ):
         ws.append(row)
     wb.save(tmp_path / "mini.xlsx")
     return cfg, registry, WorkbookBackend(tmp_path), tmp_path
 
 
 def _failed(session, key: str, kind: str, code: str, at: datetime) -> None:
-    session.add(MailDelivery(project="mini", kind=kind, key=key, message_id=f"<{key}@x>", recipient="x@example.org",
-                             status="failed", last_error=code, failed_at=at))
+    session.add(
+        MailDelivery(
+            project="mini",
+            kind=kind,
+            key=key,
+            message_id=f"<{key}@x>",
+            recipient="x@example.org",
+            status="failed",
+            last_error=code,
+            failed_at=at,
+        )
+    )
 
 
 def test_summary_counts_manual_values_and_failures_in_warsaw_month(env):
@@ -70,7 +86,9 @@ def test_summary_counts_manual_values_and_failures_in_warsaw_month(env):
     with reg.session() as s:
         rows = quarantine_rows(s, "mini")
     assert [(r[0], r[1], r[2], r[3]) for r in rows[1:]] == [
-        ("wartosci-reczne", "Wartości ręczne", "3", "not_integer"), ("wartosci-reczne", "Wartości ręczne", "4", "impossible_date")]
+        ("wartosci-reczne", "Wartości ręczne", "3", "not_integer"),
+        ("wartosci-reczne", "Wartości ręczne", "4", "impossible_date"),
+    ]
     assert march.quarantine_now == 2 == len(rows) - 1  # the summary's figure is the tab's row count
     april = build_summary(cfg, reg, backend, Month(2026, 4))
     assert (april.delivery_failures, {r.id: r.cumulative for r in april.results}) == (1, {"inicjatywy": 3, "rady": 0})
@@ -121,10 +139,10 @@ def test_one_mail_per_coordinator_per_month_and_numbered_resends(env):
 @pytest.mark.parametrize(
     "now,expected",
     [
-        (datetime(2026, 4, 1, 4, 0, tzinfo=UTC), "2026-03"),   # the 1st of the month: report the previous one
+        (datetime(2026, 4, 1, 4, 0, tzinfo=UTC), "2026-03"),  # the 1st of the month: report the previous one
         (datetime(2026, 3, 31, 22, 30, tzinfo=UTC), "2026-03"),  # 00:30 on 1 April in Warsaw
         (datetime(2026, 3, 31, 21, 30, tzinfo=UTC), "2026-02"),  # still 31 March in Warsaw
-        (datetime(2027, 5, 1, 4, 0, tzinfo=UTC), "2026-06"),   # finished project: its last month
+        (datetime(2027, 5, 1, 4, 0, tzinfo=UTC), "2026-06"),  # finished project: its last month
         (datetime(2025, 11, 1, 4, 0, tzinfo=UTC), "2026-01"),  # not started yet: its first month
     ],
 )

@@ -2,6 +2,7 @@
 
 Usage: python crash_sender.py DB_URL SMTP_PORT MIN_INTERVAL
 """
+
 from __future__ import annotations
 
 import sys

@@ -1,4 +1,5 @@
 """Builders shared by the mail tests: real PDFs and enqueued deliveries."""
+
 from __future__ import annotations
 
 from functools import cache
@@ -37,8 +38,11 @@ def enqueue_many(registry, n: int, *, project: str = PROJECT, start: int = 1, to
     ids = []
     with registry.session() as s:
         for i in range(start, start + n):
-            ids.append(enqueue(s, project=project, kind="certificate", key=f"SYN/2026/{i:04d}#r1",
-                               message=message(i, (to or {}).get(i)), sender=SENDER))
+            ids.append(
+                enqueue(
+                    s, project=project, kind="certificate", key=f"SYN/2026/{i:04d}#r1", message=message(i, (to or {}).get(i)), sender=SENDER
+                )
+            )
     return ids
 
 

@@ -1,4 +1,5 @@
 """``synergia mail send|status`` with the SMTP backend chosen by environment variables."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -38,8 +39,13 @@ def test_mail_send_over_smtp_from_env_then_status(synergia_env: Path, monkeypatc
     handler = Handler(refuse={"uczestnik4@example.org": "550 5.1.1 No such user"})
     ctl = start_server(handler)
     try:
-        for key, value in {"MAIL_BACKEND": "smtp", "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(ctl.port),
-                           "SMTP_SECURITY": "none", "MAIL_FROM": "biuro@fundacja.example.org"}.items():
+        for key, value in {
+            "MAIL_BACKEND": "smtp",
+            "SMTP_HOST": "127.0.0.1",
+            "SMTP_PORT": str(ctl.port),
+            "SMTP_SECURITY": "none",
+            "MAIL_FROM": "biuro@fundacja.example.org",
+        }.items():
             monkeypatch.setenv(f"SYNERGIA_{key}", value)
         reset_settings_cache()
         runner = CliRunner()

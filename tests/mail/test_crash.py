@@ -1,5 +1,6 @@
 """Kill the sending process mid-batch (SIGKILL), rerun: everybody gets their message,
 nobody gets a sent one twice; only a message caught in flight may arrive once more."""
+
 from __future__ import annotations
 
 import os
@@ -24,8 +25,9 @@ N = 8
 
 
 def spawn(registry, port: int, interval: float) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, str(SCRIPT), registry.url, str(port), str(interval)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    return subprocess.Popen(
+        [sys.executable, str(SCRIPT), registry.url, str(port), str(interval)], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
 
 
 def wait_for(pred, timeout: float = 30.0) -> None:

@@ -1,4 +1,5 @@
 """Message validation, MIME building and the .eml outbox transport."""
+
 from __future__ import annotations
 
 import os
@@ -16,12 +17,21 @@ from synergia.mail.transports import OutboxTransport, outbox_filename
 from synergia.registry.tables_mail import MailDelivery
 from tests.mail.helpers import PROJECT, SENDER, SUBJECT, cfg, enqueue_many, message, tiny_pdf
 
-PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-                    "1f15c4890000000d49444154789c6360000002000100e221bc330000000049454e44ae426082")
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d49444154789c6360000002000100e221bc330000000049454e44ae426082"
+)
 
 
-@pytest.mark.parametrize("to", ["Jan Kowalski <jan@example.org>", "a@example.org, b@example.org", "brak-malpy",
-                                " jan@example.org", "jan@example.org\r\nBcc: x@example.org"])
+@pytest.mark.parametrize(
+    "to",
+    [
+        "Jan Kowalski <jan@example.org>",
+        "a@example.org, b@example.org",
+        "brak-malpy",
+        " jan@example.org",
+        "jan@example.org\r\nBcc: x@example.org",
+    ],
+)
 def test_recipient_must_be_one_plain_address(to):
     with pytest.raises(ValueError) as err:
         OutgoingMessage(to=to, subject="Temat", text="t", html="h")
@@ -46,9 +56,12 @@ def test_subject_one_line_and_unique_cids():
 
 def test_mime_structure_with_inline_image_and_attachment():
     msg = OutgoingMessage(
-        to="koordynator@example.org", subject="Podsumowanie miesiąca – październik", text="Wykres w załączeniu.",
+        to="koordynator@example.org",
+        subject="Podsumowanie miesiąca – październik",
+        text="Wykres w załączeniu.",
         html='<p>Wskaźniki: <img src="cid:wykres-2026-10"></p>',
-        attachments=(Attachment("raport.pdf", tiny_pdf("r")),), inline_images=(InlineImage("wykres-2026-10", PNG),),
+        attachments=(Attachment("raport.pdf", tiny_pdf("r")),),
+        inline_images=(InlineImage("wykres-2026-10", PNG),),
     )
     mid = new_message_id(SENDER)
     assert mid.endswith("@fundacja.example.org>")
@@ -76,8 +89,9 @@ def test_msgid_domain_falls_back_for_odd_senders():
 def test_enqueue_is_idempotent_and_stores_the_message(registry):
     first = enqueue_many(registry, 2)
     with registry.session() as s:
-        again = enqueue(s, project=PROJECT, kind="certificate", key="SYN/2026/0001#r1",
-                        message=message(99, "ktos-inny@example.org"), sender=SENDER)
+        again = enqueue(
+            s, project=PROJECT, kind="certificate", key="SYN/2026/0001#r1", message=message(99, "ktos-inny@example.org"), sender=SENDER
+        )
         other_kind = enqueue(s, project=PROJECT, kind="summary", key="SYN/2026/0001#r1", message=message(1), sender=SENDER)
         other_project = enqueue(s, project="inny", kind="certificate", key="SYN/2026/0001#r1", message=message(1), sender=SENDER)
     assert again == first[0]

@@ -1,4 +1,5 @@
 """The delivery register on a real PostgreSQL server."""
+
 from __future__ import annotations
 
 import threading
@@ -27,8 +28,7 @@ def test_enqueue_idempotent_and_concurrent_same_key_makes_one_row(registry):
         with registry.session() as s:
             s.execute(select(func.count()).select_from(MailDelivery))  # open the transaction first
             barrier.wait()
-            results.append(enqueue(s, project=PROJECT, kind="certificate", key="SYN/2026/0100#r1",
-                                   message=message(100), sender=SENDER))
+            results.append(enqueue(s, project=PROJECT, kind="certificate", key="SYN/2026/0100#r1", message=message(100), sender=SENDER))
 
     threads = [threading.Thread(target=worker) for _ in range(2)]
     for t in threads:

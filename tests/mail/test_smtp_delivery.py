@@ -1,4 +1,5 @@
 """Delivery over a real SMTP server (aiosmtpd on loopback): arrival, batching, faults, cap, pacing."""
+
 from __future__ import annotations
 
 import io
@@ -18,8 +19,7 @@ from tests.mail.smtpd import Handler, free_port, start_server
 
 
 def smtp(ctl, **kw) -> SmtpTransport:
-    return SmtpTransport(host="127.0.0.1", port=ctl.port if hasattr(ctl, "port") else ctl, sender=SENDER,
-                         security="none", timeout=5, **kw)
+    return SmtpTransport(host="127.0.0.1", port=ctl.port if hasattr(ctl, "port") else ctl, sender=SENDER, security="none", timeout=5, **kw)
 
 
 def rows(registry) -> list[MailDelivery]:
@@ -125,8 +125,7 @@ def test_temporary_4xx_for_one_recipient_is_deferred_then_sent(registry):
     try:
         ids = enqueue_many(registry, 3)
         t0 = datetime.now(UTC)
-        report = send_pending(registry, smtp(ctl), project=PROJECT, mail_cfg=cfg(retry_attempts=2, defer_minutes=30),
-                              sender=SENDER, now=t0)
+        report = send_pending(registry, smtp(ctl), project=PROJECT, mail_cfg=cfg(retry_attempts=2, defer_minutes=30), sender=SENDER, now=t0)
         assert (report.sent, report.deferred, report.retries) == (2, 1, 2)
         row = {r.id: r for r in rows(registry)}[ids[0]]
         assert row.status == "deferred" and row.last_error == "smtp-452" and row.attempts == 3
@@ -167,11 +166,13 @@ def test_daily_cap_leaves_the_rest_for_tomorrow(registry, smtp_server):
     t0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
     first = send_pending(registry, smtp(smtp_server), project=PROJECT, mail_cfg=cfg(daily_cap=3), sender=SENDER, now=t0)
     assert (first.sent, first.still_pending, first.cap_remaining) == (3, 2, 0)
-    same_day = send_pending(registry, smtp(smtp_server), project=PROJECT, mail_cfg=cfg(daily_cap=3), sender=SENDER,
-                            now=t0 + timedelta(hours=13, minutes=30))  # 23:30 Warsaw, still the same day
+    same_day = send_pending(
+        registry, smtp(smtp_server), project=PROJECT, mail_cfg=cfg(daily_cap=3), sender=SENDER, now=t0 + timedelta(hours=13, minutes=30)
+    )  # 23:30 Warsaw, still the same day
     assert same_day.sent == 0 and same_day.still_pending == 2
-    next_day = send_pending(registry, smtp(smtp_server), project=PROJECT, mail_cfg=cfg(daily_cap=3), sender=SENDER,
-                            now=t0 + timedelta(hours=14, minutes=30))  # 00:30 Warsaw next day (23:30 UTC)
+    next_day = send_pending(
+        registry, smtp(smtp_server), project=PROJECT, mail_cfg=cfg(daily_cap=3), sender=SENDER, now=t0 + timedelta(hours=14, minutes=30)
+    )  # 00:30 Warsaw next day (23:30 UTC)
     assert next_day.sent == 2 and next_day.cap_remaining == 1
     assert len(smtp_server.handler.received) == 5
     with registry.session() as s:

@@ -1,4 +1,5 @@
 """SMTP security modes against aiosmtpd with a throwaway certificate: STARTTLS + AUTH, implicit TLS."""
+
 from __future__ import annotations
 
 import logging
@@ -34,8 +35,16 @@ def test_starttls_with_login_once_per_batch(registry, cert, caplog):
     caplog.set_level(logging.DEBUG, logger="yagmail")
     try:
         enqueue_many(registry, 3)
-        transport = SmtpTransport(host="127.0.0.1", port=ctl.port, sender=SENDER, user=USER, password=PASSWORD,
-                                  security="starttls", timeout=5, ssl_context=client_ctx)
+        transport = SmtpTransport(
+            host="127.0.0.1",
+            port=ctl.port,
+            sender=SENDER,
+            user=USER,
+            password=PASSWORD,
+            security="starttls",
+            timeout=5,
+            ssl_context=client_ctx,
+        )
         report = send_pending(registry, transport, project=PROJECT, mail_cfg=cfg(), sender=SENDER)
     finally:
         ctl.stop()
@@ -52,8 +61,16 @@ def test_wrong_password_defers_and_says_why(registry, cert):
     ctl = start_server(Handler(), tls_context=server_ctx, require_starttls=True, authenticator=Auth(), auth_required=True)
     try:
         enqueue_many(registry, 2)
-        transport = SmtpTransport(host="127.0.0.1", port=ctl.port, sender=SENDER, user=USER, password="zle",
-                                  security="starttls", timeout=5, ssl_context=client_ctx)
+        transport = SmtpTransport(
+            host="127.0.0.1",
+            port=ctl.port,
+            sender=SENDER,
+            user=USER,
+            password="zle",
+            security="starttls",
+            timeout=5,
+            ssl_context=client_ctx,
+        )
         report = send_pending(registry, transport, project=PROJECT, mail_cfg=cfg(retry_attempts=0), sender=SENDER)
     finally:
         ctl.stop()
@@ -66,8 +83,7 @@ def test_implicit_tls(registry, cert):
     ctl = start_server(Handler(), ssl_context=server_ctx)
     try:
         enqueue_many(registry, 2)
-        transport = SmtpTransport(host="127.0.0.1", port=ctl.port, sender=SENDER, security="ssl", timeout=5,
-                                  ssl_context=client_ctx)
+        transport = SmtpTransport(host="127.0.0.1", port=ctl.port, sender=SENDER, security="ssl", timeout=5, ssl_context=client_ctx)
         report = send_pending(registry, transport, project=PROJECT, mail_cfg=cfg(), sender=SENDER)
     finally:
         ctl.stop()
@@ -88,8 +104,17 @@ def test_untrusted_certificate_is_refused(registry, cert):
 
 def test_backend_choice_from_settings(tmp_path):
     assert isinstance(make_transport(Settings(data_dir=tmp_path)), OutboxTransport)
-    smtp = make_transport(Settings(data_dir=tmp_path, mail_backend="smtp", smtp_host="127.0.0.1", smtp_port=2525,
-                                   smtp_security="none", smtp_user=USER, smtp_password=PASSWORD))
+    smtp = make_transport(
+        Settings(
+            data_dir=tmp_path,
+            mail_backend="smtp",
+            smtp_host="127.0.0.1",
+            smtp_port=2525,
+            smtp_security="none",
+            smtp_user=USER,
+            smtp_password=PASSWORD,
+        )
+    )
     assert isinstance(smtp, SmtpTransport) and smtp.security == "none" and smtp.user == USER
     with pytest.raises(ValueError):
         make_transport(Settings(data_dir=tmp_path, mail_backend="smtp", smtp_user=USER))
@@ -104,8 +129,9 @@ def test_batch_connection_disables_nagle(cert):
     server_ctx, client_ctx = cert
     ctl = start_server(Handler(), tls_context=server_ctx, require_starttls=True)
     try:
-        conn = SmtpTransport(host="127.0.0.1", port=ctl.port, sender=SENDER, security="starttls", timeout=5,
-                             ssl_context=client_ctx).connect()
+        conn = SmtpTransport(
+            host="127.0.0.1", port=ctl.port, sender=SENDER, security="starttls", timeout=5, ssl_context=client_ctx
+        ).connect()
         try:
             assert conn.client.smtp.sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
         finally:

@@ -5,6 +5,7 @@ phone and PESEL are nowhere in the data dir (database bytes and WAL, PDFs' text,
 tabs), the database tables or Prefect → indicators unchanged (anonymise) → the next nightly
 quarantines their rows as ``erased`` → the audit log has the erasure.
 """
+
 from __future__ import annotations
 
 import json
@@ -124,8 +125,7 @@ def _pick_person(registry: Registry, slug: str) -> int:
             h = holdings(s, slug, cert.person_id)
             names = {str((a.data or {}).get("last_name", "")).lower() for a in h.applications}
             contacts = {str((a.data or {}).get(k, "")).lower() for a in h.applications for k in ("email", "phone")} - {""}
-            if any(len(surnames.get(n, ())) > 1 or len(n) < 5 for n in names) or \
-                    any(len(surnames.get(c, ())) > 1 for c in contacts):
+            if any(len(surnames.get(n, ())) > 1 or len(n) < 5 for n in names) or any(len(surnames.get(c, ())) > 1 for c in contacts):
                 continue
             if not any(d.status == "sent" for d in h.deliveries) or not any(a.data.get("email") for a in h.applications):
                 continue
@@ -144,10 +144,13 @@ def _add_review_pair_and_quarantined_row(registry: Registry, slug: str, pid: int
     from synergia.registry.tables import Application
 
     with registry.session() as s:
-        app = next(a for a in s.scalars(select(Application).where(Application.project == slug,
-                                                                  Application.person_id == pid,
-                                                                  Application.active.is_(True)))
-                   if (a.data or {}).get("pesel") and (a.data or {}).get("email"))
+        app = next(
+            a
+            for a in s.scalars(
+                select(Application).where(Application.project == slug, Application.person_id == pid, Application.active.is_(True))
+            )
+            if (a.data or {}).get("pesel") and (a.data or {}).get("email")
+        )
         tab, row = app.worksheet, app.row_number
     wb = load_workbook(workbook)
     ws = wb[tab]
@@ -156,13 +159,13 @@ def _add_review_pair_and_quarantined_row(registry: Registry, slug: str, pid: int
     col = {h: i for i, h in enumerate(headers)}
     last = str(original[col["Nazwisko"]])
     twin = list(original)
-    twin[col["Nazwisko"]] = last[:2] + last[3] + last[2] + last[4:]        # two letters swapped
+    twin[col["Nazwisko"]] = last[:2] + last[3] + last[2] + last[4:]  # two letters swapped
     twin[col["Adres e-mail"]] = "inny.adres.do.przegladu@example.net"
     twin[col["Telefon kontaktowy"]] = "+48 733 019 284"
     twin[col["PESEL"]] = twin[col["Data urodzenia"]] = twin[col["Nazwa organizacji / rady"]] = ""
     broken = list(original)
     number = str(original[col["PESEL"]])
-    broken[col["PESEL"]] = number[:-1] + str((int(number[-1]) + 1) % 10)   # checksum no longer matches
+    broken[col["PESEL"]] = number[:-1] + str((int(number[-1]) + 1) % 10)  # checksum no longer matches
     ws.append(twin)
     ws.append(broken)
     wb.save(workbook)
@@ -179,8 +182,9 @@ def _personal(registry: Registry, slug: str, pid: int) -> dict[str, set[str]]:
 
 @pytest.mark.prefect
 @pytest.mark.parametrize("db", ["sqlite", "postgresql"])
-def test_erase_a_person_everywhere(db: str, prefect_harness, synergia_env: Path, monkeypatch: pytest.MonkeyPatch,
-                                   request: pytest.FixtureRequest) -> None:
+def test_erase_a_person_everywhere(
+    db: str, prefect_harness, synergia_env: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> None:
     from prefect.client.orchestration import get_client
 
     from cli.app import app
@@ -236,11 +240,13 @@ def test_erase_a_person_everywhere(db: str, prefect_harness, synergia_env: Path,
     again = nightly(project_path=str(DEMO))
     assert again["reasons"].get("erased", 0) >= 1 if isinstance(again.get("reasons"), dict) else True
     with registry.session() as s:
-        erased = [q for q in s.scalars(select(Quarantine).where(Quarantine.project == project.slug))
-                  if "erased" in q.reason_codes]
+        erased = [q for q in s.scalars(select(Quarantine).where(Quarantine.project == project.slug)) if "erased" in q.reason_codes]
         assert erased, "the erased person's rows are quarantined as 'erased'"
-        back = [a for a in s.scalars(select(Application).where(Application.project == project.slug, Application.active.is_(True)))
-                if (a.data or {}).get("email") in values["email"]]
+        back = [
+            a
+            for a in s.scalars(select(Application).where(Application.project == project.slug, Application.active.is_(True)))
+            if (a.data or {}).get("email") in values["email"]
+        ]
         assert back == [], "the erased person was imported again"
         entries = list(s.scalars(select(AuditEntry).where(AuditEntry.action == "erasure")))
         assert len(entries) == 1 and entries[0].operator == "iod-test" and entries[0].details["mode"] == "anonymise"
@@ -253,8 +259,12 @@ def test_erase_a_person_everywhere(db: str, prefect_harness, synergia_env: Path,
         logs = client.read_logs()
         artifacts = client.read_artifacts()
         runs = client.read_flow_runs()
-    published = [("prefect", " ".join(log.message for log in logs) + " ".join(str(a.data) for a in artifacts)
-                  + " ".join(str(r.parameters) for r in runs))]
+    published = [
+        (
+            "prefect",
+            " ".join(log.message for log in logs) + " ".join(str(a.data) for a in artifacts) + " ".join(str(r.parameters) for r in runs),
+        )
+    ]
     assert _hits(needles, published) == []
 
     # byte level: every table of Prefect's database and every file under PREFECT_HOME and beside the

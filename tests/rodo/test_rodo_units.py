@@ -1,5 +1,6 @@
 """RODO domain pieces with our own values: tombstones, PESEL discard, retention with a frozen clock,
 export contents, the audit log, the register of processing for every seed project, the CLI."""
+
 from __future__ import annotations
 
 import json
@@ -26,10 +27,21 @@ from synergia.validation.row import Accepted
 
 pytestmark = pytest.mark.both_backends  # `registry` on SQLite and on PostgreSQL
 
-PERSON = {"first_name": "Bożydar", "last_name": "Źrebięcki", "email": "bozydar.zrebiecki@poczta.example",
-          "phone": "+48512034056", "pesel": "02270803628", "birth_date": "2002-07-08", "gender": "K",
-          "gmina": "Bieruń", "category": "ngo", "organisation": "Koło Gospodyń Wiejskich w Bijasowicach",
-          "organisation_type": "NGO", "street": "ul. Lipowa 7", "city": "Bieruń"}
+PERSON = {
+    "first_name": "Bożydar",
+    "last_name": "Źrebięcki",
+    "email": "bozydar.zrebiecki@poczta.example",
+    "phone": "+48512034056",
+    "pesel": "02270803628",
+    "birth_date": "2002-07-08",
+    "gender": "K",
+    "gmina": "Bieruń",
+    "category": "ngo",
+    "organisation": "Koło Gospodyń Wiejskich w Bijasowicach",
+    "organisation_type": "NGO",
+    "street": "ul. Lipowa 7",
+    "city": "Bieruń",
+}
 
 YAML = """
 slug: rodo-test
@@ -67,32 +79,69 @@ def _seed(reg: Registry, tmp_path: Path, sent_days_ago: int = 40) -> dict:
     eml.parent.mkdir(parents=True, exist_ok=True)
     eml.write_text("To: bozydar.zrebiecki@poczta.example")
     with reg.session() as s:
-        s.add(Event(project="rodo-test", id="ws-1", type="warsztat", title="Warsztat", first_date=date(2024, 5, 5),
-                    last_date=date(2024, 5, 5)))
+        s.add(
+            Event(
+                project="rodo-test", id="ws-1", type="warsztat", title="Warsztat", first_date=date(2024, 5, 5), last_date=date(2024, 5, 5)
+            )
+        )
         p = Person(project="rodo-test")
         s.add(p)
         s.flush()
-        app = Application(project="rodo-test", source_id="rekrutacja", spreadsheet="rodo.xlsx", worksheet="Zgłoszenia",
-                          row_number=4, row_key="f:2024-04-01T10:00:00:abc", kind="recruitment", content_hash="h1",
-                          data=dict(PERSON), person_id=p.id)
+        app = Application(
+            project="rodo-test",
+            source_id="rekrutacja",
+            spreadsheet="rodo.xlsx",
+            worksheet="Zgłoszenia",
+            row_number=4,
+            row_key="f:2024-04-01T10:00:00:abc",
+            kind="recruitment",
+            content_hash="h1",
+            data=dict(PERSON),
+            person_id=p.id,
+        )
         s.add(app)
         s.flush()
         s.add(Attendance(project="rodo-test", application_id=app.id, event_id="ws-1", session_no=1))
         cert = Certificate(project="rodo-test", person_id=p.id, cycle="c", year=2024, seq=1, number="T/2024/0001")
         s.add(cert)
         s.flush()
-        s.add(CertificateRevision(certificate_id=cert.id, revision=1, verification_code="code-1", content_hash="x",
-                                  data={"name": "Bożydar Źrebięcki"}, issued_on=date(2024, 6, 1), storage_uri=pdf.as_uri()))
-        s.add(MailDelivery(project="rodo-test", kind="certificate", key="T/2024/0001#r1", message_id="<m1@x.example>",
-                           recipient=PERSON["email"], subject="Zaświadczenie", body_text="Dzień dobry Bożydarze",
-                           status="sent", sent_at=datetime(2025, 1, 1) - timedelta(days=sent_days_ago)))
+        s.add(
+            CertificateRevision(
+                certificate_id=cert.id,
+                revision=1,
+                verification_code="code-1",
+                content_hash="x",
+                data={"name": "Bożydar Źrebięcki"},
+                issued_on=date(2024, 6, 1),
+                storage_uri=pdf.as_uri(),
+            )
+        )
+        s.add(
+            MailDelivery(
+                project="rodo-test",
+                kind="certificate",
+                key="T/2024/0001#r1",
+                message_id="<m1@x.example>",
+                recipient=PERSON["email"],
+                subject="Zaświadczenie",
+                body_text="Dzień dobry Bożydarze",
+                status="sent",
+                sent_at=datetime(2025, 1, 1) - timedelta(days=sent_days_ago),
+            )
+        )
         return {"person": p.id, "app": app.id, "pdf": pdf, "eml": eml}
 
 
 def _outcome_accepted(data: dict, key: str = "f:2025-02-01T09:00:00:zzz") -> Accepted:
-    ref = SourceRef("rekrutacja", "rodo.xlsx", "Zgłoszenia", 9,
-                    identity=identity_from_values("recruitment", event=None, submitted_at="", email="", first="", last="",
-                                                  day="", fingerprint="f" * 64))
+    ref = SourceRef(
+        "rekrutacja",
+        "rodo.xlsx",
+        "Zgłoszenia",
+        9,
+        identity=identity_from_values(
+            "recruitment", event=None, submitted_at="", email="", first="", last="", day="", fingerprint="f" * 64
+        ),
+    )
     ref = replace(ref, identity=replace(ref.identity, key=key))
     return Accepted(ref, "recruitment", "c" * 64, data)
 
@@ -104,8 +153,7 @@ def test_erasure_tombstones_block_the_same_person_under_any_identifier(registry:
     seeded = _seed(registry, tmp_path)
     salt = b"test-salt"
     with registry.session() as s:
-        report = erase(s, project.slug, seeded["person"], "anonymise", salt=salt, outbox_dir=tmp_path / "outbox",
-                       operator="iod")
+        report = erase(s, project.slug, seeded["person"], "anonymise", salt=salt, outbox_dir=tmp_path / "outbox", operator="iod")
     assert report.counts["certificates"] == 1 and report.counts["mail_deliveries"] == 1
     assert report.source_rows == [("rodo.xlsx", "Zgłoszenia", 4)]
     with registry.session() as s:
@@ -224,8 +272,10 @@ def test_consent_version_changes_are_audited_once(registry: Registry, project) -
         assert record_consent_versions(s, project) is False
         changed = project.model_copy(update={"sources": [project.sources[0].model_copy(update={"consent_version": "v4"})]})
         assert record_consent_versions(s, changed) is True
-        assert [e.details["versions"] for e in s.scalars(select(AuditEntry).order_by(AuditEntry.id))] == \
-            [{"rekrutacja": "v3"}, {"rekrutacja": "v4"}]
+        assert [e.details["versions"] for e in s.scalars(select(AuditEntry).order_by(AuditEntry.id))] == [
+            {"rekrutacja": "v3"},
+            {"rekrutacja": "v4"},
+        ]
 
 
 @pytest.mark.parametrize("path", sorted(p for p in PROJECTS_DIR.glob("*.yaml") if p.stem != "demo"), ids=lambda p: p.stem)
@@ -238,8 +288,7 @@ def test_register_of_processing_for_every_seed_project(path: Path, tmp_path: Pat
     md_path, pdf_path = write_register(cfg, tmp_path)
     md = md_path.read_text(encoding="utf-8")
     assert md.startswith("# Rejestr czynności przetwarzania (art. 30 RODO)")
-    for heading in ("Administrator", "Cele przetwarzania", "Kategorie danych", "Odbiorcy", "Okres przechowywania",
-                    "Środki bezpieczeństwa"):
+    for heading in ("Administrator", "Cele przetwarzania", "Kategorie danych", "Odbiorcy", "Okres przechowywania", "Środki bezpieczeństwa"):
         assert heading in md
     assert cfg.organiser.name in md
     assert ("numer PESEL" in md) == ("pesel" in mapped_fields(cfg))
@@ -274,20 +323,48 @@ def test_erasure_reaches_quarantined_rows_and_review_pairs(registry: Registry, p
         other = Person(project="rodo-test")
         s.add(other)
         s.flush()
-        twin = Application(project="rodo-test", source_id="rekrutacja", spreadsheet="rodo.xlsx", worksheet="Zgłoszenia",
-                           row_number=5, row_key="f:2024-04-02T11:00:00:def", kind="recruitment", content_hash="h2",
-                           data={"first_name": "Bożena", "last_name": "Źrebięcka", "email": "bozena@poczta.example"},
-                           person_id=other.id)
+        twin = Application(
+            project="rodo-test",
+            source_id="rekrutacja",
+            spreadsheet="rodo.xlsx",
+            worksheet="Zgłoszenia",
+            row_number=5,
+            row_key="f:2024-04-02T11:00:00:def",
+            kind="recruitment",
+            content_hash="h2",
+            data={"first_name": "Bożena", "last_name": "Źrebięcka", "email": "bozena@poczta.example"},
+            person_id=other.id,
+        )
         s.add(twin)
         s.flush()
         s.add(DedupeReview(project="rodo-test", application_a=seeded["app"], application_b=twin.id, reason="podobne", score=0.8))
         mail_hash = _h(norm_email(PERSON["email"]))
-        s.add(Quarantine(project="rodo-test", source_id="rekrutacja", spreadsheet="rodo.xlsx", worksheet="Zgłoszenia",
-                         row_number=7, row_key=f"f:2024-04-03T08:00:00:{mail_hash}", content_hash="q", reason_codes=["pesel_invalid"],
-                         message="wiersz 7"))
-        s.add(Quarantine(project="rodo-test", source_id="rekrutacja", spreadsheet="rodo.xlsx", worksheet="Zgłoszenia",
-                         row_number=8, row_key="f:2024-04-03T09:00:00:0123456789abcdef0123", content_hash="q2",
-                         reason_codes=["email_invalid"], message="wiersz 8"))
+        s.add(
+            Quarantine(
+                project="rodo-test",
+                source_id="rekrutacja",
+                spreadsheet="rodo.xlsx",
+                worksheet="Zgłoszenia",
+                row_number=7,
+                row_key=f"f:2024-04-03T08:00:00:{mail_hash}",
+                content_hash="q",
+                reason_codes=["pesel_invalid"],
+                message="wiersz 7",
+            )
+        )
+        s.add(
+            Quarantine(
+                project="rodo-test",
+                source_id="rekrutacja",
+                spreadsheet="rodo.xlsx",
+                worksheet="Zgłoszenia",
+                row_number=8,
+                row_key="f:2024-04-03T09:00:00:0123456789abcdef0123",
+                content_hash="q2",
+                reason_codes=["email_invalid"],
+                message="wiersz 8",
+            )
+        )
     with registry.session() as s:
         report = erase(s, project.slug, seeded["person"], "anonymise", salt=b"s", outbox_dir=None, operator="iod")
     assert (report.counts["quarantine"], report.counts["dedupe_reviews"]) == (1, 1)
@@ -303,8 +380,9 @@ def _with_check_digit(first10: str) -> str:
 
 
 @pytest.mark.parametrize("keyed", [True, False])
-def test_pesel_discard_keeps_a_keyed_hash_that_dedupe_matches_on(keyed: bool, tmp_path: Path, synergia_env: Path,
-                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_pesel_discard_keeps_a_keyed_hash_that_dedupe_matches_on(
+    keyed: bool, tmp_path: Path, synergia_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """pesel: discard — the number never reaches the database file, yet one PESEL still merges two
     registrations typed differently and two different PESELs still keep identical-looking rows apart."""
     from stdnum.pl import pesel as stdnum_pesel
@@ -316,8 +394,8 @@ def test_pesel_discard_keeps_a_keyed_hash_that_dedupe_matches_on(keyed: bool, tm
     path = tmp_path / "discard.yaml"
     path.write_text(YAML % "discard", encoding="utf-8")
     project = load_project(path)
-    own = _with_check_digit("0227080362")                        # 2002-07-08, a woman
-    other = _with_check_digit("0227080584")                      # born the same day, the same sex
+    own = _with_check_digit("0227080362")  # 2002-07-08, a woman
+    other = _with_check_digit("0227080584")  # born the same day, the same sex
     assert stdnum_pesel.is_valid(own) and stdnum_pesel.is_valid(other) and other != own
     person = {**PERSON, "pesel": own}
     # the second registration alone is too weak to merge (no birth date or address, new contacts, a typo)
@@ -361,8 +439,7 @@ def test_pesel_discard_keeps_a_keyed_hash_that_dedupe_matches_on(keyed: bool, tm
         erase(s, project.slug, pids[0], "anonymise", salt=salt, outbox_dir=None, operator="iod")
     with registry.session() as s:
         again = _outcome_accepted({"first_name": "Bożena", "last_name": "Nowicka", "email": "bn@inna.example", "pesel": own})
-        stranger = _outcome_accepted({"first_name": "Bożena", "last_name": "Nowicka", "email": "bn@inna.example",
-                                      "pesel": other})
+        stranger = _outcome_accepted({"first_name": "Bożena", "last_name": "Nowicka", "email": "bn@inna.example", "pesel": other})
         assert [type(o).__name__ for o in screen_outcomes(s, project, [again, stranger])] == ["Rejected", "Accepted"]
     registry.dispose()
     runtime.reset()

@@ -1,4 +1,5 @@
 """Every Sheets test starts with an empty spreadsheet-metadata cache (the emulator fixtures are in tests/fixtures_sheets.py)."""
+
 from __future__ import annotations
 
 import pytest

@@ -2,6 +2,7 @@
 the emulator and compare: values endpoints exactly, metadata and batchUpdate replies on the fields
 the project reads. Run as a script for the coverage table: ``python -m tests.sheets.replay``.
 """
+
 from __future__ import annotations
 
 import json
@@ -28,7 +29,7 @@ class Outcome:
     file: str
     index: int
     endpoint: str
-    verdict: str          # 'match', 'mismatch', 'skip'
+    verdict: str  # 'match', 'mismatch', 'skip'
     reason: str = ""
     detail: str = ""
 
@@ -45,12 +46,13 @@ class Report:
         return Counter(getattr(o, key) for o in self.outcomes if o.verdict == verdict)
 
     def summary(self) -> str:
-        lines = [f"Sheets interactions: {len(self.outcomes)}; compared: {self.count('match') + self.count('mismatch')} "
-                 f"(match {self.count('match')}, mismatch {self.count('mismatch')}); skipped: {self.count('skip')}",
-                 f"Drive interactions (not Sheets): {sum(self.drive.values())} {dict(self.drive)}",
-                 "compared by endpoint: " + ", ".join(f"{k}={v}" for k, v in sorted(
-                     (self.by("match") + self.by("mismatch")).items())),
-                 "skipped by reason: " + ", ".join(f"{k}={v}" for k, v in self.by("skip", "reason").most_common())]
+        lines = [
+            f"Sheets interactions: {len(self.outcomes)}; compared: {self.count('match') + self.count('mismatch')} "
+            f"(match {self.count('match')}, mismatch {self.count('mismatch')}); skipped: {self.count('skip')}",
+            f"Drive interactions (not Sheets): {sum(self.drive.values())} {dict(self.drive)}",
+            "compared by endpoint: " + ", ".join(f"{k}={v}" for k, v in sorted((self.by("match") + self.by("mismatch")).items())),
+            "skipped by reason: " + ", ".join(f"{k}={v}" for k, v in self.by("skip", "reason").most_common()),
+        ]
         return "\n".join(lines)
 
 
@@ -148,8 +150,9 @@ def replay_file(path: Path, report: Report) -> None:
                         emu.ids.hints.append(reply["addSheet"]["properties"]["sheetId"])
                     if kind == "addNamedRange":
                         emu.ids.named_hints.append(reply["addNamedRange"]["namedRange"]["namedRangeId"])
-        if ep == "spreadsheets.get" and (query.get("includeGridData", ["false"])[-1].lower() == "true"
-                                         or "data" in "".join(query.get("fields", []))):
+        if ep == "spreadsheets.get" and (
+            query.get("includeGridData", ["false"])[-1].lower() == "true" or "data" in "".join(query.get("fields", []))
+        ):
             outcome.reason = "grid data (cell formats/notes) not modelled"
             _send(emu, method, req)  # reads change nothing; keep the request count honest
             continue
@@ -201,8 +204,9 @@ def _compare(ep: str, status: int, recorded: Any, got_status: int, got: Any) -> 
     return "mismatch", f"recorded {json.dumps(a, ensure_ascii=False)[:600]}\n   emulator {json.dumps(b, ensure_ascii=False)[:600]}"
 
 
-def _drive_setup(emu: SheetsEmulator, method: str, path: str, req: dict, recorded: Any, status: int,
-                 report: Report, tainted: dict[str, str]) -> None:
+def _drive_setup(
+    emu: SheetsEmulator, method: str, path: str, req: dict, recorded: Any, status: int, report: Report, tainted: dict[str, str]
+) -> None:
     """Drive calls are not Sheets interactions; the ones that create spreadsheets set up state."""
     body = json.loads(req["body"]) if req.get("body") and req["body"].startswith("{") else {}
     if method == "POST" and path == "/drive/v3/files" and status == 200 and body.get("mimeType") == SPREADSHEET_MIME:
@@ -243,7 +247,9 @@ def debug_first_mismatches(limit: int = 60) -> None:
             continue
         seen.add(o.file)
         it = json.loads((FIXTURES / o.file).read_text())["interactions"][o.index]
-        print(f"{o.file}#{o.index} {it['request']['method']} {unquote(it['request']['uri'])[70:200]} "
-              f"{(it['request']['body'] or '')[:200]}\n   {o.detail}")
+        print(
+            f"{o.file}#{o.index} {it['request']['method']} {unquote(it['request']['uri'])[70:200]} "
+            f"{(it['request']['body'] or '')[:200]}\n   {o.detail}"
+        )
         if len(seen) >= limit:
             break

@@ -5,6 +5,7 @@ project reads. Interactions that depend on things the emulator does not model (f
 evaluation, grid formats, Drive CSV imports, spreadsheets that existed before the recording)
 are skipped with a reason; a mismatch anywhere fails.
 """
+
 from __future__ import annotations
 
 import os
@@ -33,8 +34,16 @@ def test_replay_covers_the_endpoints_the_project_uses(report):
     assert len(report.outcomes) == 1508  # every recorded Sheets interaction is accounted for
     compared = report.by("match") + report.by("mismatch")
     # The project's own calls: metadata GET, values:batchGet, values:batchUpdate, batchUpdate(addSheet).
-    for endpoint in ("spreadsheets.get", "values.batchGet", "values.batchUpdate", "spreadsheets.batchUpdate",
-                     "values.get", "values.update", "values.clear", "values.append"):
+    for endpoint in (
+        "spreadsheets.get",
+        "values.batchGet",
+        "values.batchUpdate",
+        "spreadsheets.batchUpdate",
+        "values.get",
+        "values.update",
+        "values.clear",
+        "values.append",
+    ):
         assert compared[endpoint] > 0, endpoint
     # Coverage must not silently erode: at the time of writing 1331 of 1508 are compared.
     assert sum(compared.values()) >= 1325, report.summary()

@@ -1,4 +1,5 @@
 """`synergia doctor` against the Sheets emulator on a socket and a real SMTP server (aiosmtpd)."""
+
 from __future__ import annotations
 
 import copy
@@ -37,13 +38,22 @@ def world(tmp_path, synergia_env, socket_emulator, socket_key, monkeypatch):
         tabs.setdefault(tab, [])
     cert, key = make_certificate(tmp_path)
     auth = PasswordAuth(USER, PASSWORD)
-    smtp = start_server(Handler(), tls_context=server_tls_context(cert, key), require_starttls=True,
-                        authenticator=auth, auth_required=True)
-    env = {"SYNERGIA_SHEETS_BACKEND": "gsheets", "SYNERGIA_GOOGLE_CREDENTIALS": str(socket_key),
-           "SYNERGIA_GOOGLE_API_URL": url, "SYNERGIA_GOOGLE_RETRY_ATTEMPTS": "2", "SYNERGIA_GOOGLE_RETRY_MAX_TOTAL": "3",
-           "SYNERGIA_MAIL_BACKEND": "smtp", "SYNERGIA_SMTP_HOST": "127.0.0.1", "SYNERGIA_SMTP_PORT": str(smtp.port),
-           "SYNERGIA_SMTP_SECURITY": "starttls", "SYNERGIA_SMTP_USER": USER, "SYNERGIA_SMTP_PASSWORD": PASSWORD,
-           "SYNERGIA_SMTP_TIMEOUT": "5", "SSL_CERT_FILE": str(cert)}
+    smtp = start_server(Handler(), tls_context=server_tls_context(cert, key), require_starttls=True, authenticator=auth, auth_required=True)
+    env = {
+        "SYNERGIA_SHEETS_BACKEND": "gsheets",
+        "SYNERGIA_GOOGLE_CREDENTIALS": str(socket_key),
+        "SYNERGIA_GOOGLE_API_URL": url,
+        "SYNERGIA_GOOGLE_RETRY_ATTEMPTS": "2",
+        "SYNERGIA_GOOGLE_RETRY_MAX_TOTAL": "3",
+        "SYNERGIA_MAIL_BACKEND": "smtp",
+        "SYNERGIA_SMTP_HOST": "127.0.0.1",
+        "SYNERGIA_SMTP_PORT": str(smtp.port),
+        "SYNERGIA_SMTP_SECURITY": "starttls",
+        "SYNERGIA_SMTP_USER": USER,
+        "SYNERGIA_SMTP_PASSWORD": PASSWORD,
+        "SYNERGIA_SMTP_TIMEOUT": "5",
+        "SSL_CERT_FILE": str(cert),
+    }
     for k, v in env.items():
         monkeypatch.setenv(k, v)
     reset_settings_cache()
@@ -87,8 +97,14 @@ def test_all_good_passes_with_exit_0_and_prints_no_personal_data(world) -> None:
     code, out = _doctor(world)
     assert code == 0, out
     assert not _failures(out)
-    for expected in ("Token Google", "otwiera się", "mapped headers present", "logowanie udane",
-                     "zapis „Odrzucone” bez zmian", "renderuje się"):
+    for expected in (
+        "Token Google",
+        "otwiera się",
+        "mapped headers present",
+        "logowanie udane",
+        "zapis „Odrzucone” bez zmian",
+        "renderuje się",
+    ):
         assert expected in out, out
     assert world["auth"].logins == [(USER, True)]
     assert world["emu"].tab_values(SHEET_KEY, "Odrzucone") == before  # written back unchanged

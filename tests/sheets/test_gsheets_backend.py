@@ -1,4 +1,5 @@
 """GoogleSheetsBackend against the emulator through gspread's real HTTP stack."""
+
 from __future__ import annotations
 
 import pytest
@@ -13,8 +14,16 @@ def form_rows(n: int) -> list[list[str]]:
     rows = [HEADER]
     for i in range(n):
         # Leading zeros and separators must survive: PESEL of someone born in 2002, phones, postcodes.
-        rows.append([f"{(i % 28) + 1:02d}.11.2026 06:{i % 60:02d}:00", f"Imię{i}", f"Nazwisko{i}",
-                     f"0{2270803628 + i}"[-11:], f"+48 600 {i % 1000:03d} 200", f"0{i % 10}-950"])
+        rows.append(
+            [
+                f"{(i % 28) + 1:02d}.11.2026 06:{i % 60:02d}:00",
+                f"Imię{i}",
+                f"Nazwisko{i}",
+                f"0{2270803628 + i}"[-11:],
+                f"+48 600 {i % 1000:03d} 200",
+                f"0{i % 10}-950",
+            ]
+        )
     return rows
 
 
@@ -29,8 +38,7 @@ def test_backend_satisfies_the_seam(backend):
 
 def test_read_is_two_requests_whatever_the_size(emulator, backend):
     rows = form_rows(2500)
-    sid = emulator.create_spreadsheet("Rekrutacja", tabs={"Odpowiedzi": rows, "Obecności": [["Data", "PESEL"]],
-                                                          "Notatki": [["x"]]})
+    sid = emulator.create_spreadsheet("Rekrutacja", tabs={"Odpowiedzi": rows, "Obecności": [["Data", "PESEL"]], "Notatki": [["x"]]})
     data = backend.read_tabs(sid, ["Odpowiedzi", "Obecności", "Brak takiej"])
     assert reads_writes(emulator, sid) == (2, 0)
     assert data.tabs["Odpowiedzi"] == rows
@@ -56,8 +64,9 @@ def test_numbers_typed_into_the_sheet_arrive_as_displayed_text(emulator, backend
 
 
 def test_locale_of_the_sheet_reaches_the_data(emulator, backend):
-    sid = emulator.create_spreadsheet("US form", tabs={"Form Responses 1": [["Timestamp"], ["11/21/2026 6:15:00"]]},
-                                      locale="en_US", time_zone="America/New_York")
+    sid = emulator.create_spreadsheet(
+        "US form", tabs={"Form Responses 1": [["Timestamp"], ["11/21/2026 6:15:00"]]}, locale="en_US", time_zone="America/New_York"
+    )
     assert backend.read_tabs(sid, ["Form Responses 1"]).locale == "en_US"
 
 
@@ -99,12 +108,11 @@ def test_missing_owned_tab_is_created_and_filled(emulator, backend, partial_serv
     sid = emulator.create_spreadsheet("S", tabs={"Odpowiedzi": [["a"]]})
     if partial_server:
         emulator.disabled_requests.add("updateCells")
-    rows = [["Źródło", "Opis", ""], ["rekrutacja", "=HYPERLINK(\"x\")", "@x"], ["", "", "+48"]]
+    rows = [["Źródło", "Opis", ""], ["rekrutacja", '=HYPERLINK("x")', "@x"], ["", "", "+48"]]
     emulator.clear_log()
     backend.write_tab(sid, "Odrzucone", rows)
     assert [s.title for s in emulator.spreadsheets[sid].sheets] == ["Odpowiedzi", "Odrzucone"]
-    assert emulator.tab_values(sid, "Odrzucone") == [["Źródło", "Opis"], ["rekrutacja", "'=HYPERLINK(\"x\")", "'@x"],
-                                                     ["", "", "+48"]]
+    assert emulator.tab_values(sid, "Odrzucone") == [["Źródło", "Opis"], ["rekrutacja", '\'=HYPERLINK("x")', "'@x"], ["", "", "+48"]]
     cells = emulator.spreadsheets[sid].by_title("Odrzucone").cells
     assert all(c.formula is None for c in cells.values())
     # One atomic request; a server refusing updateCells costs: refused try, addSheet, values write.
@@ -113,9 +121,17 @@ def test_missing_owned_tab_is_created_and_filled(emulator, backend, partial_serv
     assert emulator.tab_values(sid, "Odrzucone") == [["Źródło"]]
 
 
-@pytest.mark.parametrize("value, stored", [("=HYPERLINK(\"http://x\",\"y\")", "'=HYPERLINK(\"http://x\",\"y\")"),
-                                           ("=1+1", "'=1+1"), ("+48600100200", "+48600100200"), ("-5", "-5"),
-                                           ("@SUM(A1)", "'@SUM(A1)"), ("'quoted", "'quoted")])
+@pytest.mark.parametrize(
+    "value, stored",
+    [
+        ('=HYPERLINK("http://x","y")', '\'=HYPERLINK("http://x","y")'),
+        ("=1+1", "'=1+1"),
+        ("+48600100200", "+48600100200"),
+        ("-5", "-5"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("'quoted", "'quoted"),
+    ],
+)
 def test_formula_like_values_stay_literal_text(emulator, backend, value, stored):
     sid = emulator.create_spreadsheet("S", tabs={"Odpowiedzi": [["a"]]})
     backend.write_tab(sid, "Odrzucone", [["Opis"], [value]])

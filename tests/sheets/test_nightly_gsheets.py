@@ -1,4 +1,5 @@
 """The nightly flow end to end against the socket emulator, as production runs against Google."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -74,8 +75,9 @@ def test_nightly_reads_twice_writes_once_then_nothing(prefect_harness, gsheets_p
     assert odrzucone[0][:3] == ["Źródło", "Arkusz", "Wiersz"]
     assert len(odrzucone) - 1 == counts["quarantined"]
     # No personal data in the tab written back: no PESEL/e-mail from the form appears in it.
-    form_cells = {c for t, rows in tabs.items() if t not in OWNED_TABS for r in rows[1:] for c in r
-                  if "@" in c or c.isdigit() and len(c) == 11}
+    form_cells = {
+        c for t, rows in tabs.items() if t not in OWNED_TABS for r in rows[1:] for c in r if "@" in c or c.isdigit() and len(c) == 11
+    }
     assert not form_cells & {c for r in odrzucone for c in r}
     # Tabs the pipeline does not own are exactly as staff left them.
     assert all(emu.tab_values(SHEET_KEY, t) == _trimmed(rows) for t, rows in tabs.items() if t not in OWNED_TABS)
@@ -90,9 +92,12 @@ def test_nightly_reads_twice_writes_once_then_nothing(prefect_harness, gsheets_p
     ss = emu.spreadsheets[SHEET_KEY]
     assert ss.by_title("Formularz NGO i rady") is not None
     width = len(tabs["Formularz NGO i rady"][0])
-    ss.values_update(f"'Formularz NGO i rady'!A{sheet_last_row(emu) + 2}",
-                     [["21.11.2026 06:15:00", "Jan", "Kowalski", "nie-email"] + [""] * (width - 4)],
-                     major="ROWS", input_option="RAW")
+    ss.values_update(
+        f"'Formularz NGO i rady'!A{sheet_last_row(emu) + 2}",
+        [["21.11.2026 06:15:00", "Jan", "Kowalski", "nie-email"] + [""] * (width - 4)],
+        major="ROWS",
+        input_option="RAW",
+    )
     third = nightly(project_path=project_path)
     assert third["quarantined"] == counts["quarantined"] + 1
     changed = [t for t, rows in _owned(emu).items() if rows != owned_after_1[t]]

@@ -1,5 +1,6 @@
 """The pipeline's own tabs are one table (``synergia.sheets.owned``): each declared once, named by the
 project file, written only when what the sheet shows differs from what we would write."""
+
 from __future__ import annotations
 
 import ast
@@ -23,7 +24,7 @@ CODE = ("synergia", "tasks", "flows", "config", "benchmarks", "devtools")
 
 
 def _project(tmp_path: Path, spreadsheet_id: str, tabs: dict[str, str] | None = None) -> ProjectConfig:
-    block = "".join(f"    {k}: \"{v}\"\n" for k, v in (tabs or {}).items())
+    block = "".join(f'    {k}: "{v}"\n' for k, v in (tabs or {}).items())
     text = DEMO_TEXT.replace("  id: demo/demo.xlsx\n", f"  id: {spreadsheet_id}\n" + ("  tabs:\n" + block if block else ""))
     assert text != DEMO_TEXT
     path = tmp_path / "p.yaml"
@@ -37,6 +38,7 @@ def _code_files():
 
 
 # --------------------------------------------------------------------------- the table itself
+
 
 def test_every_owned_tab_is_declared_once_in_the_table() -> None:
     keys = [t.key for t in TABLE]
@@ -89,15 +91,29 @@ def test_tabs_are_written_through_the_table_only() -> None:
 
 # --------------------------------------------------------------------------- write only when changed
 
+
 def _rows() -> dict[str, list[list[str]]]:
     """Rows with what makes a comparison hard: formula-like text (stored with a '), signed numbers
     kept as they are in typed cells, empty cells inside and at the end of a row."""
-    review = REVIEW.build([ReviewItem(3, 9, "ten sam e-mail", 0.81,
-                                      {"first_name": "=HYPERLINK(\"http://x\")", "phone": "+48 601 202 303", "email": "a@b.pl"},
-                                      {"first_name": "Ola", "phone": "-", "city": "Płock"}, source_a="rekrutacja")])
+    review = REVIEW.build(
+        [
+            ReviewItem(
+                3,
+                9,
+                "ten sam e-mail",
+                0.81,
+                {"first_name": '=HYPERLINK("http://x")', "phone": "+48 601 202 303", "email": "a@b.pl"},
+                {"first_name": "Ola", "phone": "-", "city": "Płock"},
+                source_a="rekrutacja",
+            )
+        ]
+    )
     return {
-        "quarantine": [list(QUARANTINE.header), ["rekrutacja", "Formularz", "12", "pesel_checksum", "@SUMA(A1)", "", ""],
-                       ["lista", "Lista", "4", "no_name", "-5", "2026-03-02 10:00", "2026-03-03 10:00"]],
+        "quarantine": [
+            list(QUARANTINE.header),
+            ["rekrutacja", "Formularz", "12", "pesel_checksum", "@SUMA(A1)", "", ""],
+            ["lista", "Lista", "4", "no_name", "-5", "2026-03-02 10:00", "2026-03-03 10:00"],
+        ],
         "review": review,
         "indicators": [list(INDICATORS.header), ["ngo-osoby", "Osoby", "osoby", "120", "31.12.2026", "2026-03", "-3", "+7"]],
     }
@@ -153,12 +169,14 @@ def sheets_project(tmp_path: Path, emulator):
 def test_an_unchanged_tab_makes_no_request_to_google_sheets(emulator, backend, sheets_project) -> None:
     sid, project = sheets_project
     emulator.clear_log()
-    _two_runs(backend, project, lambda: emulator.counts(sid)["write"],
-              lambda: {t: emulator.tab_values(sid, t) for t in owned.names(project)})
+    _two_runs(
+        backend, project, lambda: emulator.counts(sid)["write"], lambda: {t: emulator.tab_values(sid, t) for t in owned.names(project)}
+    )
     assert emulator.tab_values(sid, "Odrzucone")[1][4] == "'@SUMA(A1)"  # stored escaped, compared equal
 
 
 # --------------------------------------------------------------------------- names from the project file
+
 
 def test_renamed_tabs_are_written_under_their_names_and_nothing_else(tmp_path: Path) -> None:
     names = {"quarantine": "Kwarantanna", "review": "Pary", "indicators": "Wskaźniki 2026"}
@@ -189,18 +207,21 @@ def test_a_project_without_tabs_gets_the_defaults(tmp_path: Path) -> None:
     assert [t.name(project) for t in TABLE] == list(DEFAULT_TABS.names())
 
 
-@pytest.mark.parametrize(("tabs", "field", "words"), [
-    ({"review": "Formularz JST"}, "spreadsheet.tabs.review", "zakładka personelu"),
-    ({"quarantine": "wartości ręczne"}, "spreadsheet.tabs.quarantine", "zakładka personelu"),
-    ({"quarantine": "Pary", "review": "PARY"}, "spreadsheet.tabs", "tę samą nazwę"),
-    ({"indicators": "Wskaźniki/2026"}, "spreadsheet.tabs.indicators", "niedozwolony znak"),
-    ({"indicators": "x" * 32}, "spreadsheet.tabs.indicators", "31 znaków"),
-    ({"review": " "}, "spreadsheet.tabs.review", "pusta nazwa"),
-])
+@pytest.mark.parametrize(
+    ("tabs", "field", "words"),
+    [
+        ({"review": "Formularz JST"}, "spreadsheet.tabs.review", "zakładka personelu"),
+        ({"quarantine": "wartości ręczne"}, "spreadsheet.tabs.quarantine", "zakładka personelu"),
+        ({"quarantine": "Pary", "review": "PARY"}, "spreadsheet.tabs", "tę samą nazwę"),
+        ({"indicators": "Wskaźniki/2026"}, "spreadsheet.tabs.indicators", "niedozwolony znak"),
+        ({"indicators": "x" * 32}, "spreadsheet.tabs.indicators", "31 znaków"),
+        ({"review": " "}, "spreadsheet.tabs.review", "pusta nazwa"),
+    ],
+)
 def test_a_bad_tab_name_is_refused_naming_its_line(tmp_path: Path, tabs: dict[str, str], field: str, words: str) -> None:
     with pytest.raises(ConfigError) as exc:
         _project(tmp_path, "x.xlsx", tabs)
-    (line, where, msg), = exc.value.problems
+    ((line, where, msg),) = exc.value.problems
     assert where == field and words in msg
     text = (tmp_path / "p.yaml").read_text(encoding="utf-8").splitlines()
     assert line is not None and ("tabs:" in text[line - 1] or list(tabs)[-1] in text[line - 1])
@@ -219,8 +240,9 @@ def test_a_night_with_renamed_tabs_writes_them_reads_staff_answers_from_them(syn
     from tasks.validate import validate_rows
     from tasks.writeback import write_quarantine_tab
 
-    text = DEMO_TEXT.replace("  id: demo/demo.xlsx\n", "  id: demo/demo.xlsx\n  tabs:\n    quarantine: Kwarantanna\n"
-                                                       "    review: \"Pary – do decyzji\"\n")
+    text = DEMO_TEXT.replace(
+        "  id: demo/demo.xlsx\n", '  id: demo/demo.xlsx\n  tabs:\n    quarantine: Kwarantanna\n    review: "Pary – do decyzji"\n'
+    )
     path = tmp_path / "renamed.yaml"
     path.write_text(text, encoding="utf-8")
     project = load_project(path)
@@ -235,8 +257,10 @@ def test_a_night_with_renamed_tabs_writes_them_reads_staff_answers_from_them(syn
             prepare_registry.fn(p)
             batch = validate_rows.fn(p, read_sources.fn(p))
             upsert_registry.fn(p, batch)
-            return (write_quarantine_tab.fn(p, batch.owned_tabs.get(QUARANTINE.key)),
-                    cluster_participants.fn(p, batch.owned_tabs.get(REVIEW.key)))
+            return (
+                write_quarantine_tab.fn(p, batch.owned_tabs.get(QUARANTINE.key)),
+                cluster_participants.fn(p, batch.owned_tabs.get(REVIEW.key)),
+            )
 
     listed, dedupe = night()
     wb = load_workbook(workbook)

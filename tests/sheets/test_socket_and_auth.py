@@ -1,4 +1,5 @@
 """Over a real socket: endpoint override, token_uri from the key, Drive uploads, the emulator CLI."""
+
 from __future__ import annotations
 
 import json
@@ -30,10 +31,14 @@ def settings_for(key: Path, url: str, **kw) -> Settings:
 
 def test_rewrite_keeps_path_and_query_and_leaves_token_host_alone():
     base = "http://127.0.0.1:8765"
-    assert rewrite_url("https://sheets.googleapis.com/v4/spreadsheets/x/values:batchGet?ranges=%27A%27", base) == \
-        "http://127.0.0.1:8765/v4/spreadsheets/x/values:batchGet?ranges=%27A%27"
-    assert rewrite_url("https://www.googleapis.com/upload/drive/v3/files?uploadType=multipart", base + "/") == \
-        "http://127.0.0.1:8765/upload/drive/v3/files?uploadType=multipart"
+    assert (
+        rewrite_url("https://sheets.googleapis.com/v4/spreadsheets/x/values:batchGet?ranges=%27A%27", base)
+        == "http://127.0.0.1:8765/v4/spreadsheets/x/values:batchGet?ranges=%27A%27"
+    )
+    assert (
+        rewrite_url("https://www.googleapis.com/upload/drive/v3/files?uploadType=multipart", base + "/")
+        == "http://127.0.0.1:8765/upload/drive/v3/files?uploadType=multipart"
+    )
     assert rewrite_url("https://oauth2.googleapis.com/token", base) == "https://oauth2.googleapis.com/token"
     assert rewrite_url("https://sheets.googleapis.com/v4/x", None) == "https://sheets.googleapis.com/v4/x"
 
@@ -77,8 +82,12 @@ def test_requests_without_token_get_google_shaped_401(socket_emulator):
 def test_429_burst_over_socket_with_real_sleeps(socket_emulator, socket_key):
     emu, url = socket_emulator
     sid = emu.create_spreadsheet("S", tabs={"Odpowiedzi": [["a"]]})
-    clients = make_clients(json.loads(socket_key.read_text()), api_url=url, timeout=5.0,
-                           policy=RetryPolicy(max_attempts=6, base_delay=0.02, max_delay=0.2, max_total=5.0))
+    clients = make_clients(
+        json.loads(socket_key.read_text()),
+        api_url=url,
+        timeout=5.0,
+        policy=RetryPolicy(max_attempts=6, base_delay=0.02, max_delay=0.2, max_total=5.0),
+    )
     emu.inject(429, count=4)
     start = time.monotonic()
     data = gsheets.GoogleSheetsBackend(clients.gspread(), cache_key="sleepy").read_tabs(sid, ["Odpowiedzi"])
@@ -91,8 +100,12 @@ def test_socket_timeout_is_retried_then_succeeds(socket_emulator, socket_key):
     emu, url = socket_emulator
     emu.timeout_delay = 1.0
     sid = emu.create_spreadsheet("S", tabs={"Odpowiedzi": [["a"]]})
-    clients = make_clients(json.loads(socket_key.read_text()), api_url=url, timeout=0.3,
-                           policy=RetryPolicy(max_attempts=3, base_delay=0.01, max_delay=0.05, max_total=5.0))
+    clients = make_clients(
+        json.loads(socket_key.read_text()),
+        api_url=url,
+        timeout=0.3,
+        policy=RetryPolicy(max_attempts=3, base_delay=0.01, max_delay=0.05, max_total=5.0),
+    )
     emu.inject("timeout", count=1, path_contains="values:batchGet")
     data = gsheets.GoogleSheetsBackend(clients.gspread(), cache_key="slow").read_tabs(sid, ["Odpowiedzi"])
     assert data.tabs == {"Odpowiedzi": [["a"]]}
@@ -124,8 +137,7 @@ def test_retry_gives_up_on_total_time_before_attempts():
 
     calls = []
     policy = RetryPolicy(max_attempts=100, base_delay=1.0, max_delay=30.0, max_total=60.0)
-    resp = call_with_retry(lambda: calls.append(1) or R(), policy, sleep=sleep, clock=lambda: clock[0],
-                           rng=random.Random(1))
+    resp = call_with_retry(lambda: calls.append(1) or R(), policy, sleep=sleep, clock=lambda: clock[0], rng=random.Random(1))
     assert resp.status_code == 503
     assert clock[0] <= 60.0 and len(calls) <= 3  # Retry-After 30 s: at most two waits fit in a minute
 
@@ -137,7 +149,7 @@ def test_drive_upload_multipart_over_socket(socket_emulator, socket_key):
     pdf = b"%PDF-1.7\n" + bytes(range(256)) * 40
     uri = storage.put("ZS-2026-0001.pdf", pdf, "application/pdf")
     assert uri.startswith("gdrive://")
-    stored = emu.files[uri[len("gdrive://"):]]
+    stored = emu.files[uri[len("gdrive://") :]]
     assert stored.content == pdf and stored.parents == [folder] and stored.mime_type == "application/pdf"
     drive = [(r.method, r.path) for r in emu.log if r.kind == "drive"]
     assert drive == [("GET", "/drive/v3/files"), ("POST", "/upload/drive/v3/files")]
@@ -149,7 +161,9 @@ def test_drive_upload_multipart_over_socket(socket_emulator, socket_key):
     assert storage.get(uri) == b"%PDF-new"
     assert [f.name for f in emu.files.values()].count("ZS-2026-0001.pdf") == 1
     assert [(r.method, r.path) for r in emu.log if r.kind == "drive"][:2] == [
-        ("GET", "/drive/v3/files"), ("PATCH", f"/upload/drive/v3/files/{uri[len('gdrive://'):]}")]
+        ("GET", "/drive/v3/files"),
+        ("PATCH", f"/upload/drive/v3/files/{uri[len('gdrive://') :]}"),
+    ]
     assert storage.put("O'Brien.pdf", b"%PDF-2", "application/pdf") != uri
 
 
@@ -170,9 +184,12 @@ def test_emulator_cli_serves_a_seeded_workbook(tmp_path):
     ws.append(["21.11.2026 06:15:00", "02270803628", 600100200])
     wb.save(tmp_path / "rekrutacja.xlsx")
     key = tmp_path / "key.json"
-    proc = subprocess.Popen([sys.executable, "-m", "devtools.emulator", "--port", "0", "--seed",
-                             str(tmp_path / "rekrutacja.xlsx"), "--write-key", str(key)],
-                            cwd=REPO, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "devtools.emulator", "--port", "0", "--seed", str(tmp_path / "rekrutacja.xlsx"), "--write-key", str(key)],
+        cwd=REPO,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         url = None
         for line in proc.stderr:
@@ -194,8 +211,9 @@ def test_control_api_for_out_of_process_runs(socket_emulator):
     """A separately started emulator is steered over HTTP: seed, inject faults, read the request log."""
     emu, url = socket_emulator
     emu.require_auth = False
-    sid = requests.post(f"{url}/_emulator/spreadsheets", json={"title": "S", "tabs": {"Odpowiedzi": [["a", ""]]}},
-                        timeout=5).json()["spreadsheetId"]
+    sid = requests.post(f"{url}/_emulator/spreadsheets", json={"title": "S", "tabs": {"Odpowiedzi": [["a", ""]]}}, timeout=5).json()[
+        "spreadsheetId"
+    ]
     assert requests.post(f"{url}/_emulator/faults", json={"kind": 503, "count": 1}, timeout=5).status_code == 200
     first = requests.get(f"{url}/v4/spreadsheets/{sid}/values/Odpowiedzi", timeout=5)
     second = requests.get(f"{url}/v4/spreadsheets/{sid}/values/Odpowiedzi", timeout=5)

@@ -5,6 +5,7 @@ PostgreSQL (initdb/pg_ctl) holding two databases — ``prefect`` (Prefect's own,
 and N ``prefect worker start --pool`` processes. Used by ``tests/topology`` and
 ``benchmarks/topology.py``; every process is started here and stopped by :meth:`Topology.close`.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -85,12 +86,17 @@ class Topology:
             os.chown(pg, user.pw_uid, user.pw_gid)
             prefix = ["runuser", "-u", "postgres", "--"]
         port = free_port()
-        subprocess.run(prefix + [initdb, "-D", str(pg / "data"), "-U", "synergia", "--auth=trust", "-E", "UTF8",
-                                 "--locale=C.UTF-8"], check=True, capture_output=True)
-        opts = (f"-p {port} -c listen_addresses=127.0.0.1 -k {pg} -c max_connections=200 "
-                "-F -c fsync=off -c synchronous_commit=off")
-        subprocess.run(prefix + [pg_ctl, "-D", str(pg / "data"), "-o", opts, "-l", str(pg / "server.log"), "-w", "-t", "60",
-                                 "start"], check=True, capture_output=True)
+        subprocess.run(
+            prefix + [initdb, "-D", str(pg / "data"), "-U", "synergia", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"],
+            check=True,
+            capture_output=True,
+        )
+        opts = f"-p {port} -c listen_addresses=127.0.0.1 -k {pg} -c max_connections=200 -F -c fsync=off -c synchronous_commit=off"
+        subprocess.run(
+            prefix + [pg_ctl, "-D", str(pg / "data"), "-o", opts, "-l", str(pg / "server.log"), "-w", "-t", "60", "start"],
+            check=True,
+            capture_output=True,
+        )
         self._pg_stop = prefix + [pg_ctl, "-D", str(pg / "data"), "-m", "immediate", "-w", "stop"]
         self.pg_admin = f"postgresql+psycopg://synergia@127.0.0.1:{port}/postgres"
         import sqlalchemy
@@ -124,8 +130,9 @@ class Topology:
     def _spawn(self, name: str, argv: list[str], env: dict[str, str]) -> subprocess.Popen:
         log = (self.logs / f"{name}.log").open("ab")
         # own session: killing it (or its group) never touches the test process
-        proc = subprocess.Popen(argv, env=env, cwd=self.base, stdout=log, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, start_new_session=True)
+        proc = subprocess.Popen(
+            argv, env=env, cwd=self.base, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
+        )
         log.close()
         self.procs[name] = proc
         return proc
@@ -139,8 +146,7 @@ class Topology:
         port = free_port()
         env = self.env(PREFECT_API_DATABASE_CONNECTION_URL=self.prefect_db)
         env.pop("PREFECT_API_URL", None)
-        proc = self._spawn("server", [str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port),
-                                      "--no-ui"], env)
+        proc = self._spawn("server", [str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port), "--no-ui"], env)
         self.api = f"http://127.0.0.1:{port}/api"
         self.wait(lambda: _health(self.api), timeout, "the Prefect server to answer", watch=["server"])
         assert proc.poll() is None
@@ -185,8 +191,11 @@ class Topology:
 
     # -- workers ----------------------------------------------------------------------
     def start_worker(self, name: str, limit: int | None = None) -> subprocess.Popen:
-        env = self.env(PREFECT_FLOWS_HEARTBEAT_FREQUENCY=str(self.heartbeat_seconds),
-                       PREFECT_WORKER_QUERY_SECONDS="2", PREFECT_WORKER_HEARTBEAT_SECONDS="10")
+        env = self.env(
+            PREFECT_FLOWS_HEARTBEAT_FREQUENCY=str(self.heartbeat_seconds),
+            PREFECT_WORKER_QUERY_SECONDS="2",
+            PREFECT_WORKER_HEARTBEAT_SECONDS="10",
+        )
         argv = [str(BIN / "prefect"), "worker", "start", "--pool", POOL, "--name", name, "--type", "process"]
         if limit:
             argv += ["--limit", str(limit)]

@@ -12,6 +12,7 @@ Then every project's nightly run is triggered at once, plus a second demo run: a
 one project overlap, and the demo project ends with exactly the certificates and e-mails of an uninterrupted
 night computed separately (nothing lost), each certificate once and each e-mail received once (nothing doubled).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -117,8 +118,12 @@ def _count(url: str, table: str, project: str = CRASHED_PROJECT, where: str = ""
 
 def _runner_of(topo: Topology, names: list[str], timeout: float = 300) -> str:
     """The worker whose process tree holds a flow-run process now."""
-    return topo.wait(lambda: next((n for n in names if topo.procs[n].poll() is None and descendants(topo.procs[n].pid)), None),
-                     timeout, "a worker to start the flow run", interval=0.3)
+    return topo.wait(
+        lambda: next((n for n in names if topo.procs[n].poll() is None and descendants(topo.procs[n].pid)), None),
+        timeout,
+        "a worker to start the flow run",
+        interval=0.3,
+    )
 
 
 def test_six_projects_two_workers_one_killed_mid_run(tmp_path: Path) -> None:
@@ -132,9 +137,13 @@ def test_six_projects_two_workers_one_killed_mid_run(tmp_path: Path) -> None:
     smtp_port = free_port()
     smtp = Controller(handler, hostname="127.0.0.1", port=smtp_port)
     smtp.start()
-    topo.extra_env = {"SYNERGIA_MAIL_BACKEND": "smtp", "SYNERGIA_SMTP_HOST": "127.0.0.1",
-                          "SYNERGIA_SMTP_PORT": str(smtp_port), "SYNERGIA_SMTP_SECURITY": "none",
-                          "SYNERGIA_SMTP_TIMEOUT": "20"}
+    topo.extra_env = {
+        "SYNERGIA_MAIL_BACKEND": "smtp",
+        "SYNERGIA_SMTP_HOST": "127.0.0.1",
+        "SYNERGIA_SMTP_PORT": str(smtp_port),
+        "SYNERGIA_SMTP_SECURITY": "none",
+        "SYNERGIA_SMTP_TIMEOUT": "20",
+    }
     workers = ["worker-1", "worker-2"]
     try:
         topo.start_postgres()
@@ -204,8 +213,9 @@ def test_six_projects_two_workers_one_killed_mid_run(tmp_path: Path) -> None:
             all_runs[slug].append(topo.trigger(nightly[slug]))
         night = [ids[-1] for ids in all_runs.values()] + [all_runs[CRASHED_PROJECT][-2]]
         finished = topo.wait_finished(night, 1800, watch=workers)
-        assert {r["name"]: r["state"]["type"] for r in finished.values()} == {r["name"]: "COMPLETED" for r in finished.values()}, \
-            "\n".join(topo.log(w, 3000) for w in workers)
+        assert {r["name"]: r["state"]["type"] for r in finished.values()} == {r["name"]: "COMPLETED" for r in finished.values()}, "\n".join(
+            topo.log(w, 3000) for w in workers
+        )
 
         # one project's runs never overlap (the crashed ones included: their end is when Prefect marked them)
         runs = {r["id"]: r for r in topo.runs([i for ids in all_runs.values() for i in ids])}
@@ -223,8 +233,15 @@ def test_six_projects_two_workers_one_killed_mid_run(tmp_path: Path) -> None:
         shutil.copy(pristine, ref_dir / demo_book.relative_to(topo.data))
         ref_db = f"sqlite:///{ref_dir / 'synergia.db'}"
         env = topo.env(SYNERGIA_DATA_DIR=str(ref_dir), SYNERGIA_DATABASE_URL=ref_db, SYNERGIA_MAIL_BACKEND="outbox")
-        done = subprocess.run([sys.executable, "-c", REFERENCE, str(REPO / "config" / "projects" / "demo.yaml"), ref_db],
-                              check=False, env=env, cwd=REPO, capture_output=True, text=True, timeout=900)
+        done = subprocess.run(
+            [sys.executable, "-c", REFERENCE, str(REPO / "config" / "projects" / "demo.yaml"), ref_db],
+            check=False,
+            env=env,
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
         assert done.returncode == 0, done.stderr[-3000:]
         reference = json.loads(done.stdout.strip().splitlines()[-1])
         assert reference["certificates"] > 3 and reference["sent"] == reference["mail"] > 3
@@ -233,15 +250,19 @@ def test_six_projects_two_workers_one_killed_mid_run(tmp_path: Path) -> None:
         assert _count(url, "certificates") == reference["certificates"]
         assert _count(url, "mail_deliveries") == reference["mail"]
         assert _count(url, "mail_deliveries", where="and status = 'sent'") == reference["sent"]
-        revisions = _registry(url, "select count(*) from certificate_revisions r join certificates c on c.id = r.certificate_id "
-                                   "where c.project = :p", p=CRASHED_PROJECT)[0][0]
+        revisions = _registry(
+            url,
+            "select count(*) from certificate_revisions r join certificates c on c.id = r.certificate_id where c.project = :p",
+            p=CRASHED_PROJECT,
+        )[0][0]
         assert revisions == reference["certificates"]  # no certificate re-issued
         pdfs = list((topo.data / "certificates" / CRASHED_PROJECT).rglob("*.pdf"))
         assert len(pdfs) == reference["certificates"]
 
         # nothing doubled: every e-mail of the project arrived exactly once, the one in flight at the kill included
-        ours = {mid.strip("<>") for (mid,) in _registry(url, "select message_id from mail_deliveries where project = :p",
-                                                        p=CRASHED_PROJECT)}
+        ours = {
+            mid.strip("<>") for (mid,) in _registry(url, "select message_id from mail_deliveries where project = :p", p=CRASHED_PROJECT)
+        }
         arrived = Counter(m for m in handler.received if m in ours)
         assert set(arrived) == ours
         assert {m: n for m, n in arrived.items() if n > 1} == {}

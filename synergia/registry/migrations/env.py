@@ -1,4 +1,5 @@
 """Alembic environment: runs against the URL given by synergia.registry.db.alembic_config."""
+
 from __future__ import annotations
 
 from alembic import context
@@ -13,8 +14,9 @@ target_metadata = Base.metadata
 
 
 def run_migrations_offline() -> None:
-    context.configure(url=config.get_main_option("sqlalchemy.url"), target_metadata=target_metadata,
-                      literal_binds=True, render_as_batch=True)
+    context.configure(
+        url=config.get_main_option("sqlalchemy.url"), target_metadata=target_metadata, literal_binds=True, render_as_batch=True
+    )
     with context.begin_transaction():
         context.run_migrations()
 
@@ -37,8 +39,9 @@ def run_migrations_online() -> None:
             connection.exec_driver_sql("PRAGMA foreign_keys=ON")
             connection.commit()
             if broken:
-                raise RuntimeError(f"migracja naruszyła klucze obce w tabelach {sorted({r[0] for r in broken})} "
-                                   "(migration broke foreign keys)")
+                raise RuntimeError(
+                    f"migracja naruszyła klucze obce w tabelach {sorted({r[0] for r in broken})} (migration broke foreign keys)"
+                )
     engine.dispose()
 
 

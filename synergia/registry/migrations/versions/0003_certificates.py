@@ -3,6 +3,7 @@
 Revision ID: 0003
 Revises: 0001
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -56,9 +57,7 @@ def upgrade() -> None:
         sa.Column("issued_on", sa.Date(), nullable=False),
         sa.Column("storage_uri", sa.String(length=1024), nullable=True),
         sa.Column("created_at", sa.DateTime(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["certificate_id"], ["certificates.id"], name=op.f("fk_certificate_revisions_certificate_id_certificates")
-        ),
+        sa.ForeignKeyConstraint(["certificate_id"], ["certificates.id"], name=op.f("fk_certificate_revisions_certificate_id_certificates")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_certificate_revisions")),
         sa.UniqueConstraint("certificate_id", "revision", name="uq_certificate_revisions_cert_rev"),
         sa.UniqueConstraint("verification_code", name=op.f("uq_certificate_revisions_verification_code")),

@@ -3,6 +3,7 @@
 Revision ID: 0004
 Revises: 0001
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -52,8 +53,9 @@ def upgrade() -> None:
         sa.Column("name", sa.String(length=160), nullable=False),
         sa.Column("mime", sa.String(length=100), nullable=False),
         sa.Column("content", sa.LargeBinary(), nullable=False),
-        sa.ForeignKeyConstraint(["delivery_id"], ["mail_deliveries.id"],
-                                name=op.f("fk_mail_delivery_parts_delivery_id_mail_deliveries"), ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["delivery_id"], ["mail_deliveries.id"], name=op.f("fk_mail_delivery_parts_delivery_id_mail_deliveries"), ondelete="CASCADE"
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_mail_delivery_parts")),
     )
     with op.batch_alter_table("mail_delivery_parts", schema=None) as batch_op:

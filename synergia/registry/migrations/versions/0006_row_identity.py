@@ -21,6 +21,7 @@ Downgrade restores the old unique index; records that share a place (a row
 gone and another one there now) keep it for the most recently seen one and
 get ``row_number = -id`` otherwise (they can never match a row again).
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -51,14 +52,24 @@ def upgrade() -> None:
     from synergia.sheets.identity import identity_from_data
 
     conn = op.get_bind()
-    apps = sa.table("applications", sa.column("id", sa.Integer), sa.column("project", sa.String),
-                    sa.column("source_id", sa.String), sa.column("spreadsheet", sa.String),
-                    sa.column("worksheet", sa.String), sa.column("row_number", sa.Integer),
-                    sa.column("kind", sa.String), sa.column("data", sa.JSON), sa.column("row_key", sa.String),
-                    sa.column("fallback_keys", sa.JSON))
-    rows = conn.execute(sa.select(apps.c.id, apps.c.project, apps.c.source_id, apps.c.kind, apps.c.data)
-                        .order_by(apps.c.project, apps.c.source_id, apps.c.spreadsheet, apps.c.worksheet,
-                                  apps.c.row_number, apps.c.id)).all()
+    apps = sa.table(
+        "applications",
+        sa.column("id", sa.Integer),
+        sa.column("project", sa.String),
+        sa.column("source_id", sa.String),
+        sa.column("spreadsheet", sa.String),
+        sa.column("worksheet", sa.String),
+        sa.column("row_number", sa.Integer),
+        sa.column("kind", sa.String),
+        sa.column("data", sa.JSON),
+        sa.column("row_key", sa.String),
+        sa.column("fallback_keys", sa.JSON),
+    )
+    rows = conn.execute(
+        sa.select(apps.c.id, apps.c.project, apps.c.source_id, apps.c.kind, apps.c.data).order_by(
+            apps.c.project, apps.c.source_id, apps.c.spreadsheet, apps.c.worksheet, apps.c.row_number, apps.c.id
+        )
+    ).all()
     seen: dict[tuple[str, str, str], int] = defaultdict(int)
     for app_id, project, source_id, kind, data in rows:
         ident = identity_from_data(kind, data or {})
@@ -68,8 +79,7 @@ def upgrade() -> None:
             seen[(project, source_id, ident.key)] += 1
             key, fallbacks = _numbered(ident.key, seen[(project, source_id, ident.key)]), list(ident.fallbacks)
         conn.execute(apps.update().where(apps.c.id == app_id).values(row_key=key, fallback_keys=fallbacks))
-    quarantine = sa.table("quarantine", sa.column("id", sa.Integer), sa.column("row_key", sa.String),
-                          sa.column("fallback_keys", sa.JSON))
+    quarantine = sa.table("quarantine", sa.column("id", sa.Integer), sa.column("row_key", sa.String), sa.column("fallback_keys", sa.JSON))
     for (q_id,) in conn.execute(sa.select(quarantine.c.id)).all():
         conn.execute(quarantine.update().where(quarantine.c.id == q_id).values(row_key=f"legacy:{q_id}", fallback_keys=[]))
 
@@ -84,12 +94,21 @@ def upgrade() -> None:
 def downgrade() -> None:
     conn = op.get_bind()
     for table in _TABLES:
-        t = sa.table(table, sa.column("id", sa.Integer), sa.column("project", sa.String),
-                     sa.column("source_id", sa.String), sa.column("spreadsheet", sa.String),
-                     sa.column("worksheet", sa.String), sa.column("row_number", sa.Integer),
-                     sa.column("last_seen_at", sa.DateTime))
-        rows = conn.execute(sa.select(t.c.id, t.c.project, t.c.source_id, t.c.spreadsheet, t.c.worksheet,
-                                      t.c.row_number).order_by(t.c.last_seen_at.desc(), t.c.id.desc())).all()
+        t = sa.table(
+            table,
+            sa.column("id", sa.Integer),
+            sa.column("project", sa.String),
+            sa.column("source_id", sa.String),
+            sa.column("spreadsheet", sa.String),
+            sa.column("worksheet", sa.String),
+            sa.column("row_number", sa.Integer),
+            sa.column("last_seen_at", sa.DateTime),
+        )
+        rows = conn.execute(
+            sa.select(t.c.id, t.c.project, t.c.source_id, t.c.spreadsheet, t.c.worksheet, t.c.row_number).order_by(
+                t.c.last_seen_at.desc(), t.c.id.desc()
+            )
+        ).all()
         places: set[tuple] = set()
         for row_id, *place in rows:
             if tuple(place) in places:
@@ -97,8 +116,7 @@ def downgrade() -> None:
             places.add(tuple(place))
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.drop_constraint(f"uq_{table}_row_key", type_="unique")
-            batch_op.create_unique_constraint(
-                f"uq_{table}_source_row", ["project", "source_id", "spreadsheet", "worksheet", "row_number"])
+            batch_op.create_unique_constraint(f"uq_{table}_source_row", ["project", "source_id", "spreadsheet", "worksheet", "row_number"])
             batch_op.drop_column("fallback_keys")
             batch_op.drop_column("fingerprint")
             batch_op.drop_column("row_key")

@@ -16,6 +16,7 @@ lead with it:
 
 No data changes. Downgrade restores the previous indexes.
 """
+
 from __future__ import annotations
 
 from alembic import op
