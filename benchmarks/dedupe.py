@@ -36,7 +36,9 @@ import subprocess
 import sys
 import time
 
-TARGETS = {"polish_precision": 0.995, "polish_recall": 0.97, "febrl_f1": 0.995, "time_ratio": 0.5, "peak_mb": 1024}
+TARGETS = {"polish_precision": 0.995, "polish_recall": 0.97, "time_ratio": 0.5, "peak_mb": 1024}
+#: Issue 13 withdrew FEBRL3's 0.995 (keeping twins and vetoed records apart matters more): F1 >= 0.992 at precision 1.000.
+FEBRL_F1 = {"febrl1": 0.995, "febrl2": 0.995, "febrl3": 0.992}
 
 
 # --- data ---------------------------------------------------------------------------
@@ -511,8 +513,10 @@ def main(argv: list[str] | None = None) -> int:
                 f"{'OK' if ours['recall'] >= TARGETS['polish_recall'] else 'MISSED'}"
             )
         if ds in ("febrl1", "febrl2", "febrl3") and "f1" in ours:  # FEBRL4: shown as unseen data, no target
-            verdicts.append(f"{ds}: F1 {ours['f1']:.4f} (≥{TARGETS['febrl_f1']}) {'OK' if ours['f1'] >= TARGETS['febrl_f1'] else 'MISSED'}")
-            if ours["f1"] < TARGETS["febrl_f1"]:
+            target = FEBRL_F1[ds]
+            ok = ours["f1"] >= target and ours.get("precision", 0) >= (1.0 if ds == "febrl3" else 0)
+            verdicts.append(f"{ds}: F1 {ours['f1']:.4f} (≥{target}), precision {ours.get('precision', 0):.4f} {'OK' if ok else 'MISSED'}")
+            if not ok:
                 rows, truth = load_dataset(ds)
                 print(f"{'':<16}missed true pairs, by what keeps them apart:")
                 for n, kind in miss_report(rows, truth):
