@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 from rich.table import Table
+
+if TYPE_CHECKING:
+    from config.project import ProjectConfig
+    from synergia.registry.db import Registry
 
 console = Console()
 err = Console(stderr=True)
@@ -14,13 +19,13 @@ err = Console(stderr=True)
 ProjectOpt = typer.Option(..., "--project", "-p", help="Plik projektu YAML albo slug (project file or slug), np. demo")
 
 
-def _project(value: str):  # noqa: ANN202
+def _project(value: str) -> ProjectConfig:
     from cli.commands_core import load_or_exit, resolve_project_path
 
     return load_or_exit(resolve_project_path(value))
 
 
-def _registry():  # noqa: ANN202
+def _registry() -> Registry:
     from synergia import runtime
 
     return runtime.registry(migrate=True)
@@ -104,7 +109,7 @@ def revoke(
     _refresh_site(cfg)
 
 
-def _refresh_site(cfg) -> None:  # noqa: ANN001
+def _refresh_site(cfg: ProjectConfig) -> None:
     """After a revocation: update the verification pages in the default site folder right away."""
     from config.settings import get_settings
     from synergia.certificates.site import SiteError, build_site_in, default_site_dir

@@ -7,10 +7,15 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 from rich.table import Table
+
+if TYPE_CHECKING:
+    from config.project import ProjectConfig
+    from synergia.registry.db import Registry
 
 console = Console()
 err = Console(stderr=True)
@@ -19,19 +24,19 @@ ProjectOpt = typer.Option(..., "--project", "-p", help="Plik projektu YAML albo 
 OperatorOpt = typer.Option(None, "--operator", help="Kto wykonuje (who; default: the OS user) — do dziennika audytu")
 
 
-def _project(value: str):  # noqa: ANN202
+def _project(value: str) -> ProjectConfig:
     from cli.commands_core import load_or_exit, resolve_project_path
 
     return load_or_exit(resolve_project_path(value))
 
 
-def _registry():  # noqa: ANN202
+def _registry() -> Registry:
     from synergia import runtime
 
     return runtime.registry(migrate=True)
 
 
-def _find(registry, cfg, person: int | None, email: str | None, pesel: str | None) -> int:  # noqa: ANN001
+def _find(registry: Registry, cfg: ProjectConfig, person: int | None, email: str | None, pesel: str | None) -> int:
     from synergia.rodo.locate import AmbiguousPerson, PersonNotFound, find_person
 
     if sum(x is not None for x in (person, email, pesel)) != 1:

@@ -15,7 +15,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 from types import FrameType, ModuleType
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 from zoneinfo import ZoneInfo
 
 import typer
@@ -23,6 +23,9 @@ from rich.console import Console
 from rich.table import Table
 
 from config.settings import REPO_ROOT, get_settings
+
+if TYPE_CHECKING:
+    from types import ModuleType
 
 console = Console()
 err_console = Console(stderr=True)
@@ -106,7 +109,7 @@ def stop_server(proc: subprocess.Popen | None) -> None:
         proc.wait(timeout=5)
 
 
-def next_runs(deploy_module, files: list[Path], now: datetime | None = None) -> list[tuple[str, str, str, datetime]]:  # noqa: ANN001
+def next_runs(deploy_module: ModuleType, files: list[Path], now: datetime | None = None) -> list[tuple[str, str, str, datetime]]:
     """(deployment, cron, time zone, next fire time) of every deployment, soonest first."""
     from cronsim import CronSim
 

@@ -14,9 +14,14 @@ import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from config.project import ConfigError, ProjectConfig, load_project
 from config.settings import Settings
+
+if TYPE_CHECKING:
+    from config.project import Source
+    from synergia.sheets.base import SheetData, SpreadsheetBackend
 
 OK, FAIL, INFO = "ok", "fail", "info"
 
@@ -225,7 +230,7 @@ def _norm(header: str) -> str:
     return " ".join(str(header).lower().split())  # as the validator matches headers
 
 
-def _source_checks(source, data, titles: list[str]) -> list[Check]:  # noqa: ANN001
+def _source_checks(source: Source, data: SheetData, titles: list[str]) -> list[Check]:
     name = f"Źródło {source.id}: zakładka „{source.worksheet}” (source tab)"
     if source.worksheet not in data.tabs:
         close = difflib.get_close_matches(source.worksheet, titles, n=1, cutoff=0.5)
@@ -260,7 +265,7 @@ def _source_checks(source, data, titles: list[str]) -> list[Check]:  # noqa: ANN
     ]
 
 
-def _tab_titles(backend, spreadsheet: str) -> list[str]:  # noqa: ANN001
+def _tab_titles(backend: SpreadsheetBackend, spreadsheet: str) -> list[str]:
     """Every tab title of a spreadsheet (to name the closest one to a missing tab); titles only."""
     try:
         if getattr(backend, "name", "") == "gsheets":
@@ -284,7 +289,7 @@ def _tab_titles(backend, spreadsheet: str) -> list[str]:  # noqa: ANN001
         return []
 
 
-def _owned_writable(project: ProjectConfig, backend, data, kind: str, settings: Settings) -> Check:  # noqa: ANN001
+def _owned_writable(project: ProjectConfig, backend: SpreadsheetBackend, data: SheetData, kind: str, settings: Settings) -> Check:
     name = "Zakładki potoku zapisywalne (owned tabs writable)"
     from synergia.sheets import SpreadsheetError, owned
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from prefect import Task, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
@@ -27,6 +27,9 @@ from synergia import runtime
 from synergia.errors import RegistryBusy, is_instance, sanitize
 from tasks.secrets import read_secret_block
 
+if TYPE_CHECKING:
+    from prefect.client.schemas.objects import State, TaskRun
+
 runtime.use_secret_reader(read_secret_block)  # SYNERGIA_GOOGLE_CREDENTIALS=block:<name> inside a flow
 
 
@@ -34,7 +37,7 @@ def retry_unless(*permanent: type[BaseException]) -> Callable:
     """A ``retry_condition_fn``: retry transient failures, never these (a missing
     spreadsheet stays missing however often we ask) nor a busy registry."""
 
-    def condition(task, task_run, state) -> bool:  # noqa: ANN001
+    def condition(task: Task, task_run: TaskRun, state: State) -> bool:
         try:
             state.result()
         except BaseException as exc:

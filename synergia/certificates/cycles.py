@@ -4,16 +4,21 @@ and the training part printed on every certificate of the cycle (no registry, no
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from synergia.certificates.eligibility import CycleEvent, CycleSpec, Rule
 from synergia.errors import SafeMessage
+
+if TYPE_CHECKING:
+    from config.certificates import TrainingCycle
+    from config.project import ProjectConfig
 
 
 class CertificatesConfigError(SafeMessage, Exception):
     """The project's certificate settings cannot be used (message in Polish and English)."""
 
 
-def cycle_specs(project) -> list[tuple[CycleSpec, object, list]]:  # noqa: ANN001 - ProjectConfig
+def cycle_specs(project: ProjectConfig) -> list[tuple[CycleSpec, object, list]]:
     """(spec, TrainingCycle, [Event]) per cycle, from the cycle's ``events`` list.
 
     An event's own ``cycle`` field must agree with that list: the indicators
@@ -53,7 +58,7 @@ def cycle_specs(project) -> list[tuple[CycleSpec, object, list]]:  # noqa: ANN00
     return out
 
 
-def training_content(cycle, events: Sequence) -> dict:  # noqa: ANN001
+def training_content(cycle: TrainingCycle, events: Sequence) -> dict:
     """The training part of a certificate (same for everyone in the cycle)."""
     dates = sorted({d for e in events for d in e.dates})
     programme = list(dict.fromkeys(p for e in events for p in e.programme))

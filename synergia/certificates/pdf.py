@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import segno
 from fpdf import FPDF
@@ -30,6 +30,9 @@ from pypdf import PdfReader, PdfWriter
 from config.settings import TEMPLATES_DIR
 from synergia.certificates.layout import Block, LayoutError, check_polish_glyphs, font_file, load_layout
 from synergia.templating import environment
+
+if TYPE_CHECKING:
+    from config.project import ProjectConfig
 
 _PT_TO_MM = 25.4 / 72
 
@@ -75,7 +78,7 @@ def _logo(templates_dir: Path, rel: str | None) -> _Logo | None:
 class CertificateRenderer:
     """Renders certificates of one project; build once, reuse for every batch."""
 
-    def __init__(self, project, templates_dir: Path = TEMPLATES_DIR, layout_path: Path | None = None):  # noqa: ANN001
+    def __init__(self, project: ProjectConfig, templates_dir: Path = TEMPLATES_DIR, layout_path: Path | None = None):
         self.project = project
         certs = project.certificates
         self.templates_dir = Path(templates_dir)

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 SAMPLE_NAME = "Zofia Łęcka-Źródłowska"
 
 
-def sample_content(project, *, issue_date: date | None = None, cycle_id: str | None = None) -> CertificateContent:  # noqa: ANN001
+def sample_content(project: ProjectConfig, *, issue_date: date | None = None, cycle_id: str | None = None) -> CertificateContent:
     from synergia.certificates.cycles import cycle_specs, training_content
 
     issue_date = issue_date or date.today()

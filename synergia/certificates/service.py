@@ -42,6 +42,7 @@ from synergia.storage.base import Storage
 
 if TYPE_CHECKING:
     from config.project import ProjectConfig
+    from synergia.mail.messages import OutgoingMessage
     from synergia.registry.db import Registry
 
 BATCH_SIZE = 100
@@ -94,7 +95,7 @@ def decided_issue_date(policy: str, run_date: date, completed_on: date | None, p
     return min(max(completed_on, period_start), period_end)
 
 
-def register_phase(session: Session, project, *, issue_date: date, counts: IssueCounts) -> None:  # noqa: ANN001
+def register_phase(session: Session, project: ProjectConfig, *, issue_date: date, counts: IssueCounts) -> None:
     certs = project.certificates
     specs = cycle_specs(project)
     register = CertificateRegister(
@@ -162,7 +163,7 @@ def _pending_revisions(session: Session, project: str) -> list[int]:
     )
 
 
-def content_for(project, cert: Certificate, rev: CertificateRevision) -> CertificateContent:  # noqa: ANN001
+def content_for(project: ProjectConfig, cert: Certificate, rev: CertificateRevision) -> CertificateContent:
     c = rev.data["content"]
     return CertificateContent(
         number=cert.number,
@@ -180,7 +181,7 @@ def content_for(project, cert: Certificate, rev: CertificateRevision) -> Certifi
     )
 
 
-def certificate_message(project, content: CertificateContent, email: str, pdf: bytes):  # noqa: ANN001, ANN201
+def certificate_message(project: ProjectConfig, content: CertificateContent, email: str, pdf: bytes) -> OutgoingMessage:
     """The e-mail for one certificate, from the Polish templates in ``config/templates/mail/``."""
     from synergia.mail.messages import Attachment, OutgoingMessage
     from synergia.mail.templating import render_mail

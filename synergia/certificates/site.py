@@ -55,6 +55,8 @@ from synergia.templating import environment
 
 if TYPE_CHECKING:
     from config.project import ProjectConfig
+    from config.settings import Settings
+    from synergia.registry.db import Registry
 
 SITE_TEMPLATES_DIR = TEMPLATES_DIR / "site"
 PAGE_TEMPLATE = "verification.html.j2"
@@ -225,7 +227,7 @@ def page_facts(certs: Iterable[Certificate], *, name_form: str, tz: str) -> list
     return out
 
 
-def collect(session: Session, project) -> list[PageFacts]:  # noqa: ANN001 - ProjectConfig
+def collect(session: Session, project: ProjectConfig) -> list[PageFacts]:
     certs = session.scalars(
         select(Certificate).where(Certificate.project == project.slug).options(selectinload(Certificate.revisions)).order_by(Certificate.id)
     ).all()
@@ -263,7 +265,7 @@ def _logo(templates_dir: Path, rel: str | None) -> str | None:
 class SiteRenderer:
     """Renders the files of one project's verification site; build once per run."""
 
-    def __init__(self, project, templates_dir: Path = TEMPLATES_DIR):  # noqa: ANN001
+    def __init__(self, project: ProjectConfig, templates_dir: Path = TEMPLATES_DIR):
         if project.certificates is None:
             raise SiteError(f"projekt '{project.slug}' nie ma sekcji 'certificates' (project has no certificates section)")
         self.project = project
@@ -370,7 +372,7 @@ def publish(files: dict[str, tuple[bytes, str]], folder: SiteFolder, layout: Sit
     return counts
 
 
-def default_site_dir(settings, slug: str) -> Path:  # noqa: ANN001 - Settings
+def default_site_dir(settings: Settings, slug: str) -> Path:
     """``<data_dir>/site/<slug>/``: the folder the nightly run keeps up to date."""
     return settings.resolved_data_dir / "site" / slug
 
@@ -395,7 +397,7 @@ def build_site(
     return counts
 
 
-def build_site_in(registry, project, out_dir: Path | str) -> SiteCounts:  # noqa: ANN001 - Registry
+def build_site_in(registry: Registry, project: ProjectConfig, out_dir: Path | str) -> SiteCounts:
     """``build_site`` into a local folder (created if needed)."""
     from synergia.storage.local import LocalStorage
 

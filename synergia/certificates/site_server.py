@@ -15,9 +15,14 @@ from functools import partial
 from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
 from synergia.certificates.site import ROBOTS
+
+if TYPE_CHECKING:
+    import os
+    from typing import BinaryIO
 
 
 class VerificationHandler(SimpleHTTPRequestHandler):
@@ -44,7 +49,7 @@ class VerificationHandler(SimpleHTTPRequestHandler):
             target = target / "index.html"
         return target if target.is_file() else None
 
-    def send_head(self):  # noqa: ANN201 - as in the base class
+    def send_head(self) -> BinaryIO | None:
         target = self._target()
         if target is None:
             self.send_error(HTTPStatus.NOT_FOUND, "Nie znaleziono (not found)")
@@ -61,7 +66,7 @@ class VerificationHandler(SimpleHTTPRequestHandler):
         self.end_headers()
         return fh
 
-    def list_directory(self, path):  # noqa: ANN001, ANN201 - never reached; belt and braces
+    def list_directory(self, path: str | os.PathLike) -> None:
         self.send_error(HTTPStatus.NOT_FOUND, "Nie znaleziono (not found)")
         return None
 
@@ -75,7 +80,7 @@ class VerificationHandler(SimpleHTTPRequestHandler):
     def do_POST(self) -> None:
         self.send_error(HTTPStatus.METHOD_NOT_ALLOWED)
 
-    def log_message(self, format: str, *args) -> None:  # noqa: ANN002
+    def log_message(self, format: str, *args: object) -> None:
         """Method, status and size only: a request path carries a certificate's secret code."""
         request = getattr(self, "requestline", "").split(" ")[0]
         if format.startswith('"%s" %s'):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 
@@ -32,10 +33,15 @@ from synergia.registry.tables import Quarantine
 from synergia.registry.tables_mail import MailDelivery
 from synergia.sheets.base import SpreadsheetBackend, SpreadsheetError
 
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from sqlalchemy.orm import Session
+
 MAIL_KIND = "summary"
 
 
-def default_month(cfg: ProjectConfig, now=None) -> Month:  # noqa: ANN001 - datetime, for tests
+def default_month(cfg: ProjectConfig, now: datetime | None = None) -> Month:
     """The previous month in the project's time zone, kept inside the project period
     (a finished project reports its last month, one not started yet its first)."""
     chosen = previous_month(cfg.timezone, now)
@@ -59,7 +65,7 @@ def read_manual(
     return parse_manual_rows(sheet.tabs[MANUAL_TAB], manual_ids, MANUAL_TAB)
 
 
-def record_manual_quarantine(session, cfg: ProjectConfig, bad: tuple[BadManualRow, ...]) -> None:  # noqa: ANN001 - Session
+def record_manual_quarantine(session: Session, cfg: ProjectConfig, bad: tuple[BadManualRow, ...]) -> None:
     """Put the manual tab's bad rows into the quarantine register (shown in ``Odrzucone`` like any
     other rejected row) and resolve the ones staff have fixed. Row number and reason only."""
     now = utcnow()

@@ -50,6 +50,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_, select, text, update
@@ -62,6 +63,10 @@ from synergia.mail.queue import naive_utc, stored_message
 from synergia.mail.transports import Connection, Envelope, PermanentFailure, Transport, TransportError
 from synergia.registry.base import utcnow
 from synergia.registry.tables_mail import MailDelivery
+
+if TYPE_CHECKING:
+    from config.mail import MailConfig
+    from synergia.registry.db import Registry
 
 try:  # POSIX only; elsewhere SQLite runs without the cross-process guard
     import fcntl
@@ -98,7 +103,7 @@ def day_start_utc(now_utc: datetime, tz: str) -> datetime:
 
 
 @contextmanager
-def sender_lock(registry, project: str) -> Iterator[bool]:  # noqa: ANN001 - synergia.registry.db.Registry
+def sender_lock(registry: Registry, project: str) -> Iterator[bool]:
     """Hold the per-project sender lock; yields False if another live process holds it."""
     url = registry.engine.url
     if url.get_backend_name() == "postgresql":
@@ -326,11 +331,11 @@ LOAD_CHUNK = 50
 
 
 def send_pending(
-    registry,  # noqa: ANN001 - synergia.registry.db.Registry
+    registry: Registry,
     transport: Transport,
     *,
     project: str,
-    mail_cfg,  # noqa: ANN001 - config.mail.MailConfig
+    mail_cfg: MailConfig,
     now: datetime | None = None,
     sender: str | None = None,
     timezone_name: str = DEFAULT_TIMEZONE,

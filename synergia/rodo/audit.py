@@ -6,12 +6,16 @@ import getpass
 import os
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from synergia.registry.base import utcnow
 from synergia.registry.tables_rodo import AuditEntry
+
+if TYPE_CHECKING:
+    from config.project import ProjectConfig
 
 ACTIONS = ("erasure", "export", "dedupe_decisions", "revocation", "consent_versions", "retention")
 
@@ -76,7 +80,7 @@ def entries(session: Session, project: str, since: date | None = None, action: s
     ]
 
 
-def record_consent_versions(session: Session, project) -> bool:  # noqa: ANN001 - ProjectConfig
+def record_consent_versions(session: Session, project: ProjectConfig) -> bool:
     """Append an entry when the consent versions of the project's sources differ from the last recorded ones."""
     current = {s.id: s.consent_version or "" for s in project.sources if s.required_consents or s.consent_version}
     last = session.scalars(

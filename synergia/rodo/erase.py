@@ -19,7 +19,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
@@ -32,6 +32,11 @@ from synergia.registry.tables_certificates import Certificate
 from synergia.rodo import audit, tombstones
 from synergia.rodo.identifiers import KEEP_FIELDS, identifiers
 from synergia.rodo.locate import ERASED_SOURCE, Holdings, holdings
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from synergia.storage.base import Storage
 
 Mode = Literal["anonymise", "delete"]
 
@@ -131,7 +136,7 @@ def erase(
     return report
 
 
-def delete_files(files: list[str], storage=None) -> dict[str, int]:  # noqa: ANN001 - synergia.storage.base.Storage
+def delete_files(files: list[str], storage: Storage = None) -> dict[str, int]:
     """Delete stored PDFs (local folder or Google Drive) and outbox files; counts only."""
     from urllib.parse import unquote, urlparse
 
@@ -166,7 +171,7 @@ def enable_secure_delete(session: Session) -> None:
         session.execute(text("PRAGMA secure_delete=ON"))
 
 
-def compact(engine, tables: tuple[str, ...] = ()) -> str:  # noqa: ANN001 - sqlalchemy Engine
+def compact(engine: Engine, tables: tuple[str, ...] = ()) -> str:
     """After an erasure: leave no deleted bytes behind in the database files.
 
     SQLite: VACUUM with secure_delete on (rewrites the file, free pages zeroed), then a

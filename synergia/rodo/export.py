@@ -7,12 +7,16 @@ import json
 import os
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from synergia.registry.tables import Event
 from synergia.rodo.locate import holdings
+
+if TYPE_CHECKING:
+    from config.project import ProjectConfig
 
 FIELD_LABELS = {
     "first_name": "Imię",
@@ -41,11 +45,11 @@ FIELD_LABELS = {
 }
 
 
-def _j(v):  # noqa: ANN001, ANN202
+def _j(v: object) -> object:
     return v.isoformat() if isinstance(v, (date, datetime)) else v
 
 
-def collect(session: Session, project, person_id: int) -> dict:  # noqa: ANN001 - ProjectConfig
+def collect(session: Session, project: ProjectConfig, person_id: int) -> dict:
     h = holdings(session, project.slug, person_id)
     events = {e.id: e.title for e in session.scalars(select(Event).where(Event.project == project.slug))}
     apps = sorted(h.applications, key=lambda a: a.id)
@@ -120,7 +124,7 @@ def _private_write(path: Path, data: bytes) -> None:
         fh.write(data)
 
 
-def _value(v) -> str:  # noqa: ANN001
+def _value(v: object) -> str:
     if isinstance(v, dict):
         return "; ".join(f"{k}: {_value(x)}" for k, x in v.items())
     if isinstance(v, list):

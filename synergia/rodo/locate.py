@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -13,6 +14,9 @@ from synergia.registry.tables_dedupe import DedupeAssignment, DedupeDecision, De
 from synergia.registry.tables_mail import MailDelivery
 from synergia.rodo.identifiers import key_hashes, key_parts, norm_pesel
 from synergia.sheets.identity import norm_email
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator
 
 ERASED_SOURCE = "~erased"  # source id of an anonymised application: no source row matches it any more
 
@@ -106,7 +110,7 @@ class Holdings:
         return sorted(rows)
 
 
-def _chunks(ids, n=5000):  # noqa: ANN001, ANN202
+def _chunks(ids: Iterable[int], n: int = 5000) -> Iterator[list[int]]:
     ids = sorted(ids)
     for i in range(0, len(ids), n):
         yield ids[i : i + n]

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 
-def new_document():  # noqa: ANN201 - fpdf is imported lazily
+if TYPE_CHECKING:
+    from fpdf import FPDF
+
+
+def new_document() -> FPDF:
     """An A4 FPDF with Lato regular/bold, automatic page breaks and its first page added."""
     from fpdf import FPDF
 
@@ -17,6 +22,6 @@ def new_document():  # noqa: ANN201 - fpdf is imported lazily
     return pdf
 
 
-def paragraph(pdf, h: float, txt: str) -> None:  # noqa: ANN001 - fpdf.FPDF
+def paragraph(pdf: FPDF, h: float, txt: str) -> None:
     """A full-width paragraph, the cursor back at the left margin on the next line."""
     pdf.multi_cell(0, h, txt, new_x="LMARGIN", new_y="NEXT")

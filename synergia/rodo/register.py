@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from config.project import ProjectConfig
+    from config.settings import Settings
 
 FIELD_NAMES = {
     "first_name": "imię",
@@ -28,7 +33,7 @@ FIELD_NAMES = {
 }
 
 
-def mapped_fields(project) -> list[str]:  # noqa: ANN001
+def mapped_fields(project: ProjectConfig) -> list[str]:
     seen: list[str] = []
     for s in project.sources:
         for target in s.columns.values():
@@ -39,7 +44,7 @@ def mapped_fields(project) -> list[str]:  # noqa: ANN001
     return seen
 
 
-def _legal_basis(project) -> str:  # noqa: ANN001
+def _legal_basis(project: ProjectConfig) -> str:
     text = f"{project.funder.name} {project.funder.programme or ''}".lower()
     if any(w in text for w in ("europejsk", "efs", "fundusze europejskie", "ue")):
         return (
@@ -49,7 +54,7 @@ def _legal_basis(project) -> str:  # noqa: ANN001
     return "art. 6 ust. 1 lit. b RODO (umowa udziału w projekcie) oraz art. 6 ust. 1 lit. a RODO (zgoda)"
 
 
-def build_markdown(project, *, settings=None) -> str:  # noqa: ANN001
+def build_markdown(project: ProjectConfig, *, settings: Settings = None) -> str:
     from config.settings import get_settings
 
     settings = settings or get_settings()
@@ -158,7 +163,7 @@ def markdown_to_pdf(markdown: str) -> bytes:
     return bytes(pdf.output())
 
 
-def write_register(project, out_dir: Path, *, settings=None) -> list[Path]:  # noqa: ANN001
+def write_register(project: ProjectConfig, out_dir: Path, *, settings: Settings = None) -> list[Path]:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     md = build_markdown(project, settings=settings)

@@ -39,7 +39,7 @@ class RetentionStatus:
         return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in asdict(self).items()}
 
 
-def _mail_cutoff(project, today: date) -> datetime | None:  # noqa: ANN001
+def _mail_cutoff(project: ProjectConfig, today: date) -> datetime | None:
     days = project.retention.mail_body_days
     return None if days is None else datetime(today.year, today.month, today.day) - timedelta(days=days)
 
@@ -56,7 +56,7 @@ def _persons_with_data(session: Session, slug: str) -> list[int]:
     )
 
 
-def status(session: Session, project, *, today: date) -> RetentionStatus:  # noqa: ANN001
+def status(session: Session, project: ProjectConfig, *, today: date) -> RetentionStatus:
     until = project.retention.keep_until(project.period.end)
     cutoff = _mail_cutoff(project, today)
     due = 0

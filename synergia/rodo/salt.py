@@ -7,6 +7,10 @@ import hmac
 import os
 import secrets
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from config.settings import Settings
 
 SALT_FILE = ".rodo-salt"
 
@@ -27,7 +31,7 @@ def load_salt(data_dir: Path, configured: str | None = None) -> bytes:
     return path.read_bytes().strip()
 
 
-def salt_from_settings(settings=None) -> bytes:  # noqa: ANN001
+def salt_from_settings(settings: Settings = None) -> bytes:
     from config.settings import get_settings
 
     settings = settings or get_settings()

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from config.settings import Settings
     from synergia.registry.db import Registry
     from synergia.sheets.base import SpreadsheetBackend
+    from synergia.storage.base import Storage
 
 
 @dataclass
@@ -24,14 +25,14 @@ class ErasureResult:
     compaction: str = ""
 
 
-def plan(registry, project, person_id: int) -> tuple[dict[str, int], list[tuple[str, str, int]]]:  # noqa: ANN001
+def plan(registry: Registry, project: ProjectConfig, person_id: int) -> tuple[dict[str, int], list[tuple[str, str, int]]]:
     """What an erasure would touch: counts and the source rows (no data)."""
     with registry.session() as session:
         h = holdings(session, project.slug, person_id)
         return h.counts(), h.source_rows()
 
 
-def rewrite_owned_tabs(registry, project, backend) -> dict[str, str]:  # noqa: ANN001
+def rewrite_owned_tabs(registry: Registry, project: ProjectConfig, backend: SpreadsheetBackend) -> dict[str, str]:
     """Rewrite the quarantine and review tabs from the registry (staff's pending answers kept)."""
     from synergia.dedupe.store import review_items
     from synergia.sheets.owned import QUARANTINE, REVIEW, read_current
@@ -64,7 +65,7 @@ def erase_person(
     *,
     settings: Settings,
     backend: SpreadsheetBackend,
-    storage,  # noqa: ANN001
+    storage: Storage,
     operator: str,
     salt: bytes,
 ) -> ErasureResult:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -25,6 +26,9 @@ from synergia.rodo.identifiers import identifiers, key_parts, norm_pesel
 from synergia.rodo.salt import digest
 from synergia.sheets.identity import RowIdentity
 from synergia.validation.row import Accepted, Outcome, Rejected
+
+if TYPE_CHECKING:
+    from config.project import ProjectConfig
 
 REASON = "erased"
 MESSAGE = "osoba usunięta na żądanie (RODO art. 17) — usuń ten wiersz z arkusza (person erased on request; delete this row)"
@@ -96,7 +100,7 @@ def discard_pesel(data: dict, salt: bytes) -> dict:
     return out
 
 
-def screen_outcomes(session: Session, project, outcomes: list[Outcome], salt: bytes | None = None) -> list[Outcome]:  # noqa: ANN001
+def screen_outcomes(session: Session, project: ProjectConfig, outcomes: list[Outcome], salt: bytes | None = None) -> list[Outcome]:
     """Tonight's outcomes with erased persons' rows rejected (``erased``) and, with ``pesel: discard``,
     accepted rows without their PESEL. Cheap when the project has no tombstones."""
     discard = getattr(project, "pesel", "store") == "discard"
