@@ -220,6 +220,20 @@ _Q_COLUMNS = (
 )
 
 
+def _new_place(slug: str, ref: SourceRef, book: KeyBook) -> dict[str, object]:
+    """Where a new application or quarantine row sits, and the key and fingerprints it is found by next night."""
+    return dict(
+        project=slug,
+        source_id=ref.source_id,
+        spreadsheet=ref.spreadsheet,
+        worksheet=ref.worksheet,
+        row_number=ref.row_number,
+        row_key=book.keep_or_new(None, ref.source_id, ref.identity.key),
+        fingerprint=ref.identity.fingerprint,
+        fallback_keys=list(ref.identity.fallbacks),
+    )
+
+
 def _place(obj: _Rec, ref: SourceRef, book: KeyBook, identity: RowIdentity) -> bool:
     """Point a record at tonight's place and key; True if its place (tab or row) moved."""
     row_key = book.keep_or_new(obj, ref.source_id, identity.key)
@@ -307,14 +321,7 @@ def apply_outcomes(
             if q is None:
                 new_quarantine.append(
                     dict(
-                        project=slug,
-                        source_id=ref.source_id,
-                        spreadsheet=ref.spreadsheet,
-                        worksheet=ref.worksheet,
-                        row_number=ref.row_number,
-                        row_key=q_keys.keep_or_new(None, ref.source_id, ref.identity.key),
-                        fingerprint=ref.identity.fingerprint,
-                        fallback_keys=list(ref.identity.fallbacks),
+                        **_new_place(slug, ref, q_keys),
                         content_hash=outcome.content_hash,
                         reason_codes=list(outcome.reasons),
                         message=outcome.message,
@@ -343,14 +350,7 @@ def apply_outcomes(
             new_apps.append(
                 (
                     dict(
-                        project=slug,
-                        source_id=ref.source_id,
-                        spreadsheet=ref.spreadsheet,
-                        worksheet=ref.worksheet,
-                        row_number=ref.row_number,
-                        row_key=app_keys.keep_or_new(None, ref.source_id, ref.identity.key),
-                        fingerprint=ref.identity.fingerprint,
-                        fallback_keys=list(ref.identity.fallbacks),
+                        **_new_place(slug, ref, app_keys),
                         kind=outcome.kind,
                         content_hash=outcome.content_hash,
                         data=outcome.data,
