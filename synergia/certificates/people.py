@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.orm import Session
 
 from synergia.certificates.eligibility import AttendanceFact
@@ -80,9 +80,10 @@ def person_details(session: Session, project: str, person_ids: Iterable[int]) ->
     return out
 
 
-def attendance_facts(session: Session, project: str, event_ids: Sequence[str]) -> list[AttendanceFact]:
-    rows = session.execute(
-        select(Application.person_id, Attendance.event_id, Attendance.session_no, Attendance.hours)
+def _attended(project: str, event_ids: Iterable[str], extra: ColumnElement) -> Select:
+    """(person, event, session, ``extra``) of each attendance of an active application that has a person."""
+    return (
+        select(Application.person_id, Attendance.event_id, Attendance.session_no, extra)
         .join(Application, Application.id == Attendance.application_id)
         .where(
             Attendance.project == project,
@@ -91,22 +92,17 @@ def attendance_facts(session: Session, project: str, event_ids: Sequence[str]) -
             Application.person_id.is_not(None),
         )
     )
+
+
+def attendance_facts(session: Session, project: str, event_ids: Sequence[str]) -> list[AttendanceFact]:
+    rows = session.execute(_attended(project, event_ids, Attendance.hours))
     return [AttendanceFact(pid, ev, sess, hours) for pid, ev, sess, hours in rows]
 
 
 def last_session_days(session: Session, project: str, events: Sequence) -> dict[int, date]:
     """person -> day of their last attended session among ``events`` (the list's date, else the YAML's)."""
     dates = {e.id: sorted(e.dates) for e in events}
-    rows = session.execute(
-        select(Application.person_id, Attendance.event_id, Attendance.session_no, Attendance.attended_on)
-        .join(Application, Application.id == Attendance.application_id)
-        .where(
-            Attendance.project == project,
-            Attendance.event_id.in_(list(dates)),
-            Application.active.is_(True),
-            Application.person_id.is_not(None),
-        )
-    )
+    rows = session.execute(_attended(project, dates, Attendance.attended_on))
     out: dict[int, date] = {}
     for pid, ev, sess, on in rows:
         ds = dates[ev]
