@@ -26,10 +26,12 @@ from synergia.dedupe.compare import (
     R_NAME_EMAIL_OTHER_PHONE,
     R_ONLY_NAMESAKE,
     R_STAFF_YES,
+    V_DOB,
     WEAK_KINDS,
     Outcome,
     Thresholds,
     compare,
+    dates_soft,
     plain_vetoes,
     veto,
     veto_fields,
@@ -91,6 +93,27 @@ def pair_key(a: Any, b: Any) -> tuple[Any, Any]:
     return (a, b) if _rid_key(a) <= _rid_key(b) else (b, a)
 
 
+def _explained_dates(
+    recs: Sequence[NormRecord], members: Sequence[int], typed: set[frozenset[str]], freq: Frequencies
+) -> set[frozenset[str]]:
+    """Which of the ``typed`` pairs of birth dates (one keystroke apart) two records of
+    ``members`` (both groups) show to be one date mistyped: they carry the two dates
+    and do not veto each other (names and address or a contact agree). The typo is then
+    the person's, whichever of their forms carries it: a form with the other date is no
+    second person. Whichever group holds that pair, the answer is the same."""
+    out: set[frozenset[str]] = set()
+    by_date: dict[str, list[NormRecord]] = defaultdict(list)
+    for m in members:
+        r = recs[m]
+        if r.dob:
+            by_date[r.dob].append(r)
+    for dates in typed:
+        d1, d2 = sorted(dates)
+        if any(not veto(x, y, None, freq) for x in by_date.get(d1, ()) for y in by_date.get(d2, ())):
+            out.add(dates)
+    return out
+
+
 class _Groups:
     """Union-find keeping member lists, for veto checks across groups."""
 
@@ -123,11 +146,19 @@ class _Groups:
                         return True
         if check_veto and not (checked is not None and len(ma) == 1 and len(mb) == 1):
             recs, freq = self.records, self.freq
+            typed: set[frozenset[str]] = set()  # birth dates one keystroke apart, refused in some pair
             for x in ma:
                 rx = recs[x]
                 for y in mb:
-                    if veto(rx, recs[y], None, freq):
+                    ry = recs[y]
+                    v = veto(rx, ry, None, freq)
+                    if not v:
+                        continue
+                    if v != V_DOB or not dates_soft(rx.dob, ry.dob):
                         return True
+                    typed.add(frozenset((rx.dob, ry.dob)))
+            if typed:
+                return not typed <= _explained_dates(recs, ma + mb, typed, freq)
         return False
 
     def union(self, i: int, j: int, check_veto: bool = True, scored: bool = False) -> bool:

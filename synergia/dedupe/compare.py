@@ -411,6 +411,12 @@ def _same_place(a: NormRecord, b: NormRecord) -> bool:
     return bool(a.city and a.city == b.city) or bool(a.postal and a.postal == b.postal)
 
 
+def _married_name(a: NormRecord, b: NormRecord, fr: str) -> bool:
+    """Another surname explained by a marriage: the same first name (not a typo of it),
+    the same birth date and the same town, postcode or organisation."""
+    return fr == SAME and bool(a.dob) and a.dob == b.dob and _same_place(a, b)
+
+
 def weigh(a: NormRecord, b: NormRecord, fr: str | None = None, freq: Frequencies = NO_FREQUENCIES) -> Weighed:
     """Add up the weight of every field's comparison level (``score.py``)."""
     if fr is None:
@@ -455,8 +461,12 @@ def weigh(a: NormRecord, b: NormRecord, fr: str | None = None, freq: Frequencies
         agreed.append(L_LN + (" (z literówką)" if sr == SIMILAR else " (część)"))
         names += 1
     elif sr == OTHER and not crossed:
-        # a woman's surname changes with marriage far more often than a man's
-        bits += W_LN_OTHER_K if "K" in (a.gender or a.weak_gender, b.gender or b.weak_gender) else W_LN_OTHER
+        # a woman's surname changes with marriage far more often than a man's; with her
+        # first name, her very birth date and her town agreeing it is not held against her
+        # (a mother and daughter differ in the date, twins in the first name)
+        woman = "K" in (a.gender or a.weak_gender, b.gender or b.weak_gender)
+        if not (woman and _married_name(a, b, fr)):
+            bits += W_LN_OTHER_K if woman else W_LN_OTHER
         differed.append(L_LN)
     if crossed:
         agreed.append("imię wpisane jako nazwisko (lub odwrotnie)")
