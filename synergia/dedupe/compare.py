@@ -65,6 +65,7 @@ from synergia.dedupe.score import (
     W_PHONE_OTHER,
     W_PLACE,
     W_PLACE_OTHER,
+    W_POSTCODE,
     Frequencies,
     Weighed,
     contact_weight,
@@ -540,7 +541,7 @@ def weigh(a: NormRecord, b: NormRecord, fr: str | None = None, freq: Frequencies
             bits += W_ORG
             place = True
         elif (a.city and a.city == b.city) or (a.postal and a.postal == b.postal):
-            bits += W_PLACE
+            bits += W_PLACE + (W_POSTCODE if a.postal and a.postal == b.postal else 0.0)
             place = True
         elif a.city and b.city:
             bits += W_PLACE_OTHER

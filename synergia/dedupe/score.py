@@ -63,6 +63,7 @@ W_SHARED_FLOOR = 2.0
 W_ADDRESS = 7.0  # street with house number, postcode or town
 W_ADDRESS_OTHER = -1.0  # both given, different (people move)
 W_PLACE = 1.5  # the same town or postcode, no common street
+W_POSTCODE = 3.0  # and the same postcode: a few streets, finer than a town (still below an address)
 W_ORG = 2.0
 W_PLACE_OTHER = -0.5
 

@@ -86,3 +86,19 @@ def test_a_typed_date_no_pair_explains_keeps_the_groups_apart() -> None:
     recs = [normalize_record(r, i, r["id"]) for i, r in enumerate(rows)]
     assert veto(recs[0], recs[2]) == V_DOB and veto(recs[1], recs[2]) == V_DOB
     assert clusters(rows) == [["a1", "a2"], ["a3"]]
+
+
+# --- a postcode is finer than a town ------------------------------------------------
+
+
+def test_the_same_postcode_weighs_more_than_the_same_town() -> None:
+    base = {"first_name": "Bożena", "last_name": "Krawczyk", "city": "Radom"}
+    a = rec(email="bkrawczyk@example.pl", postal_code="26-600", **base)
+    near = rec(email="bozena.k@example.com", postal_code="26-600", **base)
+    town = rec(email="bozena.k@example.com", postal_code="26-612", **base)
+    d_near, d_town = compare(a, near), compare(a, town)
+    assert d_near.score > d_town.score
+    # name + postcode despite another e-mail: staff look at it; name + town alone: not
+    assert (d_near.outcome, d_town.outcome) == (Outcome.REVIEW, Outcome.DIFFERENT)
+    # still never merged on the place alone
+    assert compare(rec(postal_code="26-600", **base), rec(postal_code="26-600", **base)).outcome is Outcome.REVIEW
