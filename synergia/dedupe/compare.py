@@ -8,8 +8,8 @@ name: Kaiml is Kamil, not Kamila). Vetoed records never end up in one person,
 even through a chain of other records.
 
 A birth date is not a veto when it is one keystroke off (same year; one digit,
-a digit swap or day<->month in day/month) *and* the names and the full address
-with the house number agree: a father and son differ in the year, twins have
+a digit swap or day<->month in day/month, or one day) *and* the names and the full
+address with the house number (or an e-mail or phone) agree: a father and son differ in the year, twins have
 other names. The PESEL veto has no exception.
 """
 
@@ -217,10 +217,18 @@ def dates_typo_close(x: str, y: str) -> bool:
     return dx[:4] == dy[:4] and dx[4:6] == dy[6:8] and dx[6:8] == dy[4:6]
 
 
+def dates_one_day(x: str, y: str) -> bool:
+    """Birth dates of one year and month one day apart (19th/20th: two digits, one slip)."""
+    if x[:8] != y[:8] or len(x) != 10 or len(y) != 10:
+        return False
+    dx, dy = x[8:], y[8:]
+    return dx.isdigit() and dy.isdigit() and abs(int(dx) - int(dy)) == 1
+
+
 def dates_soft(x: str, y: str) -> bool:
-    """Same year, day/month differing by one digit, a digit swap or day<->month:
-    a keystroke, not another person (a father and son differ in the year)."""
-    return x[:4] == y[:4] and dates_typo_close(x, y)
+    """Same year, day/month differing by one digit, a digit swap, day<->month or one
+    day: a slip, not another person (a father and son differ in the year)."""
+    return x[:4] == y[:4] and (dates_typo_close(x, y) or dates_one_day(x, y))
 
 
 def _house_number(street: str) -> list[str]:
@@ -229,12 +237,16 @@ def _house_number(street: str) -> list[str]:
 
 def _typed_dob(a: NormRecord, b: NormRecord, fr: str) -> bool:
     """A birth date mistyped rather than a different person: same year, one
-    keystroke in day/month, the names agree, and so does the full address (with
+    keystroke in day/month (or one day), the names agree, and so does the full address (with
     the house number) or an e-mail or phone (a father and son differ in the year,
-    twins have other names)."""
+    twins have other names). A woman's other surname (married) with her first name
+    needs the e-mail or phone."""
     if not dates_soft(a.dob, b.dob):
         return False
     names = (fr in (SAME, SIMILAR) and surname_relation(a, b) in (SAME, SIMILAR)) or _swapped(a, b)
+    if not names and fr in (SAME, SIMILAR) and "K" in (a.gender or a.weak_gender, b.gender or b.weak_gender):
+        # a married name as well: then her own e-mail or phone must agree (an address is not enough)
+        return bool((a.email and a.email == b.email) or (a.phone and a.phone == b.phone))
     if not names:
         return False
     if _house_number(a.street) and _same_address(a, b):
@@ -495,7 +507,7 @@ def weigh(a: NormRecord, b: NormRecord, fr: str | None = None, freq: Frequencies
                 bits += W_DOB
                 agreed.append(L_DOB)
             identifier = True
-        elif dates_typo_close(a.dob, b.dob):
+        elif dates_typo_close(a.dob, b.dob) or dates_one_day(a.dob, b.dob):
             bits += W_DOB_TYPO
             agreed.append(L_DOB + " (z literówką)")
             identifier = True

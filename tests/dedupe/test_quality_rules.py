@@ -102,3 +102,34 @@ def test_the_same_postcode_weighs_more_than_the_same_town() -> None:
     assert (d_near.outcome, d_town.outcome) == (Outcome.REVIEW, Outcome.DIFFERENT)
     # still never merged on the place alone
     assert compare(rec(postal_code="26-600", **base), rec(postal_code="26-600", **base)).outcome is Outcome.REVIEW
+
+
+# --- a birth date one day off ------------------------------------------------------
+
+
+def test_a_birth_date_one_day_off_with_names_and_home_is_a_slip() -> None:
+    home = {"first_name": "Zdzisław", "last_name": "Pawlak", "street": "Żeromskiego 40/2", "postal_code": "25-004", "city": "Kielce"}
+    a = rec(birth_date="1968-11-20", **home)
+    for other in ("1968-11-19", "1968-11-21"):  # two digits change at 19/20, one slip of the day
+        assert veto(a, rec(birth_date=other, **home)) is None, other
+        assert compare(a, rec(birth_date=other, **home)).outcome is Outcome.SAME, other
+    for other in ("1968-11-18", "1969-11-20"):  # two days, another year: someone else
+        assert veto(a, rec(birth_date=other, **home)) == V_DOB, other
+    assert veto(rec(birth_date="1968-12-31", **home), rec(birth_date="1969-01-01", **home)) == V_DOB  # another year
+
+
+def test_a_date_slip_beside_a_married_name_needs_her_own_contact() -> None:
+    common = {"first_name": "Halina", "gender": "K", "street": "Ogrodowa 3", "postal_code": "15-001", "city": "Białystok"}
+    a = rec(last_name="Sowa", birth_date="1979-06-14", phone="505 111 222", **common)
+    same_phone = rec(last_name="Kruk", birth_date="1979-06-13", phone="505111222", **common)
+    home_only = rec(last_name="Kruk", birth_date="1979-06-13", phone="606 333 444", **common)
+    assert veto(a, same_phone) is None
+    assert veto(a, home_only) == V_DOB
+    man = {**common, "first_name": "Henryk", "gender": "M"}
+    assert (
+        veto(
+            rec(last_name="Sowa", birth_date="1979-06-14", phone="505 111 222", **man),
+            rec(last_name="Kruk", birth_date="1979-06-13", phone="505111222", **man),
+        )
+        == V_DOB
+    )
