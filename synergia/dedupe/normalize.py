@@ -249,6 +249,11 @@ class _Memo(dict):
         return [self[v] if type(v) is str else f(v) for v in values]
 
 
+def _mapped(f: Callable[[Any], Any], values: list) -> list:
+    """``f`` of each value, memoised per distinct text when there are several (one record: plain calls)."""
+    return _Memo(f).column(values) if len(values) > 1 else [f(v) for v in values]
+
+
 def _cleaned(f: Callable[[str], Any], empty: Any) -> Callable[[Any], Any]:
     """``f(_clean(v))``, or ``empty`` for an empty or no-value cell."""
 
@@ -295,18 +300,20 @@ def _columns(rows: Sequence[Mapping[str, Any]], first_idx: int, rids: Sequence[A
 
     if any(rid is None for rid in rids):
         rids = [r.get("id", r.get("record_id")) if rid is None else rid for r, rid in zip(rows, rids)]
-    fn, fn_full, canon, known, fn_gender, fixed = zip(*_Memo(_first_of).column(col("first_name")))
-    ln, ln_root, ln_parts, ln_gender = zip(*_Memo(_last_of).column(col("last_name")))
-    facts = _Memo(_pesel_of).column(col("pesel"))
+    fn, fn_full, canon, known, fn_gender, fixed = zip(*_mapped(_first_of, col("first_name")))
+    ln, ln_root, ln_parts, ln_gender = zip(*_mapped(_last_of, col("last_name")))
+    facts = _mapped(_pesel_of, col("pesel"))
     if None in facts:  # pesel: discard — a checked PESEL's salted hash: equal = the same PESEL
         facts = [
             f if f is not None else ((str(k), None, None, None) if k else _NO_PESEL)  # facts: the typed fields
             for f, k in zip(facts, col(PESEL_KEY))
         ]
     pesel, pesel_dob, pesel_gender, other_id = zip(*facts)
-    born, sex = _Memo(_born_of), _Memo(normalize_gender)
-    dob = [d or (born[b] if type(b) is str else _born_of(b)) for d, b in zip(pesel_dob, col("birth_date"))]
-    gender = [s or (sex[g] if type(g) is str else normalize_gender(g)) for s, g in zip(pesel_gender, col("gender"))]
+    # read only where the PESEL gave none: memoised look-ups (several records) or plain calls (one)
+    born = _Memo(_born_of).__getitem__ if n > 1 else _born_of
+    sex = _Memo(normalize_gender).__getitem__ if n > 1 else normalize_gender
+    dob = [d or (born(b) if type(b) is str else _born_of(b)) for d, b in zip(pesel_dob, col("birth_date"))]
+    gender = [s or (sex(g) if type(g) is str else normalize_gender(g)) for s, g in zip(pesel_gender, col("gender"))]
     return [
         rids,
         range(first_idx, first_idx + n),
@@ -323,30 +330,42 @@ def _columns(rows: Sequence[Mapping[str, Any]], first_idx: int, rids: Sequence[A
         pesel,
         other_id,
         dob,
-        _Memo(_email_of).column(col("email")),
-        _Memo(_phone_of).column(col("phone")),
-        _Memo(_postal_of).column(col("postal_code")),
-        _Memo(_street_of).column(col("street")),
-        _Memo(_fold_of).column(col("city")),
-        _Memo(_fold_of).column(col("organisation")),
+        _mapped(_email_of, col("email")),
+        _mapped(_phone_of, col("phone")),
+        _mapped(_postal_of, col("postal_code")),
+        _mapped(_street_of, col("street")),
+        _mapped(_fold_of, col("city")),
+        _mapped(_fold_of, col("organisation")),
         [f"{c}|{r}" if c and r else "" for c, r in zip(canon, ln_root)],
         fixed,
     ]
 
 
-def record_columns(rows: Sequence[Mapping[str, Any]], start: int = 0, stop: int | None = None, id_field: str = "record_id") -> list:
+def record_columns(
+    rows: Sequence[Mapping[str, Any]],
+    start: int = 0,
+    stop: int | None = None,
+    id_field: str = "record_id",
+    rids: Sequence[Any] | None = None,
+) -> list:
     """``normalize_records`` as columns of plain values (``NORM_FIELDS`` order): what a
     forked worker sends back (``NormRecord(*fields)`` per record rebuilds them)."""
-    part = rows[start:stop] if isinstance(rows, list) else [rows[i] for i in range(start, len(rows) if stop is None else stop)]
-    return _columns(part, start, [r[id_field] for r in part])
+    stop = len(rows) if stop is None else stop
+    part = rows[start:stop] if isinstance(rows, list) else [rows[i] for i in range(start, stop)]
+    return _columns(part, start, [r[id_field] for r in part] if rids is None else list(rids[start:stop]))
 
 
 def normalize_records(
-    rows: Sequence[Mapping[str, Any]], start: int = 0, stop: int | None = None, id_field: str = "record_id"
+    rows: Sequence[Mapping[str, Any]],
+    start: int = 0,
+    stop: int | None = None,
+    id_field: str = "record_id",
+    rids: Sequence[Any] | None = None,
 ) -> list[NormRecord]:
     """``[normalize_record(rows[i], i, rows[i][id_field]) for i in range(start, stop)]``, faster
-    (a batch: each distinct value of a field is normalised once)."""
-    return list(map(NormRecord, *record_columns(rows, start, stop, id_field)))
+    (a batch: each distinct value of a field is normalised once). ``rids``: the record ids
+    (``rids[i]`` for ``rows[i]``) when they are not a field of the rows."""
+    return list(map(NormRecord, *record_columns(rows, start, stop, id_field, rids)))
 
 
 def normalize_record(raw: Mapping[str, Any], idx: int = 0, rid: Any = None) -> NormRecord:

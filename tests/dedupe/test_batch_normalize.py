@@ -93,3 +93,9 @@ def test_a_cell_of_spaces_is_an_empty_field():
     """It raised IndexError (and stopped the whole run) before."""
     r = normalize_record({"record_id": "x", "first_name": "Ola", "last_name": " \t ", "email": "   ", "city": " "})
     assert (r.fn, r.ln, r.ln_root, r.email, r.city) == ("ola", "", "", None, "")
+
+
+def test_ids_given_beside_the_rows():
+    rows = [{"first_name": "Ola", "email": "ola.k@wp.pl"}, {"first_name": "Jan"}, {"last_name": "Ćwik"}]
+    got = normalize_records(rows, 1, rids=[10, 11, 12])
+    assert list(map(as_tuple, got)) == [as_tuple(normalize_record(rows[i], i, 10 + i)) for i in (1, 2)]
