@@ -368,6 +368,61 @@ def normalize_records(
     return list(map(NormRecord, *record_columns(rows, start, stop, id_field, rids)))
 
 
+def _names(first_raw: str, last_raw: str) -> tuple:
+    """Everything derived from the two name fields (each part cached: names repeat)."""
+    fn, fn_full, canon, known, fn_gender, fixed = _first_name(first_raw)
+    ln, ln_root, ln_parts, ln_gender = _surname(last_raw)
+    return fn, fn_full, canon, known, fn_gender, ln, ln_root, ln_parts, fn_gender or ln_gender, fixed
+
+
 def normalize_record(raw: Mapping[str, Any], idx: int = 0, rid: Any = None) -> NormRecord:
-    """Build the matching view of a raw or canonical record (missing keys allowed)."""
-    return NormRecord(*(c[0] for c in _columns([raw], idx, [rid])))
+    """Build the matching view of a raw or canonical record (missing keys allowed).
+
+    One record at a time (the nightly run); ``normalize_records`` gives the same for a batch,
+    column by column (tests/dedupe/test_batch_normalize.py holds the two equal)."""
+    get = raw.get  # `_clean(v) if (v := get(...)) else ""`: no call for the many empty fields
+    fn, fn_full, canon, known, fn_gender, ln, ln_root, ln_parts, weak, fixed = _names(
+        (_clean(v) if (v := get("first_name")) else ""), (_clean(v) if (v := get("last_name")) else "")
+    )
+    pesel_raw = _clean(v) if (v := get("pesel")) else ""
+    if pesel_raw:
+        pesel, pesel_dob, pesel_gender, other_id = pesel_facts(pesel_raw)
+    elif keyed := get(PESEL_KEY):  # pesel: discard — a checked PESEL's salted hash: equal = the same PESEL
+        pesel, pesel_dob, pesel_gender, other_id = str(keyed), None, None, None  # facts: the typed fields
+    else:
+        pesel, pesel_dob, pesel_gender, other_id = _NO_PESEL
+    born = _clean(v) if (v := get("birth_date")) else ""
+    dob = pesel_dob or (parse_date(born) if born else None)
+    gender = pesel_gender or normalize_gender(get("gender"))
+    postal = _clean(v) if (v := get("postal_code")) else ""
+    email = _clean(v) if (v := get("email")) else ""
+    phone = _clean(v) if (v := get("phone")) else ""
+    street = _clean(v) if (v := get("street")) else ""
+    city = _clean(v) if (v := get("city")) else ""
+    org = _clean(v) if (v := get("organisation")) else ""
+    # positional: ~25 % faster than keywords for a 25-field slots class (runs per record)
+    return NormRecord(
+        get("id", get("record_id")) if rid is None else rid,
+        idx,
+        fn,
+        fn_full,
+        canon,
+        known,
+        fn_gender,
+        ln,
+        ln_root,
+        ln_parts,
+        gender,
+        weak,
+        pesel,
+        other_id,
+        dob,
+        normalize_email(email) if email else None,
+        normalize_phone(phone) if phone else None,
+        _postal(postal) if postal else None,
+        _street(street) if street else "",
+        fold(city) if city else "",
+        fold(org) if org else "",
+        f"{canon}|{ln_root}" if canon and ln_root else "",
+        fixed,
+    )
