@@ -7,6 +7,7 @@ Prefect reads its settings once, at import; ``synergia.bootstrap`` sets them
 
 from __future__ import annotations
 
+import os
 import sys
 
 
@@ -19,7 +20,11 @@ def main() -> None:
 
         code = fast_main(sys.argv[2:])
         if code is not None:
-            raise SystemExit(code)
+            # the run is over (files closed): leave without the interpreter's teardown, which
+            # frees every cached normalised value one by one (~0.8 s CPU at 100k records)
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
     start_early_server(sys.argv[1:])
     from cli.app import app
 

@@ -31,10 +31,11 @@ validation answer (the one users see in ``Odrzucone``) won:
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import date
 from functools import lru_cache
+from itertools import repeat
 from operator import attrgetter
 from typing import Any
 
@@ -62,6 +63,8 @@ __all__ = [
     "normalize_gender",
     "normalize_phone",
     "normalize_record",
+    "normalize_records",
+    "record_columns",
     "parse_date",
     "pesel_facts",
     "surname_root",
@@ -191,7 +194,8 @@ def _clean(v: Any) -> str:
     s = v.strip() if type(v) is str else str(v).strip()
     if len(s) > MAX_FIELD:
         s = s[:MAX_FIELD].strip()
-    return "" if len(s) <= NO_VALUE_LONGEST and s[0] in _NO_VALUE_FIRST and s.lower() in NO_VALUE else s
+    # s[:1]: a cell of spaces only is empty here (s[0] raised IndexError on it)
+    return "" if len(s) <= NO_VALUE_LONGEST and s[:1] in _NO_VALUE_FIRST and s.lower() in NO_VALUE else s
 
 
 @lru_cache(maxsize=100_000)
@@ -221,6 +225,149 @@ def _surname(last_raw: str) -> tuple:
     return " ".join(parts), "-".join(sorted(roots)), frozenset(roots), surname_gender(parts[-1]) if parts else None
 
 
+_STR = {str}
+
+
+class _Memo(dict):
+    """Raw cell -> its normalised value, computed once per distinct ``str`` (one batch)."""
+
+    __slots__ = ("f",)
+
+    def __init__(self, f: Callable[[Any], Any]) -> None:
+        super().__init__()
+        self.f = f
+
+    def __missing__(self, v: str) -> Any:
+        out = self[v] = self.f(v)
+        return out
+
+    def column(self, values: list) -> list:
+        """``f`` of each value; only ``str`` cells are memoised (1, 1.0 and True are equal keys)."""
+        if set(map(type, values)) == _STR:
+            return list(map(self.__getitem__, values))
+        f = self.f
+        return [self[v] if type(v) is str else f(v) for v in values]
+
+
+def _mapped(f: Callable[[Any], Any], values: list) -> list:
+    """``f`` of each value, memoised per distinct text when there are several (one record: plain calls)."""
+    return _Memo(f).column(values) if len(values) > 1 else [f(v) for v in values]
+
+
+def _cleaned(f: Callable[[str], Any], empty: Any) -> Callable[[Any], Any]:
+    """``f(_clean(v))``, or ``empty`` for an empty or no-value cell."""
+
+    def g(v: Any) -> Any:
+        s = _clean(v) if v else ""
+        return f(s) if s else empty
+
+    return g
+
+
+def _first_of(v: Any) -> tuple:
+    return _first_name(_clean(v) if v else "")
+
+
+def _last_of(v: Any) -> tuple:
+    return _surname(_clean(v) if v else "")
+
+
+_born_of = _cleaned(parse_date, None)
+_pesel_of = _cleaned(pesel_facts, None)  # None: no PESEL cell (then ``pesel_key`` is looked at)
+_email_of = _cleaned(normalize_email, None)
+_phone_of = _cleaned(normalize_phone, None)
+_postal_of = _cleaned(_postal, None)
+_street_of = _cleaned(_street, "")
+_fold_of = _cleaned(fold, "")
+
+
+def _columns(rows: Sequence[Mapping[str, Any]], first_idx: int, rids: Sequence[Any]) -> list:
+    """The ``NormRecord`` fields of ``rows`` as columns (``NORM_FIELDS`` order). Each
+    field is read column by column and each distinct text normalised once: names,
+    towns, dates and postcodes repeat, and a dict look-up costs less than the calls."""
+    n = len(rows)
+    if n == 0:
+        return [[] for _ in NORM_FIELDS]
+    if set(map(type, rows)) == {dict}:
+        get = dict.get
+
+        def col(key: str) -> list:
+            return list(map(get, rows, repeat(key, n)))
+    else:
+
+        def col(key: str) -> list:
+            return [r.get(key) for r in rows]
+
+    if any(rid is None for rid in rids):
+        rids = [r.get("id", r.get("record_id")) if rid is None else rid for r, rid in zip(rows, rids)]
+    fn, fn_full, canon, known, fn_gender, fixed = zip(*_mapped(_first_of, col("first_name")))
+    ln, ln_root, ln_parts, ln_gender = zip(*_mapped(_last_of, col("last_name")))
+    facts = _mapped(_pesel_of, col("pesel"))
+    if None in facts:  # pesel: discard — a checked PESEL's salted hash: equal = the same PESEL
+        facts = [
+            f if f is not None else ((str(k), None, None, None) if k else _NO_PESEL)  # facts: the typed fields
+            for f, k in zip(facts, col(PESEL_KEY))
+        ]
+    pesel, pesel_dob, pesel_gender, other_id = zip(*facts)
+    # read only where the PESEL gave none: memoised look-ups (several records) or plain calls (one)
+    born = _Memo(_born_of).__getitem__ if n > 1 else _born_of
+    sex = _Memo(normalize_gender).__getitem__ if n > 1 else normalize_gender
+    dob = [d or (born(b) if type(b) is str else _born_of(b)) for d, b in zip(pesel_dob, col("birth_date"))]
+    gender = [s or (sex(g) if type(g) is str else normalize_gender(g)) for s, g in zip(pesel_gender, col("gender"))]
+    return [
+        rids,
+        range(first_idx, first_idx + n),
+        fn,
+        fn_full,
+        canon,
+        known,
+        fn_gender,
+        ln,
+        ln_root,
+        ln_parts,
+        gender,
+        [a or b for a, b in zip(fn_gender, ln_gender)],
+        pesel,
+        other_id,
+        dob,
+        _mapped(_email_of, col("email")),
+        _mapped(_phone_of, col("phone")),
+        _mapped(_postal_of, col("postal_code")),
+        _mapped(_street_of, col("street")),
+        _mapped(_fold_of, col("city")),
+        _mapped(_fold_of, col("organisation")),
+        [f"{c}|{r}" if c and r else "" for c, r in zip(canon, ln_root)],
+        fixed,
+    ]
+
+
+def record_columns(
+    rows: Sequence[Mapping[str, Any]],
+    start: int = 0,
+    stop: int | None = None,
+    id_field: str = "record_id",
+    rids: Sequence[Any] | None = None,
+) -> list:
+    """``normalize_records`` as columns of plain values (``NORM_FIELDS`` order): what a
+    forked worker sends back (``NormRecord(*fields)`` per record rebuilds them)."""
+    stop = len(rows) if stop is None else stop
+    part = rows[start:stop] if isinstance(rows, list) else [rows[i] for i in range(start, stop)]
+    return _columns(part, start, [r[id_field] for r in part] if rids is None else list(rids[start:stop]))
+
+
+def normalize_records(
+    rows: Sequence[Mapping[str, Any]],
+    start: int = 0,
+    stop: int | None = None,
+    id_field: str = "record_id",
+    rids: Sequence[Any] | None = None,
+) -> list[NormRecord]:
+    """``[normalize_record(rows[i], i, rows[i][id_field]) for i in range(start, stop)]``, faster
+    (a batch: each distinct value of a field is normalised once). ``rids``: the record ids
+    (``rids[i]`` for ``rows[i]``) when they are not a field of the rows."""
+    return list(map(NormRecord, *record_columns(rows, start, stop, id_field, rids)))
+
+
 def _names(first_raw: str, last_raw: str) -> tuple:
     """Everything derived from the two name fields (each part cached: names repeat)."""
     fn, fn_full, canon, known, fn_gender, fixed = _first_name(first_raw)
@@ -229,7 +376,10 @@ def _names(first_raw: str, last_raw: str) -> tuple:
 
 
 def normalize_record(raw: Mapping[str, Any], idx: int = 0, rid: Any = None) -> NormRecord:
-    """Build the matching view of a raw or canonical record (missing keys allowed)."""
+    """Build the matching view of a raw or canonical record (missing keys allowed).
+
+    One record at a time (the nightly run); ``normalize_records`` gives the same for a batch,
+    column by column (tests/dedupe/test_batch_normalize.py holds the two equal)."""
     get = raw.get  # `_clean(v) if (v := get(...)) else ""`: no call for the many empty fields
     fn, fn_full, canon, known, fn_gender, ln, ln_root, ln_parts, weak, fixed = _names(
         (_clean(v) if (v := get("first_name")) else ""), (_clean(v) if (v := get("last_name")) else "")

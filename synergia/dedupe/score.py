@@ -24,10 +24,12 @@ are in ``compare.veto`` and are checked first.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import compress
 from math import log2
+from operator import attrgetter, itemgetter
 from typing import NamedTuple
 
 from rapidfuzz.distance import OSA
@@ -111,25 +113,20 @@ NO_FREQUENCIES = Frequencies()
 
 
 def frequencies(records: Iterable[NormRecord]) -> Frequencies:
-    """Count the batch once (before scoring; a forked worker inherits it)."""
-    fn: Counter = Counter()
-    ln: Counter = Counter()
-    email_sets: dict[str, set[str]] = defaultdict(set)
-    phone_sets: dict[str, set[str]] = defaultdict(set)
-    n = 0
-    for r in records:
-        n += 1
-        if r.fn_canon:
-            fn[r.fn_canon] += 1
-        if r.ln_root:
-            ln[r.ln_root] += 1
-        if r.email and r.fn_canon:
-            email_sets[r.email].add(r.fn_canon)
-        if r.phone and r.fn_canon:
-            phone_sets[r.phone].add(r.fn_canon)
-    return Frequencies(
-        n, fn, ln, {e: len(s) for e, s in email_sets.items() if len(s) > 1}, {p: len(s) for p, s in phone_sets.items() if len(s) > 1}
-    )
+    """Count the batch once (before scoring; a forked worker inherits it). Counted by
+    C-level passes over the columns (``Counter``, ``dict.fromkeys``), not per record."""
+    records = records if isinstance(records, list) else list(records)
+    canon = list(map(attrgetter("fn_canon"), records))
+    fn = Counter(filter(None, canon))
+    ln = Counter(filter(None, map(attrgetter("ln_root"), records)))
+    named = list(filter(None, canon))  # first names of the records that have one
+
+    def sharers(contact: str) -> dict[str, int]:
+        # distinct (contact, first name) pairs of named records, counted per contact
+        pairs = dict.fromkeys(zip(compress(map(attrgetter(contact), records), canon), named))
+        return {c: k for c, k in Counter(map(itemgetter(0), pairs)).items() if k > 1 and c}
+
+    return Frequencies(len(records), fn, ln, sharers("email"), sharers("phone"))
 
 
 class Weighed(NamedTuple):
