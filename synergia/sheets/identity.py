@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import json
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -36,7 +35,7 @@ from datetime import datetime
 
 from config.project import CONSENT_PREFIX, Source
 from synergia.dedupe.normalize import fold
-from synergia.sheets.rows import RawRow, SourceRef
+from synergia.sheets.rows import JSON, RawRow, SourceRef, find_headers
 from synergia.validation.dates import parse_date, parse_timestamp
 from synergia.validation.errors import Invalid
 
@@ -131,23 +130,15 @@ def identity_from_values(
     return RowIdentity(key=key, fingerprint=fingerprint, fallbacks=tuple(fallbacks))
 
 
-def _norm_header(header: str) -> str:
-    return " ".join(header.lower().split())
-
-
-def _by_norm(values: Mapping[str, str]) -> dict[str, str]:
-    return {_norm_header(h): v for h, v in values.items()}
-
-
 class _Lookup:
-    """Where each header of ``source`` is in rows keyed by ``headers`` (compared case- and
-    space-insensitively; of equal headers the last one, as ``_by_norm`` gives): worked out once per
-    tab, not once per row."""
+    """Where each header of ``source`` is in rows keyed by ``headers`` (``find_headers``: compared
+    case- and space-insensitively; of equal headers the last one): worked out once per tab, not
+    once per row."""
 
     def __init__(self, source: Source, headers: Iterable[str]):
-        actual = {_norm_header(h): h for h in headers}
-        self.columns = [(actual.get(_norm_header(h)), target) for h, target in source.columns.items()]
-        self.sessions = [(actual.get(_norm_header(h)), str(n)) for h, n in source.sessions.items()]
+        headers = list(headers)
+        self.columns = list(zip(find_headers(source.columns, headers), source.columns.values(), strict=True))
+        self.sessions = [(h, str(n)) for h, n in zip(find_headers(source.sessions, headers), source.sessions.values(), strict=True)]
         self.inputs = [(h, t) for h, t in self.columns if not t.startswith(CONSENT_PREFIX)]  # for the keys
         self.content = [(h, t, t == "email") for h, t in self.columns if t != "submitted_at"]  # for the fingerprint
 
@@ -161,9 +152,7 @@ def _fingerprint(values: Mapping[str, str], source: Source, look: _Lookup) -> st
         if text or target not in content:
             content[target] = text
     marks = {n: _norm_text(values[h]) if h is not None else "" for h, n in look.sessions}
-    payload = json.dumps(
-        {"event": source.event or "", "fields": sorted(content.items()), "marks": sorted(marks.items())}, ensure_ascii=False
-    )
+    payload = JSON.encode({"event": source.event or "", "fields": sorted(content.items()), "marks": sorted(marks.items())})
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 

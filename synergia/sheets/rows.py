@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,8 +41,24 @@ class RawRow:
 
     def content_hash(self) -> str:
         """Stable hash of the row's content (header -> value), independent of column order."""
-        payload = json.dumps(sorted((k.strip(), v) for k, v in self.values.items()), ensure_ascii=False)
+        payload = JSON.encode(sorted((k.strip(), v) for k, v in self.values.items()))
         return hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()  # a lone surrogate must not crash
+
+
+#: ``json.dumps(..., ensure_ascii=False)`` without building an encoder per call (same text).
+JSON = json.JSONEncoder(ensure_ascii=False)
+
+
+def norm_header(header: str) -> str:
+    """A header as headers are matched: case and spacing ignored."""
+    return " ".join(header.lower().split())
+
+
+def find_headers(wanted: Iterable[str], headers: Iterable[str]) -> list[str | None]:
+    """For each of ``wanted`` (a source's configured headers), the tab's own header it matches
+    (``norm_header``; of equal headers the last one), ``None`` if none: worked out once per tab."""
+    actual = {norm_header(h): h for h in headers}
+    return [actual.get(norm_header(w)) for w in wanted]
 
 
 def rows_from_table(

@@ -69,8 +69,13 @@ NO_VALUE_LONGEST = max(map(len, NO_VALUE))
 
 def visible(text: str | None) -> str:
     """NFC text without invisible characters, every run of whitespace (NBSP included) one space, stripped."""
-    value = "".join(c for c in (text or "") if c.isspace() or unicodedata.category(c) not in _DROP)
-    value = unicodedata.normalize("NFC", value)
+    if not text:
+        return ""
+    # ``isprintable``: no character of a C* or Z* category but the ASCII space, so none of ``_DROP``
+    # (nearly every cell): no per-character pass. ASCII text is its own NFC.
+    value = text if text.isprintable() else "".join(c for c in text if c.isspace() or unicodedata.category(c) not in _DROP)
+    if not value.isascii():
+        value = unicodedata.normalize("NFC", value)
     return " ".join(value.split())
 
 
@@ -101,5 +106,11 @@ def is_no_value(text: str | None) -> bool:
     return len(s) <= NO_VALUE_LONGEST and s.lower() in NO_VALUE
 
 
+_ASCII_LETTER = re.compile(r"[A-Za-z]")
+
+
 def has_letter(text: str) -> bool:
+    """Is any character a letter (Unicode category L*)? ASCII text: is any of A-Z, a-z there."""
+    if text.isascii():
+        return _ASCII_LETTER.search(text) is not None
     return any(unicodedata.category(c).startswith("L") for c in text)
