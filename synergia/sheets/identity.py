@@ -29,13 +29,14 @@ import functools
 import hashlib
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from json.encoder import encode_basestring
 
 from config.project import CONSENT_PREFIX, Source
 from synergia.dedupe.normalize import fold
-from synergia.sheets.rows import JSON, RawRow, SourceRef, find_headers
+from synergia.sheets.rows import RawRow, SourceRef, find_headers
 from synergia.validation.dates import parse_date, parse_timestamp
 from synergia.validation.errors import Invalid
 
@@ -141,6 +142,12 @@ class _Lookup:
         self.sessions = [(h, str(n)) for h, n in zip(find_headers(source.sessions, headers), source.sessions.values(), strict=True)]
         self.inputs = [(h, t) for h, t in self.columns if not t.startswith(CONSENT_PREFIX)]  # for the keys
         self.content = [(h, t, t == "email") for h, t in self.columns if t != "submitted_at"]  # for the fingerprint
+        # The fingerprint's JSON (``json.dumps({"event", "fields": sorted pairs, "marks": sorted pairs},
+        # ensure_ascii=False)``) with its fixed parts written once: the fields and marks are distinct keys,
+        # so their sorted order is the order of the keys.
+        self.head = '{"event": ' + encode_basestring(source.event or "") + ', "fields": ['
+        self.fields = [("[" + encode_basestring(t) + ", ", t) for t in sorted({t for _, t, _ in self.content})]
+        self.marks = [("[" + encode_basestring(n) + ", ", n) for n in sorted({n for _, n in self.sessions})]
 
 
 def _fingerprint(values: Mapping[str, str], source: Source, look: _Lookup) -> str:
@@ -152,7 +159,13 @@ def _fingerprint(values: Mapping[str, str], source: Source, look: _Lookup) -> st
         if text or target not in content:
             content[target] = text
     marks = {n: _norm_text(values[h]) if h is not None else "" for h, n in look.sessions}
-    payload = JSON.encode({"event": source.event or "", "fields": sorted(content.items()), "marks": sorted(marks.items())})
+    payload = (
+        look.head
+        + ", ".join([p + encode_basestring(content[t]) + "]" for p, t in look.fields])
+        + '], "marks": ['
+        + ", ".join([p + encode_basestring(marks[n]) + "]" for p, n in look.marks])
+        + "]}"
+    )
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
@@ -208,17 +221,26 @@ def identity_from_data(kind: str, data: Mapping) -> RowIdentity | None:
     )
 
 
-def with_identities(rows: Iterable[RawRow], source: Source, locale: str | None) -> list[RawRow]:
-    """The rows with ``ref.identity`` set (the reference still carries the row number for messages).
-    Rows of one tab share their headers: where each mapped column is, is worked out once."""
-    out: list[RawRow] = []
+def identifier(source: Source, locale: str | None) -> Callable[[Mapping[str, str]], RowIdentity]:
+    """The identity of a row's values (``row_identity``) for many rows of ``source``: rows of one tab
+    share their headers, so where each mapped column is, is worked out once per set of headers."""
     looks: dict[tuple[str, ...], _Lookup] = {}
-    for r in rows:
-        headers = tuple(r.values)
-        look = looks.get(headers)
+
+    def identify(values: Mapping[str, str]) -> RowIdentity:
+        look = looks.get(headers := tuple(values))
         if look is None:
             look = looks[headers] = _Lookup(source, headers)
+        return _identity(values, source, locale, look)
+
+    return identify
+
+
+def with_identities(rows: Iterable[RawRow], source: Source, locale: str | None) -> list[RawRow]:
+    """The rows with ``ref.identity`` set (the reference still carries the row number for messages)."""
+    identify = identifier(source, locale)
+    out: list[RawRow] = []
+    for r in rows:
         ref = r.ref
-        ident = _identity(r.values, source, locale, look)
+        ident = identify(r.values)
         out.append(RawRow(SourceRef(ref.source_id, ref.spreadsheet, ref.worksheet, ref.row_number, ident), r.values, r.uncached))
     return out

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from json.encoder import encode_basestring
+from operator import itemgetter
 from typing import Any
 
 
@@ -49,6 +51,29 @@ class RawRow:
 JSON = json.JSONEncoder(ensure_ascii=False)
 
 
+class ContentHasher:
+    """``RawRow.content_hash`` for the rows of one tab (rows keyed by the same ``headers``): the
+    sorted order of the headers and their JSON text are worked out once; each row then only has
+    its values encoded (the JSON module's own string encoder: the same text ``json.dumps`` gives)."""
+
+    def __init__(self, headers: Iterable[str]):
+        self.headers = tuple(headers)
+        stripped = [h.strip() for h in self.headers]
+        # with distinct stripped headers, sorting the (header, value) pairs is sorting the headers
+        self.unique = len(set(stripped)) == len(stripped)
+        self.parts = [("[" + encode_basestring(k) + ", ", h) for k, h in sorted(zip(stripped, self.headers, strict=True))]
+
+    def __call__(self, raw: RawRow) -> str:
+        values = raw.values
+        if not self.unique or len(values) != len(self.headers) or tuple(values) != self.headers:
+            return raw.content_hash()
+        try:
+            payload = "[" + ", ".join([p + encode_basestring(values[h]) + "]" for p, h in self.parts]) + "]"
+        except TypeError:  # a value that is not text: as json.dumps writes it
+            return raw.content_hash()
+        return hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()
+
+
 def norm_header(header: str) -> str:
     """A header as headers are matched: case and spacing ignored."""
     return " ".join(header.lower().split())
@@ -62,7 +87,12 @@ def find_headers(wanted: Iterable[str], headers: Iterable[str]) -> list[str | No
 
 
 def rows_from_table(
-    source_id: str, spreadsheet: str, worksheet: str, table: list[list[str]], uncached: set[tuple[int, int]] | None = None
+    source_id: str,
+    spreadsheet: str,
+    worksheet: str,
+    table: list[list[str]],
+    uncached: set[tuple[int, int]] | None = None,
+    identify: Callable[[dict[str, str]], Any] | None = None,
 ) -> list[RawRow]:
     """Turn a tab's values (row 1 = header) into RawRows keyed by header text.
 
@@ -70,6 +100,8 @@ def rows_from_table(
     empty header are ignored; columns with the same header keep the first
     non-empty value. ``uncached`` = (row index, column index) of formula cells
     without a computed value; their headers are kept in ``RawRow.uncached``.
+    ``identify``: gives ``ref.identity`` from the row's values
+    (``synergia.sheets.identity.identifier``).
     """
     if not table:
         return []
@@ -77,6 +109,8 @@ def rows_from_table(
     named = [(i, name) for i, name in enumerate(header) if name]
     width = len(header)
     simple = len({name for _, name in named}) == len(named)  # no two columns with the same header
+    names = [name for _, name in named]
+    pick = itemgetter(*(i for i, _ in named)) if len(named) > 1 else (lambda row: tuple(row[i] for i, _ in named))
     formulas_at: dict[int, set[str]] = {}
     for r, c in uncached or ():
         if c < width and header[c]:
@@ -86,7 +120,10 @@ def rows_from_table(
         if len(row) < width:
             row = list(row) + [""] * (width - len(row))
         if simple:
-            values = {name: (v if type(v) is str else ("" if v is None else str(v))) for name, v in ((name, row[i]) for i, name in named)}
+            cells = pick(row)
+            values = dict(zip(names, cells, strict=True))
+            if not _ONLY_TEXT.issuperset(map(type, cells)):  # None, numbers: as text
+                values = {name: (v if type(v) is str else ("" if v is None else str(v))) for name, v in values.items()}
         else:
             values = {}
             for i, name in named:
@@ -94,5 +131,9 @@ def rows_from_table(
                 if name not in values or (not values[name].strip() and cell.strip()):
                     values[name] = cell
         found = formulas_at.get(offset - 1)
-        out.append(RawRow(SourceRef(source_id, spreadsheet, worksheet, offset), values, frozenset(found) if found else frozenset()))
+        ref = SourceRef(source_id, spreadsheet, worksheet, offset, identify(values) if identify else None)
+        out.append(RawRow(ref, values, frozenset(found) if found else frozenset()))
     return out
+
+
+_ONLY_TEXT = frozenset({str})

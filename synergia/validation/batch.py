@@ -10,6 +10,7 @@ from pathlib import Path
 
 from config.project import ProjectConfig
 from synergia.sheets.read import SourceSnapshot
+from synergia.sheets.rows import ContentHasher
 from synergia.validation.columns import check_columns
 from synergia.validation.row import Accepted, Empty, Outcome, Rejected, RowPlan, validate_planned
 
@@ -116,9 +117,10 @@ def validate_snapshot(
         batch.source_warnings.extend(p.message() for p in problems)
         locale = snapshot.locales.get(source.id)
         plans: dict[tuple[str, ...], RowPlan] = {}  # rows of one tab share their headers
+        hasher = ContentHasher(rows[0].values if rows else ())
         for raw in rows:
             batch.formula_rows += bool(raw.uncached)
-            digest = raw.content_hash()
+            digest = hasher(raw)
             hit = known.get((source.id, digest)) if known and not raw.uncached else None
             if hit is not None and hit[0] == source.kind and not raw.is_empty():
                 batch.outcomes.append(Accepted(raw.ref, source.kind, digest, dict(hit[1])))

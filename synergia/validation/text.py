@@ -106,11 +106,11 @@ def is_no_value(text: str | None) -> bool:
     return len(s) <= NO_VALUE_LONGEST and s.lower() in NO_VALUE
 
 
-_ASCII_LETTER = re.compile(r"[A-Za-z]")
+#: every letter, and the few other characters ``re`` counts as word characters but not digits (², Ⅻ)
+_LETTER_OR_NUMERIC = re.compile(r"[^\W\d_]")
 
 
 def has_letter(text: str) -> bool:
-    """Is any character a letter (Unicode category L*)? ASCII text: is any of A-Z, a-z there."""
-    if text.isascii():
-        return _ASCII_LETTER.search(text) is not None
-    return any(unicodedata.category(c).startswith("L") for c in text)
+    """Is any character a letter (Unicode category L*, which is what ``str.isalpha`` tests)? The
+    regex scan finds the candidates without a Python step per character."""
+    return any(m.group().isalpha() for m in _LETTER_OR_NUMERIC.finditer(text))
