@@ -12,7 +12,6 @@ import hashlib
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from json.encoder import encode_basestring
 from operator import itemgetter
 from typing import Any
 
@@ -53,24 +52,23 @@ JSON = json.JSONEncoder(ensure_ascii=False)
 
 class ContentHasher:
     """``RawRow.content_hash`` for the rows of one tab (rows keyed by the same ``headers``): the
-    sorted order of the headers and their JSON text are worked out once; each row then only has
-    its values encoded (the JSON module's own string encoder: the same text ``json.dumps`` gives)."""
+    sorted order of the headers is worked out once; each row's pairs are then picked in that order
+    and written by the same JSON encoder (the same text, so the same hash)."""
 
     def __init__(self, headers: Iterable[str]):
-        self.headers = tuple(headers)
-        stripped = [h.strip() for h in self.headers]
+        self.headers = frozenset(headers)
+        stripped = sorted((h.strip(), h) for h in self.headers)
         # with distinct stripped headers, sorting the (header, value) pairs is sorting the headers
-        self.unique = len(set(stripped)) == len(stripped)
-        self.parts = [("[" + encode_basestring(k) + ", ", h) for k, h in sorted(zip(stripped, self.headers, strict=True))]
+        self.unique = len({k for k, _ in stripped}) == len(stripped)
+        self.keys = [k for k, _ in stripped]
+        wanted = [h for _, h in stripped]
+        self.pick = itemgetter(*wanted) if len(wanted) > 1 else (lambda values: tuple(values[h] for h in wanted))
 
     def __call__(self, raw: RawRow) -> str:
         values = raw.values
-        if not self.unique or len(values) != len(self.headers) or tuple(values) != self.headers:
+        if not self.unique or values.keys() != self.headers:
             return raw.content_hash()
-        try:
-            payload = "[" + ", ".join([p + encode_basestring(values[h]) + "]" for p, h in self.parts]) + "]"
-        except TypeError:  # a value that is not text: as json.dumps writes it
-            return raw.content_hash()
+        payload = JSON.encode(list(zip(self.keys, self.pick(values))))
         return hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()
 
 
