@@ -33,10 +33,11 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from json.encoder import encode_basestring
+from operator import itemgetter
 
 from config.project import CONSENT_PREFIX, Source
 from synergia.dedupe.normalize import fold
-from synergia.sheets.rows import RawRow, SourceRef, find_headers
+from synergia.sheets.rows import JSON, RawRow, SourceRef, find_headers
 from synergia.validation.dates import parse_date, parse_timestamp
 from synergia.validation.errors import Invalid
 
@@ -145,9 +146,16 @@ class _Lookup:
         # The fingerprint's JSON (``json.dumps({"event", "fields": sorted pairs, "marks": sorted pairs},
         # ensure_ascii=False)``) with its fixed parts written once: the fields and marks are distinct keys,
         # so their sorted order is the order of the keys.
-        self.head = '{"event": ' + encode_basestring(source.event or "") + ', "fields": ['
-        self.fields = [("[" + encode_basestring(t) + ", ", t) for t in sorted({t for _, t, _ in self.content})]
-        self.marks = [("[" + encode_basestring(n) + ", ", n) for n in sorted({n for _, n in self.sessions})]
+        self.head = '{"event": ' + encode_basestring(source.event or "") + ', "fields": '
+        self.fields, self.pick_fields = _picker(sorted({t for _, t, _ in self.content}))
+        self.marks, self.pick_marks = _picker(sorted({n for _, n in self.sessions}))
+
+
+def _picker(keys: list[str]) -> tuple[list[str], Callable[[Mapping[str, str]], tuple[str, ...]]]:
+    """``keys`` and a function giving their values from a dict holding them all, in that order."""
+    if len(keys) > 1:
+        return keys, itemgetter(*keys)
+    return keys, lambda d: tuple(d[k] for k in keys)
 
 
 def _fingerprint(values: Mapping[str, str], source: Source, look: _Lookup) -> str:
@@ -159,13 +167,8 @@ def _fingerprint(values: Mapping[str, str], source: Source, look: _Lookup) -> st
         if text or target not in content:
             content[target] = text
     marks = {n: _norm_text(values[h]) if h is not None else "" for h, n in look.sessions}
-    payload = (
-        look.head
-        + ", ".join([p + encode_basestring(content[t]) + "]" for p, t in look.fields])
-        + '], "marks": ['
-        + ", ".join([p + encode_basestring(marks[n]) + "]" for p, n in look.marks])
-        + "]}"
-    )
+    fields = JSON.encode(list(zip(look.fields, look.pick_fields(content), strict=True)))
+    payload = look.head + fields + ', "marks": ' + JSON.encode(list(zip(look.marks, look.pick_marks(marks), strict=True))) + "}"
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 

@@ -32,8 +32,6 @@ from pathlib import Path
 from typing import IO
 from xml.etree import ElementTree
 
-from openpyxl.utils import column_index_from_string
-
 from synergia.sheets.base import DEFAULT_OWNED, SheetData, SpreadsheetError, UnreadableWorkbook, WorksheetNotFound, ensure_owned
 from synergia.sheets.cells import as_text_rows
 
@@ -250,6 +248,8 @@ def _scan_cells(xml: bytes) -> tuple[set[tuple[int, int]], dict[tuple[int, int],
     pass, skipped when the sheet holds neither a formula nor an error cell."""
     if not _has_formula_or_error(xml):
         return set(), {}
+    from openpyxl.utils import column_index_from_string  # openpyxl's import takes ~0.3 s: only when needed
+
     cells: set[tuple[int, int]] = set()
     errors: dict[tuple[int, int], str] = {}
     row_no, col_no = 0, 0
