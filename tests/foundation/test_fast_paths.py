@@ -267,3 +267,49 @@ def _hash_or_error(fn, raw: RawRow) -> str:
         return fn(raw)
     except TypeError:  # None beside text under headers equal once stripped: the pairs do not sort
         return "TypeError"
+
+
+# -- the workbook reader's scans of a sheet's XML: fewer passes, the same answers ------------------
+
+_XML_PIECES = st.sampled_from(
+    [b'<row r="2">', b'<c r="A2" t="inlineStr">', b"<is>", b"<t>", b"</t>", b"</is>", b"</c>", b"<v>1</v>", b"<f>", b"<f ", b"<f/>"]
+    + [b"<x:f>", b"<x:f ", b"<x:f/>", b"<x:t>", b"<x:t ", b"<filterColumn>", b"<font>", b't="e"', b"t='e'", b"t =", b"t= ", b't\t="e"']
+    + [b'<t xml:space="preserve">', b'<t foo="1">', b" ", b"\t", b"\r", b"\n", b"Anna", b"<", b">", b":f", b":t", b"x"]
+)
+
+
+def _formula_or_error_reference(xml: bytes) -> bool:
+    """``_has_formula_or_error`` as first written: one search per literal."""
+    from synergia.sheets.workbook import _HAS_ERROR, _HAS_FORMULA
+
+    if any(lit in xml for lit in (b"<f>", b"<f ", b"<f/>", b't="e"', b"t='e'")):
+        return True
+    if any(lit in xml for lit in (b":f>", b":f ", b":f/>", b"t =", b"t= ")):
+        return bool(_HAS_FORMULA.search(xml) or _HAS_ERROR.search(xml))
+    return False
+
+
+def _trimmed_reference(xml: bytes) -> bool:
+    """``_trimmed_text`` as first written: one search per literal and white space."""
+    from synergia.sheets.workbook import _trimmed_text_slow
+
+    if b":t>" in xml or b":t " in xml or xml.count(b"<t ") != xml.count(b'<t xml:space="preserve">'):
+        return _trimmed_text_slow(xml)
+    for ws in (b" ", b"\t", b"\r", b"\n"):
+        if b"<t>" + ws in xml:
+            return True
+        start = 0
+        while (i := xml.find(ws + b"</t>", start)) >= 0:
+            if not xml[xml.rfind(b"<", 0, i) : i].startswith(b'<t xml:space="preserve">'):
+                return True
+            start = i + 1
+    return False
+
+
+@given(st.lists(_XML_PIECES, max_size=25).map(b"".join))
+@settings(max_examples=1500)
+def test_xml_scans_equal_reference(xml: bytes) -> None:
+    from synergia.sheets.workbook import _has_formula_or_error, _trimmed_text
+
+    assert _has_formula_or_error(xml) == _formula_or_error_reference(xml)
+    assert _trimmed_text(xml) == _trimmed_reference(xml)
