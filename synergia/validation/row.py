@@ -301,11 +301,7 @@ def _check_plausible_birth(c: _Collector, birth: date, latest: date, code: str =
     """A participant was born in or after ``EARLIEST_BIRTH_YEAR`` and is at least ``MIN_AGE_YEARS`` old on
     ``latest`` = the earlier of today and the project's end. Never measured against the row's own timestamp:
     a form submitted at a wrong system time (1900, 2099) must not make 1850 or 2090 plausible."""
-    try:
-        youngest = latest.replace(year=latest.year - MIN_AGE_YEARS)
-    except ValueError:  # 29 February
-        youngest = latest.replace(year=latest.year - MIN_AGE_YEARS, day=28)
-    if birth.year < EARLIEST_BIRTH_YEAR or birth > youngest:
+    if birth.year < EARLIEST_BIRTH_YEAR or birth > _youngest(latest):
         c.errors.append(
             (
                 code,
@@ -313,6 +309,15 @@ def _check_plausible_birth(c: _Collector, birth: date, latest: date, code: str =
                 f"lub uczestnik młodszy niż {MIN_AGE_YEARS} lat)",
             )
         )
+
+
+@lru_cache(maxsize=16)  # one date bound per run
+def _youngest(latest: date) -> date:
+    """The latest birth date of a participant ``MIN_AGE_YEARS`` old on ``latest``."""
+    try:
+        return latest.replace(year=latest.year - MIN_AGE_YEARS)
+    except ValueError:  # 29 February
+        return latest.replace(year=latest.year - MIN_AGE_YEARS, day=28)
 
 
 def _attendance_fields(
