@@ -27,16 +27,17 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import json
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from json.encoder import encode_basestring
+from operator import itemgetter
 
 from config.project import CONSENT_PREFIX, Source
 from synergia.dedupe.normalize import fold
-from synergia.sheets.rows import RawRow, SourceRef
+from synergia.sheets.rows import JSON, RawRow, SourceRef, find_headers
 from synergia.validation.dates import parse_date, parse_timestamp
 from synergia.validation.errors import Invalid
 
@@ -131,25 +132,30 @@ def identity_from_values(
     return RowIdentity(key=key, fingerprint=fingerprint, fallbacks=tuple(fallbacks))
 
 
-def _norm_header(header: str) -> str:
-    return " ".join(header.lower().split())
-
-
-def _by_norm(values: Mapping[str, str]) -> dict[str, str]:
-    return {_norm_header(h): v for h, v in values.items()}
-
-
 class _Lookup:
-    """Where each header of ``source`` is in rows keyed by ``headers`` (compared case- and
-    space-insensitively; of equal headers the last one, as ``_by_norm`` gives): worked out once per
-    tab, not once per row."""
+    """Where each header of ``source`` is in rows keyed by ``headers`` (``find_headers``: compared
+    case- and space-insensitively; of equal headers the last one): worked out once per tab, not
+    once per row."""
 
     def __init__(self, source: Source, headers: Iterable[str]):
-        actual = {_norm_header(h): h for h in headers}
-        self.columns = [(actual.get(_norm_header(h)), target) for h, target in source.columns.items()]
-        self.sessions = [(actual.get(_norm_header(h)), str(n)) for h, n in source.sessions.items()]
+        headers = list(headers)
+        self.columns = list(zip(find_headers(source.columns, headers), source.columns.values(), strict=True))
+        self.sessions = [(h, str(n)) for h, n in zip(find_headers(source.sessions, headers), source.sessions.values(), strict=True)]
         self.inputs = [(h, t) for h, t in self.columns if not t.startswith(CONSENT_PREFIX)]  # for the keys
         self.content = [(h, t, t == "email") for h, t in self.columns if t != "submitted_at"]  # for the fingerprint
+        # The fingerprint's JSON (``json.dumps({"event", "fields": sorted pairs, "marks": sorted pairs},
+        # ensure_ascii=False)``) with its fixed parts written once: the fields and marks are distinct keys,
+        # so their sorted order is the order of the keys.
+        self.head = '{"event": ' + encode_basestring(source.event or "") + ', "fields": '
+        self.fields, self.pick_fields = _picker(sorted({t for _, t, _ in self.content}))
+        self.marks, self.pick_marks = _picker(sorted({n for _, n in self.sessions}))
+
+
+def _picker(keys: list[str]) -> tuple[list[str], Callable[[Mapping[str, str]], tuple[str, ...]]]:
+    """``keys`` and a function giving their values from a dict holding them all, in that order."""
+    if len(keys) > 1:
+        return keys, itemgetter(*keys)
+    return keys, lambda d: tuple(d[k] for k in keys)
 
 
 def _fingerprint(values: Mapping[str, str], source: Source, look: _Lookup) -> str:
@@ -161,9 +167,8 @@ def _fingerprint(values: Mapping[str, str], source: Source, look: _Lookup) -> st
         if text or target not in content:
             content[target] = text
     marks = {n: _norm_text(values[h]) if h is not None else "" for h, n in look.sessions}
-    payload = json.dumps(
-        {"event": source.event or "", "fields": sorted(content.items()), "marks": sorted(marks.items())}, ensure_ascii=False
-    )
+    fields = JSON.encode(list(zip(look.fields, look.pick_fields(content), strict=True)))
+    payload = look.head + fields + ', "marks": ' + JSON.encode(list(zip(look.marks, look.pick_marks(marks), strict=True))) + "}"
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
@@ -219,17 +224,26 @@ def identity_from_data(kind: str, data: Mapping) -> RowIdentity | None:
     )
 
 
-def with_identities(rows: Iterable[RawRow], source: Source, locale: str | None) -> list[RawRow]:
-    """The rows with ``ref.identity`` set (the reference still carries the row number for messages).
-    Rows of one tab share their headers: where each mapped column is, is worked out once."""
-    out: list[RawRow] = []
+def identifier(source: Source, locale: str | None) -> Callable[[Mapping[str, str]], RowIdentity]:
+    """The identity of a row's values (``row_identity``) for many rows of ``source``: rows of one tab
+    share their headers, so where each mapped column is, is worked out once per set of headers."""
     looks: dict[tuple[str, ...], _Lookup] = {}
-    for r in rows:
-        headers = tuple(r.values)
-        look = looks.get(headers)
+
+    def identify(values: Mapping[str, str]) -> RowIdentity:
+        look = looks.get(headers := tuple(values))
         if look is None:
             look = looks[headers] = _Lookup(source, headers)
+        return _identity(values, source, locale, look)
+
+    return identify
+
+
+def with_identities(rows: Iterable[RawRow], source: Source, locale: str | None) -> list[RawRow]:
+    """The rows with ``ref.identity`` set (the reference still carries the row number for messages)."""
+    identify = identifier(source, locale)
+    out: list[RawRow] = []
+    for r in rows:
         ref = r.ref
-        ident = _identity(r.values, source, locale, look)
+        ident = identify(r.values)
         out.append(RawRow(SourceRef(ref.source_id, ref.spreadsheet, ref.worksheet, ref.row_number, ident), r.values, r.uncached))
     return out

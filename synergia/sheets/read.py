@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from config.project import ProjectConfig
 from synergia.sheets import owned
 from synergia.sheets.base import SpreadsheetBackend
-from synergia.sheets.identity import with_identities
+from synergia.sheets.identity import identifier
 from synergia.sheets.rows import RawRow, rows_from_table
 
 
@@ -57,7 +57,13 @@ def read_project_sources(project: ProjectConfig, backend: SpreadsheetBackend) ->
                 continue
             table = data.tabs[source.worksheet]
             snap.headers[source.id] = [str(h).strip() for h in table[0]] if table else []
-            rows = rows_from_table(source.id, spreadsheet, source.worksheet, table, data.uncached.get(source.worksheet))
-            snap.rows[source.id] = with_identities(rows, source, data.locale)
+            snap.rows[source.id] = rows_from_table(
+                source.id,
+                spreadsheet,
+                source.worksheet,
+                table,
+                data.uncached.get(source.worksheet),
+                identify=identifier(source, data.locale),
+            )
             snap.read_worksheets.add((source.id, spreadsheet, source.worksheet))
     return snap

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 
@@ -40,12 +42,55 @@ class RawRow:
 
     def content_hash(self) -> str:
         """Stable hash of the row's content (header -> value), independent of column order."""
-        payload = json.dumps(sorted((k.strip(), v) for k, v in self.values.items()), ensure_ascii=False)
+        payload = JSON.encode(sorted((k.strip(), v) for k, v in self.values.items()))
         return hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()  # a lone surrogate must not crash
 
 
+#: ``json.dumps(..., ensure_ascii=False)`` without building an encoder per call (same text).
+JSON = json.JSONEncoder(ensure_ascii=False)
+
+
+class ContentHasher:
+    """``RawRow.content_hash`` for the rows of one tab (rows keyed by the same ``headers``): the
+    sorted order of the headers is worked out once; each row's pairs are then picked in that order
+    and written by the same JSON encoder (the same text, so the same hash)."""
+
+    def __init__(self, headers: Iterable[str]):
+        self.headers = frozenset(headers)
+        stripped = sorted((h.strip(), h) for h in self.headers)
+        # with distinct stripped headers, sorting the (header, value) pairs is sorting the headers
+        self.unique = len({k for k, _ in stripped}) == len(stripped)
+        self.keys = [k for k, _ in stripped]
+        wanted = [h for _, h in stripped]
+        self.pick = itemgetter(*wanted) if len(wanted) > 1 else (lambda values: tuple(values[h] for h in wanted))
+
+    def __call__(self, raw: RawRow) -> str:
+        values = raw.values
+        if not self.unique or values.keys() != self.headers:
+            return raw.content_hash()
+        payload = JSON.encode(list(zip(self.keys, self.pick(values))))
+        return hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def norm_header(header: str) -> str:
+    """A header as headers are matched: case and spacing ignored."""
+    return " ".join(header.lower().split())
+
+
+def find_headers(wanted: Iterable[str], headers: Iterable[str]) -> list[str | None]:
+    """For each of ``wanted`` (a source's configured headers), the tab's own header it matches
+    (``norm_header``; of equal headers the last one), ``None`` if none: worked out once per tab."""
+    actual = {norm_header(h): h for h in headers}
+    return [actual.get(norm_header(w)) for w in wanted]
+
+
 def rows_from_table(
-    source_id: str, spreadsheet: str, worksheet: str, table: list[list[str]], uncached: set[tuple[int, int]] | None = None
+    source_id: str,
+    spreadsheet: str,
+    worksheet: str,
+    table: list[list[str]],
+    uncached: set[tuple[int, int]] | None = None,
+    identify: Callable[[dict[str, str]], Any] | None = None,
 ) -> list[RawRow]:
     """Turn a tab's values (row 1 = header) into RawRows keyed by header text.
 
@@ -53,6 +98,8 @@ def rows_from_table(
     empty header are ignored; columns with the same header keep the first
     non-empty value. ``uncached`` = (row index, column index) of formula cells
     without a computed value; their headers are kept in ``RawRow.uncached``.
+    ``identify``: gives ``ref.identity`` from the row's values
+    (``synergia.sheets.identity.identifier``).
     """
     if not table:
         return []
@@ -60,6 +107,8 @@ def rows_from_table(
     named = [(i, name) for i, name in enumerate(header) if name]
     width = len(header)
     simple = len({name for _, name in named}) == len(named)  # no two columns with the same header
+    names = [name for _, name in named]
+    pick = itemgetter(*(i for i, _ in named)) if len(named) > 1 else (lambda row: tuple(row[i] for i, _ in named))
     formulas_at: dict[int, set[str]] = {}
     for r, c in uncached or ():
         if c < width and header[c]:
@@ -69,7 +118,10 @@ def rows_from_table(
         if len(row) < width:
             row = list(row) + [""] * (width - len(row))
         if simple:
-            values = {name: (v if type(v) is str else ("" if v is None else str(v))) for name, v in ((name, row[i]) for i, name in named)}
+            cells = pick(row)
+            values = dict(zip(names, cells, strict=True))
+            if not _ONLY_TEXT.issuperset(map(type, cells)):  # None, numbers: as text
+                values = {name: (v if type(v) is str else ("" if v is None else str(v))) for name, v in values.items()}
         else:
             values = {}
             for i, name in named:
@@ -77,5 +129,9 @@ def rows_from_table(
                 if name not in values or (not values[name].strip() and cell.strip()):
                     values[name] = cell
         found = formulas_at.get(offset - 1)
-        out.append(RawRow(SourceRef(source_id, spreadsheet, worksheet, offset), values, frozenset(found) if found else frozenset()))
+        ref = SourceRef(source_id, spreadsheet, worksheet, offset, identify(values) if identify else None)
+        out.append(RawRow(ref, values, frozenset(found) if found else frozenset()))
     return out
+
+
+_ONLY_TEXT = frozenset({str})

@@ -10,8 +10,9 @@ from pathlib import Path
 
 from config.project import ProjectConfig
 from synergia.sheets.read import SourceSnapshot
+from synergia.sheets.rows import ContentHasher
 from synergia.validation.columns import check_columns
-from synergia.validation.row import Accepted, Empty, Outcome, Rejected, validate_row
+from synergia.validation.row import Accepted, Empty, Outcome, Rejected, RowPlan, validate_planned
 
 
 @dataclass
@@ -103,6 +104,7 @@ def validate_snapshot(
         checked_until=checked_until(project, today).isoformat(),
     )
     known = known or {}
+    latest = checked_until(project, today)
     for source in project.sources:
         rows = snapshot.rows.get(source.id, [])
         headers = snapshot.headers.get(source.id)
@@ -114,12 +116,18 @@ def validate_snapshot(
             continue
         batch.source_warnings.extend(p.message() for p in problems)
         locale = snapshot.locales.get(source.id)
+        plans: dict[tuple[str, ...], RowPlan] = {}  # rows of one tab share their headers
+        hasher = ContentHasher(rows[0].values if rows else ())
         for raw in rows:
             batch.formula_rows += bool(raw.uncached)
-            hit = known.get((source.id, digest := raw.content_hash())) if known and not raw.uncached else None
+            digest = hasher(raw)
+            hit = known.get((source.id, digest)) if known and not raw.uncached else None
             if hit is not None and hit[0] == source.kind and not raw.is_empty():
                 batch.outcomes.append(Accepted(raw.ref, source.kind, digest, dict(hit[1])))
                 batch.reused += 1
                 continue
-            batch.outcomes.append(validate_row(raw, source, project, locale=locale, today=today))
+            plan = plans.get(headers_of := tuple(raw.values))
+            if plan is None:
+                plan = plans[headers_of] = RowPlan(source, project, headers_of)
+            batch.outcomes.append(validate_planned(raw, source, project, plan, locale=locale, latest=latest, content_hash=digest))
     return batch

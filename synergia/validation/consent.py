@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Literal
 
 from synergia.validation.text import fold, visible
@@ -121,6 +122,13 @@ def answer_key(text: str | None) -> str:
 
 
 def read_consent(text: str | None, accept: Iterable[str] = ()) -> ConsentAnswer:
+    """``given`` / ``refused`` / ``unclear`` / ``missing`` (see the module). ``accept``: the form's own
+    yes-texts. Answers repeat on every row (a form has a few options): each is read once."""
+    return _read_consent(text or "", tuple(accept))
+
+
+@lru_cache(maxsize=20_000)
+def _read_consent(text: str, accept: tuple[str, ...]) -> ConsentAnswer:
     if not visible(text):
         return "missing"
     key = answer_key(text)

@@ -82,19 +82,43 @@ def looks_like_date(raw: str) -> bool:
 
 
 def parse_date(raw: str, *, locale: str | None = None, field: str = "date") -> date:
-    day = read_date(raw or "", _month_first(locale))
+    return _day(raw or "", _month_first(locale), field)
+
+
+def _day(raw: str, month_first: bool, field: str) -> date:
+    day = read_date(raw, month_first)
     if day is None:
         raise Invalid(f"date_invalid:{field}", f"nieprawidłowa data w polu '{field}' (oczekiwano DD.MM.RRRR lub RRRR-MM-DD)")
     return day
 
 
 def parse_timestamp(raw: str, *, locale: str | None = None, field: str = "submitted_at") -> datetime:
-    """A Forms timestamp (local time of the sheet), with or without seconds; a bare date is midnight."""
-    value = " ".join((raw or "").replace("T", " ").split())
+    """A Forms timestamp (local time of the sheet), with or without seconds; a bare date is midnight.
+    Read once per text (row identities and validation both read every form's timestamp)."""
+    raw, month_first = raw or "", _month_first(locale)
+    if len(raw) > 64:  # no stamp (the validator's limit is 60): not worth a place in the cache
+        return _read_timestamp(raw, month_first, field)
+    result = _timestamp(raw, month_first, field)
+    if isinstance(result, datetime):
+        return result
+    raise Invalid(*result)
+
+
+@lru_cache(maxsize=200_000)
+def _timestamp(raw: str, month_first: bool, field: str) -> datetime | tuple[str, str]:
+    """``parse_timestamp``'s answer: the moment, or the (code, message) of its ``Invalid``."""
+    try:
+        return _read_timestamp(raw, month_first, field)
+    except Invalid as exc:
+        return exc.code, exc.message_pl
+
+
+def _read_timestamp(raw: str, month_first: bool, field: str) -> datetime:
+    value = " ".join(raw.replace("T", " ").split())
     if not value:
         raise Invalid(f"date_invalid:{field}", f"brak daty w polu '{field}'")
     date_part, _, time_part = value.partition(" ")
-    day = parse_date(date_part, locale=locale, field=field)
+    day = _day(date_part, month_first, field)
     if not time_part:
         return datetime(day.year, day.month, day.day)
     time_part = time_part.split("+", 1)[0].removesuffix("Z")

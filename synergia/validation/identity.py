@@ -170,7 +170,13 @@ def clean_name(raw: str, field: str = "name") -> str:
     name: ``name_invalid:<field>``."""
     if not (raw or "").strip():
         return ""
-    value = capitalise_name(raw)
-    if not has_letter(value):
+    value, letter = _name(raw)
+    if not letter:
         raise Invalid(f"name_invalid:{field}", f"pole '{field}' nie zawiera imienia ani nazwiska (brak liter)")
     return value
+
+
+@lru_cache(maxsize=100_000)  # first names repeat on every other row
+def _name(raw: str) -> tuple[str, bool]:
+    value = capitalise_name(raw)
+    return value, has_letter(value)

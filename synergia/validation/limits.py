@@ -8,6 +8,8 @@ as read; they are generous for real answers.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 FIELD_MAX_LENGTH: dict[str, int] = {
     "first_name": 100,
     "last_name": 100,
@@ -38,6 +40,7 @@ EARLIEST_BIRTH_YEAR = 1900
 MIN_AGE_YEARS = 10
 
 
+@lru_cache(maxsize=1024)
 def max_length(field: str) -> int:
     if field.startswith("consent."):
         field = "consent"

@@ -8,12 +8,13 @@ Polish message naming the source row, never the person's data) or ``Empty``.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 
 from config.project import CONSENT_PREFIX, ORGANISATION_TYPES, ProjectConfig, Source
-from synergia.sheets.rows import RawRow, SourceRef
+from synergia.sheets.rows import RawRow, SourceRef, find_headers
 from synergia.validation.consent import read_consent
 from synergia.validation.contact import clean_email, clean_phone, clean_postal_code
 from synergia.validation.dates import parse_date, parse_timestamp
@@ -82,7 +83,12 @@ class _Collector:
 
 
 def normalise_organisation_type(raw: str) -> str:
-    value = " ".join((raw or "").lower().split())
+    return _organisation_type(raw or "")
+
+
+@lru_cache(maxsize=20_000)  # a few answers repeat on every row
+def _organisation_type(raw: str) -> str:
+    value = " ".join(raw.lower().split())
     if not value:
         return ""
     for canonical in ORGANISATION_TYPES:
@@ -94,30 +100,46 @@ def normalise_organisation_type(raw: str) -> str:
     return "inna"
 
 
-def _mapped_values(raw: RawRow, source: Source) -> tuple[dict[str, str], dict[str, str]]:
+class RowPlan:
+    """Where each mapped column of ``source`` is among a tab's headers (``find_headers``), the
+    consent yes-texts and the length limits: worked out once per tab, not once per row."""
+
+    def __init__(self, source: Source, project: ProjectConfig, headers: Iterable[str]):
+        headers = list(headers)
+        found = find_headers(source.columns, headers)
+        self.columns: list[tuple[str | None, str, bool, str | None]] = [
+            # names keep their raw text: clean_name tells "only invisible characters" (name_invalid) from empty
+            (h, target, target in ("first_name", "last_name"), target[len(CONSENT_PREFIX) :] if target.startswith(CONSENT_PREFIX) else None)
+            for h, target in zip(found, source.columns.values(), strict=True)
+        ]
+        self.sessions = list(zip(find_headers(source.sessions, headers), source.sessions.values(), strict=True))
+        self.accept = {key: project.consent_accept(source, key) for _, _, _, key in self.columns if key is not None}
+        # the order of a set, as before (the messages of a row missing two fields come in that order)
+        self.required = [n for n in set(DEFAULT_REQUIRED[source.kind]) | set(source.require) if n != "hours" or source.kind == "advisory"]
+
+
+def _mapped_values(raw: RawRow, plan: RowPlan) -> tuple[dict[str, str], dict[str, str]]:
     """Canonical field -> text, consent key -> text (headers matched ignoring case and spaces)."""
-    by_norm = {" ".join(h.lower().split()): v for h, v in raw.values.items()}
+    values = raw.values
     fields: dict[str, str] = {}
     consents: dict[str, str] = {}
-    for header, target in source.columns.items():
-        text = by_norm.get(" ".join(header.lower().split()), "")
-        # names keep their raw text: clean_name tells "only invisible characters" (name_invalid) from empty
-        text = (text or "").strip() if target in ("first_name", "last_name") else visible(text)
-        if target.startswith(CONSENT_PREFIX):
-            consents[target[len(CONSENT_PREFIX) :]] = text
+    for header, target, raw_text, consent in plan.columns:
+        text = values[header] if header is not None else ""
+        text = (text or "").strip() if raw_text else visible(text)
+        if consent is not None:
+            consents[consent] = text
         elif text or target not in fields:
             fields[target] = text
     return fields, consents
 
 
-def _sessions(raw: RawRow, source: Source) -> list[int]:
-    by_norm = {" ".join(h.lower().split()): v for h, v in raw.values.items()}
-    present = []
-    for header, number in source.sessions.items():
-        mark = " ".join((by_norm.get(" ".join(header.lower().split()), "") or "").lower().split())
-        if mark in PRESENT_MARKS:
-            present.append(number)
-    return sorted(set(present))
+def _sessions(raw: RawRow, plan: RowPlan) -> list[int]:
+    values = raw.values
+    present = set()
+    for header, number in plan.sessions:
+        if header is not None and values[header] and " ".join(values[header].lower().split()) in PRESENT_MARKS:
+            present.add(number)
+    return sorted(present)
 
 
 def _too_long(c: _Collector, fields: dict[str, str], consent_text: dict[str, str]) -> None:
@@ -156,11 +178,28 @@ def _uncached_formulas(c: _Collector, raw: RawRow, source: Source, fields: dict[
 def validate_row(raw: RawRow, source: Source, project: ProjectConfig, *, locale: str | None = None, today: date | None = None) -> Outcome:
     """Normalise and check one row. Never raises for bad data: returns ``Rejected``.
     ``today`` (default: the real date) bounds plausible birth dates together with the project period."""
-    content_hash = raw.content_hash()
+    plan = RowPlan(source, project, raw.values)
+    return validate_planned(raw, source, project, plan, locale=locale, latest=min(today or date.today(), project.period.end))
+
+
+def validate_planned(
+    raw: RawRow,
+    source: Source,
+    project: ProjectConfig,
+    plan: RowPlan,
+    *,
+    locale: str | None,
+    latest: date,
+    content_hash: str | None = None,
+) -> Outcome:
+    """``validate_row`` with the tab's ``RowPlan`` (``plan`` of rows with these headers), the date bound
+    ``latest`` = min(today, project end) and the row's ``content_hash`` when the caller has it."""
+    if content_hash is None:
+        content_hash = raw.content_hash()
     if raw.is_empty():
         return Empty(raw.ref)
-    fields, consent_text = _mapped_values(raw, source)
-    sessions = _sessions(raw, source)
+    fields, consent_text = _mapped_values(raw, plan)
+    sessions = _sessions(raw, plan)
     if not any(fields.values()) and not any(consent_text.values()) and not sessions:
         return Empty(raw.ref)
 
@@ -189,7 +228,6 @@ def validate_row(raw: RawRow, source: Source, project: ProjectConfig, *, locale:
         if submitted:
             data["submitted_at"] = submitted.isoformat()
 
-    latest = min(today or date.today(), project.period.end)
     birth = None
     if fields.get("birth_date"):
         birth = c.run("birth_date", lambda: parse_date(fields["birth_date"], locale=locale, field="birth_date"))
@@ -233,7 +271,7 @@ def validate_row(raw: RawRow, source: Source, project: ProjectConfig, *, locale:
     consents = {}
     answers: dict[str, str] = {}
     for key, text in consent_text.items():
-        answers[key] = read_consent(text, project.consent_accept(source, key))
+        answers[key] = read_consent(text, plan.accept[key])
         consents[key] = {"given": answers[key] == "given", "version": source.consent_version}
     for key in source.required_consents:
         answer = answers.get(key, "missing")
@@ -242,9 +280,7 @@ def validate_row(raw: RawRow, source: Source, project: ProjectConfig, *, locale:
     if consents:
         data["consents"] = consents
 
-    for name in set(DEFAULT_REQUIRED[source.kind]) | set(source.require):
-        if name in ("hours",) and source.kind != "advisory":
-            continue
+    for name in plan.required:
         if data.get(name) in (None, "") and name not in c.failed:
             c.errors.append((f"missing:{name}", f"brak wymaganego pola '{name}'"))
 
@@ -265,11 +301,7 @@ def _check_plausible_birth(c: _Collector, birth: date, latest: date, code: str =
     """A participant was born in or after ``EARLIEST_BIRTH_YEAR`` and is at least ``MIN_AGE_YEARS`` old on
     ``latest`` = the earlier of today and the project's end. Never measured against the row's own timestamp:
     a form submitted at a wrong system time (1900, 2099) must not make 1850 or 2090 plausible."""
-    try:
-        youngest = latest.replace(year=latest.year - MIN_AGE_YEARS)
-    except ValueError:  # 29 February
-        youngest = latest.replace(year=latest.year - MIN_AGE_YEARS, day=28)
-    if birth.year < EARLIEST_BIRTH_YEAR or birth > youngest:
+    if birth.year < EARLIEST_BIRTH_YEAR or birth > _youngest(latest):
         c.errors.append(
             (
                 code,
@@ -277,6 +309,15 @@ def _check_plausible_birth(c: _Collector, birth: date, latest: date, code: str =
                 f"lub uczestnik młodszy niż {MIN_AGE_YEARS} lat)",
             )
         )
+
+
+@lru_cache(maxsize=16)  # one date bound per run
+def _youngest(latest: date) -> date:
+    """The latest birth date of a participant ``MIN_AGE_YEARS`` old on ``latest``."""
+    try:
+        return latest.replace(year=latest.year - MIN_AGE_YEARS)
+    except ValueError:  # 29 February
+        return latest.replace(year=latest.year - MIN_AGE_YEARS, day=28)
 
 
 def _attendance_fields(

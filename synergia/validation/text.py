@@ -69,8 +69,13 @@ NO_VALUE_LONGEST = max(map(len, NO_VALUE))
 
 def visible(text: str | None) -> str:
     """NFC text without invisible characters, every run of whitespace (NBSP included) one space, stripped."""
-    value = "".join(c for c in (text or "") if c.isspace() or unicodedata.category(c) not in _DROP)
-    value = unicodedata.normalize("NFC", value)
+    if not text:
+        return ""
+    # ``isprintable``: no character of a C* or Z* category but the ASCII space, so none of ``_DROP``
+    # (nearly every cell): no per-character pass. ASCII text is its own NFC.
+    value = text if text.isprintable() else "".join(c for c in text if c.isspace() or unicodedata.category(c) not in _DROP)
+    if not value.isascii():
+        value = unicodedata.normalize("NFC", value)
     return " ".join(value.split())
 
 
@@ -101,5 +106,11 @@ def is_no_value(text: str | None) -> bool:
     return len(s) <= NO_VALUE_LONGEST and s.lower() in NO_VALUE
 
 
+#: every letter, and the few other characters ``re`` counts as word characters but not digits (², Ⅻ)
+_LETTER_OR_NUMERIC = re.compile(r"[^\W\d_]")
+
+
 def has_letter(text: str) -> bool:
-    return any(unicodedata.category(c).startswith("L") for c in text)
+    """Is any character a letter (Unicode category L*, which is what ``str.isalpha`` tests)? The
+    regex scan finds the candidates without a Python step per character."""
+    return any(m.group().isalpha() for m in _LETTER_OR_NUMERIC.finditer(text))
