@@ -22,8 +22,8 @@ from functools import lru_cache
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from sqlalchemy import Text, cast, delete, insert, select, update
-from sqlalchemy.orm import Session, defer, undefer
+from sqlalchemy import Row, Text, cast, delete, insert, select, update
+from sqlalchemy.orm import Session, load_only
 
 from synergia.counts import Counts
 from synergia.dedupe.cluster import ClusterResult, Link, cluster_records
@@ -118,21 +118,16 @@ def run_dedupe(
         audit_record(session, project, "dedupe_decisions", operator="review_tab", details={"recorded": counts.decisions_recorded})
 
     active = session.execute(
-        select(Application.id, Application.person_id, Application.content_hash)
+        select(Application.id, Application.person_id, Application.content_hash, DedupeSeen.content_hash)
+        .outerjoin(DedupeSeen, DedupeSeen.application_id == Application.id)
         .where(Application.project == project, Application.active.is_(True))
         .order_by(Application.id)
     ).all()
     counts.applications = len(active)
     if not active:
         return counts
-    seen = dict(
-        session.execute(
-            select(DedupeSeen.application_id, DedupeSeen.content_hash)
-            .join(Application, Application.id == DedupeSeen.application_id)
-            .where(Application.project == project)
-        ).all()
-    )
-    new_ids = [a_id for a_id, _pid, h in active if seen.get(a_id) != h]
+    seen = {a_id: seen_hash for a_id, _pid, _h, seen_hash in active if seen_hash is not None}  # compared before: as which content
+    new_ids = [a_id for a_id, _pid, h, seen_hash in active if seen_hash != h]
     counts.new_or_changed = len(new_ids)
 
     must, cannot = [], []
@@ -140,7 +135,7 @@ def run_dedupe(
         select(DedupeDecision.application_a, DedupeDecision.application_b, DedupeDecision.same).where(DedupeDecision.project == project)
     ):
         (must if same else cannot).append((a, b))
-    pid_of = {a_id: pid for a_id, pid, _h in active}
+    pid_of = {a_id: pid for a_id, pid, _h, _s in active}
     counts.conflicting_decisions = sum(1 for a, b in cannot if pid_of.get(a) is not None and pid_of.get(a) == pid_of.get(b))
 
     if not new_ids and not full and _settled(pid_of, must):
@@ -153,7 +148,7 @@ def run_dedupe(
     apps = list(
         session.scalars(
             select(Application)
-            .options(defer(Application.data))
+            .options(load_only(*_MOVED_COLUMNS))
             .where(Application.project == project, Application.active.is_(True))
             .order_by(Application.id)
         )
@@ -179,6 +174,10 @@ def run_dedupe(
         session.execute(update(DedupeSeen), changed)
     session.flush()
     return counts
+
+
+#: what matching reads and changes of an application (its data is read as text, see ``_records``)
+_MOVED_COLUMNS = (Application.id, Application.person_id, Application.content_hash)
 
 
 def _settled(pid_of: Mapping[int, int | None], must: Iterable[tuple[int, int]]) -> bool:
@@ -246,7 +245,7 @@ def _apply_clusters(
     for start in range(0, len(all_folded), 5000):  # bounded IN lists (SQLite variable limit)
         for app in session.scalars(
             select(Application)
-            .options(defer(Application.data))
+            .options(load_only(*_MOVED_COLUMNS))
             .where(
                 Application.project == project,
                 Application.person_id.in_(all_folded[start : start + 5000]),
@@ -505,17 +504,18 @@ def review_items(session: Session, project: str, pending_text: dict[tuple[int, i
     pending_text = pending_text or {}
     rows = list(session.scalars(select(DedupeReview).where(DedupeReview.project == project, DedupeReview.status == "open")))
     ids = sorted({r.application_a for r in rows} | {r.application_b for r in rows})
-    apps: dict[int, Application] = {}
+    apps = {}
+    columns = (
+        Application.id,
+        Application.data,
+        Application.source_id,
+        Application.worksheet,
+        Application.row_number,
+        Application.person_id,
+    )
     for start in range(0, len(ids), 5000):  # bounded IN lists (SQLite variable limit)
         chunk = ids[start : start + 5000]
-        apps.update(
-            {
-                a.id: a
-                for a in session.scalars(
-                    select(Application).options(undefer(Application.data)).where(Application.project == project, Application.id.in_(chunk))
-                )
-            }
-        )
+        apps.update({a.id: a for a in session.execute(select(*columns).where(Application.project == project, Application.id.in_(chunk)))})
     items = []
     for r in rows:
         a, b = apps.get(r.application_a), apps.get(r.application_b)
@@ -539,7 +539,7 @@ def review_items(session: Session, project: str, pending_text: dict[tuple[int, i
     return items
 
 
-def _label(app: Application) -> str:
+def _label(app: Application | Row) -> str:
     return f"{app.source_id} / {app.worksheet}, wiersz {app.row_number}"
 
 
