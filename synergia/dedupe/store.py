@@ -22,8 +22,9 @@ from functools import lru_cache
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from sqlalchemy import Row, Text, cast, delete, insert, select, update
+from sqlalchemy import Row, Text, bindparam, cast, delete, insert, select, update
 from sqlalchemy.orm import Session, load_only
+from sqlalchemy.orm.attributes import set_committed_value
 
 from synergia.counts import Counts
 from synergia.dedupe.cluster import ClusterResult, Link, cluster_records
@@ -199,7 +200,9 @@ def _apply_clusters(
     """Move applications to the oldest person of their cluster; one ``DedupeMerge`` per folded
     person (with its strongest evidence), one ``DedupeAssignment`` per moved application
     (inactive applications of a folded person follow it). Written in bulk, in cluster order."""
+    session.flush()
     old_pid = {a.id: a.person_id for a in apps}
+    moved: list[dict] = []  # new person ids, written in one statement at the end
     plans = []  # (members, survivor, folded persons)
     for members in result.clusters:
         pids = sorted({old_pid[m] for m in members if old_pid[m] is not None})
@@ -213,8 +216,10 @@ def _apply_clusters(
             counts.persons_created += 1
         plans.append((members, survivor, pids[1:]))
     if not any(folded for _m, _s, folded in plans):
+        assignments: list[dict] = []
         for members, survivor, _folded in plans:
-            _move_members(members, survivor, {}, by_id, [], counts, now, project)
+            _move_members(members, survivor, {}, by_id, assignments, moved, counts, now, project)
+        _write_moves(session, assignments, moved)
         return
 
     evidence = _evidence_by_cluster(result.merges, result.clusters)
@@ -273,12 +278,25 @@ def _apply_clusters(
                         created_at=now,
                     )
                 )
-                app.person_id = survivor
+                _move(app, survivor, moved)
             inactive[survivor] += moving  # found again if the survivor is folded further on
-        _move_members(members, survivor, merge_of, by_id, assignments, counts, now, project)
+        _move_members(members, survivor, merge_of, by_id, assignments, moved, counts, now, project)
+    _write_moves(session, assignments, moved)
+
+
+def _move(app: Application, survivor: int, moved: list[dict]) -> None:
+    """The application's new person: in this session at once, in the database by ``_write_moves``."""
+    set_committed_value(app, "person_id", survivor)
+    moved.append({"b_id": app.id, "b_person": survivor})
+
+
+def _write_moves(session: Session, assignments: list[dict], moved: list[dict]) -> None:
     session.flush()
     for start in range(0, len(assignments), 5000):
         session.execute(insert(DedupeAssignment), assignments[start : start + 5000])
+    if moved:
+        table = Application.__table__
+        session.execute(table.update().where(table.c.id == bindparam("b_id")).values(person_id=bindparam("b_person")), moved)
 
 
 def _move_members(
@@ -287,6 +305,7 @@ def _move_members(
     merge_of: Mapping[int, int],
     by_id: Mapping[int, Application],
     assignments: list[dict],
+    moved: list[dict],
     counts: DedupeCounts,
     now: datetime,
     project: str,
@@ -306,7 +325,7 @@ def _move_members(
                 created_at=now,
             )
         )
-        app.person_id = survivor
+        _move(app, survivor, moved)
         counts.applications_moved += 1
 
 
@@ -342,12 +361,15 @@ def norm_scheme() -> str:
 _SET_FIELDS = tuple(n for n, v in enumerate(as_tuple(normalize_record({}))[2:]) if isinstance(v, frozenset))
 
 
+_JSON = json.JSONEncoder(separators=(",", ":"))  # one encoder (json.dumps with options builds one per call)
+
+
 def encode_record(r: NormRecord) -> str:
     """A NormRecord without its rid and idx, as JSON text (personal data: never logged)."""
     values = list(as_tuple(r)[2:])
     for n in _SET_FIELDS:
         values[n] = sorted(values[n])
-    return json.dumps(values, separators=(",", ":"))
+    return _JSON.encode(values)
 
 
 def decode_record(text: str, idx: int, rid: object) -> NormRecord:
