@@ -22,8 +22,8 @@ from functools import lru_cache
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from sqlalchemy import Row, Text, bindparam, cast, delete, insert, select, update
-from sqlalchemy.orm import Session, load_only
+from sqlalchemy import Row, Text, bindparam, cast, delete, select
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from synergia.counts import Counts
@@ -146,39 +146,44 @@ def run_dedupe(
         session.flush()
         return counts
 
-    apps = list(
-        session.scalars(
-            select(Application)
-            .options(load_only(*_MOVED_COLUMNS))
-            .where(Application.project == project, Application.active.is_(True))
-            .order_by(Application.id)
-        )
-    )
+    apps = [_App(a_id, pid, h) for a_id, pid, h, _s in active]
     by_id = {a.id: a for a in apps}
+    moved: list[dict] = []  # new person ids, written in one statement (``_write_moves``)
     with no_gc():
         records = _records(session, project, apps, full)
-        counts.applications_split = _split_contradicted(session, project, apps, records, new_ids, seen, now)
+        counts.applications_split = _split_contradicted(session, project, apps, records, new_ids, seen, moved, now)
         groups = {a.id: a.person_id for a in apps if a.person_id is not None}
         # processes=1: this runs inside a (threaded) Prefect task, where forking is not safe
         result = cluster_records(records, thresholds, must_link=must, cannot_link=cannot, groups=groups, new=new_ids, processes=1)
     counts.compared_pairs, counts.vetoed_pairs = result.pairs_compared, result.vetoed
     del records
 
-    _apply_clusters(session, project, result, apps, by_id, counts, now)
+    _apply_clusters(session, project, result, apps, by_id, moved, counts, now)
     _update_reviews(session, project, result.reviews, {a.id: a.person_id for a in apps}, must, cannot, counts, now)
     session.flush()
+    seen_table = DedupeSeen.__table__
     fresh = [{"application_id": a_id, "content_hash": by_id[a_id].content_hash, "seen_at": now} for a_id in new_ids if a_id not in seen]
-    changed = [{"application_id": a_id, "content_hash": by_id[a_id].content_hash, "seen_at": now} for a_id in new_ids if a_id in seen]
+    changed = [{"b_id": a_id, "b_hash": by_id[a_id].content_hash, "b_at": now} for a_id in new_ids if a_id in seen]
     if fresh:
-        session.execute(insert(DedupeSeen), fresh)
+        session.execute(seen_table.insert(), fresh)
     if changed:
-        session.execute(update(DedupeSeen), changed)
+        session.execute(
+            seen_table.update()
+            .where(seen_table.c.application_id == bindparam("b_id"))
+            .values(content_hash=bindparam("b_hash"), seen_at=bindparam("b_at")),
+            changed,
+        )
     session.flush()
     return counts
 
 
-#: what matching reads and changes of an application (its data is read as text, see ``_records``)
-_MOVED_COLUMNS = (Application.id, Application.person_id, Application.content_hash)
+@dataclass(slots=True)
+class _App:
+    """What matching reads and changes of an application (its data is read as text, see ``_records``)."""
+
+    id: int
+    person_id: int | None
+    content_hash: str = ""
 
 
 def _settled(pid_of: Mapping[int, int | None], must: Iterable[tuple[int, int]]) -> bool:
@@ -192,8 +197,9 @@ def _apply_clusters(
     session: Session,
     project: str,
     result: ClusterResult,
-    apps: Sequence[Application],
-    by_id: Mapping[int, Application],
+    apps: Sequence[_App],
+    by_id: Mapping[int, _App],
+    moved: list[dict],
     counts: DedupeCounts,
     now: datetime,
 ) -> None:
@@ -202,7 +208,6 @@ def _apply_clusters(
     (inactive applications of a folded person follow it). Written in bulk, in cluster order."""
     session.flush()
     old_pid = {a.id: a.person_id for a in apps}
-    moved: list[dict] = []  # new person ids, written in one statement at the end
     plans = []  # (members, survivor, folded persons)
     for members in result.clusters:
         pids = sorted({old_pid[m] for m in members if old_pid[m] is not None})
@@ -242,15 +247,15 @@ def _apply_clusters(
             )
             counts.persons_merged += 1
     session.flush()
-    merge_ids = list(session.scalars(insert(DedupeMerge).returning(DedupeMerge.id, sort_by_parameter_order=True), merge_rows))
+    table = DedupeMerge.__table__
+    merge_ids = list(session.execute(table.insert().returning(table.c.id, sort_by_parameter_order=True), merge_rows).scalars())
 
     # applications no longer active follow their person too (history stays whole)
     all_folded = sorted({f for _m, _s, folded in plans for f in folded})
-    inactive: dict[int, list[Application]] = defaultdict(list)
+    inactive: dict[int, list[_App]] = defaultdict(list)
     for start in range(0, len(all_folded), 5000):  # bounded IN lists (SQLite variable limit)
-        for app in session.scalars(
-            select(Application)
-            .options(load_only(*_MOVED_COLUMNS))
+        for a_id, pid in session.execute(
+            select(Application.id, Application.person_id)
             .where(
                 Application.project == project,
                 Application.person_id.in_(all_folded[start : start + 5000]),
@@ -258,7 +263,7 @@ def _apply_clusters(
             )
             .order_by(Application.person_id, Application.id)
         ):
-            inactive[app.person_id].append(app)
+            inactive[pid].append(_App(a_id, pid))
 
     assignments: list[dict] = []
     next_merge = iter(merge_ids)
@@ -284,26 +289,34 @@ def _apply_clusters(
     _write_moves(session, assignments, moved)
 
 
-def _move(app: Application, survivor: int, moved: list[dict]) -> None:
-    """The application's new person: in this session at once, in the database by ``_write_moves``."""
-    set_committed_value(app, "person_id", survivor)
-    moved.append({"b_id": app.id, "b_person": survivor})
+def _move(app: _App, person_id: int, moved: list[dict]) -> None:
+    """The application's new person: here at once, in the database by ``_write_moves``."""
+    app.person_id = person_id
+    moved.append({"b_id": app.id, "b_person": person_id})
 
 
 def _write_moves(session: Session, assignments: list[dict], moved: list[dict]) -> None:
+    """The history rows and the new person ids, in bulk; application objects this session
+    holds get their new person id too."""
     session.flush()
+    table = DedupeAssignment.__table__
     for start in range(0, len(assignments), 5000):
-        session.execute(insert(DedupeAssignment), assignments[start : start + 5000])
-    if moved:
-        table = Application.__table__
-        session.execute(table.update().where(table.c.id == bindparam("b_id")).values(person_id=bindparam("b_person")), moved)
+        session.execute(table.insert(), assignments[start : start + 5000])
+    if not moved:
+        return
+    table = Application.__table__
+    session.execute(table.update().where(table.c.id == bindparam("b_id")).values(person_id=bindparam("b_person")), moved)
+    final = {m["b_id"]: m["b_person"] for m in moved}
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, Application) and obj.id in final:
+            set_committed_value(obj, "person_id", final[obj.id])
 
 
 def _move_members(
     members: Iterable[int],
     survivor: int,
     merge_of: Mapping[int, int],
-    by_id: Mapping[int, Application],
+    by_id: Mapping[int, _App],
     assignments: list[dict],
     moved: list[dict],
     counts: DedupeCounts,
@@ -383,7 +396,7 @@ def _digest(data_text: str | None) -> str:
     return hashlib.blake2b(data_text.encode(), digest_size=16).hexdigest() if data_text is not None else "-"
 
 
-def _records(session: Session, project: str, apps: Sequence[Application], full: bool) -> list[NormRecord]:
+def _records(session: Session, project: str, apps: Sequence[_App], full: bool) -> list[NormRecord]:
     """Matching views of ``apps`` (in their order, ``idx`` = position): stored ones whose data and
     normaliser are unchanged, the others normalised now and stored (``full``: all normalised now)."""
     scheme = norm_scheme()
@@ -416,12 +429,19 @@ def _records(session: Session, project: str, apps: Sequence[Application], full: 
         for start in range(0, len(stale), 5000):
             session.execute(delete(DedupeNorm).where(DedupeNorm.application_id.in_(stale[start : start + 5000])))
         for start in range(0, len(fresh), 5000):
-            session.execute(insert(DedupeNorm), fresh[start : start + 5000])
+            session.execute(DedupeNorm.__table__.insert(), fresh[start : start + 5000])
     return records
 
 
 def _split_contradicted(
-    session: Session, project: str, apps: Sequence[Application], records: Sequence, new_ids: Sequence[int], seen: dict, now: datetime
+    session: Session,
+    project: str,
+    apps: Sequence[_App],
+    records: Sequence,
+    new_ids: Sequence[int],
+    seen: dict,
+    moved: list[dict],
+    now: datetime,
 ) -> int:
     """A corrected application that now vetoes another application of its person
     (another valid PESEL, another birth date, ...) leaves that person for a new one
@@ -456,7 +476,7 @@ def _split_contradicted(
                 created_at=now,
             )
         )
-        app.person_id = person.id
+        _move(app, person.id, moved)
         members[person.id].append(i)
         split += 1
     return split
