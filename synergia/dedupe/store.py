@@ -146,20 +146,19 @@ def run_dedupe(
         session.flush()
         return counts
 
-    apps = [_App(a_id, pid, h) for a_id, pid, h, _s in active]
-    by_id = {a.id: a for a in apps}
-    moved: list[dict] = []  # new person ids, written in one statement (``_write_moves``)
-    with no_gc():
+    with no_gc():  # ~10 objects per application and no cycles: the collector's passes only cost
+        apps = [_App(a_id, pid, h) for a_id, pid, h, _s in active]
+        by_id = {a.id: a for a in apps}
+        moved: list[dict] = []  # new person ids, written in one statement (``_write_moves``)
         records = _records(session, project, apps, full)
         counts.applications_split = _split_contradicted(session, project, apps, records, new_ids, seen, moved, now)
         groups = {a.id: a.person_id for a in apps if a.person_id is not None}
         # processes=1: this runs inside a (threaded) Prefect task, where forking is not safe
         result = cluster_records(records, thresholds, must_link=must, cannot_link=cannot, groups=groups, new=new_ids, processes=1)
-    counts.compared_pairs, counts.vetoed_pairs = result.pairs_compared, result.vetoed
-    del records
-
-    _apply_clusters(session, project, result, apps, by_id, moved, counts, now)
-    _update_reviews(session, project, result.reviews, {a.id: a.person_id for a in apps}, must, cannot, counts, now)
+        counts.compared_pairs, counts.vetoed_pairs = result.pairs_compared, result.vetoed
+        del records
+        _apply_clusters(session, project, result, apps, by_id, moved, counts, now)
+        _update_reviews(session, project, result.reviews, {a.id: a.person_id for a in apps}, must, cannot, counts, now)
     session.flush()
     seen_table = DedupeSeen.__table__
     fresh = [{"application_id": a_id, "content_hash": by_id[a_id].content_hash, "seen_at": now} for a_id in new_ids if a_id not in seen]
