@@ -218,6 +218,7 @@ TOUCHED_TABLES = (
     "dedupe_decisions",
     "dedupe_reviews",
     "dedupe_seen",
+    "dedupe_norms",
     "certificates",
     "certificate_revisions",
     "mail_deliveries",
