@@ -291,3 +291,33 @@ def test_a_changed_normaliser_rebuilds_every_stored_view_once(tmp_path: Path, mo
 def test_a_stored_view_reads_back_equal(row: dict) -> None:
     r = normalize_record(row, 3, 17)
     assert decode_record(encode_record(r), 3, 17) == r
+
+
+def test_an_unchanged_night_runs_no_matching_but_a_new_tak_does(tmp_path: Path, monkeypatch) -> None:
+    reg = Registry(f"sqlite:///{tmp_path / 'r.db'}")
+    rng = random.Random(4)
+    people = [_person(rng, n) for n in range(8)]
+    runs = []
+    real = store.cluster_records
+    monkeypatch.setattr(store, "cluster_records", lambda *a, **k: runs.append(1) or real(*a, **k))
+    try:
+        with reg.session() as s:
+            for n in range(20):
+                _add(s, _application(rng, people), n + 2)
+        with reg.session() as s:
+            run_dedupe(s, P)
+        assert len(runs) == 1
+        with reg.session() as s:
+            assert run_dedupe(s, P).new_or_changed == 0
+        assert len(runs) == 1  # nothing new, nothing decided: no matching
+        with reg.session() as s:
+            (_p1, first), (_p2, second) = list(_members(s).items())[:2]
+            run_dedupe(s, P, decisions=[StaffDecision(first[0], second[0], True)])
+        assert len(runs) == 2  # a staff TAK across two persons is matching work
+        with reg.session() as s:
+            members = _members(s)
+            assert any(first[0] in ids and second[0] in ids for ids in members.values())
+            run_dedupe(s, P, decisions=[StaffDecision(first[0], second[0], True)])  # the same answer again
+        assert len(runs) == 2
+    finally:
+        reg.dispose()
