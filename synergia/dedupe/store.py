@@ -11,22 +11,29 @@ cannot-links so the next run does not redo it.
 
 from __future__ import annotations
 
+import hashlib
+import importlib
+import json
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import Row, Text, bindparam, cast, delete, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from synergia.counts import Counts
-from synergia.dedupe.cluster import Link, cluster_records
+from synergia.dedupe.cluster import ClusterResult, Link, cluster_records
 from synergia.dedupe.compare import Thresholds, veto
 from synergia.dedupe.engine import no_gc
-from synergia.dedupe.normalize import normalize_record
+from synergia.dedupe.normalize import NORM_FIELDS, NormRecord, as_tuple, normalize_record
 from synergia.registry.base import utcnow
 from synergia.registry.tables import Application, Person
-from synergia.registry.tables_dedupe import DedupeAssignment, DedupeDecision, DedupeMerge, DedupeReview, DedupeSeen
+from synergia.registry.tables_dedupe import DedupeAssignment, DedupeDecision, DedupeMerge, DedupeNorm, DedupeReview, DedupeSeen
 from synergia.sheets.review_tab import ReviewItem, StaffDecision
 
 
@@ -93,8 +100,16 @@ def run_dedupe(
     thresholds: Thresholds = Thresholds(),
     decisions: Sequence[StaffDecision] = (),
     now: datetime | None = None,
+    *,
+    full: bool = False,
 ) -> DedupeCounts:
-    """One deduplication pass over a project's active applications, in the caller's transaction."""
+    """One deduplication pass over a project's active applications, in the caller's transaction.
+
+    A night with nothing new or changed whose staff decisions are all already
+    reflected (every "TAK" pair is one person) changes no person: it normalises
+    nothing and only closes review pairs that no longer apply. Otherwise only new
+    or changed applications are normalised; the others' matching views come from
+    ``dedupe_norms`` (``full``: normalise every application again, the reference)."""
     now = now or utcnow()
     counts = DedupeCounts()
     counts.decisions_recorded = record_decisions(session, project, decisions, now=now)
@@ -103,38 +118,96 @@ def run_dedupe(
 
         audit_record(session, project, "dedupe_decisions", operator="review_tab", details={"recorded": counts.decisions_recorded})
 
-    apps = list(
-        session.scalars(select(Application).where(Application.project == project, Application.active.is_(True)).order_by(Application.id))
-    )
-    counts.applications = len(apps)
-    if not apps:
+    active = session.execute(
+        select(Application.id, Application.person_id, Application.content_hash, DedupeSeen.content_hash)
+        .outerjoin(DedupeSeen, DedupeSeen.application_id == Application.id)
+        .where(Application.project == project, Application.active.is_(True))
+        .order_by(Application.id)
+    ).all()
+    counts.applications = len(active)
+    if not active:
         return counts
-    by_id = {a.id: a for a in apps}
-    seen = {
-        s.application_id: s
-        for s in session.scalars(
-            select(DedupeSeen).join(Application, Application.id == DedupeSeen.application_id).where(Application.project == project)
-        )
-    }
-    new_ids = [a.id for a in apps if a.id not in seen or seen[a.id].content_hash != a.content_hash]
+    seen = {a_id: seen_hash for a_id, _pid, _h, seen_hash in active if seen_hash is not None}  # compared before: as which content
+    new_ids = [a_id for a_id, _pid, h, seen_hash in active if seen_hash != h]
     counts.new_or_changed = len(new_ids)
 
     must, cannot = [], []
-    for d in session.scalars(select(DedupeDecision).where(DedupeDecision.project == project)):
-        (must if d.same else cannot).append((d.application_a, d.application_b))
-    counts.conflicting_decisions = sum(
-        1 for a, b in cannot if a in by_id and b in by_id and by_id[a].person_id is not None and by_id[a].person_id == by_id[b].person_id
-    )
+    for a, b, same in session.execute(
+        select(DedupeDecision.application_a, DedupeDecision.application_b, DedupeDecision.same).where(DedupeDecision.project == project)
+    ):
+        (must if same else cannot).append((a, b))
+    pid_of = {a_id: pid for a_id, pid, _h, _s in active}
+    counts.conflicting_decisions = sum(1 for a, b in cannot if pid_of.get(a) is not None and pid_of.get(a) == pid_of.get(b))
 
-    with no_gc():
-        records = [normalize_record(a.data or {}, i, a.id) for i, a in enumerate(apps)]
-        counts.applications_split = _split_contradicted(session, project, apps, records, new_ids, seen, now)
+    if not new_ids and not full and _settled(pid_of, must):
+        # nothing to compare (pairs must touch a new record) and every staff "TAK" already holds:
+        # matching would return tonight's persons unchanged, so it is not run
+        _update_reviews(session, project, (), pid_of, must, cannot, counts, now)
+        session.flush()
+        return counts
+
+    with no_gc():  # ~10 objects per application and no cycles: the collector's passes only cost
+        apps = [_App(a_id, pid, h) for a_id, pid, h, _s in active]
+        by_id = {a.id: a for a in apps}
+        moved: list[dict] = []  # new person ids, written in one statement (``_write_moves``)
+        records = _records(session, project, apps, full)
+        counts.applications_split = _split_contradicted(session, project, apps, records, new_ids, seen, moved, now)
         groups = {a.id: a.person_id for a in apps if a.person_id is not None}
         # processes=1: this runs inside a (threaded) Prefect task, where forking is not safe
         result = cluster_records(records, thresholds, must_link=must, cannot_link=cannot, groups=groups, new=new_ids, processes=1)
-    counts.compared_pairs, counts.vetoed_pairs = result.pairs_compared, result.vetoed
+        counts.compared_pairs, counts.vetoed_pairs = result.pairs_compared, result.vetoed
+        del records
+        _apply_clusters(session, project, result, apps, by_id, moved, counts, now)
+        _update_reviews(session, project, result.reviews, {a.id: a.person_id for a in apps}, must, cannot, counts, now)
+    session.flush()
+    seen_table = DedupeSeen.__table__
+    fresh = [{"application_id": a_id, "content_hash": by_id[a_id].content_hash, "seen_at": now} for a_id in new_ids if a_id not in seen]
+    changed = [{"b_id": a_id, "b_hash": by_id[a_id].content_hash, "b_at": now} for a_id in new_ids if a_id in seen]
+    if fresh:
+        session.execute(seen_table.insert(), fresh)
+    if changed:
+        session.execute(
+            seen_table.update()
+            .where(seen_table.c.application_id == bindparam("b_id"))
+            .values(content_hash=bindparam("b_hash"), seen_at=bindparam("b_at")),
+            changed,
+        )
+    session.flush()
+    return counts
 
+
+@dataclass(slots=True)
+class _App:
+    """What matching reads and changes of an application (its data is read as text, see ``_records``)."""
+
+    id: int
+    person_id: int | None
+    content_hash: str = ""
+
+
+def _settled(pid_of: Mapping[int, int | None], must: Iterable[tuple[int, int]]) -> bool:
+    """Every active application has a person and every staff "TAK" pair of active applications is one person."""
+    if any(pid is None for pid in pid_of.values()):
+        return False
+    return all(pid_of[a] == pid_of[b] for a, b in must if a in pid_of and b in pid_of)
+
+
+def _apply_clusters(
+    session: Session,
+    project: str,
+    result: ClusterResult,
+    apps: Sequence[_App],
+    by_id: Mapping[int, _App],
+    moved: list[dict],
+    counts: DedupeCounts,
+    now: datetime,
+) -> None:
+    """Move applications to the oldest person of their cluster; one ``DedupeMerge`` per folded
+    person (with its strongest evidence), one ``DedupeAssignment`` per moved application
+    (inactive applications of a folded person follow it). Written in bulk, in cluster order."""
+    session.flush()
     old_pid = {a.id: a.person_id for a in apps}
+    plans = []  # (members, survivor, folded persons)
     for members in result.clusters:
         pids = sorted({old_pid[m] for m in members if old_pid[m] is not None})
         if pids:
@@ -145,74 +218,229 @@ def run_dedupe(
             session.flush()
             survivor = person.id
             counts.persons_created += 1
-        merge_rows: dict[int, DedupeMerge] = {}
-        for folded in pids[1:]:
-            link = _evidence(result.merges, members, old_pid, folded)
-            row = DedupeMerge(
-                project=project,
-                survivor_person_id=survivor,
-                merged_person_id=folded,
-                application_a=link.a if link else None,
-                application_b=link.b if link else None,
-                reason=(link.reason if link else "połączone przez inne zgłoszenia tej osoby")[:200],
-                score=link.score if link else 1.0,
-                created_at=now,
-            )
-            session.add(row)
-            merge_rows[folded] = row
-            counts.persons_merged += 1
-        if merge_rows:
-            session.flush()
-            # applications no longer active follow their person too (history stays whole)
-            for app in session.scalars(
-                select(Application).where(
-                    Application.project == project, Application.person_id.in_(list(merge_rows)), Application.active.is_(False)
+        plans.append((members, survivor, pids[1:]))
+    if not any(folded for _m, _s, folded in plans):
+        assignments: list[dict] = []
+        for members, survivor, _folded in plans:
+            _move_members(members, survivor, {}, by_id, assignments, moved, counts, now, project)
+        _write_moves(session, assignments, moved)
+        return
+
+    evidence = _evidence_by_cluster(result.merges, result.clusters)
+    merge_rows = []
+    for n, (_members, survivor, folded_pids) in enumerate(plans):
+        for folded in folded_pids:
+            link = _first_evidence(evidence.get(n, ()), old_pid, folded)
+            merge_rows.append(
+                dict(
+                    project=project,
+                    survivor_person_id=survivor,
+                    merged_person_id=folded,
+                    application_a=link.a if link else None,
+                    application_b=link.b if link else None,
+                    reason=(link.reason if link else "połączone przez inne zgłoszenia tej osoby")[:200],
+                    score=link.score if link else 1.0,
+                    created_at=now,
+                    undone_at=None,
                 )
-            ):
-                session.add(
-                    DedupeAssignment(
+            )
+            counts.persons_merged += 1
+    session.flush()
+    table = DedupeMerge.__table__
+    merge_ids = list(session.execute(table.insert().returning(table.c.id, sort_by_parameter_order=True), merge_rows).scalars())
+
+    # applications no longer active follow their person too (history stays whole)
+    all_folded = sorted({f for _m, _s, folded in plans for f in folded})
+    inactive: dict[int, list[_App]] = defaultdict(list)
+    for start in range(0, len(all_folded), 5000):  # bounded IN lists (SQLite variable limit)
+        for a_id, pid in session.execute(
+            select(Application.id, Application.person_id)
+            .where(
+                Application.project == project,
+                Application.person_id.in_(all_folded[start : start + 5000]),
+                Application.active.is_(False),
+            )
+            .order_by(Application.person_id, Application.id)
+        ):
+            inactive[pid].append(_App(a_id, pid))
+
+    assignments: list[dict] = []
+    next_merge = iter(merge_ids)
+    for members, survivor, folded_pids in plans:
+        merge_of = {folded: next(next_merge) for folded in folded_pids}
+        for folded in folded_pids:
+            moving = inactive.pop(folded, [])
+            for app in moving:
+                assignments.append(
+                    dict(
                         project=project,
                         application_id=app.id,
                         old_person_id=app.person_id,
                         new_person_id=survivor,
-                        merge_id=merge_rows[app.person_id].id,
+                        merge_id=merge_of[app.person_id],
                         action="merge",
                         created_at=now,
                     )
                 )
-                app.person_id = survivor
-        for m in members:
-            app = by_id[m]
-            if app.person_id == survivor:
-                continue
-            merge = merge_rows.get(app.person_id) if app.person_id is not None else None
-            session.add(
-                DedupeAssignment(
-                    project=project,
-                    application_id=m,
-                    old_person_id=app.person_id,
-                    new_person_id=survivor,
-                    merge_id=merge.id if merge else None,
-                    action="merge",
-                    created_at=now,
-                )
-            )
-            app.person_id = survivor
-            counts.applications_moved += 1
+                _move(app, survivor, moved)
+            inactive[survivor] += moving  # found again if the survivor is folded further on
+        _move_members(members, survivor, merge_of, by_id, assignments, moved, counts, now, project)
+    _write_moves(session, assignments, moved)
 
-    _update_reviews(session, project, result.reviews, by_id, must, cannot, counts, now)
-    for a_id in new_ids:
-        s = seen.get(a_id)
-        if s is None:
-            session.add(DedupeSeen(application_id=a_id, content_hash=by_id[a_id].content_hash, seen_at=now))
-        else:
-            s.content_hash, s.seen_at = by_id[a_id].content_hash, now
+
+def _move(app: _App, person_id: int, moved: list[dict]) -> None:
+    """The application's new person: here at once, in the database by ``_write_moves``."""
+    app.person_id = person_id
+    moved.append({"b_id": app.id, "b_person": person_id})
+
+
+def _write_moves(session: Session, assignments: list[dict], moved: list[dict]) -> None:
+    """The history rows and the new person ids, in bulk; application objects this session
+    holds get their new person id too."""
     session.flush()
-    return counts
+    table = DedupeAssignment.__table__
+    for start in range(0, len(assignments), 5000):
+        session.execute(table.insert(), assignments[start : start + 5000])
+    if not moved:
+        return
+    table = Application.__table__
+    session.execute(table.update().where(table.c.id == bindparam("b_id")).values(person_id=bindparam("b_person")), moved)
+    final = {m["b_id"]: m["b_person"] for m in moved}
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, Application) and obj.id in final:
+            set_committed_value(obj, "person_id", final[obj.id])
+
+
+def _move_members(
+    members: Iterable[int],
+    survivor: int,
+    merge_of: Mapping[int, int],
+    by_id: Mapping[int, _App],
+    assignments: list[dict],
+    moved: list[dict],
+    counts: DedupeCounts,
+    now: datetime,
+    project: str,
+) -> None:
+    for m in members:
+        app = by_id[m]
+        if app.person_id == survivor:
+            continue
+        assignments.append(
+            dict(
+                project=project,
+                application_id=m,
+                old_person_id=app.person_id,
+                new_person_id=survivor,
+                merge_id=merge_of.get(app.person_id) if app.person_id is not None else None,
+                action="merge",
+                created_at=now,
+            )
+        )
+        _move(app, survivor, moved)
+        counts.applications_moved += 1
+
+
+# --------------------------------------------------------------------------- stored matching views
+
+#: what the matching view of a record is built by: a change in any of these re-normalises every application once
+_SCHEME_MODULES = (
+    "synergia.dedupe.normalize",
+    "synergia.dedupe.names",
+    "synergia.validation.contact",
+    "synergia.validation.dates",
+    "synergia.validation.identity",
+    "synergia.validation.text",
+)
+_SCHEME_PACKAGES = ("phonenumbers", "email-validator", "python-stdnum")
+
+
+@lru_cache(maxsize=1)
+def norm_scheme() -> str:
+    """Fingerprint of the normaliser: its fields, the source of its modules, the versions of its libraries."""
+    h = hashlib.blake2b(repr(NORM_FIELDS).encode(), digest_size=16)
+    for name in _SCHEME_MODULES:
+        h.update(Path(importlib.import_module(name).__file__).read_bytes())
+    for package in _SCHEME_PACKAGES:
+        try:
+            h.update(f"{package}={version(package)}".encode())
+        except PackageNotFoundError:
+            h.update(f"{package}=-".encode())
+    return h.hexdigest()
+
+
+#: positions (after rid and idx) of the frozenset fields, stored as sorted lists
+_SET_FIELDS = tuple(n for n, v in enumerate(as_tuple(normalize_record({}))[2:]) if isinstance(v, frozenset))
+
+
+_JSON = json.JSONEncoder(separators=(",", ":"))  # one encoder (json.dumps with options builds one per call)
+
+
+def encode_record(r: NormRecord) -> str:
+    """A NormRecord without its rid and idx, as JSON text (personal data: never logged)."""
+    values = list(as_tuple(r)[2:])
+    for n in _SET_FIELDS:
+        values[n] = sorted(values[n])
+    return _JSON.encode(values)
+
+
+def decode_record(text: str, idx: int, rid: object) -> NormRecord:
+    values = json.loads(text)
+    for n in _SET_FIELDS:
+        values[n] = frozenset(values[n])
+    return NormRecord(rid, idx, *values)
+
+
+def _digest(data_text: str | None) -> str:
+    return hashlib.blake2b(data_text.encode(), digest_size=16).hexdigest() if data_text is not None else "-"
+
+
+def _records(session: Session, project: str, apps: Sequence[_App], full: bool) -> list[NormRecord]:
+    """Matching views of ``apps`` (in their order, ``idx`` = position): stored ones whose data and
+    normaliser are unchanged, the others normalised now and stored (``full``: all normalised now)."""
+    scheme = norm_scheme()
+    where = (Application.project == project, Application.active.is_(True))
+    texts = dict(session.execute(select(Application.id, cast(Application.data, Text)).where(*where)).all())
+    stored: dict[int, tuple[str, str]] = {}
+    existing: set[int] = set()
+    for a_id, row_scheme, digest, text in session.execute(
+        select(DedupeNorm.application_id, DedupeNorm.scheme, DedupeNorm.data_digest, DedupeNorm.record)
+        .join(Application, Application.id == DedupeNorm.application_id)
+        .where(*where)
+    ):
+        existing.add(a_id)
+        if row_scheme == scheme and not full:
+            stored[a_id] = (digest, text)
+    records: list[NormRecord] = []
+    fresh: list[dict] = []
+    for i, app in enumerate(apps):
+        text = texts.get(app.id)
+        digest = _digest(text)
+        hit = stored.get(app.id)
+        if hit is not None and hit[0] == digest:
+            records.append(decode_record(hit[1], i, app.id))
+            continue
+        r = normalize_record((json.loads(text) if text is not None else None) or {}, i, app.id)
+        records.append(r)
+        fresh.append({"application_id": app.id, "scheme": scheme, "data_digest": digest, "record": encode_record(r)})
+    if fresh:
+        stale = sorted(existing & {row["application_id"] for row in fresh})
+        for start in range(0, len(stale), 5000):
+            session.execute(delete(DedupeNorm).where(DedupeNorm.application_id.in_(stale[start : start + 5000])))
+        for start in range(0, len(fresh), 5000):
+            session.execute(DedupeNorm.__table__.insert(), fresh[start : start + 5000])
+    return records
 
 
 def _split_contradicted(
-    session: Session, project: str, apps: Sequence[Application], records: Sequence, new_ids: Sequence[int], seen: dict, now: datetime
+    session: Session,
+    project: str,
+    apps: Sequence[_App],
+    records: Sequence,
+    new_ids: Sequence[int],
+    seen: dict,
+    moved: list[dict],
+    now: datetime,
 ) -> int:
     """A corrected application that now vetoes another application of its person
     (another valid PESEL, another birth date, ...) leaves that person for a new one
@@ -247,20 +475,29 @@ def _split_contradicted(
                 created_at=now,
             )
         )
-        app.person_id = person.id
+        _move(app, person.id, moved)
         members[person.id].append(i)
         split += 1
     return split
 
 
-def _evidence(merges: Iterable[Link], members: Iterable[int], old_pid: dict[int, int | None], folded: int) -> Link | None:
+def _evidence_by_cluster(merges: Iterable[Link], clusters: Sequence[Sequence[int]]) -> dict[int, list[Link]]:
+    """Cluster number -> the accepted links inside it, in ``merges`` order (strongest first within each phase)."""
+    cluster_of = {m: n for n, members in enumerate(clusters) for m in members}
+    out: dict[int, list[Link]] = defaultdict(list)
+    for link in merges:
+        n = cluster_of.get(link.a)
+        if n is not None and cluster_of.get(link.b) == n:
+            out[n].append(link)
+    return out
+
+
+def _first_evidence(links: Iterable[Link], old_pid: Mapping[int, int | None], folded: int) -> Link | None:
     """The strongest link tying person ``folded`` to the rest of its new cluster."""
-    inside = set(members)
-    for link in merges:  # already strongest-first within each phase
-        if link.a in inside and link.b in inside:
-            pa, pb = old_pid.get(link.a), old_pid.get(link.b)
-            if (pa == folded) != (pb == folded):
-                return link
+    for link in links:
+        pa, pb = old_pid.get(link.a), old_pid.get(link.b)
+        if (pa == folded) != (pb == folded):
+            return link
     return None
 
 
@@ -268,7 +505,7 @@ def _update_reviews(
     session: Session,
     project: str,
     links: Iterable[Link],
-    by_id: dict[int, Application],
+    pid_of: Mapping[int, int | None],
     must: Iterable[tuple[int, int]],
     cannot: Iterable[tuple[int, int]],
     counts: DedupeCounts,
@@ -296,8 +533,7 @@ def _update_reviews(
     for (a, b), row in open_rows.items():
         if row.status != "open":
             continue
-        app_a, app_b = by_id.get(a), by_id.get(b)
-        if app_a is None or app_b is None or app_a.person_id == app_b.person_id or (a, b) in decided:
+        if a not in pid_of or b not in pid_of or pid_of[a] == pid_of[b] or (a, b) in decided:
             row.status, row.closed_at = "obsolete", now
             counts.reviews_closed += 1
         else:
@@ -309,12 +545,18 @@ def review_items(session: Session, project: str, pending_text: dict[tuple[int, i
     pending_text = pending_text or {}
     rows = list(session.scalars(select(DedupeReview).where(DedupeReview.project == project, DedupeReview.status == "open")))
     ids = sorted({r.application_a for r in rows} | {r.application_b for r in rows})
-    apps: dict[int, Application] = {}
+    apps = {}
+    columns = (
+        Application.id,
+        Application.data,
+        Application.source_id,
+        Application.worksheet,
+        Application.row_number,
+        Application.person_id,
+    )
     for start in range(0, len(ids), 5000):  # bounded IN lists (SQLite variable limit)
         chunk = ids[start : start + 5000]
-        apps.update(
-            {a.id: a for a in session.scalars(select(Application).where(Application.project == project, Application.id.in_(chunk)))}
-        )
+        apps.update({a.id: a for a in session.execute(select(*columns).where(Application.project == project, Application.id.in_(chunk)))})
     items = []
     for r in rows:
         a, b = apps.get(r.application_a), apps.get(r.application_b)
@@ -338,7 +580,7 @@ def review_items(session: Session, project: str, pending_text: dict[tuple[int, i
     return items
 
 
-def _label(app: Application) -> str:
+def _label(app: Application | Row) -> str:
     return f"{app.source_id} / {app.worksheet}, wiersz {app.row_number}"
 
 

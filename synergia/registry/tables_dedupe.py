@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, Float, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from synergia.registry.base import Base, utcnow
@@ -89,3 +89,20 @@ class DedupeSeen(Base):
     application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), primary_key=True)
     content_hash: Mapped[str] = mapped_column(String(64))
     seen_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class DedupeNorm(Base):
+    """An application's matching view (``synergia.dedupe.normalize.NormRecord``) as built from
+    its current data, so a night normalises only new or changed applications.
+
+    Personal data (the folded names, PESEL, contacts): it lives and dies with its application
+    (deleted with it, ``ON DELETE CASCADE``; cleared by an erasure), never logged. ``scheme``
+    fingerprints the normaliser: a changed normaliser rebuilds every row once. ``data_digest``
+    is a digest of the application's stored ``data``: any change of the data rebuilds the row."""
+
+    __tablename__ = "dedupe_norms"
+
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"), primary_key=True)
+    scheme: Mapped[str] = mapped_column(String(32))
+    data_digest: Mapped[str] = mapped_column(String(32))
+    record: Mapped[str] = mapped_column(Text)  # JSON list: the NormRecord fields after rid and idx

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from sqlalchemy import select, text
+from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session
 
 from synergia.certificates.register import withdraw_for_erasure
@@ -29,6 +29,7 @@ from synergia.mail.transports import outbox_filename
 from synergia.registry.base import utcnow
 from synergia.registry.tables import Application
 from synergia.registry.tables_certificates import Certificate
+from synergia.registry.tables_dedupe import DedupeNorm
 from synergia.rodo import audit, tombstones
 from synergia.rodo.identifiers import KEEP_FIELDS, identifiers
 from synergia.rodo.locate import ERASED_SOURCE, Holdings, holdings
@@ -105,6 +106,8 @@ def erase(
         d.purged_at = d.purged_at or now
     _delete(session, h.assignments, h.reviews, h.decisions, h.quarantine, h.versions)
     _delete(session, h.merges)
+    # the matcher's stored views of these applications (folded names, PESEL, contacts)
+    session.execute(delete(DedupeNorm).where(DedupeNorm.application_id.in_([a.id for a in h.applications])))
 
     if mode == "anonymise":
         seen = {s.application_id: s for s in h.seen}
@@ -215,6 +218,7 @@ TOUCHED_TABLES = (
     "dedupe_decisions",
     "dedupe_reviews",
     "dedupe_seen",
+    "dedupe_norms",
     "certificates",
     "certificate_revisions",
     "mail_deliveries",

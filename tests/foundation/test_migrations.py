@@ -23,7 +23,7 @@ def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 def test_one_head() -> None:
     script = ScriptDirectory.from_config(alembic_config("sqlite://"))
-    assert script.get_heads() == ["0008"]
+    assert script.get_heads() == ["0009"]
 
 
 def test_upgrade_matches_models_and_downgrade_removes_everything(url: str) -> None:
