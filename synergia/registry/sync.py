@@ -354,13 +354,8 @@ def apply_outcomes(
                         kind=outcome.kind,
                         content_hash=outcome.content_hash,
                         data=outcome.data,
-                        version=1,
-                        active=True,
                         submitted_at=submitted,
-                        first_seen_at=now,
-                        last_seen_at=now,
-                        updated_at=now,
-                    ),
+                    ),  # version 1, active, seen and updated now: ``_insert_new``
                     outcome,
                 )
             )
@@ -455,10 +450,7 @@ def _write_changed(session: Session, slug: str, changed: list, stored: dict[int,
             no_person.append(app)
     session.execute(insert(ApplicationVersion), versions)
     if no_person:
-        ids = session.scalars(
-            insert(Person).returning(Person.id, sort_by_parameter_order=True), [{"project": slug, "created_at": now} for _ in no_person]
-        ).all()
-        for app, pid in zip(no_person, ids):
+        for app, pid in zip(no_person, _new_person_ids(session, slug, len(no_person), now)):
             app.set("person_id", pid)
     app_ids = sorted({app.id for app, *_ in changed})
     for i in range(0, len(app_ids), 5000):
@@ -468,20 +460,36 @@ def _write_changed(session: Session, slug: str, changed: list, stored: dict[int,
         session.execute(insert(Attendance), attendance)
 
 
+def _new_person_ids(session: Session, slug: str, n: int, now: datetime) -> list[int]:
+    """Ids of ``n`` new persons, ascending (the k-th new application gets the k-th): multi-row
+    INSERT ... RETURNING. Not ``sort_by_parameter_order``: SQLite cannot order RETURNING rows, so
+    SQLAlchemy then sends one statement per row; fresh persons are alike, ascending ids are the
+    order one-row statements give."""
+    if not n:
+        return []
+    table = Person.__table__
+    stmt = insert(table).values(project=slug, created_at=now).returning(table.c.id)
+    return sorted(session.execute(stmt, [{} for _ in range(n)] if n > 1 else {}).scalars())
+
+
 def _insert_new(session: Session, slug: str, new_apps: list[tuple[dict, Accepted]], now: datetime) -> None:
     """New applications, a person of its own each, and their attendance: three bulk INSERTs
-    (executemany with RETURNING in parameter order) instead of an ORM object and a flush per row."""
+    (Core, multi-row VALUES) instead of an ORM object and a flush per row. An application's id
+    comes back with its (source, row key), unique in the project: no reliance on RETURNING order."""
     if not new_apps:
         return
     session.flush()  # pending ORM changes first (keys handed out by KeyBook never clash with them)
-    person_ids = session.scalars(
-        insert(Person).returning(Person.id, sort_by_parameter_order=True), [{"project": slug, "created_at": now} for _ in new_apps]
-    ).all()
+    person_ids = _new_person_ids(session, slug, len(new_apps), now)
+    table = Application.__table__
+    shared = {"project": slug, "version": 1, "active": True, "first_seen_at": now, "last_seen_at": now, "updated_at": now}
     rows = [{**values, "person_id": pid} for (values, _), pid in zip(new_apps, person_ids)]
-    app_ids = session.scalars(insert(Application).returning(Application.id, sort_by_parameter_order=True), rows).all()
-    attendance = [a for (_, outcome), app_id in zip(new_apps, app_ids) for a in _attendance_rows(slug, app_id, outcome)]
+    for row in rows:
+        del row["project"]
+    stmt = insert(table).values(shared).returning(table.c.id, table.c.source_id, table.c.row_key)
+    ids = {(source_id, row_key): app_id for app_id, source_id, row_key in session.execute(stmt, rows)}
+    attendance = [a for values, outcome in new_apps for a in _attendance_rows(slug, ids[(values["source_id"], values["row_key"])], outcome)]
     if attendance:
-        session.execute(insert(Attendance), attendance)
+        session.execute(insert(Attendance.__table__), attendance)
 
 
 def _confirm(record: _Rec) -> None:
