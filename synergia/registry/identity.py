@@ -69,7 +69,7 @@ class Incoming:
     content_hash: str = ""  # hash of the raw row: for migrated records only
 
 
-@dataclass
+@dataclass(slots=True)
 class _Old:
     obj: Any
     source_id: str

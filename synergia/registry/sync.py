@@ -252,6 +252,17 @@ def _new_place(slug: str, ref: SourceRef, book: KeyBook) -> dict[str, object]:
 
 def _place(obj: _Rec, ref: SourceRef, book: KeyBook, identity: RowIdentity) -> bool:
     """Point a record at tonight's place and key; True if its place (tab or row) moved."""
+    if (
+        obj.row_key == identity.key  # first of its key, same source, same place, same fingerprints: nothing to do
+        and "#" not in obj.row_key
+        and obj.source_id == ref.source_id
+        and obj.row_number == ref.row_number
+        and obj.worksheet == ref.worksheet
+        and obj.spreadsheet == ref.spreadsheet
+        and obj.fingerprint == identity.fingerprint
+        and list(obj.fallback_keys or []) == list(identity.fallbacks)
+    ):
+        return False
     row_key = book.keep_or_new(obj, ref.source_id, identity.key)
     moved = (obj.source_id, obj.spreadsheet, obj.worksheet, obj.row_number) != (
         ref.source_id,
@@ -423,13 +434,13 @@ def _apply(
 
 
 def _stored_data(session: Session, slug: str, ids: list[int]) -> dict[int, str]:
-    """id -> the stored ``data`` JSON text of those applications (parsed only when compared unequal)."""
-    table = Application.__table__
-    query = select(table.c.id, cast(table.c.data, Text)).where(table.c.project == slug)
-    ordered, out = sorted(set(ids)), {}
-    for i in range(0, len(ordered), 5000):
-        out.update((i_, t) for i_, t in session.execute(query.where(table.c.id.in_(ordered[i : i + 5000]))))
-    return out
+    """id -> the stored ``data`` JSON text of those applications (parsed only when compared unequal).
+    One scan of the project's applications (a night matches nearly all of them), no IN lists."""
+    if not ids:
+        return {}
+    wanted, table = set(ids), Application.__table__
+    rows = session.execute(select(table.c.id, cast(table.c.data, Text)).where(table.c.project == slug))
+    return {i: t for i, t in rows if i in wanted}
 
 
 def _same_data(stored_text: str | None, data: dict) -> bool:
