@@ -220,8 +220,7 @@ _APP_COLUMNS = (
     "active",
     "version",
     "person_id",
-    "updated_at",
-)
+)  # not updated_at: read only for the few corrected rows (``_write_changed``), a datetime parse per row saved
 _Q_COLUMNS = (
     "id",
     "source_id",
@@ -460,6 +459,12 @@ def _write_changed(session: Session, slug: str, changed: list, stored: dict[int,
     if not changed:
         return
     versions, no_person = [], []
+    table = Application.__table__
+    ids = sorted({app.id for app, *_ in changed})
+    updated_at: dict[int, datetime] = {}
+    for i in range(0, len(ids), 5000):
+        query = select(table.c.id, table.c.updated_at).where(table.c.project == slug, table.c.id.in_(ids[i : i + 5000]))
+        updated_at.update((i_, at) for i_, at in session.execute(query))
     for app, outcome, submitted, _ in changed:
         old = stored.get(app.id)
         versions.append(
@@ -468,7 +473,7 @@ def _write_changed(session: Session, slug: str, changed: list, stored: dict[int,
                 version=app.version,
                 content_hash=app.content_hash,
                 data=json.loads(old) if old is not None else None,
-                valid_from=app.updated_at,
+                valid_from=updated_at[app.id],
                 valid_to=now,
             )
         )
@@ -596,7 +601,7 @@ def _deactivate(app: _Rec | None, now: datetime) -> int:
     if app is None or not app.active:
         return 0
     app.set("active", False)
-    app.set("updated_at", now)
+    app.changes["updated_at"] = now
     return 1
 
 
