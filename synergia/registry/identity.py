@@ -69,7 +69,7 @@ class Incoming:
     content_hash: str = ""  # hash of the raw row: for migrated records only
 
 
-@dataclass
+@dataclass(slots=True)
 class _Old:
     obj: Any
     source_id: str
@@ -137,6 +137,8 @@ def match_records(
 
     def in_order(name: str, old_key: Callable[[_Old], Any], new_key: Callable[[Incoming], Any]) -> None:
         """Pair equal keys in order of occurrence (any number on each side)."""
+        if not free_old or not free_new:  # nothing left to pair (e.g. every row found by the first pass)
+            return
         groups: dict[Any, list[int]] = defaultdict(list)
         for oi in sorted(free_old):
             k = old_key(olds[oi])
@@ -149,6 +151,8 @@ def match_records(
 
     def unique(name: str, old_key: Callable[[_Old], Any], new_key: Callable[[Incoming], Any]) -> None:
         """Pair keys that occur exactly once on each side."""
+        if not free_old or not free_new:
+            return
         olds_by: dict[Any, list[int]] = defaultdict(list)
         news_by: dict[Any, list[Incoming]] = defaultdict(list)
         for oi in free_old:

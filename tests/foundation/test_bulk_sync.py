@@ -177,3 +177,41 @@ def test_two_projects_with_the_same_rows_keep_their_own_records(registry: Regist
             slug: set(s.scalars(select(Application.person_id).where(Application.project == slug))) for slug in (DEMO.slug, OTHER.slug)
         }
         assert not persons[DEMO.slug] & persons[OTHER.slug]
+
+
+def test_a_first_night_inserts_in_batches_and_each_application_gets_its_own_row_and_person(registry: Registry, tmp_path: Path) -> None:
+    """Not one INSERT per row (SQLAlchemy's ordered RETURNING does that on SQLite); ids come back
+    by row key, so every application holds its own row's data and a person of its own, ascending."""
+    given = ["Hieronim", "Ludmiła", "Teodozja", "Wawrzyniec", "Kunegunda", "Sobiesław", "Bogumiła", "Radosław"]
+    family = ["Kłos", "Nowina", "Pstrąg", "Wierzba", "Zając", "Olcha", "Sikora", "Dąbek", "Jarząb", "Kmieć"]
+    base = _rows()[0]
+    rows = []
+    for n in range(80):
+        f, surname = given[n % len(given)], family[n // len(given)]
+        row = list(base)
+        row[0] = f"2026-06-{n % 28 + 1:02d} {8 + n // 28:02d}:{n % 60:02d}:17"
+        row[1], row[2] = f, surname
+        row[3] = f"{f[:4].lower()}{n}@wies.example"
+        row[4] = f"+48 600 200 {n:03d}"
+        rows.append(row)
+    rows.append(list(rows[7]))  # a double submission: the same key twice (#2)
+    rows[11][3] = "bez-malpy"  # one quarantined row
+    _write(tmp_path / DEMO.spreadsheet.id, rows)
+    counts, statements = _night(registry, tmp_path)
+    assert (counts["new"], counts["quarantined"]) == (80, 1)
+    assert statements.count("INSERT") <= 6, statements.count("INSERT")
+    with registry.session() as s:
+        apps = s.execute(
+            select(Application.id, Application.row_number, Application.row_key, Application.data, Application.person_id)
+            .where(Application.project == DEMO.slug)
+            .order_by(Application.id)
+        ).all()
+    assert [a.row_number for a in apps] == [n + 2 for n in range(len(rows)) if n != 11]  # inserted in row order
+    for a in apps:
+        assert a.data["email"] == rows[a.row_number - 2][3]
+    assert sum(a.row_key.endswith("#2") for a in apps) == 1
+    person_ids = [a.person_id for a in apps]
+    assert person_ids == sorted(set(person_ids))  # one each, in the applications' order
+    again, statements = _night(registry, tmp_path)
+    assert (again["unchanged"], again["new"]) == (80, 0)
+    assert not [s for s in statements if s in ("INSERT", "UPDATE", "DELETE")], statements
