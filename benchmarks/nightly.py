@@ -201,28 +201,34 @@ def run_nights(data_dir: Path, db_url: str, project_path: str, nights: int = 2) 
     for _ in range(nights):
         times: dict[str, float] = {}
         cpu: dict[str, float] = {}
+        peak: dict[str, float] = {}
 
-        def step(name, fn, *args, times=times, cpu=cpu):
+        def step(name, fn, *args, times=times, cpu=cpu, peak=peak):
             t, c = time.perf_counter(), time.process_time()
             result = fn.fn(*args)
             times[name], cpu[name] = time.perf_counter() - t, time.process_time() - c
+            peak[name] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # the process's peak so far
             return result
 
-        with disable_run_logger():
+        with disable_run_logger():  # the order, and what is kept alive, of flows/nightly.py
             step("prepare_registry", prepare_registry, path)
             snapshot = step("read_sources", read_sources, path)
             batch = step("validate_rows", validate_rows, path, snapshot)
+            del snapshot
             counts = step("upsert_registry", upsert_registry, path, batch)
-            step("write_quarantine_tab", write_quarantine_tab, path, batch.owned_tabs.get(QUARANTINE.key))
-            dedupe = step("cluster_participants", cluster_participants, path, batch.owned_tabs.get(REVIEW.key))
+            quarantine_current, review_current = batch.owned_tabs.get(QUARANTINE.key), batch.owned_tabs.get(REVIEW.key)
+            del batch
+            step("write_quarantine_tab", write_quarantine_tab, path, quarantine_current)
+            dedupe = step("cluster_participants", cluster_participants, path, review_current)
+            del quarantine_current, review_current
             certificates = step("issue_certificates", issue_certificates, path)
             step("publish_verification_site", publish_verification_site, path, certificates)
             step("send_mail", send_mail, path)
-        del snapshot, batch
         out.append(
             {
                 "times": times,
                 "cpu": cpu,
+                "peak": peak,
                 "total": sum(times.values()),
                 "cpu_total": sum(cpu.values()),
                 "rows": counts["rows"],
@@ -523,11 +529,12 @@ def report(db: str, results: list[dict], yard: float, rows: int) -> bool:
         n0 = results[0]["nights"][night]
         print(f"  {label}: {json.dumps(n0['counts'])} dedupe {json.dumps(n0['dedupe'])}")
     n = results[0]["nights"][0]["rows"]
-    print(f"  {'step (wall s, cpu s, rows/s)':28s} {'first':>24s} {'unchanged':>24s}")
+    print(f"  {'step (wall s, cpu s, rows/s)':28s} {'first':>24s} {'unchanged':>24s}  peak MB after (first)")
     for s in STEPS:
         a, ac = (med(r["nights"][0][k][s] for r in results) for k in ("times", "cpu"))
         b, bc = (med(r["nights"][1][k][s] for r in results) for k in ("times", "cpu"))
-        print(f"  {s:28s} {a:7.2f} {ac:7.2f} {n / max(a, 1e-9):8,.0f} {b:7.2f} {bc:7.2f} {n / max(b, 1e-9):8,.0f}")
+        mb = med(r["nights"][0].get("peak", {}).get(s, 0.0) for r in results)
+        print(f"  {s:28s} {a:7.2f} {ac:7.2f} {n / max(a, 1e-9):8,.0f} {b:7.2f} {bc:7.2f} {n / max(b, 1e-9):8,.0f}  {mb:7.0f}")
     first = med(r["nights"][0]["total"] for r in results)
     same = med(r["nights"][1]["total"] for r in results)
     peak = med(r["peak_mb"] for r in results)

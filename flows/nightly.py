@@ -28,9 +28,13 @@ def nightly(project_path: str) -> dict:
     prepare_registry(project_path)
     snapshot = read_sources(project_path)
     batch = validate_rows(project_path, opaque(snapshot))
+    del snapshot  # the raw rows are not needed any more: at 100k rows they are hundreds of MB
     counts = upsert_registry(project_path, opaque(batch))
-    write_quarantine_tab(project_path, opaque(batch.owned_tabs.get(QUARANTINE.key)))
-    dedupe = cluster_participants(project_path, opaque(batch.owned_tabs.get(REVIEW.key)))
+    quarantine_current, review_current = batch.owned_tabs.get(QUARANTINE.key), batch.owned_tabs.get(REVIEW.key)
+    del batch  # nor the validated rows, before dedupe loads every active application
+    write_quarantine_tab(project_path, opaque(quarantine_current))
+    dedupe = cluster_participants(project_path, opaque(review_current))
+    del quarantine_current, review_current
     certificates = issue_certificates(project_path)
     publish_verification_site(project_path, certificates)
     mail = send_mail(project_path)
