@@ -429,7 +429,9 @@ def main(argv: list[str] | None = None) -> int:
 
         project = load_project(PROJECT)
         form_tabs = sorted({s.worksheet for s in project.sources if s.kind == "recruitment"})
-        yard = statistics.median(yardstick(book, form_tabs)[0] for _ in range(max(1, args.rounds)))
+        reads = [yardstick(book, form_tabs) for _ in range(max(1, args.rounds))]
+        yard = statistics.median(t for t, _ in reads)
+        args.rows = reads[0][1] - len(form_tabs)  # the form rows really there (--workbook: not --rows)
         print(f"yardstick (bare python-calamine read of the form tabs): {yard:.2f} s", flush=True)
 
         dbs = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
