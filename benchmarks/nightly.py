@@ -3,21 +3,37 @@
     python -m benchmarks.nightly                       # 20k form rows, SQLite + a private PostgreSQL
     python -m benchmarks.nightly --rows 100000         # the target size
     python -m benchmarks.nightly --db sqlite --rounds 3
+    python -m benchmarks.nightly --backend emulator    # the Sheets backend against devtools.emulator
+    python -m benchmarks.nightly --mode both           # also the whole `synergia run nightly` command
     python -m benchmarks.nightly --pg-url postgresql+psycopg://user@host:5432/db
+    python -m benchmarks.nightly --rows 100000 --save-workbook /tmp/w100k.xlsx   # then --workbook /tmp/w100k.xlsx
 
 The demo project (``config/projects/demo.yaml``) with its two recruitment forms holding
 ``--rows`` form rows in total (people from ``devtools.demo.generator.make_people``, rows
 written by its form writer, so values are realistic and distinct: ~15 % noisy, 5 % invalid,
 a few empty rows, double submissions), the attendance lists and manual tab of a small
-``generate_workbook``. The workbook is written here with openpyxl's write-only mode (fast).
+``generate_workbook``. The workbook is written in one pass (``devtools.demo.xlsx``,
+inline strings: 100k rows in seconds, where openpyxl took minutes).
 
-Each database runs in its own child process (peak memory is its own: ``ru_maxrss`` of the
-child plus its largest worker): the nightly flow's steps, in the order of
-``flows/nightly.py``, called directly (``task.fn``, no Prefect server: flow time, not
+Backends: ``workbook`` (the XLSX under ``SYNERGIA_DATA_DIR``) or ``emulator`` (the same tabs
+seeded into ``devtools.emulator`` on a socket in its own process, the project pointed at it
+with ``backend: gsheets`` — every read and write goes through gspread and HTTP as against Google).
+
+``--mode steps`` (default): each database runs in its own child process (peak memory is its
+own: ``ru_maxrss`` of the child plus its largest worker): the nightly flow's steps, in the order
+of ``flows/nightly.py``, called directly (``task.fn``, no Prefect server: flow time, not
 Prefect's start-up), on a fresh registry — first night — then again on the same
-workbook — unchanged night. Per-step seconds, rows/s and peak MB are printed, with
-pass/fail against the targets of issue 17. ``--rounds N`` repeats each child N times and
+workbook — unchanged night. Per-step seconds (wall and CPU), rows/s and peak MB are printed,
+with pass/fail against the targets of issue 17. ``--rounds N`` repeats each child N times and
 prints medians (the machine is shared: look at ``uptime``).
+
+``--mode cli`` / ``both``: the whole command the user runs, ``python -m cli run nightly -p
+<project>`` (= ``synergia run nightly``), twice in a subprocess with its own ``PREFECT_HOME``
+(the temporary Prefect server it starts included): wall, CPU (the command and its children)
+and peak MB of the command, and the flow run's own start→end and per-task times as Prefect
+recorded them (read from that ``PREFECT_HOME``'s database afterwards). The gap between the
+command's wall time and the flow run's, and between the flow run and the sum of its tasks, is
+Prefect's and Python's overhead.
 
 Yardstick, in this process: a bare python-calamine read of the same form tabs (nothing kept),
 the floor of reading the workbook with the library the workbook backend reads with.
@@ -59,15 +75,16 @@ STEPS = (
 
 def write_workbook(path: Path, rows: int, seed: int = 17) -> dict[str, int]:
     """The demo workbook with ``rows`` form rows over its recruitment tabs."""
-    from openpyxl import Workbook, load_workbook
+    from python_calamine import CalamineWorkbook
 
     from config.project import load_project
     from devtools.demo import generator as g
+    from devtools.demo.xlsx import write_text_workbook
 
     project = load_project(PROJECT)
     small = path.with_name("small.xlsx")
     g.generate_workbook(project, small, seed=seed, people=300)  # lists, advisory, manual values
-    src = load_workbook(small, read_only=True)
+    src = CalamineWorkbook.from_path(str(small))
     recruitment = [s for s in project.sources if s.kind == "recruitment"]
     rng = random.Random(seed)
     people = g.make_people(max(1, int(rows / 1.2)), rng, project.period.start, project.gminas)
@@ -87,43 +104,14 @@ def write_workbook(path: Path, rows: int, seed: int = 17) -> dict[str, int]:
             row = [""] * len(row)
         by_tab[source.worksheet].append(row)
         made, i = made + 1, i + 1
-    wb = Workbook(write_only=True)
-    stats = {}
-    for name in src.sheetnames:
-        ws = wb.create_sheet(name)
-        body = list(src[name].iter_rows(values_only=True))
-        if name in by_tab:
-            header = list(body[0])
-            body = [header] + by_tab[name]
-        for r in body:
-            ws.append(["" if v is None else v for v in r])
-        stats[name] = len(body) - 1
+    tabs: dict[str, list[list[str]]] = {}
+    for name in src.sheet_names:
+        body = [["" if v is None else str(v) for v in r] for r in src.get_sheet_by_name(name).to_python(skip_empty_area=False)]
+        tabs[name] = [body[0], *by_tab[name]] if name in by_tab else body
     src.close()
-    wb.save(path)
     small.unlink()
-    _add_dimensions(path)
-    return stats
-
-
-def _add_dimensions(path: Path) -> None:
-    """openpyxl's write-only mode writes no ``<dimension>``; Excel and Google's export do, and
-    without it openpyxl's reader parses every sheet twice. Add it, as a real workbook has it."""
-    import re
-    import zipfile
-
-    from openpyxl.utils import get_column_letter
-
-    tmp = path.with_suffix(".tmp")
-    with zipfile.ZipFile(path) as src, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as dst:
-        for item in src.infolist():
-            data = src.read(item)
-            if item.filename.startswith("xl/worksheets/sheet") and b"<dimension" not in data:
-                rows = re.findall(rb'<row r="(\d+)"', data)
-                cols = max((len(re.findall(rb"<c ", m)) for m in re.findall(rb"<row [^>]*>.*?</row>", data[:200_000])), default=1)
-                ref = f"A1:{get_column_letter(max(cols, 1))}{int(rows[-1]) if rows else 1}".encode()
-                data = data.replace(b"</sheetPr>", b'</sheetPr><dimension ref="' + ref + b'"/>', 1)
-            dst.writestr(item, data)
-    tmp.replace(path)
+    write_text_workbook(path, tabs)
+    return {name: len(body) - 1 for name, body in tabs.items()}
 
 
 def yardstick(path: Path, tabs: list[str]) -> tuple[float, int]:
@@ -190,7 +178,7 @@ def fresh_pg_database(url: str, name: str) -> str:
 # -- one child: first night + unchanged night ------------------------------------
 
 
-def run_nights(data_dir: Path, db_url: str, nights: int = 2) -> dict:
+def run_nights(data_dir: Path, db_url: str, project_path: str, nights: int = 2) -> dict:
     os.environ["SYNERGIA_DATA_DIR"] = str(data_dir)
     os.environ["SYNERGIA_DATABASE_URL"] = db_url
     from prefect.logging import disable_run_logger
@@ -208,33 +196,39 @@ def run_nights(data_dir: Path, db_url: str, nights: int = 2) -> dict:
 
     reset_settings_cache()
     runtime.reset()
-    path = str(PROJECT)
+    path = project_path
     out = []
     for _ in range(nights):
         times: dict[str, float] = {}
         cpu: dict[str, float] = {}
+        peak: dict[str, float] = {}
 
-        def step(name, fn, *args, times=times, cpu=cpu):
+        def step(name, fn, *args, times=times, cpu=cpu, peak=peak):
             t, c = time.perf_counter(), time.process_time()
             result = fn.fn(*args)
             times[name], cpu[name] = time.perf_counter() - t, time.process_time() - c
+            peak[name] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # the process's peak so far
             return result
 
-        with disable_run_logger():
+        with disable_run_logger():  # the order, and what is kept alive, of flows/nightly.py
             step("prepare_registry", prepare_registry, path)
             snapshot = step("read_sources", read_sources, path)
             batch = step("validate_rows", validate_rows, path, snapshot)
+            del snapshot
             counts = step("upsert_registry", upsert_registry, path, batch)
-            step("write_quarantine_tab", write_quarantine_tab, path, batch.owned_tabs.get(QUARANTINE.key))
-            dedupe = step("cluster_participants", cluster_participants, path, batch.owned_tabs.get(REVIEW.key))
+            quarantine_current, review_current = batch.owned_tabs.get(QUARANTINE.key), batch.owned_tabs.get(REVIEW.key)
+            del batch
+            step("write_quarantine_tab", write_quarantine_tab, path, quarantine_current)
+            dedupe = step("cluster_participants", cluster_participants, path, review_current)
+            del quarantine_current, review_current
             certificates = step("issue_certificates", issue_certificates, path)
             step("publish_verification_site", publish_verification_site, path, certificates)
             step("send_mail", send_mail, path)
-        del snapshot, batch
         out.append(
             {
                 "times": times,
                 "cpu": cpu,
+                "peak": peak,
                 "total": sum(times.values()),
                 "cpu_total": sum(cpu.values()),
                 "rows": counts["rows"],
@@ -250,8 +244,137 @@ def run_nights(data_dir: Path, db_url: str, nights: int = 2) -> dict:
 
 def child(args: argparse.Namespace) -> int:
     sys.path.insert(0, str(REPO))
-    print(json.dumps(run_nights(Path(args.data_dir), args.db_url)))
+    print(json.dumps(run_nights(Path(args.data_dir), args.db_url, args.project_path)))
     return 0
+
+
+# -- the Sheets emulator ------------------------------------------------------------
+
+EMULATOR_KEY = "1SynergiaBenchKeyAbCdEfGhIjKlMnOpQrStUvWxYz0"
+
+
+class Emulator:
+    """``python -m devtools.emulator`` seeded with the workbook, in its own process (as Google is not
+    in ours); ``env`` points the Sheets backend at it, ``project`` is the demo project with
+    ``backend: gsheets`` and the emulator's spreadsheet key."""
+
+    def __init__(self, book: Path, base: Path) -> None:
+        import socket
+        import urllib.request
+
+        base.mkdir(parents=True, exist_ok=True)
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        key = base / "key.json"
+        self.log = (base / "emulator.log").open("wb")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "devtools.emulator", "--port", str(port), "--seed", str(book)]
+            + ["--spreadsheet-id", EMULATOR_KEY, "--write-key", str(key)],
+            cwd=REPO,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 900  # seeding reads the workbook with openpyxl: ~1 min at 100k rows
+        while not key.exists() or not self._answers(url, urllib.request):
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(f"the Sheets emulator did not start; see {base / 'emulator.log'}")
+            time.sleep(0.5)
+        self.env = {
+            "SYNERGIA_SHEETS_BACKEND": "gsheets",
+            "SYNERGIA_GOOGLE_CREDENTIALS": str(key),
+            "SYNERGIA_GOOGLE_API_URL": url,
+        }
+        text = PROJECT.read_text(encoding="utf-8").replace("  id: demo/demo.xlsx", f"  id: {EMULATOR_KEY}\n  backend: gsheets", 1)
+        self.project = base / "demo-emulator.yaml"
+        self.project.write_text(text, encoding="utf-8")
+
+    @staticmethod
+    def _answers(url: str, request: object) -> bool:
+        try:
+            request.urlopen(url + "/", timeout=2)  # type: ignore[attr-defined]
+        except OSError as exc:
+            return hasattr(exc, "code")  # an HTTP error: something answered
+        return True
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.log.close()
+
+
+# -- the whole command ----------------------------------------------------------------
+
+
+def run_command(data_dir: Path, db_url: str, project: Path, extra_env: dict[str, str], nights: int = 2) -> list[dict]:
+    """``python -m cli run nightly -p <project>`` ``nights`` times, each with Prefect's temporary server;
+    wall / CPU / peak of the command, then the flow run's and its task runs' times as Prefect stored them."""
+    home = data_dir / "prefect-home"
+    home.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env.update(extra_env)
+    env.update(
+        PYTHONPATH=str(REPO),
+        PREFECT_HOME=str(home),
+        SYNERGIA_DATA_DIR=str(data_dir),
+        SYNERGIA_DATABASE_URL=db_url,
+    )
+    out = []
+    for night in range(nights):
+        log = (data_dir / f"command-{night}.log").open("wb")
+        t = time.perf_counter()
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "cli", "run", "nightly", "-p", str(project)], cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - t
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        log.close()
+        if proc.returncode not in (0, 1):  # 1: the run finished but a source was skipped
+            tail = (data_dir / f"command-{night}.log").read_text(encoding="utf-8", errors="replace")[-3000:]
+            raise SystemExit(f"`synergia run nightly` exited with {proc.returncode}:\n{tail}")
+        flow, tasks = flow_run_times(home)
+        out.append(
+            {
+                "wall": wall,
+                "cpu": usage.ru_utime + usage.ru_stime,
+                "peak_mb": usage.ru_maxrss / 1024,
+                "flow": flow,
+                "tasks": tasks,
+            }
+        )
+    return out
+
+
+def flow_run_times(home: Path) -> tuple[float, dict[str, float]]:
+    """The latest flow run's start→end seconds and its task runs' (name → seconds), from the
+    temporary server's database in ``home`` (Prefect's own tables; counts and times only)."""
+    import sqlite3
+    from datetime import datetime
+
+    def seconds(a: str, b: str) -> float:
+        return (datetime.fromisoformat(b) - datetime.fromisoformat(a)).total_seconds()
+
+    db = sqlite3.connect(home / "prefect.db")
+    try:
+        run_id, start, end = db.execute(
+            "SELECT id, start_time, end_time FROM flow_run WHERE start_time IS NOT NULL ORDER BY start_time DESC LIMIT 1"
+        ).fetchone()
+        tasks = {
+            name.rsplit("-", 1)[0]: seconds(a, b)
+            for name, a, b in db.execute(
+                "SELECT name, start_time, end_time FROM task_run WHERE flow_run_id = ? AND end_time IS NOT NULL ORDER BY start_time",
+                (run_id,),
+            )
+        }
+    finally:
+        db.close()
+    return seconds(start, end), tasks
 
 
 # -- orchestration ------------------------------------------------------------------
@@ -263,30 +386,42 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
     ap.add_argument("--pg-url", help="an existing PostgreSQL server (a database per run is created in it)")
     ap.add_argument("--rounds", type=int, default=1, help="children per database; medians printed")
+    ap.add_argument("--backend", choices=("workbook", "emulator"), default="workbook", help="spreadsheet backend (default: workbook)")
+    ap.add_argument(
+        "--mode",
+        choices=("steps", "cli", "both"),
+        default="steps",
+        help="steps: the flow's steps in-process; cli: the whole `synergia run nightly` command; both",
+    )
     ap.add_argument("--workbook", type=Path, help="use this workbook (copied), do not write one")
+    ap.add_argument("--save-workbook", type=Path, help="keep the generated workbook here (for --workbook next time)")
     ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--data-dir", help=argparse.SUPPRESS)
     ap.add_argument("--db-url", help=argparse.SUPPRESS)
+    ap.add_argument("--project-path", default=str(PROJECT), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child:
         return child(args)
 
     base = Path(tempfile.mkdtemp(prefix="synergia-bench-nightly-"))
     stop_pg = None
+    emulators: list[Emulator] = []
     try:
         print(
             f"load: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f} (1/5/15 min), {os.cpu_count()} cores",
             flush=True,
         )
         book = base / "demo.xlsx"
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         if args.workbook:
             shutil.copy(args.workbook, book)
             stats = {}
         else:
             stats = write_workbook(book, args.rows)
+            if args.save_workbook:
+                shutil.copy(book, args.save_workbook)
         print(
-            f"workbook: {book.stat().st_size / 1e6:.1f} MB in {time.perf_counter() - t:.1f} s; "
+            f"workbook: {book.stat().st_size / 1e6:.1f} MB in {time.perf_counter() - t:.1f} s (cpu {time.process_time() - c:.1f} s); "
             f"tabs {json.dumps(stats, ensure_ascii=False)}",
             flush=True,
         )
@@ -294,7 +429,9 @@ def main(argv: list[str] | None = None) -> int:
 
         project = load_project(PROJECT)
         form_tabs = sorted({s.worksheet for s in project.sources if s.kind == "recruitment"})
-        yard = statistics.median(yardstick(book, form_tabs)[0] for _ in range(max(1, args.rounds)))
+        reads = [yardstick(book, form_tabs) for _ in range(max(1, args.rounds))]
+        yard = statistics.median(t for t, _ in reads)
+        args.rows = reads[0][1] - len(form_tabs)  # the form rows really there (--workbook: not --rows)
         print(f"yardstick (bare python-calamine read of the form tabs): {yard:.2f} s", flush=True)
 
         dbs = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
@@ -304,48 +441,105 @@ def main(argv: list[str] | None = None) -> int:
             pg_root, stop_pg = start_postgres(pg_base)
         elif args.pg_url:
             pg_root = args.pg_url
+        modes = ["steps", "cli"] if args.mode == "both" else [args.mode]
         ok = True
         for db in dbs:
-            results = []
-            for r in range(args.rounds):
-                data_dir = base / f"{db}-{r}"
-                (data_dir / "demo").mkdir(parents=True)
-                shutil.copy(book, data_dir / "demo" / "demo.xlsx")
-                url = f"sqlite:///{data_dir / 'synergia.db'}" if db == "sqlite" else fresh_pg_database(pg_root, f"bench_nightly_{r}")
-                proc = subprocess.run(
-                    [sys.executable, "-m", "benchmarks.nightly", "--child", "--data-dir", str(data_dir), "--db-url", url],
-                    cwd=REPO,
-                    capture_output=True,
-                    text=True,
-                )
-                if proc.returncode:
-                    print(proc.stderr[-4000:], file=sys.stderr)
-                    return 1
-                results.append(json.loads(proc.stdout.strip().splitlines()[-1]))
-                shutil.rmtree(data_dir, ignore_errors=True)
-            ok &= report(db, results, yard, args.rows)
+            for mode in modes:
+                results = []
+                for r in range(args.rounds):
+                    data_dir = base / f"{db}-{mode}-{r}"
+                    (data_dir / "demo").mkdir(parents=True)
+                    shutil.copy(book, data_dir / "demo" / "demo.xlsx")
+                    url = (
+                        f"sqlite:///{data_dir / 'synergia.db'}"
+                        if db == "sqlite"
+                        else fresh_pg_database(pg_root, f"bench_nightly_{mode}_{r}")
+                    )
+                    project_path, env = PROJECT, {}
+                    if args.backend == "emulator":
+                        t = time.perf_counter()
+                        emulators.append(Emulator(book, data_dir / "emulator"))
+                        project_path, env = emulators[-1].project, emulators[-1].env
+                        print(f"  emulator seeded in {time.perf_counter() - t:.1f} s", flush=True)
+                    if mode == "cli":
+                        results.append(run_command(data_dir, url, project_path, env))
+                    else:
+                        proc = subprocess.run(
+                            [sys.executable, "-m", "benchmarks.nightly", "--child", "--data-dir", str(data_dir), "--db-url", url]
+                            + ["--project-path", str(project_path)],
+                            cwd=REPO,
+                            capture_output=True,
+                            text=True,
+                            env={**os.environ, **env},
+                        )
+                        if proc.returncode:
+                            print(proc.stderr[-4000:], file=sys.stderr)
+                            return 1
+                        results.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+                    if emulators:
+                        emulators.pop().stop()
+                    shutil.rmtree(data_dir, ignore_errors=True)
+                label = f"{db}, {args.backend}"
+                ok &= report(label, results, yard, args.rows) if mode == "steps" else report_command(label, results, args.rows)
         return 0 if ok else 1
     finally:
+        for emu in emulators:
+            emu.stop()
         if stop_pg:
             subprocess.run(stop_pg, capture_output=True)
         shutil.rmtree(base, ignore_errors=True)
 
 
+def report_command(label: str, results: list[list[dict]], rows: int) -> bool:
+    """The whole command's numbers (medians over rounds) beside the flow run's and its tasks'."""
+    med = statistics.median
+    print(f"\n[{label}] `synergia run nightly`, {len(results)} round(s), medians (s):")
+    print(f"  {'':28s} {'first':>9s} {'unchanged':>9s}")
+    lines = [
+        ("command wall", lambda n: n["wall"]),
+        ("command cpu (+ children)", lambda n: n["cpu"]),
+        ("flow run (Prefect start→end)", lambda n: n["flow"]),
+        ("sum of task runs", lambda n: sum(n["tasks"].values())),
+        ("outside the flow run", lambda n: n["wall"] - n["flow"]),
+        ("flow run minus its tasks", lambda n: n["flow"] - sum(n["tasks"].values())),
+    ]
+    for name, get in lines:
+        print(f"  {name:28s} {med(get(r[0]) for r in results):9.2f} {med(get(r[1]) for r in results):9.2f}")
+    for task in results[0][0]["tasks"]:
+        a, b = (med(r[n]["tasks"].get(task, 0.0) for r in results) for n in (0, 1))
+        print(f"    task {task:26s} {a:6.2f} {b:9.2f}")
+    peak = max(n["peak_mb"] for r in results for n in r)
+    first, same = (med(r[n]["flow"] for r in results) for n in (0, 1))
+    scale = rows / TARGETS["target_rows"]
+    ok = True
+    for name, value, target, unit in (
+        ("first night (flow run)", first, TARGETS["first_s"] * scale, "s"),
+        ("unchanged night (flow run)", same, TARGETS["unchanged_s"] * scale, "s"),
+        ("peak memory (command)", peak, TARGETS["peak_mb"], "MB"),
+    ):
+        passed = value <= target
+        ok &= passed
+        print(f"  {'PASS' if passed else 'FAIL'} {name}: {value:.1f} {unit} (target <= {target:.1f} {unit})")
+    print(f"  ({rows / first:,.0f} / {rows / same:,.0f} rows/s of flow run; the command adds Python's and Prefect's start-up)")
+    return ok
+
+
 def report(db: str, results: list[dict], yard: float, rows: int) -> bool:
     med = statistics.median
-    print(f"\n[{db}] {len(results)} round(s), medians; counts of round 1:")
+    print(f"\n[{db}] steps in-process, {len(results)} round(s), medians; counts of round 1:")
     for night, label in ((0, "first night"), (1, "unchanged night")):
         n0 = results[0]["nights"][night]
         print(f"  {label}: {json.dumps(n0['counts'])} dedupe {json.dumps(n0['dedupe'])}")
-    print(f"  {'step (wall s, cpu s)':28s} {'first':>15s} {'unchanged':>15s}")
+    n = results[0]["nights"][0]["rows"]
+    print(f"  {'step (wall s, cpu s, rows/s)':28s} {'first':>24s} {'unchanged':>24s}  peak MB after (first)")
     for s in STEPS:
         a, ac = (med(r["nights"][0][k][s] for r in results) for k in ("times", "cpu"))
         b, bc = (med(r["nights"][1][k][s] for r in results) for k in ("times", "cpu"))
-        print(f"  {s:28s} {a:7.2f} {ac:7.2f} {b:7.2f} {bc:7.2f}")
+        mb = med(r["nights"][0].get("peak", {}).get(s, 0.0) for r in results)
+        print(f"  {s:28s} {a:7.2f} {ac:7.2f} {n / max(a, 1e-9):8,.0f} {b:7.2f} {bc:7.2f} {n / max(b, 1e-9):8,.0f}  {mb:7.0f}")
     first = med(r["nights"][0]["total"] for r in results)
     same = med(r["nights"][1]["total"] for r in results)
     peak = med(r["peak_mb"] for r in results)
-    n = results[0]["nights"][0]["rows"]
     # the targets are for 100k rows: scaled linearly for other sizes (a smaller run must be proportionally faster)
     scale = rows / TARGETS["target_rows"]
     t_first, t_same = TARGETS["first_s"] * scale, TARGETS["unchanged_s"] * scale
