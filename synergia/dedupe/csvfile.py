@@ -64,7 +64,7 @@ def dedupe_csv(
     """The whole command; returns the exit code (0, or 2 for an unreadable file).
     ``say``: prints one message (Rich markup) to stderr; ``progress(total)``: a context
     manager giving ``advance(n)`` (a progress bar), or None."""
-    from synergia.dedupe.engine import no_gc
+    from synergia.heap import no_gc
 
     # the cyclic collector stays off for the whole command (no cycles are made) and comes
     # back only once the rows and results are gone: switched on earlier, its first passes

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import gc
 import marshal
 import pickle
 from array import array
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from synergia.dedupe.blocking import key_hashes
@@ -15,24 +13,12 @@ from synergia.dedupe.cluster import ClusterResult, cluster_records, namesake_tie
 from synergia.dedupe.compare import Thresholds
 from synergia.dedupe.normalize import NormRecord, normalize_records, record_columns
 from synergia.dedupe.parallel import split_run, worth_forking
+from synergia.heap import no_gc
 
 PROGRESS_STEP = 1000  # rows normalised between two progress reports (one process)
 #: rows normalised here when a worker is forked: the worker also packs its part for the way back,
 #: this process unpacks it and rebuilds the records (measured at 100k records: the two then finish together)
 PARENT_SHARE = 0.55
-
-
-@contextmanager
-def no_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector: matching allocates ~10 objects per
-    record and creates no cycles, and the collector's passes cost ~20 %."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 def deduplicate(

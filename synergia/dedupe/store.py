@@ -29,8 +29,8 @@ from sqlalchemy.orm.attributes import set_committed_value
 from synergia.counts import Counts
 from synergia.dedupe.cluster import ClusterResult, Link, cluster_records
 from synergia.dedupe.compare import Thresholds, veto
-from synergia.dedupe.engine import no_gc
 from synergia.dedupe.normalize import NORM_FIELDS, NormRecord, as_tuple, normalize_record
+from synergia.heap import no_gc
 from synergia.registry.base import utcnow
 from synergia.registry.tables import Application, Person
 from synergia.registry.tables_dedupe import DedupeAssignment, DedupeDecision, DedupeMerge, DedupeNorm, DedupeReview, DedupeSeen

@@ -18,11 +18,9 @@ Everything for one run happens in one transaction, so a failure leaves no partia
 
 from __future__ import annotations
 
-import gc
 import json
 from collections import Counter, defaultdict
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING
@@ -32,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from config.project import ProjectConfig
 from synergia.counts import Counts
+from synergia.heap import no_gc
 from synergia.registry.base import utcnow
 from synergia.registry.identity import Incoming, KeyBook, match_records
 from synergia.registry.tables import (
@@ -126,8 +125,8 @@ def accepted_contents(session: Session, slug: str, sources: list[str]) -> dict[t
         )
     ).all()
     loads, out = json.loads, {}
-    for source_id, digest, kind, text in rows:
-        if digest and text is not None and (data := loads(text)) is not None:
+    for source_id, digest, kind, stored in rows:
+        if digest and stored is not None and (data := loads(stored)) is not None:
             out[(source_id, digest)] = (kind, data)
     return out
 
@@ -179,20 +178,6 @@ class _Rec:
 
     def __repr__(self) -> str:  # rows are personal data: no values in reprs
         return f"_Rec(id={getattr(self, 'id', None)})"
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """The cyclic garbage collector off while one run's rows are matched and written. They allocate
-    tens of thousands of containers (and no cycles); every collection they trigger rescans the
-    whole heap, the night's snapshot and outcomes included (about 40 % of this step's CPU at 20k rows)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _write_changes(session: Session, table: Table, slug: str, records: list[_Rec]) -> None:
@@ -303,7 +288,7 @@ def apply_outcomes(
     Stored rows are read with Core (the columns matching needs, no ORM objects) and written in
     bulk: executemany UPDATEs grouped by changed columns, multi-row INSERTs; an unchanged row
     costs one comparison and no write."""
-    with _gc_paused():
+    with no_gc():
         return _apply(session, project, outcomes, read_worksheets, now or utcnow())
 
 
