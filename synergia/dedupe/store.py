@@ -29,7 +29,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from synergia.counts import Counts
 from synergia.dedupe.cluster import ClusterResult, Link, cluster_records
 from synergia.dedupe.compare import Thresholds, veto
-from synergia.dedupe.normalize import NORM_FIELDS, NormRecord, as_tuple, normalize_record
+from synergia.dedupe.normalize import NORM_FIELDS, NormRecord, as_tuple, normalize_record, record_columns
 from synergia.heap import no_gc
 from synergia.registry.base import utcnow
 from synergia.registry.tables import Application, Person
@@ -411,8 +411,9 @@ def _records(session: Session, project: str, apps: Sequence[_App], full: bool) -
         existing.add(a_id)
         if row_scheme == scheme and not full:
             stored[a_id] = (digest, text)
-    records: list[NormRecord] = []
-    fresh: list[dict] = []
+    records: list[NormRecord | None] = []
+    todo: list[tuple[int, int, str]] = []  # (position, application id, data digest) to normalise now
+    rows: list[dict] = []
     for i, app in enumerate(apps):
         text = texts.get(app.id)
         digest = _digest(text)
@@ -420,9 +421,18 @@ def _records(session: Session, project: str, apps: Sequence[_App], full: bool) -
         if hit is not None and hit[0] == digest:
             records.append(decode_record(hit[1], i, app.id))
             continue
-        r = normalize_record((json.loads(text) if text is not None else None) or {}, i, app.id)
-        records.append(r)
-        fresh.append({"application_id": app.id, "scheme": scheme, "data_digest": digest, "record": encode_record(r)})
+        records.append(None)
+        todo.append((i, app.id, digest))
+        rows.append((json.loads(text) if text is not None else None) or {})
+    fresh: list[dict] = []
+    if todo:
+        # a batch, column by column (each distinct value once; equal to ``normalize_record`` per
+        # row, tests/dedupe/test_batch_normalize.py); ``idx`` is the position among ``apps``
+        columns = record_columns(rows, rids=[a_id for _i, a_id, _d in todo])
+        columns[NORM_FIELDS.index("idx")] = [i for i, _a, _d in todo]
+        for (i, a_id, digest), r in zip(todo, map(NormRecord, *columns)):
+            records[i] = r
+            fresh.append({"application_id": a_id, "scheme": scheme, "data_digest": digest, "record": encode_record(r)})
     if fresh:
         stale = sorted(existing & {row["application_id"] for row in fresh})
         for start in range(0, len(stale), 5000):

@@ -145,9 +145,9 @@ def test_incremental_nights_equal_normalising_everything_every_night(two_registr
     for k in range(0, 140, 20):  # a question for staff: one name at one address, two phones (a parent and child?)
         home = {f: people[k // 4][f] for f in ("first_name", "last_name", "street", "postal_code", "city")}
         rows[k], rows[k + 1] = {**home, "phone": f"60{k:07d}"}, {**home, "phone": f"70{k:07d}", "birth_date": "1970-01-01"}
-    calls = []
-    real = store.normalize_record
-    monkeypatch.setattr(store, "normalize_record", lambda *a, **k: calls.append(1) or real(*a, **k))
+    calls = []  # one entry per application normalised (a batch of n adds n)
+    real = store.record_columns
+    monkeypatch.setattr(store, "record_columns", lambda rows, *a, **k: calls.extend(rows) or real(rows, *a, **k))
 
     def both(change, decisions=()):
         """One night on both registries; returns (nightly counts, full counts, records normalised by the nightly run)."""
@@ -250,9 +250,9 @@ def test_a_changed_normaliser_rebuilds_every_stored_view_once(tmp_path: Path, mo
     reg = Registry(f"sqlite:///{tmp_path / 'r.db'}")
     rng = random.Random(9)
     people = [_person(rng, n) for n in range(10)]
-    calls = []
-    real = store.normalize_record
-    monkeypatch.setattr(store, "normalize_record", lambda *a, **k: calls.append(1) or real(*a, **k))
+    calls = []  # one entry per application normalised (a batch of n adds n)
+    real = store.record_columns
+    monkeypatch.setattr(store, "record_columns", lambda rows, *a, **k: calls.extend(rows) or real(rows, *a, **k))
     try:
         with reg.session() as s:
             for n in range(30):
