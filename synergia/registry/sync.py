@@ -196,33 +196,11 @@ def _write_changes(session: Session, table: Table, slug: str, records: list[_Rec
         session.execute(stmt, params)
 
 
-_APP_COLUMNS = (
-    "id",
-    "source_id",
-    "spreadsheet",
-    "worksheet",
-    "row_number",
-    "row_key",
-    "fingerprint",
-    "fallback_keys",
-    "kind",
-    "content_hash",
-    "active",
-    "version",
-    "person_id",
-)  # not updated_at: read only for the few corrected rows (``_write_changed``), a datetime parse per row saved
-_Q_COLUMNS = (
-    "id",
-    "source_id",
-    "spreadsheet",
-    "worksheet",
-    "row_number",
-    "row_key",
-    "fingerprint",
-    "fallback_keys",
-    "content_hash",
-    "resolved_at",
-)
+#: a stored application's or quarantine row's id, where it sits and the keys it is found by (``_new_place``, ``_place``)
+_PLACE_COLUMNS = ("id", "source_id", "spreadsheet", "worksheet", "row_number", "row_key", "fingerprint", "fallback_keys")
+# not updated_at: read only for the few corrected rows (``_write_changed``), a datetime parse per row saved
+_APP_COLUMNS = (*_PLACE_COLUMNS, "kind", "content_hash", "active", "version", "person_id")
+_Q_COLUMNS = (*_PLACE_COLUMNS, "content_hash", "resolved_at")
 
 
 def _new_place(slug: str, ref: SourceRef, book: KeyBook) -> dict[str, object]:
