@@ -12,15 +12,12 @@ cannot-links so the next run does not redo it.
 from __future__ import annotations
 
 import hashlib
-import importlib
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
-from importlib.metadata import PackageNotFoundError, version
-from pathlib import Path
 
 from sqlalchemy import Row, Text, bindparam, cast, delete, select
 from sqlalchemy.orm import Session
@@ -31,6 +28,7 @@ from synergia.dedupe.cluster import ClusterResult, Link, cluster_records
 from synergia.dedupe.compare import Thresholds, veto
 from synergia.dedupe.normalize import NORM_FIELDS, NormRecord, as_tuple, normalize_record, record_columns
 from synergia.heap import no_gc
+from synergia.provenance import PEOPLE_DATA_LIBRARIES, code_digest
 from synergia.registry.base import utcnow
 from synergia.registry.tables import Application, Person
 from synergia.registry.tables_dedupe import DedupeAssignment, DedupeDecision, DedupeMerge, DedupeNorm, DedupeReview, DedupeSeen
@@ -352,21 +350,12 @@ _SCHEME_MODULES = (
     "synergia.validation.identity",
     "synergia.validation.text",
 )
-_SCHEME_PACKAGES = ("phonenumbers", "email-validator", "python-stdnum")
 
 
 @lru_cache(maxsize=1)
 def norm_scheme() -> str:
     """Fingerprint of the normaliser: its fields, the source of its modules, the versions of its libraries."""
-    h = hashlib.blake2b(repr(NORM_FIELDS).encode(), digest_size=16)
-    for name in _SCHEME_MODULES:
-        h.update(Path(importlib.import_module(name).__file__).read_bytes())
-    for package in _SCHEME_PACKAGES:
-        try:
-            h.update(f"{package}={version(package)}".encode())
-        except PackageNotFoundError:
-            h.update(f"{package}=-".encode())
-    return h.hexdigest()
+    return code_digest(_SCHEME_MODULES, PEOPLE_DATA_LIBRARIES, salt=repr(NORM_FIELDS))
 
 
 #: positions (after rid and idx) of the frozenset fields, stored as sorted lists

@@ -6,9 +6,9 @@ import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
 
 from config.project import ProjectConfig
+from synergia.provenance import PEOPLE_DATA_LIBRARIES, code_digest
 from synergia.sheets.read import SourceSnapshot
 from synergia.sheets.rows import ContentHasher
 from synergia.validation.columns import check_columns
@@ -37,17 +37,10 @@ class ValidatedBatch:
         return f"ValidatedBatch({self.summary()})"
 
 
-_CODE = Path(__file__).resolve().parent
-
-
 def _code_hash() -> str:
-    """Hash of the validation and source-reading code: a changed rule revalidates every row."""
-    h = hashlib.sha256()
-    for folder in (_CODE, _CODE.parent / "sources"):
-        for f in sorted(folder.glob("*.py")):
-            h.update(f.name.encode())
-            h.update(f.read_bytes())
-    return h.hexdigest()
+    """Digest of the validation and sheet-reading code and the libraries of its rules: a changed
+    rule (or a new phonenumbers) revalidates every row."""
+    return code_digest(("synergia.validation", "synergia.sheets"), PEOPLE_DATA_LIBRARIES)
 
 
 _CODE_HASH: str | None = None
