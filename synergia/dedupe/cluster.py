@@ -37,7 +37,7 @@ from synergia.dedupe.compare import (
     veto_fields,
 )
 from synergia.dedupe.normalize import NormRecord
-from synergia.dedupe.parallel import fork_pair, worth_forking
+from synergia.parallel import fork_pair, worth_forking
 from synergia.dedupe.score import NO_FREQUENCIES, Frequencies, frequencies
 
 if TYPE_CHECKING:  # imported where used (see blocking.py)

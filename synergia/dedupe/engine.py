@@ -12,7 +12,7 @@ from synergia.dedupe.blocking import key_hashes
 from synergia.dedupe.cluster import ClusterResult, cluster_records, namesake_tie_hashes
 from synergia.dedupe.compare import Thresholds
 from synergia.dedupe.normalize import NormRecord, normalize_records, record_columns
-from synergia.dedupe.parallel import split_run, worth_forking
+from synergia.parallel import split_run, worth_forking
 from synergia.heap import no_gc
 
 PROGRESS_STEP = 1000  # rows normalised between two progress reports (one process)

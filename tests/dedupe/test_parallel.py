@@ -6,7 +6,7 @@ from devtools.synthetic import generate_records
 from synergia.dedupe.cluster import cluster_records
 from synergia.dedupe.engine import deduplicate
 from synergia.dedupe.normalize import normalize_record
-from synergia.dedupe.parallel import PARALLEL_MIN, worth_forking
+from synergia.parallel import PARALLEL_MIN, worth_forking
 
 
 def _dump(result) -> bytes:
@@ -88,7 +88,7 @@ def test_components_match_a_plain_union_find():
 def test_a_failing_worker_raises_in_the_parent():
     import pytest
 
-    from synergia.dedupe.parallel import fork_pair
+    from synergia.parallel import fork_pair
 
     assert fork_pair(lambda: 1, lambda: (2, "dwa")) == (1, (2, "dwa"))
 
@@ -98,3 +98,38 @@ def test_a_failing_worker_raises_in_the_parent():
     with pytest.raises(RuntimeError, match=r"ValueError at test_parallel\.py:\d+") as err:
         fork_pair(lambda: 1, boom)
     assert "@" not in str(err.value)
+
+
+def test_a_worker_that_fails_dies_or_hangs_is_redone_here_when_asked():
+    """In a Prefect task the fork is an optimisation: the result must not depend on the worker."""
+    import os
+    import time
+
+    import pytest
+
+    from synergia.parallel import fork_pair
+
+    parent = os.getpid()
+
+    def fails():
+        if os.getpid() != parent:
+            raise ValueError("only in the worker")
+        return "here"
+
+    def dies():
+        if os.getpid() != parent:
+            os._exit(3)
+        return "here"
+
+    def hangs():
+        if os.getpid() != parent:
+            time.sleep(60)
+        return "here"
+
+    assert fork_pair(lambda: 1, fails, redo_here=True) == (1, "here")
+    assert fork_pair(lambda: 1, dies, redo_here=True) == (1, "here")
+    started = time.perf_counter()
+    assert fork_pair(lambda: 1, hangs, redo_here=True, patience=0.5) == (1, "here")
+    assert time.perf_counter() - started < 10
+    with pytest.raises(RuntimeError, match="died"):
+        fork_pair(lambda: 1, dies)
