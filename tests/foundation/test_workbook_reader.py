@@ -22,6 +22,12 @@ from synergia.sheets import workbook
 from synergia.sheets.workbook import WorkbookBackend, format_cell
 
 
+@pytest.fixture(autouse=True, params=["serial", "forked"])
+def scan_beside_the_read(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every case twice: the XML scan here, and in a forked worker beside the calamine read."""
+    monkeypatch.setattr(workbook, "FORK_BYTES", 0 if request.param == "forked" else 1 << 62)
+
+
 def _openpyxl_rows(path: Path, tab: str) -> list[list[str]]:
     wb = load_workbook(path, read_only=True, data_only=True)
     try:
