@@ -227,3 +227,17 @@ def test_rows_from_table_keeps_its_contract() -> None:
     assert [r.uncached for r in rows] == [frozenset({"E-mail"}), frozenset(), frozenset()]
     assert [r.ref.row_number for r in rows] == [2, 3, 4]
     assert rows == ref.rows_from_table("s", "b", "T", table, {(1, 3)})
+
+
+_STAMP_PIECES = st.sampled_from(list("0123456789012345.: -T/Z+") + ["٣", "\u00a0", "\n", "2026", "31.02.", "24:00", "10:15:02"])
+
+
+@given(
+    st.lists(_STAMP_PIECES, max_size=14).map("".join) | st.sampled_from(["21.03.2026 10:15:02", "1.3.2026 9:05:59", "31.04.2026 10:00:00"])
+)
+@settings(max_examples=1500)
+def test_stamp_fast_paths_read_as_parse_timestamp(text: str) -> None:
+    from synergia.sheets.identity import _timestamp
+
+    for locale in (None, "pl_PL", "en_US"):
+        assert _timestamp(text, locale) == ref._timestamp(text, locale)
