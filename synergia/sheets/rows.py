@@ -166,11 +166,14 @@ def raw_rows(
     cells: TabCells,
     identities: Sequence[Any] | None = None,
     digests: Sequence[str] | None = None,
+    values: Iterable[dict[str, str]] | None = None,
 ) -> list[RawRow]:
     """The tab's ``RawRow`` s; ``identities`` / ``digests``: each row's ``ref.identity`` and
-    ``content_digest`` (from ``synergia.sheets.identity.identity_tuples`` / ``content_digests``)."""
-    names, n = cells.names, cells.n
-    values = (dict(zip(names, row, strict=True)) for row in zip(*(cells.columns[h] for h in names))) if names else ({} for _ in range(n))
+    ``content_digest`` (from ``synergia.sheets.identity.identity_tuples`` / ``content_digests``);
+    ``values``: the rows' ``row_values`` when they were made already."""
+    n = cells.n
+    if values is None:
+        values = row_values(cells)
     formulas, empty = cells.formulas, frozenset()
     out: list[RawRow] = []
     for offset, vals, ident, digest in zip(
@@ -179,6 +182,14 @@ def raw_rows(
         found = formulas.get(offset - 1)
         out.append(RawRow(SourceRef(source_id, spreadsheet, worksheet, offset, ident), vals, frozenset(found) if found else empty, digest))
     return out
+
+
+def row_values(cells: TabCells) -> Iterable[dict[str, str]]:
+    """Each row's ``RawRow.values`` (header -> text, in column order)."""
+    names = cells.names
+    if not names:
+        return ({} for _ in range(cells.n))
+    return (dict(zip(names, row, strict=True)) for row in zip(*(cells.columns[h] for h in names)))
 
 
 def rows_from_table(
