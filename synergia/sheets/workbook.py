@@ -35,6 +35,7 @@ from xml.etree import ElementTree
 from synergia.parallel import fork_pair, worth_forking
 from synergia.sheets.base import DEFAULT_OWNED, SheetData, SpreadsheetError, UnreadableWorkbook, WorksheetNotFound, ensure_owned
 from synergia.sheets.cells import as_text_rows
+from synergia.sheets.xlsx_parts import REL_OFFICE_DOCUMENT, _relationships, _rels_path, _resolve  # here: no import in a worker
 
 
 def format_cell(value: object) -> str:
@@ -274,8 +275,6 @@ _NS_R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 
 def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
     """Tab name -> its worksheet part (``xl/worksheets/sheet3.xml``), from ``workbook.xml`` and its rels."""
-    from synergia.sheets.xlsx_parts import REL_OFFICE_DOCUMENT, _relationships, _rels_path, _resolve
-
     root_rels = _relationships(archive.read("_rels/.rels"))
     wb_part = next((_resolve("", r["Target"]) for r in root_rels if r.get("Type") == REL_OFFICE_DOCUMENT), "xl/workbook.xml")
     rels = {r["Id"]: r for r in _relationships(archive.read(_rels_path(wb_part)))}
