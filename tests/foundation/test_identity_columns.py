@@ -183,12 +183,12 @@ def _snapshot(snap) -> list:
 def test_forked_read_equals_serial(tmp_path: Path) -> None:
     project = load_project(Path(__file__).resolve().parents[2] / "config" / "projects" / "demo.yaml")
     (tmp_path / "demo").mkdir()
-    _workbook(tmp_path / "demo" / "demo.xlsx", 900)
+    _workbook(tmp_path / "demo" / "demo.xlsx", 1500)  # > 2 * _SAMPLE: distinct columns are mapped straight through
     backend = WorkbookBackend(tmp_path)
     serial = read_project_sources(project, backend, processes=1)
     forked = read_project_sources(project, backend, processes=2)
     assert _snapshot(serial) == _snapshot(forked)
-    assert sum(len(r) for r in serial.rows.values()) == 900 + 300
+    assert sum(len(r) for r in serial.rows.values()) == 1500 + 500
     # and both are what the per-row reference gives
     for source in project.sources:
         rows = serial.rows[source.id]
@@ -241,3 +241,17 @@ def test_stamp_fast_paths_read_as_parse_timestamp(text: str) -> None:
 
     for locale in (None, "pl_PL", "en_US"):
         assert _timestamp(text, locale) == ref._timestamp(text, locale)
+
+
+def test_column_letters_read_as_openpyxl_reads_them() -> None:
+    from openpyxl.utils import column_index_from_string
+
+    from synergia.sheets.workbook import _column_index
+
+    for letters in ["A", "Z", "AA", "az", "XFD", "ZZZ", "BQ"]:
+        assert _column_index(letters) == column_index_from_string(letters)
+    for bad in ["", "AAAA", "A1", "Ą", "-"]:
+        with pytest.raises(ValueError):
+            column_index_from_string(bad)
+        with pytest.raises(ValueError):
+            _column_index(bad)
