@@ -7,9 +7,10 @@ from dataclasses import dataclass, field
 
 from config.project import ProjectConfig, Source
 from synergia.heap import no_gc
-from synergia.parallel import fork_pair, worth_forking
+from synergia.parallel import PARALLEL_MIN, fork_pair
 from synergia.sheets import owned
 from synergia.sheets.base import SpreadsheetBackend
+from synergia.sheets.forking import may_fork
 from synergia.sheets.identity import RowIdentity, identify_columns
 from synergia.sheets.rows import RawRow, TabCells, content_digests, raw_rows, row_values, tab_cells
 
@@ -110,7 +111,7 @@ def _rows(tabs: list[_Tab], processes: int | None) -> list[list[RawRow]]:
     forked worker identifies the last part of the rows (plain tuples back) while this process
     identifies the first part and makes every row's values."""
     total = sum(t.cells.n for t in tabs)
-    if not worth_forking(total, processes):
+    if not may_fork(total, processes, PARALLEL_MIN):
         parts, values = _parts(tabs, 0, total), [None] * len(tabs)
     else:
         cut = int(total * PARENT_SHARE)

@@ -32,9 +32,10 @@ from pathlib import Path
 from typing import IO
 from xml.etree import ElementTree
 
-from synergia.parallel import fork_pair, worth_forking
+from synergia.parallel import fork_pair
 from synergia.sheets.base import DEFAULT_OWNED, SheetData, SpreadsheetError, UnreadableWorkbook, WorksheetNotFound, ensure_owned
 from synergia.sheets.cells import as_text_rows
+from synergia.sheets.forking import may_fork
 from synergia.sheets.xlsx_parts import REL_OFFICE_DOCUMENT, _relationships, _rels_path, _resolve  # here: no import in a worker
 
 
@@ -158,7 +159,7 @@ def _read_xlsx(path: Path, tabs: Sequence[str]) -> tuple[dict[str, list[list[str
         except SpreadsheetError as exc:  # the scan's own error (a corrupt zip) is raised first
             return None, exc
 
-    if worth_forking(len(data), None, minimum=FORK_BYTES):
+    if may_fork(len(data), None, FORK_BYTES):
         read, (lossy, uncached, errors) = fork_pair(calamine, scan, redo_here=True)
     else:
         lossy, uncached, errors = scan()

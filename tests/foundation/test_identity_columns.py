@@ -255,3 +255,18 @@ def test_column_letters_read_as_openpyxl_reads_them() -> None:
             column_index_from_string(bad)
         with pytest.raises(ValueError):
             _column_index(bad)
+
+
+def test_a_big_process_reads_without_forking(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker's peak counts the pages it inherits: a process holding much already stays alone
+    (automatic mode), unless told to fork."""
+    from synergia.sheets import forking
+
+    assert forking.resident_mb() is None or forking.resident_mb() > 1
+    monkeypatch.setattr(forking, "resident_mb", lambda: forking.MAX_PARENT_MB + 1.0)
+    assert not forking.may_fork(10**6, None, 1)
+    assert forking.may_fork(10**6, 2, 1)
+    assert not forking.may_fork(10**6, 1, 1)
+    monkeypatch.setattr(forking, "resident_mb", lambda: forking.MAX_PARENT_MB - 1.0)
+    assert forking.may_fork(10**6, None, 1) == (forking.worth_forking(10**6, None, 1))
+    assert not forking.may_fork(10, None, 100)
