@@ -29,15 +29,15 @@ import functools
 import hashlib
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import repeat
 from json.encoder import encode_basestring
-from operator import itemgetter
 
 from config.project import CONSENT_PREFIX, Source
 from synergia.dedupe.normalize import fold
-from synergia.sheets.rows import JSON, RawRow, SourceRef, find_headers
+from synergia.sheets.rows import RawRow, SourceRef, find_headers
 from synergia.validation.dates import parse_date, parse_timestamp
 from synergia.validation.errors import Invalid
 
@@ -81,6 +81,8 @@ def _norm_text(text: str) -> str:
 
 
 _ISO_STAMP = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}")
+#: ``21.03.2026 10:15:02``; what ``parse_timestamp`` reads the same (``test_identity_columns``)
+_FORMS_STAMP = re.compile(r"([0-9]{1,2})\.([0-9]{1,2})\.([0-9]{4}) ([0-9]{1,2}):([0-9]{2}):([0-9]{2})")
 
 
 def _timestamp(text: str, locale: str | None) -> str:
@@ -91,6 +93,12 @@ def _timestamp(text: str, locale: str | None) -> str:
             return datetime.fromisoformat(text).isoformat()
         except ValueError:
             pass  # not a real date: as parse_timestamp says
+    if m := _FORMS_STAMP.fullmatch(text):  # how a Forms stamp reads in a pl_PL sheet: dots are always day-first
+        d, mo, y, h, mi, sec = map(int, m.groups())
+        try:
+            return datetime(y, mo, d, h, mi, sec).isoformat()
+        except ValueError:
+            pass  # not a real moment: as parse_timestamp says
     try:
         return parse_timestamp(text, locale=locale).isoformat()
     except Invalid:
@@ -112,24 +120,32 @@ def identity_from_values(
     """The one rule for keys, from already normalised values (``email`` via ``norm_email``;
     ``submitted_at`` / ``day`` ISO text or "")."""
     mail = _h(email) if email else ""
-    name = _h(norm_name(first, last)) if (fold(first or "") or fold(last or "")) else ""
-    ev = (event or "") if len(event or "") <= 64 else _h(event)
-    fallbacks: list[str] = []
+    key, fallbacks = _keys(kind, _event_key(event), submitted_at, mail, _name_key(fold(first or ""), fold(last or "")), day, fingerprint)
+    return RowIdentity(key=key, fingerprint=fingerprint, fallbacks=fallbacks)
+
+
+def _event_key(event: str | None) -> str:
+    return (event or "") if len(event or "") <= 64 else _h(event)
+
+
+def _name_key(first_folded: str, last_folded: str) -> str:
+    """Hash of ``norm_name`` from the folded first and last name; "" when both are empty."""
+    return _h(f"{first_folded}|{last_folded}") if (first_folded or last_folded) else ""
+
+
+def _keys(kind: str, ev: str, submitted_at: str, mail: str, name: str, day: str, fingerprint: str) -> tuple[str, tuple[str, ...]]:
+    """(key, fallbacks) from the event key, ISO stamp / day, e-mail hash and name hash."""
     if submitted_at:
-        key = f"f:{submitted_at}:{mail}"
-        fallbacks.append(f"t:{submitted_at}")
-    elif kind in ("attendance", "advisory") and name:
-        key = f"l:{ev}:{day}:{name}:{mail}" if kind == "advisory" else f"l:{ev}:{name}:{mail}"
-        if mail:
-            fallbacks.append(f"le:{ev}:{day}:{mail}" if kind == "advisory" else f"le:{ev}:{mail}")
-        fallbacks.append(f"ln:{ev}:{day}:{name}" if kind == "advisory" else f"ln:{ev}:{name}")
-    else:
-        key = f"p:{fingerprint}"
-        if mail:
-            fallbacks.append(f"e:{ev}:{mail}")
-        if name:
-            fallbacks.append(f"n:{ev}:{name}")
-    return RowIdentity(key=key, fingerprint=fingerprint, fallbacks=tuple(fallbacks))
+        return f"f:{submitted_at}:{mail}", (f"t:{submitted_at}",)
+    if kind in ("attendance", "advisory") and name:
+        at = f"{ev}:{day}" if kind == "advisory" else ev  # an advisory register has a row per person and day
+        return f"l:{at}:{name}:{mail}", ((f"le:{at}:{mail}", f"ln:{at}:{name}") if mail else (f"ln:{at}:{name}",))
+    fallbacks: tuple[str, ...] = ()
+    if mail:
+        fallbacks += (f"e:{ev}:{mail}",)
+    if name:
+        fallbacks += (f"n:{ev}:{name}",)
+    return f"p:{fingerprint}", fallbacks
 
 
 class _Lookup:
@@ -139,37 +155,137 @@ class _Lookup:
 
     def __init__(self, source: Source, headers: Iterable[str]):
         headers = list(headers)
-        self.columns = list(zip(find_headers(source.columns, headers), source.columns.values(), strict=True))
-        self.sessions = [(h, str(n)) for h, n in zip(find_headers(source.sessions, headers), source.sessions.values(), strict=True)]
-        self.inputs = [(h, t) for h, t in self.columns if not t.startswith(CONSENT_PREFIX)]  # for the keys
-        self.content = [(h, t, t == "email") for h, t in self.columns if t != "submitted_at"]  # for the fingerprint
+        columns = list(zip(find_headers(source.columns, headers), source.columns.values(), strict=True))
+        sessions = [(h, str(n)) for h, n in zip(find_headers(source.sessions, headers), source.sessions.values(), strict=True)]
+        # For the keys: the headers of each input field (consents are no input), in column order;
+        # a field several columns map to takes the last non-empty one (a missing column is empty).
+        self.inputs: dict[str, list[str]] = {}
+        for h, t in columns:
+            if not t.startswith(CONSENT_PREFIX):
+                self.inputs.setdefault(t, []).extend([h] if h is not None else [])
         # The fingerprint's JSON (``json.dumps({"event", "fields": sorted pairs, "marks": sorted pairs},
-        # ensure_ascii=False)``) with its fixed parts written once: the fields and marks are distinct keys,
-        # so their sorted order is the order of the keys.
+        # ensure_ascii=False)``): the fields and marks are distinct keys, so their sorted order is the
+        # order of the keys. Each field: its headers (the last non-empty normalised text wins) and
+        # whether it is the e-mail; each mark: the header of its last column (None: missing, "").
+        content: dict[str, list[str]] = {}
+        for h, t in columns:
+            if t != "submitted_at":
+                content.setdefault(t, []).extend([h] if h is not None else [])
+        self.fields = [(t, content[t], t == "email") for t in sorted(content)]
+        last = {n: h for h, n in sessions}
+        self.marks = [(n, last[n]) for n in sorted(last)]
         self.head = '{"event": ' + encode_basestring(source.event or "") + ', "fields": '
-        self.fields, self.pick_fields = _picker(sorted({t for _, t, _ in self.content}))
-        self.marks, self.pick_marks = _picker(sorted({n for _, n in self.sessions}))
 
 
-def _picker(keys: list[str]) -> tuple[list[str], Callable[[Mapping[str, str]], tuple[str, ...]]]:
-    """``keys`` and a function giving their values from a dict holding them all, in that order."""
-    if len(keys) > 1:
-        return keys, itemgetter(*keys)
-    return keys, lambda d: tuple(d[k] for k in keys)
+Columns = Mapping[str, Sequence[str]]
+
+
+def _each(fn: Callable[[str], str], column: Sequence[str], then: Callable[[str], str] | None = None) -> list[str]:
+    """``fn`` (then ``then``) of every cell of a column, computed once per distinct cell (a column
+    of mostly distinct cells, such as stamps or PESELs, is mapped straight through)."""
+    if len(column) > 2 * _SAMPLE and len(set(column[:_SAMPLE])) > _SAMPLE // 2:
+        done = map(fn, column)
+        return list(map(then, done) if then else done)
+    memo = {v: then(fn(v)) for v in dict.fromkeys(column)} if then else {v: fn(v) for v in dict.fromkeys(column)}
+    return list(map(memo.__getitem__, column))
+
+
+_SAMPLE = 512
+#: ``_norm_text`` without its cache: the columns are read once per distinct cell already
+_norm = _norm_text.__wrapped__
+
+
+def _norm_mail(text: str) -> str:
+    return norm_email(_norm(text))
+
+
+def _last_filled(columns: list[Sequence[str]]) -> list[str]:
+    """Per row, the last non-empty text of ``columns`` (already normalised / stripped), else ""."""
+    return [next((v for v in reversed(texts) if v), "") for texts in zip(*columns, strict=True)]
+
+
+def _input(columns: Columns, headers: list[str], fn: Callable[[str], str], n: int) -> Iterable[str]:
+    """``fn`` of a key field's stripped text per row (``fn("")`` when no column holds it)."""
+    if not headers:
+        return repeat(fn(""), n)
+    if len(headers) == 1:
+        return _each(lambda v: fn(v.strip()), columns[headers[0]])
+    return _each(fn, _last_filled([_each(str.strip, columns[h]) for h in headers]))
+
+
+def _fingerprints(columns: Columns, n: int, look: _Lookup) -> list[str]:
+    """sha256 of each row's fingerprint JSON (see ``fingerprint``), column by column: each distinct
+    cell of a column is normalised and JSON-encoded once; the JSON text around the values (event,
+    field names, marks) is one format template, so a row is one format and one sha256."""
+    pieces: list[str] = []
+    slots: list[list[str]] = []
+
+    def pair(key: str, encoded: list[str] | None) -> None:  # ``["key", value]``; None: the empty text
+        start = "[" + encode_basestring(key).replace("%", "%%") + ", "
+        pieces.append(start + ('""]' if encoded is None else "%s]"))
+        if encoded is not None:
+            slots.append(encoded)
+
+    for target, headers, is_email in look.fields:
+        norm = _norm_mail if is_email else _norm
+        if not headers:
+            pair(target, None)
+        elif len(headers) == 1:
+            pair(target, _each(norm, columns[headers[0]], encode_basestring))
+        else:
+            pair(target, list(map(encode_basestring, _last_filled([_each(norm, columns[h]) for h in headers]))))
+    fields = ", ".join(pieces)
+    pieces.clear()
+    for number, header in look.marks:
+        pair(number, None if header is None else _each(_norm, columns[header], encode_basestring))
+    template = look.head.replace("%", "%%") + "[" + fields + '], "marks": [' + ", ".join(pieces) + "]}"
+    sha = hashlib.sha256
+    if not slots:
+        return [sha((template % ()).encode("utf-8")).hexdigest()] * n
+    return [sha((template % row).encode("utf-8")).hexdigest() for row in zip(*slots, strict=True)]
+
+
+def identity_tuples(columns: Columns, n: int, source: Source, locale: str | None, look: _Lookup) -> list[tuple[str, str, tuple[str, ...]]]:
+    """``(key, fingerprint, fallbacks)`` of each of ``n`` rows given column by column (header ->
+    cell text per row): the rule of ``row_identity``, each distinct cell of a column read once.
+    Plain tuples: what a worker process sends back (``RowIdentity(*t)`` makes the identity)."""
+    inputs = look.inputs.get
+    fingerprints = _fingerprints(columns, n, look)
+    if source.event:
+        events: Iterable[str] = repeat(_event_key(source.event), n)
+    else:
+        events = _input(columns, inputs("event", []), lambda v: _event_key(norm_text(v) if v else None), n)
+    stamps = _input(columns, inputs("submitted_at", []), lambda v: _timestamp(v, locale), n)
+    mails = _input(columns, inputs("email", []), lambda v: _h(e) if (e := norm_email(v)) else "", n)
+    firsts = _input(columns, inputs("first_name", []), fold, n)
+    lasts = _input(columns, inputs("last_name", []), fold, n)
+    name_of: dict[tuple[str, str], str] = {}
+    names = [name_of[p] if p in name_of else name_of.setdefault(p, _name_key(*p)) for p in zip(firsts, lasts)]
+    if source.kind == "advisory":
+        days: Iterable[str] = _input(columns, inputs("date", []), lambda v: _day(v, locale), n)
+    else:
+        days = repeat("", n)
+    kind = source.kind
+    out = []
+    for fp, ev, stamp, mail, name, day in zip(fingerprints, events, stamps, mails, names, days):
+        key, fallbacks = _keys(kind, ev, stamp, mail, name, day, fp)
+        out.append((key, fp, fallbacks))
+    return out
+
+
+def identify_columns(
+    columns: Columns, n: int, source: Source, locale: str | None, headers: Sequence[str]
+) -> list[tuple[str, str, tuple[str, ...]]]:
+    """``identity_tuples`` of the rows of a tab keyed by ``headers``."""
+    return identity_tuples(columns, n, source, locale, _Lookup(source, headers))
+
+
+def _columns_of(values: Mapping[str, str]) -> dict[str, list[str]]:
+    return {h: [v] for h, v in values.items()}
 
 
 def _fingerprint(values: Mapping[str, str], source: Source, look: _Lookup) -> str:
-    content: dict[str, str] = {}
-    for header, target, is_email in look.content:
-        text = _norm_text(values[header]) if header is not None else ""
-        if is_email:
-            text = norm_email(text)
-        if text or target not in content:
-            content[target] = text
-    marks = {n: _norm_text(values[h]) if h is not None else "" for h, n in look.sessions}
-    fields = JSON.encode(list(zip(look.fields, look.pick_fields(content), strict=True)))
-    payload = look.head + fields + ', "marks": ' + JSON.encode(list(zip(look.marks, look.pick_marks(marks), strict=True))) + "}"
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+    return _fingerprints(_columns_of(values), 1, look)[0]
 
 
 def fingerprint(raw: RawRow, source: Source) -> str:
@@ -185,22 +301,7 @@ def row_identity(raw: RawRow, source: Source, locale: str | None = None) -> RowI
 
 
 def _identity(values: Mapping[str, str], source: Source, locale: str | None, look: _Lookup) -> RowIdentity:
-    mapped: dict[str, str] = {}
-    for header, target in look.inputs:
-        text = (values[header] if header is not None else "").strip()
-        if text or target not in mapped:
-            mapped[target] = text
-    event = source.event or (norm_text(mapped.get("event")) if mapped.get("event") else None)
-    return identity_from_values(
-        source.kind,
-        event=event,
-        submitted_at=_timestamp(mapped.get("submitted_at", ""), locale),
-        email=norm_email(mapped.get("email")),
-        first=mapped.get("first_name", ""),
-        last=mapped.get("last_name", ""),
-        day=_day(mapped.get("date", ""), locale) if source.kind == "advisory" else "",
-        fingerprint=_fingerprint(values, source, look),
-    )
+    return RowIdentity(*identity_tuples(_columns_of(values), 1, source, locale, look)[0])
 
 
 def identity_from_data(kind: str, data: Mapping) -> RowIdentity | None:
@@ -238,12 +339,26 @@ def identifier(source: Source, locale: str | None) -> Callable[[Mapping[str, str
     return identify
 
 
+def identities(rows: Sequence[Mapping[str, str]], source: Source, locale: str | None) -> list[RowIdentity]:
+    """``row_identity`` of many rows' values: each run of rows with the same headers (a tab's rows)
+    is identified column by column (``identity_tuples``)."""
+    out: list[RowIdentity] = []
+    i = 0
+    while i < len(rows):
+        headers, j = tuple(rows[i]), i + 1
+        while j < len(rows) and tuple(rows[j]) == headers:
+            j += 1
+        columns = {h: [v[h] for v in rows[i:j]] for h in headers}
+        out.extend(RowIdentity(*t) for t in identity_tuples(columns, j - i, source, locale, _Lookup(source, headers)))
+        i = j
+    return out
+
+
 def with_identities(rows: Iterable[RawRow], source: Source, locale: str | None) -> list[RawRow]:
     """The rows with ``ref.identity`` set (the reference still carries the row number for messages)."""
-    identify = identifier(source, locale)
+    rows = list(rows)
     out: list[RawRow] = []
-    for r in rows:
+    for r, ident in zip(rows, identities([r.values for r in rows], source, locale), strict=True):
         ref = r.ref
-        ident = identify(r.values)
         out.append(RawRow(SourceRef(ref.source_id, ref.spreadsheet, ref.worksheet, ref.row_number, ident), r.values, r.uncached))
     return out

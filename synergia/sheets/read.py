@@ -5,11 +5,14 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from config.project import ProjectConfig
+from config.project import ProjectConfig, Source
+from synergia.heap import no_gc
+from synergia.parallel import PARALLEL_MIN, fork_pair
 from synergia.sheets import owned
 from synergia.sheets.base import SpreadsheetBackend
-from synergia.sheets.identity import identifier
-from synergia.sheets.rows import RawRow, rows_from_table
+from synergia.sheets.forking import may_fork
+from synergia.sheets.identity import RowIdentity, identify_columns
+from synergia.sheets.rows import RawRow, TabCells, content_digests, raw_rows, row_values, tab_cells
 
 
 @dataclass
@@ -31,9 +34,11 @@ class SourceSnapshot:
         return sum(len(r) for r in self.rows.values())
 
 
-def read_project_sources(project: ProjectConfig, backend: SpreadsheetBackend) -> SourceSnapshot:
+def read_project_sources(project: ProjectConfig, backend: SpreadsheetBackend, processes: int | None = None) -> SourceSnapshot:
     """One ``read_tabs`` call per spreadsheet, covering its sources and (for the
-    project spreadsheet) the pipeline's own tabs."""
+    project spreadsheet) the pipeline's own tabs. Then every row's identity and content hash,
+    column by column; for many rows half of them in a forked worker (``processes``: None =
+    automatic, 1 = here only; the result is the same)."""
     by_sheet: dict[str, list] = defaultdict(list)
     for source in project.sources:
         by_sheet[project.spreadsheet_of(source)].append(source)
@@ -41,29 +46,82 @@ def read_project_sources(project: ProjectConfig, backend: SpreadsheetBackend) ->
     by_sheet.setdefault(main, [])
     own = owned.names(project)
     snap = SourceSnapshot()
-    for spreadsheet, sources in by_sheet.items():
-        # The pipeline's own tabs ride along in the same request: the write-back
-        # step compares against them and writes nothing when nothing changed.
-        extra = own if spreadsheet == main else ()
-        data = backend.read_tabs(spreadsheet, sorted({s.worksheet for s in sources} | set(extra)), owned=extra)
-        if spreadsheet == main:
-            # a missing owned tab reads as empty: later steps must not read it again
-            snap.owned_tabs = {t.key: data.tabs.get(t.name(project), []) for t in owned.TABLE}
-        for source in sources:
-            snap.locales[source.id] = data.locale
-            if source.worksheet not in data.tabs:
-                snap.missing.append((source.id, source.worksheet))
-                snap.rows[source.id] = []
-                continue
-            table = data.tabs[source.worksheet]
-            snap.headers[source.id] = [str(h).strip() for h in table[0]] if table else []
-            snap.rows[source.id] = rows_from_table(
-                source.id,
-                spreadsheet,
-                source.worksheet,
-                table,
-                data.uncached.get(source.worksheet),
-                identify=identifier(source, data.locale),
-            )
-            snap.read_worksheets.add((source.id, spreadsheet, source.worksheet))
+    tabs: list[_Tab] = []
+    with no_gc():  # a night's cells are millions of objects, none in a cycle
+        for spreadsheet, sources in by_sheet.items():
+            # The pipeline's own tabs ride along in the same request: the write-back
+            # step compares against them and writes nothing when nothing changed.
+            extra = own if spreadsheet == main else ()
+            data = backend.read_tabs(spreadsheet, sorted({s.worksheet for s in sources} | set(extra)), owned=extra)
+            if spreadsheet == main:
+                # a missing owned tab reads as empty: later steps must not read it again
+                snap.owned_tabs = {t.key: data.tabs.get(t.name(project), []) for t in owned.TABLE}
+            for source in sources:
+                snap.locales[source.id] = data.locale
+                if source.worksheet not in data.tabs:
+                    snap.missing.append((source.id, source.worksheet))
+                    snap.rows[source.id] = []
+                    continue
+                table = data.tabs[source.worksheet]
+                snap.headers[source.id] = [str(h).strip() for h in table[0]] if table else []
+                tabs.append(_Tab(source, spreadsheet, data.locale, tab_cells(table, data.uncached.get(source.worksheet))))
+                snap.rows[source.id] = []  # filled below, in this order
+                snap.read_worksheets.add((source.id, spreadsheet, source.worksheet))
+            del data
+        for tab, rows in zip(tabs, _rows(tabs, processes), strict=True):
+            snap.rows[tab.source.id] = rows
     return snap
+
+
+@dataclass
+class _Tab:
+    source: Source
+    spreadsheet: str
+    locale: str | None
+    cells: TabCells
+
+
+_Part = tuple[list[tuple[str, str, tuple[str, ...]]], list[str]]
+
+
+def _parts(tabs: list[_Tab], lo: int, hi: int) -> list[_Part]:
+    """Per tab, the ``identity_tuples`` and ``content_digests`` of its rows among rows ``lo:hi``
+    of all tabs (one sequence of rows)."""
+    out: list[_Part] = []
+    offset = 0
+    for t in tabs:
+        a, b = max(lo - offset, 0), min(hi - offset, t.cells.n)
+        offset += t.cells.n
+        if a >= b:
+            out.append(([], []))
+            continue
+        columns = t.cells.slice(a, b) if (a, b) != (0, t.cells.n) else t.cells.columns
+        idents = identify_columns(columns, b - a, t.source, t.locale, t.cells.names)
+        out.append((idents, content_digests(columns, b - a)))
+    return out
+
+
+#: the share of the rows identified here when a worker takes the rest: this process also makes
+#: every row's values meanwhile (about a tenth of the work)
+PARENT_SHARE = 0.45
+
+
+def _rows(tabs: list[_Tab], processes: int | None) -> list[list[RawRow]]:
+    """Each tab's ``RawRow`` s with their identity and content hash. From ``PARALLEL_MIN`` rows a
+    forked worker identifies the last part of the rows (plain tuples back) while this process
+    identifies the first part and makes every row's values."""
+    total = sum(t.cells.n for t in tabs)
+    if not may_fork(total, processes, PARALLEL_MIN):
+        parts, values = _parts(tabs, 0, total), [None] * len(tabs)
+    else:
+        cut = int(total * PARENT_SHARE)
+
+        def mine() -> tuple[list[_Part], list[list[dict[str, str]]]]:
+            return _parts(tabs, 0, cut), [list(row_values(t.cells)) for t in tabs]
+
+        (own, values), theirs = fork_pair(mine, lambda: _parts(tabs, cut, total), redo_here=True)
+        parts = [(m[0] + o[0], m[1] + o[1]) for m, o in zip(own, theirs, strict=True)]
+    return [
+        raw_rows(t.source.id, t.spreadsheet, t.source.worksheet, t.cells, [RowIdentity(*i) for i in idents], digests, vals)
+        for t, (idents, digests), vals in zip(tabs, parts, values, strict=True)
+    ]

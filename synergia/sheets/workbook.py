@@ -32,8 +32,11 @@ from pathlib import Path
 from typing import IO
 from xml.etree import ElementTree
 
+from synergia.parallel import fork_pair
 from synergia.sheets.base import DEFAULT_OWNED, SheetData, SpreadsheetError, UnreadableWorkbook, WorksheetNotFound, ensure_owned
 from synergia.sheets.cells import as_text_rows
+from synergia.sheets.forking import may_fork
+from synergia.sheets.xlsx_parts import REL_OFFICE_DOCUMENT, _relationships, _rels_path, _resolve  # here: no import in a worker
 
 
 def format_cell(value: object) -> str:
@@ -137,11 +140,64 @@ def _read_xlsx(path: Path, tabs: Sequence[str]) -> tuple[dict[str, list[list[str
     cell (``#N/A``) reads as "" there, so error cells and formulas without a cached value are taken
     from the sheet's XML (one pass, only for a sheet that has any); and calamine trims the spaces
     around a text run stored without ``xml:space="preserve"`` (Excel and LibreOffice always set it,
-    other writers may not): such a workbook is read with openpyxl, as before."""
+    other writers may not): such a workbook is read with openpyxl, as before.
+
+    The XML scan of a big workbook runs in a forked worker while calamine reads the cells here
+    (the worker gets the file's bytes, read here, and sends back the scan's few findings); a
+    worker that fails or dies is redone here (``synergia.parallel.fork_pair``)."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise _unreadable(path, exc) from None
+
+    def scan() -> _Scan:
+        return _scan_workbook(path, data, tabs)
+
+    def calamine() -> tuple[dict[str, list[list[str]]] | None, SpreadsheetError | None]:
+        try:
+            return _read_cells_calamine(path, tabs), None
+        except SpreadsheetError as exc:  # the scan's own error (a corrupt zip) is raised first
+            return None, exc
+
+    if may_fork(len(data), None, FORK_BYTES):
+        read, (lossy, uncached, errors) = fork_pair(calamine, scan, redo_here=True)
+    else:
+        lossy, uncached, errors = scan()
+        read = calamine() if not lossy else (None, None)
+    if lossy:
+        found = _read_cells_openpyxl(path, tabs)
+    elif read[1] is not None:
+        raise read[1]
+    else:
+        found = read[0] or {}
+    for tab in list(uncached):
+        if tab not in found:
+            del uncached[tab]
+    for tab, errs in errors.items():
+        rows = found.get(tab)
+        for (r, c), text in sorted(errs.items()) if rows is not None else ():
+            _grow(rows, r, c)
+            rows[r][c] = text
+    for tab, cells in uncached.items():
+        rows = found[tab]
+        for r, c in cells:  # make the cell exist, as an empty string, so the row is not trimmed away
+            _grow(rows, r, c)
+    return found, uncached
+
+
+#: compressed workbook size from which the XML scan runs beside the calamine read (~5k form rows)
+FORK_BYTES = 1 << 20
+
+_Scan = tuple[bool, dict[str, set[tuple[int, int]]], dict[str, dict[tuple[int, int], str]]]
+
+
+def _scan_workbook(path: Path, data: bytes, tabs: Sequence[str]) -> _Scan:
+    """(lossy, uncached, errors) of ``tabs`` from the workbook's bytes: whether calamine would trim
+    a text run, the formulas without a cached value and the error cells (see ``_read_xlsx``)."""
     uncached: dict[str, set[tuple[int, int]]] = {}
     errors: dict[str, dict[tuple[int, int], str]] = {}
     try:
-        with zipfile.ZipFile(path) as archive:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
             parts = _sheet_parts(archive)
             lossy = any(_trimmed_text(archive.read(name)) for name in archive.namelist() if name.lower().endswith("sharedstrings.xml"))
             for tab in tabs:
@@ -158,20 +214,7 @@ def _read_xlsx(path: Path, tabs: Sequence[str]) -> tuple[dict[str, list[list[str
                     errors[tab] = errs
     except (OSError, zipfile.BadZipFile, KeyError, ElementTree.ParseError, ValueError) as exc:
         raise _unreadable(path, exc) from None
-    found = _read_cells_openpyxl(path, tabs) if lossy else _read_cells_calamine(path, tabs)
-    for tab in list(uncached):
-        if tab not in found:
-            del uncached[tab]
-    for tab, errs in errors.items():
-        rows = found.get(tab)
-        for (r, c), text in sorted(errs.items()) if rows is not None else ():
-            _grow(rows, r, c)
-            rows[r][c] = text
-    for tab, cells in uncached.items():
-        rows = found[tab]
-        for r, c in cells:  # make the cell exist, as an empty string, so the row is not trimmed away
-            _grow(rows, r, c)
-    return found, uncached
+    return lossy, uncached, errors
 
 
 def _read_cells_calamine(path: Path, tabs: Sequence[str]) -> dict[str, list[list[str]]]:
@@ -233,8 +276,6 @@ _NS_R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 
 def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
     """Tab name -> its worksheet part (``xl/worksheets/sheet3.xml``), from ``workbook.xml`` and its rels."""
-    from synergia.sheets.xlsx_parts import REL_OFFICE_DOCUMENT, _relationships, _rels_path, _resolve
-
     root_rels = _relationships(archive.read("_rels/.rels"))
     wb_part = next((_resolve("", r["Target"]) for r in root_rels if r.get("Type") == REL_OFFICE_DOCUMENT), "xl/workbook.xml")
     rels = {r["Id"]: r for r in _relationships(archive.read(_rels_path(wb_part)))}
@@ -252,8 +293,6 @@ def _scan_cells(xml: bytes) -> tuple[set[tuple[int, int]], dict[tuple[int, int],
     pass, skipped when the sheet holds neither a formula nor an error cell."""
     if not _has_formula_or_error(xml):
         return set(), {}
-    from openpyxl.utils import column_index_from_string  # openpyxl's import takes ~0.3 s: only when needed
-
     cells: set[tuple[int, int]] = set()
     errors: dict[tuple[int, int], str] = {}
     row_no, col_no = 0, 0
@@ -266,7 +305,7 @@ def _scan_cells(xml: bytes) -> tuple[set[tuple[int, int]], dict[tuple[int, int],
             continue
         if tag == "c":
             ref = elem.get("r")
-            col_no = column_index_from_string(ref.rstrip("0123456789")) if ref else col_no + 1
+            col_no = _column_index(ref.rstrip("0123456789")) if ref else col_no + 1
             children = {child.tag.rsplit("}", 1)[-1]: child for child in elem}
             value = children.get("v")
             if elem.get("t") == "e" and value is not None and value.text:
@@ -277,6 +316,17 @@ def _scan_cells(xml: bytes) -> tuple[set[tuple[int, int]], dict[tuple[int, int],
         elif tag == "row":
             elem.clear()
     return cells, errors
+
+
+def _column_index(letters: str) -> int:
+    """``AB`` -> 28, as ``openpyxl.utils.column_index_from_string`` (A..ZZZ; else ValueError). Here,
+    not imported: no import in a forked worker (another thread may hold the import lock)."""
+    if not (1 <= len(letters) <= 3 and letters.isascii() and letters.isalpha()):
+        raise ValueError("not a column name")
+    index = 0
+    for ch in letters.upper():
+        index = index * 26 + ord(ch) - 64
+    return index
 
 
 _HAS_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")

@@ -18,8 +18,15 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from synergia.sheets import workbook
+from synergia.sheets import forking, workbook
 from synergia.sheets.workbook import WorkbookBackend, format_cell
+
+
+@pytest.fixture(autouse=True, params=["serial", "forked"])
+def scan_beside_the_read(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every case twice: the XML scan here, and in a forked worker beside the calamine read."""
+    monkeypatch.setattr(workbook, "FORK_BYTES", 0 if request.param == "forked" else 1 << 62)
+    monkeypatch.setattr(forking, "MAX_PARENT_MB", 1 << 40)  # however big the test process has grown
 
 
 def _openpyxl_rows(path: Path, tab: str) -> list[list[str]]:
