@@ -23,6 +23,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from itertools import chain
 from json.encoder import c_make_encoder, encode_basestring_ascii
 from typing import TYPE_CHECKING
 
@@ -236,7 +237,24 @@ class _Stored:
         return [self.made[pos] for pos in sorted(self.made)]
 
     def keys(self) -> KeyBook:
-        return KeyBook(keys=((r[_SOURCE], r[_KEY]) for r in self.rows))
+        return _LazyKeyBook(self.rows)
+
+
+class _LazyKeyBook(KeyBook):
+    """A ``KeyBook`` of the stored rows as read, filled when it first hands out a key (an
+    unchanged night never does)."""
+
+    def __init__(self, rows: list[tuple]) -> None:
+        super().__init__()
+        self._rows: list[tuple] | None = rows
+
+    def keep_or_new(self, record: object | None, source_id: str, key: str) -> str:
+        if self._rows is not None:
+            for r in self._rows:  # the keys as stored: records change their key only after this
+                if r[_KEY]:
+                    self.taken[r[_SOURCE]].add(r[_KEY])
+            self._rows = None
+        return super().keep_or_new(record, source_id, key)
 
 
 def _match(
@@ -252,6 +270,8 @@ def _match(
     firsts = pair_unique_firsts(((r[_SOURCE], r[_KEY], r[_FP]) for r in stored.rows), keys)
     paired = set(firsts.values())
     records = [stored.rec(pos) for pos in range(len(stored.rows)) if pos not in paired]
+    if not records or len(firsts) == len(keys):  # nothing left to pair (a first night; an unchanged one)
+        return dict(firsts), records
     incoming = [_incoming(kinds, i, outcomes[i]) for i, *_ in keys if i not in firsts]  # type: ignore[arg-type]
     result = match_records(records, incoming, kinds=kinds, read_sources=read_sources, kind_of=kind_of)
     matched: dict[int, int | _Rec] = dict(firsts)
@@ -652,14 +672,14 @@ def _bound(
     processors = [(i, p) for i, n in enumerate(names) if (p := _processor(table, n, dialect)) is not None]
     tail = tuple(v if (p := _processor(table, k, dialect)) is None or v is None else p(v) for k, v in fixed.items())
     if not processors:
-        return columns, [(*row, *tail) for row in rows]
+        return columns, [tuple(row) + tail for row in rows]
     params = []
     for row in rows:
         values = list(row)
         for i, p in processors:
             if values[i] is not None:
                 values[i] = p(values[i])
-        params.append((*values, *tail))
+        params.append(tuple(values) + tail)
     return columns, params
 
 
@@ -731,7 +751,7 @@ def _insert_ids(
     for start in range(0, len(params), per):
         chunk = params[start : start + per]
         sql = f'INSERT INTO "{table.name}" ({_quoted(columns)}) VALUES {", ".join([one] * len(chunk))} RETURNING {back}'
-        returned.extend(conn.exec_driver_sql(sql, tuple(v for row in chunk for v in row)).all())
+        returned.extend(conn.exec_driver_sql(sql, tuple(chain.from_iterable(chunk))).all())
     if not key:
         return sorted(r[0] for r in returned)
     by_key = {tuple(r[1:]): r[0] for r in returned}
