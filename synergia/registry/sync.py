@@ -27,12 +27,13 @@ from itertools import chain
 from json.encoder import c_make_encoder, encode_basestring_ascii
 from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, Connection, Date, DateTime, Dialect, Table, Text, bindparam, cast, delete, select, text, update
+from sqlalchemy import JSON, Connection, Date, DateTime, Dialect, Table, Text, bindparam, cast, delete, select, update
 from sqlalchemy.orm import Session
 
 from config.project import ProjectConfig
 from synergia.counts import Counts
 from synergia.heap import no_gc
+from synergia.parallel import split_run, worth_forking
 from synergia.registry.base import utcnow
 from synergia.registry.identity import Incoming, KeyBook, match_records, pair_unique_firsts
 from synergia.registry.tables import (
@@ -736,14 +737,17 @@ def _insert_ids(
     conn = session.connection()
     fixed = _shared(conn, table, shared)
     if conn.dialect.name == "postgresql" and _copyable(table, ("id", *names), fixed):
-        ids = sorted(
-            conn.execute(
-                text("SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)"), {"t": table.name, "n": len(rows)}
-            ).scalars()
-        )
+        cursor = conn.connection.cursor()  # plain tuples: no result object per id
+        try:
+            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", (table.name, len(rows)))
+            ids = sorted(i for (i,) in cursor.fetchall())
+        finally:
+            cursor.close()
         _copy(conn, table, ("id", *names), [(i, *row) for i, row in zip(ids, rows)], fixed)
         return ids
     columns, params = _bound(conn, table, names, rows, fixed)
+    if key and "project" in fixed:
+        return _insert_correlated(conn, table, columns, params, names, key, fixed["project"])
     per = max(1, conn.dialect.insertmanyvalues_max_parameters // max(1, len(columns)))
     one = "(" + ", ".join([_mark(conn)] * len(columns)) + ")"
     back = ", ".join(["id", *(f'"{names[k]}"' for k in key)])
@@ -756,6 +760,23 @@ def _insert_ids(
         return sorted(r[0] for r in returned)
     by_key = {tuple(r[1:]): r[0] for r in returned}
     return [by_key[tuple(row[k] for k in key)] for row in rows]
+
+
+def _insert_correlated(
+    conn: Connection, table: Table, columns: list[str], params: list[tuple], names: Sequence[str], key: tuple[int, ...], project: object
+) -> list[int]:
+    """One executemany INSERT (no statement of 30k parameters to parse, no flattening), then the
+    ids read back by ``key`` within the project among the ids above the largest before it (a
+    key unique in the project names one row; a row given a lower id is looked up without that bound)."""
+    mark = _mark(conn)
+    before = conn.exec_driver_sql(f'SELECT max(id) FROM "{table.name}"').scalar() or 0
+    conn.exec_driver_sql(f'INSERT INTO "{table.name}" ({_quoted(columns)}) VALUES ({", ".join([mark] * len(columns))})', params)
+    back = f'SELECT id, {_quoted([names[k] for k in key])} FROM "{table.name}" WHERE project = {mark}'
+    by_key = {tuple(r[1:]): r[0] for r in conn.exec_driver_sql(f"{back} AND id > {mark}", (project, before))}
+    wanted = [tuple(row[k] for k in key) for row in params]
+    if any(k not in by_key for k in wanted):
+        by_key = {tuple(r[1:]): r[0] for r in conn.exec_driver_sql(back, (project,))}
+    return [by_key[k] for k in wanted]
 
 
 def _copyable(table: Table, names: Sequence[str], shared: Mapping[str, object]) -> bool:
@@ -805,6 +826,21 @@ _NEW_APP = (
 _ATTENDANCE = ("application_id", "event_id", "session_no", "hours", "attended_on")
 
 
+def _data_texts(dumps: Callable[[object], str], outcomes: list[Accepted], processes: int | None = None) -> list[str]:
+    """The JSON text of each outcome's data, as the column stores it. Serialising is most of a
+    first night's own work: from ``PARALLEL_MIN`` rows the second half is made in a forked worker
+    (plain strings back; a failed or silent worker's half is made here: the texts never depend on it)."""
+    n = len(outcomes)
+    if not worth_forking(n, processes):
+        return [dumps(o.data) for o in outcomes]
+
+    def part(start: int, stop: int) -> list[str]:
+        return [dumps(outcomes[i].data) for i in range(start, stop)]
+
+    mine, theirs = split_run(part, part, n, redo_here=True)
+    return mine + theirs
+
+
 def _insert_new(session: Session, slug: str, new_apps: list[tuple[Accepted, str]], now: datetime) -> None:
     """New applications, a person of its own each, and their attendance: three bulk INSERTs
     (COPY on PostgreSQL, multi-row VALUES elsewhere) of values made once, no ORM object."""
@@ -814,8 +850,9 @@ def _insert_new(session: Session, slug: str, new_apps: list[tuple[Accepted, str]
     person_ids = _new_person_ids(session, slug, len(new_apps), now)
     dumps = _serializer(session.connection())
     own = dumps is _dumps  # the fallback keys' text without serialising a list
+    texts = _data_texts(dumps, [outcome for outcome, _ in new_apps])
     rows = []
-    for (outcome, row_key), pid in zip(new_apps, person_ids):
+    for (outcome, row_key), pid, data_text in zip(new_apps, person_ids, texts):
         ref, data = outcome.ref, outcome.data
         ident = ref.identity
         rows.append(
@@ -829,7 +866,7 @@ def _insert_new(session: Session, slug: str, new_apps: list[tuple[Accepted, str]
                 _json_strings(ident.fallbacks) if own else dumps(list(ident.fallbacks)),
                 outcome.kind,
                 outcome.content_hash,
-                dumps(data),
+                data_text,
                 datetime.fromisoformat(data["submitted_at"]) if data.get("submitted_at") else None,
                 pid,
             )
