@@ -268,6 +268,8 @@ def _match(
 ) -> tuple[dict[int, int | _Rec], list[_Rec]]:
     """``match_records`` of tonight's rows and the stored ones: incoming index -> stored position
     (paired by the first pass, ``pair_unique_firsts``) or record; and the records no row took."""
+    if not stored.rows:  # a first night: every row is new
+        return {}, []
     firsts = pair_unique_firsts(((r[_SOURCE], r[_KEY], r[_FP]) for r in stored.rows), keys)
     paired = set(firsts.values())
     records = [stored.rec(pos) for pos in range(len(stored.rows)) if pos not in paired]
@@ -804,8 +806,18 @@ def _copy(conn: Connection, table: Table, names: Sequence[str], rows: Sequence[S
 
 
 def _new_person_ids(session: Session, slug: str, n: int, now: datetime) -> list[int]:
-    """Ids of ``n`` new persons, ascending (the k-th new application gets the k-th)."""
-    return _insert_ids(session, Person.__table__, (), [() for _ in range(n)], {"project": slug, "created_at": now})
+    """Ids of ``n`` new persons, ascending (the k-th new application gets the k-th). SQLite: one
+    INSERT ... SELECT of ``n`` generated rows (no parameters per row)."""
+    table, shared = Person.__table__, {"project": slug, "created_at": now}
+    conn = session.connection()
+    if conn.dialect.name != "sqlite" or n < 1:
+        return _insert_ids(session, table, (), [() for _ in range(n)], shared)
+    columns, (values,) = _bound(conn, table, (), [()], _shared(conn, table, shared))
+    sql = (
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?) "
+        f'INSERT INTO "{table.name}" ({_quoted(columns)}) SELECT {", ".join("?" * len(values))} FROM n RETURNING id'
+    )
+    return sorted(i for (i,) in conn.exec_driver_sql(sql, (n, *values)))
 
 
 #: a new application's own columns, in the order ``_insert_new`` gives them
