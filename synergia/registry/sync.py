@@ -666,13 +666,19 @@ def _quoted(names: Sequence[str]) -> str:
 
 
 def _bound(
-    conn: Connection, table: Table, names: Sequence[str], rows: Sequence[Sequence[object]], fixed: Mapping[str, object]
+    conn: Connection,
+    table: Table,
+    names: Sequence[str],
+    rows: Sequence[Sequence[object]],
+    fixed: Mapping[str, object],
+    bound: bool = False,
 ) -> tuple[list[str], list[tuple]]:
     """Columns and the DBAPI parameters of ``rows`` + ``fixed``: every value as the column's type
-    binds it (datetimes as SQLite's text, floats...), JSON columns as given (their text)."""
+    binds it (datetimes as SQLite's text, floats...), JSON columns as given (their text).
+    ``bound``: the rows' values are bound already (only ``fixed`` is processed here)."""
     columns = [*names, *fixed]
     dialect = conn.dialect
-    processors = [(i, p) for i, n in enumerate(names) if (p := _processor(table, n, dialect)) is not None]
+    processors = [] if bound else [(i, p) for i, n in enumerate(names) if (p := _processor(table, n, dialect)) is not None]
     tail = tuple(v if (p := _processor(table, k, dialect)) is None or v is None else p(v) for k, v in fixed.items())
     if not processors:
         return columns, [tuple(row) + tail for row in rows]
@@ -727,6 +733,7 @@ def _insert_ids(
     rows: Sequence[Sequence[object]],
     shared: Mapping[str, object] | None = None,
     key: tuple[int, ...] = (),
+    bound: bool = False,
 ) -> list[int]:
     """INSERT ``rows`` (as ``_insert_values``) and return their ids in the order of ``rows``.
 
@@ -747,7 +754,7 @@ def _insert_ids(
             cursor.close()
         _copy(conn, table, ("id", *names), [(i, *row) for i, row in zip(ids, rows)], fixed)
         return ids
-    columns, params = _bound(conn, table, names, rows, fixed)
+    columns, params = _bound(conn, table, names, rows, fixed, bound)
     if key and "project" in fixed:
         return _insert_correlated(conn, table, columns, params, names, key, fixed["project"])
     per = max(1, conn.dialect.insertmanyvalues_max_parameters // max(1, len(columns)))
@@ -855,7 +862,7 @@ def _data_texts(dumps: Callable[[object], str], outcomes: list[Accepted], proces
 
 def _insert_new(session: Session, slug: str, new_apps: list[tuple[Accepted, str]], now: datetime) -> None:
     """New applications, a person of its own each, and their attendance: three bulk INSERTs
-    (COPY on PostgreSQL, multi-row VALUES elsewhere) of values made once, no ORM object."""
+    (COPY on PostgreSQL, executemany elsewhere) of values made once, no ORM object."""
     if not new_apps:
         return
     session.flush()  # pending ORM changes first (keys handed out by KeyBook never clash with them)
@@ -863,10 +870,17 @@ def _insert_new(session: Session, slug: str, new_apps: list[tuple[Accepted, str]
     dumps = _serializer(session.connection())
     own = dumps is _dumps  # the fallback keys' text without serialising a list
     texts = _data_texts(dumps, [outcome for outcome, _ in new_apps])
+    table, conn = Application.__table__, session.connection()
+    # the submission time as the column binds it, made here (the only column of these with a processor)
+    when = None if conn.dialect.name == "postgresql" else _processor(table, "submitted_at", conn.dialect)
+    bound = when is None or all(_processor(table, n, conn.dialect) is None for n in _NEW_APP if n != "submitted_at")
     rows = []
     for (outcome, row_key), pid, data_text in zip(new_apps, person_ids, texts):
         ref, data = outcome.ref, outcome.data
         ident = ref.identity
+        submitted = datetime.fromisoformat(data["submitted_at"]) if data.get("submitted_at") else None
+        if when is not None and bound and submitted is not None:
+            submitted = when(submitted)
         rows.append(
             (
                 ref.source_id,
@@ -879,12 +893,12 @@ def _insert_new(session: Session, slug: str, new_apps: list[tuple[Accepted, str]
                 outcome.kind,
                 outcome.content_hash,
                 data_text,
-                datetime.fromisoformat(data["submitted_at"]) if data.get("submitted_at") else None,
+                submitted,
                 pid,
             )
         )
     shared = {"project": slug, "version": 1, "active": True, "first_seen_at": now, "last_seen_at": now, "updated_at": now}
-    app_ids = _insert_ids(session, Application.__table__, _NEW_APP, rows, shared, key=(0, 4))
+    app_ids = _insert_ids(session, table, _NEW_APP, rows, shared, key=(0, 4), bound=when is not None and bound)
     del rows
     attendance = [a for (outcome, _), app_id in zip(new_apps, app_ids) for a in _attendance_rows(app_id, outcome)]
     _insert_values(session, Attendance.__table__, _ATTENDANCE, attendance, {"project": slug})
