@@ -213,14 +213,49 @@ def match_records(
     return result
 
 
+def pair_unique_firsts(
+    records: Iterable[tuple[str, str | None, str | None]], incoming: Iterable[tuple[int, str, str, str]]
+) -> dict[int, int]:
+    """Pass 1 of ``match_records`` (same source, key and fingerprint) for the keys that occur
+    exactly once on each side: incoming index -> position in ``records``.
+
+    ``records`` = (source_id, row_key, fingerprint) of the stored records, ``incoming`` =
+    (index, source_id, key, fingerprint) of tonight's rows. Pass 1 pairs each of its keys on its
+    own, so such a pair is what ``match_records`` would make of it; everything else (keys held by
+    several rows or records, records without a fingerprint, legacy keys) is left to
+    ``match_records``, given only the rows and records not paired here. An unchanged night pairs
+    nearly every row here, with no object per row."""
+    olds: dict[tuple[str, str, str], int] = {}
+    for pos, (source_id, row_key, fingerprint) in enumerate(records):
+        if not fingerprint:
+            continue
+        base = row_key or ""
+        if "#" in base:
+            base = split_key(base)[0]
+        if base.startswith(LEGACY_PREFIX):
+            continue
+        k = (source_id, base, fingerprint)
+        olds[k] = -1 if k in olds else pos
+    news: dict[tuple[str, str, str], int] = {}
+    for index, source_id, key, fingerprint in incoming:
+        k = (source_id, key, fingerprint)
+        news[k] = -1 if k in news else index
+    get = olds.get
+    return {index: pos for k, index in news.items() if index >= 0 and (pos := get(k, -1)) >= 0}
+
+
 class KeyBook:
     """Hands out stored row keys per source: ``key``, ``key#2``… never one held by any record."""
 
-    def __init__(self, records: Iterable[Any]):
+    def __init__(self, records: Iterable[Any] = (), keys: Iterable[tuple[str, str | None]] = ()):
+        """``records`` (objects with ``source_id`` and ``row_key``) or ``keys`` ((source_id, row_key) pairs)."""
         self.taken: dict[str, set[str]] = defaultdict(set)
         for r in records:
             if r.row_key:
                 self.taken[r.source_id].add(r.row_key)
+        for source_id, row_key in keys:
+            if row_key:
+                self.taken[source_id].add(row_key)
 
     def keep_or_new(self, record: Any | None, source_id: str, key: str) -> str:
         if record is not None and record.source_id == source_id and split_key(record.row_key or "")[0] == key:

@@ -20,19 +20,22 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from itertools import chain
+from json.encoder import c_make_encoder, encode_basestring_ascii
 from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, Table, Text, bindparam, cast, delete, insert, select, text, update
+from sqlalchemy import JSON, Connection, Date, DateTime, Dialect, Table, Text, bindparam, cast, delete, select, update
 from sqlalchemy.orm import Session
 
 from config.project import ProjectConfig
 from synergia.counts import Counts
 from synergia.heap import no_gc
+from synergia.parallel import split_run, worth_forking
 from synergia.registry.base import utcnow
-from synergia.registry.identity import Incoming, KeyBook, match_records
+from synergia.registry.identity import Incoming, KeyBook, match_records, pair_unique_firsts
 from synergia.registry.tables import (
     Application,
     ApplicationVersion,
@@ -131,9 +134,24 @@ def accepted_contents(session: Session, slug: str, sources: list[str]) -> dict[t
     return out
 
 
-def _incoming(project: ProjectConfig, outcomes: list[Outcome]) -> list[Incoming]:
-    kinds = {s.id: s.kind for s in project.sources}
-    out = []
+def _incoming(kinds: dict[str, str], index: int, outcome: Accepted | Rejected) -> Incoming:
+    ref = outcome.ref
+    ident = ref.identity
+    return Incoming(
+        index=index,
+        source_id=ref.source_id,
+        kind=kinds.get(ref.source_id),
+        key=ident.key,
+        fingerprint=ident.fingerprint,
+        fallbacks=ident.fallbacks,
+        place=(ref.spreadsheet, ref.worksheet, ref.row_number),
+        content_hash=outcome.content_hash,
+    )
+
+
+def _identity_keys(outcomes: list[Outcome]) -> tuple[list[tuple[int, str, str, str]], list[tuple[int, str, str, str]]]:
+    """(index, source id, key, fingerprint) of the non-empty rows, and of the rejected ones."""
+    rows, rejected = [], []
     for i, outcome in enumerate(outcomes):
         if isinstance(outcome, Empty):
             continue
@@ -143,32 +161,53 @@ def _incoming(project: ProjectConfig, outcomes: list[Outcome]) -> list[Incoming]
             raise ValueError(
                 f"wiersz bez tożsamości: {ref.label()} (row read without its identity; use synergia.sheets.read.read_project_sources)"
             )
-        out.append(
-            Incoming(
-                index=i,
-                source_id=ref.source_id,
-                kind=kinds.get(ref.source_id),
-                key=ident.key,
-                fingerprint=ident.fingerprint,
-                fallbacks=ident.fallbacks,
-                place=(ref.spreadsheet, ref.worksheet, ref.row_number),
-                content_hash=outcome.content_hash,
-            )
-        )
-    return out
+        entry = (i, ref.source_id, ident.key, ident.fingerprint)
+        rows.append(entry)
+        if isinstance(outcome, Rejected):
+            rejected.append(entry)
+    return rows, rejected
 
 
-def _load(session: Session, table: Table, slug: str, columns: tuple[str, ...]) -> list[_Rec]:
-    rows = session.execute(select(*[table.c[name] for name in columns]).where(table.c.project == slug).order_by(table.c.id)).all()
-    return [_Rec(columns, row) for row in rows]
+#: a stored application's or quarantine row's id, where it sits and the keys it is found by (``_new_place``, ``_place``)
+_PLACE_COLUMNS = ("id", "source_id", "spreadsheet", "worksheet", "row_number", "row_key", "fingerprint", "fallback_keys")
+# not updated_at: read only for the few corrected rows (``_write_changed``), a datetime parse per row saved
+_APP_COLUMNS = (*_PLACE_COLUMNS, "kind", "content_hash", "active", "version", "person_id", "data")
+_Q_COLUMNS = (*_PLACE_COLUMNS, "content_hash", "resolved_at")
+#: positions in a stored row as read (``_read``); JSON columns come as their stored text
+_ID, _SOURCE, _SPREADSHEET, _WORKSHEET, _ROW, _KEY, _FP, _FALLBACKS = range(8)
+_HASH, _ACTIVE, _DATA = 9, 10, 13
+
+
+def _mark(conn: Connection) -> str:
+    return "?" if conn.dialect.paramstyle == "qmark" else "%s"
+
+
+def _read(conn: Connection, table: Table, slug: str, columns: tuple[str, ...]) -> list[tuple]:
+    """The project's rows of ``table`` as plain tuples, by id, read on the DBAPI cursor of the
+    session's connection (no result processing: JSON columns as their stored text)."""
+    names = ", ".join(f'CAST("{c}" AS TEXT)' if isinstance(table.c[c].type, JSON) else f'"{c}"' for c in columns)
+    cursor = conn.connection.cursor()
+    try:
+        cursor.execute(f'SELECT {names} FROM "{table.name}" WHERE project = {_mark(conn)} ORDER BY id', (slug,))
+        return cursor.fetchall()
+    finally:
+        cursor.close()
 
 
 class _Rec:
-    """A stored application / quarantine row loaded with Core (no ORM object per row): its columns as
-    attributes; ``changes`` collects the columns to write, flushed in bulk (``_write_changes``)."""
+    """A stored application / quarantine row a night works on (no ORM object per row): its
+    columns as attributes (``fallback_keys`` parsed, an application's ``data`` as ``data_text``, its
+    stored JSON text); ``changes`` collects the columns to write, flushed in bulk (``_write_changes``)."""
 
     def __init__(self, columns: Sequence[str], row: Sequence[object]) -> None:
-        self.__dict__ = dict(zip(columns, row))
+        values = dict(zip(columns, row))
+        fallbacks = values["fallback_keys"]
+        values["fallback_keys"] = json.loads(fallbacks) if fallbacks is not None else None
+        if "data" in values:
+            values["data_text"] = values.pop("data")
+        if values.get("active") is not None:
+            values["active"] = bool(values["active"])  # SQLite holds 1 / 0
+        self.__dict__ = values
         self.changes: dict[str, object] = {}
 
     def set(self, name: str, value: object) -> None:
@@ -178,6 +217,69 @@ class _Rec:
 
     def __repr__(self) -> str:  # rows are personal data: no values in reprs
         return f"_Rec(id={getattr(self, 'id', None)})"
+
+
+class _Stored:
+    """One table's stored rows of the project as read (tuples), and records (``_Rec``) made only of
+    those a night matches by more than its first pass or may change."""
+
+    def __init__(self, rows: list[tuple], columns: tuple[str, ...]) -> None:
+        self.rows, self.columns = rows, columns
+        self.made: dict[int, _Rec] = {}
+
+    def rec(self, pos: int) -> _Rec:
+        rec = self.made.get(pos)
+        if rec is None:
+            rec = self.made[pos] = _Rec(self.columns, self.rows[pos])
+        return rec
+
+    def records(self) -> list[_Rec]:
+        """The records made, in the order the rows were read (by id)."""
+        return [self.made[pos] for pos in sorted(self.made)]
+
+    def keys(self) -> KeyBook:
+        return _LazyKeyBook(self.rows)
+
+
+class _LazyKeyBook(KeyBook):
+    """A ``KeyBook`` of the stored rows as read, filled when it first hands out a key (an
+    unchanged night never does)."""
+
+    def __init__(self, rows: list[tuple]) -> None:
+        super().__init__()
+        self._rows: list[tuple] | None = rows
+
+    def keep_or_new(self, record: object | None, source_id: str, key: str) -> str:
+        if self._rows is not None:
+            for r in self._rows:  # the keys as stored: records change their key only after this
+                if r[_KEY]:
+                    self.taken[r[_SOURCE]].add(r[_KEY])
+            self._rows = None
+        return super().keep_or_new(record, source_id, key)
+
+
+def _match(
+    stored: _Stored,
+    keys: list[tuple[int, str, str, str]],
+    outcomes: list[Outcome],
+    kinds: dict[str, str],
+    read_sources: set[str],
+    kind_of: Callable[[_Rec], str | None],
+) -> tuple[dict[int, int | _Rec], list[_Rec]]:
+    """``match_records`` of tonight's rows and the stored ones: incoming index -> stored position
+    (paired by the first pass, ``pair_unique_firsts``) or record; and the records no row took."""
+    if not stored.rows:  # a first night: every row is new
+        return {}, []
+    firsts = pair_unique_firsts(((r[_SOURCE], r[_KEY], r[_FP]) for r in stored.rows), keys)
+    paired = set(firsts.values())
+    records = [stored.rec(pos) for pos in range(len(stored.rows)) if pos not in paired]
+    if not records or len(firsts) == len(keys):  # nothing left to pair (a first night; an unchanged one)
+        return dict(firsts), records
+    incoming = [_incoming(kinds, i, outcomes[i]) for i, *_ in keys if i not in firsts]  # type: ignore[arg-type]
+    result = match_records(records, incoming, kinds=kinds, read_sources=read_sources, kind_of=kind_of)
+    matched: dict[int, int | _Rec] = dict(firsts)
+    matched.update(result.matched)
+    return matched, result.unmatched_records
 
 
 def _write_changes(session: Session, table: Table, slug: str, records: list[_Rec]) -> None:
@@ -194,13 +296,6 @@ def _write_changes(session: Session, table: Table, slug: str, records: list[_Rec
             .values({c: bindparam(f"b_{c}", type_=table.c[c].type) for c in columns})
         )
         session.execute(stmt, params)
-
-
-#: a stored application's or quarantine row's id, where it sits and the keys it is found by (``_new_place``, ``_place``)
-_PLACE_COLUMNS = ("id", "source_id", "spreadsheet", "worksheet", "row_number", "row_key", "fingerprint", "fallback_keys")
-# not updated_at: read only for the few corrected rows (``_write_changed``), a datetime parse per row saved
-_APP_COLUMNS = (*_PLACE_COLUMNS, "kind", "content_hash", "active", "version", "person_id")
-_Q_COLUMNS = (*_PLACE_COLUMNS, "content_hash", "resolved_at")
 
 
 def _new_place(slug: str, ref: SourceRef, book: KeyBook) -> dict[str, object]:
@@ -249,6 +344,44 @@ def _place(obj: _Rec, ref: SourceRef, book: KeyBook, identity: RowIdentity) -> b
     return moved
 
 
+def _unchanged(row: tuple, outcome: Accepted, trusted: bool) -> bool:
+    """The stored application ``row`` (paired by the first pass) already holds this accepted row
+    where it sits now: same key (the first of it), place, fingerprints, content and data. What
+    ``_place`` and ``_same_data`` would find without a change, with no record made."""
+    ref = outcome.ref
+    ident = ref.identity
+    return (
+        row[_KEY] == ident.key
+        and "#" not in ident.key
+        and row[_ROW] == ref.row_number
+        and row[_HASH] == outcome.content_hash
+        and row[_ACTIVE]
+        and row[_WORKSHEET] == ref.worksheet
+        and row[_SPREADSHEET] == ref.spreadsheet
+        and row[_SOURCE] == ref.source_id
+        and row[_FP] == ident.fingerprint
+        and _same_fallbacks(row[_FALLBACKS], ident.fallbacks)
+        and _same_stored(row[_DATA], outcome, trusted)
+    )
+
+
+def _same_fallbacks(stored_text: str | None, fallbacks: tuple[str, ...]) -> bool:
+    if stored_text is not None and stored_text == _json_strings(fallbacks):
+        return True
+    stored = json.loads(stored_text) if stored_text is not None else None
+    return list(stored or []) == list(fallbacks)
+
+
+def _same_stored(stored_text: str | None, outcome: Accepted, trusted: bool) -> bool:
+    """``_same_data``, first by the stored JSON text a reused outcome carries (``stored_json``,
+    set by validation from the registry: equal texts, equal data, no serialising)."""
+    if stored_text is None:
+        return False
+    if trusted and (known := getattr(outcome, "stored_json", None)) is not None and known == stored_text:
+        return True
+    return _same_data(stored_text, outcome.data)
+
+
 def apply_outcomes(
     session: Session,
     project: ProjectConfig,
@@ -263,9 +396,10 @@ def apply_outcomes(
     (``synergia.registry.identity``), never by row number: a sorted tab, a
     deleted or inserted row, a row moved to another tab change nothing for anybody else.
 
-    Stored rows are read with Core (the columns matching needs, no ORM objects) and written in
-    bulk: executemany UPDATEs grouped by changed columns, multi-row INSERTs; an unchanged row
-    costs one comparison and no write."""
+    Stored rows are read as plain tuples on the DBAPI cursor (the columns matching needs, no ORM
+    objects); a row paired by the first matching pass and found unchanged costs a few comparisons
+    and no object. Writes are in bulk: executemany UPDATEs grouped by changed columns; INSERTs of
+    values prepared once (COPY on PostgreSQL, multi-row VALUES / executemany elsewhere)."""
     with no_gc():
         return _apply(session, project, outcomes, read_worksheets, now or utcnow())
 
@@ -277,47 +411,54 @@ def _apply(
         screen_outcomes,  # erased persons stay out; pesel: discard
     )
 
+    given = outcomes
     outcomes = screen_outcomes(session, project, outcomes)
-    session.flush()  # pending ORM changes of the caller first: the Core reads below must see them
+
+    def trusted(index: int) -> bool:  # the outcome validation made (its ``stored_json`` speaks for its data)
+        return outcomes is given or outcomes[index] is given[index]
+
+    session.flush()  # pending ORM changes of the caller first: the reads below must see them
+    conn = session.connection()
     slug = project.slug
     counts = SyncCounts(rows=len(outcomes))
     kinds = {s.id: s.kind for s in project.sources}
     read_sources = {source_id for source_id, _, _ in read_worksheets}
-    apps = _load(session, Application.__table__, slug, _APP_COLUMNS)
-    quarantined = _load(session, Quarantine.__table__, slug, _Q_COLUMNS)
-    incoming = _incoming(project, outcomes)
-    app_match = match_records(apps, incoming, kinds=kinds, read_sources=read_sources, kind_of=lambda a: a.kind)
-    q_match = match_records(
-        quarantined,
-        [i for i in incoming if isinstance(outcomes[i.index], Rejected)],
-        kinds=kinds,
-        read_sources=read_sources,
-        kind_of=lambda q: kinds.get(q.source_id),
-    )
-    app_keys, q_keys = KeyBook(apps), KeyBook(quarantined)
+    apps = _Stored(_read(conn, Application.__table__, slug, _APP_COLUMNS), _APP_COLUMNS)
+    quarantined = _Stored(_read(conn, Quarantine.__table__, slug, _Q_COLUMNS), _Q_COLUMNS)
+    keys, rejected_keys = _identity_keys(outcomes)
+    app_matched, app_unmatched = _match(apps, keys, outcomes, kinds, read_sources, kind_of=lambda a: a.kind)
+    q_matched, q_unmatched = _match(quarantined, rejected_keys, outcomes, kinds, read_sources, kind_of=lambda q: kinds.get(q.source_id))
+    del keys, rejected_keys
+    app_keys, q_keys = apps.keys(), quarantined.keys()
     per_source: dict[str, Counter] = {}
     reasons: Counter = Counter()
-    new_apps: list[tuple[dict, Accepted]] = []  # inserted in bulk after the loop (with a person each)
+    new_apps: list[tuple[Accepted, str]] = []  # (outcome, row key): inserted in bulk after the loop (with a person each)
     new_quarantine: list[dict] = []
-    same_hash: list[tuple[_Rec, Accepted, datetime | None, str]] = []  # data compared after the loop
+    unchanged: Counter = Counter()  # per source: rows found unchanged by ``_unchanged``
+    same_hash: list[tuple[tuple[_Rec, Accepted, datetime | None, str], bool]] = []  # data compared after the loop
     changed: list[tuple[_Rec, Accepted, datetime | None, str]] = []
+    app_rows = apps.rows
 
     for index, outcome in enumerate(outcomes):
         ref = outcome.ref
-        tally = per_source.setdefault(ref.source_id, Counter())
+        tally = per_source.get(ref.source_id)
+        if tally is None:
+            tally = per_source[ref.source_id] = Counter()
         if isinstance(outcome, Empty):
             counts.empty += 1
             tally["empty"] += 1
             continue
-        app = app_match.matched.get(index)
+        app = app_matched.get(index)
         if isinstance(outcome, Rejected):
             counts.quarantined += 1
             tally["quarantined"] += 1
             reasons.update(outcome.reasons)
+            if isinstance(app, int):
+                app = apps.rec(app)
             counts.deactivated += _deactivate(app, now)
             if app is not None:
                 _place(app, ref, app_keys, ref.identity)  # the kept application follows its row
-            q = q_match.matched.get(index)
+            q = q_matched.get(index)
             if q is None:
                 new_quarantine.append(
                     dict(
@@ -332,6 +473,8 @@ def _apply(
                 )
                 counts.newly_quarantined += 1
                 continue
+            if isinstance(q, int):
+                q = quarantined.rec(q)
             moved = _place(q, ref, q_keys, ref.identity)
             counts.moved += moved
             if q.content_hash != outcome.content_hash or q.resolved_at is not None:
@@ -345,53 +488,51 @@ def _apply(
         assert isinstance(outcome, Accepted)
         counts.accepted += 1
         tally["accepted"] += 1
-        submitted = datetime.fromisoformat(outcome.data["submitted_at"]) if outcome.data.get("submitted_at") else None
         if app is None:
-            new_apps.append(
-                (
-                    dict(
-                        **_new_place(slug, ref, app_keys),
-                        kind=outcome.kind,
-                        content_hash=outcome.content_hash,
-                        data=outcome.data,
-                        submitted_at=submitted,
-                    ),  # version 1, active, seen and updated now: ``_insert_new``
-                    outcome,
-                )
-            )
+            new_apps.append((outcome, app_keys.keep_or_new(None, ref.source_id, ref.identity.key)))
             counts.new += 1
             tally["new"] += 1
             continue
+        if isinstance(app, int):
+            if _unchanged(app_rows[app], outcome, trusted(index)):
+                unchanged[ref.source_id] += 1
+                continue
+            app = apps.rec(app)
+        submitted = datetime.fromisoformat(outcome.data["submitted_at"]) if outcome.data.get("submitted_at") else None
         counts.moved += _place(app, ref, app_keys, ref.identity)
         entry = (app, outcome, submitted, ref.source_id)
-        (same_hash if app.content_hash == outcome.content_hash and app.active else changed).append(entry)
+        if app.content_hash == outcome.content_hash and app.active:
+            same_hash.append((entry, trusted(index)))
+        else:
+            changed.append(entry)
 
-    stored = _stored_data(session, slug, [app.id for app, *_ in same_hash] + [app.id for app, *_ in changed])
-    for entry in same_hash:
+    for source_id, n in unchanged.items():
+        counts.unchanged += n
+        per_source[source_id]["unchanged"] += n
+    for entry, trust in same_hash:
         app, outcome = entry[0], entry[1]
-        if _same_data(stored[app.id], outcome.data):
+        if _same_stored(app.data_text, outcome, trust):
             counts.unchanged += 1
             per_source[entry[3]]["unchanged"] += 1
         else:
             changed.append(entry)
-    _write_changed(session, slug, changed, stored, now)
+    _write_changed(session, slug, changed, now)
     for _, _, _, source_id in changed:
         counts.changed += 1
         per_source[source_id]["changed"] += 1
-    del stored
 
-    for app in app_match.unmatched_records:
+    for app in app_unmatched:
         if app.source_id in read_sources:
             counts.deactivated += _deactivate(app, now)
             _confirm(app)
-    for q in q_match.unmatched_records:
+    for q in q_unmatched:
         if q.source_id in read_sources:
             _resolve(q, now)
             _confirm(q)
 
     # writes: updates first (keys handed out by KeyBook never clash with any stored one), then inserts
-    _write_changes(session, Application.__table__, slug, apps)
-    _write_changes(session, Quarantine.__table__, slug, quarantined)
+    _write_changes(session, Application.__table__, slug, apps.records())
+    _write_changes(session, Quarantine.__table__, slug, quarantined.records())
     _insert_rows(session, Quarantine.__table__, new_quarantine)
     _insert_new(session, slug, new_apps, now)
 
@@ -400,20 +541,30 @@ def _apply(
     return counts
 
 
-def _stored_data(session: Session, slug: str, ids: list[int]) -> dict[int, str]:
-    """id -> the stored ``data`` JSON text of those applications (parsed only when compared unequal).
-    One scan of the project's applications (a night matches nearly all of them), no IN lists."""
-    if not ids:
-        return {}
-    wanted, table = set(ids), Application.__table__
-    rows = session.execute(select(table.c.id, cast(table.c.data, Text)).where(table.c.project == slug))
-    return {i: t for i, t in rows if i in wanted}
+def _no_default(value: object) -> object:
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+#: ``json.dumps`` with its defaults, the C encoder made once (not once per call); the text the JSON
+#: column stores for a dict (SQLAlchemy's default serializer)
+_encode = c_make_encoder(None, _no_default, encode_basestring_ascii, None, ": ", ", ", False, False, True) if c_make_encoder else None
+
+
+def _dumps(value: object) -> str:
+    if _encode is None or not isinstance(value, dict):
+        return json.dumps(value)
+    return "".join(_encode(value, 0))
+
+
+def _json_strings(items: Sequence[str]) -> str:
+    """``json.dumps(list(items))`` of strings."""
+    return "[" + ", ".join(map(encode_basestring_ascii, items)) + "]"
 
 
 def _same_data(stored_text: str | None, data: dict) -> bool:
     if stored_text is None:
         return False
-    if stored_text == json.dumps(data):  # how the JSON column stores a dict (SQLAlchemy's default serializer)
+    if stored_text == _dumps(data):  # how the JSON column stores a dict (SQLAlchemy's default serializer)
         return True
     try:
         return json.loads(stored_text) == data
@@ -421,7 +572,7 @@ def _same_data(stored_text: str | None, data: dict) -> bool:
         return False
 
 
-def _write_changed(session: Session, slug: str, changed: list, stored: dict[int, str], now: datetime) -> None:
+def _write_changed(session: Session, slug: str, changed: list, now: datetime) -> None:
     """New versions of corrected applications: the previous content into ``application_versions``,
     a person for an application that has none, attendance rewritten. All in bulk."""
     if not changed:
@@ -434,7 +585,7 @@ def _write_changed(session: Session, slug: str, changed: list, stored: dict[int,
         query = select(table.c.id, table.c.updated_at).where(table.c.project == slug, table.c.id.in_(ids[i : i + 5000]))
         updated_at.update((i_, at) for i_, at in session.execute(query))
     for app, outcome, submitted, _ in changed:
-        old = stored.get(app.id)
+        old = app.data_text
         versions.append(
             dict(
                 application_id=app.id,
@@ -460,102 +611,297 @@ def _write_changed(session: Session, slug: str, changed: list, stored: dict[int,
     app_ids = sorted({app.id for app, *_ in changed})
     for i in range(0, len(app_ids), 5000):
         session.execute(delete(Attendance).where(Attendance.project == slug, Attendance.application_id.in_(app_ids[i : i + 5000])))
-    _insert_rows(session, Attendance.__table__, [a for app, outcome, _, _ in changed for a in _attendance_rows(slug, app.id, outcome)])
+    attendance = [a for app, outcome, _, _ in changed for a in _attendance_rows(app.id, outcome)]
+    _insert_values(session, Attendance.__table__, _ATTENDANCE, attendance, {"project": slug})
 
 
 def _insert_rows(session: Session, table: Table, rows: list[dict], shared: Mapping[str, object] | None = None) -> None:
-    """INSERT ``rows`` (each with the ``shared`` columns too): COPY on PostgreSQL, executemany elsewhere."""
+    """INSERT ``rows`` (alike dicts, each with the ``shared`` columns too), JSON columns serialised here."""
     if not rows:
         return
-    shared = dict(shared or {})
-    if session.connection().dialect.name == "postgresql" and _copy(session, table, rows, shared):
+    names = tuple(rows[0])
+    json_at = [i for i, n in enumerate(names) if isinstance(table.c[n].type, JSON)]
+    dumps = _serializer(session.connection())
+    values = []
+    for row in rows:
+        v = list(row.values())
+        if len(v) != len(names):
+            raise ValueError(f"INSERT {table.name}: wiersze o różnych kolumnach (rows with different columns)")
+        for i in json_at:
+            v[i] = dumps(v[i])
+        values.append(v)
+    _insert_values(session, table, names, values, shared)
+
+
+def _serializer(conn: Connection) -> Callable[[object], str]:
+    """How the JSON columns serialise a value: the engine's serializer if one was given, else ``json.dumps``."""
+    return getattr(conn.dialect, "_json_serializer", None) or _dumps
+
+
+def _shared(conn: Connection, table: Table, shared: Mapping[str, object] | None) -> dict[str, object]:
+    """The shared values, JSON ones serialised (once)."""
+    dumps = _serializer(conn)
+    return {k: dumps(v) if isinstance(table.c[k].type, JSON) else v for k, v in (shared or {}).items()}
+
+
+def _insert_values(
+    session: Session, table: Table, names: Sequence[str], rows: Sequence[Sequence[object]], shared: Mapping[str, object] | None = None
+) -> None:
+    """INSERT ``rows`` (values of ``names``, JSON columns as the text to store; each with the
+    ``shared`` columns too): COPY on PostgreSQL, one executemany of the DBAPI elsewhere."""
+    if not rows:
         return
-    session.execute(insert(table).values(shared) if shared else insert(table), rows)
+    conn = session.connection()
+    fixed = _shared(conn, table, shared)
+    if conn.dialect.name == "postgresql" and _copyable(table, names, fixed):
+        _copy(conn, table, names, rows, fixed)
+        return
+    columns, params = _bound(conn, table, names, rows, fixed)
+    marks = ", ".join([_mark(conn)] * len(columns))
+    conn.exec_driver_sql(f'INSERT INTO "{table.name}" ({_quoted(columns)}) VALUES ({marks})', params)
+
+
+def _quoted(names: Sequence[str]) -> str:
+    return ", ".join(f'"{n}"' for n in names)
+
+
+def _bound(
+    conn: Connection,
+    table: Table,
+    names: Sequence[str],
+    rows: Sequence[Sequence[object]],
+    fixed: Mapping[str, object],
+    bound: bool = False,
+) -> tuple[list[str], list[tuple]]:
+    """Columns and the DBAPI parameters of ``rows`` + ``fixed``: every value as the column's type
+    binds it (datetimes as SQLite's text, floats...), JSON columns as given (their text).
+    ``bound``: the rows' values are bound already (only ``fixed`` is processed here)."""
+    columns = [*names, *fixed]
+    dialect = conn.dialect
+    processors = [] if bound else [(i, p) for i, n in enumerate(names) if (p := _processor(table, n, dialect)) is not None]
+    tail = tuple(v if (p := _processor(table, k, dialect)) is None or v is None else p(v) for k, v in fixed.items())
+    if not processors:
+        return columns, [tuple(row) + tail for row in rows]
+    params = []
+    for row in rows:
+        values = list(row)
+        for i, p in processors:
+            if values[i] is not None:
+                values[i] = p(values[i])
+        params.append(tuple(values) + tail)
+    return columns, params
+
+
+def _processor(table: Table, name: str, dialect: Dialect) -> Callable[[object], object] | None:
+    column_type = table.c[name].type
+    if isinstance(column_type, JSON):
+        return None
+    impl = column_type.dialect_impl(dialect)
+    process = impl.bind_processor(dialect)
+    if process is None or dialect.name != "sqlite":
+        return process
+    fast = {DateTime: _sqlite_datetime, Date: _sqlite_date}.get(type(column_type))
+    if fast is None or any(fast(v) != process(v) for v in _PROBES[type(column_type)]):
+        return process
+    return lambda v: r if (r := fast(v)) is not None else process(v)
+
+
+def _sqlite_datetime(value: object) -> str | None:
+    """SQLAlchemy's SQLite DATETIME text of a naive datetime ("2026-05-01 09:30:00.000000"), None otherwise."""
+    if type(value) is not datetime or value.tzinfo is not None:
+        return None
+    text_ = value.isoformat(" ")
+    return text_ if len(text_) > 19 else text_ + ".000000"
+
+
+def _sqlite_date(value: object) -> str | None:
+    """SQLAlchemy's SQLite DATE text of a date ("2026-05-01"), None otherwise."""
+    return value.isoformat() if type(value) is date else None
+
+
+#: values the fast SQLite formats are checked against SQLAlchemy's own processor with, once per insert
+_PROBES = {
+    DateTime: (datetime(2026, 5, 1, 9, 30), datetime(987, 1, 2, 3, 4, 5, 60)),
+    Date: (date(2026, 5, 1), date(987, 1, 2)),
+}
 
 
 def _insert_ids(
-    session: Session, table: Table, rows: list[dict], shared: Mapping[str, object] | None = None, key: tuple[str, ...] = ()
+    session: Session,
+    table: Table,
+    names: Sequence[str],
+    rows: Sequence[Sequence[object]],
+    shared: Mapping[str, object] | None = None,
+    key: tuple[int, ...] = (),
+    bound: bool = False,
 ) -> list[int]:
-    """INSERT ``rows`` and return their ids in the order of ``rows``.
+    """INSERT ``rows`` (as ``_insert_values``) and return their ids in the order of ``rows``.
 
     PostgreSQL: ids drawn from the table's sequence in one query, rows written by COPY. Elsewhere:
-    multi-row INSERT ... RETURNING, correlated by ``key`` (columns unique among the rows and in the
-    table) -- not by ``sort_by_parameter_order``, with which SQLAlchemy sends one statement per row
-    to SQLite. Without ``key`` the rows must be alike (fresh persons): ids ascending, the order
-    one-row statements give."""
+    multi-row INSERT ... RETURNING, correlated by the columns at positions ``key`` (unique among
+    the rows and in the table). Without ``key`` the rows must be alike (fresh persons): ids
+    ascending, the order one-row statements give."""
     if not rows:
         return []
-    shared = dict(shared or {})
     conn = session.connection()
-    if conn.dialect.name == "postgresql" and _copyable(table, {**rows[0], "id": 0}, shared):
-        ids = sorted(
-            conn.execute(
-                text("SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)"), {"t": table.name, "n": len(rows)}
-            ).scalars()
-        )
-        _copy(session, table, [{**row, "id": i} for row, i in zip(rows, ids)], shared)
+    fixed = _shared(conn, table, shared)
+    if conn.dialect.name == "postgresql" and _copyable(table, ("id", *names), fixed):
+        cursor = conn.connection.cursor()  # plain tuples: no result object per id
+        try:
+            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", (table.name, len(rows)))
+            ids = sorted(i for (i,) in cursor.fetchall())
+        finally:
+            cursor.close()
+        _copy(conn, table, ("id", *names), [(i, *row) for i, row in zip(ids, rows)], fixed)
         return ids
-    stmt = (insert(table).values(shared) if shared else insert(table)).returning(table.c.id, *[table.c[k] for k in key])
-    params: list[dict] | dict = rows if len(rows) > 1 else rows[0]
-    returned = session.execute(stmt, params).all()
+    columns, params = _bound(conn, table, names, rows, fixed, bound)
+    if key and "project" in fixed:
+        return _insert_correlated(conn, table, columns, params, names, key, fixed["project"])
+    per = max(1, conn.dialect.insertmanyvalues_max_parameters // max(1, len(columns)))
+    one = "(" + ", ".join([_mark(conn)] * len(columns)) + ")"
+    back = ", ".join(["id", *(f'"{names[k]}"' for k in key)])
+    returned: list = []
+    for start in range(0, len(params), per):
+        chunk = params[start : start + per]
+        sql = f'INSERT INTO "{table.name}" ({_quoted(columns)}) VALUES {", ".join([one] * len(chunk))} RETURNING {back}'
+        returned.extend(conn.exec_driver_sql(sql, tuple(chain.from_iterable(chunk))).all())
     if not key:
         return sorted(r[0] for r in returned)
     by_key = {tuple(r[1:]): r[0] for r in returned}
-    return [by_key[tuple(row[k] if k in row else shared[k] for k in key)] for row in rows]
+    return [by_key[tuple(row[k] for k in key)] for row in rows]
 
 
-def _copyable(table: Table, row: Mapping[str, object], shared: Mapping[str, object]) -> bool:
+def _insert_correlated(
+    conn: Connection, table: Table, columns: list[str], params: list[tuple], names: Sequence[str], key: tuple[int, ...], project: object
+) -> list[int]:
+    """One executemany INSERT (no statement of 30k parameters to parse, no flattening), then the
+    ids read back by ``key`` within the project among the ids above the largest before it (a
+    key unique in the project names one row; a row given a lower id is looked up without that bound)."""
+    mark = _mark(conn)
+    before = conn.exec_driver_sql(f'SELECT max(id) FROM "{table.name}"').scalar() or 0
+    conn.exec_driver_sql(f'INSERT INTO "{table.name}" ({_quoted(columns)}) VALUES ({", ".join([mark] * len(columns))})', params)
+    back = f'SELECT id, {_quoted([names[k] for k in key])} FROM "{table.name}" WHERE project = {mark}'
+    by_key = {tuple(r[1:]): r[0] for r in conn.exec_driver_sql(f"{back} AND id > {mark}", (project, before))}
+    wanted = [tuple(row[k] for k in key) for row in params]
+    if any(k not in by_key for k in wanted):
+        by_key = {tuple(r[1:]): r[0] for r in conn.exec_driver_sql(back, (project,))}
+    return [by_key[k] for k in wanted]
+
+
+def _copyable(table: Table, names: Sequence[str], shared: Mapping[str, object]) -> bool:
     """Every column given (but the id, which the table may draw), none twice: COPY applies no
     Python-side defaults."""
-    given = set(row) | set(shared)
+    given = set(names) | set(shared)
     wanted = {c.name for c in table.columns if not c.primary_key} | ({"id"} & given)
-    return not (set(row) & set(shared)) and given == wanted
+    return not (set(names) & set(shared)) and len(names) == len(set(names)) and given == wanted
 
 
-def _copy(session: Session, table: Table, rows: list[dict], shared: dict) -> bool:
-    """COPY ``rows`` into ``table`` through the session's own connection (same transaction); JSON
-    columns serialised as SQLAlchemy's JSON type does. False (nothing written) if a row lacks a column."""
-    if not _copyable(table, rows[0], shared):
-        return False
-    conn = session.connection()
-    dumps = getattr(conn.dialect, "_json_serializer", None) or json.dumps
-    names = list(rows[0]) + list(shared)
-    is_json = [isinstance(table.c[n].type, JSON) for n in names]
-    fixed = [dumps(v) if j else v for v, j in zip(shared.values(), is_json[len(rows[0]) :])]
-    n_own = len(rows[0])
-    columns = ", ".join(f'"{n}"' for n in names)
+def _copy(conn: Connection, table: Table, names: Sequence[str], rows: Sequence[Sequence[object]], fixed: Mapping[str, object]) -> None:
+    """COPY ``rows`` (values of ``names``, JSON as text) + ``fixed`` into ``table`` through the
+    session's own connection (same transaction)."""
+    tail = list(fixed.values())
+    n_own = len(names)
     cursor = conn.connection.driver_connection.cursor()
     try:
-        with cursor.copy(f'COPY "{table.name}" ({columns}) FROM STDIN') as copy:
+        with cursor.copy(f'COPY "{table.name}" ({_quoted([*names, *fixed])}) FROM STDIN') as copy:
             for row in rows:
-                values = [dumps(v) if j else v for v, j in zip(row.values(), is_json)]
-                if len(values) != n_own:
+                if len(row) != n_own:
                     raise ValueError(f"COPY {table.name}: wiersze o różnych kolumnach (rows with different columns)")
-                copy.write_row(values + fixed)
+                copy.write_row([*row, *tail])
     finally:
         cursor.close()
-    return True
 
 
 def _new_person_ids(session: Session, slug: str, n: int, now: datetime) -> list[int]:
-    """Ids of ``n`` new persons, ascending (the k-th new application gets the k-th)."""
-    return _insert_ids(session, Person.__table__, [{} for _ in range(n)], {"project": slug, "created_at": now})
+    """Ids of ``n`` new persons, ascending (the k-th new application gets the k-th). SQLite: one
+    INSERT ... SELECT of ``n`` generated rows (no parameters per row)."""
+    table, shared = Person.__table__, {"project": slug, "created_at": now}
+    conn = session.connection()
+    if conn.dialect.name != "sqlite" or n < 1:
+        return _insert_ids(session, table, (), [() for _ in range(n)], shared)
+    columns, (values,) = _bound(conn, table, (), [()], _shared(conn, table, shared))
+    sql = (
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?) "
+        f'INSERT INTO "{table.name}" ({_quoted(columns)}) SELECT {", ".join("?" * len(values))} FROM n RETURNING id'
+    )
+    return sorted(i for (i,) in conn.exec_driver_sql(sql, (n, *values)))
 
 
-def _insert_new(session: Session, slug: str, new_apps: list[tuple[dict, Accepted]], now: datetime) -> None:
+#: a new application's own columns, in the order ``_insert_new`` gives them
+_NEW_APP = (
+    "source_id",
+    "spreadsheet",
+    "worksheet",
+    "row_number",
+    "row_key",
+    "fingerprint",
+    "fallback_keys",
+    "kind",
+    "content_hash",
+    "data",
+    "submitted_at",
+    "person_id",
+)
+_ATTENDANCE = ("application_id", "event_id", "session_no", "hours", "attended_on")
+
+
+def _data_texts(dumps: Callable[[object], str], outcomes: list[Accepted], processes: int | None = None) -> list[str]:
+    """The JSON text of each outcome's data, as the column stores it. Serialising is most of a
+    first night's own work: from ``PARALLEL_MIN`` rows the second half is made in a forked worker
+    (plain strings back; a failed or silent worker's half is made here: the texts never depend on it)."""
+    n = len(outcomes)
+    if not worth_forking(n, processes):
+        return [dumps(o.data) for o in outcomes]
+
+    def part(start: int, stop: int) -> list[str]:
+        return [dumps(outcomes[i].data) for i in range(start, stop)]
+
+    mine, theirs = split_run(part, part, n, redo_here=True)
+    return mine + theirs
+
+
+def _insert_new(session: Session, slug: str, new_apps: list[tuple[Accepted, str]], now: datetime) -> None:
     """New applications, a person of its own each, and their attendance: three bulk INSERTs
-    (COPY on PostgreSQL, multi-row VALUES elsewhere) instead of an ORM object and a flush per row."""
+    (COPY on PostgreSQL, executemany elsewhere) of values made once, no ORM object."""
     if not new_apps:
         return
     session.flush()  # pending ORM changes first (keys handed out by KeyBook never clash with them)
     person_ids = _new_person_ids(session, slug, len(new_apps), now)
+    dumps = _serializer(session.connection())
+    own = dumps is _dumps  # the fallback keys' text without serialising a list
+    texts = _data_texts(dumps, [outcome for outcome, _ in new_apps])
+    table, conn = Application.__table__, session.connection()
+    # the submission time as the column binds it, made here (the only column of these with a processor)
+    when = None if conn.dialect.name == "postgresql" else _processor(table, "submitted_at", conn.dialect)
+    bound = when is None or all(_processor(table, n, conn.dialect) is None for n in _NEW_APP if n != "submitted_at")
+    rows = []
+    for (outcome, row_key), pid, data_text in zip(new_apps, person_ids, texts):
+        ref, data = outcome.ref, outcome.data
+        ident = ref.identity
+        submitted = datetime.fromisoformat(data["submitted_at"]) if data.get("submitted_at") else None
+        if when is not None and bound and submitted is not None:
+            submitted = when(submitted)
+        rows.append(
+            (
+                ref.source_id,
+                ref.spreadsheet,
+                ref.worksheet,
+                ref.row_number,
+                row_key,
+                ident.fingerprint,
+                _json_strings(ident.fallbacks) if own else dumps(list(ident.fallbacks)),
+                outcome.kind,
+                outcome.content_hash,
+                data_text,
+                submitted,
+                pid,
+            )
+        )
     shared = {"project": slug, "version": 1, "active": True, "first_seen_at": now, "last_seen_at": now, "updated_at": now}
-    rows = [{**values, "person_id": pid} for (values, _), pid in zip(new_apps, person_ids)]
-    for row in rows:
-        del row["project"]
-    app_ids = _insert_ids(session, Application.__table__, rows, shared, key=("source_id", "row_key"))
-    attendance = [a for (_, outcome), app_id in zip(new_apps, app_ids) for a in _attendance_rows(slug, app_id, outcome)]
-    _insert_rows(session, Attendance.__table__, attendance)
+    app_ids = _insert_ids(session, table, _NEW_APP, rows, shared, key=(0, 4), bound=when is not None and bound)
+    del rows
+    attendance = [a for (outcome, _), app_id in zip(new_apps, app_ids) for a in _attendance_rows(app_id, outcome)]
+    _insert_values(session, Attendance.__table__, _ATTENDANCE, attendance, {"project": slug})
 
 
 def _confirm(record: _Rec) -> None:
@@ -578,17 +924,13 @@ def _resolve(q: _Rec | None, now: datetime) -> None:
         q.set("resolved_at", now)
 
 
-def _attendance_rows(slug: str, application_id: int, outcome: Accepted) -> list[dict]:
+def _attendance_rows(application_id: int, outcome: Accepted) -> list[tuple]:
+    """The attendance an accepted row records (values of ``_ATTENDANCE``)."""
     data = outcome.data
     event_id = data.get("event")
     if not event_id or outcome.kind == "recruitment":
         return []
     day = date.fromisoformat(data["date"]) if data.get("date") else None
     if outcome.kind == "advisory":
-        return [
-            dict(project=slug, application_id=application_id, event_id=event_id, session_no=1, hours=data.get("hours"), attended_on=day)
-        ]
-    return [
-        dict(project=slug, application_id=application_id, event_id=event_id, session_no=number, hours=None, attended_on=day)
-        for number in data.get("sessions", [])
-    ]
+        return [(application_id, event_id, 1, data.get("hours"), day)]
+    return [(application_id, event_id, number, None, day) for number in data.get("sessions", [])]

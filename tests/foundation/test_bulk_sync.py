@@ -4,9 +4,12 @@ SQLite and PostgreSQL; rows built here with our own values."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import event, func, select
 
 from config.project import load_project
@@ -140,7 +143,7 @@ def test_unchanged_night_sends_no_write_and_a_correction_is_one_version(registry
 
     again, statements = _night(registry, tmp_path)
     assert (again["unchanged"], again["new"], again["changed"], again["newly_quarantined"]) == (5, 0, 0, 0)
-    assert not [s for s in statements if s in ("INSERT", "UPDATE", "DELETE")], statements
+    assert not [s for s in statements if s in ("INSERT", "UPDATE", "DELETE", "WITH")], statements
     assert _state(registry, DEMO.slug) == before
 
     rows[1][4] = "+48 700 999 000"  # staff correct a phone
@@ -214,4 +217,256 @@ def test_a_first_night_inserts_in_batches_and_each_application_gets_its_own_row_
     assert person_ids == sorted(set(person_ids))  # one each, in the applications' order
     again, statements = _night(registry, tmp_path)
     assert (again["unchanged"], again["new"]) == (80, 0)
-    assert not [s for s in statements if s in ("INSERT", "UPDATE", "DELETE")], statements
+    assert not [s for s in statements if s in ("INSERT", "UPDATE", "DELETE", "WITH")], statements
+
+
+# -- the fast paths against the reference copy of the previous sync, night after night --------------
+
+JST_TAB = "Formularz JST"
+JST_HEADER = ["Sygnatura czasowa", "Imię", "Nazwisko", "E-mail służbowy", "Telefon", "Płeć", "Data urodzenia", "Kod pocztowy", "Gmina",
+              "Urząd / jednostka", "Zgoda RODO"]  # fmt: skip
+LIST_TAB, LIST_HEADER = "Lista – Akademia cz. 2", ["Imię", "Nazwisko", "E-mail", "Telefon", "Dzień 1", "Dzień 2"]
+ADVICE_TAB, ADVICE_HEADER = "Rejestr doradztwa", ["Imię", "Nazwisko", "E-mail", "Data", "Liczba godzin"]
+
+
+def _jst(row: list[str]) -> list[str]:
+    """The same person's form row as the JST form asks it (a row moved to the other recruitment tab)."""
+    return [row[0], row[1], row[2], row[3], row[4], row[7], row[6], row[9], row[11], "Urząd Gminy Bojszowy", row[14]]
+
+
+def _write_tabs(path: Path, tabs: dict[str, tuple[list[str], list[list[str]]]]) -> None:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    for title, (header, rows) in tabs.items():
+        ws = wb.create_sheet(title)
+        for r in [header, *rows]:
+            ws.append(r)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+
+
+def _dump(reg: Registry) -> dict[str, list[tuple]]:
+    """Every stored value of the tables a sync writes, as the database holds it (text), by id."""
+    from sqlalchemy import text
+
+    out = {}
+    with reg.session() as s:
+        for table in ("persons", "applications", "application_versions", "quarantine", "attendance"):
+            columns = [c.name for c in Application.metadata.tables[table].columns]
+            listed = ", ".join(f'CAST("{c}" AS TEXT)' for c in columns)
+            out[table] = [tuple(r) for r in s.execute(text(f'SELECT {listed} FROM "{table}" ORDER BY id'))]
+    return out
+
+
+def _apply_both(regs: dict[str, Registry], base: Path, now, stored_json: bool = False) -> dict[str, dict]:
+    """One night on both registries ("new": this code, "old": the reference copy); outcomes read once."""
+    from synergia.registry import sync
+    from tests.foundation import _sync_reference as reference
+
+    snap = read_project_sources(DEMO, WorkbookBackend(base))
+    counts = {}
+    for name, module in (("new", sync), ("old", reference)):
+        outcomes = validate_snapshot(DEMO, snap).outcomes
+        if stored_json:  # what validation hands over for reused rows: the stored text of that content
+            _attach_stored_json(regs[name], outcomes)
+        with regs[name].session() as s:
+            mirror_events(s, DEMO)
+            counts[name] = module.apply_outcomes(s, DEMO, outcomes, validate_snapshot(DEMO, snap).read_worksheets, now=now).as_dict()
+    return counts
+
+
+def _attach_stored_json(reg: Registry, outcomes: list) -> None:
+    from sqlalchemy import Text, cast
+
+    from synergia.validation.row import Accepted
+
+    with reg.session() as s:
+        stored = {
+            (src, digest): t
+            for src, digest, t in s.execute(
+                select(Application.source_id, Application.content_hash, cast(Application.data, Text)).where(Application.active.is_(True))
+            )
+        }
+    for o in outcomes:
+        if isinstance(o, Accepted) and (o.ref.source_id, o.content_hash) in stored:
+            object.__setattr__(o, "stored_json", stored[(o.ref.source_id, o.content_hash)])
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def two_registries(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, Registry]:
+    regs = {}
+    for name in ("new", "old"):
+        if request.param == "sqlite":
+            url = f"sqlite:///{tmp_path / f'{name}.db'}"
+        else:
+            url = request.getfixturevalue("pg_url").rsplit("/", 1)[0] + "/" + _fresh_pg(request.getfixturevalue("pg_url"), name)
+        regs[name] = Registry(url)
+    yield regs
+    for reg in regs.values():
+        reg.dispose()
+
+
+def _fresh_pg(url: str, name: str) -> str:
+    import uuid
+
+    import sqlalchemy
+
+    db = f"t_{name}_{uuid.uuid4().hex[:10]}"
+    admin = sqlalchemy.create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sqlalchemy.text(f'CREATE DATABASE "{db}"'))
+    admin.dispose()
+    return db
+
+
+@pytest.mark.parametrize("stored_json", [False, True])
+def test_nights_store_byte_for_byte_what_the_previous_sync_stored(
+    two_registries: dict[str, Registry], tmp_path: Path, stored_json: bool
+) -> None:
+    """New rows, an unchanged night, corrections, a sorted tab, a deleted row, a double submission,
+    a row moved to the other recruitment tab, a quarantined row fixed and a valid one broken,
+    attendance and advisory rows: after each night every stored value (ids, keys, JSON texts,
+    timestamps) and the counts are those of the reference copy of the previous sync."""
+    from datetime import datetime, timedelta
+
+    book = tmp_path / "w" / DEMO.spreadsheet.id
+    rows = _rows()
+    rows.append(list(rows[1]))  # a double submission: the same key twice
+    listed = [
+        ["Zenobia", "Grzebyk", "zen.grze@gmina.example", "", "x", ""],
+        ["Klemens", "Miodek", "kle.miod@gmina.example", "", "x", "tak"],
+    ]
+    advice = [
+        ["Aurelia", "Parzych", "aur.parz@gmina.example", "2026-05-20", "1,5"],
+        ["Dionizy", "Żmuda", "dio.żmud@gmina.example", "2026-05-21", "2"],
+    ]
+    jst: list[list[str]] = []
+    start = datetime(2026, 6, 1, 2, 0, 0)  # no microseconds: SQLite's text of it must still carry ".000000"
+
+    def night(n: int, **expect: int) -> dict:
+        _write_tabs(
+            book, {TAB: (HEADER, rows), JST_TAB: (JST_HEADER, jst), LIST_TAB: (LIST_HEADER, listed), ADVICE_TAB: (ADVICE_HEADER, advice)}
+        )
+        counts = _apply_both(two_registries, book.parent.parent, start + timedelta(days=n, microseconds=n * 1111), stored_json)
+        assert json.dumps(counts["new"]) == json.dumps(counts["old"]), n  # as the sync run stores them: same keys, same order
+        assert _dump(two_registries["new"]) == _dump(two_registries["old"]), n
+        for k, v in expect.items():
+            assert counts["new"][k] == v, (n, k, counts["new"])
+        return counts["new"]
+
+    night(0, new=10, quarantined=1)
+    assert _dump(two_registries["new"])["attendance"]  # attendance and advisory rows were written
+    night(1, unchanged=10, new=0, changed=0)
+    rows[0][4] = "+48 700 555 111"  # a correction
+    rows[2], rows[3] = rows[3], rows[2]  # a sorted tab
+    jst.append(_jst(rows.pop(5)))  # moved to the JST form
+    rows[4][3] = "cec.wach@gmina.example"  # the quarantined row fixed
+    rows[1][6] = "31.02.1981"  # a valid row broken
+    del listed[0]  # gone from the list
+    advice[1][4] = "3"
+    night(2, new=1, changed=3, deactivated=2, moved=5)
+    night(3, changed=0, new=0)
+    rows.insert(0, list(rows[2]))  # another double submission
+    jst.pop()
+    rows.append(_rows()[5])  # and back to the first form
+    night(4, new=1, changed=1)
+    night(5, changed=0, new=0)
+
+
+# -- the pieces of the fast paths, each against what it stands for -----------------------------------
+
+
+def test_stored_json_is_trusted_only_when_it_is_the_stored_text_of_an_outcome_validation_made() -> None:
+    from synergia.registry.sync import _same_stored
+    from synergia.validation.row import Accepted
+
+    data = {"email": "ola.kos@wies.example", "n": 1.5, "consents": {"rodo": True}}
+    stored = json.dumps(data)
+    other = Accepted(ref=None, kind="recruitment", content_hash="h", data={**data, "email": "inna@wies.example"})  # type: ignore[arg-type]
+    object.__setattr__(other, "stored_json", stored)
+    assert _same_stored(stored, other, trusted=True)  # the text speaks for the data: no serialising
+    assert not _same_stored(stored, other, trusted=False)  # screened (e.g. PESEL dropped): its data is compared
+    object.__setattr__(other, "stored_json", stored.replace("1.5", "2.5"))
+    assert not _same_stored(stored, other, trusted=True)  # another text: the data is compared
+    plain = Accepted(ref=None, kind="recruitment", content_hash="h", data=dict(data))  # type: ignore[arg-type]
+    assert _same_stored(stored, plain, trusted=True) and not _same_stored(None, plain, trusted=True)
+    assert _same_stored(json.dumps(data, indent=1), plain, trusted=True)  # another serialisation of equal data
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.text(max_size=10), json_values, max_size=8), st.lists(st.text(), max_size=5))
+def test_fast_json_texts_are_json_dumps(data: dict, strings: list[str]) -> None:
+    from synergia.registry.sync import _dumps, _json_strings
+
+    assert _dumps(data) == json.dumps(data)
+    assert _json_strings(tuple(strings)) == json.dumps(strings)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.datetimes(), st.dates())
+def test_fast_sqlite_datetimes_are_sqlalchemys(moment, day) -> None:
+    from sqlalchemy import Date, DateTime
+    from sqlalchemy.dialects import sqlite
+
+    from synergia.registry.sync import _sqlite_date, _sqlite_datetime
+
+    dialect = sqlite.dialect()
+    assert _sqlite_datetime(moment) == DateTime().dialect_impl(dialect).bind_processor(dialect)(moment)
+    assert _sqlite_date(day) == Date().dialect_impl(dialect).bind_processor(dialect)(day)
+    assert _sqlite_date(moment) is None  # a datetime in a date column: SQLAlchemy's own processor
+
+
+class _R:
+    def __init__(self, id, source_id, row_key, fingerprint, fallback_keys, place):
+        self.id, self.source_id, self.row_key, self.fingerprint, self.fallback_keys = id, source_id, row_key, fingerprint, fallback_keys
+        self.spreadsheet, self.worksheet, self.row_number = place
+        self.content_hash = f"c{id % 3}"
+
+
+_keys = st.sampled_from(["k1", "k2", "k3", "k1#2", "k2#3", "legacy:x", None])
+_fps = st.sampled_from(["f1", "f2", "", None])
+_fbs = st.lists(st.sampled_from(["t:1", "e:a", "e:b", "ln:x"]), max_size=2, unique=True)
+_src = st.sampled_from(["a", "b", "gone"])
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(st.tuples(_src, _keys, _fps, _fbs, st.integers(1, 4)), max_size=12),
+    st.lists(st.tuples(_src, st.sampled_from(["k1", "k2", "k3"]), st.sampled_from(["f1", "f2", ""]), _fbs, st.integers(1, 4)), max_size=12),
+)
+def test_first_pass_pairs_and_the_rest_match_as_one_match_records(records, rows) -> None:
+    from synergia.registry.identity import Incoming, match_records, pair_unique_firsts
+
+    recs = [_R(i + 1, s, k, f, fb, ("x", "t", n)) for i, (s, k, f, fb, n) in enumerate(records)]
+    news = [Incoming(i, s, "recruitment", k, f, tuple(fb), ("x", "t", n), f"c{i % 3}") for i, (s, k, f, fb, n) in enumerate(rows)]
+    args = dict(kinds={"a": "recruitment", "b": "recruitment"}, read_sources={"a"}, kind_of=lambda r: "recruitment")
+    whole = match_records(recs, news, **args)
+    firsts = pair_unique_firsts(
+        [(r.source_id, r.row_key, r.fingerprint) for r in recs], [(n.index, n.source_id, n.key, n.fingerprint) for n in news]
+    )
+    paired = set(firsts.values())
+    rest = match_records([r for p, r in enumerate(recs) if p not in paired], [n for n in news if n.index not in firsts], **args)
+    combined = {i: recs[p] for i, p in firsts.items()} | rest.matched
+    assert combined == whole.matched
+    assert rest.unmatched_records == whole.unmatched_records
+
+
+@pytest.mark.parametrize("processes", [1, 2])
+def test_data_texts_forked_are_the_serial_ones(processes: int) -> None:
+    from synergia.registry.sync import _data_texts, _dumps
+    from synergia.validation.row import Accepted
+
+    outcomes = [
+        Accepted(ref=None, kind="recruitment", content_hash=str(i), data={"email": f"osoba{i}@wies.example", "city": "Łódź", "n": i / 7})  # type: ignore[arg-type]
+        for i in range(2001)
+    ]
+    assert _data_texts(_dumps, outcomes, processes=processes) == [json.dumps(o.data) for o in outcomes]
