@@ -37,8 +37,8 @@ from synergia.dedupe.compare import (
     veto_fields,
 )
 from synergia.dedupe.normalize import NormRecord
-from synergia.parallel import fork_pair, worth_forking
 from synergia.dedupe.score import NO_FREQUENCIES, Frequencies, frequencies
+from synergia.parallel import fork_pair, worth_forking
 
 if TYPE_CHECKING:  # imported where used (see blocking.py)
     import numpy as np
