@@ -14,7 +14,7 @@ from synergia.provenance import PEOPLE_DATA_LIBRARIES, code_digest
 from synergia.sheets.read import SourceSnapshot
 from synergia.sheets.rows import ContentHasher, RawRow
 from synergia.validation.columns import check_columns
-from synergia.validation.row import Accepted, Empty, Outcome, Rejected, RowPlan, StoredData, accepted, validate_rows
+from synergia.validation.row import Accepted, Empty, Outcome, Rejected, RowPlan, accepted, reused_accepted, validate_rows
 
 
 @dataclass
@@ -93,8 +93,9 @@ def validate_snapshot(
     the same ``validation_context`` (the caller checks ``reusable``); data as the registry's JSON
     text (``registry.sync.accepted_contents``: decoded only when read, ``Accepted.stored_json``)
     or as a dict. A row with that hash and no formula without a value gets the same ``Accepted``
-    without being validated again. ``processes``: 1 = this process only; None = a tab of
-    ``FORK_MIN`` rows or more is shared with a forked worker (the same outcomes, in the same order)."""
+    without being validated again. ``processes``: 1 = this process only; None (or 2) = with nothing
+    to reuse, a tab of ``FORK_MIN`` rows or more is shared with a forked worker (the same outcomes,
+    in the same order)."""
     batch = ValidatedBatch(
         read_worksheets=set(snapshot.read_worksheets),
         owned_tabs=dict(snapshot.owned_tabs),
@@ -130,7 +131,7 @@ def _validate_tab(
     batch.source_warnings.extend(p.message() for p in problems)
     batch.formula_rows += sum(bool(raw.uncached) for raw in rows)
     tab = _Tab(project, source, rows, snapshot.locales.get(source.id), latest, known)
-    if worth_forking(len(rows), processes, FORK_MIN):
+    if not known and worth_forking(len(rows), processes, FORK_MIN):
         # the second half of the rows in a forked worker (``synergia.parallel``; inside a Prefect task:
         # ``redo_here``), which sends back compact tuples (``_Tab.pack``) rebuilt here in row order
         (own, reused), (packed, reused_there) = split_run(tab.outcomes, tab.pack, len(rows), redo_here=True)
@@ -143,7 +144,8 @@ def _validate_tab(
         batch.reused += reused
 
 
-#: rows of one tab from which half of them go to a second process (both cores; ``worth_forking``)
+#: rows of one tab from which half of them go to a second process (both cores; ``worth_forking``) when
+#: nothing is reused: on a night that reuses most rows, hashing them costs less than the fork
 FORK_MIN = 20_000
 
 
@@ -164,7 +166,9 @@ class _Tab:
         self.hasher = ContentHasher(rows[0].values if rows else ())
 
     def _reused(self, raw: RawRow, digest: str, data: str | dict) -> Accepted:
-        return Accepted(raw.ref, self.source.kind, digest, StoredData(data) if isinstance(data, str) else dict(data))
+        if isinstance(data, str):  # the registry's text: decoded when read (``Accepted.stored_json``)
+            return reused_accepted(raw.ref, self.source.kind, digest, str(data))
+        return Accepted(raw.ref, self.source.kind, digest, dict(data))
 
     def outcomes(self, start: int, stop: int) -> tuple[list[Outcome], int]:
         """The outcomes of rows ``start:stop`` in row order, and how many were reused."""

@@ -94,6 +94,13 @@ class Accepted:
 Accepted.data = _Data()  # type: ignore[assignment]  # after @dataclass, which removes the field's class attribute
 
 
+def reused_accepted(ref: SourceRef, kind: str, content_hash: str, stored_json: str) -> Accepted:
+    """``Accepted(ref, kind, content_hash, StoredData(stored_json))`` the same way as ``accepted``."""
+    outcome = object.__new__(Accepted)
+    outcome.__dict__.update(ref=ref, kind=kind, content_hash=content_hash, _stored=stored_json)
+    return outcome
+
+
 def accepted(ref: SourceRef, kind: str, content_hash: str, data: dict) -> Accepted:
     """``Accepted(ref, kind, content_hash, data)`` without the frozen ``__init__``'s four
     ``object.__setattr__`` calls (a tab's worth of outcomes at once: ``validate_rows``)."""
