@@ -67,11 +67,12 @@ def run_read_sources(ctx: Context) -> SourceSnapshot:
 def run_validate(ctx: Context, snapshot: SourceSnapshot) -> ValidatedBatch:
     """Rows accepted by an earlier run under the same rules, with the same content, are not
     validated again (their outcome is taken from the registry; see ``validate_snapshot``)."""
+    from synergia.heap import no_gc
     from synergia.registry.sync import accepted_contents, previous_validation
     from synergia.validation.batch import checked_until, reusable, validate_snapshot, validation_context
 
     project, known = ctx.project, None
-    with ctx.registry.session() as session:
+    with ctx.registry.session() as session, no_gc():  # ~100k (kind, JSON text) pairs, no cycles
         context, until, sources = previous_validation(session, project.slug)
         if reusable(context, until, validation_context(project, snapshot), checked_until(project)):
             known = accepted_contents(session, project.slug, sources)

@@ -114,24 +114,23 @@ def previous_validation(session: Session, slug: str) -> tuple[str | None, str | 
     return (counts.get("validation_context") or None, counts.get("checked_until") or None, list(counts.get("validated_sources") or []))
 
 
-def accepted_contents(session: Session, slug: str, sources: list[str]) -> dict[tuple[str, str], tuple[str, dict]]:
-    """(source id, content hash) -> (kind, data) of the active applications of ``sources``: what
-    validation made of those exact cells (``validation.batch.validate_snapshot(known=...)``).
+def accepted_contents(session: Session, slug: str, sources: list[str]) -> dict[tuple[str, str], tuple[str, str]]:
+    """(source id, content hash) -> (kind, stored JSON text of data) of the active applications of
+    ``sources``: what validation made of those exact cells (``validation.batch.validate_snapshot(known=...)``,
+    whose reused outcomes decode the text only when read and carry it as ``Accepted.stored_json``).
     Only sources the last run validated completely: each of their active applications was then
     either confirmed or rewritten by that run's rules, or deactivated."""
     if not sources:
         return {}
-    # the JSON text, parsed here in one loop (not by the column type's processor, row by row)
     rows = session.execute(
         select(Application.source_id, Application.content_hash, Application.kind, cast(Application.data, Text)).where(
             Application.project == slug, Application.active.is_(True), Application.source_id.in_(sources)
         )
-    ).all()
-    loads, out = json.loads, {}
-    for source_id, digest, kind, stored in rows:
-        if digest and stored is not None and (data := loads(stored)) is not None:
-            out[(source_id, digest)] = (kind, data)
-    return out
+    )
+    # no JSON null (SQL NULL or the text 'null'): nothing to reuse
+    return {
+        (source_id, digest): (kind, stored) for source_id, digest, kind, stored in rows if digest and stored and stored.strip() != "null"
+    }
 
 
 def _incoming(kinds: dict[str, str], index: int, outcome: Accepted | Rejected) -> Incoming:

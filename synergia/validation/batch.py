@@ -7,12 +7,14 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 
-from config.project import ProjectConfig
+from config.project import ProjectConfig, Source
+from synergia.heap import no_gc
+from synergia.parallel import split_run, worth_forking
 from synergia.provenance import PEOPLE_DATA_LIBRARIES, code_digest
 from synergia.sheets.read import SourceSnapshot
-from synergia.sheets.rows import ContentHasher
+from synergia.sheets.rows import ContentHasher, RawRow
 from synergia.validation.columns import check_columns
-from synergia.validation.row import Accepted, Empty, Outcome, Rejected, RowPlan, validate_planned
+from synergia.validation.row import Accepted, Empty, Outcome, Rejected, RowPlan, accepted, reused_accepted, validate_rows
 
 
 @dataclass
@@ -81,14 +83,19 @@ def validate_snapshot(
     snapshot: SourceSnapshot,
     *,
     today: date | None = None,
-    known: dict[tuple[str, str], tuple[str, dict]] | None = None,
+    known: dict[tuple[str, str], tuple[str, str | dict]] | None = None,
+    processes: int | None = None,
 ) -> ValidatedBatch:
     """Validate every row; a source whose tab lacks a required column is skipped as a whole (one
     run-level error, its worksheet not marked as read, so none of its applications is deactivated).
 
     ``known``: (source id, content hash) -> (kind, data) of rows accepted by an earlier run under
-    the same ``validation_context`` (the caller checks ``reusable``). A row with that hash and no
-    formula without a value gets the same ``Accepted`` without being validated again."""
+    the same ``validation_context`` (the caller checks ``reusable``); data as the registry's JSON
+    text (``registry.sync.accepted_contents``: decoded only when read, ``Accepted.stored_json``)
+    or as a dict. A row with that hash and no formula without a value gets the same ``Accepted``
+    without being validated again. ``processes``: 1 = this process only; None (or 2) = with nothing
+    to reuse, a tab of ``FORK_MIN`` rows or more is shared with a forked worker (the same outcomes,
+    in the same order)."""
     batch = ValidatedBatch(
         read_worksheets=set(snapshot.read_worksheets),
         owned_tabs=dict(snapshot.owned_tabs),
@@ -98,29 +105,128 @@ def validate_snapshot(
     )
     known = known or {}
     latest = checked_until(project, today)
-    for source in project.sources:
-        rows = snapshot.rows.get(source.id, [])
-        headers = snapshot.headers.get(source.id)
-        problems = check_columns(source, headers) if headers else []
-        if any(p.required for p in problems):
-            batch.source_errors.extend(p.message() for p in problems if p.required)
-            batch.skipped_rows += len(rows)
-            batch.read_worksheets = {w for w in batch.read_worksheets if w[0] != source.id}
-            continue
-        batch.source_warnings.extend(p.message() for p in problems)
-        locale = snapshot.locales.get(source.id)
-        plans: dict[tuple[str, ...], RowPlan] = {}  # rows of one tab share their headers
-        hasher = ContentHasher(rows[0].values if rows else ())
-        for raw in rows:
-            batch.formula_rows += bool(raw.uncached)
-            digest = hasher(raw)
-            hit = known.get((source.id, digest)) if known and not raw.uncached else None
-            if hit is not None and hit[0] == source.kind and not raw.is_empty():
-                batch.outcomes.append(Accepted(raw.ref, source.kind, digest, dict(hit[1])))
-                batch.reused += 1
-                continue
-            plan = plans.get(headers_of := tuple(raw.values))
-            if plan is None:
-                plan = plans[headers_of] = RowPlan(source, project, headers_of)
-            batch.outcomes.append(validate_planned(raw, source, project, plan, locale=locale, latest=latest, content_hash=digest))
+    with no_gc():  # rows and outcomes make no cycles: a collection would only rescan the snapshot
+        for source in project.sources:
+            _validate_tab(batch, project, snapshot, source, latest, known, processes)
     return batch
+
+
+def _validate_tab(
+    batch: ValidatedBatch,
+    project: ProjectConfig,
+    snapshot: SourceSnapshot,
+    source: Source,
+    latest: date,
+    known: dict[tuple[str, str], tuple[str, str | dict]],
+    processes: int | None,
+) -> None:
+    rows = snapshot.rows.get(source.id, [])
+    headers = snapshot.headers.get(source.id)
+    problems = check_columns(source, headers) if headers else []
+    if any(p.required for p in problems):
+        batch.source_errors.extend(p.message() for p in problems if p.required)
+        batch.skipped_rows += len(rows)
+        batch.read_worksheets = {w for w in batch.read_worksheets if w[0] != source.id}
+        return
+    batch.source_warnings.extend(p.message() for p in problems)
+    batch.formula_rows += sum(bool(raw.uncached) for raw in rows)
+    tab = _Tab(project, source, rows, snapshot.locales.get(source.id), latest, known)
+    if not known and worth_forking(len(rows), processes, FORK_MIN):
+        # the second half of the rows in a forked worker (``synergia.parallel``; inside a Prefect task:
+        # ``redo_here``), which sends back compact tuples (``_Tab.pack``) rebuilt here in row order
+        (own, reused), (packed, reused_there) = split_run(tab.outcomes, tab.pack, len(rows), redo_here=True)
+        batch.outcomes.extend(own)
+        batch.outcomes.extend(tab.unpack(packed, len(own)))
+        batch.reused += reused + reused_there
+    else:
+        own, reused = tab.outcomes(0, len(rows))
+        batch.outcomes.extend(own)
+        batch.reused += reused
+
+
+#: rows of one tab from which half of them go to a second process (both cores; ``worth_forking``) when
+#: nothing is reused: on a night that reuses most rows, hashing them costs less than the fork
+FORK_MIN = 20_000
+
+
+class _Tab:
+    """One source's rows to validate: reused outcomes picked out by content hash, the rest validated
+    a tab at a time (``validate_rows``; rows grouped by their headers, one ``RowPlan`` each)."""
+
+    def __init__(
+        self,
+        project: ProjectConfig,
+        source: Source,
+        rows: list[RawRow],
+        locale: str | None,
+        latest: date,
+        known: dict[tuple[str, str], tuple[str, str | dict]],
+    ):
+        self.project, self.source, self.rows, self.locale, self.latest, self.known = project, source, rows, locale, latest, known
+        self.hasher = ContentHasher(rows[0].values if rows else ())
+
+    def _reused(self, raw: RawRow, digest: str, data: str | dict) -> Accepted:
+        if isinstance(data, str):  # the registry's text: decoded when read (``Accepted.stored_json``)
+            return reused_accepted(raw.ref, self.source.kind, digest, str(data))
+        return Accepted(raw.ref, self.source.kind, digest, dict(data))
+
+    def outcomes(self, start: int, stop: int) -> tuple[list[Outcome], int]:
+        """The outcomes of rows ``start:stop`` in row order, and how many were reused."""
+        outcomes: list[Outcome | None] = []
+        todo: dict[tuple[str, ...], list[int]] = {}  # rows of one tab share their headers: one plan each
+        digests: list[str] = []
+        rows, hasher, known, kind, source_id = self.rows[start:stop], self.hasher, self.known, self.source.kind, self.source.id
+        for position, raw in enumerate(rows):
+            digest = hasher(raw)
+            digests.append(digest)
+            hit = known.get((source_id, digest)) if known and not raw.uncached else None
+            if hit is not None and hit[0] == kind and not raw.is_empty():
+                outcomes.append(self._reused(raw, digest, hit[1]))
+                continue
+            outcomes.append(None)
+            todo.setdefault(tuple(raw.values), []).append(position)
+        for headers, positions in todo.items():
+            plan = RowPlan(self.source, self.project, headers)
+            done = validate_rows(
+                [rows[i] for i in positions],
+                self.source,
+                self.project,
+                plan,
+                locale=self.locale,
+                latest=self.latest,
+                content_hashes=[digests[i] for i in positions],
+            )
+            for i, outcome in zip(positions, done, strict=True):
+                outcomes[i] = outcome
+        return outcomes, len(rows) - sum(map(len, todo.values()))  # type: ignore[return-value]  # every position filled
+
+    def pack(self, start: int, stop: int) -> tuple[list, int]:
+        """``outcomes`` as plain values (what a worker pickles back): ``None`` = empty, a content hash
+        = reused, (hash, data) = accepted, (hash, reasons, message) = rejected."""
+        outcomes, reused = self.outcomes(start, stop)
+        packed: list = []
+        for outcome in outcomes:
+            if isinstance(outcome, Empty):
+                packed.append(None)
+            elif isinstance(outcome, Rejected):
+                packed.append((outcome.content_hash, outcome.reasons, outcome.message))
+            elif outcome.stored_json is not None or (self.source.id, outcome.content_hash) in self.known:
+                packed.append(outcome.content_hash)
+            else:
+                packed.append((outcome.content_hash, outcome.data))
+        return packed, reused
+
+    def unpack(self, packed: list, start: int) -> list[Outcome]:
+        """The outcomes ``pack`` describes, for the rows from ``start`` on."""
+        out: list[Outcome] = []
+        kind, source_id, known = self.source.kind, self.source.id, self.known
+        for raw, item in zip(self.rows[start:], packed, strict=True):
+            if item is None:
+                out.append(Empty(raw.ref))
+            elif type(item) is str:
+                out.append(self._reused(raw, item, known[(source_id, item)][1]))
+            elif len(item) == 2:
+                out.append(accepted(raw.ref, kind, item[0], item[1]))
+            else:
+                out.append(Rejected(raw.ref, *item))
+        return out
