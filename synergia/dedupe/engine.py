@@ -12,8 +12,8 @@ from synergia.dedupe.blocking import key_hashes
 from synergia.dedupe.cluster import ClusterResult, cluster_records, namesake_tie_hashes
 from synergia.dedupe.compare import Thresholds
 from synergia.dedupe.normalize import NormRecord, normalize_records, record_columns
-from synergia.parallel import split_run, worth_forking
 from synergia.heap import no_gc
+from synergia.parallel import split_run, worth_forking
 
 PROGRESS_STEP = 1000  # rows normalised between two progress reports (one process)
 #: rows normalised here when a worker is forked: the worker also packs its part for the way back,
