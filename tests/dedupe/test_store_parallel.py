@@ -132,3 +132,17 @@ def test_two_processes_store_what_one_stores_and_a_dying_worker_changes_nothing(
     assert _nights(dying_reg, processes=2) == serial
     assert len(forks) == 4
     assert _raw(dying_path) == _raw(serial_path)
+
+
+def test_an_automatic_fork_only_when_the_worker_fits_in_the_memory_budget(monkeypatch) -> None:
+    from synergia.dedupe import store
+    from synergia.parallel import PARALLEL_MIN
+
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    assert not store._fork(PARALLEL_MIN - 1, None)  # small: never
+    assert not store._fork(10**6, 1)
+    monkeypatch.setattr(store, "FORK_PEAK_MB", 10**6)
+    assert store._fork(PARALLEL_MIN, None)
+    monkeypatch.setattr(store, "FORK_PEAK_MB", 1)  # this process alone is over it
+    assert not store._fork(PARALLEL_MIN, None)
+    assert store._fork(10, 2)  # asked for: always
