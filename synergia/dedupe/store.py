@@ -503,11 +503,9 @@ def trim_heap() -> None:
     forked worker counts every page of this process that is resident then, and after a night's
     read, validation and registry writes much of the heap is free but still mapped (~10 %)."""
     import ctypes
-    import ctypes.util
 
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or None)
-        trim = libc.malloc_trim
+    try:  # the C library already loaded (``ctypes.util.find_library`` would start a subprocess: a fork of this process)
+        trim = ctypes.CDLL(None).malloc_trim
     except (OSError, AttributeError):  # not glibc: nothing to give back this way
         return
     trim.argtypes = [ctypes.c_size_t]

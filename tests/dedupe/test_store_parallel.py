@@ -146,3 +146,17 @@ def test_an_automatic_fork_only_when_the_worker_fits_in_the_memory_budget(monkey
     monkeypatch.setattr(store, "FORK_PEAK_MB", 1)  # this process alone is over it
     assert not store._fork(PARALLEL_MIN, None)
     assert store._fork(10, 2)  # asked for: always
+
+
+def test_giving_the_heap_back_starts_no_process() -> None:
+    """A child process (``ctypes.util.find_library`` runs ``ldconfig``) would count this whole
+    process's memory once more in the night's peak."""
+    import subprocess
+    import sys
+
+    code = (
+        "import resource; from synergia.dedupe.store import trim_heap; trim_heap(); "
+        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=Path(__file__).resolve().parents[2])
+    assert out.stdout.strip() == "0"
