@@ -471,8 +471,8 @@ def _records(
     return records, hashed if len(todo) == len(apps) else None
 
 
-#: the most a night's process and its largest worker may hold together (issue 17: 1.5 GB, counted as
-#: the benchmark counts it: this process's peak + the worker's, which includes every page it inherits)
+#: the most a night's process and its worker may hold together (issue 17: 1.5 GB; the pages the
+#: worker inherits are shared, counted once: this process's resident memory + what the worker adds)
 FORK_PEAK_MB = 1536
 #: what a worker adds to the pages it inherits, per application it takes (measured at 100k: ~4 KB)
 FORK_GROWTH_KB = 4
@@ -480,22 +480,19 @@ FORK_GROWTH_KB = 4
 
 def _fork(n: int, processes: int | None) -> bool:
     """Fork a worker for ``n`` applications? ``processes`` 2: yes; 1: no; None: when the batch is
-    large (``parallel.worth_forking``) and the worker fits in ``FORK_PEAK_MB`` beside this
-    process's peak (the heap's free pages are given back first, ``trim_heap``)."""
+    large (``parallel.worth_forking``) and this process and the worker fit in ``FORK_PEAK_MB``
+    (the heap's free pages are given back first, ``trim_heap``)."""
     if not worth_forking(n, processes):
         return False
     trim_heap()
     if processes is not None:
         return True
-    import resource
-
     try:
         with open("/proc/self/statm") as fh:
             resident_mb = int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
     except (OSError, ValueError, IndexError):
         return True  # no /proc: the size is not known here, fork as before
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return peak_mb + resident_mb + n / 2 * FORK_GROWTH_KB / 1024 <= FORK_PEAK_MB
+    return resident_mb + n / 2 * FORK_GROWTH_KB / 1024 <= FORK_PEAK_MB
 
 
 def trim_heap() -> None:
