@@ -528,6 +528,7 @@ def cluster_records(
     processes: int | None = None,
     hashed: tuple[Sequence[int], Sequence[int]] | None = None,
     ties: tuple[Sequence[int], Sequence[int]] | None = None,
+    redo_here: bool = False,
 ) -> ClusterResult:
     """Cluster ``records`` (each ``idx`` must equal its position).
 
@@ -537,8 +538,11 @@ def cluster_records(
     decisions on record-id pairs; "NIE" wins over "TAK". ``processes``: None =
     score and merge a large batch in two processes (in parts that share no
     pair, contact or home: the result is the same), 1 = in this one;
-    ``hashed``, ``ties``: the records' ``key_hashes`` and ``namesake_tie_hashes``
-    if already computed (by the processes that normalised them)."""
+    ``hashed``, ``ties``: the records' ``key_hashes`` and ``namesake_tie_hashes`` (with
+    ``places`` = whether ``new`` is given) if already computed (by the processes that
+    normalised them). ``redo_here``: a worker that
+    fails, dies or stays silent has its part computed in this process (``parallel.fork_pair``;
+    inside a threaded Prefect task)."""
     import numpy as np
 
     must_link, cannot_link = list(must_link), list(cannot_link)
@@ -593,7 +597,7 @@ def cluster_records(
     if worth_forking(len(records), processes):
         # independent parts (no pair, shared contact or home, staff group across them),
         # one per process; the worker sends back its merges and the groups it formed
-        if ties is None or places:
+        if ties is None:
             ties = namesake_tie_hashes(records, places)
         theirs = _worker_side(g, len(records), pi, pj, ties)
 
@@ -603,7 +607,7 @@ def cluster_records(
             roots = [(i, r) for i in np.flatnonzero(theirs).tolist() if (r := find(i)) != i]
             return merged, review, vetoed, roots
 
-        (merged, review, vetoed), (merged2, review2, vetoed2, roots) = fork_pair(lambda: part(~theirs), worker)
+        (merged, review, vetoed), (merged2, review2, vetoed2, roots) = fork_pair(lambda: part(~theirs), worker, redo_here=redo_here)
         for i, r in roots:
             g.parent[i] = r
         merged += merged2

@@ -13,21 +13,29 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+from array import array
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
+from itertools import repeat
+from typing import Any
 
-from sqlalchemy import Row, Text, bindparam, cast, delete, select
+from sqlalchemy import Row, Table, Text, cast, delete, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.sql import Select
 
 from synergia.counts import Counts
-from synergia.dedupe.cluster import ClusterResult, Link, cluster_records
+from synergia.dedupe.blocking import key_hashes
+from synergia.dedupe.cluster import ClusterResult, Link, cluster_records, namesake_tie_hashes
 from synergia.dedupe.compare import Thresholds, veto
 from synergia.dedupe.normalize import NORM_FIELDS, NormRecord, as_tuple, normalize_record, record_columns
 from synergia.heap import no_gc
+from synergia.parallel import split_run, worth_forking
 from synergia.provenance import PEOPLE_DATA_LIBRARIES, code_digest
 from synergia.registry.base import utcnow
 from synergia.registry.tables import Application, Person
@@ -100,6 +108,7 @@ def run_dedupe(
     now: datetime | None = None,
     *,
     full: bool = False,
+    processes: int | None = None,
 ) -> DedupeCounts:
     """One deduplication pass over a project's active applications, in the caller's transaction.
 
@@ -107,7 +116,11 @@ def run_dedupe(
     reflected (every "TAK" pair is one person) changes no person: it normalises
     nothing and only closes review pairs that no longer apply. Otherwise only new
     or changed applications are normalised; the others' matching views come from
-    ``dedupe_norms`` (``full``: normalise every application again, the reference)."""
+    ``dedupe_norms`` (``full``: normalise every application again, the reference).
+
+    ``processes``: None = a large batch is normalised and matched in two processes (a forked
+    worker; one that fails, dies or stays silent has its part redone here, so the result never
+    depends on it: safe inside a threaded Prefect task), 1 = all in this process. Same result."""
     now = now or utcnow()
     counts = DedupeCounts()
     counts.decisions_recorded = record_decisions(session, project, decisions, now=now)
@@ -116,12 +129,13 @@ def run_dedupe(
 
         audit_record(session, project, "dedupe_decisions", operator="review_tab", details={"recorded": counts.decisions_recorded})
 
-    active = session.execute(
+    active = _fetch(
+        session,
         select(Application.id, Application.person_id, Application.content_hash, DedupeSeen.content_hash)
         .outerjoin(DedupeSeen, DedupeSeen.application_id == Application.id)
         .where(Application.project == project, Application.active.is_(True))
-        .order_by(Application.id)
-    ).all()
+        .order_by(Application.id),
+    )
     counts.applications = len(active)
     if not active:
         return counts
@@ -147,29 +161,45 @@ def run_dedupe(
     with no_gc():  # ~10 objects per application and no cycles: the collector's passes only cost
         apps = [_App(a_id, pid, h) for a_id, pid, h, _s in active]
         by_id = {a.id: a for a in apps}
-        moved: list[dict] = []  # new person ids, written in one statement (``_write_moves``)
-        records = _records(session, project, apps, full)
+        moved: list[tuple[int, int]] = []  # (new person id, application id), written in one statement (``_write_moves``)
+        records, hashed = _records(session, project, apps, full, processes)
         counts.applications_split = _split_contradicted(session, project, apps, records, new_ids, seen, moved, now)
         groups = {a.id: a.person_id for a in apps if a.person_id is not None}
-        # processes=1: this runs inside a (threaded) Prefect task, where forking is not safe
-        result = cluster_records(records, thresholds, must_link=must, cannot_link=cannot, groups=groups, new=new_ids, processes=1)
+        if not _fork(len(records), processes):
+            processes = 1
+        result = cluster_records(
+            records,
+            thresholds,
+            must_link=must,
+            cannot_link=cannot,
+            groups=groups,
+            new=new_ids,
+            processes=processes,
+            hashed=hashed and hashed[:2],
+            ties=hashed and hashed[2:],
+            redo_here=True,
+        )
+        del hashed
         counts.compared_pairs, counts.vetoed_pairs = result.pairs_compared, result.vetoed
         del records
         _apply_clusters(session, project, result, apps, by_id, moved, counts, now)
         _update_reviews(session, project, result.reviews, {a.id: a.person_id for a in apps}, must, cannot, counts, now)
-    session.flush()
-    seen_table = DedupeSeen.__table__
-    fresh = [{"application_id": a_id, "content_hash": by_id[a_id].content_hash, "seen_at": now} for a_id in new_ids if a_id not in seen]
-    changed = [{"b_id": a_id, "b_hash": by_id[a_id].content_hash, "b_at": now} for a_id in new_ids if a_id in seen]
-    if fresh:
-        session.execute(seen_table.insert(), fresh)
-    if changed:
-        session.execute(
-            seen_table.update()
-            .where(seen_table.c.application_id == bindparam("b_id"))
-            .values(content_hash=bindparam("b_hash"), seen_at=bindparam("b_at")),
-            changed,
+        session.flush()
+        seen_table = DedupeSeen.__table__
+        _insert_rows(
+            session,
+            seen_table,
+            ("application_id", "content_hash", "seen_at"),
+            [(a_id, by_id[a_id].content_hash, now) for a_id in new_ids if a_id not in seen],
         )
+        _update_rows(
+            session,
+            seen_table,
+            ("content_hash", "seen_at"),
+            "application_id",
+            [(by_id[a_id].content_hash, now, a_id) for a_id in new_ids if a_id in seen],
+        )
+        del apps, by_id, result
     session.flush()
     return counts
 
@@ -196,7 +226,7 @@ def _apply_clusters(
     result: ClusterResult,
     apps: Sequence[_App],
     by_id: Mapping[int, _App],
-    moved: list[dict],
+    moved: list[tuple[int, int]],
     counts: DedupeCounts,
     now: datetime,
 ) -> None:
@@ -218,7 +248,7 @@ def _apply_clusters(
             counts.persons_created += 1
         plans.append((members, survivor, pids[1:]))
     if not any(folded for _m, _s, folded in plans):
-        assignments: list[dict] = []
+        assignments: list[tuple] = []
         for members, survivor, _folded in plans:
             _move_members(members, survivor, {}, by_id, assignments, moved, counts, now, project)
         _write_moves(session, assignments, moved)
@@ -230,22 +260,21 @@ def _apply_clusters(
         for folded in folded_pids:
             link = _first_evidence(evidence.get(n, ()), old_pid, folded)
             merge_rows.append(
-                dict(
-                    project=project,
-                    survivor_person_id=survivor,
-                    merged_person_id=folded,
-                    application_a=link.a if link else None,
-                    application_b=link.b if link else None,
-                    reason=(link.reason if link else "połączone przez inne zgłoszenia tej osoby")[:200],
-                    score=link.score if link else 1.0,
-                    created_at=now,
-                    undone_at=None,
+                (
+                    project,
+                    survivor,
+                    folded,
+                    link.a if link else None,
+                    link.b if link else None,
+                    (link.reason if link else "połączone przez inne zgłoszenia tej osoby")[:200],
+                    link.score if link else 1.0,
+                    now,
+                    None,
                 )
             )
             counts.persons_merged += 1
     session.flush()
-    table = DedupeMerge.__table__
-    merge_ids = list(session.execute(table.insert().returning(table.c.id, sort_by_parameter_order=True), merge_rows).scalars())
+    merge_ids = _insert_with_ids(session, DedupeMerge.__table__, _MERGE_COLUMNS, merge_rows)
 
     # applications no longer active follow their person too (history stays whole)
     all_folded = sorted({f for _m, _s, folded in plans for f in folded})
@@ -262,48 +291,53 @@ def _apply_clusters(
         ):
             inactive[pid].append(_App(a_id, pid))
 
-    assignments: list[dict] = []
+    assignments: list[tuple] = []
     next_merge = iter(merge_ids)
     for members, survivor, folded_pids in plans:
         merge_of = {folded: next(next_merge) for folded in folded_pids}
         for folded in folded_pids:
             moving = inactive.pop(folded, [])
             for app in moving:
-                assignments.append(
-                    dict(
-                        project=project,
-                        application_id=app.id,
-                        old_person_id=app.person_id,
-                        new_person_id=survivor,
-                        merge_id=merge_of[app.person_id],
-                        action="merge",
-                        created_at=now,
-                    )
-                )
+                assignments.append((project, app.id, app.person_id, survivor, merge_of[app.person_id], "merge", now))
                 _move(app, survivor, moved)
             inactive[survivor] += moving  # found again if the survivor is folded further on
         _move_members(members, survivor, merge_of, by_id, assignments, moved, counts, now, project)
     _write_moves(session, assignments, moved)
 
 
-def _move(app: _App, person_id: int, moved: list[dict]) -> None:
+#: a row of ``dedupe_merges`` (after its id), in this order
+_MERGE_COLUMNS = (
+    "project",
+    "survivor_person_id",
+    "merged_person_id",
+    "application_a",
+    "application_b",
+    "reason",
+    "score",
+    "created_at",
+    "undone_at",
+)
+
+
+def _move(app: _App, person_id: int, moved: list[tuple[int, int]]) -> None:
     """The application's new person: here at once, in the database by ``_write_moves``."""
     app.person_id = person_id
-    moved.append({"b_id": app.id, "b_person": person_id})
+    moved.append((person_id, app.id))
 
 
-def _write_moves(session: Session, assignments: list[dict], moved: list[dict]) -> None:
-    """The history rows and the new person ids, in bulk; application objects this session
-    holds get their new person id too."""
+#: a history row of ``dedupe_assignments``, in this order
+_ASSIGNMENT_COLUMNS = ("project", "application_id", "old_person_id", "new_person_id", "merge_id", "action", "created_at")
+
+
+def _write_moves(session: Session, assignments: list[tuple], moved: list[tuple[int, int]]) -> None:
+    """The history rows (``_ASSIGNMENT_COLUMNS`` tuples) and the new person ids, in bulk;
+    application objects this session holds get their new person id too."""
     session.flush()
-    table = DedupeAssignment.__table__
-    for start in range(0, len(assignments), 5000):
-        session.execute(table.insert(), assignments[start : start + 5000])
+    _insert_rows(session, DedupeAssignment.__table__, _ASSIGNMENT_COLUMNS, assignments)
     if not moved:
         return
-    table = Application.__table__
-    session.execute(table.update().where(table.c.id == bindparam("b_id")).values(person_id=bindparam("b_person")), moved)
-    final = {m["b_id"]: m["b_person"] for m in moved}
+    _update_rows(session, Application.__table__, ("person_id",), "id", moved)
+    final = {a_id: pid for pid, a_id in moved}
     for obj in list(session.identity_map.values()):
         if isinstance(obj, Application) and obj.id in final:
             set_committed_value(obj, "person_id", final[obj.id])
@@ -314,8 +348,8 @@ def _move_members(
     survivor: int,
     merge_of: Mapping[int, int],
     by_id: Mapping[int, _App],
-    assignments: list[dict],
-    moved: list[dict],
+    assignments: list[tuple],
+    moved: list[tuple[int, int]],
     counts: DedupeCounts,
     now: datetime,
     project: str,
@@ -324,17 +358,8 @@ def _move_members(
         app = by_id[m]
         if app.person_id == survivor:
             continue
-        assignments.append(
-            dict(
-                project=project,
-                application_id=m,
-                old_person_id=app.person_id,
-                new_person_id=survivor,
-                merge_id=merge_of.get(app.person_id) if app.person_id is not None else None,
-                action="merge",
-                created_at=now,
-            )
-        )
+        merge_id = merge_of.get(app.person_id) if app.person_id is not None else None
+        assignments.append((project, m, app.person_id, survivor, merge_id, "merge", now))
         _move(app, survivor, moved)
         counts.applications_moved += 1
 
@@ -367,7 +392,12 @@ _JSON = json.JSONEncoder(separators=(",", ":"))  # one encoder (json.dumps with 
 
 def encode_record(r: NormRecord) -> str:
     """A NormRecord without its rid and idx, as JSON text (personal data: never logged)."""
-    values = list(as_tuple(r)[2:])
+    return _encode_values(as_tuple(r)[2:])
+
+
+def _encode_values(fields: Sequence[Any]) -> str:
+    """``encode_record`` of the record with these fields after rid and idx (``NORM_FIELDS[2:]``)."""
+    values = list(fields)
     for n in _SET_FIELDS:
         values[n] = sorted(values[n])
     return _JSON.encode(values)
@@ -384,51 +414,269 @@ def _digest(data_text: str | None) -> str:
     return hashlib.blake2b(data_text.encode(), digest_size=16).hexdigest() if data_text is not None else "-"
 
 
-def _records(session: Session, project: str, apps: Sequence[_App], full: bool) -> list[NormRecord]:
+_IDX = NORM_FIELDS.index("idx")
+#: rows normalised here when a worker is forked (it also packs its part, this process unpacks it)
+PARENT_SHARE = 0.5
+
+
+def _records(
+    session: Session, project: str, apps: Sequence[_App], full: bool, processes: int | None = None
+) -> tuple[list[NormRecord], tuple | None]:
     """Matching views of ``apps`` (in their order, ``idx`` = position): stored ones whose data and
-    normaliser are unchanged, the others normalised now and stored (``full``: all normalised now)."""
+    normaliser are unchanged, the others normalised now and stored (``full``: all normalised now).
+    Also ``(key hashes, their idx, namesake tie hashes, their idx)`` of all records when two
+    processes normalised every one of them (else None: matching computes them)."""
     scheme = norm_scheme()
     where = (Application.project == project, Application.active.is_(True))
-    texts = dict(session.execute(select(Application.id, cast(Application.data, Text)).where(*where)).all())
+    texts = dict(_fetch(session, select(Application.id, cast(Application.data, Text)).where(*where)))
     stored: dict[int, tuple[str, str]] = {}
     existing: set[int] = set()
-    for a_id, row_scheme, digest, text in session.execute(
+    for a_id, row_scheme, digest, text in _fetch(
+        session,
         select(DedupeNorm.application_id, DedupeNorm.scheme, DedupeNorm.data_digest, DedupeNorm.record)
         .join(Application, Application.id == DedupeNorm.application_id)
-        .where(*where)
+        .where(*where),
     ):
         existing.add(a_id)
         if row_scheme == scheme and not full:
             stored[a_id] = (digest, text)
-    records: list[NormRecord | None] = []
-    todo: list[tuple[int, int, str]] = []  # (position, application id, data digest) to normalise now
-    rows: list[dict] = []
+    records: list[NormRecord | None] = [None] * len(apps)
+    todo: list[int] = []  # positions to normalise now
     for i, app in enumerate(apps):
-        text = texts.get(app.id)
-        digest = _digest(text)
         hit = stored.get(app.id)
-        if hit is not None and hit[0] == digest:
-            records.append(decode_record(hit[1], i, app.id))
-            continue
-        records.append(None)
-        todo.append((i, app.id, digest))
-        rows.append((json.loads(text) if text is not None else None) or {})
-    fresh: list[dict] = []
-    if todo:
-        # a batch, column by column (each distinct value once; equal to ``normalize_record`` per
-        # row, tests/dedupe/test_batch_normalize.py); ``idx`` is the position among ``apps``
-        columns = record_columns(rows, rids=[a_id for _i, a_id, _d in todo])
-        columns[NORM_FIELDS.index("idx")] = [i for i, _a, _d in todo]
-        for (i, a_id, digest), r in zip(todo, map(NormRecord, *columns)):
-            records[i] = r
-            fresh.append({"application_id": a_id, "scheme": scheme, "data_digest": digest, "record": encode_record(r)})
-    if fresh:
-        stale = sorted(existing & {row["application_id"] for row in fresh})
-        for start in range(0, len(stale), 5000):
-            session.execute(delete(DedupeNorm).where(DedupeNorm.application_id.in_(stale[start : start + 5000])))
-        for start in range(0, len(fresh), 5000):
-            session.execute(DedupeNorm.__table__.insert(), fresh[start : start + 5000])
-    return records
+        if hit is not None and hit[0] == _digest(texts.get(app.id)):
+            records[i] = decode_record(hit[1], i, app.id)
+        else:
+            todo.append(i)
+    del stored
+    if not todo:
+        return records, None
+    ids = [apps[i].id for i in todo]
+    data = [texts.get(a_id) for a_id in ids]
+    del texts
+    fresh, digests, encoded, hashed = _normalised(ids, data, todo, processes)
+    del data
+    for i, r in zip(todo, fresh):
+        records[i] = r
+    del fresh
+    stale = sorted(existing.intersection(ids))
+    for start in range(0, len(stale), 5000):
+        session.execute(delete(DedupeNorm).where(DedupeNorm.application_id.in_(stale[start : start + 5000])))
+    _insert_rows(
+        session,
+        DedupeNorm.__table__,
+        ("application_id", "scheme", "data_digest", "record"),
+        list(zip(ids, repeat(scheme), digests, encoded)),
+    )
+    return records, hashed if len(todo) == len(apps) else None
+
+
+#: the most a night's process and its worker may hold together (issue 17: 1.5 GB; the pages the
+#: worker inherits are shared, counted once: this process's resident memory + what the worker adds)
+FORK_PEAK_MB = 1536
+#: what a worker adds to the pages it inherits, per application it takes (measured at 100k: ~4 KB)
+FORK_GROWTH_KB = 4
+
+
+def _fork(n: int, processes: int | None) -> bool:
+    """Fork a worker for ``n`` applications? ``processes`` 2: yes; 1: no; None: when the batch is
+    large (``parallel.worth_forking``) and this process and the worker fit in ``FORK_PEAK_MB``
+    (the heap's free pages are given back first, ``trim_heap``)."""
+    if not worth_forking(n, processes):
+        return False
+    trim_heap()
+    if processes is not None:
+        return True
+    try:
+        with open("/proc/self/statm") as fh:
+            resident_mb = int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except (OSError, ValueError, IndexError):
+        return True  # no /proc: the size is not known here, fork as before
+    return resident_mb + n / 2 * FORK_GROWTH_KB / 1024 <= FORK_PEAK_MB
+
+
+def trim_heap() -> None:
+    """Give the C heap's free pages back to the system before a fork (glibc ``malloc_trim``): a
+    forked worker counts every page of this process that is resident then, and after a night's
+    read, validation and registry writes much of the heap is free but still mapped (~10 %)."""
+    import ctypes
+
+    try:  # the C library already loaded (``ctypes.util.find_library`` would start a subprocess: a fork of this process)
+        trim = ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):  # not glibc: nothing to give back this way
+        return
+    trim.argtypes = [ctypes.c_size_t]
+    trim(0)
+
+
+#: applications normalised per batch: a batch's parsed rows live only while its columns are built
+VIEW_BATCH = 10_000
+
+
+def _views(ids: Sequence[int], texts: Sequence[str | None], positions: Sequence[int], lo: int, hi: int) -> tuple[list, list, list]:
+    """(``NormRecord`` columns, data digests, stored texts) of the applications ``lo:hi``: a batch,
+    column by column (each distinct value once; equal to ``normalize_record`` per row,
+    tests/dedupe/test_batch_normalize.py); ``idx`` is the application's position among the active ones."""
+    part = texts[lo:hi]
+    columns: list = [[] for _ in NORM_FIELDS]
+    for start in range(lo, hi, VIEW_BATCH):
+        stop = min(start + VIEW_BATCH, hi)
+        rows = [(json.loads(t) if t is not None else None) or {} for t in texts[start:stop]]
+        for column, values in zip(columns, record_columns(rows, rids=ids[start:stop])):
+            column += values
+        del rows
+    columns[_IDX] = positions[lo:hi]
+    encoded = list(map(_encode_values, zip(*columns[2:])))
+    return columns, [_digest(t) for t in part], encoded
+
+
+def _hashes(records: Sequence[NormRecord]) -> tuple[list[int], ...]:
+    """What matching hashes of each record (blocking keys, namesake ties of an incremental night)."""
+    return (*key_hashes(records), *namesake_tie_hashes(records, places=True))
+
+
+def _normalised(
+    ids: list[int], texts: list[str | None], positions: list[int], processes: int | None
+) -> tuple[list[NormRecord], list[str], list[str], tuple | None]:
+    """(records, data digests, stored texts, hashes or None) of every application; for a large
+    batch the second half in a forked worker, which also hashes its records for matching (its
+    part is redone here if the worker fails, dies or stays silent)."""
+    n = len(ids)
+    if not _fork(n, processes):
+        columns, digests, encoded = _views(ids, texts, positions, 0, n)
+        return list(map(NormRecord, *columns)), digests, encoded, None
+    from synergia.dedupe.engine import _joined, _packed, _unpacked
+
+    def mine(lo: int, hi: int) -> tuple:
+        columns, digests, encoded = _views(ids, texts, positions, lo, hi)
+        records = list(map(NormRecord, *columns))
+        return records, digests, encoded, _hashes(records)
+
+    def theirs(lo: int, hi: int) -> tuple[bytes, tuple[bytes, ...]]:
+        # columns of plain values, digests and texts in one marshal (3x faster than pickling
+        # records), hashes as raw int64 bytes
+        columns, digests, encoded = _views(ids, texts, positions, lo, hi)
+        hashed = _hashes(list(map(NormRecord, *columns)))
+        columns[_IDX] = None  # the parent knows the positions
+        return _packed((columns, digests, encoded)), tuple(array("q", h).tobytes() for h in hashed)
+
+    (records, digests, encoded, own), (packed, raw) = split_run(mine, theirs, n, parent_share=PARENT_SHARE, redo_here=True)
+    columns, more_digests, more_encoded = _unpacked(packed)
+    del packed
+    columns[_IDX] = positions[len(records) :]
+    records += map(NormRecord, *columns)
+    del columns
+    return records, digests + more_digests, encoded + more_encoded, tuple(_joined(a, b) for a, b in zip(own, raw))
+
+
+# --------------------------------------------------------------------------- bulk SQL
+
+#: the drivers' placeholder for a positional parameter (sqlite3: qmark; psycopg: format / pyformat)
+_MARKS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
+
+
+def _fetch(session: Session, stmt: Select) -> list[tuple]:
+    """Every row of ``stmt`` as the driver gives it (plain tuples; a SQLAlchemy row object costs
+    ~5 µs: 0.5 s for the 95k applications of a 100k night). Only for columns whose values need no
+    result processing (integers, text)."""
+    session.flush()
+    result = session.connection().execute(stmt)
+    try:
+        return result.cursor.fetchall()
+    finally:
+        result.close()
+
+
+def _insert_rows(session: Session, table: Table, columns: Sequence[str], rows: Sequence[tuple]) -> None:
+    """``INSERT`` of ``rows`` (tuples in ``columns`` order) in one driver ``executemany``."""
+    if not rows:
+        return
+    conn = session.connection()
+    q = conn.dialect.identifier_preparer
+    mark = _MARKS.get(conn.dialect.paramstyle)
+    if mark is None:  # another driver: SQLAlchemy's own executemany
+        session.execute(table.insert(), [dict(zip(columns, r)) for r in rows])
+        return
+    sql = f"INSERT INTO {q.format_table(table)} ({', '.join(map(q.quote, columns))}) VALUES ({', '.join([mark] * len(columns))})"
+    _executemany(session, sql, _bound(table, columns, rows, conn.dialect))
+
+
+def _update_rows(session: Session, table: Table, columns: Sequence[str], key: str, rows: Sequence[tuple]) -> None:
+    """``UPDATE table SET columns WHERE key`` per row of ``rows`` (the new values, then the key)."""
+    if not rows:
+        return
+    conn = session.connection()
+    q = conn.dialect.identifier_preparer
+    mark = _MARKS.get(conn.dialect.paramstyle)
+    if mark is None:
+        from sqlalchemy import bindparam
+
+        stmt = table.update().where(table.c[key] == bindparam("b_key")).values({c: bindparam(f"b_{c}") for c in columns})
+        session.execute(stmt, [{**{f"b_{c}": v for c, v in zip(columns, r)}, "b_key": r[-1]} for r in rows])
+        return
+    sets = ", ".join(f"{q.quote(c)} = {mark}" for c in columns)
+    sql = f"UPDATE {q.format_table(table)} SET {sets} WHERE {q.quote(key)} = {mark}"
+    _executemany(session, sql, _bound(table, (*columns, key), rows, conn.dialect))
+
+
+def _insert_with_ids(session: Session, table: Table, columns: Sequence[str], rows: Sequence[tuple]) -> list[int]:
+    """Insert ``rows`` and return their new ids (column ``id``) in order.
+
+    SQLite: SQLAlchemy inserts one row per statement there to keep the ids in order (15k
+    executes, 1 s for a first night's merges); instead the rows get the ids SQLite itself would
+    give them (the largest id + 1, + 2, ...: the table has no AUTOINCREMENT) in one executemany.
+    Another writer in between would make it fail on the primary key, never give wrong ids.
+    Other databases: ``INSERT ... RETURNING`` (their sequences)."""
+    if not rows:
+        return []
+    if session.connection().dialect.name != "sqlite":
+        stmt = table.insert().returning(table.c.id, sort_by_parameter_order=True)
+        return list(session.execute(stmt, [dict(zip(columns, r)) for r in rows]).scalars())
+    from sqlalchemy import func
+
+    start = session.connection().execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one()
+    ids = list(range(start + 1, start + 1 + len(rows)))
+    _insert_rows(session, table, ("id", *columns), [(i, *r) for i, r in zip(ids, rows)])
+    return ids
+
+
+def _bound(table: Table, columns: Sequence[str], rows: Sequence[tuple], dialect: Any) -> Sequence[tuple]:
+    """``rows`` with each value as SQLAlchemy would hand it to the driver (the column type's bind
+    processor: a SQLite timestamp as SQLAlchemy's text, a boolean as 0/1), so the stored values are
+    the same as through SQLAlchemy's own executemany; each distinct value is processed once."""
+    processors = []
+    for n, name in enumerate(columns):
+        proc = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+        if proc is not None:
+            processors.append((n, proc, {}))
+    if not processors:
+        return rows
+    out = []
+    for row in rows:
+        row = list(row)
+        for n, proc, memo in processors:
+            v = row[n]
+            try:
+                row[n] = memo[v]
+            except KeyError:
+                row[n] = memo[v] = proc(v)
+            except TypeError:  # unhashable
+                row[n] = proc(v)
+        out.append(tuple(row))
+    return out
+
+
+def _executemany(session: Session, sql: str, rows: Sequence[tuple]) -> None:
+    """The driver's ``executemany`` on the session's connection (in its transaction); a driver error
+    is raised as SQLAlchemy raises it (parameters hidden: they hold personal data)."""
+    conn = session.connection()
+    cursor = conn.connection.cursor()
+    try:
+        cursor.executemany(sql, rows)
+    except conn.dialect.loaded_dbapi.Error as exc:
+        raise DBAPIError.instance(sql, None, exc, conn.dialect.loaded_dbapi.Error, hide_parameters=True, dialect=conn.dialect) from exc
+    finally:
+        cursor.close()
 
 
 def _split_contradicted(
@@ -438,7 +686,7 @@ def _split_contradicted(
     records: Sequence,
     new_ids: Sequence[int],
     seen: dict,
-    moved: list[dict],
+    moved: list[tuple[int, int]],
     now: datetime,
 ) -> int:
     """A corrected application that now vetoes another application of its person

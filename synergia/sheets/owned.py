@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from config.tabs import DEFAULT_TABS
 from synergia.sheets import indicators_tab, quarantine_tab, review_tab
 from synergia.sheets.base import SpreadsheetBackend
-from synergia.sheets.cells import matches_written
+from synergia.sheets.cells import FORMULA_LEADS, matches_written
 
 if TYPE_CHECKING:
     from config.project import ProjectConfig
@@ -105,5 +105,9 @@ def same_table(current: Sequence[Sequence[str]] | None, desired: Sequence[Sequen
             out.pop()
         return out
 
+    def cell_matches(x: str, y: str) -> bool:
+        # a value without a formula lead is written as it is (``as_text_cell``): equal text, no call
+        return x == y if not y.startswith(FORMULA_LEADS) else matches_written(x, y)
+
     cur, want = norm(current), norm(desired)
-    return len(cur) == len(want) and all(len(a) == len(b) and all(matches_written(x, y) for x, y in zip(a, b)) for a, b in zip(cur, want))
+    return len(cur) == len(want) and all(len(a) == len(b) and all(map(cell_matches, a, b)) for a, b in zip(cur, want))

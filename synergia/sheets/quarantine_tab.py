@@ -17,22 +17,30 @@ HEADER = ["Źródło", "Arkusz", "Wiersz", "Kody przyczyn", "Opis", "Pierwszy ra
 
 def quarantine_rows(session: Session, project: str) -> list[list[str]]:
     """Header + open quarantine entries, ordered as staff will look for them (source, sheet, row)."""
-    entries = session.scalars(
-        select(Quarantine)
+    entries = session.execute(  # the shown columns only (no ORM objects: 5k rows took 0.7 s)
+        select(
+            Quarantine.source_id,
+            Quarantine.worksheet,
+            Quarantine.row_number,
+            Quarantine.reason_codes,
+            Quarantine.message,
+            Quarantine.first_seen_at,
+            Quarantine.last_seen_at,
+        )
         .where(Quarantine.project == project, Quarantine.resolved_at.is_(None))
         .order_by(Quarantine.source_id, Quarantine.worksheet, Quarantine.row_number)
     )
     rows = [list(HEADER)]
-    for q in entries:
+    for source_id, worksheet, row_number, codes, message, first_seen, last_seen in entries:
         rows.append(
             [
-                q.source_id,
-                q.worksheet,
-                str(q.row_number),
-                ", ".join(q.reason_codes),
-                q.message,
-                q.first_seen_at.strftime("%Y-%m-%d %H:%M"),
-                q.last_seen_at.strftime("%Y-%m-%d %H:%M"),
+                source_id,
+                worksheet,
+                str(row_number),
+                ", ".join(codes),
+                message,
+                first_seen.strftime("%Y-%m-%d %H:%M"),
+                last_seen.strftime("%Y-%m-%d %H:%M"),
             ]
         )
     return rows
