@@ -30,6 +30,16 @@ PARALLEL_MIN = 20_000  # records; below this a second process does not pay off
 PATIENCE = 60.0
 
 
+def resident_mb() -> float | None:
+    """This process's resident memory now (``/proc/self/statm``), None where it cannot be read:
+    what a worker forked now starts from (its pages are shared until either side writes them)."""
+    try:
+        with open("/proc/self/statm", "rb") as fh:
+            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / (1 << 20)
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def worth_forking(n: int, processes: int | None, minimum: int = PARALLEL_MIN) -> bool:
     """``processes``: None = automatic (2 on a multi-core machine from ``minimum`` rows), 1 = serial."""
     if processes is None:

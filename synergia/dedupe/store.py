@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from array import array
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -35,7 +34,7 @@ from synergia.dedupe.cluster import ClusterResult, Link, cluster_records, namesa
 from synergia.dedupe.compare import Thresholds, veto
 from synergia.dedupe.normalize import NORM_FIELDS, NormRecord, as_tuple, normalize_record, record_columns
 from synergia.heap import no_gc
-from synergia.parallel import split_run, worth_forking
+from synergia.parallel import resident_mb, split_run, worth_forking
 from synergia.provenance import PEOPLE_DATA_LIBRARIES, code_digest
 from synergia.registry.base import utcnow
 from synergia.registry.tables import Application, Person
@@ -487,12 +486,10 @@ def _fork(n: int, processes: int | None) -> bool:
     trim_heap()
     if processes is not None:
         return True
-    try:
-        with open("/proc/self/statm") as fh:
-            resident_mb = int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
-    except (OSError, ValueError, IndexError):
+    resident = resident_mb()
+    if resident is None:
         return True  # no /proc: the size is not known here, fork as before
-    return resident_mb + n / 2 * FORK_GROWTH_KB / 1024 <= FORK_PEAK_MB
+    return resident + n / 2 * FORK_GROWTH_KB / 1024 <= FORK_PEAK_MB
 
 
 def trim_heap() -> None:
