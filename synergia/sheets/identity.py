@@ -27,11 +27,9 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from itertools import repeat
 from json.encoder import encode_basestring
 
@@ -80,25 +78,9 @@ def _norm_text(text: str) -> str:
     return " ".join(value.split()).casefold()
 
 
-_ISO_STAMP = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}")
-#: ``21.03.2026 10:15:02``; what ``parse_timestamp`` reads the same (``test_identity_columns``)
-_FORMS_STAMP = re.compile(r"([0-9]{1,2})\.([0-9]{1,2})\.([0-9]{4}) ([0-9]{1,2}):([0-9]{2}):([0-9]{2})")
-
-
 def _timestamp(text: str, locale: str | None) -> str:
     if not text.strip():
         return ""
-    if len(text) == 19 and _ISO_STAMP.fullmatch(text):  # how an XLSX date-time cell reads: no locale to apply
-        try:
-            return datetime.fromisoformat(text).isoformat()
-        except ValueError:
-            pass  # not a real date: as parse_timestamp says
-    if m := _FORMS_STAMP.fullmatch(text):  # how a Forms stamp reads in a pl_PL sheet: dots are always day-first
-        d, mo, y, h, mi, sec = map(int, m.groups())
-        try:
-            return datetime(y, mo, d, h, mi, sec).isoformat()
-        except ValueError:
-            pass  # not a real moment: as parse_timestamp says
     try:
         return parse_timestamp(text, locale=locale).isoformat()
     except Invalid:

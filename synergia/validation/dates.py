@@ -92,10 +92,34 @@ def _day(raw: str, month_first: bool, field: str) -> date:
     return day
 
 
+#: the two shapes nearly every stamp has: an XLSX date-time cell's text and a pl_PL Forms stamp
+#: (dotted dates are day-first in every locale); ASCII digits only, anything else goes the general way
+_ISO_STAMP = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2}) ([0-9]{2}):([0-9]{2}):([0-9]{2})")
+_FORMS_STAMP = re.compile(r"([0-9]{1,2})\.([0-9]{1,2})\.([0-9]{4}) ([0-9]{1,2}):([0-9]{2}):([0-9]{2})")
+
+
+def _common_stamp(raw: str) -> datetime | None:
+    """``_read_timestamp`` of a stamp in one of the two common shapes, without the general parser
+    (and without a place in the cache: each stamp is read about twice); ``None``: another shape, or
+    no real moment (the general parser then says why)."""
+    if m := _ISO_STAMP.fullmatch(raw):
+        y, mo, d, h, mi, sec = map(int, m.groups())
+    elif m := _FORMS_STAMP.fullmatch(raw):
+        d, mo, y, h, mi, sec = map(int, m.groups())
+    else:
+        return None
+    try:
+        return datetime(y, mo, d, h, mi, sec)
+    except ValueError:
+        return None
+
+
 def parse_timestamp(raw: str, *, locale: str | None = None, field: str = "submitted_at") -> datetime:
     """A Forms timestamp (local time of the sheet), with or without seconds; a bare date is midnight.
     Read once per text (row identities and validation both read every form's timestamp)."""
     raw, month_first = raw or "", _month_first(locale)
+    if (common := _common_stamp(raw)) is not None:
+        return common
     if len(raw) > 64:  # no stamp (the validator's limit is 60): not worth a place in the cache
         return _read_timestamp(raw, month_first, field)
     result = _timestamp(raw, month_first, field)

@@ -314,3 +314,27 @@ def test_xml_scans_equal_reference(xml: bytes) -> None:
 
     assert _has_formula_or_error(xml) == _formula_or_error_reference(xml)
     assert _trimmed_text(xml) == _trimmed_reference(xml)
+
+
+_COMMON_STAMP = st.builds(
+    lambda y, mo, d, h, mi, s, dotted, pad: (
+        f"{d:0{pad}d}.{mo:0{pad}d}.{y:04d} {h:0{pad}d}:{mi:02d}:{s:02d}" if dotted else f"{y:04d}-{mo:02d}-{d:02d} {h:02d}:{mi:02d}:{s:02d}"
+    ),
+    st.integers(1, 9999),
+    st.integers(0, 13),
+    st.integers(0, 32),
+    st.integers(0, 25),
+    st.integers(0, 61),
+    st.integers(0, 61),
+    st.booleans(),
+    st.sampled_from([1, 2]),
+)
+
+
+@given(_COMMON_STAMP, st.sampled_from([None, "pl_PL", "en_US"]))
+@settings(max_examples=800)
+def test_common_stamp_shapes_read_as_the_general_parser(text: str, locale: str | None) -> None:
+    """The ISO and pl_PL Forms shapes skip the general parser (``dates._common_stamp``): same moment,
+    and a day or time that does not exist still gets the general parser's error."""
+    plain = _outcome(_read_timestamp, text, bool(locale and locale.startswith("en_US")), "submitted_at")
+    assert _outcome(parse_timestamp, text, locale=locale) == plain
