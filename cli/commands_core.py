@@ -76,13 +76,32 @@ def load_or_exit(path: Path) -> ProjectConfig:
 
 
 @run_app.command("nightly")
-def run_nightly(project: ProjectOpt) -> None:
+def run_nightly(
+    project: ProjectOpt,
+    full_sync: Annotated[
+        bool,
+        typer.Option(
+            "--full-sync",
+            help="Czytaj i weryfikuj wszystkie wiersze, nawet gdy źródła się nie zmieniły "
+            "(read and validate every row even when the sources did not change; = SYNERGIA_FULL_SYNC=1).",
+        ),
+    ] = False,
+) -> None:
     """Nocna synchronizacja: formularze i listy obecności → rejestr (sync → dedupe → certify → mail).
+
+    A night whose sources did not change since the last sync does not read them again (--full-sync: it does).
 
     Example:  synergia run nightly --project config/projects/demo.yaml
     """
     path = resolve_project_path(project)
     cfg = load_or_exit(path)
+    if full_sync:
+        import os
+
+        from config.settings import reset_settings_cache
+
+        os.environ["SYNERGIA_FULL_SYNC"] = "1"
+        reset_settings_cache()
     counts = _run_nightly(path)
     print_sync_report(cfg, counts)
     if counts.get("source_errors"):
@@ -224,6 +243,8 @@ def print_sync_report(cfg: ProjectConfig, counts: dict) -> None:
         f"{mark} przyjęte + kwarantanna + puste = wiersze ({counts.get('accepted', 0)} + {counts.get('quarantined', 0)} + "
         f"{counts.get('empty', 0)} = {counts.get('rows', 0)})"
     )
+    if counts.get("sources_unchanged"):
+        console.print("Źródła bez zmian od ostatniego przebiegu: pominięto ponowny odczyt (sources unchanged: not read again).")
     if counts.get("skipped_rows"):
         console.print(
             f"[red]Pominięto {counts['skipped_rows']} wierszy ze źródeł z błędem[/red] — zostały w rejestrze "

@@ -35,6 +35,12 @@ class Settings(BaseSettings):
         "PostgreSQL lock_timeout) before the step fails with 'registry busy'.",
     )
 
+    full_sync: bool = Field(
+        default=False,
+        description="Read and validate every source row even when nothing changed since the last sync "
+        "(the nightly sync otherwise skips an unchanged workbook; synergia.registry.uptodate).",
+    )
+
     sheets_backend: Literal["workbook", "gsheets"] = "workbook"
     google_credentials: str | None = Field(
         default=None, description="Path to a service-account JSON key, or 'block:<name>' of a Prefect Secret block."

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from synergia.indicators.model import MonthSummary
     from synergia.mail.deliveries import DeliveryReport
     from synergia.registry.sync import SyncCounts
+    from synergia.registry.uptodate import UpToDate
     from synergia.runtime import Context
     from synergia.sheets.read import SourceSnapshot
     from synergia.validation.batch import ValidatedBatch
@@ -53,30 +54,98 @@ def run_prepare_registry(ctx: Context) -> str:
     return reg.engine.dialect.name
 
 
-def run_read_sources(ctx: Context) -> SourceSnapshot:
-    """All sources of the project, one read per spreadsheet."""
-    from synergia.sheets.read import read_project_sources
+def run_read_sources(ctx: Context, *, full: bool = False) -> SourceSnapshot:
+    """All sources of the project, one read per spreadsheet — or none at all when nothing the sync
+    depends on changed since the last completed sync (``synergia.registry.uptodate``): then only the
+    pipeline's own tabs are read, and validation and the sync take the last run's outcome.
+    ``full`` (or ``SYNERGIA_FULL_SYNC=1``): always read."""
+    from synergia.sheets import owned
+    from synergia.sheets.read import SourceSnapshot, read_project_sources, source_fingerprints
 
-    snap = read_project_sources(ctx.project, ctx.sheets)
+    project, backend = ctx.project, ctx.sheets
+    before = source_fingerprints(project, backend)
+    if before is not None and not (full or ctx.settings.full_sync):
+        ready = _up_to_date(ctx, *before)
+        if ready is not None:
+            ctx.log.info("Źródła bez zmian od ostatniego przebiegu: pominięto ponowny odczyt (sources unchanged: not read again).")
+            return SourceSnapshot(
+                rows={s.id: [] for s in project.sources},
+                locales=dict(before[1]),
+                read_worksheets=set(before[0]),
+                owned_tabs=owned.read_current(backend, project),
+                fingerprints=before[0],
+                uptodate=ready,
+            )
+    snap = read_project_sources(project, backend)
+    if before is not None:  # taken again: a file saved while it was read must not look read
+        after = source_fingerprints(project, backend)
+        snap.fingerprints = before[0] if after is not None and after[0] == before[0] else None
     ctx.log.info("Odczytano %d wierszy z %d źródeł (read rows).", snap.row_count, len(snap.rows))
     for source_id, worksheet in snap.missing:
         ctx.log.warning("Brak arkusza '%s' dla źródła '%s' (worksheet missing).", worksheet, source_id)
     return snap
 
 
+def _up_to_date(ctx: Context, prints: dict[tuple[str, str, str], str], locales: dict[str, str | None]) -> UpToDate | None:
+    """The ``UpToDate`` of tonight when the registry already holds what its sync would leave, else None."""
+    from synergia.registry.uptodate import UpToDate, inputs_digest, last_run, registry_mark, why_not
+    from synergia.sheets.read import SourceSnapshot
+    from synergia.validation.batch import checked_until, validation_context
+
+    project = ctx.project
+    context, until, inputs = validation_context(project, SourceSnapshot(locales=locales)), checked_until(project), inputs_digest(prints)
+    marks: list[str] = []
+
+    def mark() -> str:
+        marks.append(registry_mark(session, project, ctx.settings))
+        return marks[-1]
+
+    with ctx.registry.session() as session:
+        previous = last_run(session, project.slug)
+        reason = why_not(previous, inputs=inputs, context=context, until=until, mark=mark, sources=[s.id for s in project.sources])
+    if reason is not None:
+        ctx.log.info("Pełny odczyt źródeł (full read): %s.", reason)
+        return None
+    return UpToDate(dict(previous), inputs, context, until.isoformat(), marks[-1])
+
+
 def run_validate(ctx: Context, snapshot: SourceSnapshot) -> ValidatedBatch:
     """Rows accepted by an earlier run under the same rules, with the same content, are not
-    validated again (their outcome is taken from the registry; see ``validate_snapshot``)."""
+    validated again (their outcome is taken from the registry; see ``validate_snapshot``). A
+    snapshot of unchanged sources (``SourceSnapshot.uptodate``) validates nothing."""
     from synergia.heap import no_gc
     from synergia.registry.sync import accepted_contents, previous_validation
-    from synergia.validation.batch import checked_until, reusable, validate_snapshot, validation_context
+    from synergia.validation.batch import ValidatedBatch, checked_until, reusable, validate_snapshot, validation_context
 
     project, known = ctx.project, None
+    ready = snapshot.uptodate
+    if ready is not None:
+        previous = ready.previous
+        batch = ValidatedBatch(
+            read_worksheets=set(snapshot.read_worksheets),
+            owned_tabs=dict(snapshot.owned_tabs),
+            context=ready.context,
+            checked_until=ready.checked_until,
+            reused=previous.get("accepted", 0),
+            source_warnings=list(previous.get("source_warnings") or []),
+            fingerprints=snapshot.fingerprints,
+            uptodate=ready,
+        )
+        ctx.log.info(
+            "Weryfikacja pominięta, źródła bez zmian (validation skipped: unchanged): %d przyjętych, %d w kwarantannie, %d pustych.",
+            previous.get("accepted", 0),
+            previous.get("quarantined", 0),
+            previous.get("empty", 0),
+        )
+        for problem in batch.source_warnings:
+            ctx.log.warning(problem)
+        return batch
     with ctx.registry.session() as session, no_gc():  # ~100k (kind, JSON text) pairs, no cycles
         context, until, sources = previous_validation(session, project.slug)
         if reusable(context, until, validation_context(project, snapshot), checked_until(project)):
             known = accepted_contents(session, project.slug, sources)
     batch = validate_snapshot(project, snapshot, known=known)
+    batch.fingerprints = snapshot.fingerprints
     ctx.log.info(
         "Zweryfikowano %d wierszy (%d bez zmian, bez ponownej weryfikacji): %s", len(batch.outcomes), batch.reused, batch.summary()
     )
@@ -90,32 +159,53 @@ def run_validate(ctx: Context, snapshot: SourceSnapshot) -> ValidatedBatch:
 
 
 def run_sync(ctx: Context, batch: ValidatedBatch) -> SyncCounts:
-    """Apply accepted / quarantined / empty outcomes and record the run; all-or-nothing."""
+    """Apply accepted / quarantined / empty outcomes and record the run; all-or-nothing. A batch of
+    unchanged sources (``ValidatedBatch.uptodate``) writes nothing but the run, with the counts a full
+    sync would give — after checking once more, in this transaction, that the registry did not change
+    since the read (if it did: the sources are read and validated now, and synced in full)."""
     from synergia.registry.base import utcnow
-    from synergia.registry.sync import apply_outcomes
+    from synergia.registry.sync import SyncCounts, apply_outcomes
     from synergia.registry.tables import SyncRun
+    from synergia.registry.uptodate import inputs_digest, registry_mark, replayed_counts
 
     project = ctx.project
     started = utcnow()
     with ctx.registry.session() as session:
-        counts = apply_outcomes(session, project, batch.outcomes, batch.read_worksheets, now=started)
-        counts.missing_sources = [f"{source_id}: '{worksheet}'" for source_id, worksheet in batch.missing]
-        counts.source_errors, counts.source_warnings = list(batch.source_errors), list(batch.source_warnings)
-        counts.skipped_rows, counts.formula_rows = batch.skipped_rows, batch.formula_rows
-        counts.reused, counts.validation_context, counts.checked_until = batch.reused, batch.context, batch.checked_until
-        counts.validated_sources = sorted({source_id for source_id, _, _ in batch.read_worksheets})
-        run = SyncRun(project=project.slug, started_at=started, finished_at=utcnow(), status="ok", counts=counts.as_dict())
-        session.add(run)
-        session.flush()
-        counts.sync_run_id = run.id  # the report counts this run's events in the registry from here
+        ready = batch.uptodate
+        if ready is not None and registry_mark(session, project, ctx.settings) == ready.mark:
+            counts = SyncCounts(**replayed_counts(ready.previous))
+            counts.sources_unchanged, counts.registry_mark = 1, ready.mark
+        elif ready is not None:
+            counts = None
+        else:
+            counts = apply_outcomes(session, project, batch.outcomes, batch.read_worksheets, now=started)
+            counts.missing_sources = [f"{source_id}: '{worksheet}'" for source_id, worksheet in batch.missing]
+            counts.source_errors, counts.source_warnings = list(batch.source_errors), list(batch.source_warnings)
+            counts.skipped_rows, counts.formula_rows = batch.skipped_rows, batch.formula_rows
+            counts.reused = batch.reused
+            counts.validated_sources = sorted({source_id for source_id, _, _ in batch.read_worksheets})
+            counts.registry_mark = registry_mark(session, project, ctx.settings)  # what this run leaves
+        if counts is not None:
+            counts.validation_context, counts.checked_until = batch.context, batch.checked_until
+            counts.sources_fingerprint = inputs_digest(batch.fingerprints) if batch.fingerprints else ""
+            run = SyncRun(project=project.slug, started_at=started, finished_at=utcnow(), status="ok", counts=counts.as_dict())
+            session.add(run)
+            session.flush()
+            counts.sync_run_id = run.id  # the report counts this run's events in the registry from here
+    if counts is None:
+        ctx.log.warning("Rejestr zmienił się po odczycie: pełna synchronizacja (registry changed since the read: full sync).")
+        full = run_validate(ctx, run_read_sources(ctx, full=True))
+        full.owned_tabs = batch.owned_tabs
+        return run_sync(ctx, full)
     ctx.log.info(
-        "Rejestr: %d przyjętych (%d nowych, %d zmienionych, %d bez zmian), %d w kwarantannie, %d pustych.",
+        "Rejestr: %d przyjętych (%d nowych, %d zmienionych, %d bez zmian), %d w kwarantannie, %d pustych%s.",
         counts.accepted,
         counts.new,
         counts.changed,
         counts.unchanged,
         counts.quarantined,
         counts.empty,
+        " (źródła bez zmian, nie czytano ich ponownie; sources unchanged, not read again)" if counts.sources_unchanged else "",
     )
     return counts
 

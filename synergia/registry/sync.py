@@ -78,6 +78,9 @@ class SyncCounts(Counts, step="sync"):
     validation_context: str = ""  # a hash of the rules (``validation.batch.validation_context``), no data
     checked_until: str = ""  # the date bound of this run's birth-date check (ISO)
     validated_sources: list[str] = field(default_factory=list)  # source ids read and validated completely this run
+    sources_unchanged: int = 0  # 1: nothing the sync depends on changed, the rows were not read again (``registry.uptodate``)
+    sources_fingerprint: str = ""  # digest of the sources' fingerprints and the code (``uptodate.inputs_digest``), no data
+    registry_mark: str = ""  # aggregates of the registry after this run (``uptodate.registry_mark``), no data
 
 
 def mirror_events(session: Session, project: ProjectConfig) -> None:

@@ -88,6 +88,9 @@ class SpreadsheetBackend(Protocol):
         Raises ``NotAnOwnedTab`` for a tab outside ``owned``."""
         ...
 
+    # Optional (not part of the protocol check): ``fingerprint(spreadsheet, tabs, *, owned) ->
+    # (digest, locale) | None`` — see ``fingerprint_of``. The workbook backend has it.
+
 
 def ensure_owned(tab: str, owned: Collection[str] = DEFAULT_OWNED) -> None:
     if tab not in owned:
@@ -95,3 +98,16 @@ def ensure_owned(tab: str, owned: Collection[str] = DEFAULT_OWNED) -> None:
             f"Synergia zapisuje tylko własne zakładki {tuple(owned)}; odmowa zapisu do '{tab}'. "
             f"(Synergia only writes its own tabs; refusing to write '{tab}'.)"
         )
+
+
+def fingerprint_of(
+    backend: SpreadsheetBackend, spreadsheet: str, tabs: Sequence[str], *, owned: Collection[str] = DEFAULT_OWNED
+) -> tuple[str, str | None] | None:
+    """(digest, locale) of what ``backend.read_tabs(spreadsheet, tabs)`` would return, when the backend
+    can tell it cheaply: an optional ``fingerprint`` method with ``read_tabs``' arguments. Equal digests
+    promise equal tabs (as read) and locale; the pipeline's own ``write_tab`` never changes it. None
+    (a backend without the method, as Google Sheets, or no cheap answer): the caller reads."""
+    method = getattr(backend, "fingerprint", None)
+    if method is None:
+        return None
+    return method(spreadsheet, tabs, owned=owned)

@@ -9,7 +9,7 @@ from config.project import ProjectConfig, Source
 from synergia.heap import no_gc
 from synergia.parallel import PARALLEL_MIN, fork_pair
 from synergia.sheets import owned
-from synergia.sheets.base import SpreadsheetBackend
+from synergia.sheets.base import SpreadsheetBackend, fingerprint_of
 from synergia.sheets.forking import may_fork
 from synergia.sheets.identity import RowIdentity, identify_columns
 from synergia.sheets.rows import RawRow, TabCells, content_digests, raw_rows, row_values, tab_cells
@@ -25,6 +25,12 @@ class SourceSnapshot:
     missing: list[tuple[str, str]] = field(default_factory=list)  # (source id, worksheet) not found
     owned_tabs: dict[str, list[list[str]]] = field(default_factory=dict)  # our own tabs' content, by table key
     headers: dict[str, list[str]] = field(default_factory=dict)  # source id -> its tab's header row
+    #: (source id, spreadsheet, worksheet) -> its spreadsheet's fingerprint, taken before and after the
+    #: read and equal (None: a backend without one, or the file changed while it was read)
+    fingerprints: dict[tuple[str, str, str], str] | None = None
+    #: set when the rows were not read at all: the registry already holds what the sync would leave
+    #: (``synergia.registry.uptodate``); then ``rows`` is empty and ``owned_tabs`` was read alone
+    uptodate: object | None = None
 
     def __repr__(self) -> str:  # never show rows
         return f"SourceSnapshot(sources={len(self.rows)}, rows={self.row_count}, missing={len(self.missing)})"
@@ -71,6 +77,32 @@ def read_project_sources(project: ProjectConfig, backend: SpreadsheetBackend, pr
         for tab, rows in zip(tabs, _rows(tabs, processes), strict=True):
             snap.rows[tab.source.id] = rows
     return snap
+
+
+def _by_sheet(project: ProjectConfig) -> dict[str, list[Source]]:
+    by_sheet: dict[str, list[Source]] = defaultdict(list)
+    for source in project.sources:
+        by_sheet[project.spreadsheet_of(source)].append(source)
+    return by_sheet
+
+
+def source_fingerprints(
+    project: ProjectConfig, backend: SpreadsheetBackend
+) -> tuple[dict[tuple[str, str, str], str], dict[str, str | None]] | None:
+    """(source id, spreadsheet, worksheet) -> its spreadsheet's fingerprint over the source tabs, and
+    source id -> sheet locale, without reading any cell (``fingerprint_of``); None when a spreadsheet
+    has no cheap fingerprint (Google Sheets) or a source tab is missing: the night reads."""
+    own = owned.names(project)
+    prints: dict[tuple[str, str, str], str] = {}
+    locales: dict[str, str | None] = {}
+    for spreadsheet, sources in _by_sheet(project).items():
+        found = fingerprint_of(backend, spreadsheet, sorted({s.worksheet for s in sources}), owned=own)
+        if found is None:
+            return None
+        for source in sources:
+            prints[(source.id, spreadsheet, source.worksheet)] = found[0]
+            locales[source.id] = found[1]
+    return prints, locales
 
 
 @dataclass

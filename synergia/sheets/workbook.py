@@ -92,6 +92,14 @@ class WorkbookBackend:
             spreadsheet=spreadsheet, tabs=found, locale=None, missing=missing, uncached={t: c for t, c in uncached.items() if c}
         )
 
+    def fingerprint(
+        self, spreadsheet: str, tabs: Sequence[str], *, owned: Collection[str] = DEFAULT_OWNED
+    ) -> tuple[str, str | None] | None:
+        """(digest of what ``read_tabs(tabs)`` would return, the locale it would give) without reading
+        the cells (``workbook_fingerprint``); None: no cheap answer, read."""
+        digest = workbook_fingerprint(self.path_of(spreadsheet), tabs, owned)
+        return None if digest is None else (digest, None)  # read_tabs gives no locale
+
     # -- writing ---------------------------------------------------------
     def write_tab(self, spreadsheet: str, tab: str, rows: Sequence[Sequence[str]], *, owned: Collection[str] = DEFAULT_OWNED) -> None:
         """Replace owned tab ``tab``. CSV: the tab's own file, beside the staff's (their files are
@@ -434,3 +442,122 @@ def _atomic_write(target: Path, write: Callable[[IO], None], *, text: bool, enco
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+# -- fingerprint (the nightly "sources unchanged" check) ---------------------------------------
+
+#: bump when what the fingerprint covers changes: an old stored fingerprint then never matches
+FINGERPRINT_SCHEME = "xlsx-1"
+
+
+def workbook_fingerprint(path: Path, tabs: Sequence[str], owned: Collection[str] = DEFAULT_OWNED) -> str | None:
+    """sha256 of everything in the file that decides what ``read_tabs(tabs)`` returns, and of nothing
+    the pipeline's own writes change (``WorkbookBackend.write_tab``: the owned tabs' parts and their
+    entries in ``workbook.xml``, its rels and ``[Content_Types].xml``; ``calcChain.xml``, which that
+    write may drop and no reader uses for values). Equal fingerprints = equal cells, as read.
+
+    Covered: every other zip member as it is stored (name, method, CRC, size and compressed bytes:
+    the source tabs' sheet parts, shared strings, styles — date formats —, the sheets' rels, theme,
+    properties), ``workbook.xml`` (tab names → parts, ``date1904``, ...) and the two package parts
+    without the owned tabs' elements. A file saved again by a spreadsheet program usually changes
+    its bytes: the night then just reads it. None (= read it) for a CSV, a missing source tab or
+    anything unusual (duplicate or encrypted members, no transitional ``<sheets>``)."""
+    if path.is_dir() or path.suffix.lower() == ".csv":
+        return _csv_fingerprint(path, tabs)
+    try:
+        data = path.read_bytes()
+        return xlsx_fingerprint(data, tabs, owned)
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile, ElementTree.ParseError):
+        return None
+
+
+def xlsx_fingerprint(data: bytes, tabs: Sequence[str], owned: Collection[str] = DEFAULT_OWNED) -> str | None:
+    """``workbook_fingerprint`` of an XLSX file's bytes ``data``."""
+    import hashlib
+
+    from synergia.sheets.xlsx_parts import NS_PKG_REL, REL_CALC_CHAIN
+
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        infos = archive.infolist()
+        names = [i.filename for i in infos]
+        if len(set(names)) != len(names) or any(i.flag_bits & 0x1 for i in infos):
+            return None
+        root_rels = _relationships(archive.read("_rels/.rels"))
+        wb_part = next((_resolve("", r["Target"]) for r in root_rels if r.get("Type") == REL_OFFICE_DOCUMENT), "xl/workbook.xml")
+        wb_rels_part = _rels_path(wb_part)
+        wb_root = ElementTree.fromstring(archive.read(wb_part))
+        rels_root = ElementTree.fromstring(archive.read(wb_rels_part))
+        rels = {el.get("Id"): el for el in rels_root if el.tag == f"{{{NS_PKG_REL}}}Relationship"}
+        sheets_el = wb_root.find(f"{{{_NS_MAIN}}}sheets")
+        if sheets_el is None:
+            return None
+        folded = {name.casefold() for name in owned}
+        present = {s.get("name") or "" for s in sheets_el}
+        if any(tab not in present for tab in tabs):
+            return None  # a missing source tab: the night reads (and reports it)
+        skip = {"[Content_Types].xml", wb_part, wb_rels_part}
+        dropped_parts: set[str] = set()
+        for sheet in list(sheets_el):
+            if (sheet.get("name") or "").casefold() not in folded:
+                continue
+            rid = sheet.get(f"{{{_NS_R}}}id") or ""
+            rel = rels.pop(rid, None)
+            sheets_el.remove(sheet)
+            if rel is not None:
+                rels_root.remove(rel)
+                if rel.get("Target"):
+                    part = _resolve(wb_part, rel.get("Target") or "")
+                    dropped_parts.update((part, _rels_path(part)))
+        for rel in list(rels.values()):
+            if rel.get("Type") == REL_CALC_CHAIN:
+                rels_root.remove(rel)
+                if rel.get("Target"):
+                    dropped_parts.add(_resolve(wb_part, rel.get("Target") or ""))
+        skip |= dropped_parts
+        types_root = ElementTree.fromstring(archive.read("[Content_Types].xml"))
+        for el in list(types_root):
+            part_name = (el.get("PartName") or "").lstrip("/")
+            if part_name in dropped_parts:
+                types_root.remove(el)
+        h = hashlib.sha256(FINGERPRINT_SCHEME.encode())
+        for label, root in (("workbook", wb_root), ("rels", rels_root), ("types", types_root)):
+            h.update(f"\0{label}\0".encode())
+            h.update(ElementTree.tostring(root))
+        for info in sorted(infos, key=lambda i: i.filename):
+            if info.filename in skip:
+                continue
+            h.update(f"\0{info.filename}\0{info.compress_type}\0{info.CRC}\0{info.file_size}\0".encode())
+            stored = _stored_bytes(data, info)
+            h.update(stored if stored is not None else archive.read(info.filename))
+    return h.hexdigest()
+
+
+def _stored_bytes(data: bytes, info: zipfile.ZipInfo) -> memoryview | None:
+    """Member ``info``'s compressed bytes inside the zip ``data`` (None: read it the slow way)."""
+    import struct
+
+    header = struct.Struct(zipfile.structFileHeader)
+    start = info.header_offset
+    head = data[start : start + header.size]
+    if len(head) < header.size:
+        return None
+    fields = header.unpack(head)
+    if fields[0] != zipfile.stringFileHeader:
+        return None
+    begin = start + header.size + fields[-2] + fields[-1]
+    end = begin + info.compress_size
+    return memoryview(data)[begin:end] if end <= len(data) else None
+
+
+def _csv_fingerprint(path: Path, tabs: Sequence[str]) -> str | None:
+    """A CSV workbook: the source tabs' files (the owned tabs are files of their own, never these)."""
+    import hashlib
+
+    files = [path / f"{tab}.csv" for tab in tabs] if path.is_dir() else [path if tab == path.stem else None for tab in tabs]
+    h = hashlib.sha256(b"csv-1")
+    for tab, f in zip(tabs, files, strict=True):
+        if f is None or not f.is_file():
+            return None
+        h.update(f"\0{tab}\0".encode())
+        h.update(f.read_bytes())
+    return h.hexdigest()

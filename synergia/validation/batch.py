@@ -30,6 +30,8 @@ class ValidatedBatch:
     context: str = ""  # ``validation_context`` of this run: stored with the run's counts
     checked_until: str = ""  # ISO date bounding plausible birth dates this run (see ``reusable``)
     reused: int = 0  # accepted rows taken from the registry, not validated again
+    fingerprints: dict[tuple[str, str, str], str] | None = None  # the snapshot's (``SourceSnapshot.fingerprints``)
+    uptodate: object | None = None  # the snapshot's: nothing validated, the registry is up to date (``registry.uptodate``)
 
     def summary(self) -> dict[str, int]:
         c = Counter(type(o).__name__ for o in self.outcomes)

@@ -1,0 +1,245 @@
+"""A night whose sources did not change is not read again (``synergia.registry.uptodate``), and ends
+exactly as a full night: the same registry (every table), owned tabs, certificates, mail and counts.
+
+Two data directories run the same nights with the same staff edits: A with the fast path, B with
+``SYNERGIA_FULL_SYNC=1``. The workbook is the demo generator's small one plus rows of our own
+(a future birth date, a bad e-mail, a double submission, a diminutive pair for the review tab)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import DateTime, LargeBinary, select
+
+from config.project import load_project
+from config.settings import PROJECTS_DIR, reset_settings_cache
+from synergia import runtime
+
+DEMO = PROJECTS_DIR / "demo.yaml"
+FORM = "Formularz NGO i rady"
+OWN = ("Odrzucone", "Do sprawdzenia", "Wskaźniki")
+
+#: our own rows for the NGO form (its header order: see config/projects/demo.yaml), appended to the generated tab
+OUR_ROWS = [
+    # a birth date in the future: birth_date_implausible, a reason that depends on the date bound
+    ["03.04.2026 09:12:44", "Wiesława", "Kądziołka", "w.kadziolka@example.org", "605-404-303", "", "04.05.2031", "Kobieta",
+     "ul. Brzozowa 2/5", "43100", "Tychy", "Tychy", "Koło Gospodyń Wiejskich", "Organizacja pozarządowa", "Tak", "tak"],
+    # not an e-mail address
+    ["03.04.2026 11:00:00", "Zdzisław", "Pęcherz", "zdzislaw.pecherz(at)example.org", "+48 512 777 001", "", "1958-02-14",
+     "Mężczyzna", "ul. Hutnicza 8", "43-150", "Bieruń", "Bieruń", "Rada Osiedla", "Rada seniorów", "Wyrażam zgodę", "Nie"],
+    # Katarzyna / Kasia with one e-mail apart: a pair for staff to look at
+    ["04.04.2026 08:30:00", "Katarzyna", "Żmuda-Trzebiatowska", "kasia.zmuda@example.net", "600 100 200", "", "12.12.1985",
+     "Kobieta", "ul. Dworcowa 1", "43-100", "Tychy", "Tychy", "Fundacja Most", "Organizacja pozarządowa", "TAK", "Tak"],
+    ["05.04.2026 19:45:10", "Kasia", "Żmuda-Trzebiatowska", "k.zmuda.trzebiatowska@example.com", "", "", "12.12.1985",
+     "Kobieta", "", "43-100", "Tychy", "Tychy", "Fundacja Most", "Organizacja pozarządowa", "Tak", "Tak"],
+    # the same submission twice
+    ["06.04.2026 10:10:10", "Józef", "Ćwik", "jozef.cwik@example.org", "32 227 11 00", "", "30.06.1970", "Mężczyzna",
+     "ul. Wąska 3", "43-143", "Lędziny", "Lędziny", "OSP Lędziny", "Organizacja pozarządowa", "Tak", "Nie"],
+    ["06.04.2026 10:10:10", "Józef", "Ćwik", "jozef.cwik@example.org", "32 227 11 00", "", "30.06.1970", "Mężczyzna",
+     "ul. Wąska 3", "43-143", "Lędziny", "Lędziny", "OSP Lędziny", "Organizacja pozarządowa", "Tak", "Nie"],
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def base_workbook(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from devtools.demo.generator import generate_workbook
+
+    path = tmp_path_factory.mktemp("book") / "demo.xlsx"
+    generate_workbook(load_project(DEMO), path, people=40)
+    wb = load_workbook(path)
+    for row in OUR_ROWS:
+        wb[FORM].append(row)
+    wb.save(path)
+    return path
+
+
+class Env:
+    """One data directory (workbook, SQLite or PostgreSQL registry, certificates, outbox) and its project file copy."""
+
+    def __init__(self, root: Path, book: Path, full: bool, db_url: str | None = None) -> None:
+        self.data, self.full = root / "data", full
+        self.data.mkdir(parents=True)
+        self.project = root / "demo.yaml"
+        shutil.copy(DEMO, self.project)
+        self.book = self.data / load_project(DEMO).spreadsheet.id
+        self.book.parent.mkdir(parents=True)
+        shutil.copy(book, self.book)
+        self.db_url = db_url or f"sqlite:///{self.data / 'synergia.db'}"
+
+    def use(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("SYNERGIA_DATA_DIR", str(self.data))
+        monkeypatch.setenv("SYNERGIA_DATABASE_URL", self.db_url)
+        monkeypatch.setenv("SYNERGIA_RODO_SALT", "test-salt-of-this-module")
+        monkeypatch.setenv("SYNERGIA_FULL_SYNC", "1" if self.full else "0")
+        reset_settings_cache()
+        runtime.reset()
+
+
+def night(env: Env, monkeypatch: pytest.MonkeyPatch) -> dict:
+    """The nightly flow's steps in its order (``flows/nightly.py``), as plain functions; the night's flat result."""
+    from prefect.logging import disable_run_logger
+
+    from synergia.sheets.owned import QUARANTINE, REVIEW
+    from synergia.steps import nightly_result
+    from tasks.certificates import issue_certificates, publish_verification_site
+    from tasks.dedupe import cluster_participants
+    from tasks.mail import send_mail
+    from tasks.registry import prepare_registry, upsert_registry
+    from tasks.sources import read_sources
+    from tasks.validate import validate_rows
+    from tasks.writeback import write_quarantine_tab
+
+    env.use(monkeypatch)
+    path = str(env.project)
+    with disable_run_logger():
+        prepare_registry.fn(path)
+        batch = validate_rows.fn(path, read_sources.fn(path))
+        counts = upsert_registry.fn(path, batch)
+        quarantine, review = batch.owned_tabs.get(QUARANTINE.key), batch.owned_tabs.get(REVIEW.key)
+        write_quarantine_tab.fn(path, quarantine)
+        dedupe = cluster_participants.fn(path, review)
+        certificates = issue_certificates.fn(path)
+        publish_verification_site.fn(path, certificates)
+        mail = send_mail.fn(path)
+    return nightly_result(runtime.context(path), counts, {"dedupe": dedupe, "certificates": certificates, "mail": mail})
+
+
+#: columns holding random values by design (verification codes, Message-IDs, tokens; binary columns hold PDFs
+#: with the code and a creation time): equal in form, not in value
+RANDOM = {"verification_code", "code", "message_id", "token"}
+#: what differs between two equal nights by design: when, and the digests of when
+NOT_COMPARED = {"sync_run_id", "sources_unchanged", "registry_mark"}
+
+
+def state(env: Env, monkeypatch: pytest.MonkeyPatch) -> dict:
+    """Every registry table (timestamps and random codes left out), the owned tabs, certificate files and mail."""
+    from synergia.registry.base import Base
+    from synergia.sheets.workbook import WorkbookBackend
+
+    env.use(monkeypatch)
+    tables = {}
+    with runtime.registry().engine.connect() as conn:
+        for table in Base.metadata.sorted_tables:
+            if table.name == "alembic_version":
+                continue
+            cols = [c for c in table.columns if not isinstance(c.type, (DateTime, LargeBinary)) and c.name not in RANDOM]
+            rows = conn.execute(select(*cols)).all()
+            if table.name == "sync_runs":
+                rows = [tuple({k: v for k, v in r.counts.items() if k not in NOT_COMPARED} if c.name == "counts" else v
+                              for c, v in zip(cols, r, strict=True)) for r in rows]  # fmt: skip
+            tables[table.name] = sorted(repr(r).replace(str(env.data), "<data>") for r in rows)  # file paths
+    tabs = WorkbookBackend(env.data).read_tabs(str(env.book), OWN, owned=OWN).tabs
+    files = sorted(str(p.relative_to(env.data)) for p in env.data.rglob("*.pdf"))
+    outbox = len(list(env.data.rglob("*.eml")))
+    return {"tables": tables, "tabs": tabs, "pdfs": files, "mails": outbox}
+
+
+def compare(a: dict, b: dict) -> None:
+    assert {k: v for k, v in a.items() if k not in NOT_COMPARED} == {k: v for k, v in b.items() if k not in NOT_COMPARED}
+
+
+def edit_cell(book: Path, tab: str, ref: str, value: str) -> None:
+    wb = load_workbook(book)  # openpyxl saves the whole file again, as a spreadsheet program does
+    wb[tab][ref] = value
+    wb.save(book)
+
+
+def answer_first_pair(env: Env, answer: str) -> bool:
+    """Staff write TAK/NIE beside the first pair of ``Do sprawdzenia`` (only that tab's part changes)."""
+    from synergia.sheets.review_tab import DECISION_HEADER
+    from synergia.sheets.workbook import WorkbookBackend
+
+    backend = WorkbookBackend(env.data)
+    rows = backend.read_tabs(str(env.book), ["Do sprawdzenia"], owned=OWN).tabs.get("Do sprawdzenia", [])
+    if len(rows) < 2:
+        return False
+    col = rows[0].index(DECISION_HEADER)
+    rows = [list(r) + [""] * (len(rows[0]) - len(r)) for r in rows]
+    rows[1][col] = answer
+    backend.write_tab(str(env.book), "Do sprawdzenia", rows, owned=OWN)
+    return True
+
+
+def delete_first_quarantine_row(env: Env) -> None:
+    from synergia.sheets.workbook import WorkbookBackend
+
+    backend = WorkbookBackend(env.data)
+    rows = backend.read_tabs(str(env.book), ["Odrzucone"], owned=OWN).tabs["Odrzucone"]
+    backend.write_tab(str(env.book), "Odrzucone", [rows[0], *rows[2:]], owned=OWN)
+
+
+def erase_someone(env: Env, monkeypatch: pytest.MonkeyPatch) -> None:
+    from synergia.registry.tables import Application
+    from synergia.rodo.salt import salt_from_settings
+    from synergia.rodo.service import erase_person
+
+    env.use(monkeypatch)
+    ctx = runtime.context(str(env.project))
+    with ctx.registry.session() as session:
+        person = session.scalar(select(Application.person_id).where(Application.active.is_(True)).order_by(Application.id).limit(1))
+    erase_person(ctx.registry, ctx.project, person, "delete", settings=ctx.settings, backend=ctx.sheets, storage=ctx.storage,
+                 operator="test", salt=salt_from_settings(ctx.settings))  # fmt: skip
+
+
+def tomorrow(monkeypatch: pytest.MonkeyPatch) -> None:
+    import synergia.validation.batch as batch
+
+    class Tomorrow(dt.date):
+        @classmethod
+        def today(cls) -> dt.date:
+            return dt.date.today() + dt.timedelta(days=1)
+
+    monkeypatch.setattr(batch, "date", Tomorrow)
+
+
+def both(a: Env, b: Env, monkeypatch: pytest.MonkeyPatch, *, fast: bool) -> tuple[dict, dict]:
+    ra, rb = night(a, monkeypatch), night(b, monkeypatch)
+    assert ra["sources_unchanged"] == int(fast), "path taken by the fast environment"
+    assert rb["sources_unchanged"] == 0
+    compare(ra, rb)
+    sa, sb = state(a, monkeypatch), state(b, monkeypatch)
+    for name in sa["tables"]:
+        assert sa["tables"][name] == sb["tables"][name], name
+    assert sa == sb
+    return ra, rb
+
+
+def test_nights_with_the_fast_path_end_as_full_nights(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, base_workbook: Path) -> None:
+    a, b = Env(tmp_path / "a", base_workbook, full=False), Env(tmp_path / "b", base_workbook, full=True)
+    first, _ = both(a, b, monkeypatch, fast=False)
+    assert first["reasons"].get("birth_date_implausible") and first["new"] == first["accepted"] > 0
+
+    second, _ = both(a, b, monkeypatch, fast=True)  # our own tab writes of night 1 changed the file, not its sources
+    assert second["unchanged"] == second["accepted"] == first["accepted"] and second["new"] == second["changed"] == 0
+
+    for env in (a, b):
+        edit_cell(env.book, FORM, "K2", "Mikołów")  # staff correct a town
+    third, _ = both(a, b, monkeypatch, fast=False)
+    assert third["changed"] == 1
+
+    both(a, b, monkeypatch, fast=True)
+
+    answered = [answer_first_pair(env, "TAK") for env in (a, b)]
+    for env in (a, b):
+        delete_first_quarantine_row(env)
+    fifth, _ = both(a, b, monkeypatch, fast=True)  # the sources are the same; the answer is read all the same
+    if answered[0]:
+        assert fifth["dedupe.decisions_recorded"] == 1
+
+    for env in (a, b):
+        env.project.write_text(env.project.read_text(encoding="utf-8").replace("name: ", "name: Zmieniony ", 1), encoding="utf-8")
+    both(a, b, monkeypatch, fast=False)  # another project file: other rules
+
+    both(a, b, monkeypatch, fast=True)
+    for env in (a, b):
+        erase_someone(env, monkeypatch)
+    erased, _ = both(a, b, monkeypatch, fast=False)  # the person's rows are quarantined as erased now
+    assert erased["reasons"].get("erased")
+
+    both(a, b, monkeypatch, fast=True)
+    tomorrow(monkeypatch)
+    both(a, b, monkeypatch, fast=False)  # a later date bound, and a row rejected for its birth date
