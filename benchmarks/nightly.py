@@ -236,6 +236,7 @@ def run_nights(data_dir: Path, db_url: str, project_path: str, nights: int = 2) 
                 "cpu_total": sum(cpu.values()),
                 "rows": counts["rows"],
                 "reused": counts.get("reused", 0),
+                "sources_unchanged": counts.get("sources_unchanged", 0),
                 "counts": {k: counts[k] for k in ("accepted", "quarantined", "empty", "new", "changed", "unchanged")},
                 "dedupe": {k: v for k, v in dedupe.items() if k in ("applications", "new_or_changed", "persons_merged")},
             }
@@ -457,6 +458,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--workbook", type=Path, help="use this workbook (copied), do not write one")
     ap.add_argument("--save-workbook", type=Path, help="keep the generated workbook here (for --workbook next time)")
+    ap.add_argument(
+        "--unchanged-full",
+        action="store_true",
+        help="also a third night, unchanged again, with SYNERGIA_FULL_SYNC=1: the full read beside the skipped one",
+    )
     ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--data-dir", help=argparse.SUPPRESS)
     ap.add_argument("--db-url", help=argparse.SUPPRESS)
@@ -527,14 +533,15 @@ def main(argv: list[str] | None = None) -> int:
                         results.append(run_command(data_dir, url, project_path, env))
                     else:
                         nights = []
-                        for _night in range(2):  # each night in its own process, as each `synergia run nightly` / flow run is
+                        for night in range(3 if args.unchanged_full else 2):  # each night in its own process, as each run is
+                            full = {"SYNERGIA_FULL_SYNC": "1"} if night == 2 else {}
                             proc = subprocess.run(
                                 [sys.executable, "-m", "benchmarks.nightly", "--child", "--data-dir", str(data_dir), "--db-url", url]
                                 + ["--project-path", str(project_path)],
                                 cwd=REPO,
                                 capture_output=True,
                                 text=True,
-                                env={**os.environ, **env},
+                                env={**os.environ, **env, **full},
                             )
                             if proc.returncode:
                                 print(proc.stderr[-4000:], file=sys.stderr)
@@ -597,16 +604,22 @@ def report_command(label: str, results: list[list[dict]], rows: int) -> bool:
 def report(db: str, results: list[dict], yard: float, rows: int) -> bool:
     med = statistics.median
     print(f"\n[{db}] steps in-process, {len(results)} round(s), medians; counts of round 1:")
-    for night, label in ((0, "first night"), (1, "unchanged night")):
+    third = len(results[0]["nights"]) > 2
+    for night, label in ((0, "first night"), (1, "unchanged night"), (2, "unchanged night, SYNERGIA_FULL_SYNC=1"))[: 3 if third else 2]:
         n0 = results[0]["nights"][night]
-        print(f"  {label}: {json.dumps(n0['counts'])} dedupe {json.dumps(n0['dedupe'])}")
+        path = "sources not read again (fast path)" if n0.get("sources_unchanged") else "sources read and validated (full path)"
+        print(f"  {label}: {path}; {json.dumps(n0['counts'])} dedupe {json.dumps(n0['dedupe'])}")
     n = results[0]["nights"][0]["rows"]
     print(f"  {'step (wall s, cpu s, rows/s)':28s} {'first':>24s} {'unchanged':>24s}  peak MB after (first)")
     for s in STEPS:
         a, ac = (med(r["nights"][0][k][s] for r in results) for k in ("times", "cpu"))
         b, bc = (med(r["nights"][1][k][s] for r in results) for k in ("times", "cpu"))
         mb = med(r["nights"][0].get("peak", {}).get(s, 0.0) for r in results)
-        print(f"  {s:28s} {a:7.2f} {ac:7.2f} {n / max(a, 1e-9):8,.0f} {b:7.2f} {bc:7.2f} {n / max(b, 1e-9):8,.0f}  {mb:7.0f}")
+        extra = ""
+        if third:
+            c, cc = (med(r["nights"][2][k][s] for r in results) for k in ("times", "cpu"))
+            extra = f"   full: {c:7.2f} {cc:7.2f}"
+        print(f"  {s:28s} {a:7.2f} {ac:7.2f} {n / max(a, 1e-9):8,.0f} {b:7.2f} {bc:7.2f} {n / max(b, 1e-9):8,.0f}  {mb:7.0f}{extra}")
     first = med(r["nights"][0]["total"] for r in results)
     same = med(r["nights"][1]["total"] for r in results)
     peak = med(r.get("pss_mb") or r["peak_mb"] for r in results)
@@ -621,6 +634,12 @@ def report(db: str, results: list[dict], yard: float, rows: int) -> bool:
         f"{n / first:,.0f} / {n / same:,.0f} rows/s wall; unchanged night reused "
         f"{results[0]['nights'][1].get('reused', 0)} validations)"
     )
+    if third:
+        full_wall = med(r["nights"][2]["total"] for r in results)
+        full_cpu = med(r["nights"][2]["cpu_total"] for r in results)
+        print(
+            f"  {'flow total, unchanged full':28s} {full_wall:7.2f} {full_cpu:7.2f}   (the same unchanged night with SYNERGIA_FULL_SYNC=1)"
+        )
     print(
         "  (cpu = CPU time of this process and its forked workers: on a loaded machine the steady number; PostgreSQL's own CPU not in it)"
     )

@@ -243,3 +243,170 @@ def test_nights_with_the_fast_path_end_as_full_nights(tmp_path: Path, monkeypatc
     both(a, b, monkeypatch, fast=True)
     tomorrow(monkeypatch)
     both(a, b, monkeypatch, fast=False)  # a later date bound, and a row rejected for its birth date
+
+
+# --------------------------------------------------------------------------- each condition of the check
+
+
+def _ok_previous() -> dict:
+    return {
+        "sources_fingerprint": "in",
+        "validation_context": "ctx",
+        "checked_until": "2026-12-01",
+        "validated_sources": ["a", "b"],
+        "registry_mark": "mark",
+        "reasons": {"email_invalid": 2},
+        "formula_rows": 0,
+        "source_errors": [],
+        "missing_sources": [],
+        "skipped_rows": 0,
+    }
+
+
+def _why(previous: dict | None, **changes: object) -> str | None:
+    from synergia.registry.uptodate import why_not
+
+    args: dict = {"inputs": "in", "context": "ctx", "until": dt.date(2026, 12, 1), "mark": lambda: "mark", "sources": ["b", "a"]}
+    args.update(changes)
+    return why_not(previous, **args)
+
+
+def test_the_check_passes_only_when_nothing_changed() -> None:
+    assert _why(_ok_previous()) is None
+    assert _why(_ok_previous(), until=dt.date(2026, 12, 2)) is None  # a later bound, no row rejected for a birth date
+
+
+@pytest.mark.parametrize(
+    ("previous", "changes", "reason"),
+    [
+        (None, {}, "no_previous_run"),
+        ({}, {"inputs": "other"}, "sources_changed"),
+        ({}, {"inputs": None}, "sources_changed"),
+        ({"source_errors": ["x"]}, {}, "previous_run_incomplete"),
+        ({"missing_sources": ["a: 'Tab'"]}, {}, "previous_run_incomplete"),
+        ({"skipped_rows": 3}, {}, "previous_run_incomplete"),
+        ({"validated_sources": ["a"]}, {}, "previous_run_incomplete"),
+        ({"formula_rows": 1}, {}, "formulas_without_values"),
+        ({}, {"context": "other rules"}, "rules_changed"),
+        ({}, {"until": dt.date(2026, 11, 30)}, "date_bound"),  # the clock went back
+        ({"reasons": {"birth_date_implausible": 1}}, {"until": dt.date(2026, 12, 2)}, "date_bound"),
+        ({"reasons": {"pesel_birth_date_implausible": 1}}, {"until": dt.date(2026, 12, 2)}, "date_bound"),
+        ({"checked_until": ""}, {}, "date_bound"),
+        ({}, {"mark": lambda: "other"}, "registry_changed"),
+        ({"registry_mark": ""}, {"mark": lambda: ""}, "registry_changed"),
+    ],
+)
+def test_each_condition_alone_sends_the_night_to_the_full_read(previous: dict | None, changes: dict, reason: str) -> None:
+    assert _why(None if previous is None else {**_ok_previous(), **previous}, **changes) == reason
+
+
+def test_a_date_bound_reason_with_the_same_bound_still_skips() -> None:
+    assert _why({**_ok_previous(), "reasons": {"birth_date_implausible": 1}}) is None
+
+
+def test_the_date_bound_reasons_are_the_rules_that_use_the_bound() -> None:
+    """Every reason code ``validation.row`` makes from ``latest`` is listed (a row rejected so may pass later)."""
+    import inspect
+    import re
+
+    from synergia.registry.uptodate import DATE_BOUND_REASONS
+    from synergia.validation import row
+
+    source = inspect.getsource(row)
+    codes = {m for m in re.findall(r'_check_plausible_birth\([^)]*code="(\w+)"', source)}
+    default = inspect.signature(row._check_plausible_birth).parameters["code"].default
+    assert codes | {default} == set(DATE_BOUND_REASONS)
+
+
+# --------------------------------------------------------------------------- the workbook fingerprint
+
+
+def _rezip(path: Path, name: str, change) -> None:
+    """Rewrite one member of the XLSX ``path`` (the others copied as they are)."""
+    import zipfile
+
+    src = path.read_bytes()
+    import io
+
+    zin = zipfile.ZipFile(io.BytesIO(src))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            if info.filename == name:
+                changed = change(data)
+                assert changed != data, name
+                data = changed
+            zout.writestr(info, data)
+    path.write_bytes(out.getvalue())
+
+
+def _sheet_part(path: Path, tab: str) -> str:
+    import zipfile
+
+    from synergia.sheets.workbook import _sheet_parts
+
+    with zipfile.ZipFile(path) as archive:
+        return _sheet_parts(archive)[tab]
+
+
+@pytest.fixture
+def book(tmp_path: Path, base_workbook: Path) -> Path:
+    path = tmp_path / "demo.xlsx"
+    shutil.copy(base_workbook, path)
+    return path
+
+
+def _print(path: Path) -> str | None:
+    from synergia.sheets.workbook import workbook_fingerprint
+
+    project = load_project(DEMO)
+    return workbook_fingerprint(path, sorted({s.worksheet for s in project.sources}), OWN)
+
+
+def test_our_own_tab_writes_leave_the_fingerprint_alone(book: Path) -> None:
+    from synergia.sheets.workbook import WorkbookBackend
+
+    backend = WorkbookBackend(book.parent)
+    before = _print(book)
+    assert before is not None
+    backend.write_tab(str(book), "Odrzucone", [["Źródło", "Wiersz"], ["rekrutacja", "7"]], owned=OWN)  # created
+    backend.write_tab(str(book), "Do sprawdzenia", [["Klucz pary"], ["=1+1"]], owned=OWN)  # created, formula-like text
+    backend.write_tab(str(book), "Wskaźniki", [["Wskaźnik"]], owned=OWN)
+    assert _print(book) == before
+    backend.write_tab(str(book), "Odrzucone", [["Źródło"]], owned=OWN)  # replaced
+    assert _print(book) == before
+    # staff typed a formula into our tab: the next write drops calcChain.xml with its entries
+    part = _sheet_part(book, "Do sprawdzenia")
+    _rezip(book, part, lambda xml: xml.replace(b"</sheetData>", b'<row r="9"><c r="A9"><f>1+1</f><v>2</v></c></row></sheetData>'))
+    assert _print(book) == before  # our tab's own part: not a source
+    backend.write_tab(str(book), "Do sprawdzenia", [["Klucz pary"]], owned=OWN)
+    assert _print(book) == before
+
+
+def test_the_fingerprint_follows_every_source_change(book: Path) -> None:
+    before = _print(book)
+    form = _sheet_part(book, FORM)
+    cases = [
+        (form, lambda xml: xml.replace("Tychy".encode(), "Tyhcy".encode(), 1)),  # one cell of a source tab
+        ("xl/styles.xml", lambda xml: xml.replace(b"<cellXfs", b'<numFmts count="1"><numFmt numFmtId="170" formatCode="dd/mm/yyyy"/></numFmts><cellXfs', 1)),
+        ("xl/workbook.xml", lambda xml: xml.replace(FORM.encode(), b"Formularz NGO", 1)),  # a source tab renamed
+        ("xl/workbook.xml", lambda xml: xml.replace(b"<workbookPr", b'<workbookPr date1904="1"', 1) if b"<workbookPr" in xml else xml.replace(b"<sheets>", b'<workbookPr date1904="1"/><sheets>', 1)),
+    ]  # fmt: skip
+    seen = {before}
+    for name, change in cases:
+        copy = book.with_name(f"case-{len(seen)}.xlsx")
+        shutil.copy(book, copy)
+        _rezip(copy, name, change)
+        assert copy.read_bytes() != book.read_bytes()
+        now = _print(copy)
+        assert now not in seen, name
+        seen.add(now)
+
+
+def test_no_fingerprint_for_a_missing_source_tab_or_a_backend_without_one(book: Path) -> None:
+    from synergia.sheets.base import fingerprint_of
+    from synergia.sheets.workbook import workbook_fingerprint
+
+    assert workbook_fingerprint(book, ["Nie ma takiej zakładki"], OWN) is None
+    assert fingerprint_of(object(), "x", ["a"]) is None  # Google Sheets: always the full read
