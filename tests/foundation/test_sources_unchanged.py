@@ -313,7 +313,7 @@ def test_the_date_bound_reasons_are_the_rules_that_use_the_bound() -> None:
     from synergia.validation import row
 
     source = inspect.getsource(row)
-    codes = {m for m in re.findall(r'_check_plausible_birth\([^)]*code="(\w+)"', source)}
+    codes = set(re.findall(r'_check_plausible_birth\([^)]*code="(\w+)"', source))
     default = inspect.signature(row._check_plausible_birth).parameters["code"].default
     assert codes | {default} == set(DATE_BOUND_REASONS)
 
@@ -387,12 +387,19 @@ def test_our_own_tab_writes_leave_the_fingerprint_alone(book: Path) -> None:
 def test_the_fingerprint_follows_every_source_change(book: Path) -> None:
     before = _print(book)
     form = _sheet_part(book, FORM)
+    date_format = b'<numFmts count="1"><numFmt numFmtId="170" formatCode="dd/mm/yyyy"/></numFmts><cellXfs'
+
+    def date1904(xml: bytes) -> bytes:
+        if b"<workbookPr" in xml:
+            return xml.replace(b"<workbookPr", b'<workbookPr date1904="1"', 1)
+        return xml.replace(b"<sheets>", b'<workbookPr date1904="1"/><sheets>', 1)
+
     cases = [
-        (form, lambda xml: xml.replace("Tychy".encode(), "Tyhcy".encode(), 1)),  # one cell of a source tab
-        ("xl/styles.xml", lambda xml: xml.replace(b"<cellXfs", b'<numFmts count="1"><numFmt numFmtId="170" formatCode="dd/mm/yyyy"/></numFmts><cellXfs', 1)),
+        (form, lambda xml: xml.replace(b"Tychy", b"Tyhcy", 1)),  # one cell of a source tab
+        ("xl/styles.xml", lambda xml: xml.replace(b"<cellXfs", date_format, 1)),  # a date format
         ("xl/workbook.xml", lambda xml: xml.replace(FORM.encode(), b"Formularz NGO", 1)),  # a source tab renamed
-        ("xl/workbook.xml", lambda xml: xml.replace(b"<workbookPr", b'<workbookPr date1904="1"', 1) if b"<workbookPr" in xml else xml.replace(b"<sheets>", b'<workbookPr date1904="1"/><sheets>', 1)),
-    ]  # fmt: skip
+        ("xl/workbook.xml", date1904),
+    ]
     seen = {before}
     for name, change in cases:
         copy = book.with_name(f"case-{len(seen)}.xlsx")
