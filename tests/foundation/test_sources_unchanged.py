@@ -417,3 +417,67 @@ def test_no_fingerprint_for_a_missing_source_tab_or_a_backend_without_one(book: 
 
     assert workbook_fingerprint(book, ["Nie ma takiej zakładki"], OWN) is None
     assert fingerprint_of(object(), "x", ["a"]) is None  # Google Sheets: always the full read
+
+
+# --------------------------------------------------------------------------- the registry mark
+
+
+def test_a_registry_change_between_the_read_and_the_sync_syncs_in_full(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, base_workbook: Path
+) -> None:
+    """The sync step checks the mark once more in its own transaction: rows deleted by hand after the
+    read step are brought back by a full read, as a full night would."""
+    from sqlalchemy import delete
+
+    from synergia import steps
+    from synergia.registry.tables import Quarantine
+
+    a, b = Env(tmp_path / "a", base_workbook, full=False), Env(tmp_path / "b", base_workbook, full=True)
+    both(a, b, monkeypatch, fast=False)
+    a.use(monkeypatch)
+    ctx = runtime.context(str(a.project))
+    snap = steps.run_read_sources(ctx)
+    assert snap.uptodate is not None and snap.row_count == 0
+    batch = steps.run_validate(ctx, snap)
+    for env in (a, b):
+        env.use(monkeypatch)
+        with runtime.registry().session() as session:
+            session.execute(delete(Quarantine).where(Quarantine.id == 1))
+    a.use(monkeypatch)
+    counts = steps.run_sync(runtime.context(str(a.project)), batch)
+    assert counts.sources_unchanged == 0 and counts.newly_quarantined == 1
+    b.use(monkeypatch)
+    steps.run_sync(runtime.context(str(b.project)), steps.run_validate(ctx, steps.run_read_sources(runtime.context(str(b.project)))))
+    assert state(a, monkeypatch)["tables"]["quarantine"] == state(b, monkeypatch)["tables"]["quarantine"]
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        "update applications set data = replace(data, 'a', 'ab') where id = (select min(id) from applications)",
+        "update applications set active = 0 where id = (select min(id) from applications)",
+        "update applications set row_key = row_key || 'x' where id = (select min(id) from applications)",
+        "update applications set fingerprint = 'ff' || substr(fingerprint, 2) where id = (select min(id) from applications)",
+        "delete from quarantine where id = (select max(id) from quarantine)",
+        "update quarantine set resolved_at = '2026-12-01 00:00:00' where id = (select min(id) from quarantine)",
+        "insert into erasure_tombstones (project, kind, digest, created_at) values ('demo', 'email', 'abc', '2026-12-01')",
+        "insert into audit_log (project, at, operator, action, details) values ('demo', '2026-12-01', 't', 'erasure', '{}')",
+    ],
+)
+def test_the_registry_mark_moves_with_what_the_sync_reads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, base_workbook: Path, edit: str
+) -> None:
+    from sqlalchemy import text
+
+    from synergia.registry.uptodate import registry_mark
+
+    env = Env(tmp_path / "a", base_workbook, full=False)
+    night(env, monkeypatch)
+    project = load_project(env.project)
+    with runtime.registry().session() as session:
+        before = registry_mark(session, project)
+        session.execute(text("update applications set person_id = person_id"))  # dedupe's merges: not read by the sync
+        assert registry_mark(session, project) == before
+        session.execute(text(edit))
+        assert registry_mark(session, project) != before
+        session.rollback()
