@@ -82,6 +82,14 @@ class SyncCounts(Counts, step="sync"):
     sources_fingerprint: str = ""  # digest of the sources' fingerprints and the code (``uptodate.inputs_digest``), no data
     registry_mark: str = ""  # aggregates of the registry after this run (``uptodate.registry_mark``), no data
 
+    def as_dict(self) -> dict:
+        """The counts; the up-to-date check's three only when set (a sync called alone records them not)."""
+        out = super().as_dict()
+        for name in ("sources_unchanged", "sources_fingerprint", "registry_mark"):
+            if not out[name]:
+                del out[name]
+        return out
+
 
 def mirror_events(session: Session, project: ProjectConfig) -> None:
     """Keep the events table equal to the YAML (only rows that differ are written)."""

@@ -198,8 +198,8 @@ def tomorrow(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def both(a: Env, b: Env, monkeypatch: pytest.MonkeyPatch, *, fast: bool) -> tuple[dict, dict]:
     ra, rb = night(a, monkeypatch), night(b, monkeypatch)
-    assert ra["sources_unchanged"] == int(fast), "path taken by the fast environment"
-    assert rb["sources_unchanged"] == 0
+    assert ra.get("sources_unchanged", 0) == int(fast), "path taken by the fast environment"
+    assert rb.get("sources_unchanged", 0) == 0
     compare(ra, rb)
     sa, sb = state(a, monkeypatch), state(b, monkeypatch)
     for name in sa["tables"]:
