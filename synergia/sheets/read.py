@@ -145,10 +145,11 @@ def _rows(tabs: list[_Tab], processes: int | None) -> list[list[RawRow]]:
     made, theirs = fork_pair(
         lambda: [_made(t, p) for t, p in zip(tabs, _parts(tabs, 0, cut), strict=True)], lambda: _parts(tabs, cut, total), redo_here=True
     )
+    setattr_ = object.__setattr__
     for rows, (idents, digests) in zip(made, theirs, strict=True):
         for raw, ident, digest in zip(rows[len(rows) - len(idents) :], idents, digests, strict=True):
-            raw.ref.__dict__["identity"] = RowIdentity(*ident)
-            raw.__dict__["content_digest"] = digest
+            setattr_(raw.ref, "identity", RowIdentity(*ident))  # frozen: set once, here, before anyone sees the row
+            setattr_(raw, "content_digest", digest)
     return made
 
 

@@ -176,18 +176,11 @@ def raw_rows(
         values = row_values(cells)
     formulas, empty = cells.formulas, frozenset()
     out: list[RawRow] = []
-    # ``RawRow(SourceRef(...), ...)`` without the frozen ``__init__`` s' nine ``object.__setattr__``
-    # calls: the same instances (the same ``__dict__``), a tab's worth at once
-    new, raw_new = object.__new__, RawRow
     for offset, vals, ident, digest in zip(
         range(2, n + 2), values, identities if identities is not None else repeat(None), digests if digests is not None else repeat(None)
     ):
         found = formulas.get(offset - 1)
-        ref = new(SourceRef)
-        ref.__dict__.update(source_id=source_id, spreadsheet=spreadsheet, worksheet=worksheet, row_number=offset, identity=ident)
-        raw = new(raw_new)
-        raw.__dict__.update(ref=ref, values=vals, uncached=frozenset(found) if found else empty, content_digest=digest)
-        out.append(raw)
+        out.append(RawRow(SourceRef(source_id, spreadsheet, worksheet, offset, ident), vals, frozenset(found) if found else empty, digest))
     return out
 
 
