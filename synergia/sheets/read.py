@@ -93,7 +93,6 @@ class _Tab:
     def cells(self) -> TabCells:
         if self.whole is None:
             self.whole = tab_cells(self.table, self.uncached)
-            self.table = []  # the columns hold the cells now
         return self.whole
 
     def columns(self, a: int, b: int) -> tuple[list[str], dict]:
@@ -140,11 +139,17 @@ def _rows(tabs: list[_Tab], processes: int | None) -> list[list[RawRow]]:
     into its rows when they come back: the rows are not shown to anything before)."""
     total = sum(t.n for t in tabs)
     if not may_fork(total, processes, PARALLEL_MIN):
-        return [_made(t, parts) for t, parts in zip(tabs, _parts(tabs, 0, total), strict=True)]
+        parts = _parts(tabs, 0, total)
+        for t in tabs:  # the columns hold the cells now
+            t.cells()
+            t.table = []
+        return [_made(t, p) for t, p in zip(tabs, parts, strict=True)]
     cut = int(total * PARENT_SHARE)
     made, theirs = fork_pair(
         lambda: [_made(t, p) for t, p in zip(tabs, _parts(tabs, 0, cut), strict=True)], lambda: _parts(tabs, cut, total), redo_here=True
     )
+    for t in tabs:  # the columns hold the cells now; freed after the worker is gone (no page copied for it)
+        t.table = []
     setattr_ = object.__setattr__
     for rows, (idents, digests) in zip(made, theirs, strict=True):
         for raw, ident, digest in zip(rows[len(rows) - len(idents) :], idents, digests, strict=True):
