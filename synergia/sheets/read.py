@@ -145,9 +145,13 @@ def _rows(tabs: list[_Tab], processes: int | None) -> list[list[RawRow]]:
             t.table = []
         return [_made(t, p) for t, p in zip(tabs, parts, strict=True)]
     cut = int(total * PARENT_SHARE)
-    made, theirs = fork_pair(
-        lambda: [_made(t, p) for t, p in zip(tabs, _parts(tabs, 0, cut), strict=True)], lambda: _parts(tabs, cut, total), redo_here=True
-    )
+
+    def mine() -> list[list[RawRow]]:
+        for t in tabs:  # every row's values are made here: the whole tabs' columns, sliced for our part
+            t.cells()
+        return [_made(t, p) for t, p in zip(tabs, _parts(tabs, 0, cut), strict=True)]
+
+    made, theirs = fork_pair(mine, lambda: _parts(tabs, cut, total), redo_here=True)
     for t in tabs:  # the columns hold the cells now; freed after the worker is gone (no page copied for it)
         t.table = []
     setattr_ = object.__setattr__
