@@ -84,8 +84,7 @@ class _Tab:
     table: list[list[str]]
     uncached: set[tuple[int, int]] | None = None
     whole: TabCells | None = None
-
-    n: int = 0  # data rows (the header row not counted)
+    n: int = field(default=0, init=False)  # data rows (the header row not counted)
 
     def __post_init__(self) -> None:
         self.n = max(len(self.table) - 1, 0)
