@@ -12,7 +12,7 @@ from synergia.sheets import owned
 from synergia.sheets.base import SpreadsheetBackend, fingerprint_of
 from synergia.sheets.forking import may_fork
 from synergia.sheets.identity import RowIdentity, identify_columns
-from synergia.sheets.rows import RawRow, TabCells, content_digests, raw_rows, row_values, tab_cells
+from synergia.sheets.rows import RawRow, TabCells, content_digests, raw_rows, tab_cells
 
 
 @dataclass
@@ -70,7 +70,7 @@ def read_project_sources(project: ProjectConfig, backend: SpreadsheetBackend, pr
                     continue
                 table = data.tabs[source.worksheet]
                 snap.headers[source.id] = [str(h).strip() for h in table[0]] if table else []
-                tabs.append(_Tab(source, spreadsheet, data.locale, tab_cells(table, data.uncached.get(source.worksheet))))
+                tabs.append(_Tab(source, spreadsheet, data.locale, table, data.uncached.get(source.worksheet)))
                 snap.rows[source.id] = []  # filled below, in this order
                 snap.read_worksheets.add((source.id, spreadsheet, source.worksheet))
             del data
@@ -107,10 +107,33 @@ def source_fingerprints(
 
 @dataclass
 class _Tab:
+    """One source's tab as read (row 1 = header); its ``TabCells`` are made where they are needed:
+    a forked worker makes the columns of its own rows only (``columns``), at the same time."""
+
     source: Source
     spreadsheet: str
     locale: str | None
-    cells: TabCells
+    table: list[list[str]]
+    uncached: set[tuple[int, int]] | None = None
+    whole: TabCells | None = None
+    n: int = field(default=0, init=False)  # data rows (the header row not counted)
+
+    def __post_init__(self) -> None:
+        self.n = max(len(self.table) - 1, 0)
+
+    def cells(self) -> TabCells:
+        if self.whole is None:
+            self.whole = tab_cells(self.table, self.uncached)
+        return self.whole
+
+    def columns(self, a: int, b: int) -> tuple[list[str], dict]:
+        """(headers, header -> cells of data rows ``a:b``): ``tab_cells`` is a rule of each row on its
+        own, so the columns of a block of rows are those of the whole tab, sliced."""
+        if self.whole is None and (a, b) != (0, self.n):
+            part = tab_cells([self.table[0], *self.table[1 + a : 1 + b]])
+            return part.names, part.columns
+        cells = self.cells()
+        return cells.names, cells.slice(a, b) if (a, b) != (0, cells.n) else cells.columns
 
 
 _Part = tuple[list[tuple[str, str, tuple[str, ...]]], list[str]]
@@ -122,38 +145,57 @@ def _parts(tabs: list[_Tab], lo: int, hi: int) -> list[_Part]:
     out: list[_Part] = []
     offset = 0
     for t in tabs:
-        a, b = max(lo - offset, 0), min(hi - offset, t.cells.n)
-        offset += t.cells.n
+        n = t.n
+        a, b = max(lo - offset, 0), min(hi - offset, n)
+        offset += n
         if a >= b:
             out.append(([], []))
             continue
-        columns = t.cells.slice(a, b) if (a, b) != (0, t.cells.n) else t.cells.columns
-        idents = identify_columns(columns, b - a, t.source, t.locale, t.cells.names)
+        names, columns = t.columns(a, b)
+        idents = identify_columns(columns, b - a, t.source, t.locale, names)
         out.append((idents, content_digests(columns, b - a)))
     return out
 
 
 #: the share of the rows identified here when a worker takes the rest: this process also makes
-#: every row's values meanwhile (about a tenth of the work)
-PARENT_SHARE = 0.45
+#: the tabs' columns, every row's values and every ``RawRow`` meanwhile (the worker makes the
+#: columns of its own rows only)
+PARENT_SHARE = 0.33
 
 
 def _rows(tabs: list[_Tab], processes: int | None) -> list[list[RawRow]]:
     """Each tab's ``RawRow`` s with their identity and content hash. From ``PARALLEL_MIN`` rows a
     forked worker identifies the last part of the rows (plain tuples back) while this process
-    identifies the first part and makes every row's values."""
-    total = sum(t.cells.n for t in tabs)
+    identifies the first part and makes every row (the worker's identities and hashes are set
+    into its rows when they come back: the rows are not shown to anything before)."""
+    total = sum(t.n for t in tabs)
     if not may_fork(total, processes, PARALLEL_MIN):
-        parts, values = _parts(tabs, 0, total), [None] * len(tabs)
-    else:
-        cut = int(total * PARENT_SHARE)
+        parts = _parts(tabs, 0, total)
+        for t in tabs:  # the columns hold the cells now
+            t.cells()
+            t.table = []
+        return [_made(t, p) for t, p in zip(tabs, parts, strict=True)]
+    cut = int(total * PARENT_SHARE)
 
-        def mine() -> tuple[list[_Part], list[list[dict[str, str]]]]:
-            return _parts(tabs, 0, cut), [list(row_values(t.cells)) for t in tabs]
+    def mine() -> list[list[RawRow]]:
+        for t in tabs:  # every row's values are made here: the whole tabs' columns, sliced for our part
+            t.cells()
+        return [_made(t, p) for t, p in zip(tabs, _parts(tabs, 0, cut), strict=True)]
 
-        (own, values), theirs = fork_pair(mine, lambda: _parts(tabs, cut, total), redo_here=True)
-        parts = [(m[0] + o[0], m[1] + o[1]) for m, o in zip(own, theirs, strict=True)]
-    return [
-        raw_rows(t.source.id, t.spreadsheet, t.source.worksheet, t.cells, [RowIdentity(*i) for i in idents], digests, vals)
-        for t, (idents, digests), vals in zip(tabs, parts, values, strict=True)
-    ]
+    made, theirs = fork_pair(mine, lambda: _parts(tabs, cut, total), redo_here=True)
+    for t in tabs:  # the columns hold the cells now; freed after the worker is gone (no page copied for it)
+        t.table = []
+    setattr_ = object.__setattr__
+    for rows, (idents, digests) in zip(made, theirs, strict=True):
+        for raw, ident, digest in zip(rows[len(rows) - len(idents) :], idents, digests, strict=True):
+            setattr_(raw.ref, "identity", RowIdentity(*ident))  # frozen: set once, here, before anyone sees the row
+            setattr_(raw, "content_digest", digest)
+    return made
+
+
+def _made(t: _Tab, part: _Part) -> list[RawRow]:
+    """The tab's rows, the first ``len(part[0])`` of them with their identity and content hash."""
+    idents, digests = part
+    cells = t.cells()
+    rest = [None] * (cells.n - len(idents))
+    return raw_rows(t.source.id, t.spreadsheet, t.source.worksheet, cells, [RowIdentity(*i) for i in idents] + rest, digests + rest)
