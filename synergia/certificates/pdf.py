@@ -19,19 +19,19 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import segno
-from fpdf import FPDF
 from jinja2 import TemplateError
-from pypdf import PdfReader, PdfWriter
 
 from config.settings import TEMPLATES_DIR
 from synergia.certificates.layout import Block, LayoutError, check_polish_glyphs, font_file, load_layout
 from synergia.templating import environment
 
 if TYPE_CHECKING:
+    from fpdf import FPDF
+
     from config.project import ProjectConfig
 
 _PT_TO_MM = 25.4 / 72
@@ -124,6 +124,8 @@ class CertificateRenderer:
         for content in contents:
             starts.append(pdf.page)  # pages so far; this certificate starts on the next one
             self._page(pdf, content)
+        from pypdf import PdfReader, PdfWriter  # here, not at import: a night with nothing to render never loads it
+
         whole = PdfReader(io.BytesIO(bytes(pdf.output())))
         ends = [*starts[1:], len(whole.pages)]
         out = []
@@ -157,11 +159,11 @@ class CertificateRenderer:
 
     # -- drawing ------------------------------------------------------------------------------
 
-    def _document(self) -> _CertificatePDF:
+    def _document(self) -> FPDF:
         page = self.layout.page
         with warnings.catch_warnings():  # "Dimensions for page format A5 were fixed in 2.8.5": informational
             warnings.simplefilter("ignore", UserWarning)
-            pdf = _CertificatePDF(orientation=page.orientation, format=page.format)
+            pdf = _pdf_class()(orientation=page.orientation, format=page.format)
         pdf.set_margins(page.margin, page.margin, page.margin)
         pdf.set_auto_page_break(False)
         pdf.set_creator("Synergia")
@@ -271,8 +273,10 @@ class CertificateRenderer:
         return y
 
     @staticmethod
-    def _qr(pdf: _CertificatePDF, url: str, x: float, y: float, size: float) -> None:
+    def _qr(pdf: Any, url: str, x: float, y: float, size: float) -> None:
         """Dark runs of each row as filled rectangles (quiet zone of 2 modules included in ``size``)."""
+        import segno
+
         matrix = segno.make(url, error="m", micro=False).matrix
         n = len(matrix)
         border = 2
@@ -304,16 +308,24 @@ class CertificateRenderer:
             pdf.image(str(self._funder_logo.path), x=x + w - lw, y=y, h=h)
 
 
-class _CertificatePDF(FPDF):
-    def filled_rects(self, rects: list[tuple[float, float, float, float]]) -> None:
-        """Fill many black rectangles as one path.
+@cache
+def _pdf_class() -> type[FPDF]:
+    """fpdf2's document with ``filled_rects``; made on first use, so importing this module (the
+    service, an unchanged night) does not load fpdf2 (~1 s in a fresh process)."""
+    from fpdf import FPDF
 
-        ``FPDF.rect`` costs ~20 µs per call and a QR code needs ~300 of them;
-        one ``re`` operator each plus a single fill, wrapped in q/Q so fpdf2's
-        colour state is untouched, draws the same thing in a fraction.
-        """
-        if not rects:
-            return
-        k, h = self.k, self.h
-        ops = " ".join(f"{x * k:.2f} {(h - y) * k:.2f} {w * k:.2f} {-rh * k:.2f} re" for x, y, w, rh in rects)
-        self._out(f"q 0 g {ops} f Q")
+    class _CertificatePDF(FPDF):
+        def filled_rects(self, rects: list[tuple[float, float, float, float]]) -> None:
+            """Fill many black rectangles as one path.
+
+            ``FPDF.rect`` costs ~20 µs per call and a QR code needs ~300 of them;
+            one ``re`` operator each plus a single fill, wrapped in q/Q so fpdf2's
+            colour state is untouched, draws the same thing in a fraction.
+            """
+            if not rects:
+                return
+            k, h = self.k, self.h
+            ops = " ".join(f"{x * k:.2f} {(h - y) * k:.2f} {w * k:.2f} {-rh * k:.2f} re" for x, y, w, rh in rects)
+            self._out(f"q 0 g {ops} f Q")
+
+    return _CertificatePDF

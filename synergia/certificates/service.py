@@ -216,18 +216,25 @@ Enqueue = Callable[..., int]
 def render_phase(
     sessions: Callable,
     project: ProjectConfig,
-    renderer: CertificateRenderer,
+    renderer: CertificateRenderer | None,
     storage: Storage,
     *,
     counts: IssueCounts,
     enqueue: Enqueue | None = None,
     batch_size: int = BATCH_SIZE,
-) -> None:
-    """Render, store and queue every current revision that has no stored PDF yet, batch by batch."""
-    if enqueue is None:
-        from synergia.mail.queue import enqueue
+) -> CertificateRenderer | None:
+    """Render, store and queue every current revision that has no stored PDF yet, batch by batch.
+    ``renderer`` None: the project's own, made only if something is to be rendered (its layout
+    checks and fonts cost ~0.2 s, its first document loads fpdf2 and pypdf, ~1 s). Returns the
+    renderer used (None if nothing was rendered and none was given)."""
     with sessions() as session:
         pending = _pending_revisions(session, project.slug)
+    if not pending:
+        return renderer
+    if enqueue is None:
+        from synergia.mail.queue import enqueue
+    if renderer is None:
+        renderer = CertificateRenderer(project)
     for start in range(0, len(pending), batch_size):
         ids = pending[start : start + batch_size]
         with sessions() as session:
@@ -248,6 +255,7 @@ def render_phase(
                 rev.storage_uri = uri
                 counts.pdfs_stored += 1
                 _mail(session, project, rev, content, rev.data.get("email"), pdf, counts, enqueue)
+    return renderer
 
 
 def _mail(
@@ -328,11 +336,10 @@ def issue_certificates(
     counts = IssueCounts()
     if project.certificates is None:
         return counts
-    renderer = renderer or CertificateRenderer(project)
     issue_date = issue_date or today_in(project.timezone)
     with registry.session() as session:
         register_phase(session, project, issue_date=issue_date, counts=counts)
     late_mail_phase(registry.session, project, storage, counts=counts, enqueue=enqueue)  # before: sees earlier runs only
-    render_phase(registry.session, project, renderer, storage, counts=counts, enqueue=enqueue, batch_size=batch_size)
-    counts.layout_problems = sorted(renderer.layout_problems)
+    renderer = render_phase(registry.session, project, renderer, storage, counts=counts, enqueue=enqueue, batch_size=batch_size)
+    counts.layout_problems = sorted(renderer.layout_problems) if renderer is not None else []
     return counts

@@ -53,6 +53,9 @@ def make_engine(url: str, *, busy_timeout_s: float | None = None, **kwargs: Any)
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA journal_mode=WAL")
+            # page cache of 64 MiB (default 2 MiB): a first night's bulk INSERT keeps its index pages in
+            # memory instead of spilling and re-reading them; no effect on durability
+            cur.execute("PRAGMA cache_size=-65536")
             cur.close()
 
         return engine

@@ -791,11 +791,22 @@ def _insert_correlated(
     before = conn.exec_driver_sql(f'SELECT max(id) FROM "{table.name}"').scalar() or 0
     conn.exec_driver_sql(f'INSERT INTO "{table.name}" ({_quoted(columns)}) VALUES ({", ".join([mark] * len(columns))})', params)
     back = f'SELECT id, {_quoted([names[k] for k in key])} FROM "{table.name}" WHERE project = {mark}'
-    by_key = {tuple(r[1:]): r[0] for r in conn.exec_driver_sql(f"{back} AND id > {mark}", (project, before))}
+    by_key = {tuple(r[1:]): r[0] for r in _fetch_all(conn, f"{back} AND id > {mark}", (project, before))}
     wanted = [tuple(row[k] for k in key) for row in params]
     if any(k not in by_key for k in wanted):
-        by_key = {tuple(r[1:]): r[0] for r in conn.exec_driver_sql(back, (project,))}
+        by_key = {tuple(r[1:]): r[0] for r in _fetch_all(conn, back, (project,))}
     return [by_key[k] for k in wanted]
+
+
+def _fetch_all(conn: Connection, sql: str, params: tuple) -> list[tuple]:
+    """Every row of ``sql`` as the driver's plain tuples (integers and text only: no result
+    processing; no SQLAlchemy row object per row, ~0.5 s for a first night's 95k ids)."""
+    cursor = conn.connection.cursor()
+    try:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+    finally:
+        cursor.close()
 
 
 def _copyable(table: Table, names: Sequence[str], shared: Mapping[str, object]) -> bool:
