@@ -1,0 +1,82 @@
+"""The nightly dedupe's fast paths give what the plain paths give (own hostile values, not the
+generator's): the split of matching between two processes, ..."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import numpy as np
+from stdnum.pl import pesel as stdnum_pesel
+
+import synergia.dedupe.cluster as cluster
+from synergia.dedupe.blocking import candidate_pair_arrays, components
+from synergia.dedupe.compare import plain_vetoes, veto_fields
+from synergia.dedupe.normalize import normalize_record
+
+FIRST = ["Zenon", "Bożena", "Ryszard", "Halina", "Wiesław", "Jadwiga", "Czesław", "Grażyna", "Tadeusz", "Urszula"]
+
+
+def _pesel(born: date, serial: int, woman: bool) -> str:
+    month = born.month + (20 if born.year >= 2000 else 0)
+    digits = f"{born.year % 100:02d}{month:02d}{born.day:02d}{serial % 1000:03d}{(serial % 5) * 2 + (0 if woman else 1)}"
+    return digits + stdnum_pesel.calc_check_digit(digits)
+
+
+def _chained_rows(n: int = 2400) -> list[dict]:
+    """One surname and postcode for everybody, ten first names, a distinct valid PESEL each, and
+    an e-mail and a phone shared by neighbours of different names (a family's): every blocking key chains
+    records whose PESELs differ (refused by ``plain_vetoes``, never scored) into one part; every
+    fifth person filled a second form (the same PESEL, a typo or another phone): scored pairs."""
+    rows = []
+    for k in range(n):
+        name = FIRST[k % len(FIRST)]
+        born = date(1951, 1, 1) + timedelta(days=(k * 37) % 20000)
+        row = {
+            "record_id": f"r{k:05d}",
+            "first_name": name,
+            "last_name": "Wójcik" if k % 2 else "Wójcik-Zając ",
+            "pesel": _pesel(born, k, name.endswith("a")),
+            "postal_code": "43-100",
+            "city": "Tychy",
+            "street": f"ul. Długa {k % 40}",
+            "email": f"dom{k // 2}@poczta.example",
+            "phone": f"60{(k + 1) // 2:07d}",
+        }
+        rows.append(row)
+        if k % 5 == 0:
+            again = dict(row, record_id=f"s{k:05d}", phone=f"51{k:07d}")
+            if k % 10 == 0:
+                again["first_name"] = name[:-1] + name[-1] * 2  # a typo
+            rows.append(again)
+    return rows
+
+
+def _dump(result) -> str:
+    return repr((result.clusters, result.merges, result.reviews, result.vetoed, result.pairs_compared))
+
+
+def test_refused_pairs_do_not_tie_the_parts_and_forked_matching_equals_one_process(monkeypatch) -> None:
+    rows = _chained_rows()
+    records = [normalize_record(r, i, r["record_id"]) for i, r in enumerate(rows)]
+    n = len(records)
+    pi, pj = candidate_pair_arrays(records, [True] * n)
+    plain = plain_vetoes(veto_fields(records), pi, pj)
+    assert np.bincount(components(n, [(pi, pj)])).max() > 0.9 * n  # all pairs: one part, nothing to share out
+    sides = []
+
+    def spy(*args):
+        sides.append(real(*args))
+        return sides[-1]
+
+    real = cluster._worker_side
+    monkeypatch.setattr(cluster, "_worker_side", spy)
+    new = [r.rid for r in records]
+    serial = cluster.cluster_records(records, new=new, processes=1)
+    forked = cluster.cluster_records(records, new=new, processes=2)
+    assert serial.merges and serial.vetoed > 1000
+    assert _dump(forked) == _dump(serial)
+    (side,) = sides
+    scored = ~plain
+    assert 0.3 < side[pi[scored]].sum() / scored.sum() < 0.7  # both processes score
+    assert (side[pi[scored]] == side[pj[scored]]).all()
+    assert len({bool(side[r.idx]) for r in records if r.name_key == records[0].name_key and r.street == records[0].street}) == 1
