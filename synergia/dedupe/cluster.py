@@ -10,7 +10,7 @@ the result does not depend on input order.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -411,14 +411,17 @@ def _namesake_ties(ties: tuple[Sequence[int], Sequence[int]]) -> tuple[np.ndarra
     return v[same], v[same + 1]
 
 
-def _worker_side(g: _Groups, n: int, pi: np.ndarray, pj: np.ndarray, ties: tuple[Sequence[int], Sequence[int]]) -> np.ndarray:
+def _worker_side(
+    g: _Groups, n: int, pi: np.ndarray, pj: np.ndarray, ties: tuple[Sequence[int], Sequence[int]], share: float = 0.5
+) -> np.ndarray:
     """Records for the worker process: whole connected parts (a candidate pair that is
     scored, a shared contact, home or (incremental nights) town of namesakes, or a group
     formed before scoring ties records into one part), about half of the pairs.
 
     ``pi``, ``pj``: the pairs that reach ``compare`` (not those ``plain_vetoes`` refuses: such
     a pair is never scored, so it makes no edge nor review and joins nothing; as ties they
-    chained ~95 % of a 100k night into one part, leaving the worker almost idle)."""
+    chained ~95 % of a 100k night into one part, leaving the worker almost idle). ``share``:
+    about how much of the work stays in this process (it may have other work beside)."""
     import numpy as np
 
     edges = [(pi, pj), _namesake_ties(ties)]
@@ -433,7 +436,7 @@ def _worker_side(g: _Groups, n: int, pi: np.ndarray, pj: np.ndarray, ties: tuple
         w = int(weight[label])
         if w == 0:
             break
-        side = loads[1] < loads[0]
+        side = loads[1] * share < loads[0] * (1 - share)
         loads[side] += w
         worker_part[label] = side
     return worker_part[labels]
@@ -533,6 +536,8 @@ def cluster_records(
     hashed: tuple[Sequence[int], Sequence[int]] | None = None,
     ties: tuple[Sequence[int], Sequence[int]] | None = None,
     redo_here: bool = False,
+    alongside: Callable[[], None] | None = None,
+    parent_share: float = 0.5,
 ) -> ClusterResult:
     """Cluster ``records`` (each ``idx`` must equal its position).
 
@@ -546,7 +551,9 @@ def cluster_records(
     ``places`` = whether ``new`` is given) if already computed (by the processes that
     normalised them). ``redo_here``: a worker that
     fails, dies or stays silent has its part computed in this process (``parallel.fork_pair``;
-    inside a threaded Prefect task)."""
+    inside a threaded Prefect task). ``alongside``: the caller's work that needs nothing from
+    the result (database writes), done here while a forked worker matches its part (which is
+    then about ``1 - parent_share`` of the work), or first when nothing is forked."""
     import numpy as np
 
     must_link, cannot_link = list(must_link), list(cannot_link)
@@ -604,8 +611,13 @@ def cluster_records(
         if ties is None:
             ties = namesake_tie_hashes(records, places)
         scored = ~plain
-        theirs = _worker_side(g, len(records), pi[scored], pj[scored], ties)
+        theirs = _worker_side(g, len(records), pi[scored], pj[scored], ties, parent_share if alongside else 0.5)
         del scored
+
+        def mine() -> tuple[list[tuple], list[tuple], int]:
+            if alongside is not None:
+                alongside()
+            return part(~theirs)
 
         def worker() -> tuple[list[tuple], list[tuple], int, list[tuple[int, int]]]:
             merged, review, vetoed = part(theirs)
@@ -613,7 +625,7 @@ def cluster_records(
             roots = [(i, r) for i in np.flatnonzero(theirs).tolist() if (r := find(i)) != i]
             return merged, review, vetoed, roots
 
-        (merged, review, vetoed), (merged2, review2, vetoed2, roots) = fork_pair(lambda: part(~theirs), worker, redo_here=redo_here)
+        (merged, review, vetoed), (merged2, review2, vetoed2, roots) = fork_pair(mine, worker, redo_here=redo_here)
         for i, r in roots:
             g.parent[i] = r
         merged += merged2
@@ -623,6 +635,8 @@ def cluster_records(
         vetoed += vetoed2
         del merged2, review2, roots
     else:
+        if alongside is not None:
+            alongside()
         merged, review, vetoed = part(None)
     rid_at = [records[i].rid for i in order]  # rank -> record id: a merge's (ka, kb) is already pair_key order
     merges += [Link(rid_at[ka], rid_at[kb], score, reason) for _phase, _neg, ka, kb, _i, _j, score, reason in merged]
