@@ -1,5 +1,5 @@
 """The nightly dedupe's fast paths give what the plain paths give (own hostile values, not the
-generator's): the split of matching between two processes, ..."""
+generator's): the split of matching between two processes and the bulk rows (COPY on PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import synergia.dedupe.cluster as cluster
 from synergia.dedupe.blocking import candidate_pair_arrays, components
 from synergia.dedupe.compare import plain_vetoes, veto_fields
 from synergia.dedupe.normalize import normalize_record
+from tests.dedupe.test_store_bulk_sql import registry  # noqa: F401 - the SQLite / PostgreSQL fixture
 
 FIRST = ["Zenon", "Bożena", "Ryszard", "Halina", "Wiesław", "Jadwiga", "Czesław", "Grażyna", "Tadeusz", "Urszula"]
 
@@ -80,3 +81,64 @@ def test_refused_pairs_do_not_tie_the_parts_and_forked_matching_equals_one_proce
     assert 0.3 < side[pi[scored]].sum() / scored.sum() < 0.7  # both processes score
     assert (side[pi[scored]] == side[pj[scored]]).all()
     assert len({bool(side[r.idx]) for r in records if r.name_key == records[0].name_key and r.street == records[0].street}) == 1
+
+
+HOSTILE = [
+    "tab\there, new\nline, cr\r, back\\slash, \\N, \\., 'quote' \"dq\" ; --",
+    "Łódź żółć ĄĘ — emoji 🙂 zero\u200bwidth bidi\u202e nbsp\u00a0",
+    "",
+    " leading and trailing ",
+    "x" * 5000,
+]
+
+
+def test_bulk_views_and_history_rows_store_what_sqlalchemy_stores(registry) -> None:  # noqa: F811 - the imported fixture
+    """``_insert_rows`` (SQLite: the driver's executemany; PostgreSQL: COPY) against SQLAlchemy's
+    own executemany, on text COPY would have to escape, NULLs and timestamps."""
+    from datetime import datetime
+
+    from sqlalchemy import delete
+
+    from synergia.dedupe import store
+    from synergia.registry.tables import Application, Person
+    from synergia.registry.tables_dedupe import DedupeAssignment, DedupeNorm
+    from tests.dedupe.test_store_bulk_sql import _as_text
+
+    with registry.session() as s:
+        person = Person(project="p")
+        s.add(person)
+        s.flush()
+        apps = [
+            Application(
+                project="p",
+                source_id="r",
+                spreadsheet="wb.xlsx",
+                worksheet="Odpowiedzi",
+                row_number=n + 2,
+                row_key=f"k{n}",
+                kind="recruitment",
+                content_hash=f"h{n}",
+                data={"first_name": "Ola"},
+                person_id=person.id,
+            )
+            for n in range(len(HOSTILE))
+        ]
+        s.add_all(apps)
+        s.flush()
+        stamps = [datetime(2026, 1, 2, 3, 4, 5), datetime(2026, 1, 2, 3, 4, 5, 6), None]
+        norms = [(a.id, "s" * 32, f"{n:032x}", text) for n, (a, text) in enumerate(zip(apps, HOSTILE))]
+        history = [("p", a.id, None if n % 2 else person.id, person.id, None, HOSTILE[n][:16], stamps[n % 2]) for n, a in enumerate(apps)]
+        for table, columns, rows in (
+            (DedupeNorm.__table__, ("application_id", "scheme", "data_digest", "record"), norms),
+            (DedupeAssignment.__table__, store._ASSIGNMENT_COLUMNS, history),
+        ):
+            s.execute(table.insert(), [dict(zip(columns, r)) for r in rows])
+            reference = _as_text(s, table)
+            s.execute(delete(table))
+            store._insert_rows(s, table, columns, rows)
+            got = _as_text(s, table)
+            if "id" in table.c:  # drawn again from the table's sequence / rowid: all else equal, in order
+                assert [r[1:] for r in got] == [r[1:] for r in reference]
+                assert [int(r[0]) for r in got] == sorted(int(r[0]) for r in got)
+            else:
+                assert got == reference
