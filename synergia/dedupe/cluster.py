@@ -345,8 +345,11 @@ def _place_keys(r: NormRecord) -> list[tuple[str, str]]:
 
 
 def _namesake_indexes(records: Sequence[NormRecord], members: Iterable[int], places: bool) -> tuple[dict, dict, dict]:
-    """(contact, name), (name, street) and, with ``places``, (name, place) -> records,
-    over ``members``: where a namesake who shares a contact, a home or a town is looked for."""
+    """(contact, name), (name, street) over ``members`` and, with ``places``, (name, place)
+    over every record -> records: where a namesake who shares a contact, a home or a town
+    is looked for. A namesake in a town is only asked whether it is in one of two groups
+    (``_only_namesakes``), and one outside this part never is: so the town index covers all
+    records and needs no tie between the parts (towns tied most of a 100k night into one)."""
     by_contact: dict[tuple[str, str], list[int]] = defaultdict(list)
     by_home: dict[tuple[str, str], list[int]] = defaultdict(list)
     by_place: dict[tuple[str, str], list[int]] = defaultdict(list)
@@ -359,9 +362,11 @@ def _namesake_indexes(records: Sequence[NormRecord], members: Iterable[int], pla
                 by_contact[(r.phone, r.name_key)].append(i)
             if r.street:
                 by_home[(r.name_key, r.street)].append(i)
-            if places:
+    if places:
+        for r in records:
+            if r.name_key:
                 for key in _place_keys(r):
-                    by_place[key].append(i)
+                    by_place[key].append(r.idx)
     return by_contact, by_home, by_place
 
 
@@ -415,8 +420,8 @@ def _worker_side(
     g: _Groups, n: int, pi: np.ndarray, pj: np.ndarray, ties: tuple[Sequence[int], Sequence[int]], share: float = 0.5
 ) -> np.ndarray:
     """Records for the worker process: whole connected parts (a candidate pair that is
-    scored, a shared contact, home or (incremental nights) town of namesakes, or a group
-    formed before scoring ties records into one part), about half of the pairs.
+    scored, a shared contact or home of namesakes, or a group formed before scoring ties
+    records into one part; not a town: see ``_namesake_indexes``), about half of the pairs.
 
     ``pi``, ``pj``: the pairs that reach ``compare`` (not those ``plain_vetoes`` refuses: such
     a pair is never scored, so it makes no edge nor review and joins nothing; as ties they
@@ -547,8 +552,8 @@ def cluster_records(
     decisions on record-id pairs; "NIE" wins over "TAK". ``processes``: None =
     score and merge a large batch in two processes (in parts that share no
     pair, contact or home: the result is the same), 1 = in this one;
-    ``hashed``, ``ties``: the records' ``key_hashes`` and ``namesake_tie_hashes`` (with
-    ``places`` = whether ``new`` is given) if already computed (by the processes that
+    ``hashed``, ``ties``: the records' ``key_hashes`` and ``namesake_tie_hashes`` (without
+    ``places``: towns tie no parts) if already computed (by the processes that
     normalised them). ``redo_here``: a worker that
     fails, dies or stays silent has its part computed in this process (``parallel.fork_pair``;
     inside a threaded Prefect task). ``alongside``: the caller's work that needs nothing from
@@ -609,7 +614,7 @@ def cluster_records(
         # independent parts (no pair, shared contact or home, staff group across them),
         # one per process; the worker sends back its merges and the groups it formed
         if ties is None:
-            ties = namesake_tie_hashes(records, places)
+            ties = namesake_tie_hashes(records)  # no towns: ``_namesake_indexes`` covers every record there
         scored = ~plain
         theirs = _worker_side(g, len(records), pi[scored], pj[scored], ties, parent_share if alongside else 0.5)
         del scored

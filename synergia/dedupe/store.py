@@ -200,7 +200,7 @@ def run_dedupe(
             ties=hashed and hashed[2:],
             redo_here=True,
             alongside=write_views,
-            parent_share=_parent_share(session, len(new_ids), len(records)),
+            parent_share=_parent_share(len(new_ids), len(records)),
         )
         del hashed, write_norms, write_views, content
         counts.compared_pairs, counts.vetoed_pairs = result.pairs_compared, result.vetoed
@@ -489,17 +489,17 @@ def _nothing() -> None:
 
 
 #: the share of matching this process keeps when it also writes the night's matching views while
-#: a worker matches the rest (measured at 100k on 2 cores: the writes take about 60 % of the
-#: matching's time on SQLite, about as long on PostgreSQL)
-_SHARE_BESIDE_WRITES = {"sqlite": 0.2, "postgresql": 0.1}
+#: a worker matches the rest: none (measured at 100k on 2 cores, SQLite: the writes took 1.5-2.5 s,
+#: the worker's whole matching 0.5-0.7 s; PostgreSQL's writes take longer still)
+_SHARE_BESIDE_WRITES = 0.0
 
 
-def _parent_share(session: Session, written: int, n: int) -> float:
+def _parent_share(written: int, n: int) -> float:
     """The share of matching this process takes when a worker is forked and this process also
     writes ``written`` matching views (``cluster_records``' ``alongside``) of ``n`` records."""
     if not n or written * 2 < n:
         return 0.5
-    return _SHARE_BESIDE_WRITES.get(session.connection().dialect.name, 0.2)
+    return _SHARE_BESIDE_WRITES
 
 
 #: the most a night's process and its worker may hold together (issue 17: 1.5 GB; the pages the
@@ -560,8 +560,8 @@ def _views(ids: Sequence[int], texts: Sequence[str | None], positions: Sequence[
 
 
 def _hashes(records: Sequence[NormRecord]) -> tuple[list[int], ...]:
-    """What matching hashes of each record (blocking keys, namesake ties of an incremental night)."""
-    return (*key_hashes(records), *namesake_tie_hashes(records, places=True))
+    """What matching hashes of each record (blocking keys, namesakes' shared contacts and homes)."""
+    return (*key_hashes(records), *namesake_tie_hashes(records))
 
 
 def _normalised(

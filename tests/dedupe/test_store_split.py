@@ -142,3 +142,34 @@ def test_bulk_views_and_history_rows_store_what_sqlalchemy_stores(registry) -> N
                 assert [int(r[0]) for r in got] == sorted(int(r[0]) for r in got)
             else:
                 assert got == reference
+
+
+def test_the_callers_writes_run_once_beside_a_worker_that_matches_nearly_everything() -> None:
+    """``alongside`` runs once in this process and a forked match with ``parent_share`` 0 (the
+    worker takes all but the heaviest part) equals one process, on 301 namesakes in one town
+    beside a pair of them. (It does not yet reach the only-namesake merge across the parts:
+    the proof that the town index must cover every record is in ``_namesake_indexes``.)"""
+    name = {"first_name": "Bronisław", "last_name": "Kaczmarczyk", "city": "Pszczyna"}
+    rows = [
+        {"record_id": "a", **name, "postal_code": "43-200"},
+        {"record_id": "b", **name, "postal_code": "43-200", "email": "bk@poczta.example", "phone": "601222333"},
+    ]
+    rows += [{"record_id": f"o{k:03d}", **name, "postal_code": f"44-{k:03d}", "email": f"b{k}@poczta.example"} for k in range(301)]
+    letters = "bcdfghklmnprstwz"
+    rows += [  # other people (the name is rare in the batch, so the pair is worth a look)
+        {
+            "record_id": f"z{k:05d}",
+            "first_name": FIRST[k % 10],
+            "last_name": "Ko" + letters[k % 16] + letters[k // 16 % 16] + letters[k // 256],
+            "city": "Gliwice",
+        }
+        for k in range(4000)
+    ]
+    records = [normalize_record(r, i, r["record_id"]) for i, r in enumerate(rows)]
+    new = [r.rid for r in records]
+    calls = []
+    serial = cluster.cluster_records(records, new=new, processes=1)
+    forked = cluster.cluster_records(records, new=new, processes=2, alongside=lambda: calls.append(1), parent_share=0.0)
+    assert calls == [1]
+    assert serial.pairs_compared >= 1 and ["a", "b"] not in serial.clusters
+    assert _dump(forked) == _dump(serial)
