@@ -10,7 +10,7 @@ the result does not depend on input order.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -345,8 +345,11 @@ def _place_keys(r: NormRecord) -> list[tuple[str, str]]:
 
 
 def _namesake_indexes(records: Sequence[NormRecord], members: Iterable[int], places: bool) -> tuple[dict, dict, dict]:
-    """(contact, name), (name, street) and, with ``places``, (name, place) -> records,
-    over ``members``: where a namesake who shares a contact, a home or a town is looked for."""
+    """(contact, name), (name, street) over ``members`` and, with ``places``, (name, place)
+    over every record -> records: where a namesake who shares a contact, a home or a town
+    is looked for. A namesake in a town is only asked whether it is in one of two groups
+    (``_only_namesakes``), and one outside this part never is: so the town index covers all
+    records and needs no tie between the parts (towns tied most of a 100k night into one)."""
     by_contact: dict[tuple[str, str], list[int]] = defaultdict(list)
     by_home: dict[tuple[str, str], list[int]] = defaultdict(list)
     by_place: dict[tuple[str, str], list[int]] = defaultdict(list)
@@ -359,9 +362,11 @@ def _namesake_indexes(records: Sequence[NormRecord], members: Iterable[int], pla
                 by_contact[(r.phone, r.name_key)].append(i)
             if r.street:
                 by_home[(r.name_key, r.street)].append(i)
-            if places:
+    if places:
+        for r in records:
+            if r.name_key:
                 for key in _place_keys(r):
-                    by_place[key].append(i)
+                    by_place[key].append(r.idx)
     return by_contact, by_home, by_place
 
 
@@ -411,10 +416,17 @@ def _namesake_ties(ties: tuple[Sequence[int], Sequence[int]]) -> tuple[np.ndarra
     return v[same], v[same + 1]
 
 
-def _worker_side(g: _Groups, n: int, pi: np.ndarray, pj: np.ndarray, ties: tuple[Sequence[int], Sequence[int]]) -> np.ndarray:
-    """Records for the worker process: whole connected parts (a candidate pair, a
-    shared contact, home or (incremental nights) town of namesakes, or a group formed
-    before scoring ties records into one part), about half of the pairs."""
+def _worker_side(
+    g: _Groups, n: int, pi: np.ndarray, pj: np.ndarray, ties: tuple[Sequence[int], Sequence[int]], share: float = 0.5
+) -> np.ndarray:
+    """Records for the worker process: whole connected parts (a candidate pair that is
+    scored, a shared contact or home of namesakes, or a group formed before scoring ties
+    records into one part; not a town: see ``_namesake_indexes``), about half of the pairs.
+
+    ``pi``, ``pj``: the pairs that reach ``compare`` (not those ``plain_vetoes`` refuses: such
+    a pair is never scored, so it makes no edge nor review and joins nothing; as ties they
+    chained ~95 % of a 100k night into one part, leaving the worker almost idle). ``share``:
+    about how much of the work stays in this process (it may have other work beside)."""
     import numpy as np
 
     edges = [(pi, pj), _namesake_ties(ties)]
@@ -429,7 +441,7 @@ def _worker_side(g: _Groups, n: int, pi: np.ndarray, pj: np.ndarray, ties: tuple
         w = int(weight[label])
         if w == 0:
             break
-        side = loads[1] < loads[0]
+        side = loads[1] * share < loads[0] * (1 - share)
         loads[side] += w
         worker_part[label] = side
     return worker_part[labels]
@@ -529,6 +541,8 @@ def cluster_records(
     hashed: tuple[Sequence[int], Sequence[int]] | None = None,
     ties: tuple[Sequence[int], Sequence[int]] | None = None,
     redo_here: bool = False,
+    alongside: Callable[[], None] | None = None,
+    parent_share: float = 0.5,
 ) -> ClusterResult:
     """Cluster ``records`` (each ``idx`` must equal its position).
 
@@ -538,11 +552,13 @@ def cluster_records(
     decisions on record-id pairs; "NIE" wins over "TAK". ``processes``: None =
     score and merge a large batch in two processes (in parts that share no
     pair, contact or home: the result is the same), 1 = in this one;
-    ``hashed``, ``ties``: the records' ``key_hashes`` and ``namesake_tie_hashes`` (with
-    ``places`` = whether ``new`` is given) if already computed (by the processes that
+    ``hashed``, ``ties``: the records' ``key_hashes`` and ``namesake_tie_hashes`` (without
+    ``places``: towns tie no parts) if already computed (by the processes that
     normalised them). ``redo_here``: a worker that
     fails, dies or stays silent has its part computed in this process (``parallel.fork_pair``;
-    inside a threaded Prefect task)."""
+    inside a threaded Prefect task). ``alongside``: the caller's work that needs nothing from
+    the result (database writes), done here while a forked worker matches its part (which is
+    then about ``1 - parent_share`` of the work), or first when nothing is forked."""
     import numpy as np
 
     must_link, cannot_link = list(must_link), list(cannot_link)
@@ -598,8 +614,15 @@ def cluster_records(
         # independent parts (no pair, shared contact or home, staff group across them),
         # one per process; the worker sends back its merges and the groups it formed
         if ties is None:
-            ties = namesake_tie_hashes(records, places)
-        theirs = _worker_side(g, len(records), pi, pj, ties)
+            ties = namesake_tie_hashes(records)  # no towns: ``_namesake_indexes`` covers every record there
+        scored = ~plain
+        theirs = _worker_side(g, len(records), pi[scored], pj[scored], ties, parent_share if alongside else 0.5)
+        del scored
+
+        def mine() -> tuple[list[tuple], list[tuple], int]:
+            if alongside is not None:
+                alongside()
+            return part(~theirs)
 
         def worker() -> tuple[list[tuple], list[tuple], int, list[tuple[int, int]]]:
             merged, review, vetoed = part(theirs)
@@ -607,7 +630,7 @@ def cluster_records(
             roots = [(i, r) for i in np.flatnonzero(theirs).tolist() if (r := find(i)) != i]
             return merged, review, vetoed, roots
 
-        (merged, review, vetoed), (merged2, review2, vetoed2, roots) = fork_pair(lambda: part(~theirs), worker, redo_here=redo_here)
+        (merged, review, vetoed), (merged2, review2, vetoed2, roots) = fork_pair(mine, worker, redo_here=redo_here)
         for i, r in roots:
             g.parent[i] = r
         merged += merged2
@@ -617,6 +640,8 @@ def cluster_records(
         vetoed += vetoed2
         del merged2, review2, roots
     else:
+        if alongside is not None:
+            alongside()
         merged, review, vetoed = part(None)
     rid_at = [records[i].rid for i in order]  # rank -> record id: a merge's (ka, kb) is already pair_key order
     merges += [Link(rid_at[ka], rid_at[kb], score, reason) for _phase, _neg, ka, kb, _i, _j, score, reason in merged]
