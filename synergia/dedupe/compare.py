@@ -426,8 +426,21 @@ def _same_place(a: NormRecord, b: NormRecord) -> bool:
 
 def _married_name(a: NormRecord, b: NormRecord, fr: str) -> bool:
     """Another surname explained by a marriage: the same first name (not a typo of it),
-    the same birth date and the same town, postcode or organisation."""
-    return fr == SAME and bool(a.dob) and a.dob == b.dob and _same_place(a, b)
+    the same town, postcode or organisation, and the same birth date or her e-mail or
+    phone (a family's phone still weighs less, see ``score.contact_weight``)."""
+    if fr != SAME or not _same_place(a, b):
+        return False
+    return bool(a.dob and a.dob == b.dob) or bool(a.email and a.email == b.email) or bool(a.phone and a.phone == b.phone)
+
+
+def _mailbox_names_form(a: NormRecord, b: NormRecord) -> bool:
+    """Two first names, one of them no real name (Mareczek, Ea, Jn), with one initial, on
+    one e-mail whose name part holds the other (``marek.nowak``, ``ewa85``): the mailbox's
+    owner wrote another form of the name. Two real names (Jan on Anna's mailbox) never."""
+    if not (a.email and a.email == b.email and a.fn and b.fn and a.fn[0] == b.fn[0]):
+        return False
+    local = a.email.partition("@")[0]
+    return any(not y.fn_known and any(len(name) >= 3 and name in local for name in (x.fn_canon, x.fn)) for x, y in ((a, b), (b, a)))
 
 
 def weigh(a: NormRecord, b: NormRecord, fr: str | None = None, freq: Frequencies = NO_FREQUENCIES) -> Weighed:
@@ -459,6 +472,10 @@ def weigh(a: NormRecord, b: NormRecord, fr: str | None = None, freq: Frequencies
         bits += W_FN_TYPO
         agreed.append(L_FN + " (z literówką)")
         names += 1
+    elif fr == OTHER and sr in (SAME, SIMILAR) and _mailbox_names_form(a, b):
+        bits += W_FN_TYPO
+        agreed.append(L_FN + " (inna forma, e-mail na to imię)")
+        names += 1
     elif fr in (OTHER, CONFLICT) and not crossed:
         bits += W_FN_CONFLICT if fr == CONFLICT else W_FN_OTHER
         differed.append(L_FN)
@@ -475,8 +492,8 @@ def weigh(a: NormRecord, b: NormRecord, fr: str | None = None, freq: Frequencies
         names += 1
     elif sr == OTHER and not crossed:
         # a woman's surname changes with marriage far more often than a man's; with her
-        # first name, her very birth date and her town agreeing it is not held against her
-        # (a mother and daughter differ in the date, twins in the first name)
+        # first name, her town and her very birth date or her e-mail or phone agreeing it is
+        # not held against her (a mother and daughter differ in the date, twins in the first name)
         woman = "K" in (a.gender or a.weak_gender, b.gender or b.weak_gender)
         if not (woman and _married_name(a, b, fr)):
             bits += W_LN_OTHER_K if woman else W_LN_OTHER

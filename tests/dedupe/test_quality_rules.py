@@ -133,3 +133,59 @@ def test_a_date_slip_beside_a_married_name_needs_her_own_contact() -> None:
         )
         == V_DOB
     )
+
+
+# --- a married name beside her own phone (session 7) ---------------------------------------
+
+WIFE = {"first_name": "Jadwiga", "gender": "K", "street": "Storczykowa 12", "postal_code": "43-300", "city": "Bielsko-Biała"}
+
+
+def test_a_married_name_with_her_phone_and_home_merges_despite_the_family_sharing_the_phone() -> None:
+    # the husband and son use the same phone: a family's phone weighs less, yet her first name, home
+    # and phone still make her one person under her old and new surname
+    rows = [
+        {"id": "w1", **WIFE, "last_name": "Cichoń", "phone": "691 404 515"},
+        {"id": "w2", **WIFE, "last_name": "Zawadzka", "phone": "+48691404515"},
+        {"id": "h1", **WIFE, "first_name": "Edmund", "gender": "M", "last_name": "Zawadzki", "phone": "691404515"},
+        {"id": "s1", **WIFE, "first_name": "Ignacy", "gender": "M", "last_name": "Zawadzki", "phone": "691 404 515"},
+    ]
+    assert clusters(rows) == [["h1"], ["s1"], ["w1", "w2"]]
+    d = compare(rec(**rows[0]), rec(**rows[1]))
+    assert "różne: nazwisko" in d.reason and "telefon" in d.reason
+
+
+def test_a_married_name_needs_her_first_name_and_a_place_beside_the_phone() -> None:
+    a = rec(last_name="Cichoń", phone="691 404 515", **WIFE)
+    # another woman of the family on that phone (another first name): not her
+    sister = rec(last_name="Zawadzka", phone="691404515", **{**WIFE, "first_name": "Bogumiła"})
+    assert compare(a, sister).outcome is not Outcome.SAME
+    # the same first name and phone, but another town and no address: not explained by marriage
+    away = rec(last_name="Zawadzka", phone="691404515", first_name="Jadwiga", gender="K", city="Opole")
+    assert compare(a, away).outcome is not Outcome.SAME
+    # a man of the same first name and phone with another surname is never a married name
+    man = {**WIFE, "first_name": "Jan", "gender": "M"}
+    d = compare(rec(last_name="Cichy", phone="691404515", **man), rec(last_name="Zawadzki", phone="691404515", **man))
+    assert "różne: nazwisko" in d.reason and d.score < compare(a, rec(last_name="Zawadzka", phone="691404515", **WIFE)).score
+
+
+# --- another form of the first name on the mailbox named after it (session 7) -------------
+
+
+def test_an_unknown_form_of_the_name_on_the_mailbox_named_after_it_is_one_person() -> None:
+    home = {"last_name": "Wierzbicki", "phone": "512 700 801", "street": "Lipowa 9", "postal_code": "87-100", "city": "Toruń"}
+    a = rec(first_name="Zdzisław", email="zdzislaw.wierzbicki@example.pl", **home)
+    b = rec(first_name="Zdzisiaczek", email="zdzislaw.wierzbicki@example.pl", **home)  # not in the name table
+    d = compare(a, b)
+    assert d.outcome is Outcome.SAME, d
+    assert "inna forma" in d.reason
+
+
+def test_a_real_other_name_on_the_mailbox_or_another_initial_stays_apart() -> None:
+    home = {"last_name": "Wierzbicka", "phone": "512 700 801", "street": "Lipowa 9", "postal_code": "87-100", "city": "Toruń"}
+    mail = {"email": "zofia.wierzbicka@example.pl"}
+    a = rec(first_name="Zofia", **home, **mail)
+    assert compare(a, rec(first_name="Zuzanna", **home, **mail)).outcome is not Outcome.SAME  # two real names
+    assert compare(a, rec(first_name="Hela", **home, **mail)).outcome is not Outcome.SAME  # another initial
+    # the mailbox names nobody of the two: a family's
+    family = {"email": "wierzbiccy@example.pl"}
+    assert compare(rec(first_name="Zofia", **home, **family), rec(first_name="Zdzisia", **home, **family)).outcome is not Outcome.SAME
