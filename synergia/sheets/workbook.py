@@ -36,7 +36,13 @@ from synergia.parallel import fork_pair
 from synergia.sheets.base import DEFAULT_OWNED, SheetData, SpreadsheetError, UnreadableWorkbook, WorksheetNotFound, ensure_owned
 from synergia.sheets.cells import as_text_rows
 from synergia.sheets.forking import may_fork
-from synergia.sheets.xlsx_parts import REL_OFFICE_DOCUMENT, _relationships, _rels_path, _resolve  # here: no import in a worker
+from synergia.sheets.xlsx_parts import (  # here: no import in a worker
+    REL_OFFICE_DOCUMENT,
+    _relationships,
+    _rels_path,
+    _resolve,
+    stored_bytes,
+)
 
 
 def format_cell(value: object) -> str:
@@ -543,26 +549,9 @@ def xlsx_fingerprint(data: bytes, tabs: Sequence[str], owned: Collection[str] = 
             if info.filename in skip:
                 continue
             h.update(f"\0{info.filename}\0{info.compress_type}\0{info.CRC}\0{info.file_size}\0".encode())
-            stored = _stored_bytes(data, info)
+            stored = stored_bytes(data, info)
             h.update(stored if stored is not None else archive.read(info.filename))
     return h.hexdigest()
-
-
-def _stored_bytes(data: bytes, info: zipfile.ZipInfo) -> memoryview | None:
-    """Member ``info``'s compressed bytes inside the zip ``data`` (None: read it the slow way)."""
-    import struct
-
-    header = struct.Struct(zipfile.structFileHeader)
-    start = info.header_offset
-    head = data[start : start + header.size]
-    if len(head) < header.size:
-        return None
-    fields = header.unpack(head)
-    if fields[0] != zipfile.stringFileHeader:
-        return None
-    begin = start + header.size + fields[-2] + fields[-1]
-    end = begin + info.compress_size
-    return memoryview(data)[begin:end] if end <= len(data) else None
 
 
 def _csv_fingerprint(path: Path, tabs: Sequence[str]) -> str | None:

@@ -218,40 +218,58 @@ _LOCAL_HEADER = struct.Struct(zipfile.structFileHeader)  # the zip format's loca
 _ZIP64_EXTRA = 0x0001
 
 
+def stored_span(source: bytes, info: zipfile.ZipInfo) -> tuple[int, int, int] | None:
+    """Where member ``info`` of the zip ``source`` is stored as it is: (start of its local header,
+    start of its compressed bytes, end after its data descriptor). Only the plain case (no
+    encryption, no ZIP64, a local header naming the same member); None otherwise."""
+    if info.flag_bits & 0x1 or max(info.file_size, info.compress_size, info.header_offset) >= zipfile.ZIP64_LIMIT:
+        return None
+    if _has_zip64_extra(info.extra):
+        return None
+    start = info.header_offset
+    head = source[start : start + _LOCAL_HEADER.size]
+    if len(head) < _LOCAL_HEADER.size:
+        return None
+    fields = _LOCAL_HEADER.unpack(head)
+    if fields[0] != zipfile.stringFileHeader:
+        return None
+    name_len, extra_len = fields[-2], fields[-1]
+    name = source[start + _LOCAL_HEADER.size : start + _LOCAL_HEADER.size + name_len]
+    try:
+        expected = info.filename.encode("utf-8" if info.flag_bits & 0x800 else "ascii")
+    except UnicodeEncodeError:
+        return None
+    if name != expected or _has_zip64_extra(
+        source[start + _LOCAL_HEADER.size + name_len : start + _LOCAL_HEADER.size + name_len + extra_len]
+    ):
+        return None
+    begin = start + _LOCAL_HEADER.size + name_len + extra_len
+    end = begin + info.compress_size
+    if info.flag_bits & 0x8:  # a data descriptor follows: crc, sizes (12 bytes), after an optional signature
+        end += 16 if source[end : end + 4] == b"PK\x07\x08" else 12
+    if end > len(source):
+        return None
+    return start, begin, end
+
+
+def stored_bytes(source: bytes, info: zipfile.ZipInfo) -> memoryview | None:
+    """Member ``info``'s compressed bytes inside the zip ``source`` (None: read it the slow way)."""
+    span = stored_span(source, info)
+    return None if span is None else memoryview(source)[span[1] : span[1] + info.compress_size]
+
+
 def _copy_raw(source: bytes, info: zipfile.ZipInfo, zout: zipfile.ZipFile) -> bool:
     """Append member ``info`` of the zip ``source`` to ``zout`` as it is stored (its local header,
     compressed bytes and data descriptor copied, not decompressed and compressed again: the parts
     of a 13 MB workbook took 1.4 s to recompress). The central directory entry ``zout`` writes on
     closing comes from ``info`` (read from the source's central directory).
 
-    Only the plain case is copied so (no encryption, no ZIP64, a local header naming the same
-    member); False leaves it to the caller (decompress and write)."""
-    if info.flag_bits & 0x1 or max(info.file_size, info.compress_size, info.header_offset) >= zipfile.ZIP64_LIMIT:
+    Only the plain case is copied so (``stored_span``); False leaves it to the caller (decompress
+    and write)."""
+    span = stored_span(source, info)
+    if span is None:
         return False
-    if _has_zip64_extra(info.extra):
-        return False
-    start = info.header_offset
-    head = source[start : start + _LOCAL_HEADER.size]
-    if len(head) < _LOCAL_HEADER.size:
-        return False
-    fields = _LOCAL_HEADER.unpack(head)
-    if fields[0] != zipfile.stringFileHeader:
-        return False
-    name_len, extra_len = fields[-2], fields[-1]
-    name = source[start + _LOCAL_HEADER.size : start + _LOCAL_HEADER.size + name_len]
-    try:
-        expected = info.filename.encode("utf-8" if info.flag_bits & 0x800 else "ascii")
-    except UnicodeEncodeError:
-        return False
-    if name != expected or _has_zip64_extra(
-        source[start + _LOCAL_HEADER.size + name_len : start + _LOCAL_HEADER.size + name_len + extra_len]
-    ):
-        return False
-    end = start + _LOCAL_HEADER.size + name_len + extra_len + info.compress_size
-    if info.flag_bits & 0x8:  # a data descriptor follows: crc, sizes (12 bytes), after an optional signature
-        end += 16 if source[end : end + 4] == b"PK\x07\x08" else 12
-    if end > len(source):
-        return False
+    start, _, end = span
     # zipfile has no public call to add a member's stored bytes: what ``writestr`` does after writing them
     copied = copy.copy(info)
     copied.header_offset = zout.fp.tell()
