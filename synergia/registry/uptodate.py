@@ -81,6 +81,12 @@ def _length(column: object) -> object:
     return _total(func.length(func.coalesce(column, "")))
 
 
+def _place_lengths(model: type[Application] | type[Quarantine]) -> list[object]:
+    """Where the rows of ``model`` are (both applications and quarantine entries follow their sheet row)."""
+    columns = (model.row_key, model.fingerprint, cast(model.fallback_keys, Text), model.source_id, model.worksheet, model.spreadsheet)
+    return [_length(c) for c in columns]
+
+
 def registry_mark(session: Session, project: ProjectConfig, settings: Settings | None = None) -> str:
     """A digest of aggregates over what the sync reads of the registry for ``project`` (see the module)."""
     slug = project.slug
@@ -94,12 +100,7 @@ def registry_mark(session: Session, project: ProjectConfig, settings: Settings |
             _total(case((a.active.is_(True), 1), else_=0)),
             func.max(a.updated_at),
             _total(a.row_number),
-            _length(a.row_key),
-            _length(a.fingerprint),
-            _length(cast(a.fallback_keys, Text)),
-            _length(a.source_id),
-            _length(a.worksheet),
-            _length(a.spreadsheet),
+            *_place_lengths(a),
             _length(a.kind),
             _length(cast(a.data, Text)),
             func.min(a.content_hash),
@@ -117,12 +118,7 @@ def registry_mark(session: Session, project: ProjectConfig, settings: Settings |
             func.max(q.last_seen_at),
             func.max(q.first_seen_at),
             _total(q.row_number),
-            _length(q.row_key),
-            _length(q.fingerprint),
-            _length(cast(q.fallback_keys, Text)),
-            _length(q.source_id),
-            _length(q.worksheet),
-            _length(q.spreadsheet),
+            *_place_lengths(q),
             _length(q.message),
             _length(cast(q.reason_codes, Text)),
             func.min(q.content_hash),
