@@ -8,7 +8,6 @@ Transport-neutral: ``SheetsEmulator.handle(method, url, headers, body)`` returns
 from __future__ import annotations
 
 import base64
-import copy
 import email.parser
 import email.policy
 import json
@@ -430,7 +429,7 @@ class SheetsEmulator:
 
     def _atomic(self, ss: Spreadsheet, op: Callable[[Spreadsheet], dict]) -> Reply:
         """Apply a write to a copy and commit only on success (Google's writes are all-or-nothing)."""
-        work = copy.deepcopy(ss)
+        work = ss.working_copy()
         result = op(work)
         self.spreadsheets[ss.spreadsheet_id] = work
         return _json(200, result)
@@ -477,7 +476,7 @@ class SheetsEmulator:
             name = meta.get("name") or f"Copy of {f.name}"
             parents = list(meta.get("parents") or f.parents)
             if f.id in self.spreadsheets:
-                clone = copy.deepcopy(self.spreadsheets[f.id])
+                clone = self.spreadsheets[f.id].working_copy()
                 clone.spreadsheet_id = new_id
                 clone.properties["title"] = name
                 self.spreadsheets[new_id] = clone
