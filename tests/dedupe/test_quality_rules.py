@@ -189,3 +189,28 @@ def test_a_real_other_name_on_the_mailbox_or_another_initial_stays_apart() -> No
     # the mailbox names nobody of the two: a family's
     family = {"email": "wierzbiccy@example.pl"}
     assert compare(rec(first_name="Zofia", **home, **family), rec(first_name="Zdzisia", **home, **family)).outcome is not Outcome.SAME
+
+
+# --- one-form diminutives (session 8: a one-element entry of the table was read letter by letter) ---
+
+
+def test_a_one_form_diminutive_is_the_name_and_no_letter_is_a_name() -> None:
+    from synergia.dedupe.names import KNOWN, canonical_first_name
+
+    for short, full in (("andrzejek", "andrzej"), ("mareczek", "marek"), ("dominiczek", "dominik"), ("wiktorek", "wiktor")):
+        assert canonical_first_name(short) == full
+    assert not {letter for letter in KNOWN if len(letter) == 1}  # 'a', 'k', 'w' are initials, not Andrzej / Wiktor
+
+
+def test_mareczek_with_his_birth_date_and_mailbox_is_marek_not_a_twin() -> None:
+    marek = {"last_name": "Zawadzki", "birth_date": "1971-03-09", "email": "zawadzki.m71@poczta.example"}
+    d = compare(rec(first_name="Marek", **marek), rec(first_name="Mareczek", **marek))
+    assert d.outcome is Outcome.SAME, d
+
+
+def test_an_initial_is_not_read_as_a_full_name() -> None:
+    # 'W.' must not be Wiktor: with only the surname and the town it is at most a review pair
+    a = rec(first_name="W.", last_name="Bartczak", city="Radom")
+    b = rec(first_name="Wiktor", last_name="Bartczak", city="Radom")
+    assert compare(a, b).outcome is not Outcome.SAME
+    assert "inicjał" in compare(a, rec(first_name="Wiktor", last_name="Bartczak", birth_date="1990-01-02", city="Radom")).reason
