@@ -834,7 +834,7 @@ def _copy(conn: Connection, table: Table, names: Sequence[str], rows: Sequence[S
             for row in rows:
                 if len(row) != n_own:
                     raise ValueError(f"COPY {table.name}: wiersze o różnych kolumnach (rows with different columns)")
-                copy.write_row([*row, *tail])
+                copy.write_row([*row, *tail] if tail else row)
     finally:
         cursor.close()
 
@@ -908,7 +908,7 @@ def _insert_new(session: Session, slug: str, new_apps: list[tuple[Accepted, str]
     # only column of these with a processor); COPY takes the values as they are
     when = None if copy else _processor(table, "submitted_at", conn.dialect)
     others = [] if copy else [(i, p) for i, c in enumerate(names) if c != "submitted_at" and (p := _processor(table, c, conn.dialect))]
-    columns, (tail,) = _bound(conn, table, (), [()], fixed)
+    columns, (tail,) = (list(fixed), [tuple(fixed.values())]) if copy else _bound(conn, table, (), [()], fixed)
     sql = f'INSERT INTO "{table.name}" ({_quoted([*names, *columns])}) VALUES ({", ".join([_mark(conn)] * (len(names) + len(columns)))})'
 
     def part(start: int, stop: int) -> tuple[list[tuple], list[tuple]]:
@@ -947,7 +947,7 @@ def _insert_new(session: Session, slug: str, new_apps: list[tuple[Accepted, str]
 
     def write(rows: list[tuple]) -> None:
         if copy:
-            _copy(conn, table, names, [r[: len(names)] for r in rows], fixed)
+            _copy(conn, table, (*names, *columns), rows, {})
         elif rows:
             conn.exec_driver_sql(sql, rows)
 
