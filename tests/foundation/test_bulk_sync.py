@@ -477,3 +477,27 @@ def test_first_pass_pairs_and_the_rest_match_as_one_match_records(records, rows)
     combined = {i: recs[p] for i, p in firsts.items()} | rest.matched
     assert combined == whole.matched
     assert rest.unmatched_records == whole.unmatched_records
+
+
+def test_ids_drawn_on_sqlite_are_those_sqlite_gives_rows_inserted_without_one(tmp_path: Path) -> None:
+    """``_draw_ids``: after the largest id of the whole table (another project's rows included), also
+    when the highest row was deleted — what SQLite hands out to rows inserted one after the other."""
+    from datetime import datetime
+
+    from sqlalchemy import delete, insert
+
+    from synergia.registry.sync import _draw_ids
+    from synergia.registry.tables import Person
+
+    reg = Registry(f"sqlite:///{tmp_path / 'ids.db'}")
+    try:
+        at = datetime(2026, 7, 3, 11, 15)
+        for project, n, drop_last in (("gmina-a", 3, False), ("gmina-b", 4, True), ("gmina-a", 2, False), ("gmina-c", 5, True)):
+            with reg.session() as s:
+                drawn = _draw_ids(s.connection(), Person.__table__, n)
+                given = [s.execute(insert(Person).values(project=project, created_at=at)).inserted_primary_key[0] for _ in range(n)]
+                assert drawn == given, (project, drawn, given)
+                if drop_last:
+                    s.execute(delete(Person).where(Person.id == given[-1]))
+    finally:
+        reg.dispose()
