@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 from config.project import ProjectConfig
 from synergia.counts import Counts
 from synergia.heap import no_gc
-from synergia.parallel import split_run, worth_forking
+from synergia.parallel import fork_pair, worth_forking
 from synergia.registry.base import utcnow
 from synergia.registry.identity import Incoming, KeyBook, match_records, pair_unique_firsts
 from synergia.registry.tables import (
@@ -159,8 +159,12 @@ def _incoming(kinds: dict[str, str], index: int, outcome: Accepted | Rejected) -
     )
 
 
-def _identity_keys(outcomes: list[Outcome]) -> tuple[list[tuple[int, str, str, str]], list[tuple[int, str, str, str]]]:
-    """(index, source id, key, fingerprint) of the non-empty rows, and of the rejected ones."""
+def _identity_keys(
+    outcomes: list[Outcome], collect: bool = True
+) -> tuple[list[tuple[int, str, str, str]], list[tuple[int, str, str, str]]]:
+    """(index, source id, key, fingerprint) of the non-empty rows, and of the rejected ones.
+    ``collect`` False (nothing stored to pair with: a first night): only checks that every
+    non-empty row has its identity, and returns two empty lists."""
     rows, rejected = [], []
     for i, outcome in enumerate(outcomes):
         if isinstance(outcome, Empty):
@@ -171,6 +175,8 @@ def _identity_keys(outcomes: list[Outcome]) -> tuple[list[tuple[int, str, str, s
             raise ValueError(
                 f"wiersz bez tożsamości: {ref.label()} (row read without its identity; use synergia.sheets.read.read_project_sources)"
             )
+        if not collect:
+            continue
         entry = (i, ref.source_id, ident.key, ident.fingerprint)
         rows.append(entry)
         if isinstance(outcome, Rejected):
@@ -435,7 +441,7 @@ def _apply(
     read_sources = {source_id for source_id, _, _ in read_worksheets}
     apps = _Stored(_read(conn, Application.__table__, slug, _APP_COLUMNS), _APP_COLUMNS)
     quarantined = _Stored(_read(conn, Quarantine.__table__, slug, _Q_COLUMNS), _Q_COLUMNS)
-    keys, rejected_keys = _identity_keys(outcomes)
+    keys, rejected_keys = _identity_keys(outcomes, collect=bool(apps.rows or quarantined.rows))
     app_matched, app_unmatched = _match(apps, keys, outcomes, kinds, read_sources, kind_of=lambda a: a.kind)
     q_matched, q_unmatched = _match(quarantined, rejected_keys, outcomes, kinds, read_sources, kind_of=lambda q: kinds.get(q.source_id))
     del keys, rejected_keys
@@ -828,24 +834,27 @@ def _copy(conn: Connection, table: Table, names: Sequence[str], rows: Sequence[S
             for row in rows:
                 if len(row) != n_own:
                     raise ValueError(f"COPY {table.name}: wiersze o różnych kolumnach (rows with different columns)")
-                copy.write_row([*row, *tail])
+                copy.write_row([*row, *tail] if tail else row)
     finally:
         cursor.close()
 
 
 def _new_person_ids(session: Session, slug: str, n: int, now: datetime) -> list[int]:
-    """Ids of ``n`` new persons, ascending (the k-th new application gets the k-th). SQLite: one
-    INSERT ... SELECT of ``n`` generated rows (no parameters per row)."""
+    """Ids of ``n`` new persons, ascending (the k-th new application gets the k-th). SQLite: the
+    ids after the largest (``_draw_ids``) in one INSERT ... SELECT of ``n`` generated rows (no
+    parameters per row, nothing read back)."""
     table, shared = Person.__table__, {"project": slug, "created_at": now}
     conn = session.connection()
     if conn.dialect.name != "sqlite" or n < 1:
         return _insert_ids(session, table, (), [() for _ in range(n)], shared)
+    ids = _draw_ids(conn, table, n)
     columns, (values,) = _bound(conn, table, (), [()], _shared(conn, table, shared))
     sql = (
-        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?) "
-        f'INSERT INTO "{table.name}" ({_quoted(columns)}) SELECT {", ".join("?" * len(values))} FROM n RETURNING id'
+        "WITH RECURSIVE n(i) AS (SELECT ? UNION ALL SELECT i + 1 FROM n WHERE i < ?) "
+        f'INSERT INTO "{table.name}" ("id", {_quoted(columns)}) SELECT i, {", ".join("?" * len(values))} FROM n'
     )
-    return sorted(i for (i,) in conn.exec_driver_sql(sql, (n, *values)))
+    conn.exec_driver_sql(sql, (ids[0], ids[-1], *values))
+    return ids
 
 
 #: a new application's own columns, in the order ``_insert_new`` gives them
@@ -866,63 +875,116 @@ _NEW_APP = (
 _ATTENDANCE = ("application_id", "event_id", "session_no", "hours", "attended_on")
 
 
-def _data_texts(dumps: Callable[[object], str], outcomes: list[Accepted], processes: int | None = None) -> list[str]:
-    """The JSON text of each outcome's data, as the column stores it. Serialising is most of a
-    first night's own work: from ``PARALLEL_MIN`` rows the second half is made in a forked worker
-    (plain strings back; a failed or silent worker's half is made here: the texts never depend on it)."""
-    n = len(outcomes)
-    if not worth_forking(n, processes):
-        return [dumps(o.data) for o in outcomes]
-
-    def part(start: int, stop: int) -> list[str]:
-        return [dumps(outcomes[i].data) for i in range(start, stop)]
-
-    mine, theirs = split_run(part, part, n, redo_here=True)
-    return mine + theirs
+#: the share of a first night's new applications whose rows this process makes itself (and inserts
+#: while a forked worker makes the rest, ``_insert_new``). Measured at 100k form rows (94,990 new,
+#: SQLite, 2 cores, a quiet moment): this process made and inserted its 35 % in 1.46 s (~44 µs a
+#: row), the worker made and pickled its 65 % in 2.0 s (~32 µs a row, copy-on-write faults
+#: included), so this process waited 0.54 s: ~0.4 would balance them on that box
+PARENT_SHARE = 0.35
 
 
-def _insert_new(session: Session, slug: str, new_apps: list[tuple[Accepted, str]], now: datetime) -> None:
-    """New applications, a person of its own each, and their attendance: three bulk INSERTs
-    (COPY on PostgreSQL, executemany elsewhere) of values made once, no ORM object."""
+def _insert_new(session: Session, slug: str, new_apps: list[tuple[Accepted, str]], now: datetime, processes: int | None = None) -> None:
+    """New applications, a person of its own each, and their attendance: bulk INSERTs (COPY on
+    PostgreSQL, executemany on SQLite) of values made once, no ORM object.
+
+    Ids are drawn first (PostgreSQL: the tables' sequences; SQLite: after the largest id, what
+    SQLite gives a row inserted without one), so a row's values are known before any INSERT and
+    nothing is read back. From ``PARALLEL_MIN`` rows (``processes`` None) the rows of the last
+    ``1 - PARENT_SHARE`` are made in a forked worker while this process makes and inserts the
+    first ones (plain tuples back; a failed or silent worker's part is made here: the rows never
+    depend on it)."""
     if not new_apps:
         return
     session.flush()  # pending ORM changes first (keys handed out by KeyBook never clash with them)
-    person_ids = _new_person_ids(session, slug, len(new_apps), now)
-    dumps = _serializer(session.connection())
+    conn = session.connection()
+    table, n = Application.__table__, len(new_apps)
+    person_ids = _new_person_ids(session, slug, n, now)
+    app_ids = _draw_ids(conn, table, n)
+    dumps = _serializer(conn)
     own = dumps is _dumps  # the fallback keys' text without serialising a list
-    texts = _data_texts(dumps, [outcome for outcome, _ in new_apps])
-    table, conn = Application.__table__, session.connection()
-    # the submission time as the column binds it, made here (the only column of these with a processor)
-    when = None if conn.dialect.name == "postgresql" else _processor(table, "submitted_at", conn.dialect)
-    bound = when is None or all(_processor(table, n, conn.dialect) is None for n in _NEW_APP if n != "submitted_at")
-    rows = []
-    for (outcome, row_key), pid, data_text in zip(new_apps, person_ids, texts):
-        ref, data = outcome.ref, outcome.data
-        ident = ref.identity
-        submitted = datetime.fromisoformat(data["submitted_at"]) if data.get("submitted_at") else None
-        if when is not None and bound and submitted is not None:
-            submitted = when(submitted)
-        rows.append(
-            (
-                ref.source_id,
-                ref.spreadsheet,
-                ref.worksheet,
-                ref.row_number,
-                row_key,
-                ident.fingerprint,
-                _json_strings(ident.fallbacks) if own else dumps(list(ident.fallbacks)),
-                outcome.kind,
-                outcome.content_hash,
-                data_text,
-                submitted,
-                pid,
-            )
-        )
     shared = {"project": slug, "version": 1, "active": True, "first_seen_at": now, "last_seen_at": now, "updated_at": now}
-    app_ids = _insert_ids(session, table, _NEW_APP, rows, shared, key=(0, 4), bound=when is not None and bound)
+    fixed = _shared(conn, table, shared)
+    names = ("id", *_NEW_APP)
+    copy = conn.dialect.name == "postgresql" and _copyable(table, names, fixed)
+    # SQLite: every value as the column binds it, made with the row (the submission time is the
+    # only column of these with a processor); COPY takes the values as they are
+    when = None if copy else _processor(table, "submitted_at", conn.dialect)
+    others = [] if copy else [(i, p) for i, c in enumerate(names) if c != "submitted_at" and (p := _processor(table, c, conn.dialect))]
+    columns, (tail,) = (list(fixed), [tuple(fixed.values())]) if copy else _bound(conn, table, (), [()], fixed)
+    sql = f'INSERT INTO "{table.name}" ({_quoted([*names, *columns])}) VALUES ({", ".join([_mark(conn)] * (len(names) + len(columns)))})'
+
+    def part(start: int, stop: int) -> tuple[list[tuple], list[tuple]]:
+        rows, attendance = [], []
+        for k in range(start, stop):
+            outcome, row_key = new_apps[k]
+            ref, data = outcome.ref, outcome.data
+            ident = ref.identity
+            at = data.get("submitted_at")
+            submitted = datetime.fromisoformat(at) if at else None
+            if when is not None and submitted is not None:
+                submitted = when(submitted)
+            app_id = app_ids[k]
+            rows.append(
+                (
+                    app_id,
+                    ref.source_id,
+                    ref.spreadsheet,
+                    ref.worksheet,
+                    ref.row_number,
+                    row_key,
+                    ident.fingerprint,
+                    _json_strings(ident.fallbacks) if own else dumps(list(ident.fallbacks)),
+                    outcome.kind,
+                    outcome.content_hash,
+                    dumps(data),
+                    submitted,
+                    person_ids[k],
+                    *tail,
+                )
+            )
+            attendance += _attendance_rows(app_id, outcome)
+        if others:  # none of these columns has a processor today
+            rows = [tuple(p(v) if (p := dict(others).get(i)) and v is not None else v for i, v in enumerate(r)) for r in rows]
+        return rows, attendance
+
+    def write(rows: list[tuple]) -> None:
+        if copy:
+            _copy(conn, table, (*names, *columns), rows, {})
+        elif rows:
+            conn.exec_driver_sql(sql, rows)
+
+    if worth_forking(n, processes):
+
+        def mine() -> list[tuple]:
+            rows, attendance = part(0, cut)
+            write(rows)
+            return attendance
+
+        cut = int(n * PARENT_SHARE)
+        attendance, (rows, theirs) = fork_pair(mine, lambda: part(cut, n), redo_here=True)
+        attendance += theirs
+    else:
+        rows, attendance = part(0, n)
+    write(rows)
     del rows
-    attendance = [a for (outcome, _), app_id in zip(new_apps, app_ids) for a in _attendance_rows(app_id, outcome)]
     _insert_values(session, Attendance.__table__, _ATTENDANCE, attendance, {"project": slug})
+
+
+def _draw_ids(conn: Connection, table: Table, n: int) -> list[int]:
+    """Ids for ``n`` new rows of ``table``, ascending. PostgreSQL: from the table's sequence, in one
+    query. SQLite: those after the largest id, the ones SQLite gives rows inserted one after the
+    other without an id (no AUTOINCREMENT table; the transaction holds or takes the write lock, so
+    nobody else inserts in between — a writer in between makes our write fail, not clash)."""
+    cursor = conn.connection.cursor()  # plain tuples: no result object per id
+    try:
+        if conn.dialect.name == "postgresql":
+            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", (table.name, n))
+            return sorted(i for (i,) in cursor.fetchall())
+        cursor.execute(f'SELECT max(id) FROM "{table.name}"')
+        last = cursor.fetchone()[0] or 0
+    finally:
+        cursor.close()
+    return list(range(last + 1, last + 1 + n))
 
 
 def _confirm(record: _Rec) -> None:

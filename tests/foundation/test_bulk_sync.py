@@ -321,15 +321,34 @@ def _fresh_pg(url: str, name: str) -> str:
     return db
 
 
-@pytest.mark.parametrize("stored_json", [False, True])
+@pytest.mark.parametrize(("stored_json", "forked"), [(False, None), (True, None), (False, "worker"), (False, "worker fails")])
 def test_nights_store_byte_for_byte_what_the_previous_sync_stored(
-    two_registries: dict[str, Registry], tmp_path: Path, stored_json: bool
+    two_registries: dict[str, Registry], tmp_path: Path, stored_json: bool, forked: str | None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """New rows, an unchanged night, corrections, a sorted tab, a deleted row, a double submission,
     a row moved to the other recruitment tab, a quarantined row fixed and a valid one broken,
     attendance and advisory rows: after each night every stored value (ids, keys, JSON texts,
-    timestamps) and the counts are those of the reference copy of the previous sync."""
+    timestamps) and the counts are those of the reference copy of the previous sync.
+    ``forked``: new applications' rows made by a forked worker as from ``PARALLEL_MIN`` rows (the
+    parent inserting its share meanwhile), or by a worker that fails (its share made again here)."""
+    import functools
+    import os
     from datetime import datetime, timedelta
+
+    from synergia.registry import sync
+
+    if forked:
+        monkeypatch.setattr(sync, "_insert_new", functools.partial(sync._insert_new, processes=2))
+        monkeypatch.setattr(sync, "PARENT_SHARE", 0.3)
+    if forked == "worker fails":
+        parent, attendance_rows = os.getpid(), sync._attendance_rows
+
+        def failing(*args: object) -> list:
+            if os.getpid() != parent:
+                raise RuntimeError("worker")
+            return attendance_rows(*args)
+
+        monkeypatch.setattr(sync, "_attendance_rows", failing)
 
     book = tmp_path / "w" / DEMO.spreadsheet.id
     rows = _rows()
@@ -460,13 +479,25 @@ def test_first_pass_pairs_and_the_rest_match_as_one_match_records(records, rows)
     assert rest.unmatched_records == whole.unmatched_records
 
 
-@pytest.mark.parametrize("processes", [1, 2])
-def test_data_texts_forked_are_the_serial_ones(processes: int) -> None:
-    from synergia.registry.sync import _data_texts, _dumps
-    from synergia.validation.row import Accepted
+def test_ids_drawn_on_sqlite_are_those_sqlite_gives_rows_inserted_without_one(tmp_path: Path) -> None:
+    """``_draw_ids``: after the largest id of the whole table (another project's rows included), also
+    when the highest row was deleted — what SQLite hands out to rows inserted one after the other."""
+    from datetime import datetime
 
-    outcomes = [
-        Accepted(ref=None, kind="recruitment", content_hash=str(i), data={"email": f"osoba{i}@wies.example", "city": "Łódź", "n": i / 7})  # type: ignore[arg-type]
-        for i in range(2001)
-    ]
-    assert _data_texts(_dumps, outcomes, processes=processes) == [json.dumps(o.data) for o in outcomes]
+    from sqlalchemy import delete, insert
+
+    from synergia.registry.sync import _draw_ids
+    from synergia.registry.tables import Person
+
+    reg = Registry(f"sqlite:///{tmp_path / 'ids.db'}")
+    try:
+        at = datetime(2026, 7, 3, 11, 15)
+        for project, n, drop_last in (("gmina-a", 3, False), ("gmina-b", 4, True), ("gmina-a", 2, False), ("gmina-c", 5, True)):
+            with reg.session() as s:
+                drawn = _draw_ids(s.connection(), Person.__table__, n)
+                given = [s.execute(insert(Person).values(project=project, created_at=at)).inserted_primary_key[0] for _ in range(n)]
+                assert drawn == given, (project, drawn, given)
+                if drop_last:
+                    s.execute(delete(Person).where(Person.id == given[-1]))
+    finally:
+        reg.dispose()
