@@ -161,18 +161,12 @@ def run_dedupe(
         apps = [_App(a_id, pid, h) for a_id, pid, h, _s in active]
         by_id = {a.id: a for a in apps}
         moved: list[tuple[int, int]] = []  # (new person id, application id), written in one statement (``_write_moves``)
-        records, hashed, write_norms = _records(session, project, apps, full, processes)
-        counts.applications_split = _split_contradicted(session, project, apps, records, new_ids, seen, moved, now)
-        groups = {a.id: a.person_id for a in apps if a.person_id is not None}
-        if not _fork(len(records), processes):
-            processes = 1
-
         content = {a_id: by_id[a_id].content_hash for a_id in new_ids}
+        pending = [True]  # the ``dedupe_seen`` rows are not written yet
 
-        def write_views(write_norms: Callable[[], None] = write_norms, content: dict[int, str] = content) -> None:
-            # what does not depend on the clusters (the matching views, which contents were
-            # compared): written while a forked worker matches its part (``alongside``)
-            write_norms()
+        def write_seen(content: dict[int, str] = content) -> None:
+            # which contents were compared tonight: needs nothing from normalising or matching
+            pending.clear()
             seen_table = DedupeSeen.__table__
             _insert_rows(
                 session,
@@ -188,6 +182,21 @@ def run_dedupe(
                 [(content[a_id], now, a_id) for a_id in new_ids if a_id in seen],
             )
 
+        # a forked normaliser: this process writes ``dedupe_seen`` and the views it normalised
+        # while the worker normalises the rest (``_normalised``' ``meanwhile``)
+        records, hashed, write_norms = _records(session, project, apps, full, processes, meanwhile=write_seen)
+        counts.applications_split = _split_contradicted(session, project, apps, records, new_ids, seen, moved, now)
+        groups = {a.id: a.person_id for a in apps if a.person_id is not None}
+        if not _fork(len(records), processes):
+            processes = 1
+
+        def write_views(write_norms: Callable[[], None] = write_norms, write_seen: Callable[[], None] = write_seen) -> None:
+            # what does not depend on the clusters (the matching views, which contents were
+            # compared) and is not written yet: written while a forked worker matches its part (``alongside``)
+            write_norms()
+            if pending:
+                write_seen()
+
         result = cluster_records(
             records,
             thresholds,
@@ -202,7 +211,7 @@ def run_dedupe(
             alongside=write_views,
             parent_share=_parent_share(len(new_ids), len(records)),
         )
-        del hashed, write_norms, write_views, content
+        del hashed, write_norms, write_views, write_seen, content
         counts.compared_pairs, counts.vetoed_pairs = result.pairs_compared, result.vetoed
         del records
         _apply_clusters(session, project, result, apps, by_id, moved, counts, now)
@@ -458,19 +467,26 @@ def _digest(data_text: str | None) -> str:
 
 
 _IDX = NORM_FIELDS.index("idx")
-#: rows normalised here when a worker is forked (it also packs its part, this process unpacks it
-#: and hashes its own; measured at 100k on a night's process: the two then finish together)
-PARENT_SHARE = 0.45
+#: rows normalised here when a worker is forked (it also packs its part, this process unpacks it,
+#: hashes its own and writes ``dedupe_seen`` and its own views meanwhile)
+PARENT_SHARE = 0.4
 
 
 def _records(
-    session: Session, project: str, apps: Sequence[_App], full: bool, processes: int | None = None
+    session: Session,
+    project: str,
+    apps: Sequence[_App],
+    full: bool,
+    processes: int | None = None,
+    meanwhile: Callable[[], None] | None = None,
 ) -> tuple[list[NormRecord], tuple | None, Callable[[], None]]:
     """Matching views of ``apps`` (in their order, ``idx`` = position): stored ones whose data and
     normaliser are unchanged, the others normalised now (``full``: all normalised now). Also
     ``(key hashes, their idx, namesake tie hashes, their idx)`` of all records when two
     processes normalised every one of them (else None: matching computes them), and the call
-    that stores the views normalised now (made once, before anything reads ``dedupe_norms``)."""
+    that stores the views normalised now and not stored yet (made once, before anything reads
+    ``dedupe_norms``). When a worker normalises part of them, this process stores the views it
+    normalised itself and calls ``meanwhile`` (database writes) while the worker works."""
     scheme = norm_scheme()
     where = (Application.project == project, Application.active.is_(True))
     texts = dict(_fetch(session, select(Application.id, cast(Application.data, Text)).where(*where)))
@@ -499,34 +515,48 @@ def _records(
     ids = [apps[i].id for i in todo]
     data = [texts.get(a_id) for a_id in ids]
     del texts
-    fresh, digests, encoded, hashed = _normalised(ids, data, todo, processes)
+    stale = sorted(existing.intersection(ids))
+    stored_up_to = [0]  # ids[:k] have their views stored
+
+    def write(hi: int | None = None, digests: Sequence[str] = (), encoded: Sequence[str] = ()) -> None:
+        """Store the views of ``ids[k:hi]`` (``digests``, ``encoded``: theirs), k = those stored before."""
+        lo, hi = stored_up_to[0], len(ids) if hi is None else hi
+        if lo == 0:
+            for start in range(0, len(stale), 5000):
+                session.execute(delete(DedupeNorm).where(DedupeNorm.application_id.in_(stale[start : start + 5000])))
+        rows = list(zip(ids[lo:hi], repeat(scheme), digests, encoded))
+        stored_up_to[0] = hi
+        _insert_rows(session, DedupeNorm.__table__, ("application_id", "scheme", "data_digest", "record"), rows)
+
+    def own_part(hi: int, digests: Sequence[str], encoded: Sequence[str]) -> None:
+        # this process's part (``ids[:hi]``), stored while the worker normalises the rest
+        write(hi, digests, encoded)
+        if meanwhile is not None:
+            meanwhile()
+
+    fresh, digests, encoded, hashed = _normalised(ids, data, todo, processes, own_part)
     del data
     for i, r in zip(todo, fresh):
         records[i] = r
     del fresh
-    stale = sorted(existing.intersection(ids))
 
-    def write() -> None:
-        for start in range(0, len(stale), 5000):
-            session.execute(delete(DedupeNorm).where(DedupeNorm.application_id.in_(stale[start : start + 5000])))
-        _insert_rows(
-            session,
-            DedupeNorm.__table__,
-            ("application_id", "scheme", "data_digest", "record"),
-            list(zip(ids, repeat(scheme), digests, encoded)),
-        )
+    def write_rest() -> None:
+        done = stored_up_to[0]
+        if done < len(ids):
+            write(None, digests[done:], encoded[done:])
 
-    return records, hashed if len(todo) == len(apps) else None, write
+    return records, hashed if len(todo) == len(apps) else None, write_rest
 
 
 def _nothing() -> None:
     return None
 
 
-#: the share of matching this process keeps when it also writes the night's matching views while
-#: a worker matches the rest: none (measured at 100k on 2 cores, SQLite: the writes took 1.5-2.5 s,
-#: the worker's whole matching 0.5-0.7 s; PostgreSQL's writes take longer still)
-_SHARE_BESIDE_WRITES = 0.0
+#: the share of matching this process keeps when it also writes the night's remaining matching
+#: views (the worker's part: this process wrote its own and ``dedupe_seen`` while the worker
+#: normalised) while a worker matches the rest (session 8, 100k SQLite on 2 loaded cores: the
+#: writes 0.3-0.6 s CPU, the whole matching ~1.3 s CPU; 0.0 left this process idle ~1 s)
+_SHARE_BESIDE_WRITES = 0.3
 
 
 def _parent_share(written: int, n: int) -> float:
@@ -613,11 +643,17 @@ def _hashes(records: Sequence[NormRecord]) -> tuple[list[int], ...]:
 
 
 def _normalised(
-    ids: list[int], texts: list[str | None], positions: list[int], processes: int | None
+    ids: list[int],
+    texts: list[str | None],
+    positions: list[int],
+    processes: int | None,
+    own_part: Callable[[int, list[str], list[str]], None] | None = None,
 ) -> tuple[list[NormRecord], list[str], list[str], tuple | None]:
     """(records, data digests, stored texts, hashes or None) of every application; for a large
     batch the second half in a forked worker, which also hashes its records for matching (its
-    part is redone here if the worker fails, dies or stays silent)."""
+    part is redone here if the worker fails, dies or stays silent). ``own_part(hi, digests,
+    stored texts)`` of the applications ``:hi`` this process normalised is called here while
+    the worker still works (not called when nothing is forked)."""
     n = len(ids)
     if not _fork(n, processes):
         columns, digests, encoded = _views(ids, texts, positions, 0, n)
@@ -627,7 +663,10 @@ def _normalised(
     def mine(lo: int, hi: int) -> tuple:
         columns, digests, encoded = _views(ids, texts, positions, lo, hi)
         records = list(map(NormRecord, *columns))
-        return records, digests, encoded, _hashes(records)
+        hashed = _hashes(records)
+        if own_part is not None:
+            own_part(hi, digests, encoded)
+        return records, digests, encoded, hashed
 
     def theirs(lo: int, hi: int) -> tuple[bytes, tuple[bytes, ...]]:
         # columns of plain values, digests and texts in one marshal (3x faster than pickling
