@@ -161,18 +161,12 @@ def run_dedupe(
         apps = [_App(a_id, pid, h) for a_id, pid, h, _s in active]
         by_id = {a.id: a for a in apps}
         moved: list[tuple[int, int]] = []  # (new person id, application id), written in one statement (``_write_moves``)
-        records, hashed, write_norms = _records(session, project, apps, full, processes)
-        counts.applications_split = _split_contradicted(session, project, apps, records, new_ids, seen, moved, now)
-        groups = {a.id: a.person_id for a in apps if a.person_id is not None}
-        if not _fork(len(records), processes):
-            processes = 1
-
         content = {a_id: by_id[a_id].content_hash for a_id in new_ids}
+        pending = [True]  # the ``dedupe_seen`` rows are not written yet
 
-        def write_views(write_norms: Callable[[], None] = write_norms, content: dict[int, str] = content) -> None:
-            # what does not depend on the clusters (the matching views, which contents were
-            # compared): written while a forked worker matches its part (``alongside``)
-            write_norms()
+        def write_seen(content: dict[int, str] = content) -> None:
+            # which contents were compared tonight: needs nothing from normalising or matching
+            pending.clear()
             seen_table = DedupeSeen.__table__
             _insert_rows(
                 session,
@@ -188,6 +182,21 @@ def run_dedupe(
                 [(content[a_id], now, a_id) for a_id in new_ids if a_id in seen],
             )
 
+        # a forked normaliser: this process writes ``dedupe_seen`` and the views it normalised
+        # while the worker normalises the rest (``_normalised``' ``meanwhile``)
+        records, hashed, write_norms = _records(session, project, apps, full, processes, meanwhile=write_seen)
+        counts.applications_split = _split_contradicted(session, project, apps, records, new_ids, seen, moved, now)
+        groups = {a.id: a.person_id for a in apps if a.person_id is not None}
+        if not _fork(len(records), processes):
+            processes = 1
+
+        def write_views(write_norms: Callable[[], None] = write_norms, write_seen: Callable[[], None] = write_seen) -> None:
+            # what does not depend on the clusters (the matching views, which contents were
+            # compared) and is not written yet: written while a forked worker matches its part (``alongside``)
+            write_norms()
+            if pending:
+                write_seen()
+
         result = cluster_records(
             records,
             thresholds,
@@ -202,7 +211,7 @@ def run_dedupe(
             alongside=write_views,
             parent_share=_parent_share(len(new_ids), len(records)),
         )
-        del hashed, write_norms, write_views, content
+        del hashed, write_norms, write_views, write_seen, content
         counts.compared_pairs, counts.vetoed_pairs = result.pairs_compared, result.vetoed
         del records
         _apply_clusters(session, project, result, apps, by_id, moved, counts, now)
@@ -411,6 +420,41 @@ def _encode_values(fields: Sequence[Any]) -> str:
     return _JSON.encode(values)
 
 
+class _Encoded(dict):
+    """One field's value -> its JSON text, each distinct value encoded once (a batch's towns,
+    names, dates repeat); a set as its sorted list, as ``_encode_values`` writes it."""
+
+    __slots__ = ("sets",)
+
+    def __init__(self, sets: bool) -> None:
+        super().__init__()
+        self.sets = sets
+
+    def __missing__(self, v: Any) -> str:
+        out = self[v] = _JSON.encode(sorted(v) if self.sets else v)
+        return out
+
+
+def _encoded_columns(columns: Sequence[Sequence[Any]]) -> list[str]:
+    """``_encode_values`` of each record of ``columns`` (the fields after rid and idx), the same
+    text: a JSON array without spaces is ``[`` + its items' texts joined by ``,`` + ``]``, so each
+    distinct value of a field is encoded once and each record's text is one join."""
+    parts = []
+    for n, column in enumerate(columns):
+        memo = _Encoded(n in _SET_FIELDS)
+        types = set(map(type, column))
+        if types <= _PLAIN_TYPES or types <= _FLAG_TYPES:
+            parts.append(list(map(memo.__getitem__, column)))
+        else:  # a value that is not a plain hashable (1 and True are equal keys, not equal texts)
+            parts.append([_JSON.encode(sorted(v) if n in _SET_FIELDS else v) for v in column])
+    return ["[" + text + "]" for text in map(",".join, zip(*parts))]
+
+
+#: field value types whose equal values have equal JSON texts (no bool beside int, no float beside int)
+_PLAIN_TYPES = frozenset((str, type(None), frozenset))
+_FLAG_TYPES = frozenset((bool, type(None)))
+
+
 def decode_record(text: str, idx: int, rid: object) -> NormRecord:
     values = json.loads(text)
     for n in _SET_FIELDS:
@@ -423,19 +467,26 @@ def _digest(data_text: str | None) -> str:
 
 
 _IDX = NORM_FIELDS.index("idx")
-#: rows normalised here when a worker is forked (it also packs its part, this process unpacks it
-#: and hashes its own; measured at 100k on a night's process: the two then finish together)
-PARENT_SHARE = 0.45
+#: rows normalised here when a worker is forked (it also packs its part, this process unpacks it,
+#: hashes its own and writes ``dedupe_seen`` and its own views meanwhile)
+PARENT_SHARE = 0.4
 
 
 def _records(
-    session: Session, project: str, apps: Sequence[_App], full: bool, processes: int | None = None
+    session: Session,
+    project: str,
+    apps: Sequence[_App],
+    full: bool,
+    processes: int | None = None,
+    meanwhile: Callable[[], None] | None = None,
 ) -> tuple[list[NormRecord], tuple | None, Callable[[], None]]:
     """Matching views of ``apps`` (in their order, ``idx`` = position): stored ones whose data and
     normaliser are unchanged, the others normalised now (``full``: all normalised now). Also
     ``(key hashes, their idx, namesake tie hashes, their idx)`` of all records when two
     processes normalised every one of them (else None: matching computes them), and the call
-    that stores the views normalised now (made once, before anything reads ``dedupe_norms``)."""
+    that stores the views normalised now and not stored yet (made once, before anything reads
+    ``dedupe_norms``). When a worker normalises part of them, this process stores the views it
+    normalised itself and calls ``meanwhile`` (database writes) while the worker works."""
     scheme = norm_scheme()
     where = (Application.project == project, Application.active.is_(True))
     texts = dict(_fetch(session, select(Application.id, cast(Application.data, Text)).where(*where)))
@@ -464,34 +515,48 @@ def _records(
     ids = [apps[i].id for i in todo]
     data = [texts.get(a_id) for a_id in ids]
     del texts
-    fresh, digests, encoded, hashed = _normalised(ids, data, todo, processes)
+    stale = sorted(existing.intersection(ids))
+    stored_up_to = [0]  # ids[:k] have their views stored
+
+    def write(hi: int | None = None, digests: Sequence[str] = (), encoded: Sequence[str] = ()) -> None:
+        """Store the views of ``ids[k:hi]`` (``digests``, ``encoded``: theirs), k = those stored before."""
+        lo, hi = stored_up_to[0], len(ids) if hi is None else hi
+        if lo == 0:
+            for start in range(0, len(stale), 5000):
+                session.execute(delete(DedupeNorm).where(DedupeNorm.application_id.in_(stale[start : start + 5000])))
+        rows = list(zip(ids[lo:hi], repeat(scheme), digests, encoded))
+        stored_up_to[0] = hi
+        _insert_rows(session, DedupeNorm.__table__, ("application_id", "scheme", "data_digest", "record"), rows)
+
+    def own_part(hi: int, digests: Sequence[str], encoded: Sequence[str]) -> None:
+        # this process's part (``ids[:hi]``), stored while the worker normalises the rest
+        write(hi, digests, encoded)
+        if meanwhile is not None:
+            meanwhile()
+
+    fresh, digests, encoded, hashed = _normalised(ids, data, todo, processes, own_part)
     del data
     for i, r in zip(todo, fresh):
         records[i] = r
     del fresh
-    stale = sorted(existing.intersection(ids))
 
-    def write() -> None:
-        for start in range(0, len(stale), 5000):
-            session.execute(delete(DedupeNorm).where(DedupeNorm.application_id.in_(stale[start : start + 5000])))
-        _insert_rows(
-            session,
-            DedupeNorm.__table__,
-            ("application_id", "scheme", "data_digest", "record"),
-            list(zip(ids, repeat(scheme), digests, encoded)),
-        )
+    def write_rest() -> None:
+        done = stored_up_to[0]
+        if done < len(ids):
+            write(None, digests[done:], encoded[done:])
 
-    return records, hashed if len(todo) == len(apps) else None, write
+    return records, hashed if len(todo) == len(apps) else None, write_rest
 
 
 def _nothing() -> None:
     return None
 
 
-#: the share of matching this process keeps when it also writes the night's matching views while
-#: a worker matches the rest: none (measured at 100k on 2 cores, SQLite: the writes took 1.5-2.5 s,
-#: the worker's whole matching 0.5-0.7 s; PostgreSQL's writes take longer still)
-_SHARE_BESIDE_WRITES = 0.0
+#: the share of matching this process keeps when it also writes the night's remaining matching
+#: views (the worker's part: this process wrote its own and ``dedupe_seen`` while the worker
+#: normalised) while a worker matches the rest (session 8, 100k SQLite on 2 loaded cores: the
+#: writes 0.3-0.6 s CPU, the whole matching ~1.3 s CPU; 0.0 left this process idle ~1 s)
+_SHARE_BESIDE_WRITES = 0.3
 
 
 def _parent_share(written: int, n: int) -> float:
@@ -550,13 +615,26 @@ def _views(ids: Sequence[int], texts: Sequence[str | None], positions: Sequence[
     columns: list = [[] for _ in NORM_FIELDS]
     for start in range(lo, hi, VIEW_BATCH):
         stop = min(start + VIEW_BATCH, hi)
-        rows = [(json.loads(t) if t is not None else None) or {} for t in texts[start:stop]]
+        rows = _parsed(texts[start:stop])
         for column, values in zip(columns, record_columns(rows, rids=ids[start:stop])):
             column += values
         del rows
     columns[_IDX] = positions[lo:hi]
-    encoded = list(map(_encode_values, zip(*columns[2:])))
+    encoded = _encoded_columns(columns[2:])
     return columns, [_digest(t) for t in part], encoded
+
+
+def _parsed(texts: Sequence[str | None]) -> list[dict]:
+    """Each application's data (JSON text, or None) as a dict (``{}`` for None, null or empty):
+    the texts joined into one JSON array and parsed by one ``json.loads`` (one call per text
+    cost ~1 s per 40k at 100k); per text again if the array does not hold one item per text."""
+    try:
+        rows = json.loads("[" + ",".join(t if t is not None else "null" for t in texts) + "]")
+    except ValueError:
+        rows = None
+    if rows is None or len(rows) != len(texts):
+        rows = [json.loads(t) if t is not None else None for t in texts]
+    return [r or {} for r in rows]
 
 
 def _hashes(records: Sequence[NormRecord]) -> tuple[list[int], ...]:
@@ -565,11 +643,17 @@ def _hashes(records: Sequence[NormRecord]) -> tuple[list[int], ...]:
 
 
 def _normalised(
-    ids: list[int], texts: list[str | None], positions: list[int], processes: int | None
+    ids: list[int],
+    texts: list[str | None],
+    positions: list[int],
+    processes: int | None,
+    own_part: Callable[[int, list[str], list[str]], None] | None = None,
 ) -> tuple[list[NormRecord], list[str], list[str], tuple | None]:
     """(records, data digests, stored texts, hashes or None) of every application; for a large
     batch the second half in a forked worker, which also hashes its records for matching (its
-    part is redone here if the worker fails, dies or stays silent)."""
+    part is redone here if the worker fails, dies or stays silent). ``own_part(hi, digests,
+    stored texts)`` of the applications ``:hi`` this process normalised is called here while
+    the worker still works (not called when nothing is forked)."""
     n = len(ids)
     if not _fork(n, processes):
         columns, digests, encoded = _views(ids, texts, positions, 0, n)
@@ -579,7 +663,10 @@ def _normalised(
     def mine(lo: int, hi: int) -> tuple:
         columns, digests, encoded = _views(ids, texts, positions, lo, hi)
         records = list(map(NormRecord, *columns))
-        return records, digests, encoded, _hashes(records)
+        hashed = _hashes(records)
+        if own_part is not None:
+            own_part(hi, digests, encoded)
+        return records, digests, encoded, hashed
 
     def theirs(lo: int, hi: int) -> tuple[bytes, tuple[bytes, ...]]:
         # columns of plain values, digests and texts in one marshal (3x faster than pickling
@@ -666,9 +753,45 @@ def _update_rows(session: Session, table: Table, columns: Sequence[str], key: st
         stmt = table.update().where(table.c[key] == bindparam("b_key")).values({c: bindparam(f"b_{c}") for c in columns})
         session.execute(stmt, [{**{f"b_{c}": v for c, v in zip(columns, r)}, "b_key": r[-1]} for r in rows])
         return
+    if conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg":
+        _update_by_copy(session, table, columns, key, rows)
+        return
     sets = ", ".join(f"{q.quote(c)} = {mark}" for c in columns)
     sql = f"UPDATE {q.format_table(table)} SET {sets} WHERE {q.quote(key)} = {mark}"
     _executemany(session, sql, _bound(table, (*columns, key), rows, conn.dialect))
+
+
+def _update_by_copy(session: Session, table: Table, columns: Sequence[str], key: str, rows: Sequence[tuple]) -> None:
+    """PostgreSQL: ``_update_rows`` as one set-based statement: the rows go by ``COPY`` into a
+    temporary table of the same column types, then one ``UPDATE ... FROM`` (an executemany sends
+    one UPDATE per row: 15k moved applications of a 100k first night took seconds). A key given
+    twice keeps its last values, as the row-by-row updates in order do."""
+    last = {r[-1]: r for r in rows}
+    rows = list(last.values()) if len(last) < len(rows) else rows
+    conn = session.connection()
+    q = conn.dialect.identifier_preparer
+    names = (*columns, key)
+    temp = q.quote(f"_dedupe_update_{table.name}")
+    listed = ", ".join(map(q.quote, names))
+    target = q.format_table(table)
+    cursor = conn.connection.driver_connection.cursor()
+    sql = f"CREATE TEMPORARY TABLE {temp} AS SELECT {listed} FROM {target} WITH NO DATA"
+    try:
+        cursor.execute(sql)
+        sql = f"COPY {temp} ({listed}) FROM STDIN"
+        with cursor.copy(sql) as copy:
+            write = copy.write_row
+            for row in _bound(table, names, rows, conn.dialect):
+                write(row)
+        sets = ", ".join(f"{q.quote(c)} = u.{q.quote(c)}" for c in columns)
+        sql = f"UPDATE {target} AS t SET {sets} FROM {temp} AS u WHERE t.{q.quote(key)} = u.{q.quote(key)}"
+        cursor.execute(sql)
+        sql = f"DROP TABLE {temp}"
+        cursor.execute(sql)
+    except conn.dialect.loaded_dbapi.Error as exc:
+        raise DBAPIError.instance(sql, None, exc, conn.dialect.loaded_dbapi.Error, hide_parameters=True, dialect=conn.dialect) from exc
+    finally:
+        cursor.close()
 
 
 def _insert_with_ids(session: Session, table: Table, columns: Sequence[str], rows: Sequence[tuple]) -> list[int]:
@@ -678,10 +801,22 @@ def _insert_with_ids(session: Session, table: Table, columns: Sequence[str], row
     executes, 1 s for a first night's merges); instead the rows get the ids SQLite itself would
     give them (the largest id + 1, + 2, ...: the table has no AUTOINCREMENT) in one executemany.
     Another writer in between would make it fail on the primary key, never give wrong ids.
+    PostgreSQL (psycopg): the ids are taken from the column's sequence (``nextval`` once per row,
+    in order: the values ``INSERT ... RETURNING`` would give) and the rows go by ``COPY`` (15k
+    merges of a first night: one statement instead of an insert with RETURNING per batch).
     Other databases: ``INSERT ... RETURNING`` (their sequences)."""
     if not rows:
         return []
-    if session.connection().dialect.name != "sqlite":
+    conn = session.connection()
+    if conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg":
+        from sqlalchemy import text
+
+        seq = conn.execute(text("SELECT pg_get_serial_sequence(:t, 'id')"), {"t": table.fullname}).scalar_one()
+        if seq is not None:
+            ids = sorted(conn.execute(text("SELECT nextval(:s) FROM generate_series(1, :n)"), {"s": seq, "n": len(rows)}).scalars())
+            _insert_rows(session, table, ("id", *columns), [(i, *r) for i, r in zip(ids, rows)])
+            return ids
+    if conn.dialect.name != "sqlite":
         stmt = table.insert().returning(table.c.id, sort_by_parameter_order=True)
         return list(session.execute(stmt, [dict(zip(columns, r)) for r in rows]).scalars())
     from sqlalchemy import func

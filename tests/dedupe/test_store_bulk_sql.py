@@ -143,3 +143,76 @@ def test_sqlite_merge_ids_are_the_ones_sqlite_gives(tmp_path: Path) -> None:
     finally:
         for reg in regs:
             reg.dispose()
+
+
+def test_a_key_updated_twice_keeps_its_last_values(registry: Registry) -> None:
+    """The set-based update (PostgreSQL: COPY + UPDATE ... FROM) ends as row-by-row updates in order do."""
+    with registry.session() as s:
+        persons = [Person(project="p") for _ in range(3)]
+        s.add_all(persons)
+        s.flush()
+        pids = [p.id for p in persons]
+        apps = [
+            Application(
+                project="p",
+                source_id="rekrutacja",
+                spreadsheet="wb.xlsx",
+                worksheet="Odpowiedzi",
+                row_number=n + 2,
+                row_key=f"k{n}",
+                kind="recruitment",
+                content_hash=f"h{n}",
+                data={},
+                person_id=pids[0],
+            )
+            for n in range(3)
+        ]
+        s.add_all(apps)
+        s.flush()
+        ids = [a.id for a in apps]
+        store._update_rows(s, Application.__table__, ("person_id",), "id", [(pids[1], ids[0]), (pids[2], ids[1]), (pids[2], ids[0])])
+        store._update_rows(s, Application.__table__, ("person_id",), "id", [(pids[1], ids[2])])  # the same table again
+        s.expire_all()
+        assert [s.get(Application, i).person_id for i in ids] == [pids[2], pids[2], pids[1]]
+
+
+@pytest.mark.postgres
+def test_postgresql_merge_ids_are_the_ones_returning_gives(pg_url: str) -> None:
+    """Ids taken from the sequence equal those INSERT ... RETURNING gives, after deleted rows too,
+    and the sequence goes on from the same value."""
+    admin = sqlalchemy.create_engine(pg_url, isolation_level="AUTOCOMMIT")
+    names = [f"t_{uuid.uuid4().hex[:12]}" for _ in range(2)]
+    with admin.connect() as conn:
+        for name in names:
+            conn.execute(sqlalchemy.text(f'CREATE DATABASE "{name}"'))
+    regs = [Registry(pg_url.rsplit("/", 1)[0] + f"/{name}") for name in names]
+    try:
+        got = []
+        for n, reg in enumerate(regs):
+            with reg.session() as s:
+                p = [Person(project="p") for _ in range(2)]
+                s.add_all(p)
+                s.flush()
+                rows = [("p", p[0].id, p[1].id, None, None, f"r{k}", 1.0, STAMPS[0], None) for k in range(5)]
+                table = DedupeMerge.__table__
+                if n == 0:
+                    stmt = table.insert().returning(table.c.id, sort_by_parameter_order=True)
+                    ids = list(s.execute(stmt, [dict(zip(store._MERGE_COLUMNS, r)) for r in rows]).scalars())
+                    s.execute(delete(table).where(table.c.id >= ids[3]))
+                    ids += list(s.execute(stmt, [dict(zip(store._MERGE_COLUMNS, r)) for r in rows]).scalars())
+                else:
+                    ids = store._insert_with_ids(s, table, store._MERGE_COLUMNS, rows)
+                    s.execute(delete(table).where(table.c.id >= ids[3]))
+                    ids += store._insert_with_ids(s, table, store._MERGE_COLUMNS, rows)
+                s.add(DedupeMerge(**dict(zip(store._MERGE_COLUMNS, rows[0]))))
+                s.flush()
+                got.append((ids, _as_text(s, table)))
+        assert got[0] == got[1]
+        assert len(got[0][0]) == 10
+    finally:
+        for reg in regs:
+            reg.dispose()
+        with admin.connect() as conn:
+            for name in names:
+                conn.execute(sqlalchemy.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
