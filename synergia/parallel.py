@@ -68,14 +68,37 @@ def fork_pair(
     pickles its result (or its error's type and place, never its message) into
     the pipe and leaves with ``_exit``. ``redo_here``: a failed, dead or silent
     worker's part is computed in this process instead of raising."""
+    return _fork_pair(mine, lambda _ready: theirs(), redo_here=redo_here, patience=patience, tell=False)
+
+
+def fork_until_done(
+    mine: Callable[[], Any], theirs: Callable[[Callable[[], bool]], Any], *, redo_here: bool = False, patience: float = PATIENCE
+) -> tuple[Any, Any]:
+    """``fork_pair`` whose worker is told when this process's part is done: ``theirs(done_here)``,
+    where ``done_here()`` turns True once ``mine()`` has returned (we close a second pipe), so the
+    worker can stop optional work (work the caller would otherwise do later) and answer. A part
+    redone here gets ``done_here`` always True."""
+    return _fork_pair(mine, theirs, redo_here=redo_here, patience=patience, tell=True)
+
+
+def _fork_pair(
+    mine: Callable[[], Any], theirs: Callable[[Callable[[], bool]], Any], *, redo_here: bool, patience: float, tell: bool
+) -> tuple[Any, Any]:
     read_fd, write_fd = os.pipe()
+    done_r, done_w = os.pipe() if tell else (-1, -1)
     pid = os.fork()
     if pid == 0:  # the child: never returns
         status = 1
         try:
             os.close(read_fd)
+            if tell:
+                os.close(done_w)
+
+            def done_here() -> bool:
+                return tell and bool(select.select([done_r], [], [], 0)[0])
+
             try:
-                payload = pickle.dumps((True, theirs()), protocol=pickle.HIGHEST_PROTOCOL)
+                payload = pickle.dumps((True, theirs(done_here)), protocol=pickle.HIGHEST_PROTOCOL)
             except BaseException as exc:
                 # the type and where, never the message: it may quote a cell (RODO)
                 import traceback
@@ -89,11 +112,17 @@ def fork_pair(
         finally:
             os._exit(status)
     os.close(write_fd)
+    if tell:
+        os.close(done_r)
     try:
         own = mine()
     except BaseException:
+        if tell:
+            os.close(done_w)
         _stop(pid, read_fd)
         raise
+    if tell:
+        os.close(done_w)  # the worker's select sees the end of the pipe: done here
     payload, answered = _receive(read_fd, patience)
     if not answered:
         os.kill(pid, signal.SIGKILL)
@@ -104,7 +133,7 @@ def fork_pair(
         ok, result = False, "worker process died while sending its result"
     if not ok:
         if redo_here:
-            return own, theirs()
+            return own, theirs(lambda: True)
         raise RuntimeError(f"worker process failed: {result}" if answered and payload else result)
     return own, result
 
