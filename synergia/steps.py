@@ -94,9 +94,14 @@ def _prevalidation(ctx: Context, locales: dict[str, str | None]) -> tuple[str, P
     from synergia.sheets.read import SourceSnapshot
     from synergia.validation.batch import checked_until, prevalidation, reusable, validation_context
 
+    from sqlalchemy.exc import SQLAlchemyError
+
     project = ctx.project
-    with ctx.registry.session() as session:
-        context, until, _ = previous_validation(session, project.slug)
+    try:
+        with ctx.registry.session() as session:
+            context, until, _ = previous_validation(session, project.slug)
+    except SQLAlchemyError:  # no registry to ask (yet): the validation step validates everything itself
+        return None
     if reusable(context, until, validation_context(project, SourceSnapshot(locales=locales)), checked_until(project)):
         return None
     return prevalidation(project, locales)

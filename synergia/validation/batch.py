@@ -209,7 +209,7 @@ def _pieces(todo: list[tuple[_Tab, int, int]], lo: int, hi: int) -> list[tuple[i
 #: nothing is reused: on a night that reuses most rows, hashing them costs less than the fork
 FORK_MIN = 20_000
 #: the share of the rows left to validate that this process validates when a worker takes the rest
-PARENT_SHARE = 0.5
+PARENT_SHARE = 0.42
 
 
 class _Tab:
