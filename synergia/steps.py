@@ -90,11 +90,11 @@ def _prevalidation(ctx: Context, locales: dict[str, str | None]) -> tuple[str, P
     """``read_project_sources``'s ``prevalidate`` (``validation.batch.prevalidation``) when tonight's
     validation will reuse nothing of the last run's (first night, changed rules or project file):
     then the read's worker validates the rows it reads. None when it would reuse (that is cheaper)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
     from synergia.registry.sync import previous_validation
     from synergia.sheets.read import SourceSnapshot
     from synergia.validation.batch import checked_until, prevalidation, reusable, validation_context
-
-    from sqlalchemy.exc import SQLAlchemyError
 
     project = ctx.project
     try:
