@@ -128,7 +128,9 @@ def _read_split(
     movable = {tab for tab, of in per_tab.items() if len(of) == 1 and tab not in own}
     names = sorted(set(per_tab) | set(own))
 
-    def there(found: dict[str, tuple[list[list[str]], set | None]], locale: str | None, done_here: Callable[[], bool]) -> dict:
+    def there(
+        found: dict[str, tuple[list[list[str]], set | None]], locale: str | None, done_here: Callable[[], bool], send: Callable
+    ) -> dict:
         out: dict[str, list] = {}
         made: list[tuple[Source, list[RawRow]]] = []
         for tab, (table, uncached) in found.items():
@@ -141,14 +143,24 @@ def _read_split(
             if prevalidate is not None:
                 made.append((source, raw_rows(source.id, main, tab, cells, [RowIdentity(*i) for i in idents], digests)))
             columns = marshal.dumps([cells.columns[h] for h in cells.names], 2)  # ~2x faster than pickle both ways, no memo
-            out[tab] = [head, cells.names, columns, cells.n, cells.formulas, idents, digests, None]
-        # then, until this process is done with its own tabs, the first rows' outcomes, a block at a time
-        # (the validation step validates the rest; rows of one tab are validated each on their own)
+            out[tab] = (head, cells.names, columns, cells.n, cells.formulas, idents, digests)
+        send(out)  # this process makes the rows from it while we go on
+        # then, until this process is done with its own tabs and ours, the first rows' outcomes, a
+        # block at a time (the validation step validates the rest; each row is validated on its own)
+        outcomes: dict[str, list] = {}
         for source, rows in made:
-            packed: list = []
+            packed = outcomes[source.worksheet] = []
             while len(packed) < len(rows) and not done_here():
                 packed.extend(prevalidate[1](source, locale, rows[len(packed) : len(packed) + PREVALIDATE_BLOCK]))  # type: ignore[index]
-            out[source.worksheet][-1] = packed
+        return outcomes
+
+    def first(sent: dict[str, tuple]) -> dict[str, tuple[list[str], list[RawRow]]]:
+        """The rows of the worker's tabs, made here from its columns (while it validates)."""
+        out = {}
+        for tab, (head, names_, columns, n, formulas, idents, digests) in sent.items():
+            source = per_tab[tab][0]
+            cells = TabCells(names_, dict(zip(names_, marshal.loads(columns), strict=True)), n, formulas)
+            out[tab] = (head, raw_rows(source.id, main, tab, cells, [RowIdentity(*i) for i in idents], digests))
         return out
 
     def here(data: Any) -> tuple:
@@ -161,10 +173,10 @@ def _read_split(
         headers = {t.source.id: [str(h).strip() for h in t.table[0]] if t.table else [] for t in tabs}
         return data.locale, owned_tabs, headers, {t.source.id: rows for t, rows in zip(tabs, _rows(tabs, 1), strict=True)}
 
-    split = backend.read_tabs_split(main, names, owned=own, movable=movable, there=there, here=here, processes=processes)
+    split = backend.read_tabs_split(main, names, owned=own, movable=movable, there=there, here=here, first=first, processes=processes)
     if split is None:
         return None
-    (locale, owned_tabs, headers, made), done = split
+    (locale, owned_tabs, headers, made), theirs, outcomes = split
     snap = SourceSnapshot(owned_tabs=owned_tabs)
     if prevalidate is not None:
         snap.prevalidated_for = prevalidate[0]
@@ -172,13 +184,10 @@ def _read_split(
         snap.locales[source.id] = locale
         if source.id in made:
             snap.headers[source.id], snap.rows[source.id] = headers[source.id], made[source.id]
-        elif source.worksheet in done and len(per_tab[source.worksheet]) == 1:
-            head, names_, columns, n, formulas, idents, digests, packed = done[source.worksheet]
-            cells = TabCells(names_, dict(zip(names_, marshal.loads(columns), strict=True)), n, formulas)
-            snap.headers[source.id] = head
-            snap.rows[source.id] = raw_rows(source.id, main, source.worksheet, cells, [RowIdentity(*i) for i in idents], digests)
-            if packed:
-                snap.prevalidated[source.id] = packed
+        elif source.worksheet in theirs and len(per_tab[source.worksheet]) == 1:
+            snap.headers[source.id], snap.rows[source.id] = theirs[source.worksheet]
+            if outcomes.get(source.worksheet):
+                snap.prevalidated[source.id] = outcomes[source.worksheet]
         else:
             snap.missing.append((source.id, source.worksheet))
             snap.rows[source.id] = []

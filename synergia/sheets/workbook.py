@@ -105,16 +105,17 @@ class WorkbookBackend:
         *,
         owned: Collection[str] = DEFAULT_OWNED,
         movable: Collection[str],
-        there: Callable[[dict[str, tuple[list[list[str]], set[tuple[int, int]] | None]], str | None, Callable[[], bool]], dict[str, Any]],
+        there: Callable[..., Any],
         here: Callable[[SheetData], Any],
+        first: Callable[[Any], Any],
         processes: int | None = None,
-    ) -> tuple[Any, dict[str, Any]] | None:
+    ) -> tuple[Any, Any, Any] | None:
         """``read_tabs`` shared with one forked worker, tab by tab: the worker reads some of
         ``movable`` (the biggest that fit in ``WORKER_SHARE`` of the tabs' XML) and gives them to
-        ``there({tab: (rows, uncached)}, locale, done_here)`` (rows and uncached cells as ``read_tabs``
-        gives them; ``done_here()``: this process is done, see ``fork_until_done``); this process
-        reads the other tabs at the same time and gives their ``SheetData`` to ``here``. Returns
-        (``here``'s result, ``there``'s result: tab -> what it made of each tab the worker read);
+        ``there({tab: (rows, uncached)}, locale, done_here, send)`` (rows and uncached cells as
+        ``read_tabs`` gives them; ``send``, ``done_here``: see ``fork_until_done``); this process
+        reads the other tabs at the same time and gives their ``SheetData`` to ``here``, then what
+        the worker sent to ``first``. Returns (``here``'s, ``first``'s and ``there``'s results);
         None where no split pays off or the workbook is read with openpyxl (``_read_xlsx``): then
         call ``read_tabs``. ``there``'s results are pickled back; a worker that fails, dies or
         hangs is redone here (``fork_pair``), so every tab is read the same way, by the same code."""
@@ -142,17 +143,21 @@ class WorkbookBackend:
             )
             return False, here(sheet)
 
-        def theirs(done_here: Callable[[], bool]) -> tuple[bool, dict[str, Any]]:
+        def theirs(done_here: Callable[[], bool], send: Callable[[Any], None]) -> tuple[bool, Any]:
             lossy, found, uncached = _read_some(path, data, moved, strings=False)
             if lossy:
-                return True, {}
-            return False, there({tab: (rows, uncached.get(tab) or None) for tab, rows in found.items()}, None, done_here)
+                send(None)
+                return True, None
+            return False, there({tab: (rows, uncached.get(tab) or None) for tab, rows in found.items()}, None, done_here, send)
 
-        (lossy_here, result), (lossy_there, done) = fork_until_done(mine, theirs, redo_here=True)
+        def then(sent: Any) -> Any:
+            return None if sent is None else first(sent)
+
+        (lossy_here, result), early, (lossy_there, done) = fork_until_done(mine, theirs, then, redo_here=True)
         if lossy_here or lossy_there:
             return None
         self.reads += 1
-        return result, done
+        return result, early, done
 
     def fingerprint(
         self, spreadsheet: str, tabs: Sequence[str], *, owned: Collection[str] = DEFAULT_OWNED
