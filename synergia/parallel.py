@@ -109,6 +109,105 @@ def fork_pair(
     return own, result
 
 
+def fork_until_done(
+    mine: Callable[[], Any],
+    theirs: Callable[[Callable[[], bool], Callable[[Any], None]], Any],
+    first: Callable[[Any], Any] = lambda sent: sent,
+    *,
+    redo_here: bool = False,
+    patience: float = PATIENCE,
+) -> tuple[Any, Any, Any]:
+    """``fork_pair`` in two steps, the worker told when this process is done: ``theirs(done_here,
+    send)`` may ``send(x)`` once early (a thread of the worker writes it while the worker goes on)
+    and is told by ``done_here()`` (True once ``mine()`` and ``first(x)`` are done here: we close a
+    second pipe) to stop optional work and answer. Returns ``(mine(), first(x), theirs' result)``.
+    So this process works on the worker's first part (``first``) while the worker goes on with
+    optional work (work the caller would otherwise do later). ``redo_here``: a worker that fails,
+    dies or stays silent is redone here, with ``done_here`` always True."""
+    read_fd, write_fd = os.pipe()
+    early_r, early_w = os.pipe()
+    done_r, done_w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns
+        status = 1
+        try:
+            for fd in (read_fd, early_r, done_w):
+                os.close(fd)
+            import threading  # imported by the parent already (Prefect, logging): no import lock taken
+
+            writers: list[threading.Thread] = []
+
+            def send(obj: Any) -> None:
+                if writers:
+                    raise RuntimeError("send() once")
+                data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+
+                def write() -> None:
+                    with os.fdopen(early_w, "wb") as pipe:
+                        pipe.write(data)
+
+                writers.append(threading.Thread(target=write, daemon=True))
+                writers[-1].start()
+
+            def done_here() -> bool:
+                return bool(select.select([done_r], [], [], 0)[0])
+
+            try:
+                payload = pickle.dumps((True, theirs(done_here, send)), protocol=pickle.HIGHEST_PROTOCOL)
+            except BaseException as exc:
+                import traceback
+
+                frame = traceback.extract_tb(exc.__traceback__)[-1:]
+                where = f" at {os.path.basename(frame[0].filename)}:{frame[0].lineno}" if frame else ""
+                payload = pickle.dumps((False, f"{type(exc).__name__}{where}"))  # never the message (RODO)
+            for writer in writers:
+                writer.join()
+            if not writers:
+                os.close(early_w)  # nothing sent early: the end of that pipe
+            with os.fdopen(write_fd, "wb") as pipe:
+                pipe.write(payload)
+            status = 0
+        finally:
+            os._exit(status)
+    for fd in (write_fd, early_w, done_r):
+        os.close(fd)
+    try:
+        own = mine()
+        sent, answered = _receive(early_r, patience)
+        early = first(pickle.loads(sent)) if answered and sent else _FAILED
+    except BaseException:
+        os.close(done_w)
+        _stop(pid, read_fd)
+        raise
+    finally:
+        with contextlib.suppress(OSError):
+            os.close(early_r)
+    os.close(done_w)  # the worker's select sees the end of the pipe: done here
+    if early is _FAILED:
+        _stop(pid, read_fd)
+        ok, result = False, "worker process failed before its first part"
+    else:
+        payload, answered = _receive(read_fd, patience)
+        if not answered:
+            os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        try:
+            ok, result = pickle.loads(payload) if answered and payload else (False, "worker process died without a result")
+        except Exception:
+            ok, result = False, "worker process died while sending its result"
+    if not ok:
+        if not redo_here:
+            raise RuntimeError(f"worker process failed: {result}")
+        here: list = []
+        result = theirs(lambda: True, here.append)
+        if early is _FAILED:
+            early = first(here[0]) if here else None
+    return own, early, result
+
+
+_FAILED = object()
+
+
 def _receive(fd: int, patience: float) -> tuple[bytes, bool]:
     """Everything the worker writes until it closes the pipe; ``answered`` False when it stayed
     silent for ``patience`` seconds."""

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from synergia.registry.sync import SyncCounts
     from synergia.registry.uptodate import UpToDate
     from synergia.runtime import Context
-    from synergia.sheets.read import SourceSnapshot
+    from synergia.sheets.read import Prevalidate, SourceSnapshot
     from synergia.validation.batch import ValidatedBatch
 
 
@@ -76,7 +76,7 @@ def run_read_sources(ctx: Context, *, full: bool = False) -> SourceSnapshot:
                 fingerprints=before[0],
                 uptodate=ready,
             )
-    snap = read_project_sources(project, backend)
+    snap = read_project_sources(project, backend, prevalidate=_prevalidation(ctx, before[1]) if before is not None else None)
     if before is not None:  # taken again: a file saved while it was read must not look read
         after = source_fingerprints(project, backend)
         snap.fingerprints = before[0] if after is not None and after[0] == before[0] else None
@@ -84,6 +84,27 @@ def run_read_sources(ctx: Context, *, full: bool = False) -> SourceSnapshot:
     for source_id, worksheet in snap.missing:
         ctx.log.warning("Brak arkusza '%s' dla źródła '%s' (worksheet missing).", worksheet, source_id)
     return snap
+
+
+def _prevalidation(ctx: Context, locales: dict[str, str | None]) -> tuple[str, Prevalidate] | None:
+    """``read_project_sources``'s ``prevalidate`` (``validation.batch.prevalidation``) when tonight's
+    validation will reuse nothing of the last run's (first night, changed rules or project file):
+    then the read's worker validates the rows it reads. None when it would reuse (that is cheaper)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from synergia.registry.sync import previous_validation
+    from synergia.sheets.read import SourceSnapshot
+    from synergia.validation.batch import checked_until, prevalidation, reusable, validation_context
+
+    project = ctx.project
+    try:
+        with ctx.registry.session() as session:
+            context, until, _ = previous_validation(session, project.slug)
+    except SQLAlchemyError:  # no registry to ask (yet): the validation step validates everything itself
+        return None
+    if reusable(context, until, validation_context(project, SourceSnapshot(locales=locales)), checked_until(project)):
+        return None
+    return prevalidation(project, locales)
 
 
 def _up_to_date(ctx: Context, prints: dict[tuple[str, str, str], str], locales: dict[str, str | None]) -> UpToDate | None:

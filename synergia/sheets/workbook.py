@@ -29,10 +29,10 @@ import zipfile
 from collections.abc import Callable, Collection, Sequence
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 from xml.etree import ElementTree
 
-from synergia.parallel import fork_pair
+from synergia.parallel import fork_pair, fork_until_done
 from synergia.sheets.base import DEFAULT_OWNED, SheetData, SpreadsheetError, UnreadableWorkbook, WorksheetNotFound, ensure_owned
 from synergia.sheets.cells import as_text_rows
 from synergia.sheets.forking import may_fork
@@ -97,6 +97,67 @@ class WorkbookBackend:
         return SheetData(
             spreadsheet=spreadsheet, tabs=found, locale=None, missing=missing, uncached={t: c for t, c in uncached.items() if c}
         )
+
+    def read_tabs_split(
+        self,
+        spreadsheet: str,
+        tabs: Sequence[str],
+        *,
+        owned: Collection[str] = DEFAULT_OWNED,
+        movable: Collection[str],
+        there: Callable[..., Any],
+        here: Callable[[SheetData], Any],
+        first: Callable[[Any], Any],
+        processes: int | None = None,
+    ) -> tuple[Any, Any, Any] | None:
+        """``read_tabs`` shared with one forked worker, tab by tab: the worker reads some of
+        ``movable`` (the biggest that fit in ``WORKER_SHARE`` of the tabs' XML) and gives them to
+        ``there({tab: (rows, uncached)}, locale, done_here, send)`` (rows and uncached cells as
+        ``read_tabs`` gives them; ``send``, ``done_here``: see ``fork_until_done``); this process
+        reads the other tabs at the same time and gives their ``SheetData`` to ``here``, then what
+        the worker sent to ``first``. Returns (``here``'s, ``first``'s and ``there``'s results);
+        None where no split pays off or the workbook is read with openpyxl (``_read_xlsx``): then
+        call ``read_tabs``. ``there``'s results are pickled back; a worker that fails, dies or
+        hangs is redone here (``fork_pair``), so every tab is read the same way, by the same code."""
+        path = self.path_of(spreadsheet)
+        if not path.is_file() or path.suffix.lower() == ".csv":
+            return None
+        try:
+            data = path.read_bytes()
+        except OSError:
+            return None  # ``read_tabs`` reports it
+        moved = _worker_tabs(data, tabs, movable)
+        if not moved or not may_fork(len(data), processes, FORK_BYTES):
+            return None
+        import python_calamine  # noqa: F401  # here: no import in the worker
+
+        stay = [t for t in tabs if t not in moved]
+
+        def mine() -> tuple[bool, Any]:
+            lossy, found, uncached = _read_some(path, data, stay, strings=True)
+            if lossy:
+                return True, None
+            missing = tuple(t for t in stay if t not in found)
+            sheet = SheetData(
+                spreadsheet=spreadsheet, tabs=found, locale=None, missing=missing, uncached={t: c for t, c in uncached.items() if c}
+            )
+            return False, here(sheet)
+
+        def theirs(done_here: Callable[[], bool], send: Callable[[Any], None]) -> tuple[bool, Any]:
+            lossy, found, uncached = _read_some(path, data, moved, strings=False)
+            if lossy:
+                send(None)
+                return True, None
+            return False, there({tab: (rows, uncached.get(tab) or None) for tab, rows in found.items()}, None, done_here, send)
+
+        def then(sent: Any) -> Any:
+            return None if sent is None else first(sent)
+
+        (lossy_here, result), early, (lossy_there, done) = fork_until_done(mine, theirs, then, redo_here=True)
+        if lossy_here or lossy_there:
+            return None
+        self.reads += 1
+        return result, early, done
 
     def fingerprint(
         self, spreadsheet: str, tabs: Sequence[str], *, owned: Collection[str] = DEFAULT_OWNED
@@ -184,6 +245,15 @@ def _read_xlsx(path: Path, tabs: Sequence[str]) -> tuple[dict[str, list[list[str
         raise read[1]
     else:
         found = read[0] or {}
+    _fill(found, uncached, errors)
+    return found, uncached
+
+
+def _fill(
+    found: dict[str, list[list[str]]], uncached: dict[str, set[tuple[int, int]]], errors: dict[str, dict[tuple[int, int], str]]
+) -> None:
+    """The scan's findings into the cells read: error cells' text, and formulas without a cached
+    value as empty cells (so their rows are not trimmed away); ``uncached`` of tabs not read dropped."""
     for tab in list(uncached):
         if tab not in found:
             del uncached[tab]
@@ -196,24 +266,61 @@ def _read_xlsx(path: Path, tabs: Sequence[str]) -> tuple[dict[str, list[list[str
         rows = found[tab]
         for r, c in cells:  # make the cell exist, as an empty string, so the row is not trimmed away
             _grow(rows, r, c)
-    return found, uncached
 
 
 #: compressed workbook size from which the XML scan runs beside the calamine read (~5k form rows)
 FORK_BYTES = 1 << 20
+#: ``read_tabs_split``: the most of the tabs' sheet XML the worker reads (it also does more per row:
+#: its rows' validation, ``synergia.sheets.read``), and the least that pays for the fork (~9k form rows)
+WORKER_SHARE = 0.45
+WORKER_MIN_BYTES = 8 << 20
+
+
+def _worker_tabs(data: bytes, tabs: Sequence[str], movable: Collection[str]) -> list[str]:
+    """The tabs of ``movable`` a worker reads (``read_tabs_split``): largest sheet part first, each
+    that keeps the worker within ``WORKER_SHARE`` of all ``tabs``; none below ``WORKER_MIN_BYTES``."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            parts = _sheet_parts(archive)
+            sizes = {t: archive.getinfo(parts[t]).file_size for t in tabs if parts.get(t) in archive.NameToInfo}
+    except (OSError, zipfile.BadZipFile, KeyError, ElementTree.ParseError, ValueError):
+        return []  # ``read_tabs`` reports it
+    total, taken, out = sum(sizes.values()), 0, []
+    for tab in sorted((t for t in sizes if t in movable), key=lambda t: (-sizes[t], t)):
+        if taken + sizes[tab] <= WORKER_SHARE * total:
+            taken += sizes[tab]
+            out.append(tab)
+    return out if taken >= WORKER_MIN_BYTES else []
+
+
+def _read_some(path: Path, data: bytes, tabs: Sequence[str], *, strings: bool) -> tuple[bool, dict[str, list[list[str]]], dict]:
+    """(lossy, cells, uncached) of ``tabs`` as ``read_tabs`` gives them, read with calamine; lossy
+    (calamine would trim a text run: ``_read_xlsx``) without reading. ``strings``: check the shared strings."""
+    lossy, uncached, errors = _scan_workbook(path, data, tabs, strings=strings)
+    if lossy:
+        return True, {}, {}
+    found = _read_cells_calamine(path, tabs)
+    _fill(found, uncached, errors)
+    for tab, rows in found.items():
+        _trim(rows, keep={r for r, _ in uncached.get(tab, ())})
+    return False, found, uncached
+
 
 _Scan = tuple[bool, dict[str, set[tuple[int, int]]], dict[str, dict[tuple[int, int], str]]]
 
 
-def _scan_workbook(path: Path, data: bytes, tabs: Sequence[str]) -> _Scan:
+def _scan_workbook(path: Path, data: bytes, tabs: Sequence[str], *, strings: bool = True) -> _Scan:
     """(lossy, uncached, errors) of ``tabs`` from the workbook's bytes: whether calamine would trim
-    a text run, the formulas without a cached value and the error cells (see ``_read_xlsx``)."""
+    a text run, the formulas without a cached value and the error cells (see ``_read_xlsx``).
+    ``strings``: the shared strings too (they hold the text of every tab)."""
     uncached: dict[str, set[tuple[int, int]]] = {}
     errors: dict[str, dict[tuple[int, int], str]] = {}
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             parts = _sheet_parts(archive)
-            lossy = any(_trimmed_text(archive.read(name)) for name in archive.namelist() if name.lower().endswith("sharedstrings.xml"))
+            lossy = strings and any(
+                _trimmed_text(archive.read(name)) for name in archive.namelist() if name.lower().endswith("sharedstrings.xml")
+            )
             for tab in tabs:
                 part = parts.get(tab)
                 if not part or part not in archive.NameToInfo:

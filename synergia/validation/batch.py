@@ -9,9 +9,9 @@ from datetime import date
 
 from config.project import ProjectConfig, Source
 from synergia.heap import no_gc
-from synergia.parallel import split_run, worth_forking
+from synergia.parallel import fork_pair, worth_forking
 from synergia.provenance import PEOPLE_DATA_LIBRARIES, code_digest
-from synergia.sheets.read import SourceSnapshot
+from synergia.sheets.read import Prevalidate, SourceSnapshot
 from synergia.sheets.rows import ContentHasher, RawRow
 from synergia.validation.columns import check_columns
 from synergia.validation.row import Accepted, Empty, Outcome, Rejected, RowPlan, accepted, reused_accepted, validate_rows
@@ -80,6 +80,24 @@ def reusable(previous_context: str | None, previous_until: str | None, context: 
         return False
 
 
+def prevalidation(project: ProjectConfig, locales: dict[str, str | None], today: date | None = None) -> tuple[str, Prevalidate]:
+    """(key, function) for ``read_project_sources(prevalidate=...)``: the function validates one
+    source's rows as ``validate_snapshot`` does with nothing to reuse (``_Tab.pack``: plain values,
+    what a worker sends back); the key is what they were validated under (the ``validation_context``
+    of the sheets' ``locales`` and the date bound). ``validate_snapshot`` takes them only under an
+    equal key and with nothing reused, so its outcomes are those it would make itself."""
+    latest = checked_until(project, today)
+
+    def validate(source: Source, locale: str | None, rows: list[RawRow]) -> list:
+        return _Tab(project, source, rows, locale, latest, {}).pack(0, len(rows))[0]
+
+    return _prevalidated_key(validation_context(project, SourceSnapshot(locales=dict(locales))), latest), validate
+
+
+def _prevalidated_key(context: str, latest: date) -> str:
+    return f"{context}:{latest.isoformat()}"
+
+
 def validate_snapshot(
     project: ProjectConfig,
     snapshot: SourceSnapshot,
@@ -107,21 +125,26 @@ def validate_snapshot(
     )
     known = known or {}
     latest = checked_until(project, today)
+    ready = snapshot.prevalidated if not known and snapshot.prevalidated_for == _prevalidated_key(batch.context, latest) else {}
     with no_gc():  # rows and outcomes make no cycles: a collection would only rescan the snapshot
-        for source in project.sources:
-            _validate_tab(batch, project, snapshot, source, latest, known, processes)
+        jobs = [
+            (tab, ready.get(source.id) or [])
+            for source in project.sources
+            if (tab := _checked_tab(batch, project, snapshot, source, latest, known)) is not None
+        ]
+        _validate_tabs(batch, jobs, bool(known), processes)
     return batch
 
 
-def _validate_tab(
+def _checked_tab(
     batch: ValidatedBatch,
     project: ProjectConfig,
     snapshot: SourceSnapshot,
     source: Source,
     latest: date,
     known: dict[tuple[str, str], tuple[str, str | dict]],
-    processes: int | None,
-) -> None:
+) -> _Tab | None:
+    """The source's rows to validate, or None when its tab lacks a required column (then skipped)."""
     rows = snapshot.rows.get(source.id, [])
     headers = snapshot.headers.get(source.id)
     problems = check_columns(source, headers) if headers else []
@@ -129,26 +152,64 @@ def _validate_tab(
         batch.source_errors.extend(p.message() for p in problems if p.required)
         batch.skipped_rows += len(rows)
         batch.read_worksheets = {w for w in batch.read_worksheets if w[0] != source.id}
-        return
+        return None
     batch.source_warnings.extend(p.message() for p in problems)
     batch.formula_rows += sum(bool(raw.uncached) for raw in rows)
-    tab = _Tab(project, source, rows, snapshot.locales.get(source.id), latest, known)
-    if not known and worth_forking(len(rows), processes, FORK_MIN):
-        # the second half of the rows in a forked worker (``synergia.parallel``; inside a Prefect task:
-        # ``redo_here``), which sends back compact tuples (``_Tab.pack``) rebuilt here in row order
-        (own, reused), (packed, reused_there) = split_run(tab.outcomes, tab.pack, len(rows), redo_here=True)
-        batch.outcomes.extend(own)
-        batch.outcomes.extend(tab.unpack(packed, len(own)))
+    return _Tab(project, source, rows, snapshot.locales.get(source.id), latest, known)
+
+
+def _validate_tabs(batch: ValidatedBatch, jobs: list[tuple[_Tab, list]], reusing: bool, processes: int | None) -> None:
+    """Each tab's outcomes in order: its first rows' from the read's worker (``packed``,
+    ``prevalidation``), the others validated here. With nothing to reuse and ``FORK_MIN`` rows or
+    more left over all tabs, the second half of those rows (cut anywhere, also inside a tab) goes to
+    a forked worker (``synergia.parallel``; inside a Prefect task: ``redo_here``), which sends back
+    compact tuples (``_Tab.pack``) rebuilt here in row order. One fork for the step, not one per tab."""
+    todo = [(tab, min(len(packed), len(tab.rows)), len(tab.rows)) for tab, packed in jobs]
+    total = sum(b - a for _, a, b in todo)
+    own: dict[int, list[Outcome]] = {}
+    theirs: dict[int, list] = {}
+    if not reusing and worth_forking(total, processes, FORK_MIN):
+        cut = int(total * PARENT_SHARE)
+
+        def mine() -> tuple[list, int]:
+            parts = [(k, todo[k][0].outcomes(a, b)) for k, a, b in _pieces(todo, 0, cut)]
+            return [(k, got) for k, (got, _) in parts], sum(n for _, (_, n) in parts)
+
+        def there() -> tuple[list, int]:
+            parts = [(k, todo[k][0].pack(a, b)) for k, a, b in _pieces(todo, cut, total)]
+            return [(k, got) for k, (got, _) in parts], sum(n for _, (_, n) in parts)
+
+        (mine_parts, reused), (their_parts, reused_there) = fork_pair(mine, there, redo_here=True)
+        own, theirs = dict(mine_parts), dict(their_parts)
         batch.reused += reused + reused_there
     else:
-        own, reused = tab.outcomes(0, len(rows))
-        batch.outcomes.extend(own)
-        batch.reused += reused
+        for k, (tab, a, b) in enumerate(todo):
+            own[k], reused = tab.outcomes(a, b)
+            batch.reused += reused
+    for k, ((tab, a, _), (_, packed)) in enumerate(zip(todo, jobs, strict=True)):
+        batch.outcomes.extend(tab.unpack(packed[:a], 0))
+        done = own.get(k, [])
+        batch.outcomes.extend(done)
+        if k in theirs:
+            batch.outcomes.extend(tab.unpack(theirs[k], a + len(done)))
+
+
+def _pieces(todo: list[tuple[_Tab, int, int]], lo: int, hi: int) -> list[tuple[int, int, int]]:
+    """(tab index, start, stop) of the rows ``lo:hi`` of the tabs' rows left to validate, as one sequence."""
+    out, offset = [], 0
+    for k, (_, a, b) in enumerate(todo):
+        start, stop = max(a, a + lo - offset), min(b, a + hi - offset)
+        offset += b - a
+        if start < stop:
+            out.append((k, start, stop))
+    return out
 
 
 #: rows of one tab from which half of them go to a second process (both cores; ``worth_forking``) when
 #: nothing is reused: on a night that reuses most rows, hashing them costs less than the fork
 FORK_MIN = 20_000
+#: the share of the rows left to validate that this process validates when a worker takes the rest
+PARENT_SHARE = 0.42
 
 
 class _Tab:
@@ -219,10 +280,10 @@ class _Tab:
         return packed, reused
 
     def unpack(self, packed: list, start: int) -> list[Outcome]:
-        """The outcomes ``pack`` describes, for the rows from ``start`` on."""
+        """The outcomes ``pack`` describes, for the ``len(packed)`` rows from ``start`` on."""
         out: list[Outcome] = []
         kind, source_id, known = self.source.kind, self.source.id, self.known
-        for raw, item in zip(self.rows[start:], packed, strict=True):
+        for raw, item in zip(self.rows[start : start + len(packed)], packed, strict=True):
             if item is None:
                 out.append(Empty(raw.ref))
             elif type(item) is str:
