@@ -94,18 +94,11 @@ def fork_pair(
     except BaseException:
         _stop(pid, read_fd)
         raise
-    payload, answered = _receive(read_fd, patience)
-    if not answered:
-        os.kill(pid, signal.SIGKILL)
-    os.waitpid(pid, 0)
-    try:
-        ok, result = pickle.loads(payload) if answered and payload else (False, "worker process died without a result")
-    except Exception:  # a cut-off pickle: the worker died while writing
-        ok, result = False, "worker process died while sending its result"
+    ok, result, said = _answer(pid, read_fd, patience)
     if not ok:
         if redo_here:
             return own, theirs()
-        raise RuntimeError(f"worker process failed: {result}" if answered and payload else result)
+        raise RuntimeError(f"worker process failed: {result}" if said else result)
     return own, result
 
 
@@ -187,14 +180,7 @@ def fork_until_done(
         _stop(pid, read_fd)
         ok, result = False, "worker process failed before its first part"
     else:
-        payload, answered = _receive(read_fd, patience)
-        if not answered:
-            os.kill(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
-        try:
-            ok, result = pickle.loads(payload) if answered and payload else (False, "worker process died without a result")
-        except Exception:
-            ok, result = False, "worker process died while sending its result"
+        ok, result, _said = _answer(pid, read_fd, patience)
     if not ok:
         if not redo_here:
             raise RuntimeError(f"worker process failed: {result}")
@@ -206,6 +192,21 @@ def fork_until_done(
 
 
 _FAILED = object()
+
+
+def _answer(pid: int, fd: int, patience: float) -> tuple[bool, Any, bool]:
+    """(ok, result or what went wrong, whether the worker said anything) of a forked worker that
+    writes one pickle to ``fd``; a worker silent for ``patience`` seconds is killed, and reaped."""
+    payload, answered = _receive(fd, patience)
+    if not answered:
+        os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+    said = bool(answered and payload)
+    try:
+        ok, result = pickle.loads(payload) if said else (False, "worker process died without a result")
+    except Exception:  # a cut-off pickle: the worker died while writing
+        ok, result = False, "worker process died while sending its result"
+    return ok, result, said
 
 
 def _receive(fd: int, patience: float) -> tuple[bytes, bool]:
