@@ -47,27 +47,50 @@ def _as_text(session, table) -> list[tuple]:
     return [tuple(r) for r in session.execute(select(*(cast(c, Text) for c in table.c)).order_by(*table.primary_key.columns))]
 
 
+def _application(n: int, person_id: int, data: dict, **given) -> Application:
+    """Application ``n`` of project "p" (row ``n + 2`` of one form tab); ``given`` overrides a column."""
+    columns = {
+        "project": "p",
+        "source_id": "rekrutacja",
+        "spreadsheet": "wb.xlsx",
+        "worksheet": "Odpowiedzi",
+        "row_number": n + 2,
+        "row_key": f"r{n}",
+        "kind": "recruitment",
+        "content_hash": f"h{n}",
+        "data": data,
+        "person_id": person_id,
+    }
+    return Application(**{**columns, **given})
+
+
+def _merge_ids(s, returning: bool) -> tuple[list[int], list[tuple]]:
+    """(ids, rows) of five merge rows inserted, the last two deleted, then the five again: by
+    ``INSERT ... RETURNING`` (the database's own choice) or by ``store._insert_with_ids`` (ids we give)."""
+    p = [Person(project="p") for _ in range(2)]
+    s.add_all(p)
+    s.flush()
+    rows = [("p", p[0].id, p[1].id, None, None, f"r{k}", 1.0, STAMPS[0], None) for k in range(5)]
+    table = DedupeMerge.__table__
+
+    def insert() -> list[int]:
+        if not returning:
+            return store._insert_with_ids(s, table, store._MERGE_COLUMNS, rows)
+        stmt = table.insert().returning(table.c.id, sort_by_parameter_order=True)
+        return list(s.execute(stmt, [dict(zip(store._MERGE_COLUMNS, r)) for r in rows]).scalars())
+
+    ids = insert()
+    s.execute(delete(table).where(table.c.id >= ids[3]))
+    return ids + insert(), rows
+
+
 def test_driver_executemany_stores_what_sqlalchemy_stores(registry: Registry) -> None:
     with registry.session() as s:
         persons = [Person(project="p") for _ in range(4)]
         s.add_all(persons)
         s.flush()
         pids = [p.id for p in persons]
-        apps = []
-        for n in range(6):
-            app = Application(
-                project="p",
-                source_id="rekrutacja",
-                spreadsheet="wb.xlsx",
-                worksheet="Odpowiedzi",
-                row_number=n + 2,
-                row_key=f"r{n}",
-                kind="recruitment",
-                content_hash=f"h{n}",
-                data={"first_name": "Łucja"},
-                person_id=pids[n % 4],
-            )
-            apps.append(app)
+        apps = [_application(n, pids[n % 4], {"first_name": "Łucja"}) for n in range(6)]
         s.add_all(apps)
         s.flush()
         ids = [a.id for a in apps]
@@ -115,30 +138,8 @@ def test_sqlite_merge_ids_are_the_ones_sqlite_gives(tmp_path: Path) -> None:
         got = []
         for n, reg in enumerate(regs):
             with reg.session() as s:
-                p = [Person(project="p") for _ in range(2)]
-                s.add_all(p)
-                s.flush()
-                rows = [("p", p[0].id, p[1].id, None, None, f"r{k}", 1.0, STAMPS[0], None) for k in range(5)]
-                table = DedupeMerge.__table__
-                if n == 0:
-                    ids = list(
-                        s.execute(
-                            table.insert().returning(table.c.id, sort_by_parameter_order=True),
-                            [dict(zip(store._MERGE_COLUMNS, r)) for r in rows],
-                        ).scalars()
-                    )
-                    s.execute(delete(table).where(table.c.id >= ids[3]))
-                    ids += list(
-                        s.execute(
-                            table.insert().returning(table.c.id, sort_by_parameter_order=True),
-                            [dict(zip(store._MERGE_COLUMNS, r)) for r in rows],
-                        ).scalars()
-                    )
-                else:
-                    ids = store._insert_with_ids(s, table, store._MERGE_COLUMNS, rows)
-                    s.execute(delete(table).where(table.c.id >= ids[3]))
-                    ids += store._insert_with_ids(s, table, store._MERGE_COLUMNS, rows)
-                got.append((ids, _as_text(s, table)))
+                ids, _rows = _merge_ids(s, returning=n == 0)
+                got.append((ids, _as_text(s, DedupeMerge.__table__)))
         assert got[0] == got[1]
     finally:
         for reg in regs:
@@ -152,21 +153,7 @@ def test_a_key_updated_twice_keeps_its_last_values(registry: Registry) -> None:
         s.add_all(persons)
         s.flush()
         pids = [p.id for p in persons]
-        apps = [
-            Application(
-                project="p",
-                source_id="rekrutacja",
-                spreadsheet="wb.xlsx",
-                worksheet="Odpowiedzi",
-                row_number=n + 2,
-                row_key=f"k{n}",
-                kind="recruitment",
-                content_hash=f"h{n}",
-                data={},
-                person_id=pids[0],
-            )
-            for n in range(3)
-        ]
+        apps = [_application(n, pids[0], {}, row_key=f"k{n}") for n in range(3)]
         s.add_all(apps)
         s.flush()
         ids = [a.id for a in apps]
@@ -190,23 +177,10 @@ def test_postgresql_merge_ids_are_the_ones_returning_gives(pg_url: str) -> None:
         got = []
         for n, reg in enumerate(regs):
             with reg.session() as s:
-                p = [Person(project="p") for _ in range(2)]
-                s.add_all(p)
+                ids, rows = _merge_ids(s, returning=n == 0)
+                s.add(DedupeMerge(**dict(zip(store._MERGE_COLUMNS, rows[0]))))  # the sequence goes on
                 s.flush()
-                rows = [("p", p[0].id, p[1].id, None, None, f"r{k}", 1.0, STAMPS[0], None) for k in range(5)]
-                table = DedupeMerge.__table__
-                if n == 0:
-                    stmt = table.insert().returning(table.c.id, sort_by_parameter_order=True)
-                    ids = list(s.execute(stmt, [dict(zip(store._MERGE_COLUMNS, r)) for r in rows]).scalars())
-                    s.execute(delete(table).where(table.c.id >= ids[3]))
-                    ids += list(s.execute(stmt, [dict(zip(store._MERGE_COLUMNS, r)) for r in rows]).scalars())
-                else:
-                    ids = store._insert_with_ids(s, table, store._MERGE_COLUMNS, rows)
-                    s.execute(delete(table).where(table.c.id >= ids[3]))
-                    ids += store._insert_with_ids(s, table, store._MERGE_COLUMNS, rows)
-                s.add(DedupeMerge(**dict(zip(store._MERGE_COLUMNS, rows[0]))))
-                s.flush()
-                got.append((ids, _as_text(s, table)))
+                got.append((ids, _as_text(s, DedupeMerge.__table__)))
         assert got[0] == got[1]
         assert len(got[0][0]) == 10
     finally:

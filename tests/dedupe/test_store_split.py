@@ -100,29 +100,15 @@ def test_bulk_views_and_history_rows_store_what_sqlalchemy_stores(registry) -> N
     from sqlalchemy import delete
 
     from synergia.dedupe import store
-    from synergia.registry.tables import Application, Person
+    from synergia.registry.tables import Person
     from synergia.registry.tables_dedupe import DedupeAssignment, DedupeNorm
-    from tests.dedupe.test_store_bulk_sql import _as_text
+    from tests.dedupe.test_store_bulk_sql import _application, _as_text
 
     with registry.session() as s:
         person = Person(project="p")
         s.add(person)
         s.flush()
-        apps = [
-            Application(
-                project="p",
-                source_id="r",
-                spreadsheet="wb.xlsx",
-                worksheet="Odpowiedzi",
-                row_number=n + 2,
-                row_key=f"k{n}",
-                kind="recruitment",
-                content_hash=f"h{n}",
-                data={"first_name": "Ola"},
-                person_id=person.id,
-            )
-            for n in range(len(HOSTILE))
-        ]
+        apps = [_application(n, person.id, {"first_name": "Ola"}, source_id="r", row_key=f"k{n}") for n in range(len(HOSTILE))]
         s.add_all(apps)
         s.flush()
         stamps = [datetime(2026, 1, 2, 3, 4, 5), datetime(2026, 1, 2, 3, 4, 5, 6), None]
