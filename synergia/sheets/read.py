@@ -15,7 +15,7 @@ from synergia.sheets import owned
 from synergia.sheets.base import SpreadsheetBackend, fingerprint_of
 from synergia.sheets.forking import may_fork
 from synergia.sheets.identity import RowIdentity, identify_columns
-from synergia.sheets.rows import RawRow, TabCells, content_digests, raw_rows, tab_cells
+from synergia.sheets.rows import RawRow, TabCells, content_digests, header_of, raw_rows, tab_cells
 
 #: ``read_project_sources``'s ``prevalidate``: (source, locale, its rows) -> their outcomes, packed (plain values)
 Prevalidate = Callable[[Source, str | None, list[RawRow]], Any]
@@ -67,9 +67,7 @@ def read_project_sources(
     tab by tab (``_read_split``); the worker also validates the rows it read with
     ``prevalidate`` = (key, function) when given: their packed outcomes go into
     ``SourceSnapshot.prevalidated`` under ``prevalidated_for`` = key."""
-    by_sheet: dict[str, list] = defaultdict(list)
-    for source in project.sources:
-        by_sheet[project.spreadsheet_of(source)].append(source)
+    by_sheet = _by_sheet(project)
     main = project.spreadsheet.id
     by_sheet.setdefault(main, [])
     own = owned.names(project)
@@ -88,7 +86,7 @@ def read_project_sources(
             data = backend.read_tabs(spreadsheet, sorted({s.worksheet for s in sources} | set(extra)), owned=extra)
             if spreadsheet == main:
                 # a missing owned tab reads as empty: later steps must not read it again
-                snap.owned_tabs = {t.key: data.tabs.get(t.name(project), []) for t in owned.TABLE}
+                snap.owned_tabs = _owned_tabs(project, data.tabs)
             for source in sources:
                 snap.locales[source.id] = data.locale
                 if source.worksheet not in data.tabs:
@@ -96,7 +94,7 @@ def read_project_sources(
                     snap.rows[source.id] = []
                     continue
                 table = data.tabs[source.worksheet]
-                snap.headers[source.id] = [str(h).strip() for h in table[0]] if table else []
+                snap.headers[source.id] = header_of(table)
                 tabs.append(_Tab(source, spreadsheet, data.locale, table, data.uncached.get(source.worksheet)))
                 snap.rows[source.id] = []  # filled below, in this order
                 snap.read_worksheets.add((source.id, spreadsheet, source.worksheet))
@@ -135,7 +133,7 @@ def _read_split(
         made: list[tuple[Source, list[RawRow]]] = []
         for tab, (table, uncached) in found.items():
             source = per_tab[tab][0]
-            head = [str(h).strip() for h in table[0]] if table else []
+            head = header_of(table)
             cells = tab_cells(table, uncached)
             del table[:]  # the columns hold the cells now
             idents = identify_columns(cells.columns, cells.n, source, locale, cells.names)
@@ -164,13 +162,13 @@ def _read_split(
         return out
 
     def here(data: Any) -> tuple:
-        owned_tabs = {t.key: data.tabs.get(t.name(project), []) for t in owned.TABLE}
+        owned_tabs = _owned_tabs(project, data.tabs)
         tabs = [
             _Tab(source, main, data.locale, data.tabs[source.worksheet], data.uncached.get(source.worksheet))
             for source in sources
             if source.worksheet in data.tabs
         ]
-        headers = {t.source.id: [str(h).strip() for h in t.table[0]] if t.table else [] for t in tabs}
+        headers = {t.source.id: header_of(t.table) for t in tabs}
         return data.locale, owned_tabs, headers, {t.source.id: rows for t, rows in zip(tabs, _rows(tabs, 1), strict=True)}
 
     split = backend.read_tabs_split(main, names, owned=own, movable=movable, there=there, here=here, first=first, processes=processes)
@@ -198,6 +196,11 @@ def _read_split(
 
 #: rows a read's worker validates at a time before it asks whether this process is done (~0.1 s)
 PREVALIDATE_BLOCK = 2000
+
+
+def _owned_tabs(project: ProjectConfig, tabs: dict[str, list[list[str]]]) -> dict[str, list[list[str]]]:
+    """The pipeline's own tabs as read, by key; a missing one reads as empty (later steps must not read it again)."""
+    return {t.key: tabs.get(t.name(project), []) for t in owned.TABLE}
 
 
 def _by_sheet(project: ProjectConfig) -> dict[str, list[Source]]:

@@ -128,6 +128,11 @@ class TabCells:
         return {h: c[start:stop] for h, c in self.columns.items()}
 
 
+def header_of(table: list[list[str]]) -> list[str]:
+    """A tab's header row as its rows are keyed (each cell as text, spaces trimmed); [] for an empty tab."""
+    return [str(h).strip() for h in table[0]] if table else []
+
+
 def tab_cells(table: list[list[str]], uncached: set[tuple[int, int]] | None = None) -> TabCells:
     """A tab's values (row 1 = header) column by column: the one rule of what a row's values are.
 
@@ -137,7 +142,7 @@ def tab_cells(table: list[list[str]], uncached: set[tuple[int, int]] | None = No
     index) of formula cells without a computed value."""
     if not table:
         return TabCells([], {}, 0)
-    header = [str(h).strip() for h in table[0]]
+    header = header_of(table)
     body = table[1:]
     n = len(body)
     grid = list(zip_longest(*body, fillvalue="")) if body else []  # the columns, short rows padded

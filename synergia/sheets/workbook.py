@@ -91,12 +91,8 @@ class WorkbookBackend:
                     found[tab] = _read_csv(path)
         else:
             found, uncached = _read_xlsx(path, tabs)
-        for tab, rows in found.items():
-            _trim(rows, keep={r for r, _ in uncached.get(tab, ())})
-        missing = tuple(t for t in tabs if t not in found)
-        return SheetData(
-            spreadsheet=spreadsheet, tabs=found, locale=None, missing=missing, uncached={t: c for t, c in uncached.items() if c}
-        )
+        _trim_tabs(found, uncached)
+        return _sheet_data(spreadsheet, tabs, found, uncached)
 
     def read_tabs_split(
         self,
@@ -137,11 +133,7 @@ class WorkbookBackend:
             lossy, found, uncached = _read_some(path, data, stay, strings=True)
             if lossy:
                 return True, None
-            missing = tuple(t for t in stay if t not in found)
-            sheet = SheetData(
-                spreadsheet=spreadsheet, tabs=found, locale=None, missing=missing, uncached={t: c for t, c in uncached.items() if c}
-            )
-            return False, here(sheet)
+            return False, here(_sheet_data(spreadsheet, stay, found, uncached))
 
         def theirs(done_here: Callable[[], bool], send: Callable[[Any], None]) -> tuple[bool, Any]:
             lossy, found, uncached = _read_some(path, data, moved, strings=False)
@@ -301,9 +293,22 @@ def _read_some(path: Path, data: bytes, tabs: Sequence[str], *, strings: bool) -
         return True, {}, {}
     found = _read_cells_calamine(path, tabs)
     _fill(found, uncached, errors)
+    _trim_tabs(found, uncached)
+    return False, found, uncached
+
+
+def _trim_tabs(found: dict[str, list[list[str]]], uncached: dict[str, set[tuple[int, int]]]) -> None:
+    """Each tab's trailing empty rows and cells dropped (``_trim``), rows holding a formula without a cached value kept."""
     for tab, rows in found.items():
         _trim(rows, keep={r for r, _ in uncached.get(tab, ())})
-    return False, found, uncached
+
+
+def _sheet_data(
+    spreadsheet: str, tabs: Sequence[str], found: dict[str, list[list[str]]], uncached: dict[str, set[tuple[int, int]]]
+) -> SheetData:
+    """``read_tabs``' answer: the tabs found, the ones missing, the uncached formula cells of tabs that have any."""
+    missing = tuple(t for t in tabs if t not in found)
+    return SheetData(spreadsheet=spreadsheet, tabs=found, locale=None, missing=missing, uncached={t: c for t, c in uncached.items() if c})
 
 
 _Scan = tuple[bool, dict[str, set[tuple[int, int]]], dict[str, dict[tuple[int, int], str]]]
