@@ -57,8 +57,10 @@ def run_prepare_registry(ctx: Context) -> str:
 def run_read_sources(ctx: Context, *, full: bool = False) -> SourceSnapshot:
     """All sources of the project, one read per spreadsheet — or none at all when nothing the sync
     depends on changed since the last completed sync (``synergia.registry.uptodate``): then only the
-    pipeline's own tabs are read, and validation and the sync take the last run's outcome.
-    ``full`` (or ``SYNERGIA_FULL_SYNC=1``): always read."""
+    pipeline's own tabs are read, and validation and the sync take the last run's outcome. A backend
+    without a cheap fingerprint (Google Sheets) is read, and the cells as read are the fingerprint:
+    when they are the last run's, no row is made, validated or synced again.
+    ``full`` (or ``SYNERGIA_FULL_SYNC=1``): always read, validate and sync."""
     from synergia.sheets import owned
     from synergia.sheets.read import SourceSnapshot, read_project_sources, source_fingerprints
 
@@ -76,9 +78,18 @@ def run_read_sources(ctx: Context, *, full: bool = False) -> SourceSnapshot:
                 fingerprints=before[0],
                 uptodate=ready,
             )
-    snap = read_project_sources(project, backend, prevalidate=_prevalidation(ctx, before[1]) if before is not None else None)
-    if before is not None:  # taken again: a file saved while it was read must not look read
-        after = source_fingerprints(project, backend)
+    if before is None:  # no cheap fingerprint (Google Sheets): the cells read tell whether they changed
+        skip = not (full or ctx.settings.full_sync)
+        snap = read_project_sources(project, backend, uptodate=lambda prints, locales: _up_to_date(ctx, prints, locales) if skip else None)
+        if snap.uptodate is not None:
+            ctx.log.info(
+                "Źródła bez zmian od ostatniego przebiegu: pominięto walidację i synchronizację "
+                "(sources unchanged: read, not validated or synced again)."
+            )
+            return snap
+    else:
+        snap = read_project_sources(project, backend, prevalidate=_prevalidation(ctx, before[1]))
+        after = source_fingerprints(project, backend)  # taken again: a file saved while it was read must not look read
         snap.fingerprints = before[0] if after is not None and after[0] == before[0] else None
     ctx.log.info("Odczytano %d wierszy z %d źródeł (read rows).", snap.row_count, len(snap.rows))
     for source_id, worksheet in snap.missing:

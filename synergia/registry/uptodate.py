@@ -6,7 +6,9 @@ again. What the sync depends on, and how each is checked (all must hold; any dou
 
 - the sources' cells: per spreadsheet a fingerprint from the spreadsheet seam
   (``synergia.sheets.base.fingerprint_of``; the workbook backend hashes the stored parts the reader
-  uses, our own tab writes excluded; Google Sheets has none = always the full read), for the same
+  uses, our own tab writes excluded), or, for a backend without one (Google Sheets), per source tab a
+  fingerprint of the cells as read (``synergia.sheets.read.content_fingerprint``: that night reads
+  but makes, validates and syncs no row), for the same
   (source, spreadsheet, worksheet) set, combined with a digest of the reading, validation, RODO and
   sync code and the reader libraries (``inputs_digest``);
 - the rules: the same ``validation_context`` (project file, sheet locales, validation code);

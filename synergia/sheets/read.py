@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import marshal
 from collections import defaultdict
 from collections.abc import Callable
@@ -19,6 +20,11 @@ from synergia.sheets.rows import RawRow, TabCells, content_digests, header_of, r
 
 #: ``read_project_sources``'s ``prevalidate``: (source, locale, its rows) -> their outcomes, packed (plain values)
 Prevalidate = Callable[[Source, str | None, list[RawRow]], Any]
+#: (source id, spreadsheet, worksheet) -> a fingerprint of what the rows are made from
+Prints = dict[tuple[str, str, str], str]
+#: ``read_project_sources``'s ``uptodate``: (the content prints, source id -> locale) -> the night's
+#: ``synergia.registry.uptodate.UpToDate`` when the registry already holds what a sync of them leaves, else None
+UpToDateCheck = Callable[[Prints, dict[str, str | None]], Any]
 
 
 @dataclass
@@ -57,6 +63,7 @@ def read_project_sources(
     processes: int | None = None,
     *,
     prevalidate: tuple[str, Prevalidate] | None = None,
+    uptodate: UpToDateCheck | None = None,
 ) -> SourceSnapshot:
     """One ``read_tabs`` call per spreadsheet, covering its sources and (for the
     project spreadsheet) the pipeline's own tabs. Then every row's identity and content hash,
@@ -66,12 +73,18 @@ def read_project_sources(
     A workbook backend that can (``read_tabs_split``) shares the read itself with one worker,
     tab by tab (``_read_split``); the worker also validates the rows it read with
     ``prevalidate`` = (key, function) when given: their packed outcomes go into
-    ``SourceSnapshot.prevalidated`` under ``prevalidated_for`` = key."""
+    ``SourceSnapshot.prevalidated`` under ``prevalidated_for`` = key.
+
+    With ``uptodate`` (for a backend without a cheap fingerprint, as Google Sheets: the cells must be
+    read to know whether they changed), the tabs as read get content fingerprints
+    (``content_fingerprint``, into ``SourceSnapshot.fingerprints`` when no source tab is missing), and
+    when ``uptodate`` answers for them, no row is made: the snapshot is the fast path's (``uptodate``
+    set, ``rows`` empty, the owned tabs as read)."""
     by_sheet = _by_sheet(project)
     main = project.spreadsheet.id
     by_sheet.setdefault(main, [])
     own = owned.names(project)
-    if len(by_sheet) == 1 and processes != 1 and hasattr(backend, "read_tabs_split"):
+    if len(by_sheet) == 1 and processes != 1 and uptodate is None and hasattr(backend, "read_tabs_split"):
         with no_gc():
             snap = _read_split(project, backend, by_sheet[main], own, processes, prevalidate)
         if snap is not None:
@@ -99,6 +112,12 @@ def read_project_sources(
                 snap.rows[source.id] = []  # filled below, in this order
                 snap.read_worksheets.add((source.id, spreadsheet, source.worksheet))
             del data
+        if uptodate is not None and not snap.missing:
+            snap.fingerprints = {(t.source.id, t.spreadsheet, t.source.worksheet): content_fingerprint(t) for t in tabs}
+            ready = uptodate(snap.fingerprints, dict(snap.locales))
+            if ready is not None:  # the registry holds what these rows would leave: none is made
+                snap.rows, snap.headers, snap.uptodate = {s.id: [] for s in project.sources}, {}, ready
+                return snap
         for tab, rows in zip(tabs, _rows(tabs, processes), strict=True):
             snap.rows[tab.source.id] = rows
     return snap
@@ -227,6 +246,15 @@ def source_fingerprints(
             prints[(source.id, spreadsheet, source.worksheet)] = found[0]
             locales[source.id] = found[1]
     return prints, locales
+
+
+def content_fingerprint(tab: _Tab) -> str:
+    """A fingerprint of one source tab as read: its cells, the sheet's locale and its formula cells
+    without a value, everything its rows are made from (the code is in ``uptodate.inputs_digest``).
+    marshal version 2 writes no back-references, so equal tabs give equal bytes; equal bytes are
+    equal tabs. ``content:`` keeps it apart from a backend's own ``fingerprint``."""
+    uncached = sorted(tab.uncached) if tab.uncached else []
+    return "content:" + hashlib.sha256(marshal.dumps([tab.locale, uncached, tab.table], 2)).hexdigest()
 
 
 @dataclass

@@ -118,8 +118,15 @@ NOT_COMPARED = {"sync_run_id", "sources_unchanged", "registry_mark", "sources_fi
 
 def state(env: Env, monkeypatch: pytest.MonkeyPatch) -> dict:
     """Every registry table (timestamps and random codes left out), the owned tabs, certificate files and mail."""
-    from synergia.registry.base import Base
     from synergia.sheets.workbook import WorkbookBackend
+
+    tabs = WorkbookBackend(env.data).read_tabs(str(env.book), OWN, owned=OWN).tabs
+    return registry_state(env, monkeypatch, tabs)
+
+
+def registry_state(env: Env, monkeypatch: pytest.MonkeyPatch, tabs: dict[str, list[list[str]]]) -> dict:
+    """``state`` with the owned tabs as ``tabs`` (read from wherever the environment's spreadsheet is)."""
+    from synergia.registry.base import Base
 
     env.use(monkeypatch)
     tables = {}
@@ -133,7 +140,6 @@ def state(env: Env, monkeypatch: pytest.MonkeyPatch) -> dict:
                 rows = [tuple({k: v for k, v in r.counts.items() if k not in NOT_COMPARED} if c.name == "counts" else v
                               for c, v in zip(cols, r, strict=True)) for r in rows]  # fmt: skip
             tables[table.name] = sorted(repr(r).replace(str(env.data), "<data>") for r in rows)  # file paths
-    tabs = WorkbookBackend(env.data).read_tabs(str(env.book), OWN, owned=OWN).tabs
     tabs = {name: _without_times(name, rows) for name, rows in tabs.items()}
     files = sorted(str(p.relative_to(env.data)) for p in env.data.rglob("*.pdf"))
     outbox = len(list(env.data.rglob("*.eml")))
@@ -209,12 +215,12 @@ def tomorrow(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(batch, "date", Tomorrow)
 
 
-def both(a: Env, b: Env, monkeypatch: pytest.MonkeyPatch, *, fast: bool) -> tuple[dict, dict]:
+def both(a: Env, b: Env, monkeypatch: pytest.MonkeyPatch, *, fast: bool, state_of=state) -> tuple[dict, dict]:
     ra, rb = night(a, monkeypatch), night(b, monkeypatch)
     assert ra.get("sources_unchanged", 0) == int(fast), "path taken by the fast environment"
     assert rb.get("sources_unchanged", 0) == 0
     compare(ra, rb)
-    sa, sb = state(a, monkeypatch), state(b, monkeypatch)
+    sa, sb = state_of(a, monkeypatch), state_of(b, monkeypatch)
     for name in sa["tables"]:
         assert sa["tables"][name] == sb["tables"][name], name
     assert sa == sb
