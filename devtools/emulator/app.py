@@ -8,6 +8,7 @@ Transport-neutral: ``SheetsEmulator.handle(method, url, headers, body)`` returns
 from __future__ import annotations
 
 import base64
+import contextvars
 import email.parser
 import email.policy
 import json
@@ -199,6 +200,13 @@ class SheetsEmulator:
         raw = body.encode("utf-8") if isinstance(body, str) else (body or b"")
         kind = _classify(method, path)
         rec = RecordedRequest(method, path, query, kind, spreadsheet=_spreadsheet_of(path))
+        pretty = _PRETTY.set((query.get("prettyPrint") or ["true"])[-1].lower() != "false")
+        try:
+            return self._handle(method, path, query, headers, raw, kind, rec)
+        finally:
+            _PRETTY.reset(pretty)
+
+    def _handle(self, method: str, path: str, query: dict, headers: dict[str, str], raw: bytes, kind: str, rec: RecordedRequest) -> Reply:
         with self._lock:
             if kind != "control":
                 self.log.append(rec)
@@ -571,8 +579,17 @@ def _spreadsheet_of(path: str) -> str | None:
     return unquote(seg.split(":", 1)[0]) or None
 
 
+#: False while a request with ``prettyPrint=false`` (a standard query parameter of Google's APIs) is
+#: answered: its JSON comes without indentation or line breaks, as Google sends it then
+_PRETTY: contextvars.ContextVar[bool] = contextvars.ContextVar("pretty_print", default=True)
+
+
 def _json(status: int, obj: Any) -> Reply:
-    return Reply(status, {"Content-Type": "application/json; charset=UTF-8"}, json.dumps(obj, ensure_ascii=False, indent=2).encode("utf-8"))
+    if _PRETTY.get():
+        text = json.dumps(obj, ensure_ascii=False, indent=2)
+    else:
+        text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+    return Reply(status, {"Content-Type": "application/json; charset=UTF-8"}, text.encode("utf-8"))
 
 
 def _json_body(raw: bytes) -> dict:

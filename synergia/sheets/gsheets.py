@@ -172,7 +172,12 @@ class GoogleSheetsBackend:
                 self.http.values_batch_get,
                 spreadsheet,
                 [a1_tab(t) for t in present],
-                params={"valueRenderOption": "FORMATTED_VALUE", "majorDimension": "ROWS", "dateTimeRenderOption": "FORMATTED_STRING"},
+                params={
+                    "valueRenderOption": "FORMATTED_VALUE",
+                    "majorDimension": "ROWS",
+                    "dateTimeRenderOption": "FORMATTED_STRING",
+                    "prettyPrint": "false",  # no indentation: about a third fewer bytes for a form's cells
+                },
             )
             ranges = raw.get("valueRanges", [])
             if len(ranges) != len(present):

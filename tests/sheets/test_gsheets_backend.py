@@ -51,6 +51,7 @@ def test_read_is_two_requests_whatever_the_size(emulator, backend):
     assert "fields" in meta.query and "sheets.properties" in meta.query["fields"][0]
     assert batch.path.endswith("/values:batchGet")
     assert batch.query["valueRenderOption"] == ["FORMATTED_VALUE"]
+    assert batch.query["prettyPrint"] == ["false"]  # the cells without Google's indentation
     assert batch.query["ranges"] == ["'Odpowiedzi'", "'Obecności'"]
 
 
@@ -224,3 +225,20 @@ def test_reused_metadata_naming_a_deleted_owned_tab_is_refreshed(emulator, clien
     ss.sheets.remove(ss.by_title("Do sprawdzenia"))
     data = GoogleSheetsBackend(clients.gspread(), cache_key="k").read_tabs(sid, ["Do sprawdzenia"])
     assert data.missing == ("Do sprawdzenia",) and data.tabs == {}
+
+
+def test_the_emulator_answers_prettyprint_false_without_indentation():
+    """Google's standard ``prettyPrint`` parameter: true (the default) indents, false sends the same JSON compact."""
+    import json
+
+    from devtools.emulator.app import SheetsEmulator
+
+    emu = SheetsEmulator(require_auth=False, quota_per_minute=None)
+    sid = emu.create_spreadsheet("Z", tabs={"Odpowiedzi": [["Imię", "Gmina"], ["Łucja", "Żnin"], ["", "Kcynia"]]})
+    url = f"https://sheets.googleapis.com/v4/spreadsheets/{sid}/values:batchGet?ranges=%27Odpowiedzi%27"
+    pretty, compact = (emu.handle("GET", url + tail, {}, None) for tail in ("", "&prettyPrint=false"))
+    assert pretty.status == compact.status == 200
+    assert json.loads(pretty.body) == json.loads(compact.body)
+    assert json.loads(compact.body)["valueRanges"][0]["values"][1] == ["Łucja", "Żnin"]
+    assert b"\n  " in pretty.body and b"\n" not in compact.body and b'": ' not in compact.body
+    assert emu.handle("GET", url + "&prettyPrint=true", {}, None).body == pretty.body
