@@ -252,9 +252,15 @@ def _apply_clusters(
     (inactive applications of a folded person follow it). Written in bulk, in cluster order."""
     session.flush()
     old_pid = {a.id: a.person_id for a in apps}
-    plans = []  # (members, survivor, folded persons)
-    for members in result.clusters:
-        pids = sorted({old_pid[m] for m in members if old_pid[m] is not None})
+    plans = []  # (cluster number, members, survivor, folded persons) of the clusters that change something
+    for n, members in enumerate(result.clusters):
+        if len(members) == 1:  # most clusters of a night: one application
+            pid = old_pid[members[0]]
+            if pid is not None:
+                continue  # it stays with its person: no move, no merge, no history row
+            pids = []
+        else:
+            pids = sorted({old_pid[m] for m in members if old_pid[m] is not None})
         if pids:
             survivor = pids[0]
         else:
@@ -263,17 +269,17 @@ def _apply_clusters(
             session.flush()
             survivor = person.id
             counts.persons_created += 1
-        plans.append((members, survivor, pids[1:]))
-    if not any(folded for _m, _s, folded in plans):
+        plans.append((n, members, survivor, pids[1:]))
+    if not any(folded for _n, _m, _s, folded in plans):
         assignments: list[tuple] = []
-        for members, survivor, _folded in plans:
+        for _n, members, survivor, _folded in plans:
             _move_members(members, survivor, {}, by_id, assignments, moved, counts, now, project)
         _write_moves(session, assignments, moved)
         return
 
-    evidence = _evidence_by_cluster(result.merges, result.clusters)
+    evidence = _evidence_by_cluster(result.merges, [(n, members) for n, members, _s, _f in plans])
     merge_rows = []
-    for n, (_members, survivor, folded_pids) in enumerate(plans):
+    for n, _members, survivor, folded_pids in plans:
         for folded in folded_pids:
             link = _first_evidence(evidence.get(n, ()), old_pid, folded)
             merge_rows.append(
@@ -294,7 +300,7 @@ def _apply_clusters(
     merge_ids = _insert_with_ids(session, DedupeMerge.__table__, _MERGE_COLUMNS, merge_rows)
 
     # applications no longer active follow their person too (history stays whole)
-    all_folded = sorted({f for _m, _s, folded in plans for f in folded})
+    all_folded = sorted({f for _n, _m, _s, folded in plans for f in folded})
     inactive: dict[int, list[_App]] = defaultdict(list)
     for start in range(0, len(all_folded), 5000):  # bounded IN lists (SQLite variable limit)
         for a_id, pid in session.execute(
@@ -310,7 +316,7 @@ def _apply_clusters(
 
     assignments: list[tuple] = []
     next_merge = iter(merge_ids)
-    for members, survivor, folded_pids in plans:
+    for _n, members, survivor, folded_pids in plans:
         merge_of = {folded: next(next_merge) for folded in folded_pids}
         for folded in folded_pids:
             moving = inactive.pop(folded, [])
@@ -915,9 +921,10 @@ def _split_contradicted(
     return split
 
 
-def _evidence_by_cluster(merges: Iterable[Link], clusters: Sequence[Sequence[int]]) -> dict[int, list[Link]]:
-    """Cluster number -> the accepted links inside it, in ``merges`` order (strongest first within each phase)."""
-    cluster_of = {m: n for n, members in enumerate(clusters) for m in members}
+def _evidence_by_cluster(merges: Iterable[Link], clusters: Iterable[tuple[int, Sequence[int]]]) -> dict[int, list[Link]]:
+    """Cluster number -> the accepted links inside it, in ``merges`` order (strongest first within each
+    phase), for the (number, members) ``clusters`` given (a link never lies in a one-member cluster)."""
+    cluster_of = {m: n for n, members in clusters for m in members}
     out: dict[int, list[Link]] = defaultdict(list)
     for link in merges:
         n = cluster_of.get(link.a)
