@@ -128,13 +128,22 @@ def run_dedupe(
 
         audit_record(session, project, "dedupe_decisions", operator="review_tab", details={"recorded": counts.decisions_recorded})
 
+    # a project never compared (its first night) or a full run normalises every application: its
+    # data is then read with the rest in one pass over the table (not a second one in ``_records``)
+    texts: dict[int, str | None] | None = None
+    columns = [Application.id, Application.person_id, Application.content_hash, DedupeSeen.content_hash]
+    if full or _never_compared(session, project):
+        columns.append(cast(Application.data, Text))
     active = _fetch(
         session,
-        select(Application.id, Application.person_id, Application.content_hash, DedupeSeen.content_hash)
+        select(*columns)
         .outerjoin(DedupeSeen, DedupeSeen.application_id == Application.id)
         .where(Application.project == project, Application.active.is_(True))
         .order_by(Application.id),
     )
+    if len(columns) == 5:
+        texts = {row[0]: row[4] for row in active}
+        active = [row[:4] for row in active]
     counts.applications = len(active)
     if not active:
         return counts
@@ -184,7 +193,8 @@ def run_dedupe(
 
         # a forked normaliser: this process writes ``dedupe_seen`` and the views it normalised
         # while the worker normalises the rest (``_normalised``' ``meanwhile``)
-        records, hashed, write_norms = _records(session, project, apps, full, processes, meanwhile=write_seen)
+        records, hashed, write_norms = _records(session, project, apps, full, processes, meanwhile=write_seen, texts=texts)
+        texts = None
         counts.applications_split = _split_contradicted(session, project, apps, records, new_ids, seen, moved, now)
         groups = {a.id: a.person_id for a in apps if a.person_id is not None}
         if not _fork(len(records), processes):
@@ -219,6 +229,12 @@ def run_dedupe(
         del apps, by_id, result
     session.flush()
     return counts
+
+
+def _never_compared(session: Session, project: str) -> bool:
+    """No application of ``project`` has a ``dedupe_seen`` row (a first night: every one is new)."""
+    stmt = select(DedupeSeen.application_id).join(Application, Application.id == DedupeSeen.application_id)
+    return session.execute(stmt.where(Application.project == project).limit(1)).first() is None
 
 
 @dataclass(slots=True)
@@ -485,6 +501,7 @@ def _records(
     full: bool,
     processes: int | None = None,
     meanwhile: Callable[[], None] | None = None,
+    texts: dict[int, str | None] | None = None,
 ) -> tuple[list[NormRecord], tuple | None, Callable[[], None]]:
     """Matching views of ``apps`` (in their order, ``idx`` = position): stored ones whose data and
     normaliser are unchanged, the others normalised now (``full``: all normalised now). Also
@@ -492,10 +509,12 @@ def _records(
     processes normalised every one of them (else None: matching computes them), and the call
     that stores the views normalised now and not stored yet (made once, before anything reads
     ``dedupe_norms``). When a worker normalises part of them, this process stores the views it
-    normalised itself and calls ``meanwhile`` (database writes) while the worker works."""
+    normalised itself and calls ``meanwhile`` (database writes) while the worker works. ``texts``:
+    the active applications' data as text (id -> text) when the caller read it already."""
     scheme = norm_scheme()
     where = (Application.project == project, Application.active.is_(True))
-    texts = dict(_fetch(session, select(Application.id, cast(Application.data, Text)).where(*where)))
+    if texts is None:
+        texts = dict(_fetch(session, select(Application.id, cast(Application.data, Text)).where(*where)))
     stored: dict[int, tuple[str, str]] = {}
     existing: set[int] = set()
     for a_id, row_scheme, digest, text in _fetch(
@@ -520,7 +539,7 @@ def _records(
         return records, None, _nothing
     ids = [apps[i].id for i in todo]
     data = [texts.get(a_id) for a_id in ids]
-    del texts
+    texts.clear()  # the caller's dict too: nothing reads it after this
     stale = sorted(existing.intersection(ids))
     stored_up_to = [0]  # ids[:k] have their views stored
 
