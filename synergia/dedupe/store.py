@@ -23,7 +23,6 @@ from itertools import repeat
 from typing import Any
 
 from sqlalchemy import Row, Table, Text, cast, delete, select
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.sql import Select
@@ -36,6 +35,7 @@ from synergia.dedupe.normalize import NORM_FIELDS, NormRecord, as_tuple, normali
 from synergia.heap import no_gc
 from synergia.parallel import resident_mb, split_run, worth_forking
 from synergia.provenance import PEOPLE_DATA_LIBRARIES, code_digest
+from synergia.registry import bulk
 from synergia.registry.base import utcnow
 from synergia.registry.tables import Application, Person
 from synergia.registry.tables_dedupe import DedupeAssignment, DedupeDecision, DedupeMerge, DedupeNorm, DedupeReview, DedupeSeen
@@ -712,8 +712,8 @@ def _normalised(
 
 # --------------------------------------------------------------------------- bulk SQL
 
-#: the drivers' placeholder for a positional parameter (sqlite3: qmark; psycopg: format / pyformat)
-_MARKS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
+#: the drivers' positional parameter styles written through directly (sqlite3: qmark; psycopg: format / pyformat)
+_DRIVER_STYLES = ("qmark", "format", "pyformat")
 
 
 def _fetch(session: Session, stmt: Select) -> list[tuple]:
@@ -729,94 +729,42 @@ def _fetch(session: Session, stmt: Select) -> list[tuple]:
 
 
 def _insert_rows(session: Session, table: Table, columns: Sequence[str], rows: Sequence[tuple]) -> None:
-    """``INSERT`` of ``rows`` (tuples in ``columns`` order) in one driver ``executemany``."""
+    """``INSERT`` of ``rows`` (tuples in ``columns`` order): one ``COPY`` on PostgreSQL (psycopg), one
+    driver ``executemany`` elsewhere (``registry.bulk``)."""
     if not rows:
         return
     conn = session.connection()
-    q = conn.dialect.identifier_preparer
-    mark = _MARKS.get(conn.dialect.paramstyle)
-    if mark is None:  # another driver: SQLAlchemy's own executemany
+    if conn.dialect.paramstyle not in _DRIVER_STYLES:  # another driver: SQLAlchemy's own executemany
         session.execute(table.insert(), [dict(zip(columns, r)) for r in rows])
         return
-    if conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg":
-        _copy_rows(session, table, columns, _bound(table, columns, rows, conn.dialect))
+    if bulk.copies(conn):
+        bulk.copy_rows(conn, table, columns, bulk.bound_rows(table, columns, rows, conn.dialect))
         return
+    q, mark = conn.dialect.identifier_preparer, bulk.mark(conn)
     sql = f"INSERT INTO {q.format_table(table)} ({', '.join(map(q.quote, columns))}) VALUES ({', '.join([mark] * len(columns))})"
-    _executemany(session, sql, _bound(table, columns, rows, conn.dialect))
-
-
-def _copy_rows(session: Session, table: Table, columns: Sequence[str], rows: Sequence[tuple]) -> None:
-    """PostgreSQL (psycopg 3): ``rows`` by one ``COPY ... FROM STDIN`` on the session's connection
-    (same transaction; values adapted by psycopg as for parameters; a column not given gets its
-    server default, an id its sequence's next value in row order, as one INSERT per row does):
-    an executemany sends one statement per row over the socket (95k matching views: seconds)."""
-    conn = session.connection()
-    q = conn.dialect.identifier_preparer
-    sql = f"COPY {q.format_table(table)} ({', '.join(map(q.quote, columns))}) FROM STDIN"
-    cursor = conn.connection.driver_connection.cursor()
-    try:
-        with cursor.copy(sql) as copy:
-            write = copy.write_row
-            for row in rows:
-                write(row)
-    except conn.dialect.loaded_dbapi.Error as exc:
-        raise DBAPIError.instance(sql, None, exc, conn.dialect.loaded_dbapi.Error, hide_parameters=True, dialect=conn.dialect) from exc
-    finally:
-        cursor.close()
+    bulk.executemany(conn, sql, bulk.bound_rows(table, columns, rows, conn.dialect))
 
 
 def _update_rows(session: Session, table: Table, columns: Sequence[str], key: str, rows: Sequence[tuple]) -> None:
-    """``UPDATE table SET columns WHERE key`` per row of ``rows`` (the new values, then the key)."""
+    """``UPDATE table SET columns WHERE key`` per row of ``rows`` (the new values, then the key):
+    one set-based ``UPDATE ... FROM`` on PostgreSQL (``bulk.update_by_copy``), one driver
+    ``executemany`` elsewhere."""
     if not rows:
         return
     conn = session.connection()
-    q = conn.dialect.identifier_preparer
-    mark = _MARKS.get(conn.dialect.paramstyle)
-    if mark is None:
+    if conn.dialect.paramstyle not in _DRIVER_STYLES:
         from sqlalchemy import bindparam
 
         stmt = table.update().where(table.c[key] == bindparam("b_key")).values({c: bindparam(f"b_{c}") for c in columns})
         session.execute(stmt, [{**{f"b_{c}": v for c, v in zip(columns, r)}, "b_key": r[-1]} for r in rows])
         return
-    if conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg":
-        _update_by_copy(session, table, columns, key, rows)
+    if bulk.copies(conn):
+        bulk.update_by_copy(conn, table, columns, key, rows)
         return
+    q, mark = conn.dialect.identifier_preparer, bulk.mark(conn)
     sets = ", ".join(f"{q.quote(c)} = {mark}" for c in columns)
     sql = f"UPDATE {q.format_table(table)} SET {sets} WHERE {q.quote(key)} = {mark}"
-    _executemany(session, sql, _bound(table, (*columns, key), rows, conn.dialect))
-
-
-def _update_by_copy(session: Session, table: Table, columns: Sequence[str], key: str, rows: Sequence[tuple]) -> None:
-    """PostgreSQL: ``_update_rows`` as one set-based statement: the rows go by ``COPY`` into a
-    temporary table of the same column types, then one ``UPDATE ... FROM`` (an executemany sends
-    one UPDATE per row: 15k moved applications of a 100k first night took seconds). A key given
-    twice keeps its last values, as the row-by-row updates in order do."""
-    last = {r[-1]: r for r in rows}
-    rows = list(last.values()) if len(last) < len(rows) else rows
-    conn = session.connection()
-    q = conn.dialect.identifier_preparer
-    names = (*columns, key)
-    temp = q.quote(f"_dedupe_update_{table.name}")
-    listed = ", ".join(map(q.quote, names))
-    target = q.format_table(table)
-    cursor = conn.connection.driver_connection.cursor()
-    sql = f"CREATE TEMPORARY TABLE {temp} AS SELECT {listed} FROM {target} WITH NO DATA"
-    try:
-        cursor.execute(sql)
-        sql = f"COPY {temp} ({listed}) FROM STDIN"
-        with cursor.copy(sql) as copy:
-            write = copy.write_row
-            for row in _bound(table, names, rows, conn.dialect):
-                write(row)
-        sets = ", ".join(f"{q.quote(c)} = u.{q.quote(c)}" for c in columns)
-        sql = f"UPDATE {target} AS t SET {sets} FROM {temp} AS u WHERE t.{q.quote(key)} = u.{q.quote(key)}"
-        cursor.execute(sql)
-        sql = f"DROP TABLE {temp}"
-        cursor.execute(sql)
-    except conn.dialect.loaded_dbapi.Error as exc:
-        raise DBAPIError.instance(sql, None, exc, conn.dialect.loaded_dbapi.Error, hide_parameters=True, dialect=conn.dialect) from exc
-    finally:
-        cursor.close()
+    bulk.executemany(conn, sql, bulk.bound_rows(table, (*columns, key), rows, conn.dialect))
 
 
 def _insert_with_ids(session: Session, table: Table, columns: Sequence[str], rows: Sequence[tuple]) -> list[int]:
@@ -833,7 +781,7 @@ def _insert_with_ids(session: Session, table: Table, columns: Sequence[str], row
     if not rows:
         return []
     conn = session.connection()
-    if conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg":
+    if bulk.copies(conn):
         from sqlalchemy import text
 
         seq = conn.execute(text("SELECT pg_get_serial_sequence(:t, 'id')"), {"t": table.fullname}).scalar_one()
@@ -850,45 +798,6 @@ def _insert_with_ids(session: Session, table: Table, columns: Sequence[str], row
     ids = list(range(start + 1, start + 1 + len(rows)))
     _insert_rows(session, table, ("id", *columns), [(i, *r) for i, r in zip(ids, rows)])
     return ids
-
-
-def _bound(table: Table, columns: Sequence[str], rows: Sequence[tuple], dialect: Any) -> Sequence[tuple]:
-    """``rows`` with each value as SQLAlchemy would hand it to the driver (the column type's bind
-    processor: a SQLite timestamp as SQLAlchemy's text, a boolean as 0/1), so the stored values are
-    the same as through SQLAlchemy's own executemany; each distinct value is processed once."""
-    processors = []
-    for n, name in enumerate(columns):
-        proc = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
-        if proc is not None:
-            processors.append((n, proc, {}))
-    if not processors:
-        return rows
-    out = []
-    for row in rows:
-        row = list(row)
-        for n, proc, memo in processors:
-            v = row[n]
-            try:
-                row[n] = memo[v]
-            except KeyError:
-                row[n] = memo[v] = proc(v)
-            except TypeError:  # unhashable
-                row[n] = proc(v)
-        out.append(tuple(row))
-    return out
-
-
-def _executemany(session: Session, sql: str, rows: Sequence[tuple]) -> None:
-    """The driver's ``executemany`` on the session's connection (in its transaction); a driver error
-    is raised as SQLAlchemy raises it (parameters hidden: they hold personal data)."""
-    conn = session.connection()
-    cursor = conn.connection.cursor()
-    try:
-        cursor.executemany(sql, rows)
-    except conn.dialect.loaded_dbapi.Error as exc:
-        raise DBAPIError.instance(sql, None, exc, conn.dialect.loaded_dbapi.Error, hide_parameters=True, dialect=conn.dialect) from exc
-    finally:
-        cursor.close()
 
 
 def _split_contradicted(
