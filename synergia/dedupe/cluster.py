@@ -9,10 +9,10 @@ the result does not depend on input order.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from synergia.dedupe.blocking import candidate_pair_arrays, components
@@ -576,11 +576,15 @@ def cluster_records(
     merges: list[Link] = []
 
     if groups:
+        # records of one existing person start together; a person of one record (most of a
+        # first night: each application got its own) joins nothing, so only shared ids are listed
+        pid_at = list(map(groups.get, map(attrgetter("rid"), records)))
+        shared = {pid for pid, k in Counter(pid_at).items() if k > 1 and pid is not None}
         by_group: dict[Hashable, list[int]] = defaultdict(list)
-        for r in records:
-            pid = groups.get(r.rid)
-            if pid is not None:
-                by_group[pid].append(r.idx)
+        if shared:
+            for i, pid in enumerate(pid_at):
+                if pid in shared:
+                    by_group[pid].append(i)  # records[i].idx == i
         for members in by_group.values():
             for x in members[1:]:
                 g.union(members[0], x, check_veto=False)

@@ -23,7 +23,6 @@ from itertools import repeat
 from typing import Any
 
 from sqlalchemy import Row, Table, Text, cast, delete, select
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.sql import Select
@@ -36,6 +35,7 @@ from synergia.dedupe.normalize import NORM_FIELDS, NormRecord, as_tuple, normali
 from synergia.heap import no_gc
 from synergia.parallel import resident_mb, split_run, worth_forking
 from synergia.provenance import PEOPLE_DATA_LIBRARIES, code_digest
+from synergia.registry import bulk
 from synergia.registry.base import utcnow
 from synergia.registry.tables import Application, Person
 from synergia.registry.tables_dedupe import DedupeAssignment, DedupeDecision, DedupeMerge, DedupeNorm, DedupeReview, DedupeSeen
@@ -128,13 +128,22 @@ def run_dedupe(
 
         audit_record(session, project, "dedupe_decisions", operator="review_tab", details={"recorded": counts.decisions_recorded})
 
+    # a project never compared (its first night) or a full run normalises every application: its
+    # data is then read with the rest in one pass over the table (not a second one in ``_records``)
+    texts: dict[int, str | None] | None = None
+    columns = [Application.id, Application.person_id, Application.content_hash, DedupeSeen.content_hash]
+    if full or _never_compared(session, project):
+        columns.append(cast(Application.data, Text))
     active = _fetch(
         session,
-        select(Application.id, Application.person_id, Application.content_hash, DedupeSeen.content_hash)
+        select(*columns)
         .outerjoin(DedupeSeen, DedupeSeen.application_id == Application.id)
         .where(Application.project == project, Application.active.is_(True))
         .order_by(Application.id),
     )
+    if len(columns) == 5:
+        texts = {row[0]: row[4] for row in active}
+        active = [row[:4] for row in active]
     counts.applications = len(active)
     if not active:
         return counts
@@ -184,7 +193,8 @@ def run_dedupe(
 
         # a forked normaliser: this process writes ``dedupe_seen`` and the views it normalised
         # while the worker normalises the rest (``_normalised``' ``meanwhile``)
-        records, hashed, write_norms = _records(session, project, apps, full, processes, meanwhile=write_seen)
+        records, hashed, write_norms = _records(session, project, apps, full, processes, meanwhile=write_seen, texts=texts)
+        texts = None
         counts.applications_split = _split_contradicted(session, project, apps, records, new_ids, seen, moved, now)
         groups = {a.id: a.person_id for a in apps if a.person_id is not None}
         if not _fork(len(records), processes):
@@ -221,6 +231,12 @@ def run_dedupe(
     return counts
 
 
+def _never_compared(session: Session, project: str) -> bool:
+    """No application of ``project`` has a ``dedupe_seen`` row (a first night: every one is new)."""
+    stmt = select(DedupeSeen.application_id).join(Application, Application.id == DedupeSeen.application_id)
+    return session.execute(stmt.where(Application.project == project).limit(1)).first() is None
+
+
 @dataclass(slots=True)
 class _App:
     """What matching reads and changes of an application (its data is read as text, see ``_records``)."""
@@ -252,9 +268,15 @@ def _apply_clusters(
     (inactive applications of a folded person follow it). Written in bulk, in cluster order."""
     session.flush()
     old_pid = {a.id: a.person_id for a in apps}
-    plans = []  # (members, survivor, folded persons)
-    for members in result.clusters:
-        pids = sorted({old_pid[m] for m in members if old_pid[m] is not None})
+    plans = []  # (cluster number, members, survivor, folded persons) of the clusters that change something
+    for n, members in enumerate(result.clusters):
+        if len(members) == 1:  # most clusters of a night: one application
+            pid = old_pid[members[0]]
+            if pid is not None:
+                continue  # it stays with its person: no move, no merge, no history row
+            pids = []
+        else:
+            pids = sorted({old_pid[m] for m in members if old_pid[m] is not None})
         if pids:
             survivor = pids[0]
         else:
@@ -263,17 +285,17 @@ def _apply_clusters(
             session.flush()
             survivor = person.id
             counts.persons_created += 1
-        plans.append((members, survivor, pids[1:]))
-    if not any(folded for _m, _s, folded in plans):
+        plans.append((n, members, survivor, pids[1:]))
+    if not any(folded for _n, _m, _s, folded in plans):
         assignments: list[tuple] = []
-        for members, survivor, _folded in plans:
+        for _n, members, survivor, _folded in plans:
             _move_members(members, survivor, {}, by_id, assignments, moved, counts, now, project)
         _write_moves(session, assignments, moved)
         return
 
-    evidence = _evidence_by_cluster(result.merges, result.clusters)
+    evidence = _evidence_by_cluster(result.merges, [(n, members) for n, members, _s, _f in plans])
     merge_rows = []
-    for n, (_members, survivor, folded_pids) in enumerate(plans):
+    for n, _members, survivor, folded_pids in plans:
         for folded in folded_pids:
             link = _first_evidence(evidence.get(n, ()), old_pid, folded)
             merge_rows.append(
@@ -294,7 +316,7 @@ def _apply_clusters(
     merge_ids = _insert_with_ids(session, DedupeMerge.__table__, _MERGE_COLUMNS, merge_rows)
 
     # applications no longer active follow their person too (history stays whole)
-    all_folded = sorted({f for _m, _s, folded in plans for f in folded})
+    all_folded = sorted({f for _n, _m, _s, folded in plans for f in folded})
     inactive: dict[int, list[_App]] = defaultdict(list)
     for start in range(0, len(all_folded), 5000):  # bounded IN lists (SQLite variable limit)
         for a_id, pid in session.execute(
@@ -310,7 +332,7 @@ def _apply_clusters(
 
     assignments: list[tuple] = []
     next_merge = iter(merge_ids)
-    for members, survivor, folded_pids in plans:
+    for _n, members, survivor, folded_pids in plans:
         merge_of = {folded: next(next_merge) for folded in folded_pids}
         for folded in folded_pids:
             moving = inactive.pop(folded, [])
@@ -479,6 +501,7 @@ def _records(
     full: bool,
     processes: int | None = None,
     meanwhile: Callable[[], None] | None = None,
+    texts: dict[int, str | None] | None = None,
 ) -> tuple[list[NormRecord], tuple | None, Callable[[], None]]:
     """Matching views of ``apps`` (in their order, ``idx`` = position): stored ones whose data and
     normaliser are unchanged, the others normalised now (``full``: all normalised now). Also
@@ -486,10 +509,12 @@ def _records(
     processes normalised every one of them (else None: matching computes them), and the call
     that stores the views normalised now and not stored yet (made once, before anything reads
     ``dedupe_norms``). When a worker normalises part of them, this process stores the views it
-    normalised itself and calls ``meanwhile`` (database writes) while the worker works."""
+    normalised itself and calls ``meanwhile`` (database writes) while the worker works. ``texts``:
+    the active applications' data as text (id -> text) when the caller read it already."""
     scheme = norm_scheme()
     where = (Application.project == project, Application.active.is_(True))
-    texts = dict(_fetch(session, select(Application.id, cast(Application.data, Text)).where(*where)))
+    if texts is None:
+        texts = dict(_fetch(session, select(Application.id, cast(Application.data, Text)).where(*where)))
     stored: dict[int, tuple[str, str]] = {}
     existing: set[int] = set()
     for a_id, row_scheme, digest, text in _fetch(
@@ -514,7 +539,7 @@ def _records(
         return records, None, _nothing
     ids = [apps[i].id for i in todo]
     data = [texts.get(a_id) for a_id in ids]
-    del texts
+    texts.clear()  # the caller's dict too: nothing reads it after this
     stale = sorted(existing.intersection(ids))
     stored_up_to = [0]  # ids[:k] have their views stored
 
@@ -687,8 +712,8 @@ def _normalised(
 
 # --------------------------------------------------------------------------- bulk SQL
 
-#: the drivers' placeholder for a positional parameter (sqlite3: qmark; psycopg: format / pyformat)
-_MARKS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
+#: the drivers' positional parameter styles written through directly (sqlite3: qmark; psycopg: format / pyformat)
+_DRIVER_STYLES = ("qmark", "format", "pyformat")
 
 
 def _fetch(session: Session, stmt: Select) -> list[tuple]:
@@ -704,94 +729,42 @@ def _fetch(session: Session, stmt: Select) -> list[tuple]:
 
 
 def _insert_rows(session: Session, table: Table, columns: Sequence[str], rows: Sequence[tuple]) -> None:
-    """``INSERT`` of ``rows`` (tuples in ``columns`` order) in one driver ``executemany``."""
+    """``INSERT`` of ``rows`` (tuples in ``columns`` order): one ``COPY`` on PostgreSQL (psycopg), one
+    driver ``executemany`` elsewhere (``registry.bulk``)."""
     if not rows:
         return
     conn = session.connection()
-    q = conn.dialect.identifier_preparer
-    mark = _MARKS.get(conn.dialect.paramstyle)
-    if mark is None:  # another driver: SQLAlchemy's own executemany
+    if conn.dialect.paramstyle not in _DRIVER_STYLES:  # another driver: SQLAlchemy's own executemany
         session.execute(table.insert(), [dict(zip(columns, r)) for r in rows])
         return
-    if conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg":
-        _copy_rows(session, table, columns, _bound(table, columns, rows, conn.dialect))
+    if bulk.copies(conn):
+        bulk.copy_rows(conn, table, columns, bulk.bound_rows(table, columns, rows, conn.dialect))
         return
+    q, mark = conn.dialect.identifier_preparer, bulk.mark(conn)
     sql = f"INSERT INTO {q.format_table(table)} ({', '.join(map(q.quote, columns))}) VALUES ({', '.join([mark] * len(columns))})"
-    _executemany(session, sql, _bound(table, columns, rows, conn.dialect))
-
-
-def _copy_rows(session: Session, table: Table, columns: Sequence[str], rows: Sequence[tuple]) -> None:
-    """PostgreSQL (psycopg 3): ``rows`` by one ``COPY ... FROM STDIN`` on the session's connection
-    (same transaction; values adapted by psycopg as for parameters; a column not given gets its
-    server default, an id its sequence's next value in row order, as one INSERT per row does):
-    an executemany sends one statement per row over the socket (95k matching views: seconds)."""
-    conn = session.connection()
-    q = conn.dialect.identifier_preparer
-    sql = f"COPY {q.format_table(table)} ({', '.join(map(q.quote, columns))}) FROM STDIN"
-    cursor = conn.connection.driver_connection.cursor()
-    try:
-        with cursor.copy(sql) as copy:
-            write = copy.write_row
-            for row in rows:
-                write(row)
-    except conn.dialect.loaded_dbapi.Error as exc:
-        raise DBAPIError.instance(sql, None, exc, conn.dialect.loaded_dbapi.Error, hide_parameters=True, dialect=conn.dialect) from exc
-    finally:
-        cursor.close()
+    bulk.executemany(conn, sql, bulk.bound_rows(table, columns, rows, conn.dialect))
 
 
 def _update_rows(session: Session, table: Table, columns: Sequence[str], key: str, rows: Sequence[tuple]) -> None:
-    """``UPDATE table SET columns WHERE key`` per row of ``rows`` (the new values, then the key)."""
+    """``UPDATE table SET columns WHERE key`` per row of ``rows`` (the new values, then the key):
+    one set-based ``UPDATE ... FROM`` on PostgreSQL (``bulk.update_by_copy``), one driver
+    ``executemany`` elsewhere."""
     if not rows:
         return
     conn = session.connection()
-    q = conn.dialect.identifier_preparer
-    mark = _MARKS.get(conn.dialect.paramstyle)
-    if mark is None:
+    if conn.dialect.paramstyle not in _DRIVER_STYLES:
         from sqlalchemy import bindparam
 
         stmt = table.update().where(table.c[key] == bindparam("b_key")).values({c: bindparam(f"b_{c}") for c in columns})
         session.execute(stmt, [{**{f"b_{c}": v for c, v in zip(columns, r)}, "b_key": r[-1]} for r in rows])
         return
-    if conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg":
-        _update_by_copy(session, table, columns, key, rows)
+    if bulk.copies(conn):
+        bulk.update_by_copy(conn, table, columns, key, rows)
         return
+    q, mark = conn.dialect.identifier_preparer, bulk.mark(conn)
     sets = ", ".join(f"{q.quote(c)} = {mark}" for c in columns)
     sql = f"UPDATE {q.format_table(table)} SET {sets} WHERE {q.quote(key)} = {mark}"
-    _executemany(session, sql, _bound(table, (*columns, key), rows, conn.dialect))
-
-
-def _update_by_copy(session: Session, table: Table, columns: Sequence[str], key: str, rows: Sequence[tuple]) -> None:
-    """PostgreSQL: ``_update_rows`` as one set-based statement: the rows go by ``COPY`` into a
-    temporary table of the same column types, then one ``UPDATE ... FROM`` (an executemany sends
-    one UPDATE per row: 15k moved applications of a 100k first night took seconds). A key given
-    twice keeps its last values, as the row-by-row updates in order do."""
-    last = {r[-1]: r for r in rows}
-    rows = list(last.values()) if len(last) < len(rows) else rows
-    conn = session.connection()
-    q = conn.dialect.identifier_preparer
-    names = (*columns, key)
-    temp = q.quote(f"_dedupe_update_{table.name}")
-    listed = ", ".join(map(q.quote, names))
-    target = q.format_table(table)
-    cursor = conn.connection.driver_connection.cursor()
-    sql = f"CREATE TEMPORARY TABLE {temp} AS SELECT {listed} FROM {target} WITH NO DATA"
-    try:
-        cursor.execute(sql)
-        sql = f"COPY {temp} ({listed}) FROM STDIN"
-        with cursor.copy(sql) as copy:
-            write = copy.write_row
-            for row in _bound(table, names, rows, conn.dialect):
-                write(row)
-        sets = ", ".join(f"{q.quote(c)} = u.{q.quote(c)}" for c in columns)
-        sql = f"UPDATE {target} AS t SET {sets} FROM {temp} AS u WHERE t.{q.quote(key)} = u.{q.quote(key)}"
-        cursor.execute(sql)
-        sql = f"DROP TABLE {temp}"
-        cursor.execute(sql)
-    except conn.dialect.loaded_dbapi.Error as exc:
-        raise DBAPIError.instance(sql, None, exc, conn.dialect.loaded_dbapi.Error, hide_parameters=True, dialect=conn.dialect) from exc
-    finally:
-        cursor.close()
+    bulk.executemany(conn, sql, bulk.bound_rows(table, (*columns, key), rows, conn.dialect))
 
 
 def _insert_with_ids(session: Session, table: Table, columns: Sequence[str], rows: Sequence[tuple]) -> list[int]:
@@ -808,7 +781,7 @@ def _insert_with_ids(session: Session, table: Table, columns: Sequence[str], row
     if not rows:
         return []
     conn = session.connection()
-    if conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg":
+    if bulk.copies(conn):
         from sqlalchemy import text
 
         seq = conn.execute(text("SELECT pg_get_serial_sequence(:t, 'id')"), {"t": table.fullname}).scalar_one()
@@ -825,45 +798,6 @@ def _insert_with_ids(session: Session, table: Table, columns: Sequence[str], row
     ids = list(range(start + 1, start + 1 + len(rows)))
     _insert_rows(session, table, ("id", *columns), [(i, *r) for i, r in zip(ids, rows)])
     return ids
-
-
-def _bound(table: Table, columns: Sequence[str], rows: Sequence[tuple], dialect: Any) -> Sequence[tuple]:
-    """``rows`` with each value as SQLAlchemy would hand it to the driver (the column type's bind
-    processor: a SQLite timestamp as SQLAlchemy's text, a boolean as 0/1), so the stored values are
-    the same as through SQLAlchemy's own executemany; each distinct value is processed once."""
-    processors = []
-    for n, name in enumerate(columns):
-        proc = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
-        if proc is not None:
-            processors.append((n, proc, {}))
-    if not processors:
-        return rows
-    out = []
-    for row in rows:
-        row = list(row)
-        for n, proc, memo in processors:
-            v = row[n]
-            try:
-                row[n] = memo[v]
-            except KeyError:
-                row[n] = memo[v] = proc(v)
-            except TypeError:  # unhashable
-                row[n] = proc(v)
-        out.append(tuple(row))
-    return out
-
-
-def _executemany(session: Session, sql: str, rows: Sequence[tuple]) -> None:
-    """The driver's ``executemany`` on the session's connection (in its transaction); a driver error
-    is raised as SQLAlchemy raises it (parameters hidden: they hold personal data)."""
-    conn = session.connection()
-    cursor = conn.connection.cursor()
-    try:
-        cursor.executemany(sql, rows)
-    except conn.dialect.loaded_dbapi.Error as exc:
-        raise DBAPIError.instance(sql, None, exc, conn.dialect.loaded_dbapi.Error, hide_parameters=True, dialect=conn.dialect) from exc
-    finally:
-        cursor.close()
 
 
 def _split_contradicted(
@@ -915,9 +849,10 @@ def _split_contradicted(
     return split
 
 
-def _evidence_by_cluster(merges: Iterable[Link], clusters: Sequence[Sequence[int]]) -> dict[int, list[Link]]:
-    """Cluster number -> the accepted links inside it, in ``merges`` order (strongest first within each phase)."""
-    cluster_of = {m: n for n, members in enumerate(clusters) for m in members}
+def _evidence_by_cluster(merges: Iterable[Link], clusters: Iterable[tuple[int, Sequence[int]]]) -> dict[int, list[Link]]:
+    """Cluster number -> the accepted links inside it, in ``merges`` order (strongest first within each
+    phase), for the (number, members) ``clusters`` given (a link never lies in a one-member cluster)."""
+    cluster_of = {m: n for n, members in clusters for m in members}
     out: dict[int, list[Link]] = defaultdict(list)
     for link in merges:
         n = cluster_of.get(link.a)

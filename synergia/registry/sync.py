@@ -20,14 +20,14 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from itertools import chain
 from json.encoder import c_make_encoder, encode_basestring_ascii
 from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, Connection, Date, DateTime, Dialect, Table, Text, bindparam, cast, delete, select, update
+from sqlalchemy import JSON, Connection, Table, Text, bindparam, cast, delete, select, update
 from sqlalchemy.orm import Session
 
 from config.project import ProjectConfig
@@ -35,6 +35,10 @@ from synergia.counts import Counts
 from synergia.heap import no_gc
 from synergia.parallel import fork_pair, worth_forking
 from synergia.registry.base import utcnow
+from synergia.registry.bulk import bound_rows, copy_rows
+from synergia.registry.bulk import mark as _mark
+from synergia.registry.bulk import processor as _processor
+from synergia.registry.bulk import quoted as _quoted
 from synergia.registry.identity import Incoming, KeyBook, match_records, pair_unique_firsts
 from synergia.registry.tables import (
     Application,
@@ -192,10 +196,6 @@ _Q_COLUMNS = (*_PLACE_COLUMNS, "content_hash", "resolved_at")
 #: positions in a stored row as read (``_read``); JSON columns come as their stored text
 _ID, _SOURCE, _SPREADSHEET, _WORKSHEET, _ROW, _KEY, _FP, _FALLBACKS = range(8)
 _HASH, _ACTIVE, _DATA = 9, 10, 13
-
-
-def _mark(conn: Connection) -> str:
-    return "?" if conn.dialect.paramstyle == "qmark" else "%s"
 
 
 def _read(conn: Connection, table: Table, slug: str, columns: tuple[str, ...]) -> list[tuple]:
@@ -677,10 +677,6 @@ def _insert_values(
     conn.exec_driver_sql(f'INSERT INTO "{table.name}" ({_quoted(columns)}) VALUES ({marks})', params)
 
 
-def _quoted(names: Sequence[str]) -> str:
-    return ", ".join(f'"{n}"' for n in names)
-
-
 def _bound(
     conn: Connection,
     table: Table,
@@ -694,52 +690,10 @@ def _bound(
     ``bound``: the rows' values are bound already (only ``fixed`` is processed here)."""
     columns = [*names, *fixed]
     dialect = conn.dialect
-    processors = [] if bound else [(i, p) for i, n in enumerate(names) if (p := _processor(table, n, dialect)) is not None]
     tail = tuple(v if (p := _processor(table, k, dialect)) is None or v is None else p(v) for k, v in fixed.items())
-    if not processors:
+    if bound:
         return columns, [tuple(row) + tail for row in rows]
-    params = []
-    for row in rows:
-        values = list(row)
-        for i, p in processors:
-            if values[i] is not None:
-                values[i] = p(values[i])
-        params.append(tuple(values) + tail)
-    return columns, params
-
-
-def _processor(table: Table, name: str, dialect: Dialect) -> Callable[[object], object] | None:
-    column_type = table.c[name].type
-    if isinstance(column_type, JSON):
-        return None
-    impl = column_type.dialect_impl(dialect)
-    process = impl.bind_processor(dialect)
-    if process is None or dialect.name != "sqlite":
-        return process
-    fast = {DateTime: _sqlite_datetime, Date: _sqlite_date}.get(type(column_type))
-    if fast is None or any(fast(v) != process(v) for v in _PROBES[type(column_type)]):
-        return process
-    return lambda v: r if (r := fast(v)) is not None else process(v)
-
-
-def _sqlite_datetime(value: object) -> str | None:
-    """SQLAlchemy's SQLite DATETIME text of a naive datetime ("2026-05-01 09:30:00.000000"), None otherwise."""
-    if type(value) is not datetime or value.tzinfo is not None:
-        return None
-    text_ = value.isoformat(" ")
-    return text_ if len(text_) > 19 else text_ + ".000000"
-
-
-def _sqlite_date(value: object) -> str | None:
-    """SQLAlchemy's SQLite DATE text of a date ("2026-05-01"), None otherwise."""
-    return value.isoformat() if type(value) is date else None
-
-
-#: values the fast SQLite formats are checked against SQLAlchemy's own processor with, once per insert
-_PROBES = {
-    DateTime: (datetime(2026, 5, 1, 9, 30), datetime(987, 1, 2, 3, 4, 5, 60)),
-    Date: (date(2026, 5, 1), date(987, 1, 2)),
-}
+    return columns, bound_rows(table, names, rows, dialect, tail)
 
 
 def _insert_ids(
@@ -825,18 +779,17 @@ def _copyable(table: Table, names: Sequence[str], shared: Mapping[str, object]) 
 
 def _copy(conn: Connection, table: Table, names: Sequence[str], rows: Sequence[Sequence[object]], fixed: Mapping[str, object]) -> None:
     """COPY ``rows`` (values of ``names``, JSON as text) + ``fixed`` into ``table`` through the
-    session's own connection (same transaction)."""
+    session's own connection (same transaction; ``bulk.copy_rows``)."""
     tail = list(fixed.values())
     n_own = len(names)
-    cursor = conn.connection.driver_connection.cursor()
-    try:
-        with cursor.copy(f'COPY "{table.name}" ({_quoted([*names, *fixed])}) FROM STDIN') as copy:
-            for row in rows:
-                if len(row) != n_own:
-                    raise ValueError(f"COPY {table.name}: wiersze o różnych kolumnach (rows with different columns)")
-                copy.write_row([*row, *tail] if tail else row)
-    finally:
-        cursor.close()
+
+    def complete() -> Iterator[Sequence[object]]:
+        for row in rows:
+            if len(row) != n_own:
+                raise ValueError(f"COPY {table.name}: wiersze o różnych kolumnach (rows with different columns)")
+            yield [*row, *tail] if tail else row
+
+    copy_rows(conn, table, [*names, *fixed], complete())
 
 
 def _new_person_ids(session: Session, slug: str, n: int, now: datetime) -> list[int]:

@@ -9,6 +9,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+import sqlalchemy
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
@@ -64,6 +65,50 @@ KASIA2 = {"first_name": "Kasia", "last_name": "KOWALSKA", "email": "kasia.k@wp.p
 KASIA3 = {"first_name": "Kasia", "last_name": "Kowalski", "phone": "+48 600 100 200", "organisation": "OSP"}
 JAN = {"first_name": "Jan", "last_name": "Kowalski", "email": "kasia.k@wp.pl", "birth_date": "1961-01-01"}
 NAMESAKE = {"first_name": "Katarzyna", "last_name": "Kowalska", "city": "Opole", "organisation": "OSP", "email": "kk@o2.pl"}
+
+
+def test_applications_without_a_person_get_one_alone_or_with_their_cluster(reg: Registry) -> None:
+    """An application with no person yet gets a new one: alone (a one-application cluster) and
+    together with its duplicate (a cluster of two without persons), its move recorded; an
+    application already with its person and alone is left as it is (no history row)."""
+    with reg.session() as s:
+        ids = [add(s, KASIA, 2), add(s, KASIA2, 3), add(s, JAN, 4), add(s, NAMESAKE, 5)]
+        for a_id in ids[:3]:
+            s.get(Application, a_id).person_id = None
+        s.flush()
+        before = persons(s)
+        counts = run_dedupe(s, P)
+    with reg.session() as s:
+        after = persons(s)
+        assert counts.persons_created == 2 and counts.applications_moved == 3 and counts.persons_merged == 0
+        assert after[ids[0]] == after[ids[1]] is not None and after[ids[2]] not in (None, after[ids[0]])
+        assert after[ids[3]] == before[ids[3]]
+        moves = s.execute(select(DedupeAssignment.application_id, DedupeAssignment.old_person_id, DedupeAssignment.new_person_id)).all()
+        assert sorted(moves) == sorted((a_id, None, after[a_id]) for a_id in ids[:3])
+
+
+def test_a_first_night_reads_the_applications_data_in_one_pass(reg: Registry) -> None:
+    """The first night (no application compared yet) reads the data with the list of active
+    applications, not in a second pass over the table; a later night with a new row reads the
+    data apart (an unchanged night does not read it at all). Same persons either way."""
+    reads: list[str] = []  # passes over the active applications: their content or their data
+
+    def seen(_conn, _cursor, statement, *_args) -> None:
+        selected, _, rest = statement.partition("FROM applications")
+        if rest and ("applications.data" in selected or "applications.content_hash" in selected):
+            reads.append(statement)
+
+    sqlalchemy.event.listen(reg.engine, "before_cursor_execute", seen)
+    with reg.session() as s:
+        ids = [add(s, KASIA, 2), add(s, KASIA2, 3), add(s, JAN, 4)]
+        run_dedupe(s, P)
+    first, reads[:] = len(reads), []
+    with reg.session() as s:
+        ids.append(add(s, KASIA3, 5))
+        run_dedupe(s, P)
+        after = persons(s)
+    assert first == 1 and len(reads) == 2
+    assert after[ids[0]] == after[ids[1]] != after[ids[2]]
 
 
 def test_merges_keep_the_oldest_id_and_record_the_reason(reg: Registry) -> None:

@@ -436,7 +436,7 @@ def test_fast_sqlite_datetimes_are_sqlalchemys(moment, day) -> None:
     from sqlalchemy import Date, DateTime
     from sqlalchemy.dialects import sqlite
 
-    from synergia.registry.sync import _sqlite_date, _sqlite_datetime
+    from synergia.registry.bulk import _sqlite_date, _sqlite_datetime
 
     dialect = sqlite.dialect()
     assert _sqlite_datetime(moment) == DateTime().dialect_impl(dialect).bind_processor(dialect)(moment)
@@ -499,5 +499,48 @@ def test_ids_drawn_on_sqlite_are_those_sqlite_gives_rows_inserted_without_one(tm
                 assert drawn == given, (project, drawn, given)
                 if drop_last:
                     s.execute(delete(Person).where(Person.id == given[-1]))
+    finally:
+        reg.dispose()
+
+
+def test_bulk_rows_are_bound_as_sqlalchemy_binds_them() -> None:
+    """``registry.bulk.bound_rows`` (the sync's and the dedupe's one binder): each value as its column
+    type binds it on SQLite (timestamps as SQLAlchemy's text, with and without microseconds; a
+    float), None kept, the shared tail appended as given."""
+    from datetime import datetime
+
+    from sqlalchemy.dialects import sqlite
+
+    from synergia.registry import bulk
+    from synergia.registry.tables_dedupe import DedupeMerge
+
+    dialect, table = sqlite.dialect(), DedupeMerge.__table__
+    names = ("score", "created_at", "undone_at", "reason")
+    rows = [
+        (0.5, datetime(2026, 3, 1, 2, 0), None, "a'ż"),
+        (1, datetime(2026, 3, 1, 2, 0, 0, 5), datetime(1999, 12, 31, 23, 59, 59, 999999), "b"),
+    ]
+
+    def own(name: str, value: object) -> object:
+        process = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+        return value if process is None or value is None else process(value)
+
+    assert bulk.bound_rows(table, names, rows, dialect, ("p",)) == [(*(own(n, v) for n, v in zip(names, r)), "p") for r in rows]
+    assert bulk.bound_rows(table, names, rows, dialect)[1][1] == "2026-03-01 02:00:00.000005"
+
+
+@pytest.mark.postgres
+def test_a_failed_copy_of_the_sync_is_raised_as_sqlalchemy_raises_it_parameters_hidden(pg_database: str) -> None:
+    """A driver error in the sync's COPY (``bulk.copy_rows``) comes as SQLAlchemy's DBAPIError with
+    its parameters hidden, as the dedupe's bulk writes raise it (never a bare driver error)."""
+    from sqlalchemy.exc import DBAPIError
+
+    from synergia.registry import sync
+
+    reg = Registry(pg_database)
+    try:
+        with pytest.raises(DBAPIError) as raised, reg.session() as s:  # no application 999999: a foreign key fails
+            sync._insert_values(s, Attendance.__table__, sync._ATTENDANCE, [(999999, "e1", 1, 2.0, None)], {"project": "demo"})
+        assert raised.value.hide_parameters
     finally:
         reg.dispose()
