@@ -352,11 +352,12 @@ def twins(a: NormRecord, b: NormRecord, fr: str, freq: Frequencies = NO_FREQUENC
 
 def names_outweighed(a: NormRecord, b: NormRecord, freq: Frequencies = NO_FREQUENCIES) -> bool:
     """Everything else agrees so strongly that two first names must be one mistyped:
-    the birth date, the person's own e-mail and own phone (no other first name uses
-    them in the batch), and the names at most two keystrokes apart (Maria/Marika)."""
+    the birth date, the person's own e-mail and own phone (no first name but the pair's
+    own two uses them in the batch: the pair itself puts both on them), and the names at
+    most two keystrokes apart (Maria/Marika)."""
     if not (a.dob and a.dob == b.dob and a.email and a.email == b.email and a.phone and a.phone == b.phone):
         return False
-    if freq.sharers(a.email, True) > 1 or freq.sharers(a.phone, False) > 1:
+    if freq.sharers(a.email, True) > 2 or freq.sharers(a.phone, False) > 2:
         return False
     return OSA.distance(a.fn, b.fn, score_cutoff=2) <= 2
 
