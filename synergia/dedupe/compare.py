@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from rapidfuzz.distance import OSA, JaroWinkler
 from rapidfuzz.fuzz import ratio, token_sort_ratio
 
-from synergia.dedupe.names import KNOWN, canonical_first_name
+from synergia.dedupe.names import KNOWN, canonical_first_name, typo_of_form
 from synergia.dedupe.normalize import NormRecord
 from synergia.dedupe.score import (
     L_ADDRESS,
@@ -158,6 +158,8 @@ def first_name_relation(a: NormRecord, b: NormRecord) -> str:
         return CONFLICT  # two real, different names (or a typo of another real name: 'Kaiml' is Kamil, not Kamila)
     if _typo(a.fn, b.fn) or _typo(a.fn_canon, b.fn_canon) or _typo(a.fn_full, b.fn_full):
         return SIMILAR
+    if (b.fn_known and typo_of_form(a.fn, b.fn_canon)) or (a.fn_known and typo_of_form(b.fn, a.fn_canon)):
+        return SIMILAR  # a typo of one of the other's forms: 'Kua' for Kuba (Jakub), 'Ia' for Ida
     # initial only ("K.") or truncated ("Ky" for "Kyo"; two known names were decided above)
     short, long_ = (a.fn, b.fn) if len(a.fn) <= len(b.fn) else (b.fn, a.fn)
     if long_.startswith(short) and (len(short) == 1 or len(long_) - len(short) <= 2):
@@ -465,9 +467,10 @@ def weigh(a: NormRecord, b: NormRecord, fr: str | None = None, freq: Frequencies
         agreed.append(L_FN)
         names += 1
     elif fr == SIMILAR:
-        short = min(len(a.fn), len(b.fn))
-        bits += W_FN_INITIAL if short <= 2 else W_FN_TYPO
-        agreed.append(L_FN + (" (inicjał)" if short <= 2 else " (z literówką)"))
+        short, long_ = sorted((a.fn, b.fn), key=len)
+        initial = len(short) <= 2 and long_.startswith(short)  # 'K.', 'Ka' (not 'Ia' for Ida: a typo)
+        bits += W_FN_INITIAL if initial else W_FN_TYPO
+        agreed.append(L_FN + (" (inicjał)" if initial else " (z literówką)"))
         names += 1
     elif fr == OTHER and short_typo(a.fn, b.fn):
         bits += W_FN_TYPO

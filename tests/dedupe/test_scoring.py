@@ -70,6 +70,19 @@ def test_short_first_name_typos_count_as_typos() -> None:
         assert "imię (z literówką)" in weigh(a, b).agreed, (x, y)
 
 
+def test_a_typo_of_a_form_of_the_other_name_is_a_typo_not_twins() -> None:
+    """'Kua' is Kuba (Jakub) mistyped, 'Ia' is Ida with a letter dropped, 'Rdek' is Radek
+    (Radosław): one keystroke from a spelling of the other record's own name. With the
+    same surname and birth date that is no twin pair; a real other name still is."""
+    common = dict(last_name="Rosiak", birth_date="2008-01-13", street="Lipowa 4", postal_code="12-124", city="Wrocław")
+    for x, y in (("Kua", "Jakub"), ("Ia", "Ida"), ("Rdek", "Radosław"), ("Aag", "Agnieszka")):
+        a, b = rec(0, first_name=x, **common), rec(1, first_name=y, **common)
+        d = compare(a, b)
+        assert d.reason != V_TWINS and "imię (z literówką)" in d.reason, (x, y, d)
+        assert d.outcome is Outcome.SAME, (x, y, d)
+    assert compare(rec(0, first_name="Jarlo", **common), rec(1, first_name="Jakub", **common)).reason == V_TWINS
+
+
 def test_surname_levels_and_a_womans_other_surname_weighs_less() -> None:
     ref = rec(first_name="Ewa", last_name="Kowalska", email="ewa.k@wp.pl")
     same = bits(ref, rec(first_name="Ewa", last_name="KOWALSKI", email="ewa.k@wp.pl"))
