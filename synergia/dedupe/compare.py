@@ -9,7 +9,8 @@ even through a chain of other records.
 
 A birth date is not a veto when it is one keystroke off (same year; one digit,
 a digit swap or day<->month in day/month, or one day) *and* the names and the full
-address with the house number (or an e-mail or phone) agree: a father and son differ in the year, twins have
+address with the house number (or an e-mail or phone, or — both names exact — the town,
+postcode or organisation) agree: a father and son differ in the year, twins have
 other names. The PESEL veto has no exception.
 """
 
@@ -240,7 +241,8 @@ def _house_number(street: str) -> list[str]:
 def _typed_dob(a: NormRecord, b: NormRecord, fr: str) -> bool:
     """A birth date mistyped rather than a different person: same year, one
     keystroke in day/month (or one day), the names agree, and so does the full address (with
-    the house number) or an e-mail or phone (a father and son differ in the year,
+    the house number) or an e-mail or phone — or both names agree exactly (no typo) and so
+    does the town, postcode or organisation (a father and son differ in the year,
     twins have other names). A woman's other surname (married) with her first name
     needs the e-mail or phone."""
     if not dates_soft(a.dob, b.dob):
@@ -252,6 +254,11 @@ def _typed_dob(a: NormRecord, b: NormRecord, fr: str) -> bool:
     if not names:
         return False
     if _house_number(a.street) and _same_address(a, b):
+        return True
+    if fr == SAME and surname_relation(a, b) == SAME and _same_place(a, b) and not (a.street and b.street):
+        # both names exactly (no typo) in one town, postcode or organisation, no two homes to
+        # compare: two namesakes there born in one year a keystroke or a day apart are far
+        # rarer than one slip (two streets given: the full address above decides)
         return True
     return bool((a.email and a.email == b.email) or (a.phone and a.phone == b.phone))
 
