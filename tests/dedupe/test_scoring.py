@@ -181,6 +181,20 @@ def test_first_names_are_vetoed_only_when_nothing_else_strongly_agrees() -> None
     assert veto(a, b, None, frequencies([a, b, c])) == V_NAMES
 
 
+def test_two_first_names_are_outweighed_by_birth_date_and_a_mailbox_naming_one_of_them() -> None:
+    """Iga/Inga (a dropped letter that lands on another real name): the birth date and the
+    one e-mail, whose name part is Inga's, agree; no phone on one form. A mailbox naming
+    nobody, or another birth date, leaves the veto."""
+    common = dict(last_name="Kanarek", birth_date="1952-07-12", street="Kościuszki 180", city="Wrocław")
+    a = rec(0, first_name="Iga", email="inga.kanarek639@interia.pl", **common)
+    b = rec(1, first_name="Inga", email="inga.kanarek639@interia.pl", phone="700832960", **common)
+    assert veto(a, b, None, frequencies([a, b])) is None
+    assert compare(a, b, freq=frequencies([a, b])).outcome is Outcome.SAME
+    c = rec(0, first_name="Iga", email="kanarek639@interia.pl", **common)
+    d = rec(1, first_name="Inga", email="kanarek639@interia.pl", phone="700832960", **common)
+    assert veto(c, d, None, frequencies([c, d])) == V_NAMES
+
+
 def test_married_surname_with_birth_date_email_and_phone_merges() -> None:
     a = rec(first_name="Agnieszka", last_name="Rabiej", birth_date="1964-08-07", email="aga64@gmail.com", phone="660184681")
     b = rec(first_name="Agnieszka", last_name="Witos", birth_date="7.8.1964", email="aga64@gmail.com", phone="+48 660 184 681")
