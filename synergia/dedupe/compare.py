@@ -435,6 +435,14 @@ def _own_mailbox(r: NormRecord) -> bool:
     return bool(r.fn and len(root) >= 4 and local[:1] == r.fn[0] and local[1:].lstrip("._-").startswith(root))
 
 
+def _surname_mailbox(r: NormRecord) -> bool:
+    """The e-mail's name part starts with this person's surname as written on the form
+    (``soboradak620``, ``kowalska.x``): the person's own unless several first names use it
+    (``sharers``). The family's plural form (``kowalscy``, ``pstragowscy``) is not the surname."""
+    local = r.email.partition("@")[0] if r.email else ""
+    return len(r.ln) >= 4 and local.startswith(r.ln.replace(" ", ""))
+
+
 def _contacts_differ(a: NormRecord, b: NormRecord) -> bool:
     """Both e-mails and both phones given, and neither the same."""
     return bool(a.email and b.email and a.email != b.email and a.phone and b.phone and a.phone != b.phone)
@@ -627,9 +635,11 @@ def compare(a: NormRecord, b: NormRecord, th: Thresholds = Thresholds(), freq: F
     if w.identifier and w.names == 2 or same_number(a, b):
         kind = STRONG
     elif w.identifier or w.contact:
-        # only an e-mail, and it may be a family's (used by several first names, or not
-        # naming this person): the clustering checks that the phones do not differ
-        family_mailbox = L_EMAIL in w.agreed and (freq.sharers(a.email, True) > 1 or not _own_mailbox(a))
+        # only an e-mail, and it may be a family's (used by several first names, or naming
+        # neither this person nor the surname): the clustering checks that the phones do not differ
+        family_mailbox = L_EMAIL in w.agreed and (
+            freq.sharers(a.email, True) > 1 or not any(_own_mailbox(r) or _surname_mailbox(r) for r in (a, b))
+        )
         kind = EMAIL if (not w.identifier and family_mailbox and L_PHONE not in w.agreed and not w.address) else WEAK
     elif w.address:
         kind = ADDRESS
