@@ -9,7 +9,8 @@ even through a chain of other records.
 
 A birth date is not a veto when it is one keystroke off (same year; one digit,
 a digit swap or day<->month in day/month, or one day) *and* the names and the full
-address with the house number (or an e-mail or phone) agree: a father and son differ in the year, twins have
+address with the house number (or an e-mail or phone, or — both names exact — the town,
+postcode or organisation) agree: a father and son differ in the year, twins have
 other names. The PESEL veto has no exception.
 """
 
@@ -24,7 +25,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from rapidfuzz.distance import OSA, JaroWinkler
 from rapidfuzz.fuzz import ratio, token_sort_ratio
 
-from synergia.dedupe.names import KNOWN, canonical_first_name
+from synergia.dedupe.names import KNOWN, canonical_first_name, typo_of_form
 from synergia.dedupe.normalize import NormRecord
 from synergia.dedupe.score import (
     L_ADDRESS,
@@ -158,6 +159,8 @@ def first_name_relation(a: NormRecord, b: NormRecord) -> str:
         return CONFLICT  # two real, different names (or a typo of another real name: 'Kaiml' is Kamil, not Kamila)
     if _typo(a.fn, b.fn) or _typo(a.fn_canon, b.fn_canon) or _typo(a.fn_full, b.fn_full):
         return SIMILAR
+    if (b.fn_known and typo_of_form(a.fn, b.fn_canon)) or (a.fn_known and typo_of_form(b.fn, a.fn_canon)):
+        return SIMILAR  # a typo of one of the other's forms: 'Kua' for Kuba (Jakub), 'Ia' for Ida
     # initial only ("K.") or truncated ("Ky" for "Kyo"; two known names were decided above)
     short, long_ = (a.fn, b.fn) if len(a.fn) <= len(b.fn) else (b.fn, a.fn)
     if long_.startswith(short) and (len(short) == 1 or len(long_) - len(short) <= 2):
@@ -238,7 +241,8 @@ def _house_number(street: str) -> list[str]:
 def _typed_dob(a: NormRecord, b: NormRecord, fr: str) -> bool:
     """A birth date mistyped rather than a different person: same year, one
     keystroke in day/month (or one day), the names agree, and so does the full address (with
-    the house number) or an e-mail or phone (a father and son differ in the year,
+    the house number) or an e-mail or phone — or both names agree exactly (no typo) and so
+    does the town, postcode or organisation (a father and son differ in the year,
     twins have other names). A woman's other surname (married) with her first name
     needs the e-mail or phone."""
     if not dates_soft(a.dob, b.dob):
@@ -250,6 +254,11 @@ def _typed_dob(a: NormRecord, b: NormRecord, fr: str) -> bool:
     if not names:
         return False
     if _house_number(a.street) and _same_address(a, b):
+        return True
+    if fr == SAME and surname_relation(a, b) == SAME and _same_place(a, b) and not (a.street and b.street):
+        # both names exactly (no typo) in one town, postcode or organisation, no two homes to
+        # compare: two namesakes there born in one year a keystroke or a day apart are far
+        # rarer than one slip (two streets given: the full address above decides)
         return True
     return bool((a.email and a.email == b.email) or (a.phone and a.phone == b.phone))
 
@@ -352,13 +361,26 @@ def twins(a: NormRecord, b: NormRecord, fr: str, freq: Frequencies = NO_FREQUENC
 
 def names_outweighed(a: NormRecord, b: NormRecord, freq: Frequencies = NO_FREQUENCIES) -> bool:
     """Everything else agrees so strongly that two first names must be one mistyped:
-    the birth date, the person's own e-mail and own phone (no other first name uses
-    them in the batch), and the names at most two keystrokes apart (Maria/Marika)."""
-    if not (a.dob and a.dob == b.dob and a.email and a.email == b.email and a.phone and a.phone == b.phone):
+    the birth date, the person's own e-mail and own phone (no first name but the pair's
+    own two uses them in the batch: the pair itself puts both on them), and the names at
+    most two keystrokes apart (Maria/Marika)."""
+    if not (a.dob and a.dob == b.dob and a.email and a.email == b.email):
         return False
-    if freq.sharers(a.email, True) > 1 or freq.sharers(a.phone, False) > 1:
+    if freq.sharers(a.email, True) > 2:
+        return False
+    if a.phone and a.phone == b.phone:
+        if freq.sharers(a.phone, False) > 2:
+            return False
+    elif not _mailbox_names_one(a, b):
         return False
     return OSA.distance(a.fn, b.fn, score_cutoff=2) <= 2
+
+
+def _mailbox_names_one(a: NormRecord, b: NormRecord) -> bool:
+    """The shared e-mail's name part holds one of the two first names (``inga.kanarek``
+    beside Iga and Inga): the mailbox's owner, whose name one form mistyped."""
+    local = a.email.partition("@")[0] if a.email else ""
+    return any(len(name) >= 3 and name in local for name in (a.fn, b.fn))
 
 
 def _postcode_typo(a: NormRecord, b: NormRecord) -> bool:
@@ -413,6 +435,14 @@ def _own_mailbox(r: NormRecord) -> bool:
     return bool(r.fn and len(root) >= 4 and local[:1] == r.fn[0] and local[1:].lstrip("._-").startswith(root))
 
 
+def _surname_mailbox(r: NormRecord) -> bool:
+    """The e-mail's name part starts with this person's surname as written on the form
+    (``soboradak620``, ``kowalska.x``): the person's own unless several first names use it
+    (``sharers``). The family's plural form (``kowalscy``, ``pstragowscy``) is not the surname."""
+    local = r.email.partition("@")[0] if r.email else ""
+    return len(r.ln) >= 4 and local.startswith(r.ln.replace(" ", ""))
+
+
 def _contacts_differ(a: NormRecord, b: NormRecord) -> bool:
     """Both e-mails and both phones given, and neither the same."""
     return bool(a.email and b.email and a.email != b.email and a.phone and b.phone and a.phone != b.phone)
@@ -464,9 +494,10 @@ def weigh(a: NormRecord, b: NormRecord, fr: str | None = None, freq: Frequencies
         agreed.append(L_FN)
         names += 1
     elif fr == SIMILAR:
-        short = min(len(a.fn), len(b.fn))
-        bits += W_FN_INITIAL if short <= 2 else W_FN_TYPO
-        agreed.append(L_FN + (" (inicjał)" if short <= 2 else " (z literówką)"))
+        short, long_ = sorted((a.fn, b.fn), key=len)
+        initial = len(short) <= 2 and long_.startswith(short)  # 'K.', 'Ka' (not 'Ia' for Ida: a typo)
+        bits += W_FN_INITIAL if initial else W_FN_TYPO
+        agreed.append(L_FN + (" (inicjał)" if initial else " (z literówką)"))
         names += 1
     elif fr == OTHER and short_typo(a.fn, b.fn):
         bits += W_FN_TYPO
@@ -604,9 +635,11 @@ def compare(a: NormRecord, b: NormRecord, th: Thresholds = Thresholds(), freq: F
     if w.identifier and w.names == 2 or same_number(a, b):
         kind = STRONG
     elif w.identifier or w.contact:
-        # only an e-mail, and it may be a family's (used by several first names, or not
-        # naming this person): the clustering checks that the phones do not differ
-        family_mailbox = L_EMAIL in w.agreed and (freq.sharers(a.email, True) > 1 or not _own_mailbox(a))
+        # only an e-mail, and it may be a family's (used by several first names, or naming
+        # neither this person nor the surname): the clustering checks that the phones do not differ
+        family_mailbox = L_EMAIL in w.agreed and (
+            freq.sharers(a.email, True) > 1 or not any(_own_mailbox(r) or _surname_mailbox(r) for r in (a, b))
+        )
         kind = EMAIL if (not w.identifier and family_mailbox and L_PHONE not in w.agreed and not w.address) else WEAK
     elif w.address:
         kind = ADDRESS

@@ -485,6 +485,16 @@ def corrected_first_name(folded: str) -> str | None:
     return hits.pop() if len(hits) == 1 else None
 
 
+def typo_of_form(folded: str, canon: str) -> bool:
+    """Is an unknown ``folded`` one keystroke from some spelling of the known ``canon``:
+    its full form or a diminutive ('ia' / Ida, 'kua' / Kuba = Jakub, 'rdek' / Radek =
+    Radosław)? Only the other record's own name is tried, so a short form's typo that
+    is near several names elsewhere (Eka: Ela or Ewa) is still read against this one."""
+    if not folded or folded in CANONICAL:
+        return False
+    return any(_one_edit(folded, n) for n in _VARIANTS.get(canon, ()))
+
+
 def canonical_first_name(folded: str) -> str:
     """Map a diminutive to its full name; unknown names stay as they are."""
     return CANONICAL.get(folded, folded)

@@ -11,8 +11,8 @@ People come in households (spouses, parents and children, a father and son with 
 first name, twins) and common names recur across the country. ``generate(n, seed)``
 returns rows in the ``synergia dedupe`` CSV shape and record_id -> person id.
 
-Seeds: 100-109 are the tuning seeds; tests and the benchmark report on other seeds
-(``HOLDOUT_SEEDS``).
+Seeds: 100-139 are the tuning seeds; 7001-7005, 8001-8010 and 9001-9010 are held out
+(scored only); tests and the benchmark report on ``HOLDOUT_SEEDS``.
 """
 
 from __future__ import annotations

@@ -214,3 +214,19 @@ def test_an_initial_is_not_read_as_a_full_name() -> None:
     b = rec(first_name="Wiktor", last_name="Bartczak", city="Radom")
     assert compare(a, b).outcome is not Outcome.SAME
     assert "inicjał" in compare(a, rec(first_name="Wiktor", last_name="Bartczak", birth_date="1990-01-02", city="Radom")).reason
+
+
+# --- session 9: a mailbox named after the surname ------------------------------------
+
+
+def test_a_mailbox_named_after_the_surname_used_by_one_first_name_is_not_held_back_by_a_new_phone() -> None:
+    """Name + e-mail ``soboradak620@…`` + town, two phones (a new one): the mailbox names the
+    surname and no other first name uses it, so it is the person's own (one person). The same
+    mailbox used by another first name in the batch is a family's: the phones keep them apart."""
+    person = dict(first_name="Filip", last_name="Soboradak", email="soboradak620@int.pl", city="Bielsko-Biała")
+    rows = [{"id": 1, **person, "phone": "716650023"}, {"id": 2, **person, "phone": "708880835"}]
+    assert clusters(rows) == [[1, 2]]
+    family = rows + [{"id": 3, **person, "first_name": "Halina", "phone": "716650023"}]
+    assert [1, 2] not in clusters(family)
+    nameless = [{**r, "email": "fs620@int.pl"} for r in rows]  # names neither the person nor the surname
+    assert clusters(nameless) == [[1], [2]]

@@ -70,6 +70,19 @@ def test_short_first_name_typos_count_as_typos() -> None:
         assert "imię (z literówką)" in weigh(a, b).agreed, (x, y)
 
 
+def test_a_typo_of_a_form_of_the_other_name_is_a_typo_not_twins() -> None:
+    """'Kua' is Kuba (Jakub) mistyped, 'Ia' is Ida with a letter dropped, 'Rdek' is Radek
+    (Radosław): one keystroke from a spelling of the other record's own name. With the
+    same surname and birth date that is no twin pair; a real other name still is."""
+    common = dict(last_name="Rosiak", birth_date="2008-01-13", street="Lipowa 4", postal_code="12-124", city="Wrocław")
+    for x, y in (("Kua", "Jakub"), ("Ia", "Ida"), ("Rdek", "Radosław"), ("Aag", "Agnieszka")):
+        a, b = rec(0, first_name=x, **common), rec(1, first_name=y, **common)
+        d = compare(a, b)
+        assert d.reason != V_TWINS and "imię (z literówką)" in d.reason, (x, y, d)
+        assert d.outcome is Outcome.SAME, (x, y, d)
+    assert compare(rec(0, first_name="Jarlo", **common), rec(1, first_name="Jakub", **common)).reason == V_TWINS
+
+
 def test_surname_levels_and_a_womans_other_surname_weighs_less() -> None:
     ref = rec(first_name="Ewa", last_name="Kowalska", email="ewa.k@wp.pl")
     same = bits(ref, rec(first_name="Ewa", last_name="KOWALSKI", email="ewa.k@wp.pl"))
@@ -161,10 +174,25 @@ def test_first_names_are_vetoed_only_when_nothing_else_strongly_agrees() -> None
     assert compare(a, b).outcome is Outcome.SAME
     no_phone = {k: v for k, v in full.items() if k != "phone"}
     assert veto(rec(first_name="Maria", **no_phone), rec(first_name="Marta", **no_phone)) == V_NAMES
-    # the same e-mail and phone used by two first names in the batch: a family's, not enough
-    c = rec(2, first_name="Marta", last_name="Wrzos", email="m.wrzos@wp.pl", phone="600700800")
-    f = frequencies([a, c])
-    assert veto(a, b, None, f) == V_NAMES
+    # the pair itself puts its two first names on the e-mail and phone: still the person's own
+    assert veto(a, b, None, frequencies([a, b])) is None
+    # a third first name on them in the batch: a family's, not enough
+    c = rec(2, first_name="Ewa", last_name="Wrzos", email="m.wrzos@wp.pl", phone="600700800")
+    assert veto(a, b, None, frequencies([a, b, c])) == V_NAMES
+
+
+def test_two_first_names_are_outweighed_by_birth_date_and_a_mailbox_naming_one_of_them() -> None:
+    """Iga/Inga (a dropped letter that lands on another real name): the birth date and the
+    one e-mail, whose name part is Inga's, agree; no phone on one form. A mailbox naming
+    nobody, or another birth date, leaves the veto."""
+    common = dict(last_name="Kanarek", birth_date="1952-07-12", street="Kościuszki 180", city="Wrocław")
+    a = rec(0, first_name="Iga", email="inga.kanarek639@interia.pl", **common)
+    b = rec(1, first_name="Inga", email="inga.kanarek639@interia.pl", phone="700832960", **common)
+    assert veto(a, b, None, frequencies([a, b])) is None
+    assert compare(a, b, freq=frequencies([a, b])).outcome is Outcome.SAME
+    c = rec(0, first_name="Iga", email="kanarek639@interia.pl", **common)
+    d = rec(1, first_name="Inga", email="kanarek639@interia.pl", phone="700832960", **common)
+    assert veto(c, d, None, frequencies([c, d])) == V_NAMES
 
 
 def test_married_surname_with_birth_date_email_and_phone_merges() -> None:

@@ -58,6 +58,19 @@ def test_typed_birth_date_without_the_house_number_is_still_a_veto() -> None:
     assert veto(rec(first_name="Jan", birth_date="1990-03-12", **HOME), c) == V_DOB
 
 
+def test_birth_date_slip_with_both_names_exact_in_one_town_is_no_veto() -> None:
+    """No street on one form: both names exactly and the town (or postcode) agreeing explain a
+    date one keystroke or one day off in the same year; a name typo, another year or another
+    town do not."""
+    place = {"last_name": "Kajdas", "city": "Konin", "postal_code": "28-058"}
+    a = rec(first_name="Gaja", birth_date="1986-08-18", street="ul. Leśna 3", **place)
+    assert veto(a, rec(first_name="Gaja", birth_date="1986-08-19", **place)) is None
+    assert veto(a, rec(first_name="Gaja", birth_date="1986-08-13", **place)) is None
+    assert veto(a, rec(first_name="Gja", birth_date="1986-08-19", **place)) == V_DOB
+    assert veto(a, rec(first_name="Gaja", birth_date="1987-08-18", **place)) == V_DOB
+    assert veto(a, rec(first_name="Gaja", birth_date="1986-08-19", last_name="Kajdas", city="Koło")) == V_DOB
+
+
 def test_typed_birth_date_never_joins_siblings_with_other_names() -> None:
     a = rec(first_name="Piotr", birth_date="1990-03-12", **HOME)
     b = rec(first_name="Paweł", birth_date="1990-03-13", **HOME)
