@@ -5,7 +5,9 @@ name changes and typos in names (an id number also with each digit left out in
 turn, so two numbers one typo apart meet), the birth date with an initial catches a new
 contact with typos in the names, the name with a place (postcode, town,
 organisation) and the address keys feed the staff review (a name alone never
-merges, so no looser name keys). Oversized blocks (a placeholder e-mail
+merges, so no looser name keys); the street with its house number and the town
+catch a surname typo in its first letters, names typed in swapped fields or a
+missing postcode at one home. Oversized blocks (a placeholder e-mail
 used by hundreds of rows) are skipped: they carry no evidence.
 """
 
@@ -54,6 +56,8 @@ def blocking_keys(r: NormRecord) -> Iterable[tuple[str, ...]]:
         yield ("l", ln, r.postal, r.fn[0])
     if r.postal and ln and r.street:
         yield ("a", r.postal, r.street[:4], ln[:2])
+    if r.street and r.city:  # no name, no postcode: a surname typo, swapped names or no postcode
+        yield ("s", r.street, r.city)
 
 
 def key_hashes(records: Iterable[NormRecord]) -> tuple[list[int], list[int]]:
