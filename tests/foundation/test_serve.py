@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -111,8 +111,14 @@ def test_serve_registers_every_project_runs_one_at_a_time_and_stops_on_sigterm(t
         assert (data / "prefect" / "server.db").exists()  # the server's SQLite lives in the data dir
 
         nightly = next(d for d in deployments if d["name"] == "demo-nightly")
-        first = _post(f"{api}/deployments/{nightly['id']}/create_flow_run")["id"]
-        second = _post(f"{api}/deployments/{nightly['id']}/create_flow_run")["id"]
+        # two runs due at the same instant (the schedule firing twice): the runner fetches and starts
+        # both at once, so the second always meets the first's slot. Two runs due "now", created one
+        # after the other, may fall into two of the runner's polls; on a fast machine the first was
+        # then done before the second was fetched, and nothing ever waited.
+        due = (datetime.now(UTC) + timedelta(seconds=25)).isoformat()
+        scheduled = {"state": {"type": "SCHEDULED", "name": "Scheduled", "state_details": {"scheduled_time": due}}}
+        first = _post(f"{api}/deployments/{nightly['id']}/create_flow_run", scheduled)["id"]
+        second = _post(f"{api}/deployments/{nightly['id']}/create_flow_run", scheduled)["id"]
 
         def finished():
             runs = _post(f"{api}/flow_runs/filter", {"flow_runs": {"id": {"any_": [first, second]}}})
