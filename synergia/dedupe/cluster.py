@@ -25,6 +25,7 @@ from synergia.dedupe.compare import (
     R_NAME_ADDRESS_CLEAN,
     R_NAME_EMAIL_OTHER_PHONE,
     R_ONLY_NAMESAKE,
+    R_OWN_ORGANISATION,
     R_STAFF_YES,
     V_DOB,
     WEAK_KINDS,
@@ -230,6 +231,15 @@ def _contacts_contradict(g: _Groups, records: Sequence[NormRecord], ra: int, rb:
     """Both groups gave e-mails (or phones) and none is shared."""
     (ea, pa), (eb, pb) = _emails_phones(g, records, ra), _emails_phones(g, records, rb)
     return bool(ea and eb and ea.isdisjoint(eb)) or bool(pa and pb and pa.isdisjoint(pb))
+
+
+def _same_organisation(g: _Groups, records: Sequence[NormRecord], ra: int, rb: int) -> bool:
+    """Both groups name one organisation. It is the person's own (the NGO or office they
+    represent): a household shares an address, a phone, a mailbox, not a workplace, so the
+    same organisation explains another e-mail or phone as a new contact of one person."""
+    own = {records[m].org for m in g.group(ra)}
+    own.discard("")
+    return bool(own) and any(records[m].org in own for m in g.group(rb))
 
 
 def _phones_differ(g: _Groups, records: Sequence[NormRecord], ra: int, rb: int) -> bool:
@@ -490,7 +500,8 @@ def _merge_part(
             if g.find(i) != g.find(j):
                 review.append((*edge[:5], R_AMBIGUOUS, edge[6]))
             continue
-        if edge[6] == EMAIL and _phones_differ(g, records, g.find(i), g.find(j)):
+        ri, rj = g.find(i), g.find(j)
+        if edge[6] == EMAIL and _phones_differ(g, records, ri, rj) and not _same_organisation(g, records, ri, rj):
             review.append((*edge[:5], R_NAME_EMAIL_OTHER_PHONE, edge[6]))
             continue
         _accept(g, edge, merged, review, 2)
@@ -503,10 +514,13 @@ def _merge_part(
         if kind != ADDRESS or reason.startswith((R_CHAIN_CONFLICT, R_AMBIGUOUS)):
             continue
         ra, rb = g.find(i), g.find(j)
-        if ra == rb or _contacts_contradict(g, records, ra, rb) or _namesake_at_home(g, records, by_home, i, j):
+        if ra == rb:
+            continue
+        new_contact = _contacts_contradict(g, records, ra, rb)
+        if (new_contact and not _same_organisation(g, records, ra, rb)) or _namesake_at_home(g, records, by_home, i, j):
             continue
         if g.union(i, j):
-            merged.append((3, neg, ka, kb, i, j, -neg, R_NAME_ADDRESS_CLEAN))
+            merged.append((3, neg, ka, kb, i, j, -neg, R_NAME_ADDRESS_CLEAN + (R_OWN_ORGANISATION if new_contact else "")))
 
     # 4) the same full name in one town or organisation, nothing else shared: merged
     #    only when each of the two people is the other's only namesake there (a
@@ -522,14 +536,17 @@ def _merge_part(
         if kind != PLACE or reason.startswith((R_CHAIN_CONFLICT, R_AMBIGUOUS)):
             continue
         ra, rb = g.find(i), g.find(j)
-        if ra == rb or namesakes[ra] != {rb} or namesakes[rb] != {ra} or _contacts_contradict(g, records, ra, rb):
+        if ra == rb or namesakes[ra] != {rb} or namesakes[rb] != {ra}:
+            continue
+        new_contact = _contacts_contradict(g, records, ra, rb)
+        if new_contact and not _same_organisation(g, records, ra, rb):
             continue
         if places and by_place is None:
             by_place = _namesake_indexes(records, (), True)[2]
         if places and not _only_namesakes(g, records, by_place, ra, rb):
             continue  # another person of this name there, compared on an earlier night
         if g.union(i, j):
-            merged.append((4, neg, ka, kb, i, j, -neg, R_ONLY_NAMESAKE))
+            merged.append((4, neg, ka, kb, i, j, -neg, R_ONLY_NAMESAKE + (R_OWN_ORGANISATION if new_contact else "")))
     return merged, review, vetoed
 
 

@@ -255,3 +255,42 @@ def test_staff_decisions_override_the_matcher() -> None:
     # NIE wins over TAK on the same groups
     both = cluster_records(recs, must_link=[(1, 3)], cannot_link=[(2, 3)])
     assert [2, 3] not in [sorted(c) for c in both.clusters] and not any({2, 3} <= set(c) for c in both.clusters)
+
+
+def test_the_same_organisation_explains_a_new_contact_a_household_does_not() -> None:
+    """Name and home agree, the e-mails differ: a new address of one person, or a father
+    and son of one name? The organisation a person represents is theirs, not the household's:
+    the same one merges (and says so), another one or none leaves the pair to staff."""
+    from synergia.dedupe.compare import R_OWN_ORGANISATION
+
+    home = {"first_name": "Błażej", "last_name": "Wilupalski", "street": "Polna 12/4", "postal_code": "23-400", "city": "Biłgoraj"}
+    first = {"id": 1, **home, "birth_date": "1993-12-15", "email": "blazej.wilupalski@interia.pl"}
+    later = {"id": 2, **home, "email": "blazej7@onet.pl"}
+    org = "Stowarzyszenie Razem dla Biłgoraja"
+    assert groups([first, later]) == [[1], [2]]
+    result = deduplicate([{**first, "organisation": org}, {**later, "organisation": org.upper()}], id_field="id")
+    assert result.clusters == [[1, 2]]
+    assert len(result.merges) == 1 and result.merges[0].reason.endswith(R_OWN_ORGANISATION)
+    assert groups([{**first, "organisation": org}, {**later, "organisation": "Urząd Gminy Biłgoraj"}]) == [[1], [2]]
+    # one group gave the organisation, the other did not: nothing explains the new e-mail
+    assert groups([{**first, "organisation": org}, later]) == [[1], [2]]
+
+
+def test_the_same_organisation_lets_an_only_namesake_in_town_keep_a_new_phone() -> None:
+    from synergia.dedupe.compare import R_ONLY_NAMESAKE, R_OWN_ORGANISATION
+
+    org = "Fundacja Zielone Gliwice"
+    registered = {
+        "id": 1,
+        "first_name": "Jan",
+        "last_name": "Kowalski",
+        "birth_date": "1961-04-02",
+        "phone": "600100200",
+        "city": "Gliwice",
+        "organisation": org,
+    }
+    row = {"id": 2, "first_name": "Jan", "last_name": "Kowalski", "phone": "600999888", "city": "Gliwice", "organisation": org}
+    result = deduplicate([registered, row], id_field="id")
+    assert result.clusters == [[1, 2]]
+    assert [m.reason for m in result.merges] == [R_ONLY_NAMESAKE + R_OWN_ORGANISATION]
+    assert groups([registered, {**row, "organisation": ""}]) == [[1], [2]]
