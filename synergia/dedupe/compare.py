@@ -637,11 +637,12 @@ def compare(a: NormRecord, b: NormRecord, th: Thresholds = Thresholds(), freq: F
         kind = STRONG
     elif w.identifier or w.contact:
         # only an e-mail, and it may be a family's (used by several first names, or naming
-        # neither this person nor the surname): the clustering checks that the phones do not differ
+        # neither this person nor the surname): the clustering checks that the phones do not
+        # differ. The same home beside it is no more proof: a family shares both
         family_mailbox = L_EMAIL in w.agreed and (
             freq.sharers(a.email, True) > 1 or not any(_own_mailbox(r) or _surname_mailbox(r) for r in (a, b))
         )
-        kind = EMAIL if (not w.identifier and family_mailbox and L_PHONE not in w.agreed and not w.address) else WEAK
+        kind = EMAIL if (not w.identifier and family_mailbox and L_PHONE not in w.agreed) else WEAK
     elif w.address:
         kind = ADDRESS
     elif w.place:

@@ -9,6 +9,7 @@ from devtools.metrics import pairwise_scores
 from synergia.dedupe.compare import (
     ADDRESS,
     PLACE,
+    R_NAME_EMAIL_OTHER_PHONE,
     STRONG,
     V_DOB,
     V_GENDER,
@@ -282,13 +283,21 @@ def test_initial_and_surname_mailbox_is_the_persons_own() -> None:
     assert own.kind == "weak" and family.kind == "email"
 
 
-def test_email_and_address_agreeing_merge_despite_another_phone() -> None:
-    home = dict(BASE, email="pstragowscy@o2.pl", street="Miodowa 12/3", postal_code="45-001", city="Opole")
-    rows = [{"id": 1, "phone": "501100200", **home}, {"id": 2, "phone": "602300400", **home}]
-    assert len(deduplicate(rows, id_field="id").clusters) == 1
-    away = dict(home, street="", postal_code="")
-    rows = [{"id": 1, "phone": "501100200", **away}, {"id": 2, "phone": "602300400", **away}]
-    assert len(deduplicate(rows, id_field="id").clusters) == 2
+def test_a_family_mailbox_and_one_home_leave_two_phones_to_staff_an_own_mailbox_merges() -> None:
+    """A family's mailbox and its home are both the household's: with two phones it is a
+    father and son as well as one person with a new phone, so staff decide. A mailbox naming
+    the person (``b.pstragowski``) is theirs: at the same home another phone is a new phone."""
+    home = dict(BASE, street="Miodowa 12/3", postal_code="45-001", city="Opole")
+    family = [
+        {"id": 1, "phone": "501100200", "email": "pstragowscy@o2.pl", **home},
+        {"id": 2, "phone": "602300400", "email": "pstragowscy@o2.pl", **home},
+    ]
+    result = deduplicate(family, id_field="id")
+    assert result.clusters == [[1], [2]] and [r.reason for r in result.reviews] == [R_NAME_EMAIL_OTHER_PHONE]
+    own = [{**row, "email": "b.pstragowski@o2.pl"} for row in family]
+    assert deduplicate(own, id_field="id").clusters == [[1, 2]]
+    # the family's mailbox and one phone: merged (the phone agrees)
+    assert deduplicate([family[0], {**family[1], "phone": "501100200"}], id_field="id").clusters == [[1, 2]]
 
 
 def test_an_email_naming_the_person_weighs_more_than_an_anonymous_one() -> None:
