@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from benchmarks.dedupe import load_dataset, main, miss_report
 from devtools.metrics import pairwise_scores
 from synergia.dedupe.engine import cluster_ids, deduplicate
@@ -30,3 +32,22 @@ def test_the_miss_report_accounts_for_every_missed_pair() -> None:
     # at most two parts per person that is every missed pair, with more it is a lower bound
     assert sum(n for n, _ in report) <= scores["true_pairs"] - found
     assert any("veto" in kind for _n, kind in report)
+
+
+def test_the_seed_report_adds_up_and_keeps_held_out_errors_unread(capsys) -> None:
+    from benchmarks import dedupe_seeds
+    from tests.dedupe.independent_generator import generate
+
+    assert dedupe_seeds._seeds(["100-102", "7001", "held-out"])[:4] == [100, 101, 102, 7001]
+    assert dedupe_seeds.main(["--size", "400", "--seeds", "100", "101", "--links"]) == 0
+    out = capsys.readouterr().out
+    lines = [line.split() for line in out.splitlines() if line.split()[:1] in (["100"], ["101"])]
+    false, missed = sum(int(p[6]) for p in lines), sum(int(p[8]) for p in lines)
+    assert f"total: missed {missed}, false {false};" in out
+    # the wrong links listed are the false merges' own: never more wrong links than false pairs
+    wrong = [int(line.split()[1]) for line in out.split(" right wrong  reason")[1].splitlines() if line.strip()]
+    assert sum(wrong) <= false
+    rows, truth = generate(400, 100)
+    assert len(rows) == 400 and len(set(truth.values())) < 400
+    with pytest.raises(SystemExit):
+        dedupe_seeds.main(["--seeds", "7001", "--links"])
