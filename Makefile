@@ -32,11 +32,13 @@ test: install  ## run the whole test suite (starts its own PostgreSQL, SMTP serv
 	bash scripts/ensure-system-deps.sh
 	$(VENV)/bin/python -m pytest
 
-# the fast tier: no PostgreSQL, no Chromium, no Prefect server (about a minute; `make test` runs everything)
+# the fast tier: no PostgreSQL, no Chromium, no Prefect server (`make test` runs everything, serially);
+# its tests run in FAST_WORKERS pytest-xdist processes (FAST_WORKERS=0 runs them in this process)
 FAST_MARKERS := not postgres and not prefect and not server and not chromium and not slow
+FAST_WORKERS ?= 2
 
 test-fast: install  ## the fast tests only: no PostgreSQL, Chromium or Prefect server
-	$(VENV)/bin/python -m pytest -q -m "$(FAST_MARKERS)"
+	$(VENV)/bin/python -m pytest -q -n $(FAST_WORKERS) -m "$(FAST_MARKERS)"
 
 lint: install  ## ruff check and ruff format --check (what .ci/run runs before the tests)
 	$(VENV)/bin/ruff check .

@@ -46,6 +46,9 @@ os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
 os.environ.pop("PREFECT_API_URL", None)
 # never the user's shared ~/.prefect (its SQLite database locks under other Prefect processes)
 os.environ.setdefault("PREFECT_HOME", tempfile.mkdtemp(prefix="synergia-test-prefect-"))
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    # an xdist worker inherits the controller's PREFECT_HOME: each worker gets its own (its SQLite database locks)
+    os.environ["PREFECT_HOME"] = tempfile.mkdtemp(prefix=f"synergia-test-prefect-{os.environ['PYTEST_XDIST_WORKER']}-")
 from synergia.bootstrap import prefect_environment  # noqa: E402
 
 prefect_environment()
