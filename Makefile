@@ -28,17 +28,24 @@ install: $(VENV)/.synced  ## create .venv from uv.lock (no manual step)
 demo: install  ## generate the demo workbook and run the nightly flow on it
 	$(VENV)/bin/synergia demo
 
+# the tests start many Python processes (xdist workers, CLI runs, Prefect workers): each would compile
+# synergia and the test modules again where PYTHONDONTWRITEBYTECODE is set, so their bytecode is kept
+# under var/pycache (outside the source tree) for the processes after the first
+TEST_ENV := env -u PYTHONDONTWRITEBYTECODE PYTHONPYCACHEPREFIX=$(abspath var/pycache)
+
 test: install  ## run the whole test suite (starts its own PostgreSQL, SMTP server and Sheets emulator)
 	bash scripts/ensure-system-deps.sh
-	$(VENV)/bin/python -m pytest
+	$(TEST_ENV) $(VENV)/bin/python -m pytest
 
 # the fast tier: no PostgreSQL, no Chromium, no Prefect server (`make test` runs everything, serially);
-# its tests run in FAST_WORKERS pytest-xdist processes (FAST_WORKERS=0 runs them in this process)
+# its tests run in FAST_WORKERS pytest-xdist processes (FAST_WORKERS=0 runs them in this process) and
+# its property tests draw EXAMPLES_SCALE of their examples (tests/examples.py; `make test` draws all)
 FAST_MARKERS := not postgres and not prefect and not server and not chromium and not slow
 FAST_WORKERS ?= 2
+EXAMPLES_SCALE ?= 0.25
 
 test-fast: install  ## the fast tests only: no PostgreSQL, Chromium or Prefect server
-	$(VENV)/bin/python -m pytest -q -n $(FAST_WORKERS) -m "$(FAST_MARKERS)"
+	EXAMPLES_SCALE=$(EXAMPLES_SCALE) $(TEST_ENV) $(VENV)/bin/python -m pytest -q -n $(FAST_WORKERS) -m "$(FAST_MARKERS)"
 
 lint: install  ## ruff check and ruff format --check (what .ci/run runs before the tests)
 	$(VENV)/bin/ruff check .

@@ -30,11 +30,14 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
+from tests.examples import examples
+
 pytest_plugins = ["tests.fixtures_sheets"]
 
 # Properties check what is true, not how fast one example runs: on a busy 2-core CI box Hypothesis' 200 ms
 # per-example deadline fails tests that are correct (seen in CI). Speed targets live in benchmarks/.
-settings.register_profile("synergia", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# Tests that name no number of examples draw Hypothesis' 100, scaled like the rest (tests/examples.py).
+settings.register_profile("synergia", deadline=None, suppress_health_check=[HealthCheck.too_slow], max_examples=examples(100))
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "synergia"))
 
 REPO = Path(__file__).resolve().parent.parent

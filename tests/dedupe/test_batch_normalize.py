@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from synergia.dedupe.blocking import _unique
 from synergia.dedupe.engine import _packed, _unpacked, deduplicate
 from synergia.dedupe.normalize import PESEL_KEY, as_tuple, normalize_record, normalize_records
+from tests.examples import examples
 
 # few values per field, so a batch repeats them (the memo is hit); equal-but-different
 # keys (1, 1.0, True; a str and a date), no-value answers, spaces and case variants
@@ -34,7 +35,7 @@ FIELDS = {
 row = st.fixed_dictionaries({k: st.sampled_from(v) for k, v in FIELDS.items()}, optional={"id": st.sampled_from(ODD)})
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(st.lists(row, min_size=1, max_size=40), st.integers(0, 5))
 def test_batch_equals_one_record_at_a_time(rows, start):
     for k, r in enumerate(rows):

@@ -11,6 +11,7 @@ from devtools.synthetic import generate_records
 from synergia.dedupe.cluster import cluster_records
 from synergia.dedupe.compare import veto
 from synergia.dedupe.normalize import normalize_record
+from tests.examples import examples
 
 FIRST = ["Anna", "Ania", "Maria", "Marta", "Jan", "Janek", "Jana", "Kasia", "Katarzyna", None]
 LAST = ["Nowak", "Kowalski", "Kowalska", "KOWALSKA", "Nowak-Kowalska", None]
@@ -38,7 +39,7 @@ def partition(rows, order):
     return sorted(tuple(sorted(c)) for c in cluster_records(recs).clusters), recs
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(record, min_size=2, max_size=14), st.randoms(use_true_random=False))
 def test_clustering_does_not_depend_on_input_order(rows, rnd) -> None:
     order = list(range(len(rows)))
@@ -48,7 +49,7 @@ def test_clustering_does_not_depend_on_input_order(rows, rnd) -> None:
     assert first == second
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(record, min_size=2, max_size=14))
 def test_no_cluster_holds_a_vetoed_pair(rows) -> None:
     clusters, recs = partition(rows, list(range(len(rows))))

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from synergia.dedupe import store
 from synergia.dedupe.normalize import NORM_FIELDS, NormRecord, normalize_record, normalize_records
+from tests.examples import examples
 
 _CELLS = st.one_of(
     st.none(),
@@ -35,7 +36,7 @@ _ROWS = st.lists(
 )
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(_ROWS)
 def test_column_encoding_gives_the_texts_of_one_record_at_a_time(rows: list[dict]) -> None:
     records = normalize_records(rows, rids=list(range(len(rows))))
@@ -59,7 +60,7 @@ def test_column_encoding_keeps_equal_but_different_values_apart() -> None:
     assert NormRecord  # the type the texts decode to
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(st.lists(st.one_of(st.none(), st.dictionaries(st.text(max_size=5), _CELLS, max_size=4).map(json.dumps)), max_size=20))
 def test_one_parse_of_the_joined_texts_equals_one_parse_per_text(texts: list[str | None]) -> None:
     assert store._parsed(texts) == [(json.loads(t) if t is not None else None) or {} for t in texts]

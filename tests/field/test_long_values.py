@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from synergia.validation.limits import FIELD_MAX_LENGTH, max_length
 from synergia.validation.row import Accepted, Empty, Rejected, validate_row
+from tests.examples import examples
 from tests.field._build import FORM_COLUMNS, good_values, project, raw
 
 ATTENDANCE = {
@@ -147,7 +148,7 @@ def _headers(source) -> list[str]:
 
 
 @pytest.mark.slow
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(400), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data(), which=st.sampled_from([0, 1, 2]), locale=st.sampled_from([None, "pl_PL", "en_US"]))
 def test_row_validator_never_raises(data, which: int, locale) -> None:
     source = PROJECT.sources[which]

@@ -20,6 +20,7 @@ from synergia.registry.tables import Application, ApplicationVersion, Attendance
 from synergia.sheets.read import read_project_sources
 from synergia.sheets.workbook import WorkbookBackend
 from synergia.validation.batch import validate_snapshot
+from tests.examples import examples
 
 DEMO = load_project(PROJECTS_DIR / "demo.yaml")
 OTHER = DEMO.model_copy(update={"slug": "drugi-projekt"})
@@ -421,7 +422,7 @@ json_values = st.recursive(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.dictionaries(st.text(max_size=10), json_values, max_size=8), st.lists(st.text(), max_size=5))
 def test_fast_json_texts_are_json_dumps(data: dict, strings: list[str]) -> None:
     from synergia.registry.sync import _dumps, _json_strings
@@ -430,7 +431,7 @@ def test_fast_json_texts_are_json_dumps(data: dict, strings: list[str]) -> None:
     assert _json_strings(tuple(strings)) == json.dumps(strings)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.datetimes(), st.dates())
 def test_fast_sqlite_datetimes_are_sqlalchemys(moment, day) -> None:
     from sqlalchemy import Date, DateTime
@@ -457,7 +458,7 @@ _fbs = st.lists(st.sampled_from(["t:1", "e:a", "e:b", "ln:x"]), max_size=2, uniq
 _src = st.sampled_from(["a", "b", "gone"])
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(
     st.lists(st.tuples(_src, _keys, _fps, _fbs, st.integers(1, 4)), max_size=12),
     st.lists(st.tuples(_src, st.sampled_from(["k1", "k2", "k3"]), st.sampled_from(["f1", "f2", ""]), _fbs, st.integers(1, 4)), max_size=12),

@@ -29,6 +29,7 @@ from synergia.validation.dates import _read_timestamp, parse_timestamp
 from synergia.validation.errors import Invalid
 from synergia.validation.row import Accepted, Rejected, RowPlan, validate_planned, validate_row
 from synergia.validation.text import has_letter, visible
+from tests.examples import examples
 
 # What a form cell may hold: plain and Polish letters, digits, punctuation, every kind of space,
 # invisible marks (ZWSP, BOM, RLM, soft hyphen), control characters, a combining accent, a lone surrogate.
@@ -50,7 +51,7 @@ def visible_reference(text: str | None) -> str:
 
 
 @given(CELL)
-@settings(max_examples=600, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(600), suppress_health_check=[HealthCheck.too_slow])
 def test_visible_equals_reference(text: str) -> None:
     assert visible(text) == visible_reference(text)
 
@@ -72,7 +73,7 @@ def test_visible_examples(text: str | None, expected: str) -> None:
 
 
 @given(CELL)
-@settings(max_examples=600)
+@settings(max_examples=examples(600))
 def test_has_letter_equals_category_rule(text: str) -> None:
     assert has_letter(text) == any(unicodedata.category(c).startswith("L") for c in text)
 
@@ -101,7 +102,7 @@ def _outcome(fn, *args, **kwargs):
 
 
 @given(_STAMP, st.sampled_from([None, "pl_PL", "en_US"]), st.sampled_from(["submitted_at", "date"]))
-@settings(max_examples=600)
+@settings(max_examples=examples(600))
 def test_cached_timestamp_equals_uncached(text: str, locale: str | None, field: str) -> None:
     """Asked twice (identity, then validation), the cached reading equals the plain one, errors included."""
     plain = _outcome(_read_timestamp, text, bool(locale and locale.startswith("en_US")), field)
@@ -128,7 +129,7 @@ _ANSWERS = st.one_of(
 
 
 @given(_ANSWERS, st.lists(st.sampled_from(["Zgadzam się", "Akceptuję regulamin", "TAK"]), max_size=2))
-@settings(max_examples=400)
+@settings(max_examples=examples(400))
 def test_cached_consent_equals_uncached(text: str, accept: list[str]) -> None:
     assert read_consent(text, accept) == _read_consent.__wrapped__(text, tuple(accept))
     assert read_consent(text, iter(accept)) == read_consent(text, tuple(accept))  # any iterable of yes-texts
@@ -173,7 +174,7 @@ def test_find_headers_matches_case_and_spacing_last_equal_wins() -> None:
 
 
 @given(st.data())
-@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(150), suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 def test_plan_maps_like_a_per_row_lookup(data: st.DataObject) -> None:
     """Headers in any case, spacing and order, some missing, some doubled: the plan's mapping and
     the outcome equal the per-row lookup's (and ``validate_row`` = ``validate_planned``)."""
@@ -207,7 +208,7 @@ def test_plan_maps_like_a_per_row_lookup(data: st.DataObject) -> None:
 
 
 @given(st.dictionaries(CELL, CELL, max_size=8))
-@settings(max_examples=300)
+@settings(max_examples=examples(300))
 def test_content_hash_equals_json_dumps(values: dict[str, str]) -> None:
     raw = RawRow(SourceRef("s", "b", "w", 2), values)
     payload = json.dumps(sorted((k.strip(), v) for k, v in values.items()), ensure_ascii=False)
@@ -222,7 +223,7 @@ def test_content_hash_fixed_value() -> None:
 
 
 @given(st.data())
-@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(150), suppress_health_check=[HealthCheck.too_slow])
 def test_fingerprint_equals_json_dumps(data: st.DataObject) -> None:
     from synergia.sheets.identity import _norm_text, norm_email
 
@@ -249,7 +250,7 @@ def test_fingerprint_equals_json_dumps(data: st.DataObject) -> None:
 
 
 @given(st.lists(CELL, max_size=8), st.data())
-@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300), suppress_health_check=[HealthCheck.too_slow])
 def test_content_hasher_equals_content_hash(headers: list[str], data: st.DataObject) -> None:
     """One tab's hasher (headers sorted once) gives every row's ``content_hash``: also for headers
     equal once stripped, a row keyed otherwise than the tab, and a value that is not text."""
@@ -308,7 +309,7 @@ def _trimmed_reference(xml: bytes) -> bool:
 
 
 @given(st.lists(_XML_PIECES, max_size=25).map(b"".join))
-@settings(max_examples=1500)
+@settings(max_examples=examples(1500))
 def test_xml_scans_equal_reference(xml: bytes) -> None:
     from synergia.sheets.workbook import _has_formula_or_error, _trimmed_text
 
@@ -332,7 +333,7 @@ _COMMON_STAMP = st.builds(
 
 
 @given(_COMMON_STAMP, st.sampled_from([None, "pl_PL", "en_US"]))
-@settings(max_examples=800)
+@settings(max_examples=examples(800))
 def test_common_stamp_shapes_read_as_the_general_parser(text: str, locale: str | None) -> None:
     """The ISO and pl_PL Forms shapes skip the general parser (``dates._common_stamp``): same moment,
     and a day or time that does not exist still gets the general parser's error."""

@@ -23,6 +23,7 @@ from synergia.sheets.identity import RowIdentity, identify_columns, identities, 
 from synergia.sheets.read import read_project_sources
 from synergia.sheets.rows import ContentHasher, RawRow, SourceRef, content_digests, raw_rows, rows_from_table, tab_cells
 from synergia.sheets.workbook import WorkbookBackend
+from tests.examples import examples
 from tests.foundation import _identity_reference as ref
 
 _PIECES = st.sampled_from(
@@ -106,7 +107,7 @@ def _same_error_or_rows(a, b) -> None:
 
 
 @given(sources(), tables(), st.sampled_from([None, "pl_PL", "en_US"]), st.data())
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@settings(max_examples=examples(400), deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 def test_column_path_equals_per_row_reference(source: Source, table: list[list], locale: str | None, data: st.DataObject) -> None:
     uncached = {(data.draw(st.integers(1, 9)), data.draw(st.integers(0, 10))) for _ in range(data.draw(st.integers(0, 2)))}
     expected = _reference(table, source, locale, uncached)
@@ -115,7 +116,7 @@ def test_column_path_equals_per_row_reference(source: Source, table: list[list],
 
 
 @given(sources(), tables(), st.sampled_from([None, "en_US"]))
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 def test_per_row_functions_equal_reference(source: Source, table: list[list], locale: str | None) -> None:
     """``row_identity``, ``identities`` and ``with_identities`` (other modules' entry points) give
     the reference identities too, also for rows keyed by different headers in one list."""
@@ -235,7 +236,7 @@ _STAMP_PIECES = st.sampled_from(list("0123456789012345.: -T/Z+") + ["٣", "\u00a
 @given(
     st.lists(_STAMP_PIECES, max_size=14).map("".join) | st.sampled_from(["21.03.2026 10:15:02", "1.3.2026 9:05:59", "31.04.2026 10:00:00"])
 )
-@settings(max_examples=1500)
+@settings(max_examples=examples(1500))
 def test_stamp_fast_paths_read_as_parse_timestamp(text: str) -> None:
     from synergia.sheets.identity import _timestamp
 

@@ -20,6 +20,7 @@ from synergia.sheets import workbook as workbook_module
 from synergia.sheets.read import _rows, _Tab
 from synergia.sheets.rows import RawRow, SourceRef, raw_rows, tab_cells
 from synergia.sheets.workbook import format_cell
+from tests.examples import examples
 from tests.foundation import _identity_reference as ref
 from tests.foundation.test_identity_columns import _ident, sources, tables
 
@@ -63,7 +64,7 @@ def tab_sets(draw: st.DrawFn) -> list:
 
 
 @given(tab_sets(), st.floats(0, 1))
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 def test_split_rows_equal_the_per_row_reference(tab_args, share: float) -> None:
     expected = _expected(tab_args)
     with _split_here(share):
@@ -88,7 +89,7 @@ def _split_here(share: float):
 
 
 @given(tab_sets(), st.floats(0, 1))
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@settings(max_examples=examples(25), deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 def test_really_forked_rows_equal_serial(tab_args, share: float) -> None:
     assume(_expected(tab_args) is not None)
     saved = read_module.PARENT_SHARE
@@ -126,7 +127,7 @@ _VALUES = st.one_of(
 
 
 @given(st.lists(st.lists(_VALUES, max_size=6), max_size=12), st.integers(1, 4))
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 def test_text_check_formats_every_cell_as_format_cell(rows: list[list], block: int) -> None:
     expected = [[v if type(v) is str else format_cell(v) for v in row] for row in rows]
     saved = workbook_module._BLOCK

@@ -28,6 +28,7 @@ from synergia.sheets.rows import RawRow, SourceRef
 from synergia.validation import batch as batch_module
 from synergia.validation.batch import validate_snapshot
 from synergia.validation.row import Accepted, Empty, Rejected, RowPlan, StoredData, validate_rows
+from tests.examples import examples
 from tests.foundation import reference_validation as reference
 
 _DEMO = Path(__file__).resolve().parents[2] / "config" / "projects" / "demo.yaml"
@@ -209,7 +210,7 @@ def _key(outcome: object) -> tuple:
 
 
 @given(tabs(), st.sampled_from([None, "pl_PL", "en_US"]))
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(max_examples=examples(400), deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 def test_validate_rows_equals_one_row_at_a_time(tab: tuple[Source, list[RawRow]], locale: str | None) -> None:
     source, rows = tab
     project = _project()

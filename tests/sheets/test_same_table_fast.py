@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from synergia.sheets.cells import as_text_cell, matches_written
 from synergia.sheets.owned import same_table
+from tests.examples import examples
 
 
 def _reference(current, desired) -> bool:
@@ -30,13 +31,13 @@ cells = st.sampled_from(
 tables = st.lists(st.lists(cells, max_size=4), max_size=4)
 
 
-@settings(max_examples=600, deadline=None)
+@settings(max_examples=examples(600), deadline=None)
 @given(tables, tables)
 def test_same_answer_as_every_cell_through_matches_written(current, desired) -> None:
     assert same_table(current, desired) == _reference(current, desired)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(tables)
 def test_a_tab_read_back_as_written_matches(desired) -> None:
     for medium in ("csv", "typed"):
