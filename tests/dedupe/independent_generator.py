@@ -149,8 +149,10 @@ def _female(surname: str) -> str:
 
 
 class _Gen:
-    def __init__(self, seed: int):
+    def __init__(self, seed: int, common_names: float = 0.0):
         self.r = random.Random(seed)
+        self.common_names = common_names
+        self.common = False  # this household has one of the very common full names
         self.fk = Faker("pl_PL")
         self.fk.seed_instance(seed)
         self.next_id = 0
@@ -167,6 +169,8 @@ class _Gen:
         return (stem + r.choice(_SUFFIX_M)).capitalize()
 
     def first(self, sex: str) -> str:
+        if self.common:
+            return self.r.choice((_FEMALE if sex == "K" else _MALE)[:5])
         return self.r.choice(_FEMALE if sex == "K" else _MALE)
 
     def address(self) -> dict:
@@ -228,6 +232,9 @@ class _Gen:
             surname = self.surname()
             if r.random() < 0.06:  # a very common name pair somewhere in the country
                 surname = r.choice(_Person.male_last_names[:15])
+            self.common = bool(self.common_names) and r.random() < self.common_names
+            if self.common:  # a household of one of 25 full names per sex (Jakub Kowalski ...)
+                surname = r.choice(_Person.male_last_names[:5])
             if kind < 0.55:  # someone living alone (as far as the forms know)
                 sex = r.choice("KM")
                 people.append(self.person(sex, surname, self.born(1950, 2006), home))
@@ -377,9 +384,13 @@ class _Gen:
         return out
 
 
-def generate(n: int, seed: int) -> tuple[list[dict], dict]:
-    """About ``n`` records (rows in the CLI shape) and record_id -> person id."""
-    g = _Gen(seed)
+def generate(n: int, seed: int, common_names: float = 0.0) -> tuple[list[dict], dict]:
+    """About ``n`` records (rows in the CLI shape) and record_id -> person id.
+
+    ``common_names``: the share of households whose members take one of the five most common
+    surnames and first names (25 full names per sex): a robustness variant, scored only. 0 (the
+    default) draws exactly what it always drew."""
+    g = _Gen(seed, common_names)
     people = g.population(int(n / 1.4) + 1)
     rows: list[dict] = []
     truth: dict = {}

@@ -43,11 +43,16 @@ def test_the_seed_report_adds_up_and_keeps_held_out_errors_unread(capsys) -> Non
     out = capsys.readouterr().out
     lines = [line.split() for line in out.splitlines() if line.split()[:1] in (["100"], ["101"])]
     false, missed = sum(int(p[6]) for p in lines), sum(int(p[8]) for p in lines)
-    assert f"total: missed {missed}, false {false};" in out
+    assert f"total: missed {missed}, false {false} (all pairs: P " in out
     # the wrong links listed are the false merges' own: never more wrong links than false pairs
     wrong = [int(line.split()[1]) for line in out.split(" right wrong  reason")[1].splitlines() if line.strip()]
     assert sum(wrong) <= false
     rows, truth = generate(400, 100)
     assert len(rows) == 400 and len(set(truth.values())) < 400
+    # the common-names variant is another draw; share 0 is the default's own draw
+    assert generate(400, 100, common_names=0.0) == (rows, truth)
+    common, _ = generate(2000, 100, common_names=0.5)
+    names = {(r["first_name"], r["last_name"]) for r in common}
+    assert len(names) < len({(r["first_name"], r["last_name"]) for r in generate(2000, 100)[0]})
     with pytest.raises(SystemExit):
         dedupe_seeds.main(["--seeds", "7001", "--links"])
