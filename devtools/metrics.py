@@ -19,4 +19,4 @@ def pairwise_scores(predicted: Mapping[Hashable, Hashable], truth: Mapping[Hasha
     precision = tp / pred if pred else 1.0
     recall = tp / true if true else 1.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {"precision": precision, "recall": recall, "f1": f1, "true_pairs": true, "predicted_pairs": pred}
+    return {"precision": precision, "recall": recall, "f1": f1, "true_pairs": true, "predicted_pairs": pred, "found_pairs": tp}
