@@ -242,6 +242,15 @@ def _same_organisation(g: _Groups, records: Sequence[NormRecord], ra: int, rb: i
     return bool(own) and any(records[m].org in own for m in g.group(rb))
 
 
+def _contact_note(g: _Groups, records: Sequence[NormRecord], ra: int, rb: int) -> str | None:
+    """May the groups merge on a name with an address or a town (phases 3 and 4)? None when one
+    gave an e-mail or phone the other lacks and no shared organisation explains it as a new
+    contact; else what the reason adds ("" or ``R_OWN_ORGANISATION``)."""
+    if not _contacts_contradict(g, records, ra, rb):
+        return ""
+    return R_OWN_ORGANISATION if _same_organisation(g, records, ra, rb) else None
+
+
 def _phones_differ(g: _Groups, records: Sequence[NormRecord], ra: int, rb: int) -> bool:
     """Both groups gave phones and none is shared (one family mailbox, two people)."""
     pa, pb = _emails_phones(g, records, ra)[1], _emails_phones(g, records, rb)[1]
@@ -516,11 +525,11 @@ def _merge_part(
         ra, rb = g.find(i), g.find(j)
         if ra == rb:
             continue
-        new_contact = _contacts_contradict(g, records, ra, rb)
-        if (new_contact and not _same_organisation(g, records, ra, rb)) or _namesake_at_home(g, records, by_home, i, j):
+        note = _contact_note(g, records, ra, rb)
+        if note is None or _namesake_at_home(g, records, by_home, i, j):
             continue
         if g.union(i, j):
-            merged.append((3, neg, ka, kb, i, j, -neg, R_NAME_ADDRESS_CLEAN + (R_OWN_ORGANISATION if new_contact else "")))
+            merged.append((3, neg, ka, kb, i, j, -neg, R_NAME_ADDRESS_CLEAN + note))
 
     # 4) the same full name in one town or organisation, nothing else shared: merged
     #    only when each of the two people is the other's only namesake there (a
@@ -538,15 +547,15 @@ def _merge_part(
         ra, rb = g.find(i), g.find(j)
         if ra == rb or namesakes[ra] != {rb} or namesakes[rb] != {ra}:
             continue
-        new_contact = _contacts_contradict(g, records, ra, rb)
-        if new_contact and not _same_organisation(g, records, ra, rb):
+        note = _contact_note(g, records, ra, rb)
+        if note is None:
             continue
         if places and by_place is None:
             by_place = _namesake_indexes(records, (), True)[2]
         if places and not _only_namesakes(g, records, by_place, ra, rb):
             continue  # another person of this name there, compared on an earlier night
         if g.union(i, j):
-            merged.append((4, neg, ka, kb, i, j, -neg, R_ONLY_NAMESAKE + (R_OWN_ORGANISATION if new_contact else "")))
+            merged.append((4, neg, ka, kb, i, j, -neg, R_ONLY_NAMESAKE + note))
     return merged, review, vetoed
 
 
